@@ -1,0 +1,38 @@
+// The shape every `nhi` subcommand has, and the two error kinds that map to exit codes.
+import { parseArgs, type ParseArgsConfig } from 'node:util';
+
+export interface Io {
+  out: (line: string) => void; // results: JSON lines with --json, readable text without
+  err: (line: string) => void; // progress, summaries, warnings
+}
+
+export interface Command {
+  name: string;
+  summary: string; // one line for `nhi --help`
+  usage: string; // full text for `nhi NAME --help`
+  run(argv: string[], io: Io): Promise<number>;
+}
+
+/** Bad arguments: exit 2 with one readable line. */
+export class UsageError extends Error {}
+
+/** An expected failure (service down, bad file): exit 1 with one readable line, no stack. */
+export class CommandError extends Error {
+  constructor(
+    message: string,
+    readonly exitCode = 1,
+  ) {
+    super(message);
+  }
+}
+
+type Options = NonNullable<ParseArgsConfig['options']>;
+
+/** node:util parseArgs with its errors turned into one-line UsageErrors. */
+export function parseCommandArgs<O extends Options>(argv: string[], options: O, allowPositionals = true) {
+  try {
+    return parseArgs({ args: argv, options: { ...options, help: { type: 'boolean', short: 'h' } }, allowPositionals, strict: true });
+  } catch (error) {
+    throw new UsageError((error as Error).message.split('\n')[0] ?? String(error));
+  }
+}

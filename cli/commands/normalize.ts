@@ -1,0 +1,74 @@
+// `nhi normalize FILE… [--format F] [--json]`: offline, no services. Findings to stdout, summary to stderr.
+import { readFileSync } from 'node:fs';
+import { type Finding, FORMATS, FormatOrAuto } from '../../schemas/finding.ts';
+import { normalizeInput, type RecordOutcome } from '../../schemas/normalize.ts';
+import { type Command, CommandError, parseCommandArgs, UsageError } from '../command.ts';
+import { findingRow } from '../format-finding.ts';
+
+const usage = `usage: nhi normalize FILE… [--format F] [--json]
+
+Reads security tools' output files and prints canonical findings: a readable table, or with --json one
+JSON object per line. Offline: needs no Kafka, Temporal or AWS. A summary goes to stderr.
+
+  --format F   input format (default: auto, detected per file and said in the summary):
+               ${FORMATS.join(', ')}
+  --json       JSON lines on stdout
+
+Raw secrets are never printed: findings carry a keyed fingerprint (NHI_FINGERPRINT_KEY) and a masked hint.
+Exit status: 0 when every record was valid, 1 when any was rejected (valid records are still printed).`;
+
+export function parseFormat(value: string | undefined): FormatOrAuto {
+  const parsed = FormatOrAuto.safeParse(value ?? 'auto');
+  if (!parsed.success) throw new UsageError(`unknown format '${value}' (known: auto, ${FORMATS.join(', ')})`);
+  return parsed.data;
+}
+
+export function readInputFile(file: string): Buffer {
+  try {
+    return readFileSync(file);
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    throw new CommandError(`cannot read ${file}: ${code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'is a directory' : (error as Error).message}`);
+  }
+}
+
+function formatsUsed(outcomes: RecordOutcome[]): string {
+  const used = [...new Set(outcomes.map((o) => o.format).filter(Boolean))];
+  return used.length ? used.join('+') : 'none';
+}
+
+export const normalizeCommand: Command = {
+  name: 'normalize',
+  summary: 'tool output files → canonical findings (offline)',
+  usage,
+  async run(argv, io) {
+    const { values, positionals } = parseCommandArgs(argv, { format: { type: 'string', short: 'f' }, json: { type: 'boolean' } });
+    if (positionals.length === 0) throw new UsageError('no input file given');
+    const format = parseFormat(values.format);
+    const inputs = positionals.map((file) => ({ file, bytes: readInputFile(file) }));
+
+    let records = 0;
+    let rejected = 0;
+    const findings: Finding[] = [];
+    const perFormat = new Map<string, number>();
+    for (const { file, bytes } of inputs) {
+      const outcomes = normalizeInput(bytes, { format });
+      records += outcomes.length;
+      io.err(`${file}: ${format === 'auto' ? `auto → ${formatsUsed(outcomes)}` : format}, ${outcomes.length} record(s)`);
+      for (const o of outcomes) {
+        if (o.ok) {
+          findings.push(...o.findings);
+          perFormat.set(o.format, (perFormat.get(o.format) ?? 0) + o.findings.length);
+        } else {
+          rejected += 1;
+          io.err(`  rejected ${file}:${o.line}${o.record ? ` record ${o.record}` : ''}: ${o.reason}`);
+        }
+      }
+    }
+    if (values.json) for (const f of findings) io.out(JSON.stringify(f));
+    else for (const f of findings) io.out(findingRow(f));
+    const counts = [...perFormat].map(([f, n]) => `${f} ${n}`).join(', ') || 'none';
+    io.err(`${records} record(s) read from ${inputs.length} file(s), ${findings.length} finding(s) out (${counts}), ${rejected} rejected`);
+    return rejected ? 1 : 0;
+  },
+};

@@ -1,0 +1,24 @@
+// The contract every input format implements. Adapters are pure: parsed JSON in, canonical findings out.
+import type { Finding, Format } from '../finding.ts';
+
+export interface NormalizeContext {
+  /** HMAC key for secret fingerprints (see redaction.ts). */
+  fingerprintKey: string;
+  /** Every raw secret value the adapter saw; the boundary scrubs them out of all it returns. */
+  secrets: Set<string>;
+}
+
+export interface Adapter {
+  format: Format;
+  /** One line for `--format auto` errors: what this adapter looks for. */
+  signature: string;
+  /** Does this parsed document (a whole file, or one record of it) look like this format? */
+  detect(doc: unknown): boolean;
+  /** A whole file's document → its records (unwrapping arrays and envelopes). A record maps to itself. */
+  records(doc: unknown): unknown[];
+  /** One record → zero or more findings. Throws RecordError with a readable reason on bad input. */
+  normalize(record: unknown, ctx: NormalizeContext): Finding[];
+}
+
+/** A record the adapter cannot use; the message is one readable line for the user and the DLQ. */
+export class RecordError extends Error {}

@@ -1,0 +1,124 @@
+// The canonical Finding: what every adapter emits, whatever tool produced the input. Field names follow OCSF
+// (Detection Finding, class 2004) in camelCase where OCSF has one: time, severity, confidence, resources, cloud,
+// metadata.product → source, finding_info.types → kind, evidences → evidence.
+import { z } from 'zod';
+import { IdentityRef } from './identity.ts';
+
+export const FORMATS = [
+  'ocsf',
+  'asff',
+  'guardduty',
+  'cloudtrail',
+  'gitleaks',
+  'trufflehog',
+  'github-secret-scanning',
+  'detect-secrets',
+  'trivy',
+  'sarif',
+  'splunk-notable',
+  'sentinel',
+  'elastic-alert',
+  'google-scc',
+  'wiz',
+  'checkov',
+  'kube-bench',
+  'scoutsuite',
+] as const;
+export const Format = z.enum(FORMATS);
+export type Format = z.infer<typeof Format>;
+export const FormatOrAuto = z.enum([...FORMATS, 'auto']);
+export type FormatOrAuto = z.infer<typeof FormatOrAuto>;
+
+export const FindingKind = z.enum([
+  'exposed-secret', // a credential value seen where it should not be (code, logs, public repo)
+  'stale-credential', // not rotated within policy
+  'unused-credential', // not used within policy
+  'excess-privilege', // can do more than it needs (admin, wildcards, privilege escalation paths)
+  'anomalous-use', // used in an unusual way (new ASN, console login without MFA, role chaining)
+  'compromise-indicator', // a detector says it is likely compromised
+  'misconfiguration', // posture issue that is not about one of the above
+  'activity', // plain record of use (CloudTrail); feeds last-use and context, not risk by itself
+]);
+export type FindingKind = z.infer<typeof FindingKind>;
+
+export const SeverityLabel = z.enum(['info', 'low', 'medium', 'high', 'critical']);
+export type SeverityLabel = z.infer<typeof SeverityLabel>;
+
+export const Severity = z.object({
+  label: SeverityLabel,
+  /** 0–100, mapped from the tool's own scale. */
+  score: z.number().min(0).max(100),
+});
+export type Severity = z.infer<typeof Severity>;
+
+export const Resource = z.object({
+  uid: z.string().min(1),
+  type: z.string().optional(),
+  name: z.string().optional(),
+  region: z.string().optional(),
+  account: z.string().optional(),
+});
+export type Resource = z.infer<typeof Resource>;
+
+export const Reference = z.object({
+  kind: z.enum(['control', 'cwe', 'cve', 'rule', 'technique', 'url']),
+  id: z.string().min(1),
+});
+export type Reference = z.infer<typeof Reference>;
+
+/** Where a scanner saw a secret. */
+export const Location = z.object({
+  repo: z.string().optional(),
+  file: z.string().optional(),
+  line: z.number().int().optional(),
+  commit: z.string().optional(),
+  url: z.string().optional(),
+});
+export type Location = z.infer<typeof Location>;
+
+/** A secret as we may keep it: never the value, only a keyed fingerprint and a masked hint. */
+export const SecretRef = z.object({
+  detector: z.string(),
+  /** HMAC-SHA-256 of the value under the configured key (or of the tool's own hash when the value is absent). */
+  fingerprint: z.string().regex(/^[0-9a-f]{64}$/),
+  /** e.g. "AKIA…(20)": first characters and length. */
+  hint: z.string(),
+  verified: z.boolean().optional(),
+});
+export type SecretRef = z.infer<typeof SecretRef>;
+
+const EvidenceValue = z.union([z.string(), z.number(), z.boolean(), z.null()]);
+
+export const Finding = z.object({
+  schemaVersion: z.literal(1),
+  /** Stable: the same input record always gives the same id, so re-delivery dedups. */
+  id: z.string().regex(/^f_[0-9a-f]{32}$/),
+  source: z.object({
+    format: Format,
+    product: z.string(),
+    vendor: z.string(),
+    /** The tool's own id for the finding, when it has one. */
+    nativeId: z.string().optional(),
+  }),
+  kind: FindingKind,
+  /** resolved: the tool says the problem is gone (key deleted, alert closed). */
+  status: z.enum(['open', 'resolved']),
+  title: z.string(),
+  description: z.string().optional(),
+  severity: Severity,
+  /** 0–100 when the tool says how sure it is. */
+  confidence: z.number().min(0).max(100).optional(),
+  /** When the tool observed it, ISO 8601 UTC. */
+  time: z.iso.datetime(),
+  identities: z.array(IdentityRef),
+  resources: z.array(Resource),
+  cloud: z
+    .object({ provider: z.string(), account: z.string().optional(), region: z.string().optional() })
+    .optional(),
+  location: Location.optional(),
+  references: z.array(Reference),
+  secret: SecretRef.optional(),
+  /** A few redacted facts for a reviewer (source IP, API call, rule name). Flat on purpose. */
+  evidence: z.record(z.string(), EvidenceValue),
+});
+export type Finding = z.infer<typeof Finding>;

@@ -1,0 +1,94 @@
+// The normaliser's boundary: whatever comes in, what goes out is either canonical findings (validated, with
+// every raw secret scrubbed) or a typed rejection with one readable reason. Nothing throws past here.
+import { type Adapter, type NormalizeContext, RecordError } from './adapters/adapter.ts';
+import { adapterFor, adapters } from './adapters/index.ts';
+import { Finding, type Format, type FormatOrAuto } from './finding.ts';
+import { decodeUtf8, parseDocuments } from './parse-input.ts';
+import { fingerprintKeyFromEnv, scrubSecrets } from './redaction.ts';
+
+export interface NormalizeOptions {
+  format?: FormatOrAuto;
+  fingerprintKey?: string;
+}
+
+export type RecordOutcome =
+  | { ok: true; format: Format; line: number; record: number; findings: Finding[] }
+  | { ok: false; format?: Format; line: number; record: number; reason: string };
+
+export class UnknownFormatError extends Error {}
+
+/** `auto`: the first adapter whose signature matches; the error names everything that was looked for. */
+export function detectFormat(doc: unknown): Adapter {
+  const found = adapters.find((a) => {
+    try {
+      return a.detect(doc);
+    } catch {
+      return false;
+    }
+  });
+  if (found) return found;
+  const looked = adapters.map((a) => `${a.format} (${a.signature})`).join('; ');
+  throw new UnknownFormatError(`unknown input shape; looked for: ${looked}`);
+}
+
+function reasonOf(error: unknown): string {
+  if (error instanceof RecordError) return error.message;
+  if (error instanceof RangeError) return `record too deeply nested or too large (${error.message})`;
+  return `adapter failed on this record: ${(error as Error)?.message ?? String(error)}`;
+}
+
+/** One record through one adapter, made safe: validated output, secrets scrubbed, errors as values. */
+export function normalizeWith(
+  adapter: Adapter,
+  record: unknown,
+  fingerprintKey: string,
+  where: { line: number; record: number },
+): RecordOutcome {
+  const ctx: NormalizeContext = { fingerprintKey, secrets: new Set() };
+  try {
+    const raw = adapter.normalize(record, ctx);
+    const findings = ctx.secrets.size ? scrubSecrets(raw, ctx.secrets) : raw;
+    for (const f of findings) {
+      const checked = Finding.safeParse(f);
+      if (!checked.success) {
+        const issue = checked.error.issues[0];
+        return { ok: false, format: adapter.format, ...where, reason: `adapter produced an invalid finding at ${issue?.path.join('.')}: ${issue?.message}` };
+      }
+    }
+    return { ok: true, format: adapter.format, ...where, findings };
+  } catch (error) {
+    return { ok: false, format: adapter.format, ...where, reason: reasonOf(error) };
+  }
+}
+
+function chooseAdapter(doc: unknown, format: FormatOrAuto): Adapter {
+  return format === 'auto' ? detectFormat(doc) : adapterFor(format);
+}
+
+/** One parsed document (a file, a line of a JSON-lines file, or a Kafka message) → outcomes per record. */
+export function normalizeDocument(doc: unknown, opts: NormalizeOptions = {}, line = 1): RecordOutcome[] {
+  const fingerprintKey = opts.fingerprintKey ?? fingerprintKeyFromEnv();
+  let adapter: Adapter;
+  let records: unknown[];
+  try {
+    adapter = chooseAdapter(doc, opts.format ?? 'auto');
+    records = adapter.records(doc);
+  } catch (error) {
+    const reason = error instanceof UnknownFormatError ? error.message : reasonOf(error);
+    return [{ ok: false, line, record: 0, reason }];
+  }
+  return records.map((record, i) => normalizeWith(adapter, record, fingerprintKey, { line, record: i }));
+}
+
+/** A tool's output file (bytes or text) → outcomes for every record in it. */
+export function normalizeInput(input: Uint8Array | string, opts: NormalizeOptions = {}): RecordOutcome[] {
+  let text: string;
+  try {
+    text = typeof input === 'string' ? input : decodeUtf8(input);
+  } catch (error) {
+    return [{ ok: false, line: 0, record: 0, reason: (error as Error).message }];
+  }
+  return parseDocuments(text).flatMap((doc) =>
+    doc.ok ? normalizeDocument(doc.value, opts, doc.line) : [{ ok: false as const, line: doc.line, record: 0, reason: doc.reason }],
+  );
+}
