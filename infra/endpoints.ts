@@ -43,7 +43,9 @@ export function endpoints(): Endpoints {
   const ports = localPorts();
   const awsEndpoint = process.env.NHI_AWS_ENDPOINT;
   return {
-    kafkaBrokers: (process.env.NHI_KAFKA_BROKERS ?? `127.0.0.1:${ports.kafka}`).split(',').map((b) => b.trim()),
+    kafkaBrokers: (process.env.NHI_KAFKA_BROKERS ?? `127.0.0.1:${ports.kafka}`)
+      .split(',')
+      .map((b) => b.trim()),
     temporalAddress: process.env.NHI_TEMPORAL_ADDRESS ?? `127.0.0.1:${ports.temporal}`,
     temporalNamespace: process.env.NHI_TEMPORAL_NAMESPACE ?? 'default',
     awsEndpoint: awsEndpoint === 'aws' ? undefined : (awsEndpoint ?? `http://127.0.0.1:${ports.moto}`),

@@ -1,0 +1,10 @@
+// Pinned versions of the local-stack tools. Cache directories are keyed by these, so bumping one
+// makes the next `nhi stack up` install the new version beside the old one.
+export const versions = {
+  kafka: '4.1.1',
+  scala: '2.13',
+  slf4j: '1.7.36', // the slf4j-api line Kafka 4.1 and the Temporal Java SDK are built against
+  temporalCli: '1.5.1', // later tags cannot be `go install`ed
+  temporalTestServer: '1.31.0',
+  moto: '5.2.5',
+} as const;

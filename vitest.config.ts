@@ -1,0 +1,27 @@
+// Two projects: fast unit tests, and integration tests against the real local stack (started once,
+// reused when already running, sequential because they share one Kafka, Temporal and moto).
+import { defineConfig } from 'vitest/config';
+
+export default defineConfig({
+  test: {
+    reporters: ['default', './test/support/summary-reporter.ts'],
+    projects: [
+      {
+        test: {
+          name: 'unit',
+          include: ['test/unit/**/*.test.ts'],
+        },
+      },
+      {
+        test: {
+          name: 'integration',
+          include: ['test/integration/**/*.test.ts'],
+          globalSetup: ['test/integration/global-setup.ts'],
+          testTimeout: 60_000,
+          hookTimeout: 15 * 60_000, // a cold machine installs Kafka, Temporal and moto first
+          fileParallelism: false,
+        },
+      },
+    ],
+  },
+});
