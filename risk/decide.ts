@@ -1,0 +1,155 @@
+// Policy evaluation: which remediations an identity's risk calls for right now. A rule fires when its `when`
+// holds; it is suppressed by a live exception for its action, or when that action is already started or done, so
+// the caller starts exactly one remediation per identity per action. Pure: `now` is an argument.
+import type { FindingKind } from '../schemas/finding.ts';
+import type { IdentityType } from '../schemas/identity.ts';
+import type { Approval, Mode, Policy } from '../schemas/policy.ts';
+import type { RiskScore } from './score.ts';
+
+export interface ExceptionWindow {
+  action: string;
+  /** ISO 8601. The exception is live while `now` is before this. */
+  expiresAt: string;
+}
+
+export interface DecisionInput {
+  identity: { key: string; type: IdentityType };
+  risk: Pick<RiskScore, 'score' | 'factors'>;
+  openFindingKinds: readonly FindingKind[];
+  exceptions?: readonly ExceptionWindow[];
+  /** Actions already started or completed for this identity (in the current remediation epoch). */
+  startedActions?: readonly string[];
+  /** ISO 8601. */
+  now: string;
+}
+
+export interface Decision {
+  ruleId: string;
+  action: string;
+  mode: Mode;
+  approval?: Approval;
+  reasons: string[];
+}
+
+export interface SkippedRule {
+  ruleId: string;
+  action: string;
+  reason: string;
+}
+
+export interface RuleEvaluation {
+  /** At most one per action, in rule order. */
+  decisions: Decision[];
+  /** Rules that fired but start nothing, and why. */
+  skipped: SkippedRule[];
+}
+
+function instant(iso: string, what: string): number {
+  const t = Date.parse(iso);
+  if (Number.isNaN(t)) throw new Error(`${what} is not an ISO 8601 time: ${JSON.stringify(iso)}`);
+  return t;
+}
+
+/** Live while `now` is strictly before its expiry. An unreadable expiry is not live: enforcement is the default. */
+export function isExceptionLive(exception: ExceptionWindow, now: string): boolean {
+  const expires = Date.parse(exception.expiresAt);
+  return !Number.isNaN(expires) && instant(now, 'now') < expires;
+}
+
+/** Every rule that fires for the identity, minus those covered by a live exception or already under way. */
+export function evaluateRules(policy: Pick<Policy, 'rules'>, input: DecisionInput): RuleEvaluation {
+  instant(input.now, 'now'); // fail loudly on a bad clock value rather than treat every exception as expired
+  const open = new Set(input.openFindingKinds);
+  const started = new Set(input.startedActions ?? []);
+  const decided = new Map<string, string>();
+  const decisions: Decision[] = [];
+  const skipped: SkippedRule[] = [];
+  const { score } = input.risk;
+
+  for (const rule of policy.rules) {
+    const { when } = rule;
+    if (score < when.minScore) continue;
+    if (when.identityTypes && !when.identityTypes.includes(input.identity.type)) continue;
+    const kinds = when.kinds?.filter((k) => open.has(k));
+    if (when.kinds && kinds?.length === 0) continue;
+
+    const base = { ruleId: rule.id, action: rule.action };
+    const by = decided.get(rule.action);
+    if (by !== undefined) {
+      skipped.push({ ...base, reason: `action ${rule.action} already decided by rule ${by}` });
+      continue;
+    }
+    if (started.has(rule.action)) {
+      skipped.push({ ...base, reason: `${rule.action} already started or done for this identity` });
+      continue;
+    }
+    const exception = (input.exceptions ?? [])
+      .filter((e) => e.action === rule.action && isExceptionLive(e, input.now))
+      .sort((a, b) => Date.parse(b.expiresAt) - Date.parse(a.expiresAt))[0];
+    if (exception) {
+      skipped.push({ ...base, reason: `live exception for ${rule.action} until ${exception.expiresAt}` });
+      continue;
+    }
+
+    const reasons = [`risk score ${score} ≥ ${when.minScore}`];
+    if (kinds?.length) reasons.push(`open ${kinds.join(', ')} finding${kinds.length > 1 ? 's' : ''}`);
+    if (when.identityTypes) reasons.push(`identity type ${input.identity.type}`);
+    for (const f of input.risk.factors.slice(0, 3)) reasons.push(`${f.reason} (+${f.contribution})`);
+
+    decided.set(rule.action, rule.id);
+    decisions.push({
+      ...base,
+      mode: rule.mode,
+      ...(rule.approval ? { approval: rule.approval } : {}),
+      reasons,
+    });
+  }
+  return { decisions, skipped };
+}
+
+/** The remediations to start now: evaluateRules without the explanations of what was skipped. */
+export function decide(policy: Pick<Policy, 'rules'>, input: DecisionInput): Decision[] {
+  return evaluateRules(policy, input).decisions;
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// remediation workflow ids
+
+/** FNV-1a, 32 bit, over UTF-16 code units: a small stable hash (not for security), as 8 hex digits. */
+export function fnv1a32(text: string): string {
+  let hash = 0x811c9dc5;
+  for (let i = 0; i < text.length; i++) {
+    hash ^= text.charCodeAt(i);
+    hash = Math.imul(hash, 0x01000193) >>> 0;
+  }
+  return hash.toString(16).padStart(8, '0');
+}
+
+const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g;
+const MAX_KEY_CHARS = 200;
+
+/**
+ * A key as a workflow-id segment: readable (ARN `:` and `@` kept), no `/` (percent-encoded), reversible; keys too
+ * long for comfort are cut and suffixed with a hash of the whole key so they stay unique.
+ */
+export function encodeIdentityKey(key: string): string {
+  const encoded = encodeURIComponent(key.replace(LONE_SURROGATE, '\uFFFD'))
+    .replace(/%3A/g, ':')
+    .replace(/%40/g, '@');
+  // A cut key is one character longer than any uncut one, so the two forms never collide.
+  return encoded.length <= MAX_KEY_CHARS ? encoded : `${encoded.slice(0, MAX_KEY_CHARS - 8)}~${fnv1a32(key)}`;
+}
+
+/**
+ * `remediate/<action>/<encoded key>/<epoch>`: the same identity, action and epoch always give the same id, so a
+ * re-delivered finding or a replayed decision cannot start a second remediation. `epoch` counts remediations of
+ * this action for this identity: bump it to allow a new one after the previous finished.
+ */
+export function remediationWorkflowId(identityKey: string, action: string, epoch: number): string {
+  if (!identityKey) throw new Error('remediationWorkflowId: identity key is empty');
+  if (!action) throw new Error('remediationWorkflowId: action is empty');
+  if (!Number.isSafeInteger(epoch) || epoch < 0) {
+    throw new Error(`remediationWorkflowId: epoch must be a non-negative integer, got ${epoch}`);
+  }
+  return `remediate/${action}/${encodeIdentityKey(identityKey)}/${epoch}`;
+}

@@ -1,0 +1,222 @@
+// The enforcement policy: how risk is weighed, hygiene limits, exception limits, and the rules that turn a risk
+// score into remediation. Schema only (pure, no YAML): workflow code may import it. Text → Policy lives in
+// ./policy-file.ts. Strict objects: a misspelt key in a policy file is an error, not a silently ignored rule.
+import { z } from 'zod';
+import { FindingKind } from './finding.ts';
+import { IdentityType } from './identity.ts';
+
+export const BUILTIN_ACTIONS = [
+  'rotate-secret',
+  'deactivate-key',
+  'delete-key',
+  'scope-down',
+  'revoke-sessions',
+  'quarantine',
+] as const;
+export type BuiltinAction = (typeof BUILTIN_ACTIONS)[number];
+
+/** A team's own remediation, registered with the action registry: `<team>/<action>`, e.g. `payments/rotate-stripe-key`. */
+const TEAM_ACTION = /^[a-z][a-z0-9-]*\/[a-z][a-z0-9-]*$/;
+
+export const isBuiltinAction = (name: string): name is BuiltinAction =>
+  (BUILTIN_ACTIONS as readonly string[]).includes(name);
+export const isActionName = (name: string): boolean => isBuiltinAction(name) || TEAM_ACTION.test(name);
+
+export const ActionName = z.string().refine(isActionName, {
+  message: `must be one of ${BUILTIN_ACTIONS.join(', ')} or a team action "team/action-name"`,
+});
+export type ActionName = BuiltinAction | (string & {});
+
+const Weight = z.number().min(0).max(1);
+
+/** How much each risk factor counts: a factor's contribution is its points (0–100) × its weight. */
+export const Weights = z.strictObject({
+  /** Highest capability weight the identity can reach (directly or by assuming roles). */
+  capability: Weight.default(0.5),
+  /** How many sensitive capabilities and assumable roles beyond the top one. */
+  breadth: Weight.default(0.1),
+  /** An open exposed-secret finding (more when public or verified live). */
+  exposure: Weight.default(0.35),
+  /** Open compromise-indicator / anomalous-use findings. */
+  compromise: Weight.default(0.45),
+  /** Open excess-privilege / misconfiguration findings. */
+  posture: Weight.default(0.1),
+  /** Access key older than hygiene.maxKeyAgeDays. */
+  keyAge: Weight.default(0.1),
+  /** Not used for longer than hygiene.maxUnusedDays. */
+  unused: Weight.default(0.05),
+  /** Nobody owns it. */
+  noOwner: Weight.default(0.05),
+  /** A capability scoped to named resources counts this much of the same capability on all resources. */
+  scopedCapability: Weight.default(0.5),
+});
+export type Weights = z.infer<typeof Weights>;
+
+export const Hygiene = z.strictObject({
+  maxKeyAgeDays: z.int().min(1).default(90),
+  maxUnusedDays: z.int().min(1).default(90),
+});
+export type Hygiene = z.infer<typeof Hygiene>;
+
+export const ExceptionLimits = z.strictObject({
+  /** No exception may last longer than this. */
+  maxDurationDays: z.int().min(1).max(366).default(30),
+});
+export type ExceptionLimits = z.infer<typeof ExceptionLimits>;
+
+export const Approval = z.strictObject({
+  /** How many distinct approvers must say yes. */
+  required: z.int().min(1),
+  /** Teams or groups whose members may approve. */
+  approvers: z.array(z.string().min(1)).min(1),
+});
+export type Approval = z.infer<typeof Approval>;
+
+export const RuleCondition = z.strictObject({
+  /** Fires when the identity's risk score is at least this. */
+  minScore: z.number().min(0).max(100),
+  /** …and it has an open finding of any of these kinds. */
+  kinds: z.array(FindingKind).min(1).optional(),
+  /** …and it is one of these types. */
+  identityTypes: z.array(IdentityType).min(1).optional(),
+});
+export type RuleCondition = z.infer<typeof RuleCondition>;
+
+export const Mode = z.enum(['auto', 'approval']);
+export type Mode = z.infer<typeof Mode>;
+
+export const Rule = z
+  .strictObject({
+    id: z.string().regex(/^[a-z0-9][a-z0-9-]*$/, { message: 'must be lowercase letters, digits and dashes' }),
+    description: z.string().optional(),
+    when: RuleCondition,
+    action: ActionName,
+    mode: Mode,
+    approval: Approval.optional(),
+  })
+  .superRefine((rule, ctx) => {
+    if (rule.mode === 'approval' && !rule.approval) {
+      ctx.addIssue({ code: 'custom', path: ['approval'], message: 'is required when mode is approval' });
+    }
+    if (rule.mode === 'auto' && rule.approval) {
+      ctx.addIssue({ code: 'custom', path: ['approval'], message: 'is only allowed when mode is approval' });
+    }
+  });
+export type Rule = z.infer<typeof Rule>;
+
+export const Policy = z
+  .strictObject({
+    version: z.literal(1),
+    weights: Weights.prefault({}),
+    hygiene: Hygiene.prefault({}),
+    exceptions: ExceptionLimits.prefault({}),
+    /** Evaluated in order; when two rules fire with the same action, the first one decides mode and approval. */
+    rules: z.array(Rule),
+  })
+  .superRefine((policy, ctx) => {
+    const first = new Map<string, number>();
+    policy.rules.forEach((rule, i) => {
+      const seen = first.get(rule.id);
+      if (seen === undefined) first.set(rule.id, i);
+      else
+        ctx.addIssue({ code: 'custom', path: ['rules', i, 'id'], message: `duplicates rules[${seen}].id` });
+    });
+  });
+export type Policy = z.infer<typeof Policy>;
+export type PolicyInput = z.input<typeof Policy>;
+
+/** The built-in defaults for everything but rules. */
+export const DEFAULT_WEIGHTS: Weights = Weights.parse({});
+export const DEFAULT_HYGIENE: Hygiene = Hygiene.parse({});
+
+export class PolicyError extends Error {
+  override readonly name = 'PolicyError';
+}
+
+type Issue = z.core.$ZodIssue;
+
+const show = (value: unknown): string => {
+  const text = JSON.stringify(value) ?? String(value);
+  return text.length > 40 ? `${text.slice(0, 39)}…` : text;
+};
+
+/** `rules[2](scope-down).when.minScore`: the rule id helps a reader find the entry. */
+function pathOf(path: readonly PropertyKey[], input: unknown): string {
+  let out = '';
+  let node: unknown = input;
+  for (const [depth, key] of path.entries()) {
+    if (typeof key === 'number') {
+      out += `[${key}]`;
+      node = Array.isArray(node) ? node[key] : undefined;
+      const id = (node as { id?: unknown } | undefined)?.id;
+      if (depth === 1 && path[0] === 'rules' && typeof id === 'string' && id) out += `(${id})`;
+    } else {
+      out += out ? `.${String(key)}` : String(key);
+      node = node && typeof node === 'object' ? (node as Record<PropertyKey, unknown>)[key] : undefined;
+    }
+  }
+  return out;
+}
+
+function messageOf(issue: Issue): string {
+  const got = 'input' in issue && issue.input !== undefined ? ` (got ${show(issue.input)})` : '';
+  switch (issue.code) {
+    case 'invalid_type': {
+      if (!got) return 'is required';
+      const what =
+        issue.expected === 'array'
+          ? 'a list'
+          : /^[aeiou]/.test(issue.expected)
+            ? `an ${issue.expected}`
+            : `a ${issue.expected}`;
+      return `must be ${what}${got}`;
+    }
+    case 'too_big':
+      return `must be at most ${String(issue.maximum)}${issue.inclusive ? '' : ' (exclusive)'}${got}`;
+    case 'too_small':
+      if (issue.origin === 'array' || issue.origin === 'string') {
+        return Number(issue.minimum) <= 1
+          ? 'must not be empty'
+          : `needs at least ${String(issue.minimum)} items`;
+      }
+      return `must be at least ${String(issue.minimum)}${issue.inclusive ? '' : ' (exclusive)'}${got}`;
+    case 'invalid_value':
+      return issue.values.length === 1
+        ? `must be ${show(issue.values[0])}${got}`
+        : `must be one of ${issue.values.map((v) => String(v)).join(', ')}${got}`;
+    case 'unrecognized_keys':
+      return `unknown field${issue.keys.length > 1 ? 's' : ''} ${issue.keys.join(', ')}`;
+    case 'custom':
+      // Object-level refinements report the whole object as input: only name a plain value.
+      return typeof issue.input === 'object' ? issue.message : `${issue.message}${got}`;
+    default:
+      return `${issue.message}${got}`;
+  }
+}
+
+/** All issues as one line: `policies/default.yaml: rules[1](scope-down).approval: is required when mode is approval`. */
+export function formatPolicyIssues(issues: readonly Issue[], fileName: string, input?: unknown): string {
+  const parts = issues.slice(0, 3).map((issue) => {
+    const where = pathOf(issue.path, input);
+    return where ? `${where}: ${messageOf(issue)}` : messageOf(issue);
+  });
+  const more = issues.length > 3 ? ` (and ${issues.length - 3} more)` : '';
+  return `${fileName}: ${parts.join('; ')}${more}`;
+}
+
+export type PolicyParseResult = { ok: true; policy: Policy } | { ok: false; error: string };
+
+/** Validate an already-parsed value (from YAML, JSON or code); errors are one readable line. */
+export function safeParsePolicy(value: unknown, fileName = 'policy'): PolicyParseResult {
+  const parsed = Policy.safeParse(value, { reportInput: true });
+  return parsed.success
+    ? { ok: true, policy: parsed.data }
+    : { ok: false, error: formatPolicyIssues(parsed.error.issues, fileName, value) };
+}
+
+/** Like safeParsePolicy, throwing PolicyError. */
+export function parsePolicy(value: unknown, fileName = 'policy'): Policy {
+  const result = safeParsePolicy(value, fileName);
+  if (!result.ok) throw new PolicyError(result.error);
+  return result.policy;
+}
