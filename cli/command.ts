@@ -1,5 +1,5 @@
 // The shape every `nhi` subcommand has, and the two error kinds that map to exit codes.
-import { parseArgs, type ParseArgsConfig } from 'node:util';
+import { type ParseArgsConfig, parseArgs } from 'node:util';
 
 export interface Io {
   out: (line: string) => void; // results: JSON lines with --json, readable text without
@@ -31,7 +31,12 @@ type Options = NonNullable<ParseArgsConfig['options']>;
 /** node:util parseArgs with its errors turned into one-line UsageErrors. */
 export function parseCommandArgs<O extends Options>(argv: string[], options: O, allowPositionals = true) {
   try {
-    return parseArgs({ args: argv, options: { ...options, help: { type: 'boolean', short: 'h' } }, allowPositionals, strict: true });
+    return parseArgs({
+      args: argv,
+      options: { ...options, help: { type: 'boolean', short: 'h' } },
+      allowPositionals,
+      strict: true,
+    });
   } catch (error) {
     throw new UsageError((error as Error).message.split('\n')[0] ?? String(error));
   }

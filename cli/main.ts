@@ -10,7 +10,9 @@ const stdio: Io = {
 function overview(): string {
   const width = Math.max(...commands.map((c) => c.name.length));
   const lines = commands.map((c) => `  ${c.name.padEnd(width)}  ${c.summary}`);
-  return ['usage: nhi COMMAND [options]   (nhi COMMAND --help for details)', '', 'commands:', ...lines].join('\n');
+  return ['usage: nhi COMMAND [options]   (nhi COMMAND --help for details)', '', 'commands:', ...lines].join(
+    '\n',
+  );
 }
 
 export async function main(argv: string[], io: Io = stdio): Promise<number> {

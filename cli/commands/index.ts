@@ -1,5 +1,9 @@
 // Every `nhi` subcommand, in the order `nhi --help` lists them.
 import type { Command } from '../command.ts';
+import { benchCommand } from './bench.ts';
+import { ingestCommand } from './ingest.ts';
 import { normalizeCommand } from './normalize.ts';
+import { runCommand } from './run.ts';
+import { stackCommand } from './stack.ts';
 
-export const commands: Command[] = [normalizeCommand];
+export const commands: Command[] = [stackCommand, normalizeCommand, ingestCommand, runCommand, benchCommand];

@@ -28,7 +28,9 @@ export function readInputFile(file: string): Buffer {
     return readFileSync(file);
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
-    throw new CommandError(`cannot read ${file}: ${code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'is a directory' : (error as Error).message}`);
+    throw new CommandError(
+      `cannot read ${file}: ${code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'is a directory' : (error as Error).message}`,
+    );
   }
 }
 
@@ -42,7 +44,10 @@ export const normalizeCommand: Command = {
   summary: 'tool output files → canonical findings (offline)',
   usage,
   async run(argv, io) {
-    const { values, positionals } = parseCommandArgs(argv, { format: { type: 'string', short: 'f' }, json: { type: 'boolean' } });
+    const { values, positionals } = parseCommandArgs(argv, {
+      format: { type: 'string', short: 'f' },
+      json: { type: 'boolean' },
+    });
     if (positionals.length === 0) throw new UsageError('no input file given');
     const format = parseFormat(values.format);
     const inputs = positionals.map((file) => ({ file, bytes: readInputFile(file) }));
@@ -54,7 +59,9 @@ export const normalizeCommand: Command = {
     for (const { file, bytes } of inputs) {
       const outcomes = normalizeInput(bytes, { format });
       records += outcomes.length;
-      io.err(`${file}: ${format === 'auto' ? `auto → ${formatsUsed(outcomes)}` : format}, ${outcomes.length} record(s)`);
+      io.err(
+        `${file}: ${format === 'auto' ? `auto → ${formatsUsed(outcomes)}` : format}, ${outcomes.length} record(s)`,
+      );
       for (const o of outcomes) {
         if (o.ok) {
           findings.push(...o.findings);
@@ -68,7 +75,9 @@ export const normalizeCommand: Command = {
     if (values.json) for (const f of findings) io.out(JSON.stringify(f));
     else for (const f of findings) io.out(findingRow(f));
     const counts = [...perFormat].map(([f, n]) => `${f} ${n}`).join(', ') || 'none';
-    io.err(`${records} record(s) read from ${inputs.length} file(s), ${findings.length} finding(s) out (${counts}), ${rejected} rejected`);
+    io.err(
+      `${records} record(s) read from ${inputs.length} file(s), ${findings.length} finding(s) out (${counts}), ${rejected} rejected`,
+    );
     return rejected ? 1 : 0;
   },
 };

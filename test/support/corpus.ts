@@ -3,7 +3,9 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { Finding } from '../../schemas/finding.ts';
 
-export const corpusDir = resolve(process.env.NHI_CORPUS_DIR ?? join(import.meta.dirname, '..', '..', '..', 'shared', 'findings-corpus'));
+export const corpusDir = resolve(
+  process.env.NHI_CORPUS_DIR ?? join(import.meta.dirname, '..', '..', '..', 'shared', 'findings-corpus'),
+);
 export const fixturesDir = join(import.meta.dirname, '..', 'fixtures');
 
 export function corpusAvailable(): boolean {
@@ -30,7 +32,9 @@ export interface ManifestRow {
 export function readManifest(): ManifestRow[] {
   const [header, ...rows] = readFileSync(join(corpusDir, 'MANIFEST.tsv'), 'utf8').trim().split('\n');
   const cols = header!.split('\t');
-  return rows.map((line) => Object.fromEntries(line.split('\t').map((v, i) => [cols[i], v])) as unknown as ManifestRow);
+  return rows.map(
+    (line) => Object.fromEntries(line.split('\t').map((v, i) => [cols[i], v])) as unknown as ManifestRow,
+  );
 }
 
 /** Every id a finding carries: identity keys, aliases, names, owners, accounts, resource uids. */

@@ -1,6 +1,7 @@
 // Test shorthand: normalise a file and fail loudly on any rejected record.
-import { type NormalizeOptions, normalizeInput, type RecordOutcome } from '../../schemas/normalize.ts';
+
 import type { Finding } from '../../schemas/finding.ts';
+import { type NormalizeOptions, normalizeInput, type RecordOutcome } from '../../schemas/normalize.ts';
 
 export const TEST_FINGERPRINT_KEY = 'test-fingerprint-key';
 
@@ -11,6 +12,7 @@ export function outcomesOf(input: Uint8Array | string, opts: NormalizeOptions = 
 export function findingsOf(input: Uint8Array | string, opts: NormalizeOptions = {}): Finding[] {
   const outcomes = outcomesOf(input, opts);
   const rejected = outcomes.filter((o) => !o.ok);
-  if (rejected.length) throw new Error(`rejected: ${rejected.map((r) => (r.ok ? '' : r.reason)).join(' | ')}`);
+  if (rejected.length)
+    throw new Error(`rejected: ${rejected.map((r) => (r.ok ? '' : r.reason)).join(' | ')}`);
   return outcomes.flatMap((o) => (o.ok ? o.findings : []));
 }

@@ -1,0 +1,92 @@
+// `nhi ingest FILE… [--topic T] [--format F]`: publish tools' output to the findings topics, one message per record.
+import { FORMATS } from '../../schemas/finding.ts';
+import { fingerprintKeyFromEnv } from '../../schemas/redaction.ts';
+import { type Command, CommandError, parseCommandArgs, UsageError } from '../command.ts';
+import { parseFormat, readInputFile } from './normalize.ts';
+
+const usage = `usage: nhi ingest FILE… [--topic T] [--format F] [--json]
+
+Publishes each record of the files to Kafka as one message, keyed by the identity it names (so one identity's
+findings keep their order), with the format in a 'format' header. Records that fail the local check are sent
+too: the consumer puts them in findings.dlq with the reason, so nothing is lost silently.
+
+  --topic T    findings topic (default: by format — scanners → findings.scanner, SIEM → findings.siem,
+               posture → findings.cspm)
+  --format F   auto (default) or one of: ${FORMATS.join(', ')}
+  --json       print the summary as JSON`;
+
+const SEND_BATCH = 500;
+
+export const ingestCommand: Command = {
+  name: 'ingest',
+  summary: 'publish tool output files to the findings topics',
+  usage,
+  async run(argv, io) {
+    const { values, positionals } = parseCommandArgs(argv, {
+      topic: { type: 'string' },
+      format: { type: 'string', short: 'f' },
+      json: { type: 'boolean' },
+    });
+    if (positionals.length === 0) throw new UsageError('no input file given');
+    const format = parseFormat(values.format);
+    const inputs = positionals.map((file) => ({ file, bytes: readInputFile(file) }));
+    const { splitRecords } = await import('../../consumers/split-records.ts');
+    const { topicForFormat } = await import('../../consumers/topic-for-format.ts');
+    const { kafka } = await import('../../runtime/connections.ts');
+    const { topics } = await import('../../infra/endpoints.ts');
+
+    const producer = kafka('nhi-ingest').producer({ idempotent: true });
+    try {
+      await producer.connect();
+    } catch (error) {
+      throw new CommandError(
+        `kafka: cannot connect (${(error as Error).message}) — is the stack up? (nhi stack up)`,
+      );
+    }
+    const summary = { files: inputs.length, messages: 0, flagged: 0, perTopic: {} as Record<string, number> };
+    try {
+      for (const { file, bytes } of inputs) {
+        const records = splitRecords(bytes, format, fingerprintKeyFromEnv());
+        for (let i = 0; i < records.length; i += SEND_BATCH) {
+          const chunk = records.slice(i, i + SEND_BATCH);
+          const byTopic = new Map<string, typeof chunk>();
+          for (const r of chunk) {
+            const topic = values.topic ?? (r.format ? topicForFormat(r.format) : topics.cspm);
+            byTopic.set(topic, [...(byTopic.get(topic) ?? []), r]);
+          }
+          await producer.sendBatch({
+            acks: -1,
+            topicMessages: [...byTopic].map(([topic, rs]) => ({
+              topic,
+              messages: rs.map((r) => ({
+                key: r.key ?? null,
+                value: r.value,
+                headers: r.format ? { format: r.format } : undefined,
+              })),
+            })),
+          });
+          for (const [topic, rs] of byTopic)
+            summary.perTopic[topic] = (summary.perTopic[topic] ?? 0) + rs.length;
+          summary.messages += chunk.length;
+          summary.flagged += chunk.filter((r) => r.problem).length;
+          if (records.length > SEND_BATCH)
+            io.err(`  ${file}: ${Math.min(i + SEND_BATCH, records.length)}/${records.length}`);
+        }
+        for (const r of records.filter((x) => x.problem).slice(0, 5))
+          io.err(`  ${file}: will be dead-lettered: ${r.problem}`);
+      }
+    } finally {
+      await producer.disconnect();
+    }
+    if (values.json) io.out(JSON.stringify(summary));
+    else {
+      const where = Object.entries(summary.perTopic)
+        .map(([t, n]) => `${t} ${n}`)
+        .join(', ');
+      io.out(
+        `published ${summary.messages} message(s) from ${summary.files} file(s) (${where}); ${summary.flagged} failed the local check and will go to findings.dlq`,
+      );
+    }
+    return 0;
+  },
+};

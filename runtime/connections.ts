@@ -1,0 +1,24 @@
+// Clients for the three services, from infra/endpoints.ts. One place, so every process connects the same way.
+import { Client, Connection } from '@temporalio/client';
+import { NativeConnection } from '@temporalio/worker';
+import { Kafka, logLevel } from 'kafkajs';
+import { endpoints } from '../infra/endpoints.ts';
+
+export function kafka(clientId = 'nhi-enforce'): Kafka {
+  return new Kafka({
+    clientId,
+    brokers: endpoints().kafkaBrokers,
+    logLevel: logLevel.NOTHING,
+    retry: { retries: 8, initialRetryTime: 200 },
+  });
+}
+
+export async function temporalClient(): Promise<Client> {
+  const { temporalAddress, temporalNamespace } = endpoints();
+  const connection = await Connection.connect({ address: temporalAddress });
+  return new Client({ connection, namespace: temporalNamespace });
+}
+
+export async function temporalWorkerConnection(): Promise<NativeConnection> {
+  return NativeConnection.connect({ address: endpoints().temporalAddress });
+}

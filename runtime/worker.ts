@@ -1,0 +1,51 @@
+// The Temporal worker: our workflows (bundled from workflows/) and activities (built from real clients).
+import { fileURLToPath } from 'node:url';
+import {
+  bundleWorkflowCode,
+  type NativeConnection,
+  Runtime,
+  Worker,
+  type WorkflowBundleWithSourceMap,
+} from '@temporalio/worker';
+import type { Activities } from '../activities/index.ts';
+import { endpoints } from '../infra/endpoints.ts';
+import { TASK_QUEUE } from '../workflows/identity/definitions.ts';
+
+export const workflowsPath = fileURLToPath(new URL('../workflows/index.ts', import.meta.url));
+
+let bundle: Promise<WorkflowBundleWithSourceMap> | undefined;
+
+/** Bundling takes seconds; do it once per process. */
+export function workflowBundle(): Promise<WorkflowBundleWithSourceMap> {
+  bundle ??= bundleWorkflowCode({ workflowsPath, logger: quietLogger });
+  return bundle;
+}
+
+const quietLogger = { trace() {}, debug() {}, info() {}, warn() {}, error() {}, log() {} } as never;
+
+let runtimeInstalled = false;
+/** The SDK logs to the console by default; keep our logs JSON and quiet unless asked. */
+function installQuietRuntime(): void {
+  if (runtimeInstalled || process.env.NHI_TEMPORAL_LOGS) return;
+  runtimeInstalled = true;
+  try {
+    Runtime.install({ logger: quietLogger });
+  } catch {
+    // already installed by someone else in this process
+  }
+}
+
+export async function createWorker(
+  connection: NativeConnection,
+  activities: Activities,
+  taskQueue = TASK_QUEUE,
+): Promise<Worker> {
+  installQuietRuntime();
+  return Worker.create({
+    connection,
+    namespace: endpoints().temporalNamespace,
+    taskQueue,
+    workflowBundle: await workflowBundle(),
+    activities,
+  });
+}

@@ -1,0 +1,27 @@
+// What nhi-enforce tells the SIEM on `enforcement.events`: one JSON message per decision or action, keyed by
+// identity. eventId is stable across activity retries, so consumers can dedup.
+import { z } from 'zod';
+
+export const EnforcementEventType = z.enum([
+  'identity.observed',
+  'remediation.planned',
+  'remediation.approved',
+  'remediation.rejected',
+  'remediation.executed',
+  'remediation.failed',
+  'remediation.rolled-back',
+  'exception.granted',
+  'exception.expired',
+]);
+
+export const EnforcementEvent = z.object({
+  eventId: z.string(),
+  type: EnforcementEventType,
+  time: z.iso.datetime(),
+  identityKey: z.string(),
+  /** The workflow whose history holds the full record of this decision. */
+  workflowId: z.string(),
+  findingIds: z.array(z.string()).default([]),
+  detail: z.record(z.string(), z.unknown()).default({}),
+});
+export type EnforcementEvent = z.infer<typeof EnforcementEvent>;

@@ -1,0 +1,18 @@
+// A workflow history as searchable text: every payload decoded, so a test can prove a value never entered it.
+import type { Client } from '@temporalio/client';
+
+function collectPayloadText(value: unknown, out: string[], depth = 0): void {
+  if (depth > 40 || value === null || typeof value !== 'object') return;
+  if (value instanceof Uint8Array) {
+    out.push(Buffer.from(value).toString('utf8'));
+    return;
+  }
+  for (const inner of Object.values(value)) collectPayloadText(inner, out, depth + 1);
+}
+
+export async function historyText(client: Client, workflowId: string): Promise<string> {
+  const history = await client.workflow.getHandle(workflowId).fetchHistory();
+  const parts: string[] = [];
+  collectPayloadText(history, parts);
+  return parts.join('\n');
+}

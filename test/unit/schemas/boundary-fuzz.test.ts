@@ -1,0 +1,103 @@
+// Random and mutated inputs never throw out of the normaliser: every record ends as valid findings or a typed
+// rejection with a readable reason.
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { FORMATS, type FormatOrAuto } from '../../../schemas/finding.ts';
+import { normalizeInput, type RecordOutcome } from '../../../schemas/normalize.ts';
+import { corpusAvailable, corpusFile, readManifest } from '../../support/corpus.ts';
+
+const formats: FormatOrAuto[] = ['auto', ...FORMATS];
+
+function expectTyped(outcomes: RecordOutcome[]): void {
+  for (const o of outcomes) {
+    if (o.ok) expect(Array.isArray(o.findings)).toBe(true);
+    else {
+      expect(typeof o.reason).toBe('string');
+      expect(o.reason.length).toBeGreaterThan(0);
+      expect(o.reason).not.toContain('\n');
+    }
+  }
+}
+
+const run = (input: string | Uint8Array, format: FormatOrAuto) => {
+  const outcomes = normalizeInput(input, { format, fingerprintKey: 'k' });
+  expectTyped(outcomes);
+  return outcomes;
+};
+
+/** Replace the value at a random path of a JSON value. */
+function mutate(value: unknown, path: number[], replacement: unknown): unknown {
+  if (path.length === 0 || value === null || typeof value !== 'object') return replacement;
+  const entries = Array.isArray(value) ? value.map((v, i) => [String(i), v] as const) : Object.entries(value);
+  if (entries.length === 0) return replacement;
+  const [key, inner] = entries[path[0]! % entries.length]!;
+  const copy: Record<string, unknown> | unknown[] = Array.isArray(value) ? [...value] : { ...value };
+  (copy as Record<string, unknown>)[key] = mutate(inner, path.slice(1), replacement);
+  return copy;
+}
+
+describe('normaliser boundary under hostile input', () => {
+  it('random JSON values, every format', () => {
+    fc.assert(
+      fc.property(fc.jsonValue({ maxDepth: 4 }), fc.constantFrom(...formats), (value, format) => {
+        run(JSON.stringify(value), format);
+      }),
+      { numRuns: 400 },
+    );
+  });
+
+  it('random bytes, including invalid UTF-8', () => {
+    fc.assert(
+      fc.property(fc.uint8Array({ maxLength: 300 }), fc.constantFrom(...formats), (bytes, format) => {
+        run(bytes, format);
+      }),
+      { numRuns: 200 },
+    );
+    const outcomes = run(new Uint8Array([0x7b, 0xff, 0xfe, 0x7d]), 'auto');
+    expect(outcomes[0]).toMatchObject({ ok: false, reason: 'input is not valid UTF-8' });
+  });
+
+  it('deep nesting, huge strings and __proto__ keys', () => {
+    const deep = `${'['.repeat(100_000)}${']'.repeat(100_000)}`;
+    for (const format of formats) run(deep, format);
+    const huge = JSON.stringify({ Findings: [{ SchemaVersion: '2018-10-08', Title: 'x'.repeat(5_000_000) }] });
+    for (const format of formats) run(huge, format);
+    const proto = '{"__proto__":{"polluted":true},"constructor":{"prototype":{"polluted":true}},"Findings":[{"__proto__":{"x":1}}]}';
+    for (const format of formats) run(proto, format);
+    expect(({} as Record<string, unknown>).polluted).toBeUndefined();
+  });
+
+  it.runIf(corpusAvailable())('mutated corpus records: wrong types and missing fields anywhere', () => {
+    const docs = readManifest().map((r) => {
+      try {
+        return JSON.parse(corpusFile(r.file).toString('utf8')) as unknown;
+      } catch {
+        const first = corpusFile(r.file).toString('utf8').split('\n').find((l) => l.trim());
+        return JSON.parse(first ?? 'null') as unknown;
+      }
+    });
+    const replacement = fc.oneof(
+      fc.constant(null),
+      fc.constant(undefined),
+      fc.integer(),
+      fc.double(),
+      fc.string(),
+      fc.boolean(),
+      fc.constant([]),
+      fc.constant({}),
+      fc.constant('x'.repeat(100_000)),
+    );
+    fc.assert(
+      fc.property(
+        fc.constantFrom(...docs),
+        fc.array(fc.nat(), { minLength: 1, maxLength: 6 }),
+        replacement,
+        fc.constantFrom<FormatOrAuto>('auto', ...FORMATS),
+        (doc, path, value, format) => {
+          run(JSON.stringify(mutate(doc, path, value)) ?? 'null', format);
+        },
+      ),
+      { numRuns: 1500 },
+    );
+  });
+});

@@ -1,0 +1,3 @@
+// The workflow bundle's entry: every workflow the worker runs. Deterministic code only below this folder.
+export { identityWorkflow } from './identity/workflow.ts';
+export { remediationWorkflow } from './remediation/workflow.ts';
