@@ -1,11 +1,10 @@
 // All activities, built by one factory from their clients: tests pass clients pointed at the local stack,
 // production passes real AWS and Kafka. Workflows import only the type.
 import type { Producer } from 'kafkajs';
-import type { IdentityRef } from '../schemas/identity.ts';
 import type { RemediationAction } from './actions/action.ts';
 import { builtInActions } from './actions/registry.ts';
+import { createAssessor } from './assess-identity.ts';
 import type { AwsClients } from './aws/clients.ts';
-import { type IdentityObservation, observeAwsIdentity } from './aws/observe-identity.ts';
 import { createEventPublisher } from './events/publish.ts';
 import { createRemediationActivities } from './remediation.ts';
 
@@ -19,9 +18,8 @@ export interface ActivityDeps {
 
 export function createActivities(deps: ActivityDeps) {
   return {
-    observeIdentity: (identity: IdentityRef): Promise<IdentityObservation> =>
-      observeAwsIdentity(deps.aws.iam, identity),
     publishEnforcementEvent: createEventPublisher(deps.producer, deps.eventsTopic),
+    assessIdentity: createAssessor(deps.aws),
     ...createRemediationActivities(deps.aws, deps.actions ?? builtInActions),
   };
 }

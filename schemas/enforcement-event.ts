@@ -3,7 +3,8 @@
 import { z } from 'zod';
 
 export const EnforcementEventType = z.enum([
-  'identity.observed',
+  'identity.assessed',
+  'remediation.started',
   'remediation.planned',
   'remediation.approved',
   'remediation.rejected',

@@ -5,23 +5,21 @@ import { topics } from '../../infra/endpoints.ts';
 import { EnforcementEvent } from '../../schemas/enforcement-event.ts';
 
 export type EventInput = Omit<EnforcementEvent, 'eventId' | 'time' | 'workflowId' | 'findingIds' | 'detail'> &
-  Partial<Pick<EnforcementEvent, 'findingIds' | 'detail'>> & { observations?: unknown };
+  Partial<Pick<EnforcementEvent, 'findingIds' | 'detail'>>;
 
 export function createEventPublisher(producer: Producer, topic: string = topics.events) {
   return async function publishEnforcementEvent(input: EventInput): Promise<string> {
     const info = Context.current().info;
     const execution = info.workflowExecution ?? {
       workflowId: 'standalone',
-      runId: info.taskToken ? 'task' : 'none',
+      runId: 'none',
     };
-    const { observations, ...rest } = input;
     const event = EnforcementEvent.parse({
-      ...rest,
+      ...input,
       // Same activity, same id: a retried publish is recognisably the same event.
       eventId: `${execution.runId}/${info.activityId}`,
       time: new Date().toISOString(),
       workflowId: execution.workflowId,
-      detail: { ...(rest.detail ?? {}), ...(observations ? { observations } : {}) },
     });
     await producer.send({
       topic,

@@ -68,18 +68,17 @@ describe('thin end-to-end path', () => {
     const event = EnforcementEvent.parse(
       JSON.parse(events.find((m) => m.key?.toString() === userArn)!.value!.toString()),
     );
-    expect(event.type).toBe('identity.observed');
+    expect(event.type).toBe('identity.assessed');
     expect(event.workflowId).toBe(identityWorkflowId(userArn));
-    expect(event.detail.observations).toMatchObject({
-      exists: true,
-      accessKeys: [{ accessKeyId: key.AccessKeyId, status: 'Active' }],
-    });
+    expect(event.detail.score).toBeGreaterThan(0);
 
     const client = await temporalClient();
     try {
       const state = await client.workflow.getHandle(identityWorkflowId(userArn)).query(identityQuery);
       expect(state.findingIds).toHaveLength(1);
       expect(state.findings[0]).toMatchObject({ kind: 'exposed-secret', format: 'trufflehog' });
+      // The activity read the user from the AWS emulator: its key's age is known.
+      expect(state.assessment?.credentials).toMatchObject({ userName, keyAgeDays: 0 });
       const history = await historyText(client, identityWorkflowId(userArn));
       expect(history).toContain(key.AccessKeyId);
       expect(history).not.toContain(key.SecretAccessKey);

@@ -1,5 +1,5 @@
 // Messages of the identity workflow, shared by the workflow, the consumers, the CLI and tests: one name, one place.
-import { defineQuery, defineSignal } from '@temporalio/workflow';
+import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 import type { Finding } from '../../schemas/finding.ts';
 import type { IdentityRef } from '../../schemas/identity.ts';
 import type { IdentityRecord } from './state.ts';
@@ -23,3 +23,15 @@ export interface IdentityWorkflowInput {
   /** Carried over by continue-as-new. */
   state?: IdentityRecord;
 }
+
+/** A time-boxed exception: the named action is not taken for this identity until it expires. */
+export interface ExceptionRequest {
+  action: string;
+  /** ISO 8601, no later than the policy's maximum from now. */
+  expiresAt: string;
+  requestedBy: string;
+  approvedBy: string;
+  reason: string;
+}
+
+export const grantExceptionUpdate = defineUpdate<IdentityRecord, [ExceptionRequest]>('grantException');

@@ -1,6 +1,9 @@
 // An identity's record, as its workflow keeps it. Pure and deterministic: no I/O, time is passed in.
+
+import type { Assessment } from '../../activities/assess-identity.ts';
 import type { Finding, FindingKind } from '../../schemas/finding.ts';
 import type { IdentityRef } from '../../schemas/identity.ts';
+import type { ExceptionRequest } from './definitions.ts';
 
 export interface FindingSummary {
   id: string;
@@ -12,6 +15,12 @@ export interface FindingSummary {
   time: string;
   firstSeen: string;
   lastSeen: string;
+  /** format:nativeId, to match a later "resolved" report of the same finding. */
+  ref?: string;
+  /** The scanner verified the secret is live. */
+  verified?: boolean;
+  /** The secret was seen somewhere public. */
+  public?: boolean;
 }
 
 export interface IdentityRecord {
@@ -23,15 +32,31 @@ export interface IdentityRecord {
   countsByKind: Partial<Record<FindingKind, number>>;
   firstSeen?: string;
   lastSeen?: string;
-  observations: Record<string, unknown>;
+  /** The latest assessment: capabilities, reach, score with its factors, policy in force. */
+  assessment?: Assessment;
+  exceptions: Array<ExceptionRequest & { grantedAt: string }>;
+  remediations: RemediationRecord[];
+}
+
+export interface RemediationRecord {
+  action: string;
+  ruleId: string;
+  workflowId: string;
+  mode: 'auto' | 'approval';
+  reasons: string[];
+  startedAt: string;
+  score: number;
 }
 
 /** How many finding details a record carries; ids are kept for all. */
 export const MAX_FINDING_DETAILS = 500;
 
 export function emptyRecord(identity: IdentityRef): IdentityRecord {
-  return { identity, findingIds: [], findings: [], countsByKind: {}, observations: {} };
+  return { identity, findingIds: [], findings: [], countsByKind: {}, exceptions: [], remediations: [] };
 }
+
+const refOf = (f: Finding): string | undefined =>
+  f.source.nativeId ? `${f.source.format}:${f.source.nativeId}` : undefined;
 
 const summarize = (f: Finding, now: string): FindingSummary => ({
   id: f.id,
@@ -43,6 +68,9 @@ const summarize = (f: Finding, now: string): FindingSummary => ({
   time: f.time,
   firstSeen: now,
   lastSeen: now,
+  ...(refOf(f) ? { ref: refOf(f) } : {}),
+  ...(f.secret?.verified !== undefined ? { verified: f.secret.verified } : {}),
+  ...(f.evidence.public === true ? { public: true } : {}),
 });
 
 export class IdentityState {
@@ -74,8 +102,11 @@ export class IdentityState {
       if (this.seen.has(f.id)) {
         const known = this.record.findings.find((s) => s.id === f.id);
         if (known) known.lastSeen = now;
+        // Re-delivery changes nothing; a tool saying the problem is gone does.
+        if (f.status === 'resolved' && this.closeRelated(f, now)) fresh.push(f);
         continue;
       }
+      if (f.status === 'resolved') this.closeRelated(f, now);
       this.seen.add(f.id);
       this.record.findingIds.push(f.id);
       this.record.findings.push(summarize(f, now));
@@ -94,5 +125,23 @@ export class IdentityState {
 
   has(findingId: string): boolean {
     return this.seen.has(findingId);
+  }
+
+  openFindings(): FindingSummary[] {
+    return this.record.findings.filter((f) => f.status === 'open');
+  }
+
+  /** A resolved finding closes the open ones the same tool reported under the same native id. */
+  private closeRelated(resolved: Finding, now: string): boolean {
+    const ref = refOf(resolved);
+    let closed = false;
+    for (const s of this.record.findings) {
+      if (s.status === 'open' && (s.id === resolved.id || (ref && s.ref === ref))) {
+        s.status = 'resolved';
+        s.lastSeen = now;
+        closed = true;
+      }
+    }
+    return closed;
   }
 }
