@@ -20,5 +20,7 @@ export async function temporalClient(): Promise<Client> {
 }
 
 export async function temporalWorkerConnection(): Promise<NativeConnection> {
+  // The SDK's Runtime (and its console logger) is fixed by the first native connection: install ours first.
+  (await import('./worker.ts')).installQuietRuntime();
   return NativeConnection.connect({ address: endpoints().temporalAddress });
 }

@@ -25,7 +25,7 @@ const quietLogger = { trace() {}, debug() {}, info() {}, warn() {}, error() {}, 
 
 let runtimeInstalled = false;
 /** The SDK logs to the console by default; keep our logs JSON and quiet unless asked. */
-function installQuietRuntime(): void {
+export function installQuietRuntime(): void {
   if (runtimeInstalled || process.env.NHI_TEMPORAL_LOGS) return;
   runtimeInstalled = true;
   try {

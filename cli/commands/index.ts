@@ -1,9 +1,17 @@
 // Every `nhi` subcommand, in the order `nhi --help` lists them.
 import type { Command } from '../command.ts';
 import { benchCommand } from './bench.ts';
+import { demoCommand } from './demo.ts';
 import { ingestCommand } from './ingest.ts';
 import { normalizeCommand } from './normalize.ts';
 import { runCommand } from './run.ts';
 import { stackCommand } from './stack.ts';
 
-export const commands: Command[] = [stackCommand, normalizeCommand, ingestCommand, runCommand, benchCommand];
+export const commands: Command[] = [
+  demoCommand,
+  stackCommand,
+  normalizeCommand,
+  ingestCommand,
+  runCommand,
+  benchCommand,
+];

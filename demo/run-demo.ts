@@ -1,0 +1,178 @@
+// `nhi demo`: the main job end to end on a built-in sample, printing what happened at each step.
+// stack up → seed an IAM estate → a scanner finding with a leaked key goes to Kafka → consumer → identity
+// workflows score it → policy starts remediations → the key is deactivated, the user scoped down after an
+// approval → the leaked key is proven denied → the decisions' histories are written as evidence.
+import { randomUUID } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { ListUsersCommand } from '@aws-sdk/client-iam';
+import type { Client } from '@temporalio/client';
+import { awsClients, awsClientsFor } from '../activities/aws/clients.ts';
+import { splitRecords } from '../consumers/split-records.ts';
+import { exportEvidence } from '../evidence/export.ts';
+import { stateDir, topics } from '../infra/endpoints.ts';
+import { stackUp } from '../infra/stack.ts';
+import { remediationWorkflowId } from '../risk/decide.ts';
+import { describePath } from '../risk/reach.ts';
+import { kafka, temporalClient } from '../runtime/connections.ts';
+import { startPipeline } from '../runtime/pipeline.ts';
+import { fingerprintKeyFromEnv } from '../schemas/redaction.ts';
+import { identityQuery, identityWorkflowId } from '../workflows/identity/definitions.ts';
+import type { IdentityRecord } from '../workflows/identity/state.ts';
+import {
+  approveUpdate,
+  type RemediationState,
+  remediationQuery,
+} from '../workflows/remediation/definitions.ts';
+import { renderSample, seedDemoEstate } from './estate.ts';
+
+const SAMPLE = new URL('./leaked-key.trufflehog.jsonl', import.meta.url);
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+async function waitFor<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 90_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    try {
+      const value = await probe();
+      if (value !== undefined) return value;
+    } catch {
+      // not there yet
+    }
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await sleep(300);
+  }
+}
+
+const deniedOrAllowed = async (fn: () => Promise<unknown>) => {
+  try {
+    await fn();
+    return 'allowed';
+  } catch (error) {
+    return `denied (${(error as Error).name})`;
+  }
+};
+
+export async function runDemo(say: (line: string) => void): Promise<void> {
+  say('1. local stack');
+  const up = await stackUp({ log: (l) => say(`   ${l}`) });
+  say(
+    `   kafka, temporal, moto healthy${up.started.length ? ` (started: ${up.started.join(', ')})` : ' (reused)'}`,
+  );
+
+  const aws = awsClients();
+  const prefix = `demo-${randomUUID().slice(0, 6)}`;
+  const estate = await seedDemoEstate(aws, prefix);
+  say(
+    `2. IAM estate in the AWS emulator: ${describePath([estate.user.arn, estate.roles.deploy, estate.roles.admin])} (admin), access key ${estate.key.id}`,
+  );
+
+  const pipeline = await startPipeline({});
+  const temporal = await temporalClient();
+  try {
+    const template = readFileSync(SAMPLE, 'utf8');
+    const [record] = splitRecords(
+      Buffer.from(renderSample(template, estate)),
+      'trufflehog',
+      fingerprintKeyFromEnv(),
+    );
+    const producer = kafka('nhi-demo').producer();
+    await producer.connect();
+    const [sent] = await producer.send({
+      topic: topics.scanner,
+      acks: -1,
+      messages: [{ key: record!.key ?? null, value: record!.value, headers: { format: 'trufflehog' } }],
+    });
+    await producer.disconnect();
+    say(`3. finding in: trufflehog saw the key's secret in example-org/payments-service deploy/ci.env:7`);
+    say(
+      `   → ${topics.scanner} partition ${sent?.partition} offset ${sent?.baseOffset}, keyed by ${record!.key}`,
+    );
+
+    const keyKey = `aws:access-key:${estate.key.id}`;
+    const keyRecord = await waitFor('the access key to be assessed', async () => {
+      const r = await temporal.workflow.getHandle(identityWorkflowId(keyKey)).query(identityQuery);
+      return r.remediations.length ? r : undefined;
+    });
+    const userRecord = await waitFor('the user to be assessed', async () => {
+      const r = await temporal.workflow.getHandle(identityWorkflowId(estate.user.arn)).query(identityQuery);
+      return r.assessment ? r : undefined;
+    });
+    say(
+      '4. identities scored by what they can do (consumer → signal-with-start → identity workflow → assessIdentity):',
+    );
+    for (const r of [keyRecord, userRecord]) printAssessment(r, say);
+
+    const keyRemediation = remediationWorkflowId(keyKey, 'deactivate-key', 0);
+    const keyResult = (await temporal.workflow.getHandle(keyRemediation).result()) as RemediationState;
+    say(`5. policy rule '${keyResult.input.ruleId}' (${keyResult.input.mode}) → ${keyRemediation}`);
+    say(
+      `   plan: ${keyResult.plan?.steps.map((s) => `${s.api} ${s.target}`).join('; ') || keyResult.plan?.noop}`,
+    );
+    say(`   result: ${keyResult.status}; verified: ${keyResult.verification?.detail}`);
+
+    const leaked = awsClientsFor({ accessKeyId: estate.key.id, secretAccessKey: estate.key.secret });
+    const before = await deniedOrAllowed(() => leaked.iam.send(new ListUsersCommand({})));
+    const scopeDown = await approveScopeDown(temporal, estate.user.arn, say);
+    const after = await deniedOrAllowed(() => leaked.iam.send(new ListUsersCommand({})));
+    say(`   ${scopeDown.status}; verified: ${scopeDown.verification?.detail}`);
+    say(`7. proof with the leaked key itself: iam:ListUsers before scope-down ${before}, after ${after}`);
+
+    const dir = join(
+      stateDir(),
+      '..',
+      'evidence',
+      `${prefix}-${new Date().toISOString().replace(/[:.]/g, '-')}`,
+    );
+    const ids = [
+      identityWorkflowId(keyKey),
+      identityWorkflowId(estate.user.arn),
+      keyRemediation,
+      remediationWorkflowId(estate.user.arn, 'scope-down', 0),
+    ];
+    const manifest = await exportEvidence(temporal, ids, dir);
+    const secretLeaked = manifest.files.some((f) =>
+      readFileSync(join(dir, f.file), 'utf8').includes(estate.key.secret),
+    );
+    say(
+      `8. evidence: ${manifest.files.length} workflow histories (${manifest.files.reduce((n, f) => n + f.events, 0)} events) + manifest.json with SHA-256 → ${dir}`,
+    );
+    say(`   raw secret in evidence: ${secretLeaked ? 'YES — BUG' : 'no (fingerprint and masked hint only)'}`);
+    if (secretLeaked) throw new Error('the raw secret reached the evidence');
+  } finally {
+    await temporal.connection.close();
+    await pipeline.stop();
+  }
+  say('done. The stack is still up: nhi stack status | nhi stack down');
+}
+
+function printAssessment(record: IdentityRecord, say: (line: string) => void): void {
+  const a = record.assessment;
+  if (!a) return;
+  say(`   ${record.identity.key}: score ${a.risk.score}, owner ${a.owner ?? 'none'}`);
+  for (const f of a.risk.factors.filter((x) => x.contribution > 0).slice(0, 4))
+    say(`     +${f.contribution} ${f.reason}`);
+}
+
+async function approveScopeDown(
+  temporal: Client,
+  userArn: string,
+  say: (line: string) => void,
+): Promise<RemediationState> {
+  const id = remediationWorkflowId(userArn, 'scope-down', 0);
+  const handle = temporal.workflow.getHandle(id);
+  const pending = await waitFor('the scope-down request', async () => {
+    const s = await handle.query(remediationQuery);
+    return s.status === 'awaiting-approval' ? s : undefined;
+  });
+  say(
+    `6. policy rule '${pending.input.ruleId}' needs ${pending.input.approval?.required ?? 1} approval from ${pending.input.approval?.approvers.join('/')} → ${id}`,
+  );
+  say(
+    `   plan: ${pending.plan?.steps.map((s) => `${s.api} ${s.target} (${s.detail.policyName})`).join('; ')}`,
+  );
+  say('   approving as alice@security (the demo plays the reviewer; the owner team-payments could not)');
+  await handle.executeUpdate(approveUpdate, {
+    args: [{ by: 'alice@security', reason: 'leaked key can reach admin; contain first' }],
+  });
+  return (await handle.result()) as RemediationState;
+}
