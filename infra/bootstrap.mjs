@@ -22,6 +22,6 @@ if (major < 20 || (major === 20 && minor < 19)) {
   process.exit(1);
 }
 if (!upToDate()) {
-  console.error('bootstrap: installing npm dependencies (npm ci)…');
-  execFileSync('npm', ['ci', '--no-audit', '--no-fund'], { cwd: root, stdio: ['ignore', 'inherit', 'inherit'] });
+  console.error('bootstrap: installing npm dependencies (npm install, pinned by package-lock.json)…');
+  execFileSync('npm', ['install', '--no-audit', '--no-fund'], { cwd: root, stdio: ['ignore', 'inherit', 'inherit'] });
 }

@@ -5,13 +5,23 @@ import type { IdentityRef } from './identity.ts';
 const ARN = /^arn:(aws[a-z-]*):(iam|sts)::(\d{12}|[^:]*):(.+)$/;
 
 /** An AWS principal ARN → identity. Assumed-role sessions resolve to their role (session kept as alias). */
-export function awsIdentityFromArn(arn: string, opts: { issuerArn?: string; aliases?: string[] } = {}): IdentityRef | undefined {
+export function awsIdentityFromArn(
+  arn: string,
+  opts: { issuerArn?: string; aliases?: string[] } = {},
+): IdentityRef | undefined {
   const m = ARN.exec(arn.trim());
   if (!m) return undefined;
   const [, partition, service, account, rest] = m as unknown as [string, string, string, string, string];
   const aliases = [...(opts.aliases ?? [])];
   if (rest === 'root') {
-    return { key: `arn:${partition}:iam::${account}:root`, type: 'aws-root', provider: 'aws', account, name: 'root', aliases };
+    return {
+      key: `arn:${partition}:iam::${account}:root`,
+      type: 'aws-root',
+      provider: 'aws',
+      account,
+      name: 'root',
+      aliases,
+    };
   }
   const [resourceType, ...parts] = rest.split('/');
   const name = parts.at(-1);
@@ -44,7 +54,11 @@ export function awsIdentityFromArn(arn: string, opts: { issuerArn?: string; alia
 export const isAccessKeyId = (id: string): boolean => /^(AKIA|ASIA)[A-Z0-9]{12,}$/.test(id);
 
 /** `aws:access-key:AKIA…`, linked to its owner's key when the finding names it. */
-export function awsAccessKeyIdentity(accessKeyId: string, owner?: IdentityRef, account?: string): IdentityRef {
+export function awsAccessKeyIdentity(
+  accessKeyId: string,
+  owner?: IdentityRef,
+  account?: string,
+): IdentityRef {
   return {
     key: `aws:access-key:${accessKeyId}`,
     type: 'aws-access-key',
@@ -58,25 +72,67 @@ export function awsAccessKeyIdentity(accessKeyId: string, owner?: IdentityRef, a
 
 export function gcpServiceAccountIdentity(email: string): IdentityRef {
   const project = /@([^.]+)\.iam\.gserviceaccount\.com$/.exec(email)?.[1];
-  return { key: `gcp:service-account:${email.toLowerCase()}`, type: 'gcp-service-account', provider: 'gcp', account: project, name: email, aliases: [] };
+  return {
+    key: `gcp:service-account:${email.toLowerCase()}`,
+    type: 'gcp-service-account',
+    provider: 'gcp',
+    account: project,
+    name: email,
+    aliases: [],
+  };
 }
 
-export function azurePrincipalIdentity(principalId: string, opts: { name?: string; tenant?: string } = {}): IdentityRef {
-  return { key: `azure:principal:${principalId.toLowerCase()}`, type: 'azure-principal', provider: 'azure', account: opts.tenant, name: opts.name, aliases: [] };
+export function azurePrincipalIdentity(
+  principalId: string,
+  opts: { name?: string; tenant?: string } = {},
+): IdentityRef {
+  return {
+    key: `azure:principal:${principalId.toLowerCase()}`,
+    type: 'azure-principal',
+    provider: 'azure',
+    account: opts.tenant,
+    name: opts.name,
+    aliases: [],
+  };
 }
 
 export function k8sServiceAccountIdentity(namespace: string, name: string, cluster?: string): IdentityRef {
   const scope = cluster ? `${cluster}/${namespace}` : namespace;
-  return { key: `k8s:serviceaccount:${scope}/${name}`, type: 'k8s-service-account', provider: 'kubernetes', account: cluster, name, aliases: [] };
+  return {
+    key: `k8s:serviceaccount:${scope}/${name}`,
+    type: 'k8s-service-account',
+    provider: 'kubernetes',
+    account: cluster,
+    name,
+    aliases: [],
+  };
 }
 
 /** A scanner's secret: detector + fingerprint, so the same secret seen by two scanners is one identity. */
-export function secretIdentity(detector: string, fingerprintHex: string, provider: IdentityRef['provider'] = 'generic'): IdentityRef {
-  const slug = detector.toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-|-$/g, '') || 'secret';
-  return { key: `secret:${slug}:${fingerprintHex.slice(0, 16)}`, type: 'secret', provider, name: detector, aliases: [] };
+export function secretIdentity(
+  detector: string,
+  fingerprintHex: string,
+  provider: IdentityRef['provider'] = 'generic',
+): IdentityRef {
+  const slug =
+    detector
+      .toLowerCase()
+      .replace(/[^a-z0-9]+/g, '-')
+      .replace(/^-|-$/g, '') || 'secret';
+  return {
+    key: `secret:${slug}:${fingerprintHex.slice(0, 16)}`,
+    type: 'secret',
+    provider,
+    name: detector,
+    aliases: [],
+  };
 }
 
-export function principalIdentity(provider: IdentityRef['provider'], name: string, account?: string): IdentityRef {
+export function principalIdentity(
+  provider: IdentityRef['provider'],
+  name: string,
+  account?: string,
+): IdentityRef {
   return { key: `principal:${provider}:${name}`, type: 'principal', provider, account, name, aliases: [] };
 }
 
@@ -91,7 +147,14 @@ export function mergeIdentities(list: Array<IdentityRef | undefined>): IdentityR
       continue;
     }
     const aliases = [...new Set([...seen.aliases, ...id.aliases])].filter((a) => a !== id.key);
-    byKey.set(id.key, { ...id, ...seen, aliases, owner: seen.owner ?? id.owner, account: seen.account ?? id.account, name: seen.name ?? id.name });
+    byKey.set(id.key, {
+      ...id,
+      ...seen,
+      aliases,
+      owner: seen.owner ?? id.owner,
+      account: seen.account ?? id.account,
+      name: seen.name ?? id.name,
+    });
   }
   return [...byKey.values()];
 }

@@ -52,7 +52,12 @@ export function normalizeWith(
       const checked = Finding.safeParse(f);
       if (!checked.success) {
         const issue = checked.error.issues[0];
-        return { ok: false, format: adapter.format, ...where, reason: `adapter produced an invalid finding at ${issue?.path.join('.')}: ${issue?.message}` };
+        return {
+          ok: false,
+          format: adapter.format,
+          ...where,
+          reason: `adapter produced an invalid finding at ${issue?.path.join('.')}: ${issue?.message}`,
+        };
       }
     }
     return { ok: true, format: adapter.format, ...where, findings };
@@ -89,6 +94,8 @@ export function normalizeInput(input: Uint8Array | string, opts: NormalizeOption
     return [{ ok: false, line: 0, record: 0, reason: (error as Error).message }];
   }
   return parseDocuments(text).flatMap((doc) =>
-    doc.ok ? normalizeDocument(doc.value, opts, doc.line) : [{ ok: false as const, line: doc.line, record: 0, reason: doc.reason }],
+    doc.ok
+      ? normalizeDocument(doc.value, opts, doc.line)
+      : [{ ok: false as const, line: doc.line, record: 0, reason: doc.reason }],
   );
 }

@@ -1,6 +1,8 @@
 // Bytes of a tool's output → JSON documents. A file is either one JSON document or JSON lines; a line that
 // does not parse is a rejected record, the others still count.
-export type ParsedDocument = { line: number; ok: true; value: unknown } | { line: number; ok: false; reason: string };
+export type ParsedDocument =
+  | { line: number; ok: true; value: unknown }
+  | { line: number; ok: false; reason: string };
 
 const decoder = new TextDecoder('utf-8', { fatal: true });
 
@@ -15,7 +17,10 @@ export function decodeUtf8(bytes: Uint8Array): string {
 /** JSON's own message, kept to one line and without echoing input (it may hold a secret). */
 function jsonError(error: unknown): string {
   const msg = (error as Error).message.split('\n')[0] ?? 'invalid JSON';
-  return `invalid JSON: ${msg.replace(/"[^"]{12,}"/g, '"…"').replace(/, ".*$/, '').slice(0, 120)}`;
+  return `invalid JSON: ${msg
+    .replace(/"[^"]{12,}"/g, '"…"')
+    .replace(/, ".*$/, '')
+    .slice(0, 120)}`;
 }
 
 function firstLineParses(lines: string[]): boolean {
