@@ -19,8 +19,10 @@ export function manifestIds(text: string): string[] {
   const ids = new Set<string>();
   for (const m of text.matchAll(/arn:aws:[^\s;,()]+/g)) ids.add(m[0].replace(/\.$/, ''));
   for (const m of text.matchAll(/\b(AKIA|ASIA|AIDA|AROA)[A-Z0-9]{12,}\b/g)) ids.add(m[0]);
-  for (const m of text.matchAll(/\baccount (\d{12})\b/g)) ids.add(m[1]!);
-  return [...ids].filter((id) => !id.includes('...') && !id.includes('<') && !id.includes('…'));
+  // "envelope account N" names the trap (an EventBridge envelope's account), not an id to extract.
+  for (const m of text.matchAll(/(?<!envelope )\baccount (\d{12})\b/g)) ids.add(m[1]!);
+  // Elided ids ("…/anaya/...") and placeholders ("<account_uid>") cannot be matched verbatim.
+  return [...ids].filter((id) => !id.includes('..') && !id.includes('<') && !id.includes('…'));
 }
 
 describe.runIf(corpusAvailable())('findings corpus', () => {
