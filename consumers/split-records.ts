@@ -41,7 +41,7 @@ export function splitRecords(
       continue;
     }
     records.forEach((record, i) => {
-      const outcome = normalizeWith(adapter, record, fingerprintKey, { line: doc.line, record: i });
+      const outcome = normalizeWith(adapter, record, { fingerprintKey }, { line: doc.line, record: i });
       const key = outcome.ok ? outcome.findings[0]?.identities[0]?.key : undefined;
       out.push({
         format: adapter.format,

@@ -9,6 +9,8 @@ import { fingerprintKeyFromEnv, scrubSecrets } from './redaction.ts';
 export interface NormalizeOptions {
   format?: FormatOrAuto;
   fingerprintKey?: string;
+  /** ISO time the input arrived: stands in for the time of findings whose tool wrote none. */
+  receivedAt?: string;
 }
 
 export type RecordOutcome =
@@ -37,17 +39,38 @@ function reasonOf(error: unknown): string {
   return `adapter failed on this record: ${(error as Error)?.message ?? String(error)}`;
 }
 
+export interface AdapterSettings {
+  fingerprintKey: string;
+  receivedAt?: string;
+}
+
+/**
+ * Scrub every seen secret out of a finding, except the fields that are ours, not the tool's: ids, times and
+ * the fingerprint are hashes or ISO times, and a secret that happens to look like part of one must not corrupt
+ * them (a corrupted id or time would reject a good finding).
+ */
+function scrubFinding(finding: Finding, secrets: Set<string>): Finding {
+  const { id, time, secret, ...rest } = finding;
+  const scrubbed = scrubSecrets(rest, secrets);
+  const safeSecret = secret && { ...scrubSecrets(secret, secrets), fingerprint: secret.fingerprint };
+  return { ...scrubbed, id, time, ...(safeSecret ? { secret: safeSecret } : {}) } as Finding;
+}
+
 /** One record through one adapter, made safe: validated output, secrets scrubbed, errors as values. */
 export function normalizeWith(
   adapter: Adapter,
   record: unknown,
-  fingerprintKey: string,
+  settings: AdapterSettings,
   where: { line: number; record: number },
 ): RecordOutcome {
-  const ctx: NormalizeContext = { fingerprintKey, secrets: new Set() };
+  const ctx: NormalizeContext = {
+    fingerprintKey: settings.fingerprintKey,
+    receivedAt: settings.receivedAt,
+    secrets: new Set(),
+  };
   try {
     const raw = adapter.normalize(record, ctx);
-    const findings = ctx.secrets.size ? scrubSecrets(raw, ctx.secrets) : raw;
+    const findings = ctx.secrets.size ? raw.map((f) => scrubFinding(f, ctx.secrets)) : raw;
     for (const f of findings) {
       const checked = Finding.safeParse(f);
       if (!checked.success) {
@@ -72,7 +95,12 @@ function chooseAdapter(doc: unknown, format: FormatOrAuto): Adapter {
 
 /** One parsed document (a file, a line of a JSON-lines file, or a Kafka message) → outcomes per record. */
 export function normalizeDocument(doc: unknown, opts: NormalizeOptions = {}, line = 1): RecordOutcome[] {
-  const fingerprintKey = opts.fingerprintKey ?? fingerprintKeyFromEnv();
+  const settings = {
+    fingerprintKey: opts.fingerprintKey ?? fingerprintKeyFromEnv(),
+    receivedAt: opts.receivedAt,
+  };
+  // An empty array is an empty report (gitleaks writes [] when it finds nothing): no records, nothing wrong.
+  if (Array.isArray(doc) && doc.length === 0) return [];
   let adapter: Adapter;
   let records: unknown[];
   try {
@@ -82,7 +110,7 @@ export function normalizeDocument(doc: unknown, opts: NormalizeOptions = {}, lin
     const reason = error instanceof UnknownFormatError ? error.message : reasonOf(error);
     return [{ ok: false, line, record: 0, reason }];
   }
-  return records.map((record, i) => normalizeWith(adapter, record, fingerprintKey, { line, record: i }));
+  return records.map((record, i) => normalizeWith(adapter, record, settings, { line, record: i }));
 }
 
 /** A tool's output file (bytes or text) → outcomes for every record in it. */

@@ -1,5 +1,5 @@
 // `nhi normalize FILE… [--format F] [--json]`: offline, no services. Findings to stdout, summary to stderr.
-import { readFileSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
 import { type Finding, FORMATS, FormatOrAuto } from '../../schemas/finding.ts';
 import { normalizeInput, type RecordOutcome } from '../../schemas/normalize.ts';
 import { type Command, CommandError, parseCommandArgs, UsageError } from '../command.ts';
@@ -50,14 +50,19 @@ export const normalizeCommand: Command = {
     });
     if (positionals.length === 0) throw new UsageError('no input file given');
     const format = parseFormat(values.format);
-    const inputs = positionals.map((file) => ({ file, bytes: readInputFile(file) }));
+    const inputs = positionals.map((file) => ({
+      file,
+      bytes: readInputFile(file),
+      receivedAt: statSync(file).mtime.toISOString(),
+    }));
 
     let records = 0;
     let rejected = 0;
     const findings: Finding[] = [];
     const perFormat = new Map<string, number>();
-    for (const { file, bytes } of inputs) {
-      const outcomes = normalizeInput(bytes, { format });
+    for (const { file, bytes, receivedAt } of inputs) {
+      // A tool that writes no timestamp: its file's modification time is when the finding was observed.
+      const outcomes = normalizeInput(bytes, { format, receivedAt });
       records += outcomes.length;
       io.err(
         `${file}: ${format === 'auto' ? `auto → ${formatsUsed(outcomes)}` : format}, ${outcomes.length} record(s)`,

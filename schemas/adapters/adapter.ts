@@ -6,6 +6,11 @@ export interface NormalizeContext {
   fingerprintKey: string;
   /** Every raw secret value the adapter saw; the boundary scrubs them out of all it returns. */
   secrets: Set<string>;
+  /**
+   * When the input arrived (Kafka message timestamp, file modification time): the time of a finding whose tool
+   * wrote none. Absent, such findings carry the Unix epoch, which marks the time as unknown.
+   */
+  receivedAt?: string;
 }
 
 export interface Adapter {

@@ -1,0 +1,245 @@
+// GitHub secret scanning: the `secret_scanning_alert` (and `secret_scanning_alert_location`) webhook payload
+// {action, alert, repository, organization, sender} and the REST "list secret scanning alerts" answer (an array
+// of alerts; the org/enterprise endpoints add alert.repository).
+//
+// Kind: exposed-secret.
+// Severity (GitHub has no severity; its validity check is a verification):
+//   validity "active" → critical 95 · "inactive" → low 30 · publicly_leaked (validity unknown) → high 75 ·
+//   otherwise → medium 50.
+// Status: alert.state "resolved" → resolved; without a state (webhooks) action resolved/revoked → resolved,
+//   created/reopened/validated/… → open. A state change is a new finding (state is part of the id), a re-delivery
+//   of the same state is not.
+// Time: resolved → resolved_at; else created_at; then updated_at. The webhook payloads of older GitHub versions
+//   (and octokit's examples) carry no alert time at all: then repository.updated_at — the latest time the payload
+//   holds, a lower bound of the event's time since webhooks are sent as the event happens — then pushed_at.
+//
+// Secrets: alert.secret is the value (REST; `is_base64_encoded` → decoded too): registered with the scrubber,
+// fingerprinted (HMAC) and masked, never copied. Without it (webhooks), the fingerprint is HMAC of
+// repo + alert number (the tool's own id for that secret). Free-text comments (resolution_comment,
+// push_protection_bypass_request_comment) are never copied: people paste secrets into them.
+import { z } from 'zod';
+import type { Finding, Resource, Severity } from '../finding.ts';
+import type { Adapter, NormalizeContext } from './adapter.ts';
+import { buildFinding } from './build.ts';
+import {
+  decodeBase64Text,
+  exposedSecretSeverity,
+  nonEmpty,
+  observedTime,
+  registerSecret,
+  registerWithEncodings,
+  secretParts,
+} from './secret-common.ts';
+import { findingId, isObject, parseRecord } from './util.ts';
+
+const Str = z.string().nullable().optional();
+const Bool = z.boolean().nullable().optional();
+const User = z.looseObject({ login: Str }).nullable().optional();
+const Repo = z
+  .looseObject({ full_name: Str, html_url: Str, updated_at: Str, pushed_at: Str, private: Bool })
+  .nullable()
+  .optional();
+const LocationDetails = z
+  .looseObject({
+    path: Str,
+    start_line: z.number().nullable().optional(),
+    commit_sha: Str,
+    blob_url: Str,
+    html_url: Str,
+  })
+  .nullable()
+  .optional();
+
+const Alert = z.looseObject({
+  number: z.number(),
+  secret_type: z.string(),
+  secret_type_display_name: Str,
+  secret: Str,
+  is_base64_encoded: Bool,
+  state: Str,
+  resolution: Str,
+  resolved_at: Str,
+  resolved_by: User,
+  created_at: Str,
+  updated_at: Str,
+  html_url: Str,
+  url: Str,
+  validity: Str,
+  publicly_leaked: Bool,
+  multi_repo: Bool,
+  push_protection_bypassed: Bool,
+  push_protection_bypassed_by: User,
+  first_location_detected: LocationDetails,
+  repository: Repo,
+});
+type Alert = z.infer<typeof Alert>;
+
+const Webhook = z.looseObject({
+  action: z.string(),
+  alert: Alert,
+  repository: Repo,
+  organization: z.looseObject({ login: Str }).nullable().optional(),
+  sender: User,
+  location: z.looseObject({ type: Str, details: LocationDetails }).nullable().optional(),
+});
+
+type RepoT = z.infer<typeof Repo>;
+
+function repoName(alert: Alert, repo: RepoT): string | undefined {
+  return (
+    nonEmpty(alert.repository?.full_name) ??
+    nonEmpty(repo?.full_name) ??
+    /github\.com\/([^/]+\/[^/]+)\/security\//.exec(alert.html_url ?? '')?.[1] ??
+    /\/repos\/([^/]+\/[^/]+)\/secret-scanning\//.exec(alert.url ?? '')?.[1]
+  );
+}
+
+function severityOf(alert: Alert): { severity: Severity; verified?: boolean } {
+  const validity = alert.validity?.toLowerCase();
+  if (validity === 'active') return { severity: exposedSecretSeverity(true), verified: true };
+  if (validity === 'inactive') return { severity: exposedSecretSeverity(false, true), verified: false };
+  if (alert.publicly_leaked) return { severity: { label: 'high', score: 75 } };
+  return { severity: exposedSecretSeverity(undefined) };
+}
+
+function normalizeAlert(
+  alert: Alert,
+  ctx: NormalizeContext,
+  hook?: {
+    action: string;
+    repository: RepoT;
+    org?: string;
+    sender?: string;
+    location?: z.infer<typeof LocationDetails>;
+  },
+): Finding {
+  // The value, and its decoded form when GitHub says it was found base64-encoded.
+  let plaintext = nonEmpty(alert.secret);
+  if (plaintext) {
+    registerSecret(ctx, plaintext);
+    const decoded = alert.is_base64_encoded ? decodeBase64Text(plaintext.trim()) : undefined;
+    if (decoded) {
+      registerWithEncodings(ctx, decoded, plaintext);
+      plaintext = decoded;
+    }
+  }
+
+  const repository = alert.repository ?? hook?.repository;
+  const repo = repoName(alert, repository);
+  const detector = alert.secret_type;
+  const { severity, verified } = severityOf(alert);
+  const parts = secretParts(ctx, {
+    detector,
+    plaintext,
+    fallback: ['github-secret-scanning', repo ?? alert.html_url ?? alert.url ?? undefined, alert.number],
+    ...(verified !== undefined ? { verified } : {}),
+  });
+
+  const action = hook?.action;
+  const state = alert.state?.toLowerCase();
+  const resolved = state
+    ? state === 'resolved'
+    : action === 'resolved' ||
+      action === 'revoked' ||
+      (action === undefined && nonEmpty(alert.resolution) !== undefined);
+  const status = resolved ? 'resolved' : 'open';
+  const { time, known } = observedTime(
+    ctx,
+    resolved ? alert.resolved_at : undefined,
+    alert.created_at,
+    alert.updated_at,
+    alert.resolved_at,
+    repository?.updated_at,
+    repository?.pushed_at,
+  );
+
+  const loc = hook?.location ?? alert.first_location_detected;
+  const file = nonEmpty(loc?.path);
+  const line =
+    typeof loc?.start_line === 'number' && Number.isInteger(loc.start_line) ? loc.start_line : undefined;
+  const commit = nonEmpty(loc?.commit_sha);
+  const resources: Resource[] = [];
+  if (repo) resources.push({ uid: repo, type: 'github-repository', name: repo });
+  if (file) resources.push({ uid: file, type: 'file', name: file });
+  const display = nonEmpty(alert.secret_type_display_name) ?? detector;
+  const nativeId = `${repo ?? ''}#${alert.number}`;
+
+  return buildFinding({
+    id: findingId(
+      'github-secret-scanning',
+      repo ?? alert.html_url ?? alert.url ?? undefined,
+      alert.number,
+      status,
+    ),
+    source: {
+      format: 'github-secret-scanning',
+      product: 'GitHub secret scanning',
+      vendor: 'GitHub',
+      nativeId,
+    },
+    kind: 'exposed-secret',
+    status,
+    title: `${display} exposed${repo ? ` in ${repo}` : ''}`,
+    severity,
+    time,
+    identities: [parts.identity],
+    resources,
+    location: {
+      ...(repo ? { repo } : {}),
+      ...(file ? { file } : {}),
+      ...(line !== undefined ? { line } : {}),
+      ...(commit ? { commit } : {}),
+      ...(nonEmpty(alert.html_url) ? { url: alert.html_url! } : {}),
+    },
+    references: [{ kind: 'rule', id: detector }],
+    secret: parts.secret,
+    evidence: {
+      alertNumber: alert.number,
+      secretType: display,
+      ...(action ? { action } : {}),
+      ...(nonEmpty(alert.validity) ? { validity: alert.validity! } : {}),
+      ...(typeof alert.publicly_leaked === 'boolean' ? { publiclyLeaked: alert.publicly_leaked } : {}),
+      ...(nonEmpty(alert.resolution) ? { resolution: alert.resolution! } : {}),
+      ...(nonEmpty(alert.resolved_by?.login) ? { resolvedBy: alert.resolved_by!.login! } : {}),
+      ...(alert.push_protection_bypassed ? { pushProtectionBypassed: true } : {}),
+      ...(nonEmpty(alert.push_protection_bypassed_by?.login)
+        ? { pushProtectionBypassedBy: alert.push_protection_bypassed_by!.login! }
+        : {}),
+      ...(hook?.sender ? { actor: hook.sender } : {}),
+      ...(hook?.org ? { organization: hook.org } : {}),
+      ...(file ? { location: line !== undefined ? `${file}:${line}` : file } : {}),
+      ...(known ? {} : { timeUnknown: true }),
+    },
+  });
+}
+
+const isAlert = (o: unknown): boolean =>
+  isObject(o) &&
+  typeof o.number === 'number' &&
+  typeof o.secret_type === 'string' &&
+  ('state' in o || 'secret' in o || 'resolution' in o || 'locations_url' in o || 'validity' in o);
+const isWebhook = (o: unknown): boolean =>
+  isObject(o) && typeof o.action === 'string' && isObject(o.alert) && isAlert(o.alert);
+
+export const githubSecretScanningAdapter: Adapter = {
+  format: 'github-secret-scanning',
+  signature:
+    'secret_scanning_alert webhook {action, alert:{number, secret_type}} or REST alert list [{number, secret_type, state}]',
+  detect: (doc) => (Array.isArray(doc) ? doc.length > 0 && isAlert(doc[0]) : isAlert(doc) || isWebhook(doc)),
+  records: (doc) => (Array.isArray(doc) ? doc : [doc]),
+  normalize: (record, ctx) => {
+    if (isObject(record) && 'action' in record && 'alert' in record) {
+      const hook = parseRecord(Webhook, record, 'GitHub secret scanning webhook');
+      return [
+        normalizeAlert(hook.alert, ctx, {
+          action: hook.action,
+          repository: hook.repository,
+          org: nonEmpty(hook.organization?.login),
+          sender: nonEmpty(hook.sender?.login),
+          location: hook.location?.details,
+        }),
+      ];
+    }
+    return [normalizeAlert(parseRecord(Alert, record, 'GitHub secret scanning alert'), ctx)];
+  },
+};
