@@ -2,32 +2,20 @@ import { describe, expect, it } from 'vitest';
 import { detectSecretsAdapter } from '../../../../schemas/adapters/detect-secrets.ts';
 import { UNKNOWN_TIME } from '../../../../schemas/adapters/secret-common.ts';
 import { secretIdentity } from '../../../../schemas/identity-keys.ts';
-import { fingerprint } from '../../../../schemas/redaction.ts';
+import { corpusAvailable, corpusFile, fixtureFile, identifiersOf } from '../../../support/corpus.ts';
 import {
-  corpusAvailable,
-  corpusFile,
-  fixtureFile,
-  identifiersOf,
-  readManifest,
-} from '../../../support/corpus.ts';
-import { findingsOf, outcomesOf, TEST_FINGERPRINT_KEY } from '../../../support/normalize.ts';
+  findingsOf,
+  formatsOf,
+  fp,
+  keysOf,
+  namedIdsPresent,
+  outcomesOf,
+} from '../../../support/normalize.ts';
 
-const fp = (value: string) => fingerprint(value, TEST_FINGERPRINT_KEY);
-const keysOf = (f: { identities: Array<{ key: string }> }) => f.identities.map((i) => i.key);
-const formatsOf = (input: Buffer | string) =>
-  new Set(outcomesOf(input, { format: 'auto' }).map((o) => o.format));
 const hashesOf = (input: Buffer) =>
   Object.values(
     JSON.parse(input.toString('utf8')).results as Record<string, Array<{ hashed_secret: string }>>,
   ).flatMap((l) => l.map((e) => e.hashed_secret));
-
-function namedIdsPresent(file: string, named: string[], ids: Set<string>): void {
-  const row = readManifest().find((r) => r.file === file)!;
-  for (const n of named) {
-    expect(row.identities).toContain(n);
-    expect(ids).toContain(n);
-  }
-}
 
 describe.runIf(corpusAvailable())('detect-secrets corpus: Yelp 1.5.0 self baseline', () => {
   const file = 'detect-secrets/yelp-self-baseline.json';

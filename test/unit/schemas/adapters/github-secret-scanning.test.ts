@@ -1,28 +1,15 @@
 import { describe, expect, it } from 'vitest';
 import { githubSecretScanningAdapter } from '../../../../schemas/adapters/github-secret-scanning.ts';
 import { secretIdentity } from '../../../../schemas/identity-keys.ts';
-import { fingerprint } from '../../../../schemas/redaction.ts';
+import { corpusAvailable, corpusFile, fixtureFile, identifiersOf } from '../../../support/corpus.ts';
 import {
-  corpusAvailable,
-  corpusFile,
-  fixtureFile,
-  identifiersOf,
-  readManifest,
-} from '../../../support/corpus.ts';
-import { findingsOf, outcomesOf, TEST_FINGERPRINT_KEY } from '../../../support/normalize.ts';
-
-const fp = (value: string) => fingerprint(value, TEST_FINGERPRINT_KEY);
-const keysOf = (f: { identities: Array<{ key: string }> }) => f.identities.map((i) => i.key);
-const formatsOf = (input: Buffer | string) =>
-  new Set(outcomesOf(input, { format: 'auto' }).map((o) => o.format));
-
-function namedIdsPresent(file: string, named: string[], ids: Set<string>): void {
-  const row = readManifest().find((r) => r.file === file)!;
-  for (const n of named) {
-    expect(row.identities).toContain(n);
-    expect(ids).toContain(n);
-  }
-}
+  findingsOf,
+  formatsOf,
+  fp,
+  keysOf,
+  namedIdsPresent,
+  outcomesOf,
+} from '../../../support/normalize.ts';
 
 describe.runIf(corpusAvailable())('github-secret-scanning corpus: octokit "reopened" webhook', () => {
   const file = 'github-secret-scanning/octokit-webhook-reopened.json';

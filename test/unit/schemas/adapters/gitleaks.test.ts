@@ -2,7 +2,6 @@ import { describe, expect, it } from 'vitest';
 import { gitleaksAdapter } from '../../../../schemas/adapters/gitleaks.ts';
 import { UNKNOWN_TIME } from '../../../../schemas/adapters/secret-common.ts';
 import { secretIdentity } from '../../../../schemas/identity-keys.ts';
-import { fingerprint } from '../../../../schemas/redaction.ts';
 import {
   corpusAvailable,
   corpusFile,
@@ -10,12 +9,7 @@ import {
   identifiersOf,
   readManifest,
 } from '../../../support/corpus.ts';
-import { findingsOf, outcomesOf, TEST_FINGERPRINT_KEY } from '../../../support/normalize.ts';
-
-const fp = (value: string) => fingerprint(value, TEST_FINGERPRINT_KEY);
-const formatsOf = (input: Buffer | string) =>
-  new Set(outcomesOf(input, { format: 'auto' }).map((o) => o.format));
-const keysOf = (f: { identities: Array<{ key: string }> }) => f.identities.map((i) => i.key);
+import { findingsOf, formatsOf, fp, keysOf, outcomesOf } from '../../../support/normalize.ts';
 
 /** ARNs, AWS key and unique ids in MANIFEST's identities column, plus the named ids we list per file. */
 function manifestIdsPresent(file: string, named: string[], ids: Set<string>): void {

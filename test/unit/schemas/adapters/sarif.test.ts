@@ -2,14 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { sarifAdapter } from '../../../../schemas/adapters/sarif.ts';
 import { UNKNOWN_TIME } from '../../../../schemas/adapters/secret-common.ts';
 import { secretIdentity } from '../../../../schemas/identity-keys.ts';
-import { fingerprint } from '../../../../schemas/redaction.ts';
 import { fixtureFile } from '../../../support/corpus.ts';
-import { findingsOf, outcomesOf, TEST_FINGERPRINT_KEY } from '../../../support/normalize.ts';
-
-const fp = (value: string) => fingerprint(value, TEST_FINGERPRINT_KEY);
-const keysOf = (f: { identities: Array<{ key: string }> }) => f.identities.map((i) => i.key);
-const formatsOf = (input: Buffer | string) =>
-  new Set(outcomesOf(input, { format: 'auto' }).map((o) => o.format));
+import { findingsOf, formatsOf, fp, keysOf, outcomesOf } from '../../../support/normalize.ts';
 
 // No SARIF file is in the shared corpus: the fixtures are modelled on trivy's SARIF writer (pkg/report/sarif.go
 // and its golden files) and on Semgrep's `--sarif` output as GitHub code scanning receives it.

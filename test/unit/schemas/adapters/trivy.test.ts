@@ -1,26 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { UNKNOWN_TIME } from '../../../../schemas/adapters/secret-common.ts';
 import { trivyAdapter } from '../../../../schemas/adapters/trivy.ts';
-import {
-  corpusAvailable,
-  corpusFile,
-  fixtureFile,
-  identifiersOf,
-  readManifest,
-} from '../../../support/corpus.ts';
-import { findingsOf, outcomesOf } from '../../../support/normalize.ts';
-
-const keysOf = (f: { identities: Array<{ key: string }> }) => f.identities.map((i) => i.key);
-const formatsOf = (input: Buffer | string) =>
-  new Set(outcomesOf(input, { format: 'auto' }).map((o) => o.format));
-
-function namedIdsPresent(file: string, named: string[], ids: Set<string>): void {
-  const row = readManifest().find((r) => r.file === file)!;
-  for (const n of named) {
-    expect(row.identities).toContain(n);
-    expect(ids).toContain(n);
-  }
-}
+import { corpusAvailable, corpusFile, fixtureFile, identifiersOf } from '../../../support/corpus.ts';
+import { findingsOf, formatsOf, keysOf, namedIdsPresent, outcomesOf } from '../../../support/normalize.ts';
 
 describe.runIf(corpusAvailable())('trivy corpus: secrets golden file', () => {
   const file = 'trivy/trivy-secrets.json';

@@ -2,7 +2,6 @@ import { describe, expect, it } from 'vitest';
 import { UNKNOWN_TIME } from '../../../../schemas/adapters/secret-common.ts';
 import { trufflehogAdapter } from '../../../../schemas/adapters/trufflehog.ts';
 import { secretIdentity } from '../../../../schemas/identity-keys.ts';
-import { fingerprint } from '../../../../schemas/redaction.ts';
 import {
   corpusAvailable,
   corpusFile,
@@ -10,10 +9,8 @@ import {
   identifiersOf,
   readManifest,
 } from '../../../support/corpus.ts';
-import { findingsOf, outcomesOf, TEST_FINGERPRINT_KEY } from '../../../support/normalize.ts';
+import { findingsOf, fp, keysOf, outcomesOf } from '../../../support/normalize.ts';
 
-const fp = (value: string) => fingerprint(value, TEST_FINGERPRINT_KEY);
-const keysOf = (f: { identities: Array<{ key: string }> }) => f.identities.map((i) => i.key);
 const b64 = (s: string) => Buffer.from(s, 'utf8').toString('base64');
 
 const USER_ARN = 'arn:aws:iam::595918472158:user/canarytokens.com@@mirux23ppyky6hx3l6vclmhnj';
