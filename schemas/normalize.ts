@@ -29,8 +29,8 @@ export function detectFormat(doc: unknown): Adapter {
     }
   });
   if (found) return found;
-  const looked = adapters.map((a) => `${a.format} (${a.signature})`).join('; ');
-  throw new UnknownFormatError(`unknown input shape; looked for: ${looked}`);
+  const looked = adapters.map((a) => a.format).join(', ');
+  throw new UnknownFormatError(`unknown input shape; looked for: ${looked} (each shape: nhi normalize --help)`);
 }
 
 function reasonOf(error: unknown): string {

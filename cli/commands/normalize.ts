@@ -1,6 +1,7 @@
 // `nhi normalize FILE… [--format F] [--json]`: offline, no services. Findings to stdout, summary to stderr.
 import { readFileSync, statSync } from 'node:fs';
 import { type Finding, FORMATS, FormatOrAuto } from '../../schemas/finding.ts';
+import { adapters } from '../../schemas/adapters/index.ts';
 import { normalizeInput, type RecordOutcome } from '../../schemas/normalize.ts';
 import { type Command, CommandError, parseCommandArgs, UsageError } from '../command.ts';
 import { findingRow } from '../format-finding.ts';
@@ -15,7 +16,10 @@ JSON object per line. Offline: needs no Kafka, Temporal or AWS. A summary goes t
   --json       JSON lines on stdout
 
 Raw secrets are never printed: findings carry a keyed fingerprint (NHI_FINGERPRINT_KEY) and a masked hint.
-Exit status: 0 when every record was valid, 1 when any was rejected (valid records are still printed).`;
+Exit status: 0 when every record was valid, 1 when any was rejected (valid records are still printed).
+
+What --format auto recognises, in the order it tries:
+${adapters.map((a) => `  ${a.format.padEnd(22)} ${a.signature}`).join('\n')}`;
 
 export function parseFormat(value: string | undefined): FormatOrAuto {
   const parsed = FormatOrAuto.safeParse(value ?? 'auto');
