@@ -6,6 +6,7 @@ import { builtInActions } from './actions/registry.ts';
 import { createAssessor } from './assess-identity.ts';
 import type { AwsClients } from './aws/clients.ts';
 import { createEventPublisher } from './events/publish.ts';
+import { createVisibilityCheck } from './identity-visibility.ts';
 import { createRemediationActivities } from './remediation.ts';
 
 export interface ActivityDeps {
@@ -20,6 +21,7 @@ export function createActivities(deps: ActivityDeps) {
   return {
     publishEnforcementEvent: createEventPublisher(deps.producer, deps.eventsTopic),
     assessIdentity: createAssessor(deps.aws),
+    identityVisibility: createVisibilityCheck(),
     ...createRemediationActivities(deps.aws, deps.actions ?? builtInActions),
   };
 }

@@ -35,8 +35,10 @@ export async function credentialFacts(
     throw error;
   }
   const active = (keys.AccessKeyMetadata ?? []).filter((k) => k.Status === 'Active');
+  // The canonical key is `aws:access-key:AKIA…`; producers do not always fill in `name`.
+  const keyId = identity.name ?? identity.key.replace(/^aws:access-key:/, '');
   const relevant =
-    identity.type === 'aws-access-key' ? active.filter((k) => k.AccessKeyId === identity.name) : active;
+    identity.type === 'aws-access-key' ? active.filter((k) => k.AccessKeyId === keyId) : active;
   // The oldest active key is the one hygiene is about.
   const oldest = relevant.sort((a, b) => (a.CreateDate?.getTime() ?? 0) - (b.CreateDate?.getTime() ?? 0))[0];
   if (!oldest?.AccessKeyId || !oldest.CreateDate) return { userName };

@@ -2,6 +2,8 @@
 import type { Command } from '../command.ts';
 import { benchCommand } from './bench.ts';
 import { demoCommand } from './demo.ts';
+import { identitiesCommand } from './identities.ts';
+import { identityCommand } from './identity.ts';
 import { ingestCommand } from './ingest.ts';
 import { normalizeCommand } from './normalize.ts';
 import { runCommand } from './run.ts';
@@ -13,5 +15,7 @@ export const commands: Command[] = [
   normalizeCommand,
   ingestCommand,
   runCommand,
+  identitiesCommand,
+  identityCommand,
   benchCommand,
 ];

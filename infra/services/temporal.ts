@@ -6,6 +6,32 @@ import { temporalCliPath } from '../install/paths.ts';
 import { installTemporalCli } from '../install/temporal-cli.ts';
 import type { Service } from './service.ts';
 
+/**
+ * Custom search attributes the identity workflow upserts (workflows/identity/definitions.ts), so
+ * `nhi identities --min-risk N` is one visibility query. Registered at dev-server start and, for a server
+ * started before they were added, by `ready` through the operator API.
+ */
+export const SEARCH_ATTRIBUTES = { NhiRiskScore: 'Int', NhiIdentityType: 'Keyword' } as const;
+// The operator API's IndexedValueType numbers (temporal.api.enums.v1).
+const INDEXED_VALUE_TYPE = { Keyword: 2, Int: 3 } as const;
+
+async function registerSearchAttributes(port: number, log: (line: string) => void): Promise<void> {
+  const connection = await Connection.connect({ address: `127.0.0.1:${port}`, connectTimeout: 5_000 });
+  try {
+    const namespace = 'default';
+    const listed = await connection.operatorService.listSearchAttributes({ namespace });
+    const missing = Object.entries(SEARCH_ATTRIBUTES).filter(([name]) => !listed.customAttributes?.[name]);
+    if (missing.length === 0) return;
+    await connection.operatorService.addSearchAttributes({
+      namespace,
+      searchAttributes: Object.fromEntries(missing.map(([name, type]) => [name, INDEXED_VALUE_TYPE[type]])),
+    });
+    log(`temporal: registered search attributes ${missing.map(([n, t]) => `${n} (${t})`).join(', ')}`);
+  } finally {
+    await connection.close();
+  }
+}
+
 export function temporalService(): Service {
   const port = localPorts().temporal;
   const db = (dir: string) => join(dir, 'temporal.db');
@@ -32,9 +58,14 @@ export function temporalService(): Service {
         db(dir),
         '--log-level',
         'warn',
+        ...Object.entries(SEARCH_ATTRIBUTES).flatMap(([name, type]) => [
+          '--search-attribute',
+          `${name}=${type}`,
+        ]),
       ],
       expect: ['start-dev', db(dir)],
     }),
+    ready: async (_dir, _fresh, log) => registerSearchAttributes(port, log),
     probe: async () => {
       let connection: Connection | undefined;
       try {

@@ -1,13 +1,16 @@
 // Messages of the identity workflow, shared by the workflow, the consumers, the CLI and tests: one name, one place.
+import { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/common';
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 import type { Finding } from '../../schemas/finding.ts';
 import type { IdentityRef } from '../../schemas/identity.ts';
-import type { IdentityRecord } from './state.ts';
+import type { CarriedRecord, ExceptionGrant, IdentityRecord } from './state.ts';
 
 export const TASK_QUEUE = 'nhi-enforce';
 
 /** One identity, one workflow: the id is derived from the canonical key so every producer finds it. */
 export const identityWorkflowId = (key: string): string => `identity/${key}`;
+export const IDENTITY_WORKFLOW_PREFIX = 'identity/';
+export const IDENTITY_WORKFLOW_TYPE = 'identityWorkflow';
 
 export interface FindingsDelivery {
   /** The identity as the findings name it (type, account, aliases, owner). */
@@ -20,8 +23,21 @@ export const identityQuery = defineQuery<IdentityRecord>('identity');
 
 export interface IdentityWorkflowInput {
   identity: IdentityRef;
-  /** Carried over by continue-as-new. */
-  state?: IdentityRecord;
+  /** Carried over by continue-as-new (an IdentityRecord from runs before finding ids were packed). */
+  state?: CarriedRecord | IdentityRecord;
+  /** Work the previous run had not done yet when it continued as new. */
+  pending?: {
+    /** Findings, an exception or an expiry arrived since the last assessment. */
+    assess: boolean;
+    /** Ids of the findings not yet named in an `identity.assessed` event (the first 1000)… */
+    findingIds: string[];
+    /** …and how many more there are. */
+    moreFindings?: number;
+    /** Consecutive failed assessments, for the retry backoff. */
+    failures?: number;
+  };
+  /** Continue as new after this many history events (default MAX_HISTORY_EVENTS); tests make it small. */
+  maxHistoryEvents?: number;
 }
 
 /** A time-boxed exception: the named action is not taken for this identity until it expires. */
@@ -34,4 +50,27 @@ export interface ExceptionRequest {
   reason: string;
 }
 
-export const grantExceptionUpdate = defineUpdate<IdentityRecord, [ExceptionRequest]>('grantException');
+/** Returns the exception as granted (not the whole record: an update's result is kept in history). */
+export const grantExceptionUpdate = defineUpdate<ExceptionGrant, [ExceptionRequest]>('grantException');
+
+/**
+ * Visibility of identity workflows, upserted after each assessment so `nhi identities --min-risk N` is one
+ * visibility query. Registered by the local stack (infra/services/temporal.ts); elsewhere with
+ * `temporal operator search-attribute create --name NhiRiskScore --type Int` (and NhiIdentityType Keyword).
+ */
+export const riskScoreSearchAttribute = defineSearchAttributeKey('NhiRiskScore', SearchAttributeType.INT);
+export const identityTypeSearchAttribute = defineSearchAttributeKey(
+  'NhiIdentityType',
+  SearchAttributeType.KEYWORD,
+);
+
+/** Memo key of the listing summary (owner, top factors, remediations), readable without a running worker. */
+export const IDENTITY_MEMO_KEY = 'nhi';
+
+export interface IdentityMemo {
+  type: string;
+  score?: number;
+  owner?: string | null;
+  factors: Array<{ id: string; contribution: number; reason: string }>;
+  remediations: Array<{ action: string; workflowId: string; mode: 'auto' | 'approval' }>;
+}

@@ -1,9 +1,10 @@
 // An identity's record, as its workflow keeps it. Pure and deterministic: no I/O, time is passed in.
 
-import type { Assessment } from '../../activities/assess-identity.ts';
+import type { AssessFinding, Assessment } from '../../activities/assess-identity.ts';
 import type { Finding, FindingKind } from '../../schemas/finding.ts';
 import type { IdentityRef } from '../../schemas/identity.ts';
 import type { ExceptionRequest } from './definitions.ts';
+import { type PackedFindingIds, packFindingIds, unpackFindingIds } from './finding-ids.ts';
 
 export interface FindingSummary {
   id: string;
@@ -23,20 +24,38 @@ export interface FindingSummary {
   public?: boolean;
 }
 
+export interface ExceptionGrant extends ExceptionRequest {
+  grantedAt: string;
+  /** Set once its expiry was noticed (and announced as `exception.expired`). */
+  expiredAt?: string;
+}
+
 export interface IdentityRecord {
   identity: IdentityRef;
-  /** Every finding id ever delivered, in arrival order: the dedup set, kept compact for continue-as-new. */
+  /** Every finding id ever delivered, in arrival order: the dedup set. */
   findingIds: string[];
-  /** Details of the most recent findings (older ones keep only their id and count). */
+  /**
+   * Details of recent findings, in arrival order; at most MAX_FINDING_DETAILS. When over, resolved ones go
+   * first, then plain activity records, then the oldest: an open leak is not pushed out by a stream of noise.
+   * (Trimmed to 90% of the cap at a time: between 450 and 500 are kept.)
+   */
   findings: FindingSummary[];
   countsByKind: Partial<Record<FindingKind, number>>;
   firstSeen?: string;
   lastSeen?: string;
   /** The latest assessment: capabilities, reach, score with its factors, policy in force. */
   assessment?: Assessment;
-  exceptions: Array<ExceptionRequest & { grantedAt: string }>;
+  /** Why the latest assessment attempt failed (the findings are kept; it is retried with backoff). */
+  assessmentError?: { message: string; at: string; failures: number; retryAt: string };
+  /** Every exception granted, live or expired (the newest MAX_EXCEPTIONS). */
+  exceptions: ExceptionGrant[];
   remediations: RemediationRecord[];
+  /** Latest "resolved" report per format:nativeId, so a resolution that overtook its finding still counts. */
+  resolvedRefs: Record<string, string>;
 }
+
+/** The record as continue-as-new carries it: finding ids packed (see finding-ids.ts). */
+export type CarriedRecord = Omit<IdentityRecord, 'findingIds'> & { findingIdsPacked: PackedFindingIds };
 
 export interface RemediationRecord {
   action: string;
@@ -46,14 +65,42 @@ export interface RemediationRecord {
   reasons: string[];
   startedAt: string;
   score: number;
+  /** The workflow id was already taken (started by an earlier run or another path): that one counts. */
+  alreadyStarted?: boolean;
 }
 
 /** How many finding details a record carries; ids are kept for all. */
 export const MAX_FINDING_DETAILS = 500;
+const MAX_EXCEPTIONS = 50;
+const MAX_RESOLVED_REFS = 1_000;
 
 export function emptyRecord(identity: IdentityRef): IdentityRecord {
-  return { identity, findingIds: [], findings: [], countsByKind: {}, exceptions: [], remediations: [] };
+  return {
+    identity,
+    findingIds: [],
+    findings: [],
+    countsByKind: {},
+    exceptions: [],
+    remediations: [],
+    resolvedRefs: {},
+  };
 }
+
+const isCarried = (s: CarriedRecord | IdentityRecord): s is CarriedRecord => 'findingIdsPacked' in s;
+
+/** The record from a workflow input: packed (this version) or plain (runs started before packing). */
+export function restoreRecord(state: CarriedRecord | IdentityRecord): IdentityRecord {
+  if (!isCarried(state)) return { ...emptyRecord(state.identity), ...state };
+  const { findingIdsPacked, ...rest } = state;
+  return { ...emptyRecord(state.identity), ...rest, findingIds: unpackFindingIds(findingIdsPacked) };
+}
+
+export function carryRecord(record: IdentityRecord): CarriedRecord {
+  const { findingIds, ...rest } = record;
+  return { ...rest, findingIdsPacked: packFindingIds(findingIds) };
+}
+
+const at = (iso: string) => Date.parse(iso);
 
 const refOf = (f: Finding): string | undefined =>
   f.source.nativeId ? `${f.source.format}:${f.source.nativeId}` : undefined;
@@ -70,21 +117,38 @@ const summarize = (f: Finding, now: string): FindingSummary => ({
   lastSeen: now,
   ...(refOf(f) ? { ref: refOf(f) } : {}),
   ...(f.secret?.verified !== undefined ? { verified: f.secret.verified } : {}),
-  ...(f.evidence.public === true ? { public: true } : {}),
+  ...(f.evidence?.public === true ? { public: true } : {}),
 });
+
+/** A delivery as it may really arrive: anything not shaped like a finding is skipped, not thrown on. */
+const isFindingLike = (f: unknown): f is Finding => {
+  const x = f as Partial<Finding> | null;
+  return (
+    typeof x === 'object' &&
+    x !== null &&
+    typeof x.id === 'string' &&
+    typeof x.kind === 'string' &&
+    typeof x.title === 'string' &&
+    typeof x.time === 'string' &&
+    typeof x.severity?.score === 'number' &&
+    typeof x.source?.format === 'string'
+  );
+};
 
 export class IdentityState {
   private readonly seen: Set<string>;
+  private readonly details: Map<string, FindingSummary>;
 
   constructor(readonly record: IdentityRecord) {
     this.seen = new Set(record.findingIds);
+    this.details = new Map(record.findings.map((s) => [s.id, s]));
   }
 
   /** Merge what another tool says about this identity (aliases, owner, account). */
-  learn(ref: IdentityRef): void {
+  learn(ref: IdentityRef | undefined): void {
     const id = this.record.identity;
-    if (ref.key !== id.key) return;
-    const aliases = new Set([...id.aliases, ...ref.aliases]);
+    if (!ref || ref.key !== id.key) return;
+    const aliases = new Set([...(id.aliases ?? []), ...(ref.aliases ?? [])]);
     this.record.identity = {
       ...ref,
       ...id,
@@ -95,32 +159,34 @@ export class IdentityState {
     };
   }
 
-  /** Adds findings not seen before; returns the new ones. Re-delivery changes nothing. */
-  addFindings(findings: Finding[], now: string): Finding[] {
-    const fresh: Finding[] = [];
+  /** Adds findings not seen before; returns the ones that change the record. Re-delivery changes nothing. */
+  addFindings(findings: readonly unknown[], now: string): Finding[] {
+    const changed: Finding[] = [];
     for (const f of findings) {
+      if (!isFindingLike(f)) continue;
       if (this.seen.has(f.id)) {
-        const known = this.record.findings.find((s) => s.id === f.id);
+        const known = this.details.get(f.id);
         if (known) known.lastSeen = now;
         // Re-delivery changes nothing; a tool saying the problem is gone does.
-        if (f.status === 'resolved' && this.closeRelated(f, now)) fresh.push(f);
+        if (f.status === 'resolved' && this.closeRelated(f, now)) changed.push(f);
         continue;
       }
-      if (f.status === 'resolved') this.closeRelated(f, now);
       this.seen.add(f.id);
       this.record.findingIds.push(f.id);
-      this.record.findings.push(summarize(f, now));
+      const summary = summarize(f, now);
+      if (f.status === 'resolved') this.closeRelated(f, now);
+      else if (this.resolvedLater(summary)) summary.status = 'resolved';
+      this.record.findings.push(summary);
+      this.details.set(summary.id, summary);
       this.record.countsByKind[f.kind] = (this.record.countsByKind[f.kind] ?? 0) + 1;
-      fresh.push(f);
+      changed.push(f);
     }
-    if (this.record.findings.length > MAX_FINDING_DETAILS) {
-      this.record.findings.splice(0, this.record.findings.length - MAX_FINDING_DETAILS);
-    }
-    if (fresh.length) {
+    this.trimDetails();
+    if (changed.length) {
       this.record.firstSeen ??= now;
       this.record.lastSeen = now;
     }
-    return fresh;
+    return changed;
   }
 
   has(findingId: string): boolean {
@@ -131,12 +197,57 @@ export class IdentityState {
     return this.record.findings.filter((f) => f.status === 'open');
   }
 
-  /** A resolved finding closes the open ones the same tool reported under the same native id. */
+  grantException(request: ExceptionRequest, now: string): ExceptionGrant {
+    const grant: ExceptionGrant = {
+      action: request.action.trim(),
+      expiresAt: new Date(Date.parse(request.expiresAt)).toISOString(),
+      requestedBy: request.requestedBy.trim(),
+      approvedBy: request.approvedBy.trim(),
+      reason: request.reason.trim(),
+      grantedAt: now,
+    };
+    this.record.exceptions.push(grant);
+    if (this.record.exceptions.length > MAX_EXCEPTIONS)
+      this.record.exceptions.splice(0, this.record.exceptions.length - MAX_EXCEPTIONS);
+    return grant;
+  }
+
+  /** Exceptions whose expiry has passed and was not noticed yet; marks them. */
+  expireExceptions(now: string): ExceptionGrant[] {
+    const t = Date.parse(now);
+    const expired = this.record.exceptions.filter((e) => !e.expiredAt && !(t < Date.parse(e.expiresAt)));
+    for (const e of expired) e.expiredAt = now;
+    return expired;
+  }
+
+  /** Milliseconds until the next live exception expires. */
+  msToNextExpiry(now: string): number | undefined {
+    const t = Date.parse(now);
+    const left = this.record.exceptions
+      .filter((e) => !e.expiredAt)
+      .map((e) => Date.parse(e.expiresAt) - t)
+      .filter((ms) => ms > 0);
+    return left.length ? Math.min(...left) : undefined;
+  }
+
+  /** A resolved report closes the open findings the same tool reported under the same id, observed no later. */
   private closeRelated(resolved: Finding, now: string): boolean {
     const ref = refOf(resolved);
+    if (ref) {
+      const previous = this.record.resolvedRefs[ref];
+      if (!previous || at(previous) < at(resolved.time)) {
+        delete this.record.resolvedRefs[ref]; // re-insert: newest last, so trimming drops the oldest
+        this.record.resolvedRefs[ref] = resolved.time;
+        const refs = Object.keys(this.record.resolvedRefs);
+        for (const old of refs.slice(0, Math.max(0, refs.length - MAX_RESOLVED_REFS)))
+          delete this.record.resolvedRefs[old];
+      }
+    }
     let closed = false;
     for (const s of this.record.findings) {
-      if (s.status === 'open' && (s.id === resolved.id || (ref && s.ref === ref))) {
+      const same =
+        s.id === resolved.id || (ref !== undefined && s.ref === ref && at(s.time) <= at(resolved.time));
+      if (s.status === 'open' && same) {
         s.status = 'resolved';
         s.lastSeen = now;
         closed = true;
@@ -144,4 +255,64 @@ export class IdentityState {
     }
     return closed;
   }
+
+  /** The finding arrived after a report that it was resolved (delivery order is not observation order). */
+  private resolvedLater(s: FindingSummary): boolean {
+    const resolvedAt = s.ref ? this.record.resolvedRefs[s.ref] : undefined;
+    return resolvedAt !== undefined && at(s.time) <= at(resolvedAt);
+  }
+
+  /**
+   * Over the cap: drop resolved details first, then plain activity records, then the oldest — down to 90% of the
+   * cap, so the work is done once per many deliveries. Two linear passes: this runs inside a signal handler, and
+   * a burst of thousands of signals is processed in one workflow activation.
+   */
+  private trimDetails(): void {
+    const list = this.record.findings;
+    if (list.length <= MAX_FINDING_DETAILS) return;
+    const rank = (s: FindingSummary) => (s.status === 'resolved' ? 0 : s.kind === 'activity' ? 1 : 2);
+    const perRank = [0, 0, 0];
+    for (const s of list) perRank[rank(s)]! += 1;
+    let excess = list.length - Math.floor(MAX_FINDING_DETAILS * 0.9);
+    const drop = perRank.map((n) => {
+      const d = Math.min(n, excess);
+      excess -= d;
+      return d;
+    });
+    const kept: FindingSummary[] = [];
+    for (const s of list) {
+      const r = rank(s);
+      if (drop[r]! > 0) {
+        drop[r]! -= 1;
+        this.details.delete(s.id);
+      } else kept.push(s);
+    }
+    this.record.findings = kept;
+  }
+}
+
+/**
+ * The open findings as the assessment activity needs them: only what scoring reads, identical ones grouped with a
+ * count. Its input is kept in history on every assessment, so it must stay small however many findings there are.
+ * Plain activity records score nothing (GuardDuty's count as compromise signals) and are left out.
+ */
+export function scoringFindings(open: readonly FindingSummary[]): AssessFinding[] {
+  const groups = new Map<string, AssessFinding>();
+  for (const f of open) {
+    if (f.kind === 'activity' && f.format !== 'guardduty') continue;
+    const item: AssessFinding = {
+      kind: f.kind,
+      severity: f.severity,
+      status: f.status,
+      title: f.title,
+      format: f.format,
+      ...(f.public ? { public: true } : {}),
+      ...(f.verified !== undefined ? { verified: f.verified } : {}),
+    };
+    const key = JSON.stringify(item);
+    const seen = groups.get(key);
+    if (seen) seen.count = (seen.count ?? 1) + 1;
+    else groups.set(key, item);
+  }
+  return [...groups.values()];
 }

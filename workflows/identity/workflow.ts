@@ -1,137 +1,253 @@
 // One long-lived workflow per identity (entity pattern): it receives that identity's findings, keeps its record,
 // has it assessed (what it can do, how risky), applies the policy, and starts the remediations the policy names
 // as child workflows with deterministic ids. Exceptions pause an action until they expire, by their own timer.
+//
+// Nothing received is ever dropped: findings are merged into the record by the signal handler at once; the
+// assessment that follows is retried (with backoff) until it succeeds; continue-as-new carries the record and
+// whatever work is still pending.
 
-import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
+import { type SearchAttributeUpdatePair, WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
 import {
+  ActivityFailure,
   ApplicationFailure,
   allHandlersFinished,
   condition,
   continueAsNew,
+  log,
   ParentClosePolicy,
   proxyActivities,
   setHandler,
   startChild,
+  upsertMemo,
+  upsertSearchAttributes,
+  WorkflowIdReusePolicy,
   workflowInfo,
 } from '@temporalio/workflow';
 import type { Activities } from '../../activities/index.ts';
-import { decide, isExceptionLive, remediationWorkflowId } from '../../risk/decide.ts';
+import { decide, remediationWorkflowId } from '../../risk/decide.ts';
+import type { EnforcementEvent } from '../../schemas/enforcement-event.ts';
 import { remediationWorkflow } from '../remediation/workflow.ts';
 import {
   findingsSignal,
   grantExceptionUpdate,
+  IDENTITY_MEMO_KEY,
+  type IdentityMemo,
   type IdentityWorkflowInput,
   identityQuery,
+  identityTypeSearchAttribute,
+  riskScoreSearchAttribute,
 } from './definitions.ts';
 import { exceptionRefusal } from './exception-rules.ts';
-import { emptyRecord, IdentityState } from './state.ts';
+import {
+  carryRecord,
+  type ExceptionGrant,
+  emptyRecord,
+  IdentityState,
+  restoreRecord,
+  scoringFindings,
+} from './state.ts';
 
-const { assessIdentity, publishEnforcementEvent } = proxyActivities<Activities>({
+// A few quick attempts here; beyond those the workflow itself waits and tries again, so a long outage neither
+// loses findings nor keeps continue-as-new from happening.
+const { assessIdentity } = proxyActivities<Activities>({
   startToCloseTimeout: '1 minute',
-  retry: { initialInterval: '1 second', maximumInterval: '1 minute' },
+  retry: { initialInterval: '1 second', maximumInterval: '20 seconds', maximumAttempts: 5 },
+});
+// Events are the SIEM's copy; the workflow history is the record. A publish that keeps failing is logged, not
+// allowed to stop enforcement.
+const { publishEnforcementEvent } = proxyActivities<Activities>({
+  startToCloseTimeout: '30 seconds',
+  retry: { initialInterval: '1 second', maximumInterval: '1 minute', maximumAttempts: 20 },
+});
+const { identityVisibility } = proxyActivities<Activities>({
+  startToCloseTimeout: '10 seconds',
+  retry: { initialInterval: '1 second', maximumAttempts: 3 },
 });
 
 /** Keep each run's history short: replay stays fast and Temporal's limits are never near. */
 export const MAX_HISTORY_EVENTS = 2_000;
 const REMEDIATION_EPOCH = 0;
+/** Most finding ids one `identity.assessed` event names; beyond that it counts them. */
+const MAX_EVENT_FINDING_IDS = 1_000;
+const RETRY_FIRST_MS = 60_000;
+const RETRY_MAX_MS = 30 * 60_000;
+
+type EventType = EnforcementEvent['type'];
 
 export async function identityWorkflow(input: IdentityWorkflowInput): Promise<void> {
-  const state = new IdentityState(input.state ?? emptyRecord(input.identity));
+  const state = new IdentityState(input.state ? restoreRecord(input.state) : emptyRecord(input.identity));
   const record = state.record;
-  let dirty = false; // new findings, a new exception or one that expired: assess/decide again
-  let newFindingIds: string[] = [];
+  const maxEvents = input.maxHistoryEvents ?? MAX_HISTORY_EVENTS;
   const now = () => new Date().toISOString();
 
-  setHandler(findingsSignal, ({ identity, findings }) => {
-    state.learn(identity);
-    const fresh = state.addFindings(findings, now());
-    if (fresh.length) {
-      newFindingIds.push(...fresh.map((f) => f.id));
-      dirty = true;
+  let assessPending = input.pending?.assess ?? false;
+  // Finding ids not yet named in an identity.assessed event (at most MAX_EVENT_FINDING_IDS, the rest counted).
+  let unannounced: string[] = [...(input.pending?.findingIds ?? [])].slice(0, MAX_EVENT_FINDING_IDS);
+  let unannouncedMore = input.pending?.moreFindings ?? 0;
+  let failures = input.pending?.failures ?? 0;
+  let retryAt = failures > 0 ? Date.parse(record.assessmentError?.retryAt ?? '') || undefined : undefined;
+  const granted: ExceptionGrant[] = [];
+
+  const remember = (ids: readonly string[]) => {
+    const room = Math.max(0, MAX_EVENT_FINDING_IDS - unannounced.length);
+    unannounced.push(...ids.slice(0, room));
+    unannouncedMore += Math.max(0, ids.length - room);
+  };
+
+  setHandler(findingsSignal, (delivery) => {
+    if (!delivery || !Array.isArray(delivery.findings)) return; // malformed: nothing to merge
+    state.learn(delivery.identity);
+    const changed = state.addFindings(delivery.findings, now());
+    if (changed.length) {
+      remember(changed.map((f) => f.id));
+      assessPending = true;
     }
   });
   setHandler(identityQuery, () => record);
   setHandler(
     grantExceptionUpdate,
     (request) => {
-      record.exceptions.push({ ...request, grantedAt: now() });
-      dirty = true;
-      return record;
+      const grant = state.grantException(request, now());
+      granted.push(grant);
+      return grant;
     },
     {
       validator: (request) => {
         const refusal = exceptionRefusal(request, record, now());
-        if (refusal) throw ApplicationFailure.nonRetryable(refusal);
+        if (refusal) throw ApplicationFailure.nonRetryable(refusal, 'ExceptionRefused');
       },
     },
   );
 
-  const historyIsLong = () =>
-    workflowInfo().continueAsNewSuggested || workflowInfo().historyLength > MAX_HISTORY_EVENTS;
-  const nextExpiry = () => {
-    const t = Date.now();
-    const live = record.exceptions.map((e) => Date.parse(e.expiresAt) - t).filter((ms) => ms > 0);
-    return live.length ? Math.min(...live) : undefined;
+  const publish = async (type: EventType, detail: Record<string, unknown>, findingIds?: string[]) => {
+    try {
+      await publishEnforcementEvent({ type, identityKey: record.identity.key, findingIds, detail });
+    } catch (error) {
+      if (!(error instanceof ActivityFailure)) throw error;
+      log.error('enforcement event not published', { type, error: causeOf(error) });
+    }
   };
+  const visibility = new Visibility();
+
+  const historyIsLong = () => {
+    const info = workflowInfo();
+    return info.continueAsNewSuggested || info.historyLength >= maxEvents;
+  };
+  const canAssess = () => assessPending && retryAt === undefined;
 
   for (;;) {
-    const expiry = nextExpiry();
-    const woke = await condition(() => dirty || historyIsLong(), expiry ?? '365 days');
-    if (!woke && expiry !== undefined) {
-      // An exception ran out: enforcement resumes by itself.
-      await publishEnforcementEvent({
-        type: 'exception.expired',
-        identityKey: record.identity.key,
-        detail: {},
+    if (retryAt !== undefined && Date.now() >= retryAt) retryAt = undefined;
+    const waits = [state.msToNextExpiry(now()), retryAt === undefined ? undefined : retryAt - Date.now()];
+    const wakeIn = Math.min(...waits.filter((ms): ms is number => ms !== undefined));
+    const wake = () => canAssess() || granted.length > 0 || historyIsLong();
+    // No timer unless something is due: a timer per loop would cost two history events each time.
+    if (Number.isFinite(wakeIn)) await condition(wake, Math.max(1, wakeIn));
+    else await condition(wake);
+
+    for (const g of granted.splice(0)) {
+      await publish('exception.granted', {
+        action: g.action,
+        expiresAt: g.expiresAt,
+        requestedBy: g.requestedBy,
+        approvedBy: g.approvedBy,
+        reason: g.reason,
       });
-      record.exceptions = record.exceptions.filter((e) => isExceptionLive(e, now()));
-      dirty = true;
     }
-    if (dirty) {
-      dirty = false;
-      const findingIds = newFindingIds;
-      newFindingIds = [];
-      await assessAndEnforce(state, findingIds);
-      continue;
+    for (const e of state.expireExceptions(now())) {
+      // Enforcement resumes by itself: assess again (fresh facts) and let the policy decide.
+      await publish('exception.expired', {
+        action: e.action,
+        expiresAt: e.expiresAt,
+        grantedAt: e.grantedAt,
+      });
+      assessPending = true;
     }
+    if (retryAt !== undefined && Date.now() >= retryAt) retryAt = undefined;
+
     if (historyIsLong()) {
       await condition(allHandlersFinished);
-      if (!dirty) await continueAsNew<typeof identityWorkflow>({ identity: record.identity, state: record });
+      // An exception granted just now is announced first (the record carries it, the event would be lost).
+      if (granted.length) continue;
+      return continueAsNew<typeof identityWorkflow>({
+        identity: record.identity,
+        state: carryRecord(record),
+        pending: { assess: assessPending, findingIds: unannounced, moreFindings: unannouncedMore, failures },
+        ...(input.maxHistoryEvents !== undefined ? { maxHistoryEvents: input.maxHistoryEvents } : {}),
+      });
+    }
+    if (!canAssess()) continue;
+
+    assessPending = false;
+    const announce = { ids: unannounced, more: unannouncedMore };
+    unannounced = [];
+    unannouncedMore = 0;
+    try {
+      await assessAndEnforce(state, announce, publish, visibility);
+      failures = 0;
+      record.assessmentError = undefined;
+    } catch (error) {
+      if (!(error instanceof ActivityFailure)) throw error;
+      // Keep everything and try again later; new findings meanwhile are merged and wait for the same retry.
+      assessPending = true;
+      remember(announce.ids);
+      unannouncedMore += announce.more;
+      failures += 1;
+      const delay = Math.min(RETRY_MAX_MS, RETRY_FIRST_MS * 2 ** Math.min(failures - 1, 10));
+      retryAt = Date.now() + delay;
+      record.assessmentError = {
+        message: causeOf(error),
+        at: now(),
+        failures,
+        retryAt: new Date(retryAt).toISOString(),
+      };
+      log.warn('assessment failed; retrying later', { failures, retryInMs: delay, error: causeOf(error) });
     }
   }
 }
 
-async function assessAndEnforce(state: IdentityState, findingIds: string[]): Promise<void> {
+type Publish = (type: EventType, detail: Record<string, unknown>, findingIds?: string[]) => Promise<void>;
+
+async function assessAndEnforce(
+  state: IdentityState,
+  announce: { ids: string[]; more: number },
+  publish: Publish,
+  visibility: Visibility,
+): Promise<void> {
   const record = state.record;
+  // One snapshot of the open findings for both the score and the rules' `kinds`, so they agree.
   const open = state.openFindings();
-  record.assessment = await assessIdentity({ identity: record.identity, findings: open });
-  const { risk, policy } = record.assessment;
+  const assessment = await assessIdentity({ identity: record.identity, findings: scoringFindings(open) });
+  record.assessment = assessment;
+  const { risk, policy } = assessment;
   const at = new Date().toISOString();
   const decisions = decide(policy, {
     identity: { key: record.identity.key, type: record.identity.type },
     risk,
     openFindingKinds: [...new Set(open.map((f) => f.kind))],
-    exceptions: record.exceptions,
+    exceptions: record.exceptions.filter((e) => !e.expiredAt),
     startedActions: record.remediations.map((r) => r.action),
     now: at,
   });
-  await publishEnforcementEvent({
-    type: 'identity.assessed',
-    identityKey: record.identity.key,
-    findingIds,
-    detail: {
+  await publish(
+    'identity.assessed',
+    {
       score: risk.score,
       factors: risk.factors.slice(0, 5),
       decisions: decisions.map((d) => ({ action: d.action, ruleId: d.ruleId, mode: d.mode })),
+      ...(announce.more ? { moreFindings: announce.more } : {}),
     },
-  });
+    announce.ids,
+  );
   for (const d of decisions) {
     const workflowId = remediationWorkflowId(record.identity.key, d.action, REMEDIATION_EPOCH);
+    let alreadyStarted = false;
     try {
       await startChild(remediationWorkflow, {
         workflowId,
         // The remediation outlives this run (continue-as-new) and must not be cancelled with it.
         parentClosePolicy: ParentClosePolicy.ABANDON,
+        // The id means "this action, once, for this identity": not again after it finished either.
+        workflowIdReusePolicy: WorkflowIdReusePolicy.REJECT_DUPLICATE,
         args: [
           {
             identity: record.identity,
@@ -145,8 +261,9 @@ async function assessAndEnforce(state: IdentityState, findingIds: string[]): Pro
         ],
       });
     } catch (error) {
-      // Same deterministic id already started (by an earlier run of this identity): that is the one remediation.
+      // Same deterministic id already taken (an earlier run of this identity, or another path): that is the one.
       if (!(error instanceof WorkflowExecutionAlreadyStartedError)) throw error;
+      alreadyStarted = true;
     }
     record.remediations.push({
       action: d.action,
@@ -156,12 +273,84 @@ async function assessAndEnforce(state: IdentityState, findingIds: string[]): Pro
       reasons: d.reasons,
       startedAt: at,
       score: risk.score,
+      ...(alreadyStarted ? { alreadyStarted } : {}),
     });
-    await publishEnforcementEvent({
-      type: 'remediation.started',
-      identityKey: record.identity.key,
-      findingIds,
-      detail: { action: d.action, ruleId: d.ruleId, mode: d.mode, workflowId, reasons: d.reasons },
-    });
+    if (!alreadyStarted) {
+      await publish(
+        'remediation.started',
+        { action: d.action, ruleId: d.ruleId, mode: d.mode, workflowId, reasons: d.reasons },
+        announce.ids,
+      );
+    }
   }
+  await visibility.update(state);
+}
+
+/** Search attributes and memo for `nhi identities`: upserted only when they change, and only when registered. */
+class Visibility {
+  private registered: string[] | undefined;
+  private memo: boolean | undefined;
+  private lastScore = workflowInfo().typedSearchAttributes.get(riskScoreSearchAttribute);
+  private lastType = workflowInfo().typedSearchAttributes.get(identityTypeSearchAttribute);
+  private lastMemo = JSON.stringify(workflowInfo().memo?.[IDENTITY_MEMO_KEY] ?? null); // carried by continue-as-new
+
+  async update(state: IdentityState): Promise<void> {
+    const record = state.record;
+    if (this.registered === undefined) {
+      try {
+        const support = await identityVisibility([
+          riskScoreSearchAttribute.name,
+          identityTypeSearchAttribute.name,
+        ]);
+        this.registered = support.searchAttributes;
+        this.memo = support.memo;
+      } catch (error) {
+        if (!(error instanceof ActivityFailure)) throw error;
+        this.registered = [];
+        this.memo = false;
+      }
+    }
+    const score = record.assessment?.risk.score;
+    const updates: SearchAttributeUpdatePair[] = [];
+    if (
+      this.registered.includes(riskScoreSearchAttribute.name) &&
+      score !== undefined &&
+      score !== this.lastScore
+    ) {
+      updates.push({ key: riskScoreSearchAttribute, value: score });
+      this.lastScore = score;
+    }
+    const type = record.identity.type;
+    if (this.registered.includes(identityTypeSearchAttribute.name) && type !== this.lastType) {
+      updates.push({ key: identityTypeSearchAttribute, value: type });
+      this.lastType = type;
+    }
+    if (updates.length) upsertSearchAttributes(updates);
+
+    if (!this.memo) return;
+    const a = record.assessment;
+    const memo: IdentityMemo = {
+      type,
+      ...(a ? { score: a.risk.score, owner: a.owner ?? null } : {}),
+      factors: (a?.risk.factors ?? [])
+        .slice(0, 3)
+        .map((f) => ({ id: f.id, contribution: f.contribution, reason: f.reason.slice(0, 300) })),
+      remediations: record.remediations.map((r) => ({
+        action: r.action,
+        workflowId: r.workflowId,
+        mode: r.mode,
+      })),
+    };
+    const text = JSON.stringify(memo);
+    if (text !== this.lastMemo) {
+      upsertMemo({ [IDENTITY_MEMO_KEY]: memo });
+      this.lastMemo = text;
+    }
+  }
+}
+
+function causeOf(error: unknown): string {
+  let e = error as { message?: string; cause?: unknown } | undefined;
+  while (e?.cause) e = e.cause as typeof e;
+  return e?.message ?? String(error);
 }

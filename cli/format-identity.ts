@@ -1,0 +1,156 @@
+// Identities as text for people (machines use --json): who owns it, when it was last used, what it can do and
+// through which roles, why it scores what it scores (every factor's reason), and what is being done about it.
+import { describePath, shortName } from '../risk/reach.ts';
+import type { IdentityRecord } from '../workflows/identity/state.ts';
+import type { IdentityListing, RemediationView } from './identity-source.ts';
+
+const DAY = 86_400_000;
+const CAPABILITIES_PER_PATH = 4;
+const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;
+const clip = (text: string, max: number) => (text.length > max ? `${text.slice(0, max - 1)}…` : text);
+const ago = (iso: string, now: number) => {
+  const days = Math.floor((now - Date.parse(iso)) / DAY);
+  return days <= 0 ? 'today' : `${plural(days, 'day')} ago`;
+};
+const scoreText = (score: number | undefined) => (score === undefined ? '  -' : String(score).padStart(3));
+
+/** Three lines at most per identity: score, key, type, owner; why; what is pending. */
+export function identityListing(i: IdentityListing): string[] {
+  const owner = i.owner === undefined ? '' : `, owner ${i.owner ?? 'none'}`;
+  const lines = [`${scoreText(i.score)}  ${i.key}  (${i.type ?? 'unknown type'}${owner})`];
+  if (i.factors.length)
+    lines.push(
+      `     why: ${i.factors.map((f) => `+${f.contribution} ${f.id}: ${clip(f.reason, 70)}`).join('; ')}`,
+    );
+  else if (i.score === undefined) lines.push('     not assessed yet');
+  if (i.pendingActions.length) lines.push(`     pending: ${i.pendingActions.join(', ')}`);
+  return lines;
+}
+
+function remediationLine(r: RemediationView): string {
+  const status = r.state?.status ?? r.execution.toLowerCase();
+  const approvals = r.state?.approvals.length
+    ? `, approved by ${r.state.approvals.map((a) => a.by).join(', ')}`
+    : '';
+  const rejected = r.state?.rejection
+    ? `, rejected by ${r.state.rejection.by}: ${r.state.rejection.reason}`
+    : '';
+  const verified = r.state?.verification ? `, verified: ${r.state.verification.detail}` : '';
+  const taken = r.alreadyStarted ? ' (id was already taken: that run counts)' : '';
+  return `    ${r.action.padEnd(16)} ${status.padEnd(18)} rule ${r.ruleId} (${r.mode}) at score ${r.score}, ${r.startedAt}${approvals}${rejected}${verified}${taken}\n      ${r.workflowId}`;
+}
+
+/** The full record, readable by a reviewer. `now` only for "N days ago". */
+export function identityReport(
+  record: IdentityRecord,
+  remediations: RemediationView[],
+  now: number,
+): string[] {
+  const id = record.identity;
+  const a = record.assessment;
+  const out: string[] = [id.key];
+  const row = (label: string, text: string) => out.push(`  ${label.padEnd(13)} ${text}`);
+
+  const where = [id.provider, id.account ? `account ${id.account}` : ''].filter(Boolean).join(', ');
+  row('type', `${id.type} (${where})${id.aliases.length ? `, aliases ${id.aliases.join(', ')}` : ''}`);
+  if (id.owner) row('belongs to', id.owner);
+  const owner =
+    a?.owner === undefined
+      ? 'unknown (not assessed in AWS)'
+      : a.owner === null
+        ? 'none (no owner/team tag)'
+        : `${a.owner} (tag)`;
+  row('owner', owner);
+
+  const c = a?.credentials ?? {};
+  if (c.keyAgeDays !== undefined) {
+    const used = c.lastUsedAt ? `${c.lastUsedAt} (${ago(c.lastUsedAt, now)})` : 'never';
+    row(
+      'last use',
+      `${used}; oldest active key ${plural(c.keyAgeDays, 'day')} old, unused for ${plural(c.unusedDays ?? 0, 'day')}`,
+    );
+  } else if (c.userName) row('last use', 'no active access key');
+  else row('last use', id.type === 'aws-role' ? 'not tracked for roles (no access keys)' : 'unknown');
+  if (record.lastSeen) row('last finding', `${record.lastSeen} (${ago(record.lastSeen, now)})`);
+
+  if (!a) {
+    row(
+      'risk score',
+      record.assessmentError ? `not assessed: ${record.assessmentError.message}` : 'not assessed yet',
+    );
+  } else {
+    const capped = a.risk.total > a.risk.score ? `, capped from ${a.risk.total}` : '';
+    row('risk score', `${a.risk.score} of 100${capped} (assessed ${a.assessedAt})`);
+    if (a.risk.factors.length === 0) out.push('    no risk factors');
+    for (const f of a.risk.factors)
+      out.push(
+        `    +${String(f.contribution).padEnd(3)} ${f.id.padEnd(11)} ${f.reason}  [${f.points} pts × ${f.weight}]`,
+      );
+    if (a.note) out.push(`    note: ${a.note}`);
+    if (record.assessmentError)
+      out.push(
+        `    last attempt failed (${record.assessmentError.failures}×): ${record.assessmentError.message}; retry at ${record.assessmentError.retryAt}`,
+      );
+  }
+
+  if (a) {
+    row(
+      'capabilities',
+      a.capabilities.length ? `${a.capabilities.length} (strongest form, shortest path)` : 'none known',
+    );
+    // An admin reaches dozens of capabilities by one path: show a few per path, name the rest.
+    const width = Math.max(0, ...a.capabilities.map((x) => x.id.length));
+    const groups = new Map<string, typeof a.capabilities>();
+    for (const x of a.capabilities) {
+      const key = [describePath(x.path), x.grantedBy?.join(','), x.allResources, x.conditional].join('|');
+      groups.set(key, [...(groups.get(key) ?? []), x]);
+    }
+    for (const group of groups.values()) {
+      for (const x of group.slice(0, CAPABILITIES_PER_PATH)) {
+        const scope = x.allResources ? '' : ` on ${(x.resources ?? []).join(', ') || 'named resources'}`;
+        const cond = x.conditional ? ' (conditional)' : '';
+        const by = x.grantedBy?.length ? `  via ${x.grantedBy.join(', ')}` : '';
+        out.push(
+          `    ${x.id.padEnd(width)} ${String(x.weight).padStart(3)}  ${describePath(x.path)}${scope}${cond}${by}`,
+        );
+      }
+      const rest = group.slice(CAPABILITIES_PER_PATH).map((x) => x.id);
+      if (rest.length) out.push(`    … and ${rest.length} more the same way: ${clip(rest.join(', '), 150)}`);
+    }
+    // What a Deny or the boundary took away, unless it is reached another way anyway.
+    const reached = new Set(a.capabilities.map((x) => x.id));
+    for (const b of (a.blocked ?? []).filter((b) => !reached.has(b.id)))
+      out.push(`    blocked: ${b.id} — ${b.reason}${b.by.length ? ` (${b.by.join(', ')})` : ''}`);
+    row('reach', a.roles.length ? `can assume ${plural(a.roles.length, 'role')}` : 'assumes no roles');
+    for (const r of a.roles)
+      out.push(
+        `    ${shortName(r.key)}  ${plural(r.hops, 'hop')}  ${describePath(r.path)}${r.conditional ? ' (conditional)' : ''}`,
+      );
+  }
+
+  const open = record.findings.filter((f) => f.status === 'open');
+  const kinds = Object.entries(record.countsByKind)
+    .map(([k, n]) => `${k} ${n}`)
+    .join(', ');
+  row(
+    'findings',
+    `${record.findingIds.length} delivered (${kinds || 'none'}); ${open.length} open among the latest ${record.findings.length}`,
+  );
+  for (const f of [...record.findings].reverse().slice(0, 10))
+    out.push(
+      `    ${f.status.padEnd(8)} ${f.kind.padEnd(20)} ${String(f.severity).padStart(3)}  ${f.format.padEnd(12)} ${f.time}  ${clip(f.title, 80)}`,
+    );
+  if (record.findings.length > 10) out.push(`    … ${record.findings.length - 10} more (--json for all)`);
+
+  const t = now;
+  row('exceptions', record.exceptions.length ? '' : 'none');
+  for (const e of record.exceptions) {
+    const live = !e.expiredAt && Date.parse(e.expiresAt) > t ? 'live' : 'expired';
+    out.push(
+      `    ${e.action.padEnd(16)} ${live.padEnd(8)} until ${e.expiresAt}, requested by ${e.requestedBy}, approved by ${e.approvedBy}: ${e.reason}`,
+    );
+  }
+  row('remediations', remediations.length ? '' : 'none');
+  for (const r of remediations) out.push(remediationLine(r));
+  return out.map((l) => l.replace(/\s+$/, ''));
+}

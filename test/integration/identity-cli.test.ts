@@ -1,0 +1,219 @@
+// `nhi identities` and `nhi identity` against the real stack: an estate identity (user/ci, two hops from admin)
+// with findings, assessed by a worker with the real activities, read back through visibility and queries — and
+// the one-line errors for an unknown key and an unreachable Temporal.
+import { execFile } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import { promisify } from 'node:util';
+import { GetCallerIdentityCommand } from '@aws-sdk/client-sts';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { awsClients, awsClientsFor } from '../../activities/aws/clients.ts';
+import { main } from '../../cli/main.ts';
+import type { Finding } from '../../schemas/finding.ts';
+import type { IdentityRef } from '../../schemas/identity.ts';
+import {
+  grantExceptionUpdate,
+  identityQuery,
+  identityWorkflowId,
+} from '../../workflows/identity/definitions.ts';
+import type { IdentityRecord } from '../../workflows/identity/state.ts';
+import {
+  deliver,
+  type Estate,
+  finding,
+  seedEstate,
+  startTestWorker,
+  type TestWorker,
+  waitFor,
+} from './identity-support.ts';
+
+const prefix = `cli-${randomUUID().slice(0, 8)}`;
+let w: TestWorker;
+let estate: Estate;
+let ci: IdentityRef;
+let record: IdentityRecord;
+const cleanup: string[] = [];
+
+async function nhi(...argv: string[]) {
+  const out: string[] = [];
+  const err: string[] = [];
+  const code = await main(argv, { out: (l) => out.push(l), err: (l) => err.push(l) });
+  return { code, out, err };
+}
+
+beforeAll(async () => {
+  w = await startTestWorker('id-cli');
+  estate = await seedEstate(awsClients().iam, prefix);
+  ci = {
+    key: estate.arn.ci,
+    type: 'aws-user',
+    provider: 'aws',
+    account: estate.account,
+    name: `${prefix}-ci`,
+    aliases: [],
+  };
+  // The key was used once (moto records it), so "last use" has a date.
+  await awsClientsFor({ accessKeyId: estate.ciKey.id, secretAccessKey: estate.ciKey.secret })
+    .sts.send(new GetCallerIdentityCommand({}))
+    .catch(() => undefined);
+  const findings: Finding[] = [
+    finding(ci, 'excess-privilege', {
+      seed: `${prefix}/wiz`,
+      severity: 80,
+      format: 'wiz',
+      title: 'CI user can reach AdministratorAccess through role chaining',
+    }),
+    finding(ci, 'activity', {
+      seed: `${prefix}/ct`,
+      severity: 10,
+      format: 'cloudtrail',
+      title: 'sts:AssumeRole role/deploy',
+    }),
+  ];
+  cleanup.push(identityWorkflowId(ci.key));
+  await deliver(w.client, w.taskQueue, ci, findings);
+  const handle = w.client.workflow.getHandle(identityWorkflowId(ci.key));
+  await waitFor('the assessment and its remediation', async () => {
+    const r = await handle.query(identityQuery);
+    return r.remediations.length ? r : undefined;
+  });
+  await handle.executeUpdate(grantExceptionUpdate, {
+    args: [
+      {
+        action: 'quarantine',
+        expiresAt: new Date(Date.now() + 7 * 86_400_000).toISOString(),
+        requestedBy: 'bob@platform',
+        approvedBy: 'alice@security',
+        reason: 'release freeze: isolate only by hand this week',
+      },
+    ],
+  });
+  record = await handle.query(identityQuery);
+  cleanup.push(...record.remediations.map((r) => r.workflowId));
+  // The remediation reaches its approval gate (its query says so).
+}, 90_000);
+
+afterAll(async () => {
+  if (!w) return;
+  for (const id of cleanup)
+    await w.client.workflow
+      .getHandle(id)
+      .terminate('test over')
+      .catch(() => {});
+  await w.stop();
+});
+
+describe('nhi identity KEY', () => {
+  it('shows owner, last use, capabilities with paths, reach, every factor with its reason, remediations', async () => {
+    await waitFor('scope-down awaiting approval', async () => {
+      const { out } = await nhi('identity', ci.key);
+      return out.some((l) => /scope-down\s+awaiting-approval/.test(l)) ? 1 : undefined;
+    });
+    const { code, out, err } = await nhi('identity', ci.key);
+    const text = out.join('\n');
+    console.log(`$ nhi identity ${ci.key}\n${text}`);
+    expect(code).toBe(0);
+    expect(err).toEqual([]);
+    expect(out[0]).toBe(ci.key);
+    expect(text).toMatch(/owner\s+team-ci \(tag\)/);
+    expect(text).toMatch(/last use\s+\d{4}-\d\d-\d\dT.*today\); oldest active key 0 days old/);
+    expect(text).toContain(`full-admin`);
+    expect(text).toContain(`user/${prefix}-ci → role/${prefix}-deploy → role/${prefix}-admin`);
+    expect(text).toMatch(new RegExp(`role/${prefix}-admin\\s+2 hops`));
+    for (const f of record.assessment!.risk.factors) expect(text).toContain(f.reason);
+    expect(text).toMatch(/scope-down\s+awaiting-approval\s+rule excess-privilege \(approval\)/);
+    expect(text).toMatch(/quarantine\s+live\s+until .* approved by alice@security/);
+    expect(text).toContain('CI user can reach AdministratorAccess through role chaining');
+
+    // The real binary prints the same.
+    const { stdout } = await promisify(execFile)('node', ['bin/nhi.js', 'identity', ci.key]);
+    expect(stdout.trimEnd()).toBe(text);
+  });
+
+  it('--json is the whole record with each remediation’s state', async () => {
+    const { code, out } = await nhi('identity', ci.key, '--json');
+    expect(code).toBe(0);
+    expect(out).toHaveLength(1);
+    const parsed = JSON.parse(out[0]!);
+    expect(parsed.record.identity.key).toBe(ci.key);
+    expect(parsed.record.findingIds).toHaveLength(2);
+    expect(parsed.remediations).toEqual([
+      expect.objectContaining({
+        action: 'scope-down',
+        execution: 'RUNNING',
+        state: expect.objectContaining({ status: 'awaiting-approval' }),
+      }),
+    ]);
+  });
+
+  it('an unknown key is one line and exit 1', async () => {
+    const { code, out, err } = await nhi('identity', `${ci.key}-nobody`);
+    expect(code).toBe(1);
+    expect(out).toEqual([]);
+    expect(err).toEqual([expect.stringMatching(/^nhi identity: no identity '.*-nobody' in Temporal at /)]);
+  });
+});
+
+describe('nhi identities', () => {
+  it('ranks by the NhiRiskScore search attribute: --min-risk is a visibility query', async () => {
+    const score = record.assessment!.risk.score;
+    await waitFor('visibility to catch up', async () => {
+      const { out } = await nhi('identities', '--min-risk', String(score), '--limit', '100000', '--json');
+      return out.some((l) => JSON.parse(l).key === ci.key) ? 1 : undefined;
+    });
+    const { code, out, err } = await nhi(
+      'identities',
+      '--min-risk',
+      String(score),
+      '--limit',
+      '100000',
+      '--json',
+    );
+    expect(code).toBe(0);
+    const mine = out.map((l) => JSON.parse(l)).find((i) => i.key === ci.key);
+    expect(mine).toMatchObject({
+      type: 'aws-user',
+      score,
+      owner: 'team-ci',
+      pendingActions: ['scope-down'],
+    });
+    expect(mine.factors[0]).toMatchObject({ id: 'capability', contribution: 50 });
+    expect(err.at(-1)).toMatch(/via search-attribute\)$/);
+    const scores = out.map((l) => JSON.parse(l).score);
+    expect(scores).toEqual([...scores].sort((a, b) => b - a));
+
+    const above = await nhi('identities', '--min-risk', String(score + 1), '--limit', '100000', '--json');
+    expect(above.out.map((l) => JSON.parse(l).key)).not.toContain(ci.key);
+
+    const text = await nhi('identities', '--min-risk', String(score), '--limit', '100000');
+    const at = text.out.findIndex((l) => l.includes(ci.key));
+    console.log(`$ nhi identities --min-risk ${score}\n${text.out.slice(at, at + 3).join('\n')}`);
+    expect(text.out[at]).toBe(`${String(score).padStart(3)}  ${ci.key}  (aws-user, owner team-ci)`);
+    expect(text.out[at + 1]).toMatch(/^ {5}why: \+50 capability: can become role\//);
+    expect(text.out[at + 2]).toBe('     pending: scope-down');
+  });
+
+  it('rejects bad options as usage errors', async () => {
+    expect((await nhi('identities', '--min-risk', '101')).code).toBe(2);
+    expect((await nhi('identities', '--limit', '0')).code).toBe(2);
+  });
+});
+
+describe('Temporal down', () => {
+  it('says so in one line, naming the address and `nhi stack up`', async () => {
+    const saved = process.env.NHI_TEMPORAL_ADDRESS;
+    process.env.NHI_TEMPORAL_ADDRESS = '127.0.0.1:1';
+    try {
+      for (const argv of [['identities'], ['identity', ci.key]]) {
+        const { code, out, err } = await nhi(...argv);
+        expect(code).toBe(1);
+        expect(out).toEqual([]);
+        expect(err).toHaveLength(1);
+        expect(err[0]).toContain('127.0.0.1:1');
+        expect(err[0]).toContain('nhi stack up');
+      }
+    } finally {
+      if (saved === undefined) delete process.env.NHI_TEMPORAL_ADDRESS;
+      else process.env.NHI_TEMPORAL_ADDRESS = saved;
+    }
+  });
+});

@@ -1,0 +1,427 @@
+// Shared by the identity-* integration tests: canonical findings, a worker on a private task queue with the real
+// activities (AWS emulator, Kafka events on a private topic), history helpers and recorded-history fixtures.
+import { execFileSync } from 'node:child_process';
+import { createHash, randomUUID } from 'node:crypto';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import {
+  AddUserToGroupCommand,
+  AttachGroupPolicyCommand,
+  AttachRolePolicyCommand,
+  AttachUserPolicyCommand,
+  CreateAccessKeyCommand,
+  CreateGroupCommand,
+  CreatePolicyCommand,
+  CreateRoleCommand,
+  CreateUserCommand,
+  type IAMClient,
+  PutGroupPolicyCommand,
+  PutRolePolicyCommand,
+  PutUserPolicyCommand,
+  TagRoleCommand,
+  TagUserCommand,
+} from '@aws-sdk/client-iam';
+import { type Client, Connection, type WorkflowHandle } from '@temporalio/client';
+import { historyToJSON } from '@temporalio/common/lib/proto-utils';
+import { type NativeConnection, Worker } from '@temporalio/worker';
+import type { Producer } from 'kafkajs';
+import { awsClients } from '../../activities/aws/clients.ts';
+import { createActivities } from '../../activities/index.ts';
+import { endpoints } from '../../infra/endpoints.ts';
+import { kafka, temporalClient, temporalWorkerConnection } from '../../runtime/connections.ts';
+import { createWorker, workflowBundle } from '../../runtime/worker.ts';
+import type { Finding, FindingKind } from '../../schemas/finding.ts';
+import type { IdentityRef } from '../../schemas/identity.ts';
+import {
+  type FindingsDelivery,
+  findingsSignal,
+  identityWorkflowId,
+} from '../../workflows/identity/definitions.ts';
+import type { identityWorkflow } from '../../workflows/identity/workflow.ts';
+import { createTestTopics, deleteTestTopics } from '../support/kafka.ts';
+
+const policyDoc = (...Statement: object[]) => JSON.stringify({ Version: '2012-10-17', Statement });
+
+/** The two-hop estate: ci → deploy → admin, a group with a Deny-ed member, an orphan, a service role. */
+export interface Estate {
+  account: string;
+  arn: Record<'ci' | 'analyst' | 'orphan' | 'deploy' | 'admin' | 'lambdaExec', string>;
+  ciKey: { id: string; secret: string };
+}
+
+export async function seedEstate(iam: IAMClient, prefix: string): Promise<Estate> {
+  const user = async (name: string, tags: Record<string, string> = {}) => {
+    const u = (await iam.send(new CreateUserCommand({ UserName: `${prefix}-${name}` }))).User!;
+    const Tags = Object.entries(tags).map(([Key, Value]) => ({ Key, Value }));
+    if (Tags.length) await iam.send(new TagUserCommand({ UserName: u.UserName, Tags }));
+    return u.Arn!;
+  };
+  const role = async (name: string, trust: object) =>
+    (
+      await iam.send(
+        new CreateRoleCommand({
+          RoleName: `${prefix}-${name}`,
+          AssumeRolePolicyDocument: policyDoc({
+            Effect: 'Allow',
+            Principal: trust,
+            Action: 'sts:AssumeRole',
+          }),
+        }),
+      )
+    ).Role!.Arn!;
+
+  const ci = await user('ci', { owner: 'team-ci' });
+  const account = ci.split(':')[4]!;
+  const deploy = await role('deploy', { AWS: ci });
+  const admin = await role('admin', { AWS: deploy });
+  const lambdaExec = await role('lambda-exec', { Service: 'lambda.amazonaws.com' });
+  await iam.send(
+    new TagRoleCommand({ RoleName: `${prefix}-admin`, Tags: [{ Key: 'owner', Value: 'platform' }] }),
+  );
+
+  await iam.send(
+    new PutUserPolicyCommand({
+      UserName: `${prefix}-ci`,
+      PolicyName: 'assume-deploy',
+      PolicyDocument: policyDoc({ Effect: 'Allow', Action: 'sts:AssumeRole', Resource: deploy }),
+    }),
+  );
+  await iam.send(
+    new PutRolePolicyCommand({
+      RoleName: `${prefix}-deploy`,
+      PolicyName: 'deploy',
+      PolicyDocument: policyDoc(
+        { Sid: 'AssumeAdmin', Effect: 'Allow', Action: 'sts:AssumeRole', Resource: admin },
+        {
+          Sid: 'ShipCode',
+          Effect: 'Allow',
+          Action: 'lambda:UpdateFunctionCode',
+          Resource: `arn:aws:lambda:us-east-1:${account}:function:${prefix}-*`,
+        },
+      ),
+    }),
+  );
+  // AWS's AdministratorAccess document, as a customer-managed policy (moto's server does not load AWS's).
+  const adminPolicy = (
+    await iam.send(
+      new CreatePolicyCommand({
+        PolicyName: `${prefix}-AdministratorAccess`,
+        PolicyDocument: policyDoc({ Effect: 'Allow', Action: '*', Resource: '*' }),
+      }),
+    )
+  ).Policy!.Arn!;
+  await iam.send(new AttachRolePolicyCommand({ RoleName: `${prefix}-admin`, PolicyArn: adminPolicy }));
+  await iam.send(
+    new PutRolePolicyCommand({
+      RoleName: `${prefix}-lambda-exec`,
+      PolicyName: 'write-artifacts',
+      PolicyDocument: policyDoc({
+        Effect: 'Allow',
+        Action: 's3:PutObject',
+        Resource: `arn:aws:s3:::${prefix}-artifacts/*`,
+      }),
+    }),
+  );
+
+  const secretsReader = (
+    await iam.send(
+      new CreatePolicyCommand({
+        PolicyName: `${prefix}-secrets-reader`,
+        PolicyDocument: policyDoc({
+          Effect: 'Allow',
+          Action: 'secretsmanager:GetSecretValue',
+          Resource: '*',
+        }),
+      }),
+    )
+  ).Policy!.Arn!;
+  await iam.send(new CreateGroupCommand({ GroupName: `${prefix}-readers` }));
+  await iam.send(new AttachGroupPolicyCommand({ GroupName: `${prefix}-readers`, PolicyArn: secretsReader }));
+  await iam.send(
+    new PutGroupPolicyCommand({
+      GroupName: `${prefix}-readers`,
+      PolicyName: 's3-read',
+      PolicyDocument: policyDoc({
+        Effect: 'Allow',
+        Action: ['s3:GetObject', 's3:ListBucket'],
+        Resource: '*',
+      }),
+    }),
+  );
+  const analyst = await user('analyst', { team: 'analytics' });
+  await iam.send(
+    new AddUserToGroupCommand({ GroupName: `${prefix}-readers`, UserName: `${prefix}-analyst` }),
+  );
+  await iam.send(
+    new PutUserPolicyCommand({
+      UserName: `${prefix}-analyst`,
+      PolicyName: 'no-secrets',
+      PolicyDocument: policyDoc({ Effect: 'Deny', Action: 'secretsmanager:*', Resource: '*' }),
+    }),
+  );
+
+  const orphan = await user('orphan');
+  await iam.send(
+    new PutUserPolicyCommand({
+      UserName: `${prefix}-orphan`,
+      PolicyName: 'key-minter',
+      PolicyDocument: policyDoc({ Effect: 'Allow', Action: 'iam:CreateAccessKey', Resource: '*' }),
+    }),
+  );
+  await iam.send(new CreateAccessKeyCommand({ UserName: `${prefix}-orphan` }));
+
+  const key = (await iam.send(new CreateAccessKeyCommand({ UserName: `${prefix}-ci` }))).AccessKey!;
+  return {
+    account,
+    arn: { ci, analyst, orphan, deploy, admin, lambdaExec },
+    ciKey: { id: key.AccessKeyId!, secret: key.SecretAccessKey! },
+  };
+}
+
+export type History = Awaited<ReturnType<WorkflowHandle['fetchHistory']>>;
+
+/** An IAM user in the emulator that can do anything (a managed admin policy), with an access key. */
+export async function seedAdminUser(
+  name: string,
+  opts: { owner?: string } = {},
+): Promise<{ user: IdentityRef; key: IdentityRef; account: string }> {
+  const { iam } = awsClients();
+  const user = (await iam.send(new CreateUserCommand({ UserName: name }))).User!;
+  const account = user.Arn!.split(':')[4]!;
+  if (opts.owner)
+    await iam.send(new TagUserCommand({ UserName: name, Tags: [{ Key: 'owner', Value: opts.owner }] }));
+  const policy = (
+    await iam.send(
+      new CreatePolicyCommand({
+        PolicyName: `${name}-admin`,
+        PolicyDocument: JSON.stringify({
+          Version: '2012-10-17',
+          Statement: [{ Effect: 'Allow', Action: '*', Resource: '*' }],
+        }),
+      }),
+    )
+  ).Policy!;
+  await iam.send(new AttachUserPolicyCommand({ UserName: name, PolicyArn: policy.Arn }));
+  const key = (await iam.send(new CreateAccessKeyCommand({ UserName: name }))).AccessKey!;
+  return {
+    account,
+    user: { key: user.Arn!, type: 'aws-user', provider: 'aws', account, name, aliases: [user.UserId!] },
+    key: {
+      key: `aws:access-key:${key.AccessKeyId}`,
+      type: 'aws-access-key',
+      provider: 'aws',
+      account,
+      name: key.AccessKeyId!,
+      aliases: [],
+      owner: user.Arn!,
+    },
+  };
+}
+
+let counter = 0;
+
+/** A canonical finding about `identity`; the id is derived from `seed`, so the same seed is the same finding. */
+export function finding(
+  identity: IdentityRef,
+  kind: FindingKind,
+  opts: { seed?: string; severity?: number; title?: string; format?: Finding['source']['format'] } = {},
+): Finding {
+  const seed = opts.seed ?? `${identity.key}/${kind}/${++counter}/${randomUUID()}`;
+  const severity = opts.severity ?? 70;
+  const format = opts.format ?? 'ocsf';
+  return {
+    schemaVersion: 1,
+    id: `f_${createHash('sha256').update(seed).digest('hex').slice(0, 32)}`,
+    source: { format, product: 'test', vendor: 'nhi-enforce' },
+    kind,
+    status: 'open',
+    title: opts.title ?? `${kind} on ${identity.name ?? identity.key}`,
+    severity: { label: severity >= 70 ? 'high' : 'medium', score: severity },
+    time: '2026-11-01T10:00:00.000Z',
+    identities: [identity],
+    resources: [],
+    references: [],
+    evidence: {},
+  };
+}
+
+export interface TestWorker {
+  taskQueue: string;
+  eventsTopic: string;
+  client: Client;
+  /** Stop this worker (the next one on the same queue starts from history: a real replay). */
+  restart(): Promise<void>;
+  stop(): Promise<void>;
+}
+
+/** A worker on a private task queue with the real activities; events go to a private topic. */
+export async function startTestWorker(name: string): Promise<TestWorker> {
+  const taskQueue = `${name}-${randomUUID().slice(0, 8)}`;
+  const topics = await createTestTopics(name, ['events']);
+  const producer: Producer = kafka('nhi-test-worker').producer({ idempotent: true });
+  await producer.connect();
+  const client = await temporalClient();
+  let connection: NativeConnection | undefined;
+  let worker: Worker | undefined;
+  let running: Promise<void> | undefined;
+  const start = async () => {
+    connection = await temporalWorkerConnection();
+    const activities = createActivities({ aws: awsClients(), producer, eventsTopic: topics.events });
+    worker = await createWorker(connection, activities, taskQueue);
+    running = worker.run();
+  };
+  const halt = async () => {
+    worker?.shutdown();
+    await running;
+    await connection?.close();
+  };
+  await start();
+  return {
+    taskQueue,
+    eventsTopic: topics.events!,
+    client,
+    restart: async () => {
+      await halt();
+      await start();
+    },
+    stop: async () => {
+      await halt();
+      await producer.disconnect();
+      await client.connection.close();
+      await deleteTestTopics(topics);
+    },
+  };
+}
+
+/** Delivers findings as the consumer does (consumers/handoff.ts): signal-with-start on the identity's workflow. */
+export async function deliver(
+  client: Client,
+  taskQueue: string,
+  identity: IdentityRef,
+  findings: Finding[],
+): Promise<void> {
+  await client.workflow.signalWithStart<typeof identityWorkflow, [FindingsDelivery]>('identityWorkflow', {
+    workflowId: identityWorkflowId(identity.key),
+    taskQueue,
+    args: [{ identity }],
+    signal: findingsSignal,
+    signalArgs: [{ identity, findings }],
+  });
+}
+
+export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+export async function waitFor<T>(
+  what: string,
+  probe: () => Promise<T | undefined>,
+  timeoutMs = 60_000,
+): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let last: unknown;
+  for (;;) {
+    try {
+      const value = await probe();
+      if (value !== undefined) return value;
+    } catch (error) {
+      last = error;
+    }
+    if (Date.now() > deadline)
+      throw new Error(`timed out waiting for ${what}${last ? `: ${(last as Error).message}` : ''}`);
+    await sleep(250);
+  }
+}
+
+let bigConnection: Promise<Connection> | undefined;
+/**
+ * History pages hold whole event batches: signals that arrive while a workflow task runs are written as one
+ * batch, so one page of a busy identity can exceed gRPC's default 4 MB. Read histories over a connection that
+ * accepts 64 MB messages (closed at process exit).
+ */
+function historyConnection(): Promise<Connection> {
+  bigConnection ??= Connection.connect({
+    address: endpoints().temporalAddress,
+    channelArgs: { 'grpc.max_receive_message_length': 64 * 1024 * 1024 },
+  });
+  return bigConnection;
+}
+
+/** A run's complete history, page by page. */
+export async function fetchHistory(client: Client, workflowId: string, runId?: string): Promise<History> {
+  const service = (await historyConnection()).workflowService;
+  const events: NonNullable<History['events']> = [];
+  let nextPageToken: Uint8Array | undefined;
+  do {
+    const page = await service.getWorkflowExecutionHistory({
+      namespace: client.options.namespace,
+      execution: { workflowId, runId },
+      maximumPageSize: 100,
+      nextPageToken,
+    });
+    events.push(...(page.history?.events ?? []));
+    nextPageToken = page.nextPageToken?.length ? page.nextPageToken : undefined;
+  } while (nextPageToken);
+  return { events };
+}
+
+/** Terminates the workflow (if still running) and returns its complete last run's history. */
+export async function finalHistory(client: Client, workflowId: string): Promise<History> {
+  const handle = client.workflow.getHandle(workflowId);
+  await handle.terminate('test over: history recorded').catch(() => {});
+  return fetchHistory(client, workflowId);
+}
+
+/** Every run of a workflow id, oldest first, following the continue-as-new chain from the first run. */
+export async function runChain(
+  client: Client,
+  workflowId: string,
+): Promise<Array<{ runId: string; history: History }>> {
+  const runs: Array<{ runId: string; start: number }> = [];
+  for await (const e of client.workflow.list({ query: `WorkflowId = '${workflowId.replace(/'/g, "\\'")}'` }))
+    runs.push({ runId: e.runId, start: e.startTime.getTime() });
+  runs.sort((a, b) => a.start - b.start);
+  const chain: Array<{ runId: string; history: History }> = [];
+  let runId: string | undefined = runs[0]?.runId;
+  while (runId) {
+    const history = await fetchHistory(client, workflowId, runId);
+    chain.push({ runId, history });
+    const last = history.events?.at(-1);
+    runId = last?.workflowExecutionContinuedAsNewEventAttributes?.newExecutionRunId ?? undefined;
+  }
+  return chain;
+}
+
+export const eventsOf = (history: History) => history.events ?? [];
+
+/** Replays histories against the current workflow code: a determinism break is returned, not thrown. */
+export async function replay(histories: Array<{ workflowId: string; history: History }>): Promise<string[]> {
+  const errors: string[] = [];
+  for await (const result of Worker.runReplayHistories(
+    { workflowBundle: await workflowBundle() },
+    histories,
+  )) {
+    if (result.error) errors.push(`${result.workflowId}: ${result.error.message}`);
+  }
+  return errors;
+}
+
+const fixturesDir = fileURLToPath(new URL('../fixtures/histories/', import.meta.url));
+
+/**
+ * Writes a history as a replay fixture for test/unit/workflows/replay.test.ts when NHI_RECORD_HISTORIES=1 or when
+ * it does not exist yet; otherwise the committed one stays (it is the old code's history the new code must replay).
+ */
+export function recordFixture(name: string, history: History): string | undefined {
+  const file = `${fixturesDir}${name}.json`;
+  if (existsSync(file) && process.env.NHI_RECORD_HISTORIES !== '1') return undefined;
+  mkdirSync(fixturesDir, { recursive: true });
+  writeFileSync(file, `${JSON.stringify(JSON.parse(historyToJSON(history as never)), null, 2)}\n`);
+  // In the project's format, so `biome check .` stays clean after re-recording.
+  execFileSync(
+    fileURLToPath(new URL('../../node_modules/.bin/biome', import.meta.url)),
+    ['format', '--write', file],
+    {
+      stdio: 'ignore',
+    },
+  );
+  return file;
+}
