@@ -13,6 +13,22 @@ export interface NormalizeBenchResult {
   normalize: { msPerRound: number; mbPerSec: number; findingsPerSec: number };
   /** normalize throughput / parse throughput: 1 = free, 0.5 = normalising costs as much again as parsing. */
   ratio: number;
+  /** The same measurement per input format (files grouped by the format they normalise as), slowest first. */
+  formats: FormatBreakdown[];
+}
+
+export interface FormatBreakdown {
+  format: string;
+  files: number;
+  records: number;
+  findings: number;
+  /** Median time of one pass over this format's files. */
+  parseUs: number;
+  normalizeUs: number;
+  usPerRecord: number;
+  /** This format's share of a normalise round. */
+  share: number;
+  ratio: number;
 }
 
 function filesUnder(dir: string): string[] {
@@ -66,6 +82,7 @@ export function benchNormalize(
   const mb = (bytes * repeat) / 1e6;
   const p = median(parseMs);
   const n = median(normalizeMs);
+  const formats = breakdown(inputs, texts, Math.max(3, Math.ceil(rounds / 3)));
   return {
     files: inputs.length,
     bytesPerRound: bytes * repeat,
@@ -74,5 +91,57 @@ export function benchNormalize(
     parse: { msPerRound: p, mbPerSec: mb / (p / 1000) },
     normalize: { msPerRound: n, mbPerSec: mb / (n / 1000), findingsPerSec: findings / (n / 1000) },
     ratio: p / n,
+    formats,
   };
+}
+
+/** Per format: files grouped by the format their records normalise as, each group timed on its own. */
+function breakdown(inputs: Buffer[], texts: string[], rounds: number): FormatBreakdown[] {
+  const groups = new Map<string, { inputs: Buffer[]; texts: string[]; records: number; findings: number }>();
+  inputs.forEach((b, i) => {
+    const outcomes = normalizeInput(b, { fingerprintKey: 'bench' });
+    const format = outcomes.find((o) => o.format)?.format ?? 'unknown';
+    const g = groups.get(format) ?? { inputs: [], texts: [], records: 0, findings: 0 };
+    g.inputs.push(b);
+    g.texts.push(texts[i]!);
+    g.records += outcomes.length;
+    for (const o of outcomes) if (o.ok) g.findings += o.findings.length;
+    groups.set(format, g);
+  });
+  const rows = [...groups].map(([format, g]) => {
+    // Enough passes per timing to last about a millisecond or two.
+    const size = g.texts.reduce((n, t) => n + t.length, 0);
+    const passes = Math.max(5, Math.ceil(50_000 / size));
+    const parse = () => {
+      for (let r = 0; r < passes; r++) for (const t of g.texts) parseDocuments(t);
+    };
+    const normalize = () => {
+      for (let r = 0; r < passes; r++)
+        for (const b of g.inputs) normalizeInput(b, { fingerprintKey: 'bench' });
+    };
+    parse();
+    normalize();
+    const parseUs: number[] = [];
+    const normalizeUs: number[] = [];
+    for (let i = 0; i < rounds; i++) {
+      parseUs.push((time(parse) * 1000) / passes);
+      normalizeUs.push((time(normalize) * 1000) / passes);
+    }
+    const p = median(parseUs);
+    const n = median(normalizeUs);
+    return {
+      format,
+      files: g.inputs.length,
+      records: g.records,
+      findings: g.findings,
+      parseUs: p,
+      normalizeUs: n,
+      usPerRecord: g.records ? n / g.records : 0,
+      share: 0,
+      ratio: p / n,
+    };
+  });
+  const total = rows.reduce((t, r) => t + r.normalizeUs, 0);
+  for (const r of rows) r.share = total ? r.normalizeUs / total : 0;
+  return rows.sort((a, b) => b.normalizeUs - a.normalizeUs);
 }

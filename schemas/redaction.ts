@@ -37,18 +37,47 @@ function scrubString(text: string, secrets: readonly string[]): string {
   return out;
 }
 
+/** The secrets worth scrubbing, longest first (so a secret containing another is replaced whole). */
+export function scrubList(secrets: Iterable<string>): string[] {
+  return [...secrets].filter((s) => s.length >= MIN_SCRUB_LENGTH).sort((a, b) => b.length - a.length);
+}
+
+function walk(v: unknown, list: readonly string[]): unknown {
+  if (typeof v === 'string') return scrubString(v, list);
+  if (Array.isArray(v)) return v.map((inner) => walk(inner, list));
+  if (v && typeof v === 'object') {
+    const out: Record<string, unknown> = {};
+    for (const [k, inner] of Object.entries(v)) out[k] = walk(inner, list);
+    return out;
+  }
+  return v;
+}
+
 /** Deep copy of `value` with every occurrence of the given secrets (and PEM private keys) replaced. */
 export function scrubSecrets<T>(value: T, secrets: Iterable<string>): T {
-  const list = [...secrets].filter((s) => s.length >= MIN_SCRUB_LENGTH).sort((a, b) => b.length - a.length);
-  const walk = (v: unknown): unknown => {
-    if (typeof v === 'string') return scrubString(v, list);
-    if (Array.isArray(v)) return v.map(walk);
-    if (v && typeof v === 'object') {
-      const out: Record<string, unknown> = {};
-      for (const [k, inner] of Object.entries(v)) out[k] = walk(inner);
-      return out;
+  return walk(value, scrubList(secrets)) as T;
+}
+
+/**
+ * Would scrubSecrets change anything in `value`? A read-only walk (no copies): true when some string holds one of
+ * the listed secrets or anything that looks like a PEM private key — then scrub for real.
+ */
+export function mentionsSecret(value: unknown, list: readonly string[]): boolean {
+  if (typeof value === 'string') {
+    if (value.length < MIN_SCRUB_LENGTH) return false;
+    if (value.includes('PRIVATE KEY')) return true;
+    for (const secret of list) if (value.includes(secret)) return true;
+    return false;
+  }
+  if (Array.isArray(value)) {
+    for (const inner of value) if (mentionsSecret(inner, list)) return true;
+    return false;
+  }
+  if (value && typeof value === 'object') {
+    for (const k in value) {
+      if (Object.hasOwn(value, k) && mentionsSecret((value as Record<string, unknown>)[k], list)) return true;
     }
-    return v;
-  };
-  return walk(value) as T;
+    return false;
+  }
+  return false;
 }

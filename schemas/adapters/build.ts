@@ -4,7 +4,9 @@ import { mergeIdentities } from '../identity-keys.ts';
 
 type Required = Pick<Finding, 'id' | 'source' | 'kind' | 'title' | 'severity' | 'time'>;
 
-export function buildFinding(fields: Required & Partial<Omit<Finding, keyof Required | 'schemaVersion'>>): Finding {
+export function buildFinding(
+  fields: Required & Partial<Omit<Finding, keyof Required | 'schemaVersion'>>,
+): Finding {
   const resources = new Map((fields.resources ?? []).map((r) => [r.uid, r]));
   const references = new Map((fields.references ?? []).map((r) => [`${r.kind}:${r.id}`, r]));
   return {

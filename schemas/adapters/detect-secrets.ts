@@ -18,7 +18,7 @@ import { buildFinding } from './build.ts';
 import { observedTime, secretParts } from './secret-common.ts';
 import { findingId, isObject, parseRecord } from './util.ts';
 
-const Entry = z.looseObject({
+const Entry = z.object({
   type: z.string(),
   filename: z.string(),
   hashed_secret: z.string(),

@@ -34,13 +34,13 @@ import { findingId, isObject, parseRecord } from './util.ts';
 
 const Str = z.string().nullable().optional();
 const Bool = z.boolean().nullable().optional();
-const User = z.looseObject({ login: Str }).nullable().optional();
+const User = z.object({ login: Str }).nullable().optional();
 const Repo = z
-  .looseObject({ full_name: Str, html_url: Str, updated_at: Str, pushed_at: Str, private: Bool })
+  .object({ full_name: Str, html_url: Str, updated_at: Str, pushed_at: Str, private: Bool })
   .nullable()
   .optional();
 const LocationDetails = z
-  .looseObject({
+  .object({
     path: Str,
     start_line: z.number().nullable().optional(),
     commit_sha: Str,
@@ -50,7 +50,7 @@ const LocationDetails = z
   .nullable()
   .optional();
 
-const Alert = z.looseObject({
+const Alert = z.object({
   number: z.number(),
   secret_type: z.string(),
   secret_type_display_name: Str,
@@ -74,13 +74,13 @@ const Alert = z.looseObject({
 });
 type Alert = z.infer<typeof Alert>;
 
-const Webhook = z.looseObject({
+const Webhook = z.object({
   action: z.string(),
   alert: Alert,
   repository: Repo,
-  organization: z.looseObject({ login: Str }).nullable().optional(),
+  organization: z.object({ login: Str }).nullable().optional(),
   sender: User,
-  location: z.looseObject({ type: Str, details: LocationDetails }).nullable().optional(),
+  location: z.object({ type: Str, details: LocationDetails }).nullable().optional(),
 });
 
 type RepoT = z.infer<typeof Repo>;

@@ -36,7 +36,7 @@ import { findingId, isObject, parseRecord } from './util.ts';
 const Str = z.string().optional();
 const Int = z.number().optional();
 
-const V8 = z.looseObject({
+const V8 = z.object({
   RuleID: z.string(),
   Description: Str,
   StartLine: Int,
@@ -58,7 +58,7 @@ const V8 = z.looseObject({
   Fingerprint: Str,
 });
 
-const V7 = z.looseObject({
+const V7 = z.object({
   rule: z.string(),
   offender: Str,
   offenderEntropy: Int,
@@ -245,8 +245,8 @@ function fromV7(record: unknown, ctx: NormalizeContext): Finding {
   );
 }
 
-const PartialFingerprints = z.looseObject({ commitSha: Str, email: Str, author: Str, date: Str });
-const V7SarifProperties = z.looseObject({
+const PartialFingerprints = z.object({ commitSha: Str, email: Str, author: Str, date: Str });
+const V7SarifProperties = z.object({
   commit: Str,
   offender: Str,
   date: Str,

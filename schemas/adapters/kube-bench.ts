@@ -22,7 +22,7 @@ import { findingId, isObject, parseRecord } from './util.ts';
 
 const Str = z.string().nullish();
 
-const Result = z.looseObject({
+const Result = z.object({
   test_number: z.string(),
   test_desc: Str,
   status: z.string(),
@@ -33,14 +33,14 @@ const Result = z.looseObject({
   reason: Str,
 });
 
-const Control = z.looseObject({
+const Control = z.object({
   id: z.union([z.string(), z.number()]),
   version: Str,
   detected_version: Str,
   text: Str,
   node_type: Str,
   tests: z.array(
-    z.looseObject({
+    z.object({
       section: z.union([z.string(), z.number()]).nullish(),
       desc: Str,
       results: z.array(Result).nullish(),

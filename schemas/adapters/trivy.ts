@@ -33,16 +33,16 @@ import { findingId, isObject, parseRecord, severityFromLabel } from './util.ts';
 const Str = z.string().optional();
 const Int = z.number().optional();
 const Code = z
-  .looseObject({
+  .object({
     Lines: z
-      .array(z.looseObject({ Number: Int, Content: Str, Highlighted: Str, IsCause: z.boolean().optional() }))
+      .array(z.object({ Number: Int, Content: Str, Highlighted: Str, IsCause: z.boolean().optional() }))
       .nullable()
       .optional(),
   })
   .nullable()
   .optional();
 
-const Secret = z.looseObject({
+const Secret = z.object({
   RuleID: z.string(),
   Category: Str,
   Severity: Str,
@@ -52,10 +52,10 @@ const Secret = z.looseObject({
   Code,
   Match: Str,
   Offset: Int,
-  Layer: z.looseObject({ Digest: Str, DiffID: Str }).nullable().optional(),
+  Layer: z.object({ Digest: Str, DiffID: Str }).nullable().optional(),
 });
 
-const Misconfiguration = z.looseObject({
+const Misconfiguration = z.object({
   Type: Str,
   ID: Str,
   AVDID: Str,
@@ -68,12 +68,12 @@ const Misconfiguration = z.looseObject({
   References: z.array(z.string()).nullable().optional(),
   Status: Str,
   CauseMetadata: z
-    .looseObject({ Resource: Str, Provider: Str, Service: Str, StartLine: Int, EndLine: Int, Code })
+    .object({ Resource: Str, Provider: Str, Service: Str, StartLine: Int, EndLine: Int, Code })
     .nullable()
     .optional(),
 });
 
-const Item = z.looseObject({
+const Item = z.object({
   Target: z.string(),
   Class: Str,
   Type: Str,

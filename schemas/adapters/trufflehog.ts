@@ -43,9 +43,9 @@ import { findingId, isObject, parseRecord } from './util.ts';
 const Str = z.string().optional();
 const NumOrStr = z.union([z.number(), z.string()]).optional();
 
-const TrufflehogRecord = z.looseObject({
+const TrufflehogRecord = z.object({
   SourceMetadata: z
-    .looseObject({ Data: z.record(z.string(), z.unknown()).nullable().optional() })
+    .object({ Data: z.record(z.string(), z.unknown()).nullable().optional() })
     .nullable()
     .optional(),
   SourceName: Str,
@@ -61,9 +61,9 @@ const TrufflehogRecord = z.looseObject({
   Redacted: z.string().nullable().optional(),
   ExtraData: z.record(z.string(), z.unknown()).nullable().optional(),
   StructuredData: z
-    .looseObject({
+    .object({
       github_ssh_key: z
-        .array(z.looseObject({ user: Str }))
+        .array(z.object({ user: Str }))
         .nullable()
         .optional(),
     })
@@ -73,7 +73,7 @@ const TrufflehogRecord = z.looseObject({
 });
 
 /** The location fields trufflehog's sources share (git, github, gitlab, filesystem, s3, docker, …). */
-const SourceData = z.looseObject({
+const SourceData = z.object({
   repository: Str,
   link: Str,
   commit: Str,
