@@ -1,104 +1,330 @@
-// The front door: findings.{siem,cspm,scanner} → canonical findings → identity workflows. Offsets are resolved
-// only after the findings they carry are durably in Temporal (or the message is in the DLQ): at-least-once,
-// made effectively-once by the identity workflow's dedup.
+// The front door: findings.{siem,cspm,scanner} → canonical findings → identity workflows. A batch is worked in
+// steps; a step's offsets are resolved and committed only after every finding it carries is durably in Temporal
+// or its message is in the DLQ: at-least-once, made effectively-once by the identity workflow's dedup.
+//
+// kafkajs semantics this relies on (kafkajs 2.x runner.js / offsetManager):
+// - with autoCommit off, commitOffsetsIfNecessary() without arguments never commits (no interval, no
+//   threshold): offsets are committed explicitly, per step, with commitOffsetsIfNecessary(offsets);
+// - there is no background heartbeat: a handoff that waits for Temporal heartbeats on a timer, and a rebalance
+//   seen there ends the batch so kafkajs can rejoin (the uncommitted step is redelivered);
+// - pause() affects the next fetches only; the partition is resumed when this batch ends, whatever the outcome.
 import type { Client } from '@temporalio/client';
 import type { Consumer, EachBatchPayload, KafkaMessage, Producer } from 'kafkajs';
 import { topics } from '../infra/endpoints.ts';
 import type { Finding } from '../schemas/finding.ts';
+import type { IdentityRef } from '../schemas/identity.ts';
 import { fingerprintKeyFromEnv } from '../schemas/redaction.ts';
 import { decodeMessage, headerText } from './decode-message.ts';
 import { type DeadLetter, dlqTopic, toDlqMessage } from './dlq.ts';
 import { groupByIdentity } from './group-by-identity.ts';
-import { handOff } from './handoff.ts';
+import { handOff, type IdentityWork, type SignalFn, temporalSignal, toWork } from './handoff.ts';
+import { type ClassifiedError, classifyHandoffError, type HandoffErrorClass } from './temporal-errors.ts';
 
 export const FINDINGS_TOPICS = [topics.siem, topics.cspm, topics.scanner];
 
-/** Messages handed off per step: progress is committed this often within a large batch. */
-const STEP = 500;
+/** Messages per step: one round of signals (one per identity named in it) and one commit. Larger steps mean
+ * fewer signals (Temporal work) but more redelivery after a crash; NHI_STEP_SIZE tunes it. */
+export const DEFAULT_STEP = 2_000;
+
+/** What one step did and where its time went (metrics, bench). */
+export interface StepStats {
+  topic: string;
+  partition: number;
+  messages: number;
+  /** Findings delivered to Temporal (a finding naming two identities counts once). */
+  findings: number;
+  signals: number;
+  deadLetters: { decode: number; temporal: number };
+  decodeMs: number;
+  handoffMs: number;
+  dlqMs: number;
+  commitMs: number;
+}
+
+export interface ConsumerObserver {
+  step?(stats: StepStats): void;
+  /** A handoff attempt failed and will be retried after a pause. */
+  retry?(errorClass: HandoffErrorClass): void;
+  paused?(topic: string, partition: number, paused: boolean): void;
+}
 
 export interface ConsumerDeps {
   consumer: Consumer;
   producer: Producer;
-  temporal: Client;
+  temporal?: Client;
+  /** Overrides the signal-with-start to Temporal (unit tests). */
+  signal?: SignalFn;
   taskQueue?: string;
   /** Defaults: the findings topics and findings.dlq (tests use topics of their own). */
   topics?: string[];
   dlqTopic?: string;
   log?: (event: string, fields?: Record<string, unknown>) => void;
-  onFindings?: (count: number) => void;
+  observer?: ConsumerObserver;
+  /** Default DEFAULT_STEP. */
+  stepSize?: number;
+  /** Default 4. */
+  partitionsConsumedConcurrently?: number;
+  /** Backoff while Temporal is away: first and longest wait (default 250 ms, 5 s). */
+  backoffMs?: { initial: number; max: number };
+  /** How often the consumer heartbeats while it waits on Temporal (default 1 s; kafkajs throttles further). */
+  heartbeatEveryMs?: number;
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+const elapsed = (start: bigint) => Number(process.hrtime.bigint() - start) / 1e6;
+const nextOffset = (offset: string) => (BigInt(offset) + 1n).toString();
+
+/** A handoff outcome: what Temporal refused for good (to dead-letter), or `stopped` to abandon the step. */
+type Delivery =
+  | {
+      stopped: false;
+      signals: number;
+      rejected: Array<{ finding: Finding; identity: IdentityRef; reason: string }>;
+    }
+  | { stopped: true };
 
 export async function processBatch(deps: ConsumerDeps, payload: EachBatchPayload): Promise<void> {
-  const { batch, resolveOffset, heartbeat, isRunning, isStale, commitOffsetsIfNecessary } = payload;
+  const { batch, isRunning, isStale } = payload;
   const log = deps.log ?? (() => {});
   const fingerprintKey = fingerprintKeyFromEnv();
-  for (let start = 0; start < batch.messages.length; start += STEP) {
+  const stepSize = deps.stepSize ?? DEFAULT_STEP;
+  const signal = deps.signal ?? temporalSignal(requireTemporal(deps), deps.taskQueue);
+  for (let start = 0; start < batch.messages.length; start += stepSize) {
     if (!isRunning() || isStale()) return;
-    const step: KafkaMessage[] = batch.messages.slice(start, start + STEP);
+    const step: KafkaMessage[] = batch.messages.slice(start, start + stepSize);
+
+    let t = process.hrtime.bigint();
     const findings: Finding[] = [];
-    const dead: DeadLetter[] = [];
+    const origin = new Map<Finding, KafkaMessage>();
+    const dead = new Map<KafkaMessage, DeadLetter>();
     for (const message of step) {
       const decoded = decodeMessage(message.value, headerText(message.headers?.format), fingerprintKey);
-      if (decoded.ok) findings.push(...decoded.findings);
-      else
-        dead.push({
+      if (decoded.ok) {
+        for (const f of decoded.findings) origin.set(f, message);
+        findings.push(...decoded.findings);
+      } else {
+        const told = headerText(message.headers?.['ingest-problem']);
+        dead.set(message, {
           topic: batch.topic,
           partition: batch.partition,
           message,
-          reason: decoded.reason,
+          reason:
+            told && told !== decoded.reason ? `${decoded.reason} (nhi ingest: ${told})` : decoded.reason,
           format: decoded.format,
         });
+      }
     }
-    if (dead.length) {
+    const decodeDead = dead.size;
+    const decodeMs = elapsed(t);
+
+    t = process.hrtime.bigint();
+    const delivery = await deliver(deps, payload, signal, toWork(groupByIdentity(findings)), log);
+    if (delivery.stopped) return; // the step's offsets stay unresolved: redelivered to whoever owns it next
+    const handoffMs = elapsed(t);
+    const rejectedFindings = new Set<Finding>();
+    for (const r of delivery.rejected) {
+      rejectedFindings.add(r.finding);
+      const message = origin.get(r.finding)!;
+      if (dead.has(message)) continue;
+      dead.set(message, {
+        topic: batch.topic,
+        partition: batch.partition,
+        message,
+        reason: `temporal rejected the findings for ${r.identity.key.slice(0, 120)}: ${r.reason}`,
+        format: r.finding.source.format,
+      });
+    }
+
+    t = process.hrtime.bigint();
+    if (dead.size) {
+      // Sent before the commit: a crash in between re-sends them (the DLQ is at-least-once too).
       await deps.producer.send({
         topic: deps.dlqTopic ?? dlqTopic,
         acks: -1,
-        messages: dead.map((d) => toDlqMessage(d)),
+        messages: [...dead.values()].map((d) => toDlqMessage(d)),
       });
-      log('dlq', { count: dead.length, topic: batch.topic, partition: batch.partition });
+      log('dlq', {
+        count: dead.size,
+        topic: batch.topic,
+        partition: batch.partition,
+        reasons: [...new Set([...dead.values()].map((d) => d.reason.slice(0, 120)))].slice(0, 3),
+      });
     }
-    const delivered = await handOffWithBackoff(deps, groupByIdentity(findings), payload);
-    if (!delivered) return; // stopping: the un-resolved messages are redelivered after restart
-    deps.onFindings?.(findings.length);
-    resolveOffset(step.at(-1)!.offset);
-    await commitOffsetsIfNecessary();
-    await heartbeat();
+    const dlqMs = elapsed(t);
+
+    t = process.hrtime.bigint();
+    const last = step.at(-1)!.offset;
+    payload.resolveOffset(last);
+    await payload.commitOffsetsIfNecessary({
+      topics: [
+        { topic: batch.topic, partitions: [{ partition: batch.partition, offset: nextOffset(last) }] },
+      ],
+    });
+    const commitMs = elapsed(t);
+    await payload.heartbeat();
+
+    deps.observer?.step?.({
+      topic: batch.topic,
+      partition: batch.partition,
+      messages: step.length,
+      findings: findings.filter((f) => !rejectedFindings.has(f)).length,
+      signals: delivery.signals,
+      deadLetters: { decode: decodeDead, temporal: dead.size - decodeDead },
+      decodeMs,
+      handoffMs,
+      dlqMs,
+      commitMs,
+    });
   }
 }
 
-/** Temporal away → keep this partition paused and retry with backoff; never drop, never skip ahead. */
-async function handOffWithBackoff(
+function requireTemporal(deps: ConsumerDeps): Client {
+  if (!deps.temporal)
+    throw new Error('findings consumer: neither a Temporal client nor a signal function given');
+  return deps.temporal;
+}
+
+/**
+ * Delivers every identity's findings, retrying until done. Temporal away (or misconfigured) → pause the
+ * partition, back off, heartbeat, try again: never drop, never skip ahead. A payload Temporal refuses for good
+ * is halved until the one refused finding is isolated; that one comes back as rejected, the rest go through.
+ */
+async function deliver(
   deps: ConsumerDeps,
-  batches: ReturnType<typeof groupByIdentity>,
   payload: EachBatchPayload,
-): Promise<boolean> {
-  let delay = 250;
+  signal: SignalFn,
+  work: IdentityWork[],
+  log: NonNullable<ConsumerDeps['log']>,
+): Promise<Delivery> {
+  const { batch } = payload;
+  const backoff = deps.backoffMs ?? { initial: 250, max: 5_000 };
+  const rejected: Array<{ finding: Finding; identity: IdentityRef; reason: string }> = [];
+  let signals = 0;
+  let delay = backoff.initial;
   let resume: (() => void) | undefined;
-  for (;;) {
-    try {
-      await handOff(deps.temporal, batches, deps.taskQueue);
-      resume?.();
-      return true;
-    } catch (error) {
-      if (!payload.isRunning() || payload.isStale()) return false;
-      resume ??= payload.pause();
-      deps.log?.('handoff-retry', { error: (error as Error).message, retryInMs: delay });
-      await sleep(delay);
-      await payload.heartbeat().catch(() => {});
-      delay = Math.min(delay * 2, 10_000);
+  let pausedAt = 0;
+  let attempts = 0;
+  let heartbeatError: unknown;
+  const ticker = setInterval(() => {
+    payload.heartbeat().catch((error) => {
+      heartbeatError ??= error;
+    });
+  }, deps.heartbeatEveryMs ?? 1_000);
+  const stopping = () => !payload.isRunning() || payload.isStale() || heartbeatError !== undefined;
+  let completed = false;
+  try {
+    for (let pending = work; ; ) {
+      if (pending.length === 0) {
+        completed = true;
+        break;
+      }
+      if (stopping()) break;
+      attempts++;
+      const result = await untilStopped(handOff(signal, pending), stopping);
+      if (result === undefined) break;
+      signals += result.signals;
+      const retryNow: IdentityWork[] = [];
+      const retryLater: IdentityWork[] = [];
+      let cause: ClassifiedError | undefined;
+      for (const failure of result.failures) {
+        const classified = classifyHandoffError(failure.error);
+        const [failed, ...rest] = failure.remaining;
+        if (classified.class !== 'rejected') {
+          cause ??= classified;
+          retryLater.push({ identity: failure.identity, chunks: failure.remaining });
+        } else if (failed!.length > 1) {
+          const mid = Math.ceil(failed!.length / 2);
+          retryNow.push({
+            identity: failure.identity,
+            chunks: [failed!.slice(0, mid), failed!.slice(mid), ...rest],
+          });
+        } else {
+          rejected.push({ finding: failed![0]!, identity: failure.identity, reason: classified.message });
+          if (rest.length) retryNow.push({ identity: failure.identity, chunks: rest });
+        }
+      }
+      pending = [...retryNow, ...retryLater];
+      if (!cause) continue;
+      if (!resume) {
+        resume = payload.pause();
+        pausedAt = Date.now();
+        deps.observer?.paused?.(batch.topic, batch.partition, true);
+        log('partition-paused', { topic: batch.topic, partition: batch.partition, reason: cause.message });
+      }
+      deps.observer?.retry?.(cause.class);
+      const wait = Math.round(delay * (0.8 + Math.random() * 0.4));
+      log('handoff-retry', {
+        topic: batch.topic,
+        partition: batch.partition,
+        class: cause.class,
+        code: cause.code,
+        error: cause.message,
+        identities: retryLater.length,
+        attempt: attempts,
+        retryInMs: wait,
+      });
+      if (
+        (await untilStopped(
+          sleep(wait).then(() => true),
+          stopping,
+        )) === undefined
+      )
+        break;
+      delay = Math.min(delay * 2, backoff.max);
     }
+  } finally {
+    clearInterval(ticker);
+    if (resume) {
+      resume();
+      deps.observer?.paused?.(batch.topic, batch.partition, false);
+      log('partition-resumed', {
+        topic: batch.topic,
+        partition: batch.partition,
+        pausedMs: Date.now() - pausedAt,
+      });
+    }
+  }
+  // Delivered: the step is committed even if a stop was asked meanwhile ("finish, commit, leave").
+  if (completed) return { stopped: false, signals, rejected };
+  // A rebalance seen by our heartbeat: end the batch with kafkajs' error so it rejoins the group.
+  if (heartbeatError !== undefined) throw heartbeatError;
+  return { stopped: true };
+}
+
+/** The promise's value, or undefined as soon as `stopping()` holds (the promise is left to settle on its own). */
+async function untilStopped<T>(
+  promise: Promise<T>,
+  stopping: () => boolean,
+  pollMs = 200,
+): Promise<T | undefined> {
+  let timer: NodeJS.Timeout | undefined;
+  const stopped = new Promise<undefined>((resolve) => {
+    timer = setInterval(() => stopping() && resolve(undefined), pollMs);
+  });
+  try {
+    return await Promise.race([promise, stopped]);
+  } finally {
+    clearInterval(timer);
   }
 }
 
-export async function runFindingsConsumer(deps: ConsumerDeps): Promise<void> {
-  await deps.consumer.connect();
-  await deps.consumer.subscribe({ topics: deps.topics ?? FINDINGS_TOPICS, fromBeginning: true });
-  await deps.consumer.run({
+export interface ConsumerRunOptions {
+  /** Called once if kafkajs gives up on the consumer (a crash it will not restart from). */
+  onFatal?: (error: Error) => void;
+}
+
+export async function runFindingsConsumer(deps: ConsumerDeps, opts: ConsumerRunOptions = {}): Promise<void> {
+  const { consumer } = deps;
+  consumer.on(consumer.events.CRASH, ({ payload }) => {
+    deps.log?.('consumer-crash', { error: payload.error.message, restart: payload.restart });
+    if (!payload.restart) opts.onFatal?.(payload.error);
+  });
+  await consumer.connect();
+  await consumer.subscribe({ topics: deps.topics ?? FINDINGS_TOPICS, fromBeginning: true });
+  await consumer.run({
     autoCommit: false,
     eachBatchAutoResolve: false,
-    partitionsConsumedConcurrently: 3,
+    partitionsConsumedConcurrently: deps.partitionsConsumedConcurrently ?? 4,
     eachBatch: (payload) => processBatch(deps, payload),
   });
 }

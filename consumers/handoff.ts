@@ -1,31 +1,82 @@
 // Hands each identity's findings to its workflow with signal-with-start: it starts the workflow if needed, so
 // the first finding about an identity and the thousandth take the same path. Idempotent on the workflow side
 // (dedup by finding id), so a retry after a crash is harmless.
+//
+// One identity's chunks go in order, one at a time (a "resolved" report must not overtake the "open" one);
+// different identities go in parallel. A failure stops that identity only: the result says what is left, so the
+// caller retries exactly that and never re-sends what Temporal already holds.
 import type { Client } from '@temporalio/client';
+import type { Finding } from '../schemas/finding.ts';
+import type { IdentityRef } from '../schemas/identity.ts';
 import { findingsSignal, identityWorkflowId, TASK_QUEUE } from '../workflows/identity/definitions.ts';
 import type { identityWorkflow } from '../workflows/identity/workflow.ts';
 import { chunkBySize, type IdentityBatch } from './group-by-identity.ts';
 
-const PARALLEL_SIGNALS = 16;
+export const PARALLEL_SIGNALS = 16;
 
+/** One identity's findings still to deliver, as signal payloads in order. */
+export interface IdentityWork {
+  identity: IdentityRef;
+  chunks: Finding[][];
+}
+
+/** What is left of one identity's work after a failure: `remaining[0]` is the chunk that failed. */
+export interface HandOffFailure {
+  identity: IdentityRef;
+  remaining: Finding[][];
+  error: unknown;
+}
+
+export interface HandOffResult {
+  failures: HandOffFailure[];
+  signals: number;
+  findings: number;
+}
+
+export type SignalFn = (identity: IdentityRef, findings: Finding[]) => Promise<void>;
+
+export function toWork(batches: IdentityBatch[]): IdentityWork[] {
+  return batches.map((b) => ({ identity: b.identity, chunks: chunkBySize(b.findings) }));
+}
+
+export function temporalSignal(client: Client, taskQueue = TASK_QUEUE): SignalFn {
+  return async (identity, findings) => {
+    await client.workflow.signalWithStart<
+      typeof identityWorkflow,
+      [{ identity: IdentityRef; findings: Finding[] }]
+    >('identityWorkflow', {
+      workflowId: identityWorkflowId(identity.key),
+      taskQueue,
+      args: [{ identity }],
+      signal: findingsSignal,
+      signalArgs: [{ identity, findings }],
+    });
+  };
+}
+
+/** Never throws: every failure comes back in the result with what is left to send. */
 export async function handOff(
-  client: Client,
-  batches: IdentityBatch[],
-  taskQueue = TASK_QUEUE,
-): Promise<void> {
-  const queue = batches.flatMap((b) =>
-    chunkBySize(b.findings).map((findings) => ({ identity: b.identity, findings })),
-  );
-  const work = async () => {
+  signal: SignalFn,
+  work: IdentityWork[],
+  parallel = PARALLEL_SIGNALS,
+): Promise<HandOffResult> {
+  const queue = [...work];
+  const result: HandOffResult = { failures: [], signals: 0, findings: 0 };
+  const worker = async () => {
     for (let next = queue.shift(); next; next = queue.shift()) {
-      await client.workflow.signalWithStart<typeof identityWorkflow, [typeof next]>('identityWorkflow', {
-        workflowId: identityWorkflowId(next.identity.key),
-        taskQueue,
-        args: [{ identity: next.identity }],
-        signal: findingsSignal,
-        signalArgs: [next],
-      });
+      for (let i = 0; i < next.chunks.length; i++) {
+        const chunk = next.chunks[i]!;
+        try {
+          await signal(next.identity, chunk);
+          result.signals++;
+          result.findings += chunk.length;
+        } catch (error) {
+          result.failures.push({ identity: next.identity, remaining: next.chunks.slice(i), error });
+          break;
+        }
+      }
     }
   };
-  await Promise.all(Array.from({ length: Math.min(PARALLEL_SIGNALS, queue.length) }, work));
+  await Promise.all(Array.from({ length: Math.min(parallel, queue.length) }, worker));
+  return result;
 }

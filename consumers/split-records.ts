@@ -6,6 +6,9 @@ import type { Format, FormatOrAuto } from '../schemas/finding.ts';
 import { detectFormat, normalizeWith } from '../schemas/normalize.ts';
 import { decodeUtf8, parseDocuments } from '../schemas/parse-input.ts';
 
+/** Unreadable text larger than this is not sent (Kafka's default limit is ~1 MB); its reason still is. */
+const MAX_RAW_BYTES = 512 * 1024;
+
 export interface OutgoingRecord {
   format?: Format;
   key?: string;
@@ -26,9 +29,13 @@ export function splitRecords(
     return [{ value: Buffer.from(bytes).toString('latin1'), problem: (error as Error).message }];
   }
   const out: OutgoingRecord[] = [];
-  for (const doc of parseDocuments(text)) {
+  const docs = parseDocuments(text);
+  const lines = text.split(/\r?\n/);
+  for (const doc of docs) {
     if (!doc.ok) {
-      out.push({ value: '', problem: doc.reason });
+      // The unreadable text itself goes, so the DLQ holds what was wrong (unless it is too big for Kafka).
+      const raw = docs.length === 1 ? text : (lines[doc.line - 1] ?? '');
+      out.push({ value: Buffer.byteLength(raw) <= MAX_RAW_BYTES ? raw : '', problem: doc.reason });
       continue;
     }
     let records: unknown[];

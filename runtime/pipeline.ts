@@ -3,17 +3,24 @@
 
 import { awsClients } from '../activities/aws/clients.ts';
 import { createActivities } from '../activities/index.ts';
-import { runFindingsConsumer } from '../consumers/findings-consumer.ts';
+import { FINDINGS_TOPICS, runFindingsConsumer } from '../consumers/findings-consumer.ts';
 import { kafka, temporalClient, temporalWorkerConnection } from './connections.ts';
+import { startLagSampler } from './lag.ts';
 import { type Log, silentLog } from './log.ts';
+import { createPipelineMetrics, type PipelineMetrics, serveMetrics } from './metrics.ts';
 import { createWorker } from './worker.ts';
 
 export type Role = 'all' | 'consumer' | 'worker';
 
+export const DEFAULT_GROUP_ID = 'nhi-enforce-findings';
+
 export interface RunningPipeline {
   stop(): Promise<void>;
-  /** Resolves when a role stops by itself (a crash); the caller decides to exit. */
+  /** Resolves when a role stops by itself, rejects when it crashes; the caller decides to exit. */
   done: Promise<void>;
+  metrics: PipelineMetrics;
+  /** The port /metrics is served on, when asked for. */
+  metricsPort?: number;
 }
 
 export interface PipelineOptions {
@@ -26,7 +33,22 @@ export interface PipelineOptions {
   topics?: string[];
   dlqTopic?: string;
   eventsTopic?: string;
+  /** Serve GET /metrics on 127.0.0.1:port (0 = any free port); undefined = no server. */
+  metricsPort?: number;
+  /** Consumer lag sampling period (default 15 s; 0 = off). */
+  lagIntervalMs?: number;
+  /** Messages per handoff step (default DEFAULT_STEP). */
+  stepSize?: number;
+  partitionsConsumedConcurrently?: number;
+  /**
+   * Kafka group session timeout (default 30 s): how long a member that died without leaving (SIGKILL, power
+   * loss) holds its partitions before the group gives them to a live member.
+   */
+  sessionTimeoutMs?: number;
 }
+
+/** Findings records are kilobytes, but a hostile 5 MB message must still be fetched (and dead-lettered). */
+export const CONSUMER_FETCH = { maxBytesPerPartition: 2 * 1024 * 1024, maxBytes: 16 * 1024 * 1024 };
 
 export async function startPipeline(opts: PipelineOptions = {}): Promise<RunningPipeline> {
   const role = opts.role ?? 'all';
@@ -34,55 +56,103 @@ export async function startPipeline(opts: PipelineOptions = {}): Promise<Running
   const stops: Array<() => Promise<void>> = [];
   const running: Promise<unknown>[] = [];
   const broker = kafka();
+  const metrics = createPipelineMetrics();
+  let metricsPort: number | undefined;
 
-  if (role !== 'consumer') {
-    const producer = broker.producer({ idempotent: true });
-    await producer.connect();
-    const connection = await temporalWorkerConnection();
-    const worker = await createWorker(
-      connection,
-      createActivities({ aws: awsClients(), producer, eventsTopic: opts.eventsTopic }),
-      opts.taskQueue,
-    );
-    running.push(worker.run());
-    stops.push(async () => {
-      worker.shutdown();
-      await running[0];
-      await connection.close();
-      await producer.disconnect();
-    });
-    log('worker-started', { taskQueue: worker.options.taskQueue });
-  }
+  try {
+    if (opts.metricsPort !== undefined) {
+      const server = await serveMetrics(metrics.registry, opts.metricsPort);
+      metricsPort = server.port;
+      stops.push(() => server.close());
+      log('metrics-listening', { address: `http://127.0.0.1:${server.port}/metrics` });
+    }
 
-  if (role !== 'worker') {
-    const consumer = broker.consumer({
-      groupId: opts.groupId ?? 'nhi-enforce-findings',
-      sessionTimeout: 30_000,
-      heartbeatInterval: 3_000,
-    });
-    const producer = broker.producer({ idempotent: true });
-    await producer.connect();
-    const temporal = await temporalClient();
-    await runFindingsConsumer({
-      consumer,
-      producer,
-      temporal,
-      log,
-      onFindings: opts.onFindings,
-      taskQueue: opts.taskQueue,
-      topics: opts.topics,
-      dlqTopic: opts.dlqTopic,
-    });
-    stops.unshift(async () => {
-      // disconnect() lets the current batch finish and commit before leaving the group.
-      await consumer.disconnect();
-      await producer.disconnect();
-      await temporal.connection.close();
-    });
-    log('consumer-started', {});
+    if (role !== 'consumer') {
+      const producer = broker.producer({ idempotent: true });
+      await producer.connect();
+      const connection = await temporalWorkerConnection();
+      const worker = await createWorker(
+        connection,
+        createActivities({ aws: awsClients(), producer, eventsTopic: opts.eventsTopic }),
+        opts.taskQueue,
+      );
+      const run = worker.run();
+      running.push(run);
+      stops.unshift(async () => {
+        worker.shutdown();
+        await run.catch(() => {});
+        await connection.close();
+        await producer.disconnect();
+      });
+      log('worker-started', { taskQueue: worker.options.taskQueue });
+    }
+
+    if (role !== 'worker') {
+      const groupId = opts.groupId ?? DEFAULT_GROUP_ID;
+      const topics = opts.topics ?? FINDINGS_TOPICS;
+      const consumer = broker.consumer({
+        groupId,
+        sessionTimeout: opts.sessionTimeoutMs ?? 30_000,
+        heartbeatInterval: Math.min(3_000, Math.floor((opts.sessionTimeoutMs ?? 30_000) / 3)),
+        ...CONSUMER_FETCH,
+      });
+      const producer = broker.producer({ idempotent: true });
+      await producer.connect();
+      const temporal = await temporalClient({ maxAttempts: 3 });
+      let fatal: (error: Error) => void = () => {};
+      running.push(new Promise<void>((_, reject) => (fatal = reject)));
+      const observer = metrics.observer;
+      await runFindingsConsumer(
+        {
+          consumer,
+          producer,
+          temporal,
+          log,
+          observer: {
+            ...observer,
+            step: (s) => {
+              observer.step?.(s);
+              opts.onFindings?.(s.findings);
+            },
+          },
+          taskQueue: opts.taskQueue,
+          topics,
+          dlqTopic: opts.dlqTopic,
+          stepSize: opts.stepSize,
+          partitionsConsumedConcurrently: opts.partitionsConsumedConcurrently,
+        },
+        { onFatal: (error) => fatal(error) },
+      );
+      const lagEvery = opts.lagIntervalMs ?? 15_000;
+      const sampler =
+        lagEvery > 0
+          ? startLagSampler({
+              kafka: broker,
+              groupId,
+              topics,
+              intervalMs: lagEvery,
+              onSample: metrics.recordLag,
+              onError: (error) => log('lag-sample-failed', { error: error.message }),
+            })
+          : undefined;
+      // The consumer stops first: disconnect() lets the step in flight finish and commit, then leaves the group.
+      stops.unshift(async () => {
+        await sampler?.stop();
+        await consumer.disconnect();
+        await producer.disconnect();
+        await temporal.connection.close();
+      });
+      log('consumer-started', { groupId, topics, taskQueue: opts.taskQueue });
+    }
+  } catch (error) {
+    for (const stop of stops) await stop().catch(() => {});
+    throw error;
   }
 
   let stopping: Promise<void> | undefined;
+  // The first role to end decides; a caller that never looks at `done` must not see an unhandled rejection.
+  const done = Promise.race(running).then(() => undefined);
+  done.catch(() => {});
   return {
     stop: () => {
       stopping ??= (async () => {
@@ -90,6 +160,8 @@ export async function startPipeline(opts: PipelineOptions = {}): Promise<Running
       })();
       return stopping;
     },
-    done: Promise.all(running).then(() => undefined),
+    done,
+    metrics,
+    metricsPort,
   };
 }

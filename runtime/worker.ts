@@ -29,7 +29,8 @@ export function installQuietRuntime(): void {
   if (runtimeInstalled || process.env.NHI_TEMPORAL_LOGS) return;
   runtimeInstalled = true;
   try {
-    Runtime.install({ logger: quietLogger });
+    // Core (Rust) logs too: forwarded to the same quiet logger instead of the console.
+    Runtime.install({ logger: quietLogger, telemetryOptions: { logging: { forward: {} } } });
   } catch {
     // already installed by someone else in this process
   }

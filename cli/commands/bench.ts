@@ -1,15 +1,21 @@
-// `nhi bench normalize [--corpus DIR] [--rounds N] [--json]`: throughput as ratios against a baseline measured
-// in the same run (absolute numbers vary by machine; ratios travel).
+// `nhi bench normalize|ingest …`: throughput as ratios against a baseline measured in the same run (absolute
+// numbers vary by machine; ratios travel).
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { benchNormalize } from '../../bench/normalize.ts';
 import { type Command, CommandError, parseCommandArgs, UsageError } from '../command.ts';
 
 const usage = `usage: nhi bench normalize [--corpus DIR] [--rounds N] [--json]
+       nhi bench ingest [--findings N] [--identities N] [--partitions N] [--step N] [--no-worker] [--json]
 
   normalize   the normaliser over every JSON file under DIR (default ../shared/findings-corpus), against bare
               JSON.parse of the same bytes, interleaved rounds, medians; reports findings/s and the ratio
-              (normalise throughput / parse throughput; ≥ 0.5 means normalising costs at most as much again as parsing)`;
+              (normalise throughput / parse throughput; ≥ 0.5 means normalising costs at most as much again as parsing)
+  ingest      on the running local stack (nhi stack up), private topics: a bare kafkajs consumer (fetch +
+              commit) against the full ingest path (decode/normalise → DLQ → signal-with-start → commit) over the
+              same N findings (default 10000 about 1000 identities, 4 partitions); reports findings/s, the ratio
+              (ingest / raw) and where the ingest time goes. A Temporal worker runs in the same process unless
+              --no-worker (then only the handoff to Temporal is measured, not the workflows' work).`;
 
 export const benchCommand: Command = {
   name: 'bench',
@@ -19,10 +25,17 @@ export const benchCommand: Command = {
     const { values, positionals } = parseCommandArgs(argv, {
       corpus: { type: 'string' },
       rounds: { type: 'string' },
+      findings: { type: 'string' },
+      identities: { type: 'string' },
+      partitions: { type: 'string' },
+      step: { type: 'string' },
+      'no-worker': { type: 'boolean' },
       json: { type: 'boolean' },
     });
     const which = positionals[0] ?? 'normalize';
-    if (which !== 'normalize') throw new UsageError(`unknown benchmark '${which}' (known: normalize)`);
+    if (which === 'ingest') return runIngestBench(values, io);
+    if (which !== 'normalize')
+      throw new UsageError(`unknown benchmark '${which}' (known: normalize, ingest)`);
     const corpus = values.corpus ?? join(process.cwd(), '..', 'shared', 'findings-corpus');
     if (!existsSync(corpus)) throw new CommandError(`corpus not found at ${corpus} (use --corpus DIR)`);
     const rounds = values.rounds === undefined ? 15 : Number(values.rounds);
@@ -43,7 +56,62 @@ export const benchCommand: Command = {
         `normalize    ${result.normalize.mbPerSec.toFixed(1)} MB/s, ${Math.round(result.normalize.findingsPerSec)} findings/s`,
       );
       io.out(`ratio        ${result.ratio.toFixed(2)} (normalize/parse throughput; target ≥ 0.5)`);
+      io.out('');
+      io.out('format                   files records  µs/pass  µs/record  share  ratio');
+      for (const f of result.formats) {
+        io.out(
+          `${f.format.padEnd(24)} ${String(f.files).padStart(5)} ${String(f.records).padStart(7)} ${f.normalizeUs.toFixed(0).padStart(8)} ${f.usPerRecord.toFixed(1).padStart(10)} ${`${(f.share * 100).toFixed(0)}%`.padStart(6)} ${f.ratio.toFixed(2).padStart(6)}`,
+        );
+      }
     }
     return 0;
   },
 };
+
+function positive(name: string, raw: string | undefined, fallback: number): number {
+  if (raw === undefined) return fallback;
+  const n = Number(raw);
+  if (!Number.isInteger(n) || n < 1)
+    throw new UsageError(`--${name} must be a positive whole number, got '${raw}'`);
+  return n;
+}
+
+async function runIngestBench(
+  values: Record<string, string | boolean | undefined>,
+  io: Parameters<Command['run']>[1],
+): Promise<number> {
+  const opts = {
+    findings: positive('findings', values.findings as string | undefined, 10_000),
+    identities: positive('identities', values.identities as string | undefined, 1_000),
+    partitions: positive('partitions', values.partitions as string | undefined, 4),
+    stepSize: values.step === undefined ? undefined : positive('step', values.step as string, 1),
+    worker: !values['no-worker'],
+  };
+  const { benchIngest } = await import('../../bench/ingest.ts');
+  let result: Awaited<ReturnType<typeof benchIngest>>;
+  try {
+    result = await benchIngest({ ...opts, onProgress: (line) => io.err(`bench ingest: ${line}`) });
+  } catch (error) {
+    throw new CommandError(`bench ingest: ${(error as Error).message} — is the stack up? (nhi stack up)`);
+  }
+  if (values.json) {
+    io.out(JSON.stringify({ bench: 'ingest', ...result }));
+    return 0;
+  }
+  const pct = (x: number) => `${(x * 100).toFixed(0)}%`;
+  const b = result.breakdown;
+  io.out(
+    `${result.findings} findings, ${result.identities} identities, ${result.partitions} partitions, step ${result.stepSize ?? 'default'}, worker ${result.worker ? 'in process' : 'none'}`,
+  );
+  io.out(
+    `raw kafkajs   ${Math.round(result.raw.findingsPerSec)} findings/s (${Math.round(result.raw.ms)} ms)`,
+  );
+  io.out(
+    `full ingest   ${Math.round(result.ingest.findingsPerSec)} findings/s (${Math.round(result.ingest.ms)} ms, ${result.ingest.steps} steps, ${result.ingest.signals} signals)`,
+  );
+  io.out(`ratio         ${result.ratio.toFixed(3)} (ingest / raw)`);
+  io.out(
+    `time per step decode/normalise ${Math.round(b.decodeMs)} ms (${pct(result.shares.decode)}), handoff ${Math.round(b.handoffMs)} ms (${pct(result.shares.handoff)}), dlq ${Math.round(b.dlqMs)} ms (${pct(result.shares.dlq)}), commit ${Math.round(b.commitMs)} ms (${pct(result.shares.commit)})`,
+  );
+  return 0;
+}

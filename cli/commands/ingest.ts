@@ -61,7 +61,11 @@ export const ingestCommand: Command = {
               messages: rs.map((r) => ({
                 key: r.key ?? null,
                 value: r.value,
-                headers: r.format ? { format: r.format } : undefined,
+                headers: {
+                  ...(r.format ? { format: r.format } : {}),
+                  // The local check's reason travels with the record: the DLQ entry then says it too.
+                  ...(r.problem ? { 'ingest-problem': r.problem.slice(0, 300) } : {}),
+                },
               })),
             })),
           });

@@ -1,44 +1,83 @@
 // `nhi run [all|consumer|worker]`: the long-running pipeline; SIGINT/SIGTERM stop it cleanly.
 import { jsonLog } from '../../runtime/log.ts';
 import type { Role } from '../../runtime/pipeline.ts';
-import { type Command, parseCommandArgs, UsageError } from '../command.ts';
+import { metricsPortFrom, pipelineOptionsFromEnv, RunConfigError } from '../../runtime/run-config.ts';
+import { type Command, CommandError, parseCommandArgs, UsageError } from '../command.ts';
 
-const usage = `usage: nhi run [all|consumer|worker] [--group ID]
+const usage = `usage: nhi run [all|consumer|worker] [--group ID] [--metrics-port N|off]
 
 Runs the pipeline until SIGINT/SIGTERM: 'all' (default) runs the findings consumer and the Temporal worker in one
-process; 'consumer' and 'worker' run one role each, for production where they scale separately.
-Logs are JSON lines on stderr. Endpoints come from NHI_KAFKA_BROKERS, NHI_TEMPORAL_ADDRESS, NHI_TEMPORAL_NAMESPACE,
-NHI_AWS_ENDPOINT (see README); by default the local stack of 'nhi stack up'.
+process; 'consumer' and 'worker' run one role each, for production where they scale separately. On SIGINT/SIGTERM
+the consumer finishes the step in flight, commits it and leaves its group; a second signal exits at once.
+Logs are JSON lines on stderr. Prometheus metrics on http://127.0.0.1:PORT/metrics.
+Endpoints come from NHI_KAFKA_BROKERS, NHI_TEMPORAL_ADDRESS, NHI_TEMPORAL_NAMESPACE, NHI_AWS_ENDPOINT (see README);
+by default the local stack of 'nhi stack up'. Deployment overrides: NHI_FINDINGS_TOPICS (comma-separated),
+NHI_DLQ_TOPIC, NHI_EVENTS_TOPIC, NHI_TASK_QUEUE, NHI_CONSUMER_GROUP, NHI_LAG_INTERVAL_SECONDS, NHI_STEP_SIZE,
+NHI_PARTITIONS_CONCURRENTLY, NHI_SESSION_TIMEOUT_MS.
 
-  --group ID   Kafka consumer group (default nhi-enforce-findings)`;
+  --group ID            Kafka consumer group (default NHI_CONSUMER_GROUP, else nhi-enforce-findings)
+  --metrics-port N|off  metrics port (default NHI_METRICS_PORT, else 9464; 0 = any free port, off = none)`;
 
 export const runCommand: Command = {
   name: 'run',
   summary: 'run the consumers and the Temporal worker until stopped',
   usage,
   async run(argv) {
-    const { values, positionals } = parseCommandArgs(argv, { group: { type: 'string' } });
+    const { values, positionals } = parseCommandArgs(argv, {
+      group: { type: 'string' },
+      'metrics-port': { type: 'string' },
+    });
     const role = (positionals[0] ?? 'all') as Role;
     if (!['all', 'consumer', 'worker'].includes(role) || positionals.length > 1) {
       throw new UsageError(`unknown role '${positionals.join(' ')}' (all, consumer or worker)`);
     }
+    let options: ReturnType<typeof pipelineOptionsFromEnv>;
+    try {
+      options = pipelineOptionsFromEnv();
+      if (values['metrics-port'] !== undefined)
+        options.metricsPort = metricsPortFrom(values['metrics-port'], '--metrics-port');
+    } catch (error) {
+      if (error instanceof RunConfigError) throw new UsageError(error.message);
+      throw error;
+    }
+    if (values.group) options.groupId = values.group;
     const log = jsonLog(`nhi-${role}`);
     // Loaded here, not at the top: Temporal's native bridge and the AWS SDK are heavy for other commands.
     const { startPipeline } = await import('../../runtime/pipeline.ts');
-    const pipeline = await startPipeline({ role, groupId: values.group, log });
-    log('running', { role });
+    let pipeline: Awaited<ReturnType<typeof startPipeline>>;
+    try {
+      pipeline = await startPipeline({ ...options, role, log });
+    } catch (error) {
+      const e = error as NodeJS.ErrnoException;
+      if (e.code === 'EADDRINUSE')
+        throw new CommandError(
+          `metrics port ${options.metricsPort} is in use — pick another with --metrics-port or NHI_METRICS_PORT (0 = any free, off = none)`,
+        );
+      throw new CommandError(`cannot start the ${role} role: ${e.message} — is the stack up? (nhi stack up)`);
+    }
+    log('running', { role, metricsPort: pipeline.metricsPort });
     let stopping = false;
     const stopped = new Promise<number>((resolve) => {
       const stop = (signal: string) => {
+        if (stopping) {
+          log('stopping-now', { signal });
+          process.exit(130); // asked twice: leave now; uncommitted steps are redelivered after a restart
+        }
         stopping = true;
         log('stopping', { signal });
         pipeline.stop().then(
-          () => resolve(0),
-          () => resolve(1),
+          () => {
+            log('stopped', {});
+            resolve(0);
+          },
+          (error) => {
+            log('stop-failed', { error: (error as Error).message });
+            resolve(1);
+          },
         );
       };
-      process.once('SIGINT', () => stop('SIGINT'));
-      process.once('SIGTERM', () => stop('SIGTERM'));
+      process.on('SIGINT', () => stop('SIGINT'));
+      process.on('SIGTERM', () => stop('SIGTERM'));
     });
     // A role that ends while we are not stopping has crashed: exit non-zero so a supervisor restarts us.
     const never = new Promise<number>(() => {});

@@ -1,0 +1,158 @@
+// Prometheus metrics of a running pipeline: what the findings consumer took in, handed off and dead-lettered,
+// how long handoffs take, how far behind it is. One registry per pipeline (tests build as many as they like).
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
+import type { ConsumerObserver } from '../consumers/findings-consumer.ts';
+import type { PartitionLag } from './lag.ts';
+
+export interface PipelineMetrics {
+  registry: Registry;
+  /** Feeds the consumer's counters and histograms. */
+  observer: ConsumerObserver;
+  /** Replaces the lag gauges with a fresh sample. */
+  recordLag(sample: PartitionLag[]): void;
+}
+
+const SECONDS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60];
+
+export function createPipelineMetrics(
+  opts: { defaultMetrics?: boolean; labels?: Record<string, string> } = {},
+) {
+  const registry = new Registry();
+  if (opts.labels) registry.setDefaultLabels(opts.labels);
+  if (opts.defaultMetrics ?? true) collectDefaultMetrics({ register: registry, prefix: 'nhi_' });
+
+  const messages = new Counter({
+    name: 'nhi_consumer_messages_total',
+    help: 'Kafka messages the findings consumer took in (committed steps), by source topic',
+    labelNames: ['topic'],
+    registers: [registry],
+  });
+  const findings = new Counter({
+    name: 'nhi_consumer_findings_total',
+    help: 'Canonical findings handed to identity workflows in Temporal, by source topic',
+    labelNames: ['topic'],
+    registers: [registry],
+  });
+  const signals = new Counter({
+    name: 'nhi_consumer_signals_total',
+    help: 'Signal-with-start calls Temporal accepted (one per identity per step, more for large payloads)',
+    registers: [registry],
+  });
+  const deadLetters = new Counter({
+    name: 'nhi_consumer_dlq_messages_total',
+    help: 'Messages sent to the DLQ, by source topic and stage (decode: unreadable or invalid; temporal: refused)',
+    labelNames: ['topic', 'stage'],
+    registers: [registry],
+  });
+  const handoff = new Histogram({
+    name: 'nhi_consumer_handoff_seconds',
+    help: 'Time to hand one step of findings to Temporal, retries while Temporal is away included',
+    buckets: SECONDS,
+    registers: [registry],
+  });
+  const decode = new Histogram({
+    name: 'nhi_consumer_decode_seconds',
+    help: 'Time to decode and normalise one step of messages',
+    buckets: SECONDS,
+    registers: [registry],
+  });
+  const commit = new Histogram({
+    name: 'nhi_consumer_commit_seconds',
+    help: 'Time to commit one step of offsets',
+    buckets: SECONDS,
+    registers: [registry],
+  });
+  const retries = new Counter({
+    name: 'nhi_consumer_handoff_retries_total',
+    help: 'Handoff attempts that failed and were retried after a pause, by cause (unavailable, config)',
+    labelNames: ['class'],
+    registers: [registry],
+  });
+  const paused = new Gauge({
+    name: 'nhi_consumer_paused_partitions',
+    help: 'Partitions paused while their findings wait for Temporal',
+    registers: [registry],
+  });
+  const lag = new Gauge({
+    name: 'nhi_consumer_lag',
+    help: 'Messages not yet committed by the consumer group (end offset - committed offset), sampled',
+    labelNames: ['topic', 'partition'],
+    registers: [registry],
+  });
+  const lagSampled = new Gauge({
+    name: 'nhi_consumer_lag_sampled_timestamp_seconds',
+    help: 'When nhi_consumer_lag was last sampled (Unix time)',
+    registers: [registry],
+  });
+
+  const pausedNow = new Set<string>();
+  const observer: ConsumerObserver = {
+    step(s) {
+      messages.inc({ topic: s.topic }, s.messages);
+      findings.inc({ topic: s.topic }, s.findings);
+      signals.inc(s.signals);
+      if (s.deadLetters.decode) deadLetters.inc({ topic: s.topic, stage: 'decode' }, s.deadLetters.decode);
+      if (s.deadLetters.temporal)
+        deadLetters.inc({ topic: s.topic, stage: 'temporal' }, s.deadLetters.temporal);
+      handoff.observe(s.handoffMs / 1000);
+      decode.observe(s.decodeMs / 1000);
+      commit.observe(s.commitMs / 1000);
+    },
+    retry(errorClass) {
+      retries.inc({ class: errorClass });
+    },
+    paused(topic, partition, isPaused) {
+      const key = `${topic}|${partition}`;
+      if (isPaused) pausedNow.add(key);
+      else pausedNow.delete(key);
+      paused.set(pausedNow.size);
+    },
+  };
+
+  return {
+    registry,
+    observer,
+    recordLag(sample) {
+      lag.reset();
+      for (const p of sample) lag.set({ topic: p.topic, partition: String(p.partition) }, p.lag);
+      lagSampled.set(Date.now() / 1000);
+    },
+  } satisfies PipelineMetrics;
+}
+
+export interface MetricsServer {
+  port: number;
+  close(): Promise<void>;
+}
+
+/** GET /metrics on 127.0.0.1 (port 0 = any free port; the bound one is returned). */
+export async function serveMetrics(
+  registry: Registry,
+  port: number,
+  host = '127.0.0.1',
+): Promise<MetricsServer> {
+  const server: Server = createServer((req, res) => {
+    if (req.method !== 'GET' || (req.url !== '/metrics' && req.url !== '/')) {
+      res.writeHead(404).end('not found: GET /metrics\n');
+      return;
+    }
+    registry.metrics().then(
+      (text) => res.writeHead(200, { 'content-type': registry.contentType }).end(text),
+      (error) => res.writeHead(500).end(`${(error as Error).message}\n`),
+    );
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  server.unref();
+  return {
+    port: (server.address() as AddressInfo).port,
+    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+  };
+}

@@ -1,0 +1,21 @@
+// Crash safety, full size: 10,000 findings, `nhi run consumer` SIGKILLed at 5 random points and restarted each
+// time; 0 findings lost, 0 recorded twice, everything committed, the last consumer stops cleanly on SIGTERM.
+import { describe, expect, it } from 'vitest';
+import { crashScenario } from './support/scenarios.ts';
+
+const log = (line: string) => process.stderr.write(`[fault crash] ${line}\n`);
+
+describe('consumer crash safety (full)', () => {
+  it('10,000 findings over 500 identities, the consumer SIGKILLed 5 times: 0 lost, 0 duplicated', async () => {
+    const result = await crashScenario({ findings: 10_000, identities: 500, kills: 5, log });
+    log(`done in ${result.ms} ms; ${result.notes.join('; ')}`);
+    expect(result.check.problems).toEqual([]);
+    expect(result.check).toMatchObject({ complete: 500, missing: 0, unexpected: 0, duplicated: 0 });
+    expect(result.uncommitted).toBe(0);
+    expect(result.notes).toContain('final consumer after SIGTERM: exit 0');
+    // `nhi run` served /metrics: the last consumer counted what it took in, and sees no lag once all is committed.
+    expect(result.notes.find((n) => n.startsWith('metrics:'))).toMatch(
+      /messages_total [1-9]\d*, findings_total [1-9]\d*, lag 0 over 4 partitions/,
+    );
+  });
+});

@@ -1,0 +1,52 @@
+// handOff: identities in parallel, one identity's chunks strictly in order, failures returned with what is left.
+import { describe, expect, it } from 'vitest';
+import { handOff, type IdentityWork } from '../../../consumers/handoff.ts';
+import type { Finding } from '../../../schemas/finding.ts';
+import type { IdentityRef } from '../../../schemas/identity.ts';
+
+const identity = (key: string): IdentityRef => ({ key, type: 'principal', provider: 'generic', aliases: [] });
+const f = (id: string) => ({ id }) as unknown as Finding;
+
+describe('handOff', () => {
+  it('sends every chunk, each identity in order, identities concurrently', async () => {
+    const seen: string[] = [];
+    let inFlight = 0;
+    let maxInFlight = 0;
+    const work: IdentityWork[] = ['a', 'b', 'c'].map((k) => ({
+      identity: identity(k),
+      chunks: [[f(`${k}1`)], [f(`${k}2`), f(`${k}3`)]],
+    }));
+    const result = await handOff(async (_i, chunk) => {
+      inFlight++;
+      maxInFlight = Math.max(maxInFlight, inFlight);
+      await new Promise((r) => setTimeout(r, 5));
+      seen.push(...chunk.map((x) => x.id));
+      inFlight--;
+    }, work);
+    expect(result).toEqual({ failures: [], signals: 6, findings: 9 });
+    for (const k of ['a', 'b', 'c']) {
+      const mine = seen.filter((id) => id.startsWith(k));
+      expect(mine).toEqual([`${k}1`, `${k}2`, `${k}3`]);
+    }
+    expect(maxInFlight).toBe(3);
+  });
+
+  it('a failure stops that identity only and returns the failed chunk and the rest', async () => {
+    const work: IdentityWork[] = [
+      { identity: identity('ok'), chunks: [[f('o1')], [f('o2')]] },
+      { identity: identity('bad'), chunks: [[f('b1')], [f('b2')], [f('b3')]] },
+    ];
+    const boom = new Error('boom');
+    const result = await handOff(async (i, chunk) => {
+      if (i.key === 'bad' && chunk[0]!.id === 'b2') throw boom;
+    }, work);
+    expect(result.signals).toBe(3);
+    expect(result.failures).toEqual([
+      { identity: identity('bad'), remaining: [[f('b2')], [f('b3')]], error: boom },
+    ]);
+  });
+
+  it('nothing to do', async () => {
+    expect(await handOff(async () => {}, [])).toEqual({ failures: [], signals: 0, findings: 0 });
+  });
+});

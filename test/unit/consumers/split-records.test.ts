@@ -1,0 +1,37 @@
+// `nhi ingest`'s split: one message per record, keyed by the identity it names (one identity, one partition,
+// in order); records that fail the local check are still sent, with the reason, so the DLQ gets them.
+import { describe, expect, it } from 'vitest';
+import { notableTraffic } from '../../../bench/traffic.ts';
+import { processBatch } from '../../../consumers/findings-consumer.ts';
+import { splitRecords } from '../../../consumers/split-records.ts';
+import { fakePayload, fakeProducer, kafkaMessage } from './fakes.ts';
+
+describe('splitRecords', () => {
+  it('keys each record by the identity it names', () => {
+    const traffic = notableTraffic(6, 3);
+    const lines = traffic.messages.map((m) => m.value as string).join('\n');
+    const out = splitRecords(Buffer.from(lines), 'auto', 'k');
+    expect(out).toHaveLength(6);
+    expect(out.map((r) => r.key)).toEqual(traffic.messages.map((m) => m.key));
+    expect(out.every((r) => r.format === 'splunk-notable' && !r.problem)).toBe(true);
+  });
+
+  it('an unreadable line is sent as it is, with the reason', () => {
+    const good = notableTraffic(1, 1).messages[0]!.value as string;
+    const out = splitRecords(Buffer.from(`${good}\n{"broken": \n${good}`), 'auto', 'k');
+    expect(out).toHaveLength(3);
+    expect(out[1]).toMatchObject({ value: '{"broken": ', problem: expect.any(String) });
+    expect(out[1]!.key).toBeUndefined();
+  });
+
+  it('the consumer names the ingest-time reason in the dead letter', async () => {
+    const { producer, sent } = fakeProducer();
+    const fake = fakePayload('findings.siem', 0, [
+      kafkaMessage(0, '{"broken": ', { 'ingest-problem': 'line 2: bad' }),
+    ]);
+    await processBatch({ consumer: undefined as never, producer, signal: async () => {} }, fake.payload);
+    expect((sent[0]!.messages[0]!.headers as Record<string, string>).reason).toMatch(
+      /\(nhi ingest: line 2: bad\)$/,
+    );
+  });
+});
