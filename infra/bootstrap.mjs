@@ -13,7 +13,9 @@ function upToDate() {
   if (!existsSync(installed)) return false;
   const want = JSON.parse(readFileSync(join(root, 'package-lock.json'), 'utf8')).packages ?? {};
   const have = JSON.parse(readFileSync(installed, 'utf8')).packages ?? {};
-  return Object.entries(want).every(([path, meta]) => path === '' || meta.optional || have[path]?.version === meta.version);
+  return Object.entries(want).every(
+    ([path, meta]) => path === '' || meta.optional || have[path]?.version === meta.version,
+  );
 }
 
 const [major, minor] = process.versions.node.split('.').map(Number);
@@ -23,5 +25,8 @@ if (major < 20 || (major === 20 && minor < 19)) {
 }
 if (!upToDate()) {
   console.error('bootstrap: installing npm dependencies (npm install, pinned by package-lock.json)…');
-  execFileSync('npm', ['install', '--no-audit', '--no-fund'], { cwd: root, stdio: ['ignore', 'inherit', 'inherit'] });
+  execFileSync('npm', ['install', '--no-audit', '--no-fund'], {
+    cwd: root,
+    stdio: ['ignore', 'inherit', 'inherit'],
+  });
 }

@@ -1,7 +1,7 @@
 // `nhi normalize FILE… [--format F] [--json]`: offline, no services. Findings to stdout, summary to stderr.
 import { readFileSync, statSync } from 'node:fs';
-import { type Finding, FORMATS, FormatOrAuto } from '../../schemas/finding.ts';
 import { adapters } from '../../schemas/adapters/index.ts';
+import { type Finding, FORMATS, FormatOrAuto } from '../../schemas/finding.ts';
 import { normalizeInput, type RecordOutcome } from '../../schemas/normalize.ts';
 import { type Command, CommandError, parseCommandArgs, UsageError } from '../command.ts';
 import { findingRow } from '../format-finding.ts';

@@ -49,3 +49,23 @@ export function identifiersOf(findings: Finding[]): Set<string> {
   }
   return ids;
 }
+
+/**
+ * Machine-checkable ids in MANIFEST's free-text identities column: ARNs, AWS key and unique ids, account ids.
+ * Elided ids ("…/anaya/...") and placeholders ("<account_uid>") cannot be matched verbatim; "envelope account N"
+ * names a trap (an EventBridge envelope's account), not an id to extract.
+ */
+export function manifestIdsIn(text: string): string[] {
+  const ids = new Set<string>();
+  for (const m of text.matchAll(/arn:aws:[^\s;,()]+/g)) ids.add(m[0].replace(/\.$/, ''));
+  for (const m of text.matchAll(/\b(AKIA|ASIA|AIDA|AROA)[A-Z0-9]{12,}\b/g)) ids.add(m[0]);
+  for (const m of text.matchAll(/(?<!envelope )\baccount (\d{12})\b/g)) ids.add(m[1]!);
+  return [...ids].filter((id) => !id.includes('..') && !id.includes('<') && !id.includes('…'));
+}
+
+/** The MANIFEST ids of one corpus file. */
+export function manifestIds(file: string): string[] {
+  const row = readManifest().find((r) => r.file === file);
+  if (!row) throw new Error(`${file} not in MANIFEST.tsv`);
+  return manifestIdsIn(row.identities);
+}

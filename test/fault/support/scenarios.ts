@@ -116,8 +116,11 @@ export async function crashScenario(opts: CrashOptions): Promise<ScenarioResult>
       eventsTopic: env.topics.events,
     });
     env.cleanup.unshift(() => terminateIdentities(env.client, traffic.expected.keys()));
-    await publish(env.topics.siem!, traffic.messages);
+    // One tranche of traffic per consumer process, published just before it starts: each killed consumer is
+    // killed with work in hand, and the last one always has messages of its own to count in its metrics.
+    const tranches = splitEvenly(traffic.messages, opts.kills + 1);
     for (let kill = 1; kill <= opts.kills; kill++) {
+      await publish(env.topics.siem!, tranches[kill - 1]!);
       consumer = spawnConsumer(env, groupId);
       await Promise.race([consumer.started, consumer.exited]);
       const before = await uncommitted(groupId, [env.topics.siem!]);
@@ -131,7 +134,7 @@ export async function crashScenario(opts: CrashOptions): Promise<ScenarioResult>
           (await uncommitted(groupId, [env.topics.siem!])) < before,
         120_000,
       );
-      await sleep(randomInt(0, 1_500));
+      await sleep(randomInt(0, 500));
       consumer.child.kill('SIGKILL');
       const code = await consumer.exited;
       const after = await uncommitted(groupId, [env.topics.siem!]);
@@ -140,6 +143,7 @@ export async function crashScenario(opts: CrashOptions): Promise<ScenarioResult>
       if (after === 0) notes.push(`kill ${kill} came after everything was committed`);
     }
     // The last restart runs to the end, serving metrics, then stops gracefully.
+    await publish(env.topics.siem!, tranches[opts.kills]!);
     consumer = spawnConsumer(env, groupId, { NHI_METRICS_PORT: '0', NHI_LAG_INTERVAL_SECONDS: '1' });
     await waitUntil(
       'all offsets committed',
@@ -166,6 +170,12 @@ export async function crashScenario(opts: CrashOptions): Promise<ScenarioResult>
     await worker?.stop();
     await tearDown(env);
   }
+}
+
+/** `items` cut into `parts` consecutive slices of (nearly) equal size; order kept, so per-key order is too. */
+function splitEvenly<T>(items: readonly T[], parts: number): T[][] {
+  const size = Math.ceil(items.length / parts);
+  return Array.from({ length: parts }, (_, i) => items.slice(i * size, (i + 1) * size));
 }
 
 /** The consumer's own view, from its /metrics: messages in, findings out, total lag. */

@@ -60,9 +60,12 @@ describe('normaliser boundary under hostile input', () => {
   it('deep nesting, huge strings and __proto__ keys', () => {
     const deep = `${'['.repeat(100_000)}${']'.repeat(100_000)}`;
     for (const format of formats) run(deep, format);
-    const huge = JSON.stringify({ Findings: [{ SchemaVersion: '2018-10-08', Title: 'x'.repeat(5_000_000) }] });
+    const huge = JSON.stringify({
+      Findings: [{ SchemaVersion: '2018-10-08', Title: 'x'.repeat(5_000_000) }],
+    });
     for (const format of formats) run(huge, format);
-    const proto = '{"__proto__":{"polluted":true},"constructor":{"prototype":{"polluted":true}},"Findings":[{"__proto__":{"x":1}}]}';
+    const proto =
+      '{"__proto__":{"polluted":true},"constructor":{"prototype":{"polluted":true}},"Findings":[{"__proto__":{"x":1}}]}';
     for (const format of formats) run(proto, format);
     expect(({} as Record<string, unknown>).polluted).toBeUndefined();
   });
@@ -72,7 +75,10 @@ describe('normaliser boundary under hostile input', () => {
       try {
         return JSON.parse(corpusFile(r.file).toString('utf8')) as unknown;
       } catch {
-        const first = corpusFile(r.file).toString('utf8').split('\n').find((l) => l.trim());
+        const first = corpusFile(r.file)
+          .toString('utf8')
+          .split('\n')
+          .find((l) => l.trim());
         return JSON.parse(first ?? 'null') as unknown;
       }
     });

@@ -2,7 +2,13 @@
 // is rejected, and every id MANIFEST.tsv names is extracted.
 import { describe, expect, it } from 'vitest';
 import type { Format } from '../../../schemas/finding.ts';
-import { corpusAvailable, corpusFile, identifiersOf, readManifest } from '../../support/corpus.ts';
+import {
+  corpusAvailable,
+  corpusFile,
+  identifiersOf,
+  manifestIdsIn,
+  readManifest,
+} from '../../support/corpus.ts';
 import { outcomesOf } from '../../support/normalize.ts';
 
 // MANIFEST's format column is a folder; the adapter that must claim each file.
@@ -13,17 +19,6 @@ const EXPECTED_FORMAT: Record<string, Format> = {
   'cspm-other/elastic-integrations-google-scc-finding.ndjson': 'google-scc',
   'cspm-other/elastic-integrations-wiz-issue.ndjson': 'wiz',
 };
-
-/** Machine-checkable ids in MANIFEST's free-text identities column: ARNs, AWS key and unique ids, account ids. */
-export function manifestIds(text: string): string[] {
-  const ids = new Set<string>();
-  for (const m of text.matchAll(/arn:aws:[^\s;,()]+/g)) ids.add(m[0].replace(/\.$/, ''));
-  for (const m of text.matchAll(/\b(AKIA|ASIA|AIDA|AROA)[A-Z0-9]{12,}\b/g)) ids.add(m[0]);
-  // "envelope account N" names the trap (an EventBridge envelope's account), not an id to extract.
-  for (const m of text.matchAll(/(?<!envelope )\baccount (\d{12})\b/g)) ids.add(m[1]!);
-  // Elided ids ("…/anaya/...") and placeholders ("<account_uid>") cannot be matched verbatim.
-  return [...ids].filter((id) => !id.includes('..') && !id.includes('<') && !id.includes('…'));
-}
 
 describe.runIf(corpusAvailable())('findings corpus', () => {
   const rows = corpusAvailable() ? readManifest() : [];
@@ -49,7 +44,7 @@ describe.runIf(corpusAvailable())('findings corpus', () => {
     it('extracts every id the manifest names', () => {
       const ids = identifiersOf(findings);
       const all = [...ids].join('\n');
-      for (const id of manifestIds(row.identities)) {
+      for (const id of manifestIdsIn(row.identities)) {
         // Unique ids (AIDA…) may be stored as aliases; ARNs and key ids must be present verbatim.
         expect(all, `${id} missing`).toContain(id);
       }

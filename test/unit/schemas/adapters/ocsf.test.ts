@@ -9,20 +9,9 @@ import {
   corpusFile,
   fixtureFile,
   identifiersOf,
-  readManifest,
+  manifestIds,
 } from '../../../support/corpus.ts';
 import { findingsOf, outcomesOf } from '../../../support/normalize.ts';
-
-/** Ids MANIFEST.tsv names for a file (ARNs, key and unique ids, accounts); placeholders and abbreviations skipped. */
-function manifestIds(file: string): string[] {
-  const row = readManifest().find((r) => r.file === file);
-  if (!row) throw new Error(`${file} not in MANIFEST.tsv`);
-  const ids = new Set<string>();
-  for (const m of row.identities.matchAll(/arn:aws:[^\s;,()]+/g)) if (!m[0].includes('..')) ids.add(m[0]);
-  for (const m of row.identities.matchAll(/\b(AKIA|ASIA|AIDA|AROA)[A-Z0-9]{12,}\b/g)) ids.add(m[0]);
-  for (const m of row.identities.matchAll(/(?<!envelope )\baccount (\d{12})\b/g)) ids.add(m[1]!);
-  return [...ids].filter((id) => !id.includes('<'));
-}
 
 const keys = (f: Finding) => f.identities.map((i) => i.key).sort();
 const idsOf = (f: Finding) =>
