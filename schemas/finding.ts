@@ -29,6 +29,28 @@ export type Format = z.infer<typeof Format>;
 export const FormatOrAuto = z.enum([...FORMATS, 'auto']);
 export type FormatOrAuto = z.infer<typeof FormatOrAuto>;
 
+/** The kind of tool each format comes from; it picks the findings topic when a producer does not say. */
+export const FORMAT_SOURCE: Record<Format, 'scanner' | 'siem' | 'cspm'> = {
+  gitleaks: 'scanner',
+  trufflehog: 'scanner',
+  'github-secret-scanning': 'scanner',
+  'detect-secrets': 'scanner',
+  trivy: 'scanner',
+  sarif: 'scanner',
+  cloudtrail: 'siem',
+  'splunk-notable': 'siem',
+  sentinel: 'siem',
+  'elastic-alert': 'siem',
+  guardduty: 'siem',
+  ocsf: 'cspm',
+  asff: 'cspm',
+  'google-scc': 'cspm',
+  wiz: 'cspm',
+  checkov: 'cspm',
+  'kube-bench': 'cspm',
+  scoutsuite: 'cspm',
+};
+
 export const FindingKind = z.enum([
   'exposed-secret', // a credential value seen where it should not be (code, logs, public repo)
   'stale-credential', // not rotated within policy

@@ -31,7 +31,6 @@ let w: TestWorker;
 let estate: Estate;
 let ci: IdentityRef;
 let record: IdentityRecord;
-const cleanup: string[] = [];
 
 async function nhi(...argv: string[]) {
   const out: string[] = [];
@@ -69,7 +68,7 @@ beforeAll(async () => {
       title: 'sts:AssumeRole role/deploy',
     }),
   ];
-  cleanup.push(identityWorkflowId(ci.key));
+  w.terminateAtStop.push(identityWorkflowId(ci.key));
   await deliver(w.client, w.taskQueue, ci, findings);
   const handle = w.client.workflow.getHandle(identityWorkflowId(ci.key));
   await waitFor('the assessment and its remediation', async () => {
@@ -88,18 +87,12 @@ beforeAll(async () => {
     ],
   });
   record = await handle.query(identityQuery);
-  cleanup.push(...record.remediations.map((r) => r.workflowId));
+  w.terminateAtStop.push(...record.remediations.map((r) => r.workflowId));
   // The remediation reaches its approval gate (its query says so).
 }, 90_000);
 
 afterAll(async () => {
-  if (!w) return;
-  for (const id of cleanup)
-    await w.client.workflow
-      .getHandle(id)
-      .terminate('test over')
-      .catch(() => {});
-  await w.stop();
+  await w?.stop();
 });
 
 describe('nhi identity KEY', () => {

@@ -33,20 +33,13 @@ import {
 
 const prefix = `enf-${randomUUID().slice(0, 8)}`;
 let w: TestWorker;
-const started: string[] = []; // workflow ids to terminate afterwards (their task queue dies with this file)
 
 beforeAll(async () => {
   w = await startTestWorker('id-enf');
 });
 
 afterAll(async () => {
-  if (!w) return;
-  for (const id of started)
-    await w.client.workflow
-      .getHandle(id)
-      .terminate('test over')
-      .catch(() => {});
-  await w.stop();
+  await w?.stop();
 });
 
 const leaked = (identity: IdentityRef, seed: string): Finding => ({
@@ -92,7 +85,7 @@ describe('exactly one remediation per identity per action', () => {
     const keyA = a.key;
     const userA = a.user;
     const keyB = b.key;
-    for (const i of [keyA, userA, keyB]) started.push(identityWorkflowId(i.key));
+    for (const i of [keyA, userA, keyB]) w.terminateAtStop.push(identityWorkflowId(i.key));
 
     const keyFindings = [leaked(keyA, `${prefix}/leak-1`)];
     const userFindings = [
@@ -103,7 +96,7 @@ describe('exactly one remediation per identity per action', () => {
     // Someone already ran this remediation id for keyB (a dry run that finished): the identity workflow must
     // take it as the one and not fail, start a second or announce one.
     const takenId = remediationWorkflowId(keyB.key, 'deactivate-key', 0);
-    started.push(takenId);
+    w.terminateAtStop.push(takenId);
     const taken = await w.client.workflow.start<typeof remediationWorkflow>('remediationWorkflow', {
       workflowId: takenId,
       taskQueue: w.taskQueue,
@@ -203,7 +196,7 @@ describe('exactly one remediation per identity per action', () => {
     );
     // Visibility knows one execution per remediation id (the taken one included).
     for (const r of [...recordA.remediations, ...recordU.remediations, ...recordB.remediations]) {
-      started.push(r.workflowId);
+      w.terminateAtStop.push(r.workflowId);
       expect(await remediationRuns(r.workflowId), r.workflowId).toBe(1);
     }
 
@@ -242,7 +235,7 @@ describe('exactly one remediation per identity per action', () => {
     const a = await seedAdminUser(`${prefix}-can`);
     const identity = a.user;
     const workflowId = identityWorkflowId(identity.key);
-    started.push(workflowId);
+    w.terminateAtStop.push(workflowId);
     await w.client.workflow.start<typeof identityWorkflow>('identityWorkflow', {
       workflowId,
       taskQueue: w.taskQueue,
@@ -279,7 +272,7 @@ describe('exactly one remediation per identity per action', () => {
     expect(chain.length).toBeGreaterThanOrEqual(2);
     expect(record.findingIds).toEqual(findings.map((f) => f.id));
     expect(record.remediations.map((r) => r.action)).toEqual(['scope-down']);
-    started.push(record.remediations[0]!.workflowId);
+    w.terminateAtStop.push(record.remediations[0]!.workflowId);
     const starts = chain.flatMap((run) => childStarts(run.history));
     expect(starts).toEqual([remediationWorkflowId(identity.key, 'scope-down', 0)]);
     for (const run of chain) expect(eventsOf(run.history).length).toBeLessThan(80);

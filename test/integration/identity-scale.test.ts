@@ -24,20 +24,13 @@ const BATCH = 20;
 const PARALLEL = 2; // two consumers (partitions) delivering for the same identity; each sends its chunks in order
 
 let w: TestWorker;
-const cleanup: string[] = [];
 
 beforeAll(async () => {
   w = await startTestWorker('id-scale');
 });
 
 afterAll(async () => {
-  if (!w) return;
-  for (const id of cleanup)
-    await w.client.workflow
-      .getHandle(id)
-      .terminate('test over')
-      .catch(() => {});
-  await w.stop();
+  await w?.stop();
 });
 
 const KINDS: FindingKind[] = [
@@ -54,7 +47,7 @@ describe('an identity with 20,000 findings', () => {
     const prefix = `scale-${randomUUID().slice(0, 8)}`;
     const { user: identity } = await seedAdminUser(prefix);
     const workflowId = identityWorkflowId(identity.key);
-    cleanup.push(workflowId, remediationWorkflowId(identity.key, 'scope-down', 0));
+    w.terminateAtStop.push(workflowId, remediationWorkflowId(identity.key, 'scope-down', 0));
 
     const findings: Finding[] = Array.from({ length: TOTAL }, (_, i) =>
       finding(identity, KINDS[i % KINDS.length]!, {

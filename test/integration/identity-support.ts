@@ -249,6 +249,8 @@ export interface TestWorker {
   taskQueue: string;
   eventsTopic: string;
   client: Client;
+  /** Workflow ids that stop() terminates first (their task queue goes away with this worker). */
+  terminateAtStop: string[];
   /** Stop this worker (the next one on the same queue starts from history: a real replay). */
   restart(): Promise<void>;
   stop(): Promise<void>;
@@ -276,15 +278,22 @@ export async function startTestWorker(name: string): Promise<TestWorker> {
     await connection?.close();
   };
   await start();
+  const terminateAtStop: string[] = [];
   return {
     taskQueue,
     eventsTopic: topics.events!,
     client,
+    terminateAtStop,
     restart: async () => {
       await halt();
       await start();
     },
     stop: async () => {
+      for (const id of terminateAtStop)
+        await client.workflow
+          .getHandle(id)
+          .terminate('test over')
+          .catch(() => {});
       await halt();
       await producer.disconnect();
       await client.connection.close();

@@ -7,19 +7,12 @@
 //     fingerprint.
 import { randomBytes } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import type { Finding } from '../../../schemas/finding.ts';
+import { type Finding, FORMAT_SOURCE, FORMATS, type Format } from '../../../schemas/finding.ts';
 import { isAccessKeyId } from '../../../schemas/identity-keys.ts';
 import { corpusAvailable, corpusFile, readManifest } from '../../support/corpus.ts';
 import { findingsOf, TEST_FINGERPRINT_KEY } from '../../support/normalize.ts';
 
-const MY_FORMATS = new Set([
-  'gitleaks',
-  'trufflehog',
-  'github-secret-scanning',
-  'detect-secrets',
-  'trivy',
-  'sarif',
-]);
+const SCANNER_FORMATS = new Set(FORMATS.filter((f) => FORMAT_SOURCE[f] === 'scanner'));
 
 const b64 = (s: string) => Buffer.from(s, 'utf8').toString('base64');
 const fromB64 = (s: string) => Buffer.from(s, 'base64').toString('utf8');
@@ -59,7 +52,7 @@ function plaintextsOf(file: string, format: string, text: string): string[] {
 
 describe.runIf(corpusAvailable())('(a) corpus files with raw secrets: none leaves the normaliser', () => {
   const rows = corpusAvailable()
-    ? readManifest().filter((r) => r.raw_secret === 'yes' && MY_FORMATS.has(r.format))
+    ? readManifest().filter((r) => r.raw_secret === 'yes' && SCANNER_FORMATS.has(r.format as Format))
     : [];
 
   it('covers the files the brief names', () => {

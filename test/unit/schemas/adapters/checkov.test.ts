@@ -8,7 +8,7 @@ import {
   identifiersOf,
   readManifest,
 } from '../../../support/corpus.ts';
-import { findingsOf, outcomesOf, TEST_FINGERPRINT_KEY } from '../../../support/normalize.ts';
+import { findingsOf, formatsOf, outcomesOf, TEST_FINGERPRINT_KEY } from '../../../support/normalize.ts';
 
 const CORPUS = 'cspm-other/defectdojo-checkov-many.json';
 
@@ -20,7 +20,7 @@ describe.runIf(corpusAvailable())('checkov corpus: defectdojo single-framework r
   const findings = findingsOf(input, { format: 'auto' });
 
   it('auto-detects checkov', () => {
-    expect(new Set(outcomesOf(input, { format: 'auto' }).map((o) => o.format))).toEqual(new Set(['checkov']));
+    expect(formatsOf(input)).toEqual(new Set(['checkov']));
   });
 
   it('emits all 3 failed_checks although summary.failed says 2', () => {
@@ -55,7 +55,7 @@ describe('checkov fixture: multi-framework array (terraform, kubernetes, secrets
   const byCheck = new Map(findings.map((f) => [f.source.nativeId, f]));
 
   it('auto-detects; passed and skipped checks are not findings', () => {
-    expect(new Set(outcomesOf(input, { format: 'auto' }).map((o) => o.format))).toEqual(new Set(['checkov']));
+    expect(formatsOf(input)).toEqual(new Set(['checkov']));
     expect([...byCheck.keys()]).toEqual([
       'CKV_AWS_1',
       'CKV_AWS_41',

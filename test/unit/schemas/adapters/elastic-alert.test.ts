@@ -3,7 +3,7 @@ import { elasticAlertAdapter } from '../../../../schemas/adapters/elastic-alert.
 import { sentinelAdapter } from '../../../../schemas/adapters/sentinel.ts';
 import { splunkNotableAdapter } from '../../../../schemas/adapters/splunk-notable.ts';
 import { fixtureFile } from '../../../support/corpus.ts';
-import { findingsOf, outcomesOf } from '../../../support/normalize.ts';
+import { findingsOf, formatsOf, outcomesOf } from '../../../support/normalize.ts';
 
 describe('elastic-alert fixture: search response of CloudTrail alerts (flattened kibana.alert.* + nested ECS)', () => {
   const input = fixtureFile('elastic-alert/aws-cloudtrail-alerts.json');
@@ -11,9 +11,7 @@ describe('elastic-alert fixture: search response of CloudTrail alerts (flattened
   const [createKey, adminPolicy] = findings;
 
   it('auto-detects elastic-alert and unwraps hits.hits', () => {
-    expect(new Set(outcomesOf(input, { format: 'auto' }).map((o) => o.format))).toEqual(
-      new Set(['elastic-alert']),
-    );
+    expect(formatsOf(input)).toEqual(new Set(['elastic-alert']));
     expect(findings).toHaveLength(2);
   });
 
@@ -117,7 +115,7 @@ describe('elastic-alert fixture: legacy 7.x signal.* documents', () => {
   const [f] = findings;
 
   it('auto-detects legacy signals and maps them', () => {
-    expect(outcomesOf(input, { format: 'auto' }).map((o) => o.format)).toEqual(['elastic-alert']);
+    expect(formatsOf(input)).toEqual(new Set(['elastic-alert']));
     expect(findings).toHaveLength(1);
     expect(f!.source.product).toBe('Elastic SIEM signal');
     expect(f!.source.nativeId).toBe('820e05ab0a10a2110d6f0ab2e1864402724a88680d5b49840ecc17dd069d7646'); // the hit _id

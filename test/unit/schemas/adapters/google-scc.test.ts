@@ -7,7 +7,7 @@ import {
   identifiersOf,
   readManifest,
 } from '../../../support/corpus.ts';
-import { findingsOf, outcomesOf } from '../../../support/normalize.ts';
+import { findingsOf, formatsOf, outcomesOf } from '../../../support/normalize.ts';
 
 const CORPUS = 'cspm-other/elastic-integrations-google-scc-finding.ndjson';
 
@@ -58,9 +58,7 @@ describe('google-scc fixture: ListFindings response', () => {
   const [keyNotRotated, anomalousGrant] = findings;
 
   it('auto-detects and unwraps listFindingsResults', () => {
-    expect(new Set(outcomesOf(input, { format: 'auto' }).map((o) => o.format))).toEqual(
-      new Set(['google-scc']),
-    );
+    expect(formatsOf(input)).toEqual(new Set(['google-scc']));
     expect(findings).toHaveLength(2);
   });
 

@@ -7,7 +7,7 @@ import {
   identifiersOf,
   readManifest,
 } from '../../../support/corpus.ts';
-import { findingsOf, outcomesOf } from '../../../support/normalize.ts';
+import { findingsOf, formatsOf, outcomesOf } from '../../../support/normalize.ts';
 
 const INCIDENT = 'sentinel/elastic-integrations-sentinel-incident.ndjson';
 const ALERT = 'sentinel/elastic-integrations-sentinel-alert.ndjson';
@@ -20,7 +20,7 @@ describe.runIf(corpusAvailable())('sentinel corpus: ARM incident', () => {
   const [f] = findings;
 
   it('auto-detects sentinel and emits one finding', () => {
-    expect(outcomesOf(input, { format: 'auto' }).map((o) => o.format)).toEqual(['sentinel']);
+    expect(formatsOf(input)).toEqual(new Set(['sentinel']));
     expect(findings).toHaveLength(1);
   });
 
@@ -73,7 +73,7 @@ describe.runIf(corpusAvailable())('sentinel corpus: SecurityAlert entity', () =>
   const [f] = findings;
 
   it('auto-detects sentinel and emits one open low alert', () => {
-    expect(outcomesOf(input, { format: 'auto' }).map((o) => o.format)).toEqual(['sentinel']);
+    expect(formatsOf(input)).toEqual(new Set(['sentinel']));
     expect(findings).toHaveLength(1);
     expect(f!.title).toBe('myAlert');
     expect(f!.severity).toEqual({ label: 'low', score: 30 });
@@ -101,9 +101,7 @@ describe('sentinel fixture: SecurityAlert Log Analytics rows', () => {
   const findings = findingsOf(input, { format: 'auto' });
 
   it('auto-detects the rows', () => {
-    expect(new Set(outcomesOf(input, { format: 'auto' }).map((o) => o.format))).toEqual(
-      new Set(['sentinel']),
-    );
+    expect(formatsOf(input)).toEqual(new Set(['sentinel']));
     expect(findings).toHaveLength(2);
   });
 

@@ -7,7 +7,7 @@ import {
   identifiersOf,
   readManifest,
 } from '../../../support/corpus.ts';
-import { findingsOf, outcomesOf } from '../../../support/normalize.ts';
+import { findingsOf, formatsOf, outcomesOf } from '../../../support/normalize.ts';
 
 const CORPUS = 'cspm-other/elastic-integrations-wiz-issue.ndjson';
 
@@ -17,7 +17,7 @@ describe.runIf(corpusAvailable())('wiz corpus: elastic-integrations issue', () =
   const [f] = findings;
 
   it('auto-detects wiz and emits one finding', () => {
-    expect(outcomesOf(input, { format: 'auto' }).map((o) => o.format)).toEqual(['wiz']);
+    expect(formatsOf(input)).toEqual(new Set(['wiz']));
     expect(findings).toHaveLength(1);
   });
 
@@ -71,7 +71,7 @@ describe('wiz fixture: GraphQL response', () => {
   const [rotation, threat] = findings;
 
   it('auto-detects and unwraps data.issues.nodes', () => {
-    expect(new Set(outcomesOf(input, { format: 'auto' }).map((o) => o.format))).toEqual(new Set(['wiz']));
+    expect(formatsOf(input)).toEqual(new Set(['wiz']));
     expect(findings).toHaveLength(2);
   });
 
@@ -99,7 +99,7 @@ describe('wiz fixture: issue webhook', () => {
   const input = fixtureFile('wiz/issue-webhook.json');
 
   it('maps the webhook onto the issue shape', () => {
-    expect(outcomesOf(input, { format: 'auto' }).map((o) => o.format)).toEqual(['wiz']);
+    expect(formatsOf(input)).toEqual(new Set(['wiz']));
     const [f] = findingsOf(input);
     expect(f!.identities.map((i) => [i.key, i.account])).toEqual([
       [
@@ -150,7 +150,7 @@ describe('wiz fixture: cloud configuration findings', () => {
 describe('wiz fixture: vulnerability finding', () => {
   it('is a misconfiguration on the vulnerable asset with the CVE as reference', () => {
     const input = fixtureFile('wiz/vulnerability-finding.json');
-    expect(outcomesOf(input, { format: 'auto' }).map((o) => o.format)).toEqual(['wiz']);
+    expect(formatsOf(input)).toEqual(new Set(['wiz']));
     const [f] = findingsOf(input);
     expect(f!.title).toBe('CVE-2020-35522 in libtiff 4.0.3-35.amzn2');
     expect(f!.kind).toBe('misconfiguration');
