@@ -10,6 +10,7 @@ import type { Client } from '@temporalio/client';
 import { awsClients, awsClientsFor } from '../activities/aws/clients.ts';
 import { splitRecords } from '../consumers/split-records.ts';
 import { exportEvidence } from '../evidence/export.ts';
+import { closeHistoryConnections } from '../evidence/fetch-history.ts';
 import { stateDir, topics } from '../infra/endpoints.ts';
 import { stackUp } from '../infra/stack.ts';
 import { remediationWorkflowId } from '../risk/decide.ts';
@@ -139,6 +140,7 @@ export async function runDemo(say: (line: string) => void): Promise<void> {
     say(`   raw secret in evidence: ${secretLeaked ? 'YES — BUG' : 'no (fingerprint and masked hint only)'}`);
     if (secretLeaked) throw new Error('the raw secret reached the evidence');
   } finally {
+    await closeHistoryConnections();
     await temporal.connection.close();
     await pipeline.stop();
   }

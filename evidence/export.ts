@@ -1,10 +1,12 @@
-// Evidence for compliance: each decision's workflow history, exported as Temporal's own JSON (replayable with
-// Worker.runReplayHistories), plus a manifest with a SHA-256 per file so a reviewer can tell nothing changed.
+// Evidence for compliance: each decision's workflow history (every run of its continue-as-new chain), exported as
+// Temporal's own JSON (replayable with Worker.runReplayHistories), plus a manifest with a SHA-256 per file so a
+// reviewer can tell nothing changed.
 import { createHash } from 'node:crypto';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Client } from '@temporalio/client';
 import { historyToJSON } from '@temporalio/common/lib/proto-utils';
+import { fetchRunChain } from './fetch-history.ts';
 
 export interface EvidenceFile {
   workflowId: string;
@@ -31,18 +33,15 @@ export async function exportEvidence(
   mkdirSync(outDir, { recursive: true });
   const files: EvidenceFile[] = [];
   for (const workflowId of workflowIds) {
-    const handle = client.workflow.getHandle(workflowId);
-    const description = await handle.describe();
-    const history = await handle.fetchHistory();
-    const json = historyToJSON(history);
-    const file = `${safeName(workflowId)}.history.json`;
-    writeFileSync(join(outDir, file), json);
-    files.push({
-      workflowId,
-      runId: description.runId,
-      file,
-      sha256: sha256(json),
-      events: history.events?.length ?? 0,
+    // Every run of the chain: an identity continues as new as its history grows, and the decisions taken in
+    // earlier runs are evidence too.
+    const chain = await fetchRunChain(client, workflowId);
+    chain.forEach(({ runId, history }, i) => {
+      const json = historyToJSON(history);
+      const run = chain.length > 1 ? `.run-${i + 1}` : '';
+      const file = `${safeName(workflowId)}${run}.history.json`;
+      writeFileSync(join(outDir, file), json);
+      files.push({ workflowId, runId, file, sha256: sha256(json), events: history.events?.length ?? 0 });
     });
   }
   const manifest: EvidenceManifest = {

@@ -2,7 +2,11 @@
 // MAX_HISTORY_EVENTS), every finding id survives the run chain, the carried state stays far below Temporal's 2 MB
 // payload limit, and the policy crossing still starts exactly one remediation.
 import { randomUUID } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { exportEvidence, verifyEvidence } from '../../evidence/export.ts';
 import { remediationWorkflowId } from '../../risk/decide.ts';
 import type { Finding, FindingKind } from '../../schemas/finding.ts';
 import { findingsSignal, identityQuery, identityWorkflowId } from '../../workflows/identity/definitions.ts';
@@ -140,5 +144,18 @@ describe('an identity with 20,000 findings', () => {
     expect(Math.max(...counts)).toBeLessThan(MAX_HISTORY_EVENTS + 200);
     expect(Math.max(...carried)).toBeLessThan(1_000_000); // Temporal refuses payloads over 2 MB
     expect(childStarts).toEqual([remediationWorkflowId(identity.key, 'scope-down', 0)]);
+
+    // Compliance can export this busy identity as evidence: every run of the chain (each several MB, more than
+    // one gRPC message of the SDK's default size), and the manifest verifies.
+    const dir = mkdtempSync(join(tmpdir(), 'nhi-scale-evidence-'));
+    try {
+      const manifest = await exportEvidence(w.client, [workflowId], dir);
+      expect(manifest.files.map((f) => [f.runId, f.events])).toEqual(
+        chain.map((run, i) => [run.runId, counts[i]]),
+      );
+      expect(verifyEvidence(dir)).toEqual([]);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   }, 170_000);
 });

@@ -21,13 +21,13 @@ import {
   TagRoleCommand,
   TagUserCommand,
 } from '@aws-sdk/client-iam';
-import { type Client, Connection, type WorkflowHandle } from '@temporalio/client';
+import type { Client } from '@temporalio/client';
 import { historyToJSON } from '@temporalio/common/lib/proto-utils';
 import { type NativeConnection, Worker } from '@temporalio/worker';
 import type { Producer } from 'kafkajs';
 import { awsClients } from '../../activities/aws/clients.ts';
 import { createActivities } from '../../activities/index.ts';
-import { endpoints } from '../../infra/endpoints.ts';
+import { fetchHistory, fetchRunChain, type History } from '../../evidence/fetch-history.ts';
 import { kafka, temporalClient, temporalWorkerConnection } from '../../runtime/connections.ts';
 import { createWorker, workflowBundle } from '../../runtime/worker.ts';
 import type { Finding, FindingKind } from '../../schemas/finding.ts';
@@ -177,8 +177,6 @@ export async function seedEstate(iam: IAMClient, prefix: string): Promise<Estate
     ciKey: { id: key.AccessKeyId!, secret: key.SecretAccessKey! },
   };
 }
-
-export type History = Awaited<ReturnType<WorkflowHandle['fetchHistory']>>;
 
 /** An IAM user in the emulator that can do anything (a managed admin policy), with an access key. */
 export async function seedAdminUser(
@@ -340,37 +338,7 @@ export async function waitFor<T>(
   }
 }
 
-let bigConnection: Promise<Connection> | undefined;
-/**
- * History pages hold whole event batches: signals that arrive while a workflow task runs are written as one
- * batch, so one page of a busy identity can exceed gRPC's default 4 MB. Read histories over a connection that
- * accepts 64 MB messages (closed at process exit).
- */
-function historyConnection(): Promise<Connection> {
-  bigConnection ??= Connection.connect({
-    address: endpoints().temporalAddress,
-    channelArgs: { 'grpc.max_receive_message_length': 64 * 1024 * 1024 },
-  });
-  return bigConnection;
-}
-
-/** A run's complete history, page by page. */
-export async function fetchHistory(client: Client, workflowId: string, runId?: string): Promise<History> {
-  const service = (await historyConnection()).workflowService;
-  const events: NonNullable<History['events']> = [];
-  let nextPageToken: Uint8Array | undefined;
-  do {
-    const page = await service.getWorkflowExecutionHistory({
-      namespace: client.options.namespace,
-      execution: { workflowId, runId },
-      maximumPageSize: 100,
-      nextPageToken,
-    });
-    events.push(...(page.history?.events ?? []));
-    nextPageToken = page.nextPageToken?.length ? page.nextPageToken : undefined;
-  } while (nextPageToken);
-  return { events };
-}
+export { fetchHistory, type History };
 
 /** Terminates the workflow (if still running) and returns its complete last run's history. */
 export async function finalHistory(client: Client, workflowId: string): Promise<History> {
@@ -379,25 +347,8 @@ export async function finalHistory(client: Client, workflowId: string): Promise<
   return fetchHistory(client, workflowId);
 }
 
-/** Every run of a workflow id, oldest first, following the continue-as-new chain from the first run. */
-export async function runChain(
-  client: Client,
-  workflowId: string,
-): Promise<Array<{ runId: string; history: History }>> {
-  const runs: Array<{ runId: string; start: number }> = [];
-  for await (const e of client.workflow.list({ query: `WorkflowId = '${workflowId.replace(/'/g, "\\'")}'` }))
-    runs.push({ runId: e.runId, start: e.startTime.getTime() });
-  runs.sort((a, b) => a.start - b.start);
-  const chain: Array<{ runId: string; history: History }> = [];
-  let runId: string | undefined = runs[0]?.runId;
-  while (runId) {
-    const history = await fetchHistory(client, workflowId, runId);
-    chain.push({ runId, history });
-    const last = history.events?.at(-1);
-    runId = last?.workflowExecutionContinuedAsNewEventAttributes?.newExecutionRunId ?? undefined;
-  }
-  return chain;
-}
+/** The workflow's run chain, oldest first (evidence/fetch-history.ts). */
+export const runChain = fetchRunChain;
 
 export const eventsOf = (history: History) => history.events ?? [];
 

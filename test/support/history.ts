@@ -1,5 +1,6 @@
 // A workflow history as searchable text: every payload decoded, so a test can prove a value never entered it.
 import type { Client } from '@temporalio/client';
+import { fetchHistory } from '../../evidence/fetch-history.ts';
 
 function collectPayloadText(value: unknown, out: string[], depth = 0): void {
   if (depth > 40 || value === null || typeof value !== 'object') return;
@@ -11,7 +12,7 @@ function collectPayloadText(value: unknown, out: string[], depth = 0): void {
 }
 
 export async function historyText(client: Client, workflowId: string): Promise<string> {
-  const history = await client.workflow.getHandle(workflowId).fetchHistory();
+  const history = await fetchHistory(client, workflowId);
   const parts: string[] = [];
   collectPayloadText(history, parts);
   return parts.join('\n');
