@@ -17,7 +17,9 @@ export default defineConfig({
           name: 'integration',
           include: ['test/integration/**/*.test.ts'],
           globalSetup: ['test/integration/global-setup.ts'],
-          testTimeout: 60_000,
+          // Generous: on 2 cores the unit project runs alongside, and each wait inside a test has its own named
+          // deadline (60 s), which fails first with a clearer message.
+          testTimeout: 120_000,
           hookTimeout: 15 * 60_000, // a cold machine installs Kafka, Temporal and moto first
           fileParallelism: false,
         },

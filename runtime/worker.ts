@@ -5,6 +5,7 @@ import {
   type NativeConnection,
   Runtime,
   Worker,
+  type WorkerOptions,
   type WorkflowBundleWithSourceMap,
 } from '@temporalio/worker';
 import type { Activities } from '../activities/index.ts';
@@ -40,6 +41,7 @@ export async function createWorker(
   connection: NativeConnection,
   activities: Activities,
   taskQueue = TASK_QUEUE,
+  tuning: Pick<WorkerOptions, 'stickyQueueScheduleToStartTimeout'> = {},
 ): Promise<Worker> {
   installQuietRuntime();
   return Worker.create({
@@ -48,5 +50,6 @@ export async function createWorker(
     taskQueue,
     workflowBundle: await workflowBundle(),
     activities,
+    ...tuning,
   });
 }

@@ -139,6 +139,9 @@ describe('exactly one remediation per identity per action', () => {
     await waitFor('keyB decision', async () => ((await query(keyB.key)).remediations.length ? 1 : undefined));
 
     // A new worker has no cached state: it rebuilds each workflow from its history before the next signals.
+    // A restart can also strand a task: the server may hand one to a poll of the stopped worker, and it comes
+    // back only when its timeout runs out (10 s for a workflow task, 30 s for publishEnforcementEvent). The
+    // outcome must not change, only the time it takes: hence this test's 180 s budget.
     await w.restart();
 
     // Round 2: the same findings again, and one new finding each, which makes both assess again.
@@ -229,7 +232,7 @@ describe('exactly one remediation per identity per action', () => {
     ];
     expect(await replay(recorded)).toEqual([]);
     for (const r of recorded) recordFixture(r.name, r.history);
-  });
+  }, 180_000);
 
   it('continue-as-new carries the record and pending work: no finding lost, no action started twice', async () => {
     const a = await seedAdminUser(`${prefix}-can`);

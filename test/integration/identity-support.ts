@@ -267,7 +267,11 @@ export async function startTestWorker(name: string): Promise<TestWorker> {
   const start = async () => {
     connection = await temporalWorkerConnection();
     const activities = createActivities({ aws: awsClients(), producer, eventsTopic: topics.events });
-    worker = await createWorker(connection, activities, taskQueue);
+    // A restarted worker's workflows sit on the old worker's sticky queue until this timeout (10 s by default)
+    // sends them back to the shared queue: keep it short, so a restart costs a test ~1 s, not 10 s per task.
+    worker = await createWorker(connection, activities, taskQueue, {
+      stickyQueueScheduleToStartTimeout: '1s',
+    });
     running = worker.run();
   };
   const halt = async () => {
