@@ -23,14 +23,14 @@ function jsonError(error: unknown): string {
     .slice(0, 120)}`;
 }
 
-function firstLineParses(lines: string[]): boolean {
-  const first = lines.find((l) => l.trim());
-  if (first === undefined || lines.filter((l) => l.trim()).length < 2) return false;
+/** The first non-blank line's document, when another non-blank line follows (kept: parsed once, not twice). */
+function firstLine(lines: string[]): { index: number; value: unknown } | undefined {
+  const index = lines.findIndex((l) => l.trim());
+  if (index < 0 || !lines.some((l, i) => i > index && l.trim())) return undefined;
   try {
-    JSON.parse(first);
-    return true;
+    return { index, value: JSON.parse(lines[index]!) };
   } catch {
-    return false;
+    return undefined;
   }
 }
 
@@ -46,16 +46,18 @@ export function parseDocuments(text: string): ParsedDocument[] {
     const lines = text.split(/\r?\n/);
     // JSON lines only if the first line is a document of its own; otherwise this is one broken document
     // (pretty-printed, truncated) and JSON's own reason for it is the useful one.
-    if (!firstLineParses(lines)) return [{ line: 1, ok: false, reason: jsonError(wholeError) }];
-    const docs: ParsedDocument[] = [];
-    lines.forEach((raw, i) => {
-      if (!raw.trim()) return;
+    const first = firstLine(lines);
+    if (!first) return [{ line: 1, ok: false, reason: jsonError(wholeError) }];
+    const docs: ParsedDocument[] = [{ line: first.index + 1, ok: true, value: first.value }];
+    for (let i = first.index + 1; i < lines.length; i++) {
+      const raw = lines[i]!;
+      if (!raw.trim()) continue;
       try {
         docs.push({ line: i + 1, ok: true, value: JSON.parse(raw) });
       } catch (lineError) {
         docs.push({ line: i + 1, ok: false, reason: jsonError(lineError) });
       }
-    });
+    }
     return docs;
   }
 }

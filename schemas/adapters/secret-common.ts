@@ -65,8 +65,9 @@ export function registerWithEncodings(
 ): void {
   registerSecret(ctx, plaintext);
   if (plaintext.length >= 4) {
-    registerSecret(ctx, Buffer.from(plaintext, 'utf8').toString('base64'));
-    registerSecret(ctx, Buffer.from(plaintext, 'utf8').toString('base64url'));
+    const bytes = Buffer.from(plaintext, 'utf8');
+    registerSecret(ctx, bytes.toString('base64'));
+    registerSecret(ctx, bytes.toString('base64url'));
   }
   for (const e of encoded) registerSecret(ctx, e);
 }
