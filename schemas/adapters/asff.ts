@@ -79,7 +79,7 @@ const AccessKeyDetails = z.object({
   PrincipalType: str,
   AccountId: str,
   SessionContext: z
-    .looseObject({
+    .object({
       SessionIssuer: z.object({ Arn: str, UserName: str, PrincipalId: str, Type: str }).nullish(),
     })
     .nullish(),
@@ -91,10 +91,10 @@ const AsffResource = z.object({
   Partition: str,
   Region: str,
   Details: z
-    .looseObject({
+    .object({
       AwsIamAccessKey: AccessKeyDetails.nullish(),
       AwsIamUser: z
-        .looseObject({
+        .object({
           UserId: str,
           UserName: str,
           AttachedManagedPolicies: z.array(z.object({ PolicyName: str })).nullish(),
@@ -110,7 +110,7 @@ type AsffResource = z.infer<typeof AsffResource>;
 const SeverityFields = z.object({ Label: str, Normalized: optNumber, Original: str }).nullish();
 
 const RemoteIp = z
-  .looseObject({
+  .object({
     IpAddressV4: str,
     Organization: z.object({ Asn: z.union([z.number(), z.string()]).nullish(), AsnOrg: str }).nullish(),
     Country: z.object({ CountryName: str }).nullish(),
@@ -138,7 +138,7 @@ const AsffFinding = z.object({
   ProductFields: jsonObject.nullish(),
   Resources: z.array(AsffResource).nullish(),
   Compliance: z
-    .looseObject({
+    .object({
       Status: str,
       SecurityControlId: str,
       RelatedRequirements: z.array(z.string()).nullish(),
@@ -154,7 +154,7 @@ const AsffFinding = z.object({
   Remediation: z.object({ Recommendation: z.object({ Url: str }).nullish() }).nullish(),
   Vulnerabilities: z.array(z.object({ Id: str })).nullish(),
   Action: z
-    .looseObject({
+    .object({
       ActionType: str,
       AwsApiCallAction: z
         .object({ Api: str, ServiceName: str, CallerType: str, RemoteIpDetails: RemoteIp })

@@ -10,7 +10,8 @@ import { isObject, severityFromLabel, severityFromScore } from './util.ts';
 // ---------------------------------------------------------------------------------------------------------------
 // Schema pieces
 //
-// The four AWS adapters build their schemas from z.object (zod's default "strip" mode), not z.looseObject:
+// The four AWS adapters build their schemas from z.object (zod's default "strip" mode) at every level, not
+// z.looseObject:
 // unknown keys are tolerated either way (never rejected), but strip does not copy them into the parsed value,
 // which measured ~8x cheaper on wide records (ASFF ProductFields, Prowler's resource data, OCSF unmapped).
 // Only the fields an adapter reads are declared; maps read key by key are checked to be objects, not walked.

@@ -55,7 +55,7 @@ const UserIdentity = z.object({
   userName: str,
   invokedBy: str,
   sessionContext: z
-    .looseObject({
+    .object({
       sessionIssuer: z
         .object({ type: str, principalId: str, arn: str, userName: str, accountId: str })
         .nullish(),

@@ -38,7 +38,7 @@ const str = optString;
 const num = z.union([z.number(), z.string()]).nullish();
 
 const RemoteIp = z
-  .looseObject({
+  .object({
     ipAddressV4: str,
     ipAddressV6: str,
     organization: z.object({ asn: num, asnOrg: str, isp: str }).nullish(),
@@ -47,10 +47,10 @@ const RemoteIp = z
   .nullish();
 
 const Action = z
-  .looseObject({
+  .object({
     actionType: str,
     awsApiCallAction: z
-      .looseObject({
+      .object({
         api: str,
         serviceName: str,
         callerType: str,
@@ -61,11 +61,11 @@ const Action = z
       })
       .nullish(),
     networkConnectionAction: z
-      .looseObject({ connectionDirection: str, protocol: str, remoteIpDetails: RemoteIp })
+      .object({ connectionDirection: str, protocol: str, remoteIpDetails: RemoteIp })
       .nullish(),
     dnsRequestAction: z.object({ domain: str, protocol: str }).nullish(),
     kubernetesApiCallAction: z
-      .looseObject({
+      .object({
         requestUri: str,
         verb: str,
         sourceIps: z.array(z.string()).nullish(),
@@ -73,7 +73,7 @@ const Action = z
       })
       .nullish(),
     portProbeAction: z
-      .looseObject({ portProbeDetails: z.array(z.object({ remoteIpDetails: RemoteIp })).nullish() })
+      .object({ portProbeDetails: z.array(z.object({ remoteIpDetails: RemoteIp })).nullish() })
       .nullish(),
   })
   .nullish();
@@ -94,13 +94,13 @@ const GuardDutyFinding = z.object({
   createdAt: z.union([z.string(), z.number()]).nullish(),
   updatedAt: z.union([z.string(), z.number()]).nullish(),
   resource: z
-    .looseObject({
+    .object({
       resourceType: str,
       accessKeyDetails: z
         .object({ accessKeyId: str, principalId: str, userName: str, userType: str })
         .nullish(),
       instanceDetails: z
-        .looseObject({ instanceId: str, iamInstanceProfile: z.object({ arn: str, id: str }).nullish() })
+        .object({ instanceId: str, iamInstanceProfile: z.object({ arn: str, id: str }).nullish() })
         .nullish(),
       s3BucketDetails: z.array(z.object({ arn: str, name: str })).nullish(),
       eksClusterDetails: Named,
@@ -108,14 +108,14 @@ const GuardDutyFinding = z.object({
       lambdaDetails: z.object({ functionArn: str, functionName: str }).nullish(),
       rdsDbInstanceDetails: z.object({ dbInstanceArn: str, dbInstanceIdentifier: str }).nullish(),
       kubernetesDetails: z
-        .looseObject({
+        .object({
           kubernetesUserDetails: z.object({ username: str, uid: str }).nullish(),
         })
         .nullish(),
     })
     .nullish(),
   service: z
-    .looseObject({
+    .object({
       archived: z.union([z.boolean(), z.string()]).nullish(),
       count: num,
       eventFirstSeen: str,

@@ -65,7 +65,7 @@ const str = optString;
 const time = z.union([z.number(), z.string()]).nullish();
 
 const User = z
-  .looseObject({
+  .object({
     uid: str,
     uuid: str,
     uid_alt: str,
@@ -79,7 +79,7 @@ const User = z
   .nullish();
 
 const Actor = z
-  .looseObject({
+  .object({
     user: User,
     session: z.object({ issuer: str, is_mfa: z.boolean().nullish() }).nullish(),
     invoked_by: str,
@@ -120,14 +120,14 @@ const OcsfEvent = z.object({
   disposition: str,
   confidence_score: optNumber,
   metadata: z
-    .looseObject({
+    .object({
       uid: str,
       event_code: str,
       product: z.object({ name: str, vendor_name: str, uid: str }).nullish(),
     })
     .nullish(),
   finding_info: z
-    .looseObject({
+    .object({
       uid: str,
       title: str,
       desc: str,
@@ -141,7 +141,7 @@ const OcsfEvent = z.object({
     })
     .nullish(),
   cloud: z
-    .looseObject({ provider: str, region: str, project_uid: str, account: z.object({ uid: str }).nullish() })
+    .object({ provider: str, region: str, project_uid: str, account: z.object({ uid: str }).nullish() })
     .nullish(),
   actor: Actor,
   api: Api,
@@ -150,7 +150,7 @@ const OcsfEvent = z.object({
   resources: z.array(OcsfResource).nullish(),
   resource: OcsfResource.nullish(),
   compliance: z
-    .looseObject({
+    .object({
       control: str,
       status: str,
       status_id: optNumber,
