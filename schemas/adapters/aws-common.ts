@@ -11,9 +11,9 @@ import { isObject, severityFromLabel, severityFromScore } from './util.ts';
 // Schema pieces
 //
 // The four AWS adapters build their schemas from z.object (zod's default "strip" mode) at every level, not
-// z.looseObject:
-// unknown keys are tolerated either way (never rejected), but strip does not copy them into the parsed value,
-// which measured ~8x cheaper on wide records (ASFF ProductFields, Prowler's resource data, OCSF unmapped).
+// z.looseObject: unknown keys are tolerated either way (never rejected), but strip does not copy them into the
+// parsed value, which measured ~8x cheaper on wide records (ASFF ProductFields, Prowler's resource data, OCSF
+// unmapped). checkov and google-scc do the same.
 // Only the fields an adapter reads are declared; maps read key by key are checked to be objects, not walked.
 
 /** An optional string that tools also write as null (Prowler, CloudTrail): null reads as absent. */

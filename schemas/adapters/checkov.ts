@@ -43,11 +43,11 @@ import { findingId, isObject, parseRecord, severityFromLabel } from './util.ts';
 
 const Str = z.string().nullish();
 
-const FailedCheck = z.looseObject({
+const FailedCheck = z.object({
   check_id: z.string(),
   bc_check_id: Str,
   check_name: Str,
-  check_result: z.looseObject({ result: z.string() }).nullish(),
+  check_result: z.object({ result: z.string() }).nullish(),
   code_block: z.array(z.array(z.unknown())).nullish(),
   file_path: Str,
   repo_file_path: Str,

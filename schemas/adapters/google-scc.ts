@@ -36,7 +36,7 @@ import { findingId, isObject, parseRecord, requireTime, severityFromLabel } from
 
 const Str = z.string().nullish();
 
-const SccFinding = z.looseObject({
+const SccFinding = z.object({
   name: z.string(),
   canonicalName: Str,
   parent: Str,
@@ -53,31 +53,31 @@ const SccFinding = z.looseObject({
   muteInitiator: Str,
   sourceProperties: z.record(z.string(), z.unknown()).nullish(),
   access: z
-    .looseObject({
+    .object({
       principalEmail: Str,
       callerIp: Str,
       methodName: Str,
       serviceName: Str,
       serviceAccountKeyName: Str,
       userAgentFamily: Str,
-      serviceAccountDelegationInfo: z.array(z.looseObject({ principalEmail: Str })).nullish(),
+      serviceAccountDelegationInfo: z.array(z.object({ principalEmail: Str })).nullish(),
     })
     .nullish(),
-  iamBindings: z.array(z.looseObject({ action: Str, role: Str, member: Str })).nullish(),
+  iamBindings: z.array(z.object({ action: Str, role: Str, member: Str })).nullish(),
   compliances: z
-    .array(z.looseObject({ standard: Str, version: Str, ids: z.array(z.string()).nullish() }))
+    .array(z.object({ standard: Str, version: Str, ids: z.array(z.string()).nullish() }))
     .nullish(),
   mitreAttack: z
-    .looseObject({
+    .object({
       primaryTactic: Str,
       primaryTechniques: z.array(z.string()).nullish(),
       additionalTechniques: z.array(z.string()).nullish(),
     })
     .nullish(),
-  vulnerability: z.looseObject({ cve: z.looseObject({ id: Str }).nullish() }).nullish(),
+  vulnerability: z.object({ cve: z.object({ id: Str }).nullish() }).nullish(),
 });
 
-const SccResource = z.looseObject({
+const SccResource = z.object({
   name: Str,
   type: Str,
   displayName: Str,
@@ -86,10 +86,10 @@ const SccResource = z.looseObject({
   parentName: Str,
   organization: Str,
   location: Str,
-  gcpMetadata: z.looseObject({ project: Str, organization: Str }).nullish(),
+  gcpMetadata: z.object({ project: Str, organization: Str }).nullish(),
 });
 
-const SccRecord = z.looseObject({
+const SccRecord = z.object({
   finding: SccFinding,
   resource: SccResource.nullish(),
   notificationConfigName: Str,
