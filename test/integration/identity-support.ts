@@ -38,6 +38,7 @@ import {
   identityWorkflowId,
 } from '../../workflows/identity/definitions.ts';
 import type { identityWorkflow } from '../../workflows/identity/workflow.ts';
+import { withExampleAccessKeys } from '../support/fixture-keys.ts';
 import { createTestTopics, deleteTestTopics } from '../support/kafka.ts';
 
 const policyDoc = (...Statement: object[]) => JSON.stringify({ Version: '2012-10-17', Statement });
@@ -378,7 +379,8 @@ export function recordFixture(name: string, history: History): string | undefine
   const file = `${fixturesDir}${name}.json`;
   if (existsSync(file) && process.env.NHI_RECORD_HISTORIES !== '1') return undefined;
   mkdirSync(fixturesDir, { recursive: true });
-  writeFileSync(file, `${JSON.stringify(JSON.parse(historyToJSON(history as never)), null, 2)}\n`);
+  const json = JSON.stringify(JSON.parse(historyToJSON(history as never)), null, 2);
+  writeFileSync(file, `${withExampleAccessKeys(json)}\n`);
   // In the project's format, so `biome check .` stays clean after re-recording.
   execFileSync(
     fileURLToPath(new URL('../../node_modules/.bin/biome', import.meta.url)),
