@@ -1,8 +1,9 @@
 // Normaliser throughput vs bare JSON.parse of the same bytes, in the same run, interleaved rounds, median kept.
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { normalizeInput } from '../schemas/normalize.ts';
-import { parseDocuments } from '../schemas/parse-input.ts';
+import type { Adapter } from '../schemas/adapters/adapter.ts';
+import { detectFormat, normalizeInput } from '../schemas/normalize.ts';
+import { decodeUtf8, parseDocuments } from '../schemas/parse-input.ts';
 
 export interface NormalizeBenchResult {
   files: number;
@@ -13,8 +14,25 @@ export interface NormalizeBenchResult {
   normalize: { msPerRound: number; mbPerSec: number; findingsPerSec: number };
   /** normalize throughput / parse throughput: 1 = free, 0.5 = normalising costs as much again as parsing. */
   ratio: number;
+  /** Where a normalise round's time goes, stage by stage. */
+  stages: StageCosts;
   /** The same measurement per input format (files grouped by the format they normalise as), slowest first. */
   formats: FormatBreakdown[];
+}
+
+/**
+ * Milliseconds per round spent in each stage of normalising. Measured by running the pipeline to increasing
+ * depths in the same interleaved rounds and taking differences of medians (so a stage may read 0 in noise).
+ */
+export interface StageCosts {
+  /** UTF-8 decode and JSON.parse: the baseline itself. */
+  parse: number;
+  /** `auto` choosing each document's adapter, and unwrapping its records. */
+  detect: number;
+  /** The adapters: input validation (zod), mapping onto findings, ids and secret fingerprints. */
+  adapters: number;
+  /** The boundary's safety net: scrubbing registered secrets and validating every finding (zod). */
+  boundary: number;
 }
 
 export interface FormatBreakdown {
@@ -53,14 +71,28 @@ export function benchNormalize(
 ): NormalizeBenchResult {
   const inputs = filesUnder(corpusDir).map((f) => readFileSync(f));
   if (inputs.length === 0) throw new Error(`no JSON files under ${corpusDir}`);
-  const texts = inputs.map((b) => b.toString('utf8'));
   const bytes = inputs.reduce((n, b) => n + b.length, 0);
   // Each round repeats the mix so a round takes long enough to time (~tens of ms).
   const repeat = Math.max(1, Math.ceil(2_000_000 / bytes));
   const rounds = opts.rounds ?? 15;
   let findings = 0;
+  // The pipeline run to four depths; each depth adds one stage to the one before.
   const parseRound = () => {
-    for (let r = 0; r < repeat; r++) for (const t of texts) parseDocuments(t);
+    for (let r = 0; r < repeat; r++) for (const b of inputs) parseDocuments(decodeUtf8(b));
+  };
+  const detectRound = () => {
+    for (let r = 0; r < repeat; r++) for (const b of inputs) eachRecord(b, () => {});
+  };
+  const adaptRound = () => {
+    for (let r = 0; r < repeat; r++)
+      for (const b of inputs)
+        eachRecord(b, (adapter, record) => {
+          try {
+            adapter.normalize(record, { fingerprintKey: 'bench', secrets: new Set() });
+          } catch {
+            // a rejected record costs what it costs; the full round reports it
+          }
+        });
   };
   const normalizeRound = () => {
     findings = 0;
@@ -70,19 +102,22 @@ export function benchNormalize(
           if (o.ok) findings += o.findings.length;
     }
   };
-  parseRound();
-  normalizeRound(); // warm up JIT and zod's compiled parsers
-  const parseMs: number[] = [];
-  const normalizeMs: number[] = [];
+  const depths = [parseRound, detectRound, adaptRound, normalizeRound];
+  for (const run of depths) run(); // warm up JIT and zod's compiled parsers
+  const ms: number[][] = depths.map(() => []);
   for (let i = 0; i < rounds; i++) {
-    parseMs.push(time(parseRound));
-    normalizeMs.push(time(normalizeRound));
+    for (const [d, run] of depths.entries()) ms[d]!.push(time(run));
     opts.onRound?.(i + 1);
   }
   const mb = (bytes * repeat) / 1e6;
-  const p = median(parseMs);
-  const n = median(normalizeMs);
-  const formats = breakdown(inputs, texts, Math.max(3, Math.ceil(rounds / 3)));
+  const [p, detected, adapted, n] = ms.map(median) as [number, number, number, number];
+  const stages: StageCosts = {
+    parse: p,
+    detect: Math.max(0, detected - p),
+    adapters: Math.max(0, adapted - detected),
+    boundary: Math.max(0, n - adapted),
+  };
+  const formats = breakdown(inputs, Math.max(3, Math.ceil(rounds / 3)));
   return {
     files: inputs.length,
     bytesPerRound: bytes * repeat,
@@ -91,29 +126,42 @@ export function benchNormalize(
     parse: { msPerRound: p, mbPerSec: mb / (p / 1000) },
     normalize: { msPerRound: n, mbPerSec: mb / (n / 1000), findingsPerSec: findings / (n / 1000) },
     ratio: p / n,
+    stages,
     formats,
   };
 }
 
+/** Decode, parse and unwrap one input as normalizeInput does (format `auto`), handing each record on. */
+function eachRecord(input: Buffer, use: (adapter: Adapter, record: unknown) => void) {
+  for (const doc of parseDocuments(decodeUtf8(input))) {
+    if (!doc.ok) continue;
+    try {
+      const adapter = detectFormat(doc.value);
+      for (const record of adapter.records(doc.value)) use(adapter, record);
+    } catch {
+      // unknown shapes and bad envelopes are rejections; the full round reports them
+    }
+  }
+}
+
 /** Per format: files grouped by the format their records normalise as, each group timed on its own. */
-function breakdown(inputs: Buffer[], texts: string[], rounds: number): FormatBreakdown[] {
-  const groups = new Map<string, { inputs: Buffer[]; texts: string[]; records: number; findings: number }>();
-  inputs.forEach((b, i) => {
+function breakdown(inputs: Buffer[], rounds: number): FormatBreakdown[] {
+  const groups = new Map<string, { inputs: Buffer[]; records: number; findings: number }>();
+  inputs.forEach((b) => {
     const outcomes = normalizeInput(b, { fingerprintKey: 'bench' });
     const format = outcomes.find((o) => o.format)?.format ?? 'unknown';
-    const g = groups.get(format) ?? { inputs: [], texts: [], records: 0, findings: 0 };
+    const g = groups.get(format) ?? { inputs: [], records: 0, findings: 0 };
     g.inputs.push(b);
-    g.texts.push(texts[i]!);
     g.records += outcomes.length;
     for (const o of outcomes) if (o.ok) g.findings += o.findings.length;
     groups.set(format, g);
   });
   const rows = [...groups].map(([format, g]) => {
     // Enough passes per timing to last about a millisecond or two.
-    const size = g.texts.reduce((n, t) => n + t.length, 0);
+    const size = g.inputs.reduce((n, b) => n + b.length, 0);
     const passes = Math.max(5, Math.ceil(50_000 / size));
     const parse = () => {
-      for (let r = 0; r < passes; r++) for (const t of g.texts) parseDocuments(t);
+      for (let r = 0; r < passes; r++) for (const b of g.inputs) parseDocuments(decodeUtf8(b));
     };
     const normalize = () => {
       for (let r = 0; r < passes; r++)

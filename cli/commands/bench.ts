@@ -9,8 +9,9 @@ const usage = `usage: nhi bench normalize [--corpus DIR] [--rounds N] [--json]
        nhi bench ingest [--findings N] [--identities N] [--partitions N] [--step N] [--no-worker] [--json]
 
   normalize   the normaliser over every JSON file under DIR (default ../shared/findings-corpus), against bare
-              JSON.parse of the same bytes, interleaved rounds, medians; reports findings/s and the ratio
-              (normalise throughput / parse throughput; ≥ 0.5 means normalising costs at most as much again as parsing)
+              UTF-8 decode + JSON.parse of the same bytes, interleaved rounds, medians; reports findings/s, the ratio
+              (normalise throughput / parse throughput; ≥ 0.5 means normalising costs at most as much again as
+              parsing), where a round's time goes stage by stage, and the same per input format
   ingest      on the running local stack (nhi stack up), private topics: a bare kafkajs consumer (fetch +
               commit) against the full ingest path (decode/normalise → DLQ → signal-with-start → commit) over the
               same N findings (default 10000 about 1000 identities, 4 partitions); reports findings/s, the ratio
@@ -56,6 +57,17 @@ export const benchCommand: Command = {
         `normalize    ${result.normalize.mbPerSec.toFixed(1)} MB/s, ${Math.round(result.normalize.findingsPerSec)} findings/s`,
       );
       io.out(`ratio        ${result.ratio.toFixed(2)} (normalize/parse throughput; target ≥ 0.5)`);
+      io.out('');
+      const st = result.stages;
+      const stage = (name: string, ms: number, what: string) =>
+        io.out(
+          `  ${name.padEnd(22)} ${ms.toFixed(1).padStart(7)} ms ${`${(ms / st.parse).toFixed(1)}×`.padStart(6)}  ${what}`,
+        );
+      io.out('where a normalise round goes (× = multiple of the parse baseline)');
+      stage('decode + JSON.parse', st.parse, 'the baseline');
+      stage('detect + records', st.detect, '`auto` picks each adapter, unwraps envelopes');
+      stage('adapters', st.adapters, 'input validation (zod), mapping, ids, fingerprints');
+      stage('scrub + output check', st.boundary, 'secrets scrubbed, every finding validated (zod)');
       io.out('');
       io.out('format                   files records  µs/pass  µs/record  share  ratio');
       for (const f of result.formats) {
