@@ -109,15 +109,26 @@ describe('supervision', () => {
 
   it('escalates to SIGKILL when SIGTERM is ignored', async () => {
     const d = dir();
+    const ready = join(d, 'stubborn.ready');
     const spec = {
       service: 'stubborn',
       command: process.execPath,
-      args: ['-e', "process.on('SIGTERM', () => {}); setInterval(() => {}, 1000)", 'stubborn-33'],
+      // Says when its SIGTERM handler is in place: a fixed sleep was too short on a loaded machine, and a SIGTERM
+      // that arrives first simply stops it.
+      args: [
+        '-e',
+        "process.on('SIGTERM', () => {}); require('node:fs').writeFileSync(process.argv[1], ''); setInterval(() => {}, 1000)",
+        ready,
+        'stubborn-33',
+      ],
       expect: ['stubborn-33'],
     };
     const pid = startDetached(d, spec);
     cleanups.push(() => processArgv(pid) && process.kill(pid, 'SIGKILL'));
-    await new Promise((r) => setTimeout(r, 300)); // let it install its SIGTERM handler
+    for (const deadline = Date.now() + 30_000; !existsSync(ready); ) {
+      if (Date.now() > deadline) throw new Error('the stubborn process never became ready');
+      await new Promise((r) => setTimeout(r, 20));
+    }
     expect(await stopOwned(d, spec, 500)).toBe('killed');
     expect(processArgv(pid)).toBeUndefined();
   });
