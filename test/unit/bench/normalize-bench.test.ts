@@ -42,7 +42,9 @@ describe('nhi bench normalize', () => {
     for (const line of ['ratio', 'decode + JSON.parse', 'adapters', 'scrub + output check', 'cloudtrail'])
       expect(text).toContain(line);
     const io = { out: () => {}, err: () => {} };
-    await expect(benchCommand.run(['normalize', '--rounds', '0'], io)).rejects.toBeInstanceOf(UsageError);
+    await expect(
+      benchCommand.run(['normalize', '--corpus', dir, '--rounds', '0'], io),
+    ).rejects.toBeInstanceOf(UsageError);
     await expect(benchCommand.run(['nothing'], io)).rejects.toBeInstanceOf(UsageError);
   });
 });
