@@ -250,7 +250,7 @@ describe('(b) canaries planted in every secret-bearing format', () => {
 
   it('trufflehog (current, plain Raw): AWS RawV2 = key id + secret, SecretParts, secret copied into a file path', () => {
     const secret = canary(40);
-    const keyId = 'AKIAQWERTYUIOPASDFGH';
+    const keyId = 'AKIAI44QH8DHBEXAMPLE';
     const findings = run({
       SourceMetadata: { Data: { Filesystem: { file: `env/${secret}.txt`, line: 2 } } },
       DetectorName: 'AWS',
@@ -438,7 +438,7 @@ describe('(c) one value, two scanners: one fingerprint, one identity', () => {
 
   it.each([
     ['a random token', canary(), 'generic-api-key', 'Stripe'],
-    ['an AWS access key id', 'AKIAZXCVBNMASDFGHJKL', 'aws-access-token', 'AWS'],
+    ['an AWS access key id', 'AKIAIOSFODNN7EXAMPLE', 'aws-access-token', 'AWS'],
     ['a GitHub token shape', `ghp_${canary(36)}`, 'github-pat', 'Github'],
   ])('%s', (_label, value, rule, detector) => {
     const [g] = run([gitleaks(value, rule)]);

