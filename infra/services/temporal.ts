@@ -56,6 +56,12 @@ export function temporalService(): Service {
         String(port),
         '--db-filename',
         db(dir),
+        // WAL with synchronous=normal: measured 2.2x the signal rate of SQLite's defaults (rollback journal,
+        // synchronous=full); a power loss may lose the last transactions, a process crash loses nothing.
+        '--sqlite-pragma',
+        'journal_mode=wal',
+        '--sqlite-pragma',
+        'synchronous=normal',
         '--log-level',
         'warn',
         ...Object.entries(SEARCH_ATTRIBUTES).flatMap(([name, type]) => [
