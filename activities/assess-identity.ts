@@ -1,16 +1,27 @@
 // What an identity can do and how risky that makes it: AWS reads (cached with a TTL) feeding the pure risk
-// module. The result, with the policy in force, is recorded in the identity workflow's history, so a replay
-// never re-reads AWS and a policy change applies from the next assessment on.
+// module, in the identity's own account (its ARN, or sts:GetAccessKeyInfo for a key) through the account's
+// configured role. The result, with the policy in force and its hash, is recorded in the identity workflow's
+// history, so a replay never re-reads AWS and a policy change applies from the next assessment on.
+// Owners and an access key's user come from AWS (tags, the owners file, iam:GetAccessKeyLastUsed), never from a
+// finding.
 import { GetRoleCommand, GetUserCommand } from '@aws-sdk/client-iam';
+import { Context } from '@temporalio/activity';
 import { computeReach, type ReachResult } from '../risk/reach.ts';
 import { type IdentitySummary, type RiskFinding, type RiskScore, scoreIdentity } from '../risk/score.ts';
 import type { IdentityRef } from '../schemas/identity.ts';
 import type { Policy } from '../schemas/policy.ts';
+import { exceptionsQuery, identityWorkflowId } from '../workflows/identity/definitions.ts';
 import type { FindingSummary } from '../workflows/identity/state.ts';
+import {
+  type AccountClients,
+  AccountNotConfiguredError,
+  createAccountClients,
+} from './aws/account-clients.ts';
 import { type AccountSnapshot, readAccountSnapshot } from './aws/account-snapshot.ts';
 import type { AwsClients } from './aws/clients.ts';
 import { type CredentialFacts, credentialFacts } from './aws/credential-facts.ts';
-import { loadPolicy } from './policy-source.ts';
+import { identityAccount } from './aws/identity-account.ts';
+import { createPolicySource, type PolicyInForce } from './policy-source.ts';
 
 /** What scoring reads of an open finding; `count` identical ones (the workflow sends them grouped, see state.ts). */
 export type AssessFinding = RiskFinding & { count?: number };
@@ -19,6 +30,8 @@ export interface AssessInput {
   identity: IdentityRef;
   /** Open findings: grouped AssessFindings, or FindingSummaries as histories from earlier versions hold them. */
   findings: Array<AssessFinding | FindingSummary>;
+  /** Read the account again instead of a cached snapshot (an action just changed it). */
+  refresh?: boolean;
 }
 
 /** Grouped findings back to one entry per finding: the score's reasons count them. */
@@ -33,8 +46,14 @@ export interface Assessment {
   assessedAt: string;
   risk: RiskScore;
   policy: Policy;
+  /** `sha256:<hex>` of the policy file this assessment (and the decisions taken on it) used. */
+  policyHash?: string;
+  /** The account the identity lives in, from AWS (not from a finding). */
+  account?: string;
   /** The principal whose policies were evaluated (an access key's owner), when AWS knows it. */
   principal?: string;
+  /** Live exceptions granted on `principal` (when it is not the identity itself): they hold for every proposer. */
+  principalExceptions?: Array<{ action: string; expiresAt: string }>;
   owner?: string | null;
   credentials: CredentialFacts;
   roles: Array<{ key: string; path: string[]; hops: number; conditional?: boolean }>;
@@ -58,8 +77,6 @@ export interface Assessment {
   note?: string;
 }
 
-const OWNER_TAGS = ['owner', 'Owner', 'team', 'Team', 'nhi:owner'];
-
 interface CachedAccount {
   /** When the read started. */
   at: number;
@@ -67,30 +84,44 @@ interface CachedAccount {
   reach: Map<string, ReachResult>;
 }
 
-export function createAssessor(aws: AwsClients, opts: { ttlMs?: number; policy?: () => Policy } = {}) {
+export interface AssessorOptions {
+  ttlMs?: number;
+  /** The policy in force (default: NHI_POLICY_FILE or the default policy, re-read at each assessment). */
+  policy?: () => PolicyInForce | Policy;
+  /** Clients per account (default: built from `aws` and the policy's `accounts:`). */
+  accounts?: AccountClients;
+}
+
+export function createAssessor(aws: AwsClients, opts: AssessorOptions = {}) {
   const ttlMs = opts.ttlMs ?? Number(process.env.NHI_ENRICH_TTL_SECONDS ?? 60) * 1000;
-  let account: Promise<CachedAccount> | undefined;
-  let accountAt = 0;
+  const readPolicy = opts.policy ?? createPolicySource();
+  let inForce: PolicyInForce | undefined;
+  const accounts = opts.accounts ?? createAccountClients(aws, () => inForce?.policy.accounts ?? {});
+  const cache = new Map<string, { at: number; read: Promise<CachedAccount> }>();
 
   /** The cached snapshot, or a new read when it is too old or (`staleAt`) started no later than a known-stale one. */
-  const currentAccount = (staleAt?: number): Promise<CachedAccount> => {
-    if (!account || Date.now() - accountAt > ttlMs || (staleAt !== undefined && accountAt <= staleAt)) {
+  const currentAccount = (id: string, clients: AwsClients, staleAt?: number): Promise<CachedAccount> => {
+    const entry = cache.get(id);
+    if (!entry || Date.now() - entry.at > ttlMs || (staleAt !== undefined && entry.at <= staleAt)) {
       const at = Date.now();
-      accountAt = at;
-      account = readAccountSnapshot(aws.iam).then((snapshot) => ({
+      const read = readAccountSnapshot(clients.iam).then((snapshot) => ({
         at,
         snapshot,
         reach: computeReach(snapshot.identities),
       }));
-      account.catch(() => {
-        account = undefined;
+      cache.set(id, { at, read });
+      read.catch(() => {
+        if (cache.get(id)?.read === read) cache.delete(id);
       });
+      return read;
     }
-    return account;
+    return entry.read;
   };
 
   return async function assessIdentity(input: AssessInput): Promise<Assessment> {
-    const policy = (opts.policy ?? loadPolicy)();
+    const read = readPolicy();
+    inForce = 'policy' in read && 'hash' in read ? read : { policy: read, hash: '', path: '', owners: {} };
+    const { policy } = inForce;
     const { identity } = input;
     const summary: IdentitySummary = {
       key: identity.key,
@@ -100,29 +131,34 @@ export function createAssessor(aws: AwsClients, opts: { ttlMs?: number; policy?:
     const result: Omit<Assessment, 'risk'> = {
       assessedAt: new Date().toISOString(),
       policy,
+      ...(inForce.hash ? { policyHash: inForce.hash } : {}),
       credentials: {},
       roles: [],
       capabilities: [],
     };
 
-    if (identity.provider === 'aws' && identity.type !== 'aws-root') {
-      result.credentials = await credentialFacts(identity, aws);
+    const where =
+      identity.provider === 'aws' && identity.type !== 'aws-root' ? await inAccount(identity) : undefined;
+    if (where && 'refused' in where) result.note = where.refused;
+    else if (where) {
+      const { account, clients } = where;
+      result.account = account;
+      result.credentials = await credentialFacts(identity, clients);
       const principal =
         identity.type === 'aws-access-key'
-          ? (identity.owner ??
-            (result.credentials.userName && identity.account
-              ? `arn:aws:iam::${identity.account}:user/${result.credentials.userName}`
-              : undefined))
+          ? result.credentials.userName
+            ? `arn:aws:iam::${account}:user/${result.credentials.userName}`
+            : undefined
           : identity.key;
       // An access key's owner by name is safe: the name came from this account. A user's is its key only.
       const find = ({ reach }: CachedAccount) =>
         (principal ? reach.get(principal) : undefined) ??
         (identity.type === 'aws-access-key' ? findUser(reach, result.credentials.userName) : undefined);
-      let cached = await currentAccount();
+      let cached = await currentAccount(account, clients, input.refresh ? Date.now() : undefined);
       let known = find(cached);
       // Missing from a cached snapshot but present in IAM: created since. Read the account again.
-      if (!known && principal && (await existsInIam(aws, principal))) {
-        cached = await currentAccount(cached.at);
+      if (!known && principal && (await existsInIam(clients, principal))) {
+        cached = await currentAccount(account, clients, cached.at);
         known = find(cached);
       }
       const { snapshot } = cached;
@@ -153,16 +189,56 @@ export function createAssessor(aws: AwsClients, opts: { ttlMs?: number; policy?:
           by: b.by.slice(0, 5).map((r) => r.label),
         }));
         const tags = snapshot.tags[known.key] ?? {};
-        result.owner = OWNER_TAGS.map((t) => tags[t]).find(Boolean) ?? null;
+        result.owner =
+          policy.ownership.tagKeys.map((t) => tags[t]).find(Boolean) ?? inForce.owners[known.key] ?? null;
         summary.owner = result.owner;
+        if (known.key !== identity.key) {
+          const held = await liveExceptionsOf(known.key);
+          if (held.length) result.principalExceptions = held;
+        }
       } else {
-        result.note = `${principal ?? identity.key} is not in the account this worker can read`;
+        result.note = `${principal ?? identity.key} is not in account ${account}`;
       }
       summary.keyAgeDays = result.credentials.keyAgeDays;
       summary.unusedDays = result.credentials.unusedDays;
     }
     return { ...result, risk: scoreIdentity(summary, policy) };
   };
+
+  /** The identity's account and clients acting there, or why it cannot be read. */
+  async function inAccount(
+    identity: IdentityRef,
+  ): Promise<{ account: string; clients: AwsClients } | { refused: string } | undefined> {
+    const account = await identityAccount(identity, aws);
+    if (!account) return undefined;
+    try {
+      return { account, clients: await accounts.clientsForAccount(account) };
+    } catch (error) {
+      if (error instanceof AccountNotConfiguredError)
+        return { refused: `not assessed in AWS: ${error.message}` };
+      throw error;
+    }
+  }
+}
+
+/** Live exceptions of another identity's workflow (none when it has no workflow or runs outside a worker). */
+async function liveExceptionsOf(key: string): Promise<Array<{ action: string; expiresAt: string }>> {
+  let client: ReturnType<typeof Context.current>['client'];
+  try {
+    client = Context.current().client;
+  } catch {
+    return []; // called outside an activity (tests of the assessor alone)
+  }
+  try {
+    const all = await client.workflow.getHandle(identityWorkflowId(key)).query(exceptionsQuery);
+    const now = Date.now();
+    return all
+      .filter((e) => Date.parse(e.expiresAt) > now)
+      .map((e) => ({ action: e.action, expiresAt: e.expiresAt }));
+  } catch (error) {
+    if (/not found/i.test(String((error as Error)?.message))) return [];
+    throw error;
+  }
 }
 
 /** Whether a user or role ARN names an existing principal (one cheap read; any doubt is "no"). */

@@ -4,9 +4,11 @@ import type { Producer } from 'kafkajs';
 import type { RemediationAction } from './actions/action.ts';
 import { builtInActions } from './actions/registry.ts';
 import { createAssessor } from './assess-identity.ts';
+import { createAccountClients } from './aws/account-clients.ts';
 import type { AwsClients } from './aws/clients.ts';
 import { createEventPublisher } from './events/publish.ts';
 import { createVisibilityCheck } from './identity-visibility.ts';
+import { createPolicySource, type PolicyInForce } from './policy-source.ts';
 import { createRemediationActivities } from './remediation.ts';
 
 export interface ActivityDeps {
@@ -15,14 +17,19 @@ export interface ActivityDeps {
   actions?: readonly RemediationAction[];
   /** Default enforcement.events. */
   eventsTopic?: string;
+  /** The policy in force, read again at each use (default: NHI_POLICY_FILE, else policies/default.yaml). */
+  policy?: () => PolicyInForce;
 }
 
 export function createActivities(deps: ActivityDeps) {
+  const policy = deps.policy ?? createPolicySource();
+  // Accounts other than the worker's own come from the policy in force, so adding one needs no restart.
+  const accounts = createAccountClients(deps.aws, () => policy().policy.accounts);
   return {
     publishEnforcementEvent: createEventPublisher(deps.producer, deps.eventsTopic),
-    assessIdentity: createAssessor(deps.aws),
+    assessIdentity: createAssessor(deps.aws, { policy, accounts }),
     identityVisibility: createVisibilityCheck(),
-    ...createRemediationActivities(deps.aws, deps.actions ?? builtInActions),
+    ...createRemediationActivities(deps.aws, accounts, deps.actions ?? builtInActions),
   };
 }
 

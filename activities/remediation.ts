@@ -1,9 +1,13 @@
-// Remediation activities: look the action up by name and run its plan / execute / verify step.
+// Remediation activities: look the action up by name and run its plan / execute / verify step in the account
+// the identity lives in (from AWS, never from a finding), with that account's clients. An account the worker is
+// not configured for is refused at planning; an identity type the action does not support is not applicable.
 import { ApplicationFailure } from '@temporalio/activity';
 import type { RemediationInput, RemediationPlan } from '../workflows/remediation/definitions.ts';
 import type { RemediationAction } from './actions/action.ts';
 import { actionNamed } from './actions/registry.ts';
+import { type AccountClients, AccountNotConfiguredError } from './aws/account-clients.ts';
 import type { AwsClients } from './aws/clients.ts';
+import { identityAccount } from './aws/identity-account.ts';
 
 function lookup(name: string, actions: readonly RemediationAction[]): RemediationAction {
   try {
@@ -14,21 +18,46 @@ function lookup(name: string, actions: readonly RemediationAction[]): Remediatio
   }
 }
 
-export function createRemediationActivities(aws: AwsClients, actions: readonly RemediationAction[]) {
+export function createRemediationActivities(
+  base: AwsClients,
+  accounts: AccountClients,
+  actions: readonly RemediationAction[],
+) {
+  /** Clients in the plan's account; a plan without one (or an account no longer configured) cannot act. */
+  const clientsFor = async (plan: RemediationPlan) => {
+    if (!plan.account)
+      throw ApplicationFailure.nonRetryable('the plan names no account to act in', 'NoAccount');
+    try {
+      return await accounts.clientsForAccount(plan.account);
+    } catch (error) {
+      if (error instanceof AccountNotConfiguredError)
+        throw ApplicationFailure.nonRetryable(error.message, 'AccountNotConfigured');
+      throw error;
+    }
+  };
   return {
     async planRemediation(input: RemediationInput): Promise<RemediationPlan> {
       const action = lookup(input.action, actions);
-      if (!action.appliesTo.includes(input.identity.type)) {
+      const base_ = { action: input.action, identityKey: input.identity.key, steps: [] };
+      if (!action.appliesTo.includes(input.identity.type))
         return {
-          action: input.action,
-          identityKey: input.identity.key,
-          steps: [],
-          noop: `${input.action} does not apply to ${input.identity.type}`,
+          ...base_,
+          notApplicable: `${input.action} does not act on ${input.identity.type} (only ${action.appliesTo.join(', ')})`,
         };
+      const account = await identityAccount(input.identity, base);
+      if (!account) return { ...base_, notApplicable: `${input.identity.key} names no AWS account` };
+      let aws: AwsClients;
+      try {
+        aws = await accounts.clientsForAccount(account);
+      } catch (error) {
+        if (error instanceof AccountNotConfiguredError) return { ...base_, account, refused: error.message };
+        throw error;
       }
-      return action.plan(input.identity, aws);
+      return { ...(await action.plan(input.identity, aws)), account };
     },
-    executeRemediation: (plan: RemediationPlan) => lookup(plan.action, actions).execute(plan, aws),
-    verifyRemediation: (plan: RemediationPlan) => lookup(plan.action, actions).verify(plan, aws),
+    executeRemediation: async (plan: RemediationPlan) =>
+      lookup(plan.action, actions).execute(plan, await clientsFor(plan)),
+    verifyRemediation: async (plan: RemediationPlan) =>
+      lookup(plan.action, actions).verify(plan, await clientsFor(plan)),
   };
 }

@@ -36,8 +36,12 @@ function remediationLine(r: RemediationView): string {
     ? `, rejected by ${r.state.rejection.by}: ${r.state.rejection.reason}`
     : '';
   const verified = r.state?.verification ? `, verified: ${r.state.verification.detail}` : '';
+  const plan = r.state?.plan;
+  const why = plan?.refused ?? plan?.notApplicable ?? plan?.noop;
+  const because = why ? `: ${why}` : '';
+  const target = r.target ? `, acts on ${r.target}` : '';
   const taken = r.alreadyStarted ? ' (id was already taken: that run counts)' : '';
-  return `    ${r.action.padEnd(16)} ${status.padEnd(18)} rule ${r.ruleId} (${r.mode}) at score ${r.score}, ${r.startedAt}${approvals}${rejected}${verified}${taken}\n      ${r.workflowId}`;
+  return `    ${r.action.padEnd(16)} ${status.padEnd(18)} rule ${r.ruleId} (${r.mode}) at score ${r.score}, ${r.startedAt}${target}${because}${approvals}${rejected}${verified}${taken}\n      ${r.workflowId}`;
 }
 
 /** The full record, readable by a reviewer. `now` only for "N days ago". */
@@ -53,14 +57,17 @@ export function identityReport(
 
   const where = [id.provider, id.account ? `account ${id.account}` : ''].filter(Boolean).join(', ');
   row('type', `${id.type} (${where})${id.aliases.length ? `, aliases ${id.aliases.join(', ')}` : ''}`);
-  if (id.owner) row('belongs to', id.owner);
+  if (a?.principal && a.principal !== id.key) row('belongs to', `${a.principal} (IAM)`);
   const owner =
     a?.owner === undefined
       ? 'unknown (not assessed in AWS)'
       : a.owner === null
-        ? 'none (no owner/team tag)'
-        : `${a.owner} (tag)`;
+        ? 'none (no owner tag, not in the owners file)'
+        : `${a.owner} (AWS)`;
   row('owner', owner);
+  const claimed = record.claims?.owners ?? [];
+  if (claimed.length)
+    row('claimed owner', `${claimed.join(', ')} (what findings said; not used to act or score)`);
 
   const c = a?.credentials ?? {};
   if (c.keyAgeDays !== undefined) {
@@ -80,7 +87,8 @@ export function identityReport(
     );
   } else {
     const capped = a.risk.total > a.risk.score ? `, capped from ${a.risk.total}` : '';
-    row('risk score', `${a.risk.score} of 100${capped} (assessed ${a.assessedAt})`);
+    const policy = a.policyHash ? `, policy ${a.policyHash.slice(0, 19)}…` : '';
+    row('risk score', `${a.risk.score} of 100${capped} (assessed ${a.assessedAt}${policy})`);
     if (a.risk.factors.length === 0) out.push('    no risk factors');
     for (const f of a.risk.factors)
       out.push(

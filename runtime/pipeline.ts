@@ -3,7 +3,9 @@
 
 import { awsClients } from '../activities/aws/clients.ts';
 import { createActivities } from '../activities/index.ts';
+import { checkPolicyFile, createPolicySource, policyPath } from '../activities/policy-source.ts';
 import { FINDINGS_TOPICS, runFindingsConsumer } from '../consumers/findings-consumer.ts';
+import { PolicyError } from '../schemas/policy.ts';
 import { kafka, temporalClient, temporalWorkerConnection } from './connections.ts';
 import { startLagSampler } from './lag.ts';
 import { type Log, silentLog } from './log.ts';
@@ -45,6 +47,8 @@ export interface PipelineOptions {
    * loss) holds its partitions before the group gives them to a live member.
    */
   sessionTimeoutMs?: number;
+  /** The enforcement policy (default NHI_POLICY_FILE, else policies/default.yaml). */
+  policyFile?: string;
 }
 
 /** Findings records are kilobytes, but a hostile 5 MB message must still be fetched (and dead-lettered). */
@@ -68,12 +72,29 @@ export async function startPipeline(opts: PipelineOptions = {}): Promise<Running
     }
 
     if (role !== 'consumer') {
+      // A worker never starts on a policy it would misread: syntax, schema or meaning (nhi policy check).
+      const file = opts.policyFile ?? policyPath();
+      const checked = checkPolicyFile(file);
+      if (!checked.ok) {
+        const more =
+          checked.errors.length > 1
+            ? ` (and ${checked.errors.length - 1} more: nhi policy check ${file})`
+            : '';
+        throw new PolicyError(`invalid policy: ${checked.errors[0]}${more}`);
+      }
+      log('policy-loaded', { file, hash: checked.policy.hash, rules: checked.policy.policy.rules.length });
+      // Re-read at each use: a change applies without a restart; a change that breaks it is logged, the last
+      // valid policy stays in force.
+      const policy = createPolicySource({
+        path: file,
+        onInvalid: (errors, kept) => log('policy-invalid', { file, errors, keptHash: kept.hash }),
+      });
       const producer = broker.producer({ idempotent: true });
       await producer.connect();
       const connection = await temporalWorkerConnection();
       const worker = await createWorker(
         connection,
-        createActivities({ aws: awsClients(), producer, eventsTopic: opts.eventsTopic }),
+        createActivities({ aws: awsClients(), producer, eventsTopic: opts.eventsTopic, policy }),
         opts.taskQueue,
       );
       const run = worker.run();

@@ -82,6 +82,26 @@ export const RuleCondition = z.strictObject({
 });
 export type RuleCondition = z.infer<typeof RuleCondition>;
 
+/** 12 digits, as AWS spells account ids. */
+export const AccountId = z.string().regex(/^\d{12}$/, { message: 'must be a 12-digit AWS account id' });
+
+/** How the worker reaches one account other than its own: a role it assumes there. */
+export const AccountAccess = z.strictObject({
+  /** arn:aws:iam::<that account>:role/<name>; its trust policy must name the worker's principal. */
+  roleArn: z.string().regex(/^arn:aws[a-z-]*:iam::\d{12}:role\/.+$/, { message: 'must be an IAM role ARN' }),
+  /** Passed as sts:AssumeRole ExternalId when the role's trust policy asks for one. */
+  externalId: z.string().min(2).max(1224).optional(),
+});
+export type AccountAccess = z.infer<typeof AccountAccess>;
+
+/** Who owns a user or role: the first of these tags it carries, else the owners file. Never a finding's claim. */
+export const Ownership = z.strictObject({
+  tagKeys: z.array(z.string().min(1)).min(1).default(['owner', 'Owner', 'team', 'Team', 'nhi:owner']),
+  /** YAML/JSON map of identity ARN → owner, relative to the policy file; consulted when no tag says. */
+  file: z.string().min(1).optional(),
+});
+export type Ownership = z.infer<typeof Ownership>;
+
 export const Mode = z.enum(['auto', 'approval']);
 export type Mode = z.infer<typeof Mode>;
 
@@ -110,6 +130,12 @@ export const Policy = z
     weights: Weights.prefault({}),
     hygiene: Hygiene.prefault({}),
     exceptions: ExceptionLimits.prefault({}),
+    /**
+     * Accounts other than the worker's own it may act in, by account id. An identity in an account that is
+     * neither the worker's own (sts:GetCallerIdentity) nor listed here is never acted upon.
+     */
+    accounts: z.record(AccountId, AccountAccess).default({}),
+    ownership: Ownership.prefault({}),
     /** Evaluated in order; when two rules fire with the same action, the first one decides mode and approval. */
     rules: z.array(Rule),
   })
@@ -121,6 +147,15 @@ export const Policy = z
       else
         ctx.addIssue({ code: 'custom', path: ['rules', i, 'id'], message: `duplicates rules[${seen}].id` });
     });
+    for (const [account, access] of Object.entries(policy.accounts)) {
+      const roleAccount = access.roleArn.split(':')[4];
+      if (roleAccount !== account)
+        ctx.addIssue({
+          code: 'custom',
+          path: ['accounts', account, 'roleArn'],
+          message: `names a role in account ${roleAccount}, not ${account}`,
+        });
+    }
   });
 export type Policy = z.infer<typeof Policy>;
 export type PolicyInput = z.input<typeof Policy>;

@@ -1,8 +1,10 @@
 // deactivate-key: set an access key (or every active key of a user) Inactive. Reversible: rollback sets Active.
 import { ListAccessKeysCommand, UpdateAccessKeyCommand } from '@aws-sdk/client-iam';
+import { ACTION_SUPPORT } from '../../schemas/action-support.ts';
 import type { IdentityRef } from '../../schemas/identity.ts';
 import type { RemediationPlan } from '../../workflows/remediation/definitions.ts';
 import type { AwsClients } from '../aws/clients.ts';
+import { accessKeyIdOf } from '../aws/identity-account.ts';
 import { accessKeyOwner } from './access-key-owner.ts';
 import { type RemediationAction, userNameFromArn } from './action.ts';
 
@@ -23,7 +25,7 @@ export async function planKeyAction(
   if (!userName) return { ...base, noop: 'the access key does not exist (already deleted?)' };
   const keys = await keysOf(userName, aws);
   const wanted =
-    identity.type === 'aws-access-key' ? keys.filter((k) => k.AccessKeyId === identity.name) : keys;
+    identity.type === 'aws-access-key' ? keys.filter((k) => k.AccessKeyId === accessKeyIdOf(identity)) : keys;
   const targets = api === 'iam:UpdateAccessKey' ? wanted.filter((k) => k.Status === 'Active') : wanted;
   if (targets.length === 0)
     return {
@@ -36,7 +38,7 @@ export async function planKeyAction(
 export const deactivateKey: RemediationAction = {
   name: 'deactivate-key',
   description: 'set the access key (or all active keys of the user) Inactive; reversible',
-  appliesTo: ['aws-access-key', 'aws-user'],
+  appliesTo: [...ACTION_SUPPORT['deactivate-key']!.identityTypes],
   plan: (identity, aws) => planKeyAction('deactivate-key', 'iam:UpdateAccessKey', identity, aws),
   async execute(plan, aws) {
     for (const step of plan.steps) {

@@ -7,6 +7,7 @@ import {
   PutRolePolicyCommand,
   PutUserPolicyCommand,
 } from '@aws-sdk/client-iam';
+import { ACTION_SUPPORT } from '../../schemas/action-support.ts';
 import type { IdentityRef } from '../../schemas/identity.ts';
 import type { AwsClients } from '../aws/clients.ts';
 import { accessKeyOwner } from './access-key-owner.ts';
@@ -72,7 +73,7 @@ function inlineDenyAction(name: string, description: string): RemediationAction 
   return {
     name,
     description,
-    appliesTo: ['aws-user', 'aws-role', 'aws-access-key'],
+    appliesTo: [...(ACTION_SUPPORT[name]?.identityTypes ?? [])],
     async plan(identity, aws) {
       const principal = await principalOf(identity, aws);
       if (!principal)
@@ -82,12 +83,21 @@ function inlineDenyAction(name: string, description: string): RemediationAction 
           steps: [],
           noop: 'no IAM user or role to attach a policy to',
         };
-      const document = JSON.stringify(policyFor(name, new Date().toISOString()));
+      const now = new Date().toISOString();
+      const document = JSON.stringify(policyFor(name, now));
       const api = principal.kind === 'user' ? 'iam:PutUserPolicy' : 'iam:PutRolePolicy';
+      // Said in the plan, so a reviewer knows what it does not do: aws:TokenIssueTime exists only on temporary
+      // credentials, so a long-term access key keeps working (deactivate-key stops that).
+      const effect: Record<string, string> =
+        name === 'revoke-sessions'
+          ? {
+              effect: `denies temporary sessions of ${principal.kind} ${principal.name} issued before ${now}; long-term access keys are not affected`,
+            }
+          : {};
       return {
         action: name,
         identityKey: identity.key,
-        steps: [{ api, target: principal.name, detail: { policyName, document } }],
+        steps: [{ api, target: principal.name, detail: { policyName, document, ...effect } }],
       };
     },
     async execute(plan, aws) {

@@ -7,6 +7,7 @@ import {
   PutSecretValueCommand,
   ResourceNotFoundException,
 } from '@aws-sdk/client-secrets-manager';
+import { ACTION_SUPPORT } from '../../schemas/action-support.ts';
 import type { AwsClients } from '../aws/clients.ts';
 import type { RemediationAction } from './action.ts';
 import { deactivateKey, planKeyAction } from './deactivate-key.ts';
@@ -31,7 +32,7 @@ async function storeSecret(aws: AwsClients, name: string, value: string): Promis
 export const rotateSecret: RemediationAction = {
   name: 'rotate-secret',
   description: 'issue a new access key into Secrets Manager, then deactivate the exposed key',
-  appliesTo: ['aws-access-key'],
+  appliesTo: [...ACTION_SUPPORT['rotate-secret']!.identityTypes],
   async plan(identity, aws) {
     const plan = await planKeyAction('rotate-secret', 'iam:UpdateAccessKey', identity, aws);
     return {

@@ -1,4 +1,5 @@
-// Hygiene facts about an identity's credentials: key age, days unused, owner tag. Read-only.
+// Hygiene facts about an identity's credentials: key age, days unused, the key's user. Read-only; `aws` acts in
+// the identity's account.
 import {
   GetAccessKeyLastUsedCommand,
   ListAccessKeysCommand,
@@ -7,6 +8,7 @@ import {
 import type { IdentityRef } from '../../schemas/identity.ts';
 import { accessKeyOwner } from '../actions/access-key-owner.ts';
 import type { AwsClients } from './clients.ts';
+import { accessKeyIdOf } from './identity-account.ts';
 
 export interface CredentialFacts {
   keyAgeDays?: number;
@@ -35,8 +37,7 @@ export async function credentialFacts(
     throw error;
   }
   const active = (keys.AccessKeyMetadata ?? []).filter((k) => k.Status === 'Active');
-  // The canonical key is `aws:access-key:AKIA…`; producers do not always fill in `name`.
-  const keyId = identity.name ?? identity.key.replace(/^aws:access-key:/, '');
+  const keyId = accessKeyIdOf(identity);
   const relevant =
     identity.type === 'aws-access-key' ? active.filter((k) => k.AccessKeyId === keyId) : active;
   // The oldest active key is the one hygiene is about.

@@ -6,6 +6,7 @@ import { identitiesCommand } from './identities.ts';
 import { identityCommand } from './identity.ts';
 import { ingestCommand } from './ingest.ts';
 import { normalizeCommand } from './normalize.ts';
+import { policyCommand } from './policy.ts';
 import { runCommand } from './run.ts';
 import { stackCommand } from './stack.ts';
 
@@ -17,5 +18,6 @@ export const commands: Command[] = [
   runCommand,
   identitiesCommand,
   identityCommand,
+  policyCommand,
   benchCommand,
 ];

@@ -2,6 +2,7 @@
 import { jsonLog } from '../../runtime/log.ts';
 import type { Role } from '../../runtime/pipeline.ts';
 import { metricsPortFrom, pipelineOptionsFromEnv, RunConfigError } from '../../runtime/run-config.ts';
+import { PolicyError } from '../../schemas/policy.ts';
 import { type Command, CommandError, parseCommandArgs, UsageError } from '../command.ts';
 
 const usage = `usage: nhi run [all|consumer|worker] [--group ID] [--metrics-port N|off]
@@ -10,6 +11,8 @@ Runs the pipeline until SIGINT/SIGTERM: 'all' (default) runs the findings consum
 process; 'consumer' and 'worker' run one role each, for production where they scale separately. On SIGINT/SIGTERM
 the consumer finishes the step in flight, commits it and leaves its group; a second signal exits at once.
 Logs are JSON lines on stderr. Prometheus metrics on http://127.0.0.1:PORT/metrics.
+The worker reads its policy from NHI_POLICY_FILE (default policies/default.yaml) and refuses to start when it
+has errors (nhi policy check FILE lists them); later changes to the file apply without a restart.
 Endpoints come from NHI_KAFKA_BROKERS, NHI_TEMPORAL_ADDRESS, NHI_TEMPORAL_NAMESPACE, NHI_AWS_ENDPOINT (see README);
 by default the local stack of 'nhi stack up'. Deployment overrides: NHI_FINDINGS_TOPICS (comma-separated),
 NHI_DLQ_TOPIC, NHI_EVENTS_TOPIC, NHI_TASK_QUEUE, NHI_CONSUMER_GROUP, NHI_LAG_INTERVAL_SECONDS, NHI_STEP_SIZE,
@@ -49,6 +52,8 @@ export const runCommand: Command = {
       pipeline = await startPipeline({ ...options, role, log });
     } catch (error) {
       const e = error as NodeJS.ErrnoException;
+      if (error instanceof PolicyError)
+        throw new CommandError(`the ${role} role refuses to start: ${e.message}`);
       if (e.code === 'EADDRINUSE')
         throw new CommandError(
           `metrics port ${options.metricsPort} is in use — pick another with --metrics-port or NHI_METRICS_PORT (0 = any free, off = none)`,

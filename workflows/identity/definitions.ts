@@ -20,6 +20,15 @@ export interface FindingsDelivery {
 
 export const findingsSignal = defineSignal<[FindingsDelivery]>('findings');
 export const identityQuery = defineQuery<IdentityRecord>('identity');
+/** The exceptions granted on this identity (small, unlike the whole record): another proposer's check. */
+export const exceptionsQuery = defineQuery<ExceptionGrant[]>('exceptions');
+
+/** An action changed this identity (or what it can do): assess it again now, from fresh AWS reads. */
+export interface ReassessRequest {
+  remediationWorkflowId: string;
+  action: string;
+}
+export const reassessSignal = defineSignal<[ReassessRequest]>('reassess');
 
 export interface IdentityWorkflowInput {
   identity: IdentityRef;

@@ -27,7 +27,8 @@ export function exceptionRefusal(
   if (!requestedBy || !approvedBy) return 'an exception must name who requests it and who approves it';
   if (!text(request.reason)) return 'an exception must give a reason';
   if (same(approvedBy, requestedBy)) return `${approvedBy} cannot approve their own exception`;
-  const owners = [record.identity.owner, record.assessment?.owner, record.identity.key];
+  // Who owns it as AWS says (the key's user from IAM, the owner tag); a finding's claim decides nothing.
+  const owners = [record.assessment?.principal, record.assessment?.owner, record.identity.key];
   if (owners.some((o) => same(approvedBy, o)))
     return `${approvedBy} owns the identity and cannot approve an exception for it`;
   const expires = typeof request.expiresAt === 'string' ? Date.parse(request.expiresAt) : Number.NaN;

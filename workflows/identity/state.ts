@@ -52,6 +52,11 @@ export interface IdentityRecord {
   remediations: RemediationRecord[];
   /** Latest "resolved" report per format:nativeId, so a resolution that overtook its finding still counts. */
   resolvedRefs: Record<string, string>;
+  /**
+   * What findings claimed about the identity (e.g. its owner), shown to reviewers as claims. Never used to pick a
+   * target or to score: who owns a key or a user is read from AWS by the assessment.
+   */
+  claims?: { owners: string[] };
 }
 
 /** The record as continue-as-new carries it: finding ids packed (see finding-ids.ts). */
@@ -67,16 +72,35 @@ export interface RemediationRecord {
   score: number;
   /** The workflow id was already taken (started by an earlier run or another path): that one counts. */
   alreadyStarted?: boolean;
+  /** The identity the action changes (this one, or the IAM user or role behind it), when not this one. */
+  target?: string;
+  /** The policy file the decision was taken on. */
+  policyHash?: string;
 }
 
 /** How many finding details a record carries; ids are kept for all. */
 export const MAX_FINDING_DETAILS = 500;
 const MAX_EXCEPTIONS = 50;
 const MAX_RESOLVED_REFS = 1_000;
+const MAX_OWNER_CLAIMS = 10;
+
+/** The identity as the record keeps it: a finding's `owner` is a claim, kept apart (see IdentityRecord.claims). */
+function withoutClaims(identity: IdentityRef): IdentityRef {
+  const { owner: _claimed, ...rest } = identity;
+  return rest;
+}
+
+function addClaims(record: IdentityRecord, ref: IdentityRef | undefined): void {
+  const owner = ref?.owner?.trim();
+  if (!owner) return;
+  const owners = record.claims?.owners ?? [];
+  if (owners.includes(owner) || owners.length >= MAX_OWNER_CLAIMS) return;
+  record.claims = { owners: [...owners, owner.slice(0, 300)] };
+}
 
 export function emptyRecord(identity: IdentityRef): IdentityRecord {
-  return {
-    identity,
+  const record: IdentityRecord = {
+    identity: withoutClaims(identity),
     findingIds: [],
     findings: [],
     countsByKind: {},
@@ -84,15 +108,25 @@ export function emptyRecord(identity: IdentityRef): IdentityRecord {
     remediations: [],
     resolvedRefs: {},
   };
+  addClaims(record, identity);
+  return record;
 }
 
 const isCarried = (s: CarriedRecord | IdentityRecord): s is CarriedRecord => 'findingIdsPacked' in s;
 
 /** The record from a workflow input: packed (this version) or plain (runs started before packing). */
 export function restoreRecord(state: CarriedRecord | IdentityRecord): IdentityRecord {
-  if (!isCarried(state)) return { ...emptyRecord(state.identity), ...state };
-  const { findingIdsPacked, ...rest } = state;
-  return { ...emptyRecord(state.identity), ...rest, findingIds: unpackFindingIds(findingIdsPacked) };
+  const restored: IdentityRecord = isCarried(state)
+    ? (({ findingIdsPacked, ...rest }) => ({
+        ...emptyRecord(state.identity),
+        ...rest,
+        findingIds: unpackFindingIds(findingIdsPacked),
+      }))(state)
+    : { ...emptyRecord(state.identity), ...state };
+  // Records from before claims were kept apart: the owner a finding named becomes a claim.
+  addClaims(restored, restored.identity);
+  restored.identity = withoutClaims(restored.identity);
+  return restored;
 }
 
 export function carryRecord(record: IdentityRecord): CarriedRecord {
@@ -144,19 +178,19 @@ export class IdentityState {
     this.details = new Map(record.findings.map((s) => [s.id, s]));
   }
 
-  /** Merge what another tool says about this identity (aliases, owner, account). */
+  /** Merge what another tool says about this identity (aliases, account); an owner it names is only a claim. */
   learn(ref: IdentityRef | undefined): void {
     const id = this.record.identity;
     if (!ref || ref.key !== id.key) return;
+    addClaims(this.record, ref);
     const aliases = new Set([...(id.aliases ?? []), ...(ref.aliases ?? [])]);
-    this.record.identity = {
+    this.record.identity = withoutClaims({
       ...ref,
       ...id,
       aliases: [...aliases],
-      owner: id.owner ?? ref.owner,
       account: id.account ?? ref.account,
       name: id.name ?? ref.name,
-    };
+    });
   }
 
   /** Adds findings not seen before; returns the ones that change the record. Re-delivery changes nothing. */

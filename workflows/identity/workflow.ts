@@ -25,9 +25,11 @@ import {
 } from '@temporalio/workflow';
 import type { Activities } from '../../activities/index.ts';
 import { decide, remediationWorkflowId } from '../../risk/decide.ts';
+import { changedIdentityKey, supportOf } from '../../schemas/action-support.ts';
 import type { EnforcementEvent } from '../../schemas/enforcement-event.ts';
 import { remediationWorkflow } from '../remediation/workflow.ts';
 import {
+  exceptionsQuery,
   findingsSignal,
   grantExceptionUpdate,
   IDENTITY_MEMO_KEY,
@@ -35,6 +37,7 @@ import {
   type IdentityWorkflowInput,
   identityQuery,
   identityTypeSearchAttribute,
+  reassessSignal,
   riskScoreSearchAttribute,
 } from './definitions.ts';
 import { exceptionRefusal } from './exception-rules.ts';
@@ -103,7 +106,14 @@ export async function identityWorkflow(input: IdentityWorkflowInput): Promise<vo
       assessPending = true;
     }
   });
+  // An action changed this identity: assess again at once, reading AWS afresh (not a cached snapshot).
+  let refresh = false;
+  setHandler(reassessSignal, () => {
+    assessPending = true;
+    refresh = true;
+  });
   setHandler(identityQuery, () => record);
+  setHandler(exceptionsQuery, () => record.exceptions.filter((e) => !e.expiredAt));
   setHandler(
     grantExceptionUpdate,
     (request) => {
@@ -181,14 +191,17 @@ export async function identityWorkflow(input: IdentityWorkflowInput): Promise<vo
     const announce = { ids: unannounced, more: unannouncedMore };
     unannounced = [];
     unannouncedMore = 0;
+    const fresh: boolean = refresh;
+    refresh = false;
     try {
-      await assessAndEnforce(state, announce, publish, visibility);
+      await assessAndEnforce(state, announce, publish, visibility, fresh);
       failures = 0;
       record.assessmentError = undefined;
     } catch (error) {
       if (!(error instanceof ActivityFailure)) throw error;
       // Keep everything and try again later; new findings meanwhile are merged and wait for the same retry.
       assessPending = true;
+      refresh ||= fresh;
       remember(announce.ids);
       unannouncedMore += announce.more;
       failures += 1;
@@ -212,19 +225,28 @@ async function assessAndEnforce(
   announce: { ids: string[]; more: number },
   publish: Publish,
   visibility: Visibility,
+  refresh = false,
 ): Promise<void> {
   const record = state.record;
   // One snapshot of the open findings for both the score and the rules' `kinds`, so they agree.
   const open = state.openFindings();
-  const assessment = await assessIdentity({ identity: record.identity, findings: scoringFindings(open) });
+  const assessment = await assessIdentity({
+    identity: record.identity,
+    findings: scoringFindings(open),
+    ...(refresh ? { refresh } : {}),
+  });
   record.assessment = assessment;
-  const { risk, policy } = assessment;
+  const { risk, policy, policyHash } = assessment;
   const at = new Date().toISOString();
+  // An exception on the principal an action changes holds whoever proposes the action (a key for its user).
+  const principalExceptions = (assessment.principalExceptions ?? []).filter(
+    (e) => supportOf(e.action)?.changes === 'principal',
+  );
   const decisions = decide(policy, {
     identity: { key: record.identity.key, type: record.identity.type },
     risk,
     openFindingKinds: [...new Set(open.map((f) => f.kind))],
-    exceptions: record.exceptions.filter((e) => !e.expiredAt),
+    exceptions: [...record.exceptions.filter((e) => !e.expiredAt), ...principalExceptions],
     startedActions: record.remediations.map((r) => r.action),
     now: at,
   });
@@ -234,12 +256,15 @@ async function assessAndEnforce(
       score: risk.score,
       factors: risk.factors.slice(0, 5),
       decisions: decisions.map((d) => ({ action: d.action, ruleId: d.ruleId, mode: d.mode })),
+      ...(policyHash ? { policyHash } : {}),
       ...(announce.more ? { moreFindings: announce.more } : {}),
     },
     announce.ids,
   );
   for (const d of decisions) {
-    const workflowId = remediationWorkflowId(record.identity.key, d.action, REMEDIATION_EPOCH);
+    // Keyed by the identity the action changes: a key's workflow and its user's propose one remediation, not two.
+    const target = changedIdentityKey(d.action, record.identity, assessment.principal);
+    const workflowId = remediationWorkflowId(target, d.action, REMEDIATION_EPOCH);
     let alreadyStarted = false;
     try {
       await startChild(remediationWorkflow, {
@@ -257,6 +282,9 @@ async function assessAndEnforce(
             approval: d.approval,
             reasons: d.reasons,
             findingIds: open.map((f) => f.id).slice(-50),
+            ...(target !== record.identity.key ? { target } : {}),
+            ...(policyHash ? { policyHash } : {}),
+            ...(assessment.owner !== undefined ? { owner: assessment.owner } : {}),
           },
         ],
       });
@@ -274,11 +302,21 @@ async function assessAndEnforce(
       startedAt: at,
       score: risk.score,
       ...(alreadyStarted ? { alreadyStarted } : {}),
+      ...(target !== record.identity.key ? { target } : {}),
+      ...(policyHash ? { policyHash } : {}),
     });
     if (!alreadyStarted) {
       await publish(
         'remediation.started',
-        { action: d.action, ruleId: d.ruleId, mode: d.mode, workflowId, reasons: d.reasons },
+        {
+          action: d.action,
+          ruleId: d.ruleId,
+          mode: d.mode,
+          workflowId,
+          reasons: d.reasons,
+          ...(target !== record.identity.key ? { target } : {}),
+          ...(policyHash ? { policyHash } : {}),
+        },
         announce.ids,
       );
     }

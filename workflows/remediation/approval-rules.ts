@@ -7,7 +7,8 @@ export function approvalRefusal(state: RemediationState, approval: ApprovalInput
   if (!approval.reason?.trim()) return 'an approval must give a reason (--reason R)';
   if (state.status !== 'awaiting-approval')
     return `this remediation is ${state.status}, not awaiting approval`;
-  const owner = state.input.identity.owner;
+  // The owner AWS names (tag or owners file), never one a finding claimed.
+  const owner = state.input.owner;
   if (owner && approval.by === owner)
     return `${approval.by} owns the identity and cannot approve its own remediation`;
   if (approval.by === state.input.identity.key) return 'an identity cannot approve its own remediation';

@@ -15,6 +15,12 @@ export interface RemediationInput {
   dryRun?: boolean;
   /** How long an approval may take before the request expires (ms). */
   approvalTimeoutMs?: number;
+  /** The identity the action changes, when not `identity` (an access key's user, from IAM). */
+  target?: string;
+  /** The policy file the decision was taken on (`sha256:…`). */
+  policyHash?: string;
+  /** The identity's owner as AWS says (tag or owners file); null = none. Never a finding's claim. */
+  owner?: string | null;
 }
 
 export interface PlannedStep {
@@ -27,8 +33,14 @@ export interface RemediationPlan {
   action: string;
   identityKey: string;
   steps: PlannedStep[];
+  /** The account the plan acts in (from AWS: the identity's ARN, or the access key's account). */
+  account?: string;
   /** Why nothing will be done, when that is the plan (key already inactive, principal gone). */
   noop?: string;
+  /** The action cannot act on this identity (its type, or no IAM principal behind it). */
+  notApplicable?: string;
+  /** The worker may not act where the identity lives (an account that is not configured). */
+  refused?: string;
 }
 
 export interface Decision {
@@ -42,6 +54,10 @@ export type RemediationStatus =
   | 'awaiting-approval'
   | 'acting'
   | 'executed'
+  /** Nothing to do: the plan found the effect already in place. Never reported as executed. */
+  | 'noop'
+  | 'not-applicable'
+  | 'refused'
   | 'rejected'
   | 'expired'
   | 'failed'

@@ -1,7 +1,18 @@
-// plan → [approval gate] → act → verify → record. Started as a child of an identity workflow with a
-// deterministic id, so a decision taken twice still acts once.
-import { ApplicationFailure, condition, proxyActivities, setHandler } from '@temporalio/workflow';
+// plan → [approval gate] → act → verify → record → have the changed identities re-assessed. Started as a child
+// of an identity workflow with an id keyed by the identity the action changes, so a decision taken twice (or by
+// two proposers) still acts once. An outcome without an act (refused, not applicable, nothing to do) is its own
+// status and event, never `executed`.
+import {
+  ApplicationFailure,
+  condition,
+  getExternalWorkflowHandle,
+  log,
+  proxyActivities,
+  setHandler,
+  workflowInfo,
+} from '@temporalio/workflow';
 import type { Activities } from '../../activities/index.ts';
+import { identityWorkflowId, reassessSignal } from '../identity/definitions.ts';
 import { approvalRefusal } from './approval-rules.ts';
 import {
   approveUpdate,
@@ -29,7 +40,13 @@ export async function remediationWorkflow(input: RemediationInput): Promise<Reme
       type,
       identityKey: input.identity.key,
       findingIds: input.findingIds,
-      detail: { action: input.action, ruleId: input.ruleId, ...detail },
+      detail: {
+        action: input.action,
+        ruleId: input.ruleId,
+        ...(input.target ? { target: input.target } : {}),
+        ...(input.policyHash ? { policyHash: input.policyHash } : {}),
+        ...detail,
+      },
     });
 
   setHandler(remediationQuery, () => state);
@@ -64,9 +81,25 @@ export async function remediationWorkflow(input: RemediationInput): Promise<Reme
 
   state.plan = await planRemediation(input);
   await record('remediation.planned', { plan: state.plan, mode: input.mode, reasons: input.reasons });
-  if (input.dryRun || state.plan.noop) {
-    state.status = input.dryRun ? 'dry-run' : 'executed';
+  if (state.plan.refused) {
+    state.status = 'refused';
+    await record('remediation.refused', { reason: state.plan.refused, account: state.plan.account });
+    return state;
+  }
+  if (state.plan.notApplicable) {
+    state.status = 'not-applicable';
+    await record('remediation.not-applicable', { reason: state.plan.notApplicable });
+    return state;
+  }
+  if (input.dryRun) {
+    state.status = 'dry-run';
     state.outcome = state.plan.noop ? { noop: state.plan.noop } : undefined;
+    return state;
+  }
+  if (state.plan.noop) {
+    state.status = 'noop';
+    state.outcome = { noop: state.plan.noop };
+    await record('remediation.noop', { reason: state.plan.noop });
     return state;
   }
 
@@ -97,6 +130,7 @@ export async function remediationWorkflow(input: RemediationInput): Promise<Reme
   } catch (error) {
     state.status = 'failed';
     await record('remediation.failed', { error: (error as Error).message });
+    await reassessChanged(input);
     throw ApplicationFailure.nonRetryable(`remediation ${input.action} failed: ${(error as Error).message}`);
   }
   state.status = state.verification.ok ? 'executed' : 'failed';
@@ -104,5 +138,22 @@ export async function remediationWorkflow(input: RemediationInput): Promise<Reme
     outcome: state.outcome,
     verification: state.verification,
   });
+  await reassessChanged(input);
   return state;
+}
+
+/** The proposer and the identity the action changed are assessed again now, not at their next finding. */
+async function reassessChanged(input: RemediationInput): Promise<void> {
+  const keys = [...new Set([input.identity.key, input.target ?? input.identity.key])];
+  for (const key of keys) {
+    try {
+      await getExternalWorkflowHandle(identityWorkflowId(key)).signal(reassessSignal, {
+        remediationWorkflowId: workflowInfo().workflowId,
+        action: input.action,
+      });
+    } catch (error) {
+      // No workflow for it (a user no finding named yet): nothing is shown for it that could be stale.
+      log.info('identity not re-assessed', { key, error: (error as Error).message });
+    }
+  }
 }

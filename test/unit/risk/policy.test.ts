@@ -29,7 +29,6 @@ describe('policies/default.yaml', () => {
     expect(policy.version).toBe(1);
     expect(policy.rules.map((r) => [r.id, r.when.minScore, r.action, r.mode])).toEqual([
       ['exposed-access-key', 80, 'deactivate-key', 'auto'],
-      ['exposed-secret', 80, 'rotate-secret', 'auto'],
       ['compromised-sessions', 70, 'revoke-sessions', 'auto'],
       ['compromised-quarantine', 90, 'quarantine', 'approval'],
       ['excess-privilege', 60, 'scope-down', 'approval'],

@@ -18,7 +18,13 @@ const record = (extra: Partial<IdentityRecord> = {}): IdentityRecord => ({
   ...extra,
 });
 const withPolicy = (maxDurationDays: number, owner: string | null = 'team-ci') =>
-  record({ assessment: { owner, policy: { exceptions: { maxDurationDays } } } as unknown as Assessment });
+  record({
+    assessment: {
+      owner,
+      principal: 'arn:aws:iam::123456789012:user/ci',
+      policy: { exceptions: { maxDurationDays } },
+    } as unknown as Assessment,
+  });
 const request = (extra: Partial<ExceptionRequest> = {}): ExceptionRequest => ({
   action: 'deactivate-key',
   expiresAt: days(7),
@@ -47,7 +53,7 @@ describe('exceptionRefusal', () => {
     expect(exceptionRefusal(request(change), withPolicy(30), NOW)).toContain(message);
   });
 
-  it("refuses the identity's owner as approver: the owning identity, the owner tag, the identity itself", () => {
+  it("refuses the identity's owner as approver: the owning identity (IAM), the owner tag, the identity itself", () => {
     const r = withPolicy(30, 'team-ci');
     for (const approvedBy of [
       'arn:aws:iam::123456789012:user/ci',

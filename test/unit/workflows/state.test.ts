@@ -198,3 +198,22 @@ describe('scoringFindings (the assessment input)', () => {
     expect(fromCompact).toEqual(full);
   });
 });
+
+describe('claims', () => {
+  it("a finding's owner is kept as a claim, never as the identity's owner", () => {
+    const key = {
+      key: 'aws:access-key:AKIAIOSFODNN7EXAMPLE',
+      type: 'aws-access-key' as const,
+      provider: 'aws' as const,
+      aliases: [],
+      owner: 'arn:aws:iam::123456789012:user/victim',
+    };
+    const state = new IdentityState(emptyRecord(key));
+    state.learn({ ...key, owner: 'arn:aws:iam::123456789012:user/other' });
+    expect(state.record.identity.owner).toBeUndefined();
+    expect(state.record.claims?.owners).toEqual([
+      'arn:aws:iam::123456789012:user/victim',
+      'arn:aws:iam::123456789012:user/other',
+    ]);
+  });
+});

@@ -1,0 +1,69 @@
+// A policy's meaning against what the worker can do: each problem one line, naming the rule and field.
+import { describe, expect, it } from 'vitest';
+import { ACTION_SUPPORT, changedIdentityKey } from '../../../schemas/action-support.ts';
+import { parsePolicy } from '../../../schemas/policy.ts';
+import { policyMeaningErrors } from '../../../schemas/policy-meaning.ts';
+
+const rule = (id: string, action: string, identityTypes?: string[]) => ({
+  id,
+  when: { minScore: 80, ...(identityTypes ? { identityTypes } : {}) },
+  action,
+  mode: 'auto',
+});
+
+describe('policyMeaningErrors', () => {
+  it('reports an unknown action, an unsupported identity type and a rule open to every type, one line each', () => {
+    const policy = parsePolicy({
+      version: 1,
+      rules: [
+        rule('leaked-token', 'rotate-secret', ['secret', 'aws-access-key']),
+        rule('delete', 'delete-key', ['aws-access-key']),
+        rule('team', 'payments/rotate-stripe-key', ['secret']),
+        rule('everything', 'quarantine'),
+        rule('fine', 'scope-down', ['aws-user', 'aws-role']),
+      ],
+    });
+    expect(policyMeaningErrors(policy)).toEqual([
+      'rules[0](leaked-token).when.identityTypes: rotate-secret cannot act on secret (it supports aws-access-key)',
+      expect.stringMatching(/^rules\[1\]\(delete\)\.action: unknown action 'delete-key' \(this worker has /),
+      expect.stringMatching(/^rules\[2\]\(team\)\.action: unknown action 'payments\/rotate-stripe-key'/),
+      'rules[3](everything).when.identityTypes: missing, so quarantine would be sent every identity type; it supports only aws-user, aws-role, aws-access-key',
+    ]);
+  });
+
+  it('runs extra checks (the hook for facts it does not know, e.g. approval groups nobody belongs to)', () => {
+    const policy = parsePolicy({ version: 1, rules: [] });
+    expect(
+      policyMeaningErrors(policy, { extraChecks: [() => ['approval group x: nobody belongs to it']] }),
+    ).toEqual(['approval group x: nobody belongs to it']);
+  });
+
+  it('revoke-sessions does not claim to act on a long-term key itself: it changes the principal behind it', () => {
+    expect(ACTION_SUPPORT['revoke-sessions']!.changes).toBe('principal');
+    const key = { key: 'aws:access-key:AKIAIOSFODNN7EXAMPLE' };
+    const user = 'arn:aws:iam::123456789012:user/ci';
+    expect(changedIdentityKey('revoke-sessions', key, user)).toBe(user);
+    expect(changedIdentityKey('scope-down', key, user)).toBe(user);
+    expect(changedIdentityKey('deactivate-key', key, user)).toBe(key.key);
+    expect(changedIdentityKey('revoke-sessions', key, undefined)).toBe(key.key);
+  });
+});
+
+describe('accounts', () => {
+  it('a role ARN in another account than its key is an error', () => {
+    expect(() =>
+      parsePolicy({
+        version: 1,
+        rules: [],
+        accounts: { '222222222222': { roleArn: 'arn:aws:iam::333333333333:role/nhi' } },
+      }),
+    ).toThrow(/accounts\.222222222222\.roleArn: names a role in account 333333333333, not 222222222222/);
+    expect(() =>
+      parsePolicy({
+        version: 1,
+        rules: [],
+        accounts: { '12': { roleArn: 'arn:aws:iam::123456789012:role/nhi' } },
+      }),
+    ).toThrow(/12-digit/);
+  });
+});
