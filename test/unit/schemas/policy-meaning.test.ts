@@ -64,6 +64,6 @@ describe('accounts', () => {
         rules: [],
         accounts: { '12': { roleArn: 'arn:aws:iam::123456789012:role/nhi' } },
       }),
-    ).toThrow(/12-digit/);
+    ).toThrow(/accounts\.12: Invalid key/);
   });
 });
