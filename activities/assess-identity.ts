@@ -236,7 +236,8 @@ async function liveExceptionsOf(key: string): Promise<Array<{ action: string; ex
       .filter((e) => Date.parse(e.expiresAt) > now)
       .map((e) => ({ action: e.action, expiresAt: e.expiresAt }));
   } catch (error) {
-    if (/not found/i.test(String((error as Error)?.message))) return [];
+    const e = error as Error | undefined;
+    if (e?.name === 'WorkflowNotFoundError' || /not found/i.test(String(e?.message))) return [];
     throw error;
   }
 }

@@ -27,6 +27,7 @@ import { type NativeConnection, Worker } from '@temporalio/worker';
 import type { Producer } from 'kafkajs';
 import { awsClients } from '../../activities/aws/clients.ts';
 import { createActivities } from '../../activities/index.ts';
+import { createPolicySource } from '../../activities/policy-source.ts';
 import { fetchHistory, fetchRunChain, type History } from '../../evidence/fetch-history.ts';
 import { kafka, temporalClient, temporalWorkerConnection } from '../../runtime/connections.ts';
 import { createWorker, workflowBundle } from '../../runtime/worker.ts';
@@ -255,8 +256,11 @@ export interface TestWorker {
   stop(): Promise<void>;
 }
 
-/** A worker on a private task queue with the real activities; events go to a private topic. */
-export async function startTestWorker(name: string): Promise<TestWorker> {
+/**
+ * A worker on a private task queue with the real activities; events go to a private topic. `policyFile` replaces
+ * the default policy (read again at each use, as `nhi run` does).
+ */
+export async function startTestWorker(name: string, opts: { policyFile?: string } = {}): Promise<TestWorker> {
   const taskQueue = `${name}-${randomUUID().slice(0, 8)}`;
   const topics = await createTestTopics(name, ['events']);
   const producer: Producer = kafka('nhi-test-worker').producer({ idempotent: true });
@@ -267,7 +271,12 @@ export async function startTestWorker(name: string): Promise<TestWorker> {
   let running: Promise<void> | undefined;
   const start = async () => {
     connection = await temporalWorkerConnection();
-    const activities = createActivities({ aws: awsClients(), producer, eventsTopic: topics.events });
+    const activities = createActivities({
+      aws: awsClients(),
+      producer,
+      eventsTopic: topics.events,
+      ...(opts.policyFile ? { policy: createPolicySource({ path: opts.policyFile }) } : {}),
+    });
     // A restarted worker's workflows sit on the old worker's sticky queue until this timeout (10 s by default)
     // sends them back to the shared queue: keep it short, so a restart costs a test ~1 s, not 10 s per task.
     worker = await createWorker(connection, activities, taskQueue, {

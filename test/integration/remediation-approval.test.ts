@@ -49,7 +49,9 @@ beforeAll(async () => {
 afterAll(async () => env?.teardown());
 
 const input = (key: string, required = 1): RemediationInput => ({
-  identity: { key, type: 'aws-user', provider: 'aws', aliases: [], owner: 'owner@team' },
+  identity: { key, type: 'aws-user', provider: 'aws', aliases: [], owner: 'claimed@elsewhere' },
+  // The owner AWS names (tag or owners file): the one refused; a finding's claim is not.
+  owner: 'owner@team',
   action: 'scope-down',
   ruleId: 'excess-privilege',
   mode: 'approval',

@@ -1,0 +1,293 @@
+// Where an action lands, decided by the cloud and not by findings — each case driven by a finding delivered as the
+// consumer delivers it (signal-with-start), through the identity and remediation workflows, against moto:
+// - an identity in an account the worker is not configured for: refused, with the reason, in `nhi identity` and
+//   on enforcement.events; nothing changes in the worker's own account;
+// - a configured account: the action lands there (through the configured role), not in the worker's own account;
+// - a forged owner on a key's finding changes no target: the key's user in IAM is acted on, once, whichever of
+//   the key's and the user's workflows proposed it;
+// - an exception on a user holds against a compromise finding on its access key;
+// - after a scope-down the identity is re-assessed at once: `nhi identity` shows the new score.
+import { randomUUID } from 'node:crypto';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import {
+  AttachUserPolicyCommand,
+  CreateAccessKeyCommand,
+  CreatePolicyCommand,
+  CreateUserCommand,
+  GetUserPolicyCommand,
+  type IAMClient,
+  ListUserPoliciesCommand,
+} from '@aws-sdk/client-iam';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createAccountClients } from '../../activities/aws/account-clients.ts';
+import { awsClients } from '../../activities/aws/clients.ts';
+import { main } from '../../cli/main.ts';
+import { remediationWorkflowId } from '../../risk/decide.ts';
+import { EnforcementEvent } from '../../schemas/enforcement-event.ts';
+import type { IdentityRef } from '../../schemas/identity.ts';
+import {
+  grantExceptionUpdate,
+  identityQuery,
+  identityWorkflowId,
+} from '../../workflows/identity/definitions.ts';
+import type { IdentityRecord } from '../../workflows/identity/state.ts';
+import type { RemediationState } from '../../workflows/remediation/definitions.ts';
+import { collect } from '../support/kafka.ts';
+import { openAccount } from '../support/moto-accounts.ts';
+import { deliver, finding, startTestWorker, type TestWorker, waitFor } from './identity-support.ts';
+
+const prefix = `tgt-${randomUUID().slice(0, 8)}`;
+const OTHER = '222222222222';
+const UNCONFIGURED = '333333333333';
+let w: TestWorker;
+let home: string;
+let otherIam: IAMClient;
+
+/** Low thresholds: the cases are about where an action lands, not about scores. */
+const policyText = (roleArn: string) => `version: 1
+accounts:
+  "${OTHER}": { roleArn: "${roleArn}" }
+rules:
+  - id: compromised-sessions
+    when: { minScore: 1, kinds: [compromise-indicator], identityTypes: [aws-user, aws-role, aws-access-key] }
+    action: revoke-sessions
+    mode: auto
+  - id: excess-privilege
+    when: { minScore: 1, kinds: [excess-privilege], identityTypes: [aws-user, aws-role] }
+    action: scope-down
+    mode: auto
+`;
+
+async function nhi(...argv: string[]) {
+  const out: string[] = [];
+  const err: string[] = [];
+  const code = await main(argv, { out: (l) => out.push(l), err: (l) => err.push(l) });
+  return { code, out, err };
+}
+
+const userRef = (arn: string): IdentityRef => ({
+  key: arn,
+  type: 'aws-user',
+  provider: 'aws',
+  name: arn.split('/').at(-1)!,
+  aliases: [],
+});
+
+async function createUser(iam: IAMClient, name: string) {
+  const user = (await iam.send(new CreateUserCommand({ UserName: name }))).User!;
+  return user.Arn!;
+}
+
+async function inlinePolicies(iam: IAMClient, userName: string): Promise<string[]> {
+  return (await iam.send(new ListUserPoliciesCommand({ UserName: userName }))).PolicyNames ?? [];
+}
+
+const query = (key: string) => w.client.workflow.getHandle(identityWorkflowId(key)).query(identityQuery);
+
+async function remediationResult(workflowId: string): Promise<RemediationState> {
+  w.terminateAtStop.push(workflowId);
+  await waitFor(`remediation ${workflowId}`, async () =>
+    (await w.client.workflow.getHandle(workflowId).describe()).status.name === 'COMPLETED' ? 1 : undefined,
+  );
+  return (await w.client.workflow.getHandle(workflowId).result()) as RemediationState;
+}
+
+beforeAll(async () => {
+  const roleArn = await openAccount(OTHER, `${prefix}-nhi`);
+  const dir = mkdtempSync(join(tmpdir(), 'nhi-targets-'));
+  const policyFile = join(dir, 'policy.yaml');
+  writeFileSync(policyFile, policyText(roleArn));
+  const base = awsClients();
+  home = (await createAccountClients(base, () => ({})).homeAccount()) as string;
+  otherIam = (await createAccountClients(base, () => ({ [OTHER]: { roleArn } })).clientsForAccount(OTHER))
+    .iam;
+  w = await startTestWorker('id-tgt', { policyFile });
+});
+
+afterAll(async () => {
+  await w?.stop();
+});
+
+describe('account binding', () => {
+  it('refuses an identity in an unconfigured account, with the reason, and changes nothing at home', async () => {
+    const name = `${prefix}-far`;
+    await createUser(awsClients().iam, name); // same name at home: must stay untouched
+    const far = userRef(`arn:aws:iam::${UNCONFIGURED}:user/${name}`);
+    w.terminateAtStop.push(identityWorkflowId(far.key));
+    await deliver(w.client, w.taskQueue, far, [finding(far, 'compromise-indicator', { severity: 90 })]);
+
+    const id = remediationWorkflowId(far.key, 'revoke-sessions', 0);
+    const state = await remediationResult(id);
+    expect(state.status).toBe('refused');
+    expect(state.plan?.refused).toContain(`account ${UNCONFIGURED} is not configured`);
+    expect(state.plan?.steps).toEqual([]);
+    expect(await inlinePolicies(awsClients().iam, name)).toEqual([]);
+
+    const events = (
+      await collect(w.eventsTopic, (ms) =>
+        ms.some((m) => m.value?.toString().includes('"remediation.refused"')),
+      )
+    ).map((m) => EnforcementEvent.parse(JSON.parse(m.value!.toString())));
+    const refused = events.find((e) => e.type === 'remediation.refused' && e.identityKey === far.key);
+    expect(refused?.detail.reason).toContain(`account ${UNCONFIGURED} is not configured`);
+    expect(events.some((e) => e.type === 'remediation.executed' && e.identityKey === far.key)).toBe(false);
+
+    const { code, out } = await nhi('identity', far.key);
+    expect(code).toBe(0);
+    const text = out.join('\n');
+    expect(text).toMatch(/revoke-sessions\s+refused/);
+    expect(text).toContain(`account ${UNCONFIGURED} is not configured`);
+  });
+
+  it('acts in a configured account through its role, and not in its own', async () => {
+    const name = `${prefix}-there`;
+    const there = userRef(await createUser(otherIam, name));
+    await createUser(awsClients().iam, name);
+    expect(there.key).toContain(`::${OTHER}:`);
+    w.terminateAtStop.push(identityWorkflowId(there.key));
+    await deliver(w.client, w.taskQueue, there, [finding(there, 'compromise-indicator', { severity: 90 })]);
+
+    const state = await remediationResult(remediationWorkflowId(there.key, 'revoke-sessions', 0));
+    expect(state.status).toBe('executed');
+    expect(state.plan?.account).toBe(OTHER);
+    const landed = await otherIam.send(
+      new GetUserPolicyCommand({ UserName: name, PolicyName: 'nhi-enforce-revoke-sessions' }),
+    );
+    expect(decodeURIComponent(landed.PolicyDocument!)).toContain('aws:TokenIssueTime');
+    expect(await inlinePolicies(awsClients().iam, name)).toEqual([]);
+    expect((await query(there.key)).assessment?.account).toBe(OTHER);
+  });
+});
+
+describe('targets come from the cloud', () => {
+  it("a forged owner on a key's finding changes no target; key and user share one remediation", async () => {
+    const { iam } = awsClients();
+    const realName = `${prefix}-real`;
+    const victimName = `${prefix}-victim`;
+    const real = userRef(await createUser(iam, realName));
+    const victim = await createUser(iam, victimName);
+    const key = (await iam.send(new CreateAccessKeyCommand({ UserName: realName }))).AccessKey!;
+    const forged: IdentityRef = {
+      key: `aws:access-key:${key.AccessKeyId}`,
+      type: 'aws-access-key',
+      provider: 'aws',
+      account: UNCONFIGURED, // claims too: neither the owner nor the account is taken from a finding
+      name: key.AccessKeyId!,
+      aliases: [],
+      owner: victim,
+    };
+    for (const k of [forged.key, real.key]) w.terminateAtStop.push(identityWorkflowId(k));
+    await deliver(w.client, w.taskQueue, forged, [finding(forged, 'compromise-indicator', { severity: 90 })]);
+    await deliver(w.client, w.taskQueue, real, [finding(real, 'compromise-indicator', { severity: 90 })]);
+
+    const id = remediationWorkflowId(real.key, 'revoke-sessions', 0);
+    const state = await remediationResult(id);
+    expect(state.status).toBe('executed');
+    expect(state.plan?.steps.map((s) => s.target)).toEqual([realName]);
+    expect(state.plan?.steps[0]?.detail.effect).toContain('long-term access keys are not affected');
+    expect(await inlinePolicies(iam, realName)).toEqual(['nhi-enforce-revoke-sessions']);
+    expect(await inlinePolicies(iam, victimName)).toEqual([]);
+
+    // Both workflows name the one remediation keyed by the user; the claim is kept for reviewers only.
+    const [keyRecord, userRecord] = await waitFor('both decisions', async () => {
+      const records = [await query(forged.key), await query(real.key)];
+      return records.every((r) => r.remediations.length) ? records : undefined;
+    });
+    for (const r of [keyRecord!, userRecord!]) expect(r.remediations.map((x) => x.workflowId)).toEqual([id]);
+    expect(keyRecord!.remediations[0]!.target).toBe(real.key);
+    expect(keyRecord!.identity.owner).toBeUndefined();
+    expect(keyRecord!.claims?.owners).toEqual([victim]);
+    expect(keyRecord!.assessment?.principal).toBe(real.key);
+    expect(keyRecord!.assessment?.account).toBe(home);
+    let runs = 0;
+    for await (const _ of w.client.workflow.list({ query: `WorkflowId = '${id}'` })) runs++;
+    expect(runs).toBe(1);
+    const { out } = await nhi('identity', forged.key);
+    expect(out.join('\n')).toMatch(
+      /claimed owner\s+.*victim \(what findings said; not used to act or score\)/,
+    );
+  });
+
+  it('an exception on a user for revoke-sessions holds against a compromise finding on its access key', async () => {
+    const { iam } = awsClients();
+    const name = `${prefix}-excepted`;
+    const user = userRef(await createUser(iam, name));
+    const key = (await iam.send(new CreateAccessKeyCommand({ UserName: name }))).AccessKey!;
+    const keyRef: IdentityRef = {
+      key: `aws:access-key:${key.AccessKeyId}`,
+      type: 'aws-access-key',
+      provider: 'aws',
+      name: key.AccessKeyId!,
+      aliases: [],
+    };
+    for (const k of [keyRef.key, user.key]) w.terminateAtStop.push(identityWorkflowId(k));
+    // The user's workflow exists (a finding no rule acts on) and holds the exception.
+    await deliver(w.client, w.taskQueue, user, [finding(user, 'misconfiguration', { severity: 30 })]);
+    await waitFor('the user assessed', async () => ((await query(user.key)).assessment ? 1 : undefined));
+    await w.client.workflow.getHandle(identityWorkflowId(user.key)).executeUpdate(grantExceptionUpdate, {
+      args: [
+        {
+          action: 'revoke-sessions',
+          expiresAt: new Date(Date.now() + 7 * 86_400_000).toISOString(),
+          requestedBy: 'bob@platform',
+          approvedBy: 'alice@security',
+          reason: 'batch job migrating off this user; sessions must survive until Friday',
+        },
+      ],
+    });
+
+    const compromise = finding(keyRef, 'compromise-indicator', { severity: 90 });
+    await deliver(w.client, w.taskQueue, keyRef, [compromise]);
+    const record = await waitFor('the key assessed with its compromise finding', async () => {
+      const r = await query(keyRef.key);
+      return r.assessment && r.findingIds.includes(compromise.id) && r.assessment.principal ? r : undefined;
+    });
+    expect(record.assessment?.principalExceptions).toEqual([
+      expect.objectContaining({ action: 'revoke-sessions' }),
+    ]);
+    expect(record.remediations).toEqual([]);
+    expect((await query(user.key)).remediations).toEqual([]);
+    expect(await inlinePolicies(iam, name)).toEqual([]);
+  });
+});
+
+describe('re-assessment after an action', () => {
+  it('after a scope-down, nhi identity shows the new score without another finding', async () => {
+    const { iam } = awsClients();
+    // Its only reach is IAM itself (privilege escalation), which scope-down denies.
+    const name = `${prefix}-escalator`;
+    const admin = userRef(await createUser(iam, name));
+    const policy = (
+      await iam.send(
+        new CreatePolicyCommand({
+          PolicyName: `${name}-all`,
+          PolicyDocument: JSON.stringify({
+            Version: '2012-10-17',
+            Statement: [{ Effect: 'Allow', Action: 'iam:*', Resource: '*' }],
+          }),
+        }),
+      )
+    ).Policy!;
+    await iam.send(new AttachUserPolicyCommand({ UserName: name, PolicyArn: policy.Arn }));
+    w.terminateAtStop.push(identityWorkflowId(admin.key));
+    await deliver(w.client, w.taskQueue, admin, [finding(admin, 'excess-privilege', { severity: 80 })]);
+
+    const id = remediationWorkflowId(admin.key, 'scope-down', 0);
+    const state = await remediationResult(id);
+    expect(state.status).toBe('executed');
+    // Assessed after the remediation started: only its re-assess signal asks for that (no finding came since).
+    const started = (await w.client.workflow.getHandle(id).describe()).startTime.getTime();
+    const decidedAt = (await query(admin.key)).remediations[0]!.score;
+    const after: IdentityRecord = await waitFor('the re-assessment', async () => {
+      const r = await query(admin.key);
+      return r.assessment && Date.parse(r.assessment.assessedAt) > started ? r : undefined;
+    });
+    expect(after.assessment!.risk.score).toBeLessThan(decidedAt);
+    expect(after.assessment!.blocked?.map((b) => b.by.join()).join()).toContain('nhi-enforce-scope-down');
+    expect(after.findingIds).toHaveLength(1);
+    const { out } = await nhi('identity', admin.key);
+    expect(out.join('\n')).toMatch(new RegExp(`risk score\\s+${after.assessment!.risk.score} of 100`));
+  });
+});
