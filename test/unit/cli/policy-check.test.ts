@@ -1,0 +1,120 @@
+// `nhi policy check FILE`: every meaning error one line, exit 1; a valid policy one line with its hash, exit 0;
+// bad arguments exit 2. And `nhi run worker` refuses to start on the same errors (before connecting anywhere).
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { defaultPolicyPath } from '../../../activities/policy-source.ts';
+import { main } from '../../../cli/main.ts';
+
+async function nhi(...argv: string[]) {
+  const out: string[] = [];
+  const err: string[] = [];
+  const code = await main(argv, { out: (l) => out.push(l), err: (l) => err.push(l) });
+  return { code, out, err };
+}
+
+const dir = mkdtempSync(join(tmpdir(), 'nhi-policy-cli-'));
+const bad = join(dir, 'bad.yaml');
+writeFileSync(
+  bad,
+  `version: 1
+accounts:
+  "222222222222": { roleArn: "arn:aws:iam::333333333333:role/nhi" }
+rules:
+  - id: leaked-token
+    when: { minScore: 80, kinds: [exposed-secret], identityTypes: [secret] }
+    action: rotate-secret
+    mode: auto
+  - id: delete
+    when: { minScore: 80, identityTypes: [aws-access-key] }
+    action: delete-key
+    mode: auto
+  - id: everything
+    when: { minScore: 90 }
+    action: quarantine
+    mode: auto
+`,
+);
+const meaningOnly = join(dir, 'meaning.yaml');
+writeFileSync(
+  meaningOnly,
+  `version: 1
+rules:
+  - id: leaked-token
+    when: { minScore: 80, kinds: [exposed-secret], identityTypes: [secret] }
+    action: rotate-secret
+    mode: auto
+  - id: delete
+    when: { minScore: 80, identityTypes: [aws-access-key] }
+    action: delete-key
+    mode: auto
+  - id: everything
+    when: { minScore: 90 }
+    action: quarantine
+    mode: auto
+`,
+);
+
+describe('nhi policy check', () => {
+  it('reports each meaning error on its own line and exits 1', async () => {
+    const { code, out } = await nhi('policy', 'check', meaningOnly);
+    expect(code).toBe(1);
+    expect(out).toEqual([
+      `${meaningOnly}: rules[0](leaked-token).when.identityTypes: rotate-secret cannot act on secret (it supports aws-access-key)`,
+      expect.stringContaining(`${meaningOnly}: rules[1](delete).action: unknown action 'delete-key'`),
+      `${meaningOnly}: rules[2](everything).when.identityTypes: missing, so quarantine would be sent every identity type; it supports only aws-user, aws-role, aws-access-key`,
+    ]);
+  });
+
+  it('reports a schema error (an account whose role lives elsewhere) and exits 1; --json for machines', async () => {
+    const { code, out } = await nhi('policy', 'check', bad, '--json');
+    expect(code).toBe(1);
+    const report = JSON.parse(out[0]!);
+    expect(report).toMatchObject({ file: bad, ok: false });
+    expect(report.errors).toEqual([
+      expect.stringContaining('accounts.222222222222.roleArn: names a role in account 333333333333'),
+    ]);
+  });
+
+  it('a valid policy: one line with its rules and hash, exit 0', async () => {
+    const { code, out } = await nhi('policy', 'check', defaultPolicyPath);
+    expect(code).toBe(0);
+    expect(out).toEqual([expect.stringMatching(/: ok \(\d+ rules, sha256:[0-9a-f]{64}\)$/)]);
+  });
+
+  it('bad arguments exit 2 with one line', async () => {
+    for (const argv of [
+      ['policy'],
+      ['policy', 'lint', 'x'],
+      ['policy', 'check'],
+      ['policy', 'check', 'a', 'b'],
+    ]) {
+      const { code, err } = await nhi(...argv);
+      expect(code, argv.join(' ')).toBe(2);
+      expect(err).toHaveLength(1);
+    }
+    const { code, out } = await nhi('policy', '--help');
+    expect(code).toBe(0);
+    expect(out.join('\n')).toContain('usage: nhi policy check FILE');
+  });
+});
+
+describe('nhi run worker', () => {
+  const saved = process.env.NHI_POLICY_FILE;
+  afterEach(() => {
+    if (saved === undefined) delete process.env.NHI_POLICY_FILE;
+    else process.env.NHI_POLICY_FILE = saved;
+  });
+
+  it('refuses to start on an invalid policy, in one line', async () => {
+    process.env.NHI_POLICY_FILE = meaningOnly;
+    const { code, err } = await nhi('run', 'worker', '--metrics-port', 'off');
+    expect(code).toBe(1);
+    expect(err).toEqual([
+      expect.stringMatching(
+        /^nhi run: the worker role refuses to start: invalid policy: .*rotate-secret cannot act on secret.* \(and 2 more: nhi policy check /,
+      ),
+    ]);
+  });
+});
