@@ -7,8 +7,8 @@
 //   the key's and the user's workflows proposed it;
 // - an exception on a user holds against a compromise finding on its access key;
 // - after a scope-down the identity is re-assessed at once: `nhi identity` shows the new score.
-import { randomUUID } from 'node:crypto';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { createHash, randomUUID } from 'node:crypto';
+import { appendFileSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
@@ -44,6 +44,8 @@ const UNCONFIGURED = '333333333333';
 let w: TestWorker;
 let home: string;
 let otherIam: IAMClient;
+let policyFile: string;
+const hashOf = (file: string) => `sha256:${createHash('sha256').update(readFileSync(file)).digest('hex')}`;
 
 /** Low thresholds: the cases are about where an action lands, not about scores. */
 const policyText = (roleArn: string) => `version: 1
@@ -97,7 +99,7 @@ async function remediationResult(workflowId: string): Promise<RemediationState> 
 beforeAll(async () => {
   const roleArn = await openAccount(OTHER, `${prefix}-nhi`);
   const dir = mkdtempSync(join(tmpdir(), 'nhi-targets-'));
-  const policyFile = join(dir, 'policy.yaml');
+  policyFile = join(dir, 'policy.yaml');
   writeFileSync(policyFile, policyText(roleArn));
   const base = awsClients();
   home = (await createAccountClients(base, () => ({})).homeAccount()) as string;
@@ -197,6 +199,7 @@ describe('targets come from the cloud', () => {
     });
     for (const r of [keyRecord!, userRecord!]) expect(r.remediations.map((x) => x.workflowId)).toEqual([id]);
     expect(keyRecord!.remediations[0]!.target).toBe(real.key);
+    expect(keyRecord!.remediations[0]!.policyHash).toBe(hashOf(policyFile));
     expect(keyRecord!.identity.owner).toBeUndefined();
     expect(keyRecord!.claims?.owners).toEqual([victim]);
     expect(keyRecord!.assessment?.principal).toBe(real.key);
@@ -289,5 +292,25 @@ describe('re-assessment after an action', () => {
     expect(after.findingIds).toHaveLength(1);
     const { out } = await nhi('identity', admin.key);
     expect(out.join('\n')).toMatch(new RegExp(`risk score\\s+${after.assessment!.risk.score} of 100`));
+  });
+});
+
+describe('the policy in force', () => {
+  it('a change to the file applies at the next assessment, without a restart, and is recorded by its hash', async () => {
+    const before = hashOf(policyFile);
+    appendFileSync(policyFile, '# edited while the worker runs\n');
+    const after = hashOf(policyFile);
+    expect(after).not.toBe(before);
+    const user = userRef(await createUser(awsClients().iam, `${prefix}-reload`));
+    w.terminateAtStop.push(identityWorkflowId(user.key));
+    await deliver(w.client, w.taskQueue, user, [finding(user, 'misconfiguration', { severity: 30 })]);
+    const record = await waitFor('the assessment', async () => (await query(user.key)).assessment);
+    expect(record.policyHash).toBe(after);
+    const events = (
+      await collect(w.eventsTopic, (ms) => ms.some((m) => m.value?.toString().includes(after)))
+    ).map((m) => EnforcementEvent.parse(JSON.parse(m.value!.toString())));
+    expect(
+      events.find((e) => e.type === 'identity.assessed' && e.identityKey === user.key)?.detail.policyHash,
+    ).toBe(after);
   });
 });
