@@ -172,7 +172,7 @@ async function approveScopeDown(
   say(
     `   plan: ${pending.plan?.steps.map((s) => `${s.api} ${s.target} (${s.detail.policyName})`).join('; ')}`,
   );
-  say('   approving as alice@security (the demo plays the reviewer; the owner team-payments could not)');
+  say('   approving as alice@security (the demo plays the reviewer)');
   await handle.executeUpdate(approveUpdate, {
     args: [{ by: 'alice@security', reason: 'leaked key can reach admin; contain first' }],
   });

@@ -159,7 +159,10 @@ describe('account binding', () => {
     );
     expect(decodeURIComponent(landed.PolicyDocument!)).toContain('aws:TokenIssueTime');
     expect(await inlinePolicies(awsClients().iam, name)).toEqual([]);
-    expect((await query(there.key)).assessment?.account).toBe(OTHER);
+    // Assessed through the same role: its IAM read of that account found the user.
+    const assessment = (await query(there.key)).assessment;
+    expect(assessment?.account).toBe(OTHER);
+    expect(assessment?.principal).toBe(there.key);
   });
 });
 
