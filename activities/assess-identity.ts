@@ -55,6 +55,8 @@ export interface Assessment {
   /** Live exceptions granted on `principal` (when it is not the identity itself): they hold for every proposer. */
   principalExceptions?: Array<{ action: string; expiresAt: string }>;
   owner?: string | null;
+  /** Where `owner` was read: the identity's tags or the policy's owners file. */
+  ownerFrom?: 'tag' | 'owners file';
   credentials: CredentialFacts;
   roles: Array<{ key: string; path: string[]; hops: number; conditional?: boolean }>;
   capabilities: Array<{
@@ -189,8 +191,10 @@ export function createAssessor(aws: AwsClients, opts: AssessorOptions = {}) {
           by: b.by.slice(0, 5).map((r) => r.label),
         }));
         const tags = snapshot.tags[known.key] ?? {};
-        result.owner =
-          policy.ownership.tagKeys.map((t) => tags[t]).find(Boolean) ?? inForce.owners[known.key] ?? null;
+        const tagged = policy.ownership.tagKeys.map((t) => tags[t]).find(Boolean);
+        const listed = inForce.owners[known.key];
+        result.owner = tagged ?? listed ?? null;
+        if (result.owner) result.ownerFrom = tagged ? 'tag' : 'owners file';
         summary.owner = result.owner;
         if (known.key !== identity.key) {
           const held = await liveExceptionsOf(known.key);

@@ -63,7 +63,7 @@ export function identityReport(
       ? 'unknown (not assessed in AWS)'
       : a.owner === null
         ? 'none (no owner tag, not in the owners file)'
-        : `${a.owner} (AWS)`;
+        : `${a.owner} (${a.ownerFrom ?? 'tag'})`;
   row('owner', owner);
   const claimed = record.claims?.owners ?? [];
   if (claimed.length)

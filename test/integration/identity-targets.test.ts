@@ -45,10 +45,13 @@ let w: TestWorker;
 let home: string;
 let otherIam: IAMClient;
 let policyFile: string;
+/** A user without owner tags, whose owner the owners file names. */
+let listed: string;
 const hashOf = (file: string) => `sha256:${createHash('sha256').update(readFileSync(file)).digest('hex')}`;
 
 /** Low thresholds: the cases are about where an action lands, not about scores. */
 const policyText = (roleArn: string) => `version: 1
+ownership: { file: owners.yaml }
 accounts:
   "${OTHER}": { roleArn: "${roleArn}" }
 rules:
@@ -100,8 +103,10 @@ beforeAll(async () => {
   const roleArn = await openAccount(OTHER, `${prefix}-nhi`);
   const dir = mkdtempSync(join(tmpdir(), 'nhi-targets-'));
   policyFile = join(dir, 'policy.yaml');
-  writeFileSync(policyFile, policyText(roleArn));
   const base = awsClients();
+  listed = await createUser(base.iam, `${prefix}-listed`);
+  writeFileSync(join(dir, 'owners.yaml'), `"${listed}": team-listed\n`);
+  writeFileSync(policyFile, policyText(roleArn));
   home = (await createAccountClients(base, () => ({})).homeAccount()) as string;
   otherIam = (await createAccountClients(base, () => ({ [OTHER]: { roleArn } })).clientsForAccount(OTHER))
     .iam;
@@ -299,16 +304,17 @@ describe('re-assessment after an action', () => {
 });
 
 describe('the policy in force', () => {
-  it('a change to the file applies at the next assessment, without a restart, and is recorded by its hash', async () => {
+  it('a change to the file applies at the next assessment, without a restart, and is recorded by its hash; the owners file names owners', async () => {
     const before = hashOf(policyFile);
     appendFileSync(policyFile, '# edited while the worker runs\n');
     const after = hashOf(policyFile);
     expect(after).not.toBe(before);
-    const user = userRef(await createUser(awsClients().iam, `${prefix}-reload`));
+    const user = userRef(listed);
     w.terminateAtStop.push(identityWorkflowId(user.key));
     await deliver(w.client, w.taskQueue, user, [finding(user, 'misconfiguration', { severity: 30 })]);
     const record = await waitFor('the assessment', async () => (await query(user.key)).assessment);
     expect(record.policyHash).toBe(after);
+    expect(record).toMatchObject({ owner: 'team-listed', ownerFrom: 'owners file' });
     const events = (
       await collect(w.eventsTopic, (ms) => ms.some((m) => m.value?.toString().includes(after)))
     ).map((m) => EnforcementEvent.parse(JSON.parse(m.value!.toString())));
