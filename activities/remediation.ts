@@ -45,7 +45,11 @@ export function createRemediationActivities(
           notApplicable: `${input.action} does not act on ${input.identity.type} (only ${action.appliesTo.join(', ')})`,
         };
       const account = await identityAccount(input.identity, base);
-      if (!account) return { ...base_, notApplicable: `${input.identity.key} names no AWS account` };
+      if (!account)
+        return {
+          ...base_,
+          notApplicable: `AWS knows no account for ${input.identity.key}: nothing to act on`,
+        };
       let aws: AwsClients;
       try {
         aws = await accounts.clientsForAccount(account);

@@ -14,8 +14,14 @@ export async function identityAccount(identity: IdentityRef, base: AwsClients): 
   if (identity.type === 'aws-access-key') {
     const keyId = accessKeyIdOf(identity);
     if (!keyId) return undefined;
-    const out = await base.sts.send(new GetAccessKeyInfoCommand({ AccessKeyId: keyId }));
-    return out.Account;
+    try {
+      const out = await base.sts.send(new GetAccessKeyInfoCommand({ AccessKeyId: keyId }));
+      return out.Account;
+    } catch (error) {
+      // Not a key id AWS accepts: no account, so nothing is read or acted on. Anything else is retried.
+      if ((error as { name?: string }).name === 'ValidationError') return undefined;
+      throw error;
+    }
   }
   const match = /^arn:aws[a-z-]*:iam::(\d{12}):/.exec(identity.key);
   return match?.[1];
