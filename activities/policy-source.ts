@@ -29,6 +29,14 @@ export interface PolicyInForce {
 
 export type PolicyCheck = { ok: true; policy: PolicyInForce } | { ok: false; errors: string[] };
 
+/**
+ * What the meaning check knows beyond the policy itself, for every reader (nhi policy check, worker start, reload).
+ * The hook for checks that need other files: e.g. approval groups nobody in the people directory belongs to.
+ */
+export function defaultMeaningContext(): MeaningContext {
+  return {};
+}
+
 const sha256 = (bytes: Buffer | string) => `sha256:${createHash('sha256').update(bytes).digest('hex')}`;
 
 function readOwners(file: string, policyFile: string): { owners: Record<string, string>; error?: string } {
@@ -52,7 +60,10 @@ function readOwners(file: string, policyFile: string): { owners: Record<string, 
 const firstLine = (error: unknown) => String((error as Error)?.message ?? error).split('\n')[0];
 
 /** Syntax, schema and meaning errors of a policy file, one line each; or the policy with its hash. */
-export function checkPolicyFile(path: string, context: MeaningContext = {}): PolicyCheck {
+export function checkPolicyFile(
+  path: string,
+  context: MeaningContext = defaultMeaningContext(),
+): PolicyCheck {
   let bytes: Buffer;
   try {
     bytes = readFileSync(path);
