@@ -1,6 +1,7 @@
 // Remediation activities: look the action up by name and run its plan / execute / verify step in the account
 // the identity lives in (from AWS, never from a finding), with that account's clients. An account the worker is
 // not configured for is refused at planning; an identity type the action does not support is not applicable.
+import { ListAccessKeysCommand } from '@aws-sdk/client-iam';
 import { ApplicationFailure } from '@temporalio/activity';
 import type { RemediationInput, RemediationPlan } from '../workflows/remediation/definitions.ts';
 import type { RemediationAction } from './actions/action.ts';
@@ -16,6 +17,22 @@ function lookup(name: string, actions: readonly RemediationAction[]): Remediatio
     // Retrying cannot make an unknown action known.
     throw ApplicationFailure.nonRetryable((error as Error).message, 'UnknownAction');
   }
+}
+
+/** A user's access keys act with its permissions: a change to the user changes what each key can do. */
+async function accessKeysOfChangedUsers(plan: RemediationPlan, aws: AwsClients): Promise<string[]> {
+  const users = new Set<string>();
+  for (const step of plan.steps) {
+    if (step.api === 'iam:PutUserPolicy') users.add(step.target);
+    else if (step.detail.userName) users.add(step.detail.userName);
+  }
+  const keys: string[] = [];
+  for (const UserName of users) {
+    const out = await aws.iam.send(new ListAccessKeysCommand({ UserName }));
+    for (const k of out.AccessKeyMetadata ?? [])
+      if (k.AccessKeyId) keys.push(`aws:access-key:${k.AccessKeyId}`);
+  }
+  return keys;
 }
 
 export function createRemediationActivities(
@@ -57,7 +74,9 @@ export function createRemediationActivities(
         if (error instanceof AccountNotConfiguredError) return { ...base_, account, refused: error.message };
         throw error;
       }
-      return { ...(await action.plan(input.identity, aws)), account };
+      const plan = await action.plan(input.identity, aws);
+      const affects = (await accessKeysOfChangedUsers(plan, aws)).filter((k) => k !== input.identity.key);
+      return { ...plan, account, ...(affects.length ? { affects } : {}) };
     },
     executeRemediation: async (plan: RemediationPlan) =>
       lookup(plan.action, actions).execute(plan, await clientsFor(plan)),

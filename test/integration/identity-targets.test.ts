@@ -282,7 +282,17 @@ describe('re-assessment after an action', () => {
       )
     ).Policy!;
     await iam.send(new AttachUserPolicyCommand({ UserName: name, PolicyArn: policy.Arn }));
-    w.terminateAtStop.push(identityWorkflowId(admin.key));
+    // Its access key is tracked too (a finding no rule acts on): it acts with the user's permissions.
+    const created = (await iam.send(new CreateAccessKeyCommand({ UserName: name }))).AccessKey!;
+    const keyRef: IdentityRef = {
+      key: `aws:access-key:${created.AccessKeyId}`,
+      type: 'aws-access-key',
+      provider: 'aws',
+      aliases: [],
+    };
+    for (const k of [admin.key, keyRef.key]) w.terminateAtStop.push(identityWorkflowId(k));
+    await deliver(w.client, w.taskQueue, keyRef, [finding(keyRef, 'misconfiguration', { severity: 30 })]);
+    const keyBefore = await waitFor('the key assessed', async () => (await query(keyRef.key)).assessment);
     await deliver(w.client, w.taskQueue, admin, [finding(admin, 'excess-privilege', { severity: 80 })]);
 
     const id = remediationWorkflowId(admin.key, 'scope-down', 0);
@@ -300,6 +310,13 @@ describe('re-assessment after an action', () => {
     expect(after.findingIds).toHaveLength(1);
     const { out } = await nhi('identity', admin.key);
     expect(out.join('\n')).toMatch(new RegExp(`risk score\\s+${after.assessment!.risk.score} of 100`));
+    // The key, which proposed nothing, is re-assessed too.
+    expect(state.plan?.affects).toEqual([keyRef.key]);
+    const keyAfter = await waitFor('the key re-assessed', async () => {
+      const a = (await query(keyRef.key)).assessment;
+      return a && Date.parse(a.assessedAt) > started ? a : undefined;
+    });
+    expect(keyAfter.risk.score).toBeLessThan(keyBefore.risk.score);
   });
 });
 

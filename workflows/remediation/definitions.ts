@@ -41,6 +41,8 @@ export interface RemediationPlan {
   notApplicable?: string;
   /** The worker may not act where the identity lives (an account that is not configured). */
   refused?: string;
+  /** Other identities whose assessment the change alters (the access keys of a user it changes). */
+  affects?: string[];
 }
 
 export interface Decision {

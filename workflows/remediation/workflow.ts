@@ -130,7 +130,7 @@ export async function remediationWorkflow(input: RemediationInput): Promise<Reme
   } catch (error) {
     state.status = 'failed';
     await record('remediation.failed', { error: (error as Error).message });
-    await reassessChanged(input);
+    await reassessChanged(input, state.plan.affects);
     throw ApplicationFailure.nonRetryable(`remediation ${input.action} failed: ${(error as Error).message}`);
   }
   state.status = state.verification.ok ? 'executed' : 'failed';
@@ -138,13 +138,13 @@ export async function remediationWorkflow(input: RemediationInput): Promise<Reme
     outcome: state.outcome,
     verification: state.verification,
   });
-  await reassessChanged(input);
+  await reassessChanged(input, state.plan.affects);
   return state;
 }
 
-/** The proposer and the identity the action changed are assessed again now, not at their next finding. */
-async function reassessChanged(input: RemediationInput): Promise<void> {
-  const keys = [...new Set([input.identity.key, input.target ?? input.identity.key])];
+/** The proposer and the identities the action changed are assessed again now, not at their next finding. */
+async function reassessChanged(input: RemediationInput, affects: string[] = []): Promise<void> {
+  const keys = [...new Set([input.identity.key, input.target ?? input.identity.key, ...affects])];
   for (const key of keys) {
     try {
       await getExternalWorkflowHandle(identityWorkflowId(key)).signal(reassessSignal, {
