@@ -1,8 +1,10 @@
 // Where `nhi identities` and `nhi identity` read from: Temporal. The list is a visibility query (search attribute
 // NhiRiskScore and the workflow memo, no worker needed); one identity's full record is its workflow's query
 // (needs a running worker: `nhi run`), its remediations' states their workflows' queries.
-import { Client, Connection, type WorkflowExecutionInfo, WorkflowNotFoundError } from '@temporalio/client';
+import { type Client, type WorkflowExecutionInfo, WorkflowNotFoundError } from '@temporalio/client';
 import { endpoints } from '../infra/endpoints.ts';
+import { temporalClient } from '../runtime/connections.ts';
+import { TransportConfigError } from '../runtime/transport.ts';
 import {
   IDENTITY_MEMO_KEY,
   IDENTITY_WORKFLOW_PREFIX,
@@ -29,11 +31,12 @@ export interface TemporalSource {
 
 /** A client, or one readable line: where Temporal was looked for and how to start it. */
 export async function connectTemporal(): Promise<TemporalSource> {
-  const { temporalAddress: address, temporalNamespace: namespace } = endpoints();
+  const { temporalAddress: address } = endpoints();
   try {
-    const connection = await Connection.connect({ address, connectTimeout: CONNECT_TIMEOUT_MS });
-    return { client: new Client({ connection, namespace }), address, close: () => connection.close() };
+    const client = await temporalClient({ connectTimeoutMs: CONNECT_TIMEOUT_MS });
+    return { client, address, close: () => client.connection.close() };
   } catch (error) {
+    if (error instanceof TransportConfigError) throw new CommandError(error.message);
     throw new CommandError(
       `cannot reach Temporal at ${address} (${firstLine(error)}): start the local stack with \`nhi stack up\`, or set NHI_TEMPORAL_ADDRESS`,
     );

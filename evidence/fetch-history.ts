@@ -5,6 +5,7 @@
 // `handle.fetchHistory()` would fail on exactly the identities compliance most wants to see.
 import { type Client, Connection, type WorkflowHandle } from '@temporalio/client';
 import { endpoints } from '../infra/endpoints.ts';
+import { temporalTransport } from '../runtime/transport.ts';
 
 export type History = Awaited<ReturnType<WorkflowHandle['fetchHistory']>>;
 
@@ -16,14 +17,17 @@ const PAGE_SIZE = 100;
 const connections = new Map<string, Promise<Connection>>();
 
 function historyConnection(client: Client): Promise<Connection> {
-  // The client's own address and credentials; a client on some other ConnectionLike falls back to ours.
+  // The client's own address and credentials (its TLS); a client on some other ConnectionLike falls back to
+  // ours. An API key is not among a connection's readable options: the configured one is sent.
   const own = client.connection instanceof Connection ? client.connection.options : undefined;
   const address = own?.address ?? endpoints().temporalAddress;
+  const { tls, apiKey } = temporalTransport();
   let connection = connections.get(address);
   if (!connection) {
     connection = Connection.connect({
       address,
-      credentials: own?.credentials,
+      ...(own ? { credentials: own.credentials } : tls ? { tls } : {}),
+      ...(apiKey ? { apiKey } : {}),
       metadata: own?.metadata,
       channelArgs: { 'grpc.max_receive_message_length': MAX_MESSAGE_BYTES },
     });

@@ -11,6 +11,7 @@ import {
 import type { Activities } from '../activities/index.ts';
 import { endpoints } from '../infra/endpoints.ts';
 import { TASK_QUEUE } from '../workflows/identity/definitions.ts';
+import { temporalDataConverter } from './connections.ts';
 
 export const workflowsPath = fileURLToPath(new URL('../workflows/index.ts', import.meta.url));
 
@@ -41,7 +42,7 @@ export async function createWorker(
   connection: NativeConnection,
   activities: Activities,
   taskQueue = TASK_QUEUE,
-  tuning: Pick<WorkerOptions, 'stickyQueueScheduleToStartTimeout'> = {},
+  tuning: Pick<WorkerOptions, 'stickyQueueScheduleToStartTimeout' | 'dataConverter'> = {},
 ): Promise<Worker> {
   installQuietRuntime();
   return Worker.create({
@@ -50,6 +51,9 @@ export async function createWorker(
     taskQueue,
     workflowBundle: await workflowBundle(),
     activities,
+    // Payloads encrypted like every client's (runtime/payload-codec.ts), unless the caller brings its own
+    // converter (a time-skipping test environment whose client has none).
+    dataConverter: tuning.dataConverter ?? (await temporalDataConverter()),
     ...tuning,
   });
 }
