@@ -1,6 +1,7 @@
 // Every `nhi` subcommand, in the order `nhi --help` lists them.
 import type { Command } from '../command.ts';
 import { benchCommand } from './bench.ts';
+import { codecServerCommand } from './codec-server.ts';
 import { demoCommand } from './demo.ts';
 import { identitiesCommand } from './identities.ts';
 import { identityCommand } from './identity.ts';
@@ -20,4 +21,5 @@ export const commands: Command[] = [
   identityCommand,
   policyCommand,
   benchCommand,
+  codecServerCommand,
 ];

@@ -54,6 +54,7 @@ export const runCommand: Command = {
       const e = error as NodeJS.ErrnoException;
       if (error instanceof PolicyError)
         throw new CommandError(`the ${role} role refuses to start: ${e.message}`);
+      if ((e as Error).name === 'TransportConfigError') throw new CommandError(e.message);
       if (e.code === 'EADDRINUSE')
         throw new CommandError(
           `metrics port ${options.metricsPort} is in use — pick another with --metrics-port or NHI_METRICS_PORT (0 = any free, off = none)`,

@@ -1,0 +1,96 @@
+// `nhi codec-server`: serves the payload codec to the Temporal CLI and Web UI, so encrypted histories read normally.
+import { randomBytes } from 'node:crypto';
+import { type Command, CommandError, parseCommandArgs, UsageError } from '../command.ts';
+
+const usage = `usage: nhi codec-server [--port N] [--origin URL]... [--no-token] [--json]
+
+Serves Temporal's codec server protocol (POST /encode, /decode, also under /{namespace}/) on 127.0.0.1 with the
+payload keys this process is configured with (NHI_PAYLOAD_KEYS, NHI_PAYLOAD_KEYS_SECRET, or the development key
+on a local stack), so Temporal's own tools can show encrypted payloads:
+
+  temporal workflow show -w ID --codec-endpoint http://127.0.0.1:PORT --codec-auth "Bearer TOKEN"
+
+Every request needs "Authorization: Bearer TOKEN": the token is NHI_CODEC_TOKEN, or a random one printed at start.
+Runs until SIGINT/SIGTERM.
+
+  --port N      port on 127.0.0.1 (default 8081; 0 = any free port)
+  --origin URL  a Web UI origin allowed to read answers (repeatable; default http://localhost:8233 and
+                http://127.0.0.1:8233, the local dev server's UI)
+  --no-token    no Authorization check — refused unless the keys are the public development key (the Web UI
+                of the local dev server has no login and cannot send a token)
+  --json        print {"url","token"} as one JSON line instead of text`;
+
+const DEFAULT_ORIGINS = ['http://localhost:8233', 'http://127.0.0.1:8233'];
+
+export const codecServerCommand: Command = {
+  name: 'codec-server',
+  summary: 'serve the payload codec so Temporal CLI and Web UI can read encrypted histories',
+  usage,
+  async run(argv, io) {
+    const { values } = parseCommandArgs(
+      argv,
+      {
+        port: { type: 'string' },
+        origin: { type: 'string', multiple: true },
+        'no-token': { type: 'boolean' },
+        json: { type: 'boolean' },
+      },
+      false,
+    );
+    const port = Number(values.port ?? 8081);
+    if (!Number.isInteger(port) || port < 0 || port > 65535)
+      throw new UsageError(`--port ${values.port} is not a port number`);
+    const origins = values.origin ?? DEFAULT_ORIGINS;
+    for (const o of origins)
+      if (!/^https?:\/\/[^/]+$/.test(o))
+        throw new UsageError(`--origin ${o} is not an origin (scheme://host[:port])`);
+
+    const [{ payloadCodec }, { DEVELOPMENT_KEY_ID }, { serveCodec }] = await Promise.all([
+      import('../../runtime/connections.ts'),
+      import('../../runtime/payload-keys.ts'),
+      import('../../runtime/codec-server.ts'),
+    ]);
+    let codec: Awaited<ReturnType<typeof payloadCodec>>;
+    try {
+      codec = await payloadCodec();
+    } catch (error) {
+      throw new CommandError((error as Error).message);
+    }
+    const ring = codec.keyRing;
+    const devOnly = ring.keys.size === 1 && ring.keys.has(DEVELOPMENT_KEY_ID);
+    if (values['no-token'] && !devOnly) {
+      throw new UsageError(
+        `--no-token is only for the public development key; the keys here come from ${ring.source}`,
+      );
+    }
+    const token = values['no-token']
+      ? undefined
+      : process.env.NHI_CODEC_TOKEN || randomBytes(24).toString('base64url');
+    let server: Awaited<ReturnType<typeof serveCodec>>;
+    try {
+      server = await serveCodec({ codec, token, port, origins });
+    } catch (error) {
+      const e = error as NodeJS.ErrnoException;
+      throw new CommandError(
+        e.code === 'EADDRINUSE' ? `port ${port} is in use — pick another with --port` : e.message,
+      );
+    }
+    if (values.json)
+      io.out(JSON.stringify({ url: server.url, token: token ?? null, activeKeyId: ring.activeKeyId }));
+    else {
+      io.out(`codec server on ${server.url} (keys from ${ring.source}, active '${ring.activeKeyId}')`);
+      io.out(
+        `  temporal workflow show -w ID --codec-endpoint ${server.url}${token ? ` --codec-auth "Bearer ${token}"` : ''}`,
+      );
+      io.out(
+        `  Web UI codec endpoint: ${server.url} (origins allowed to read answers: ${origins.join(', ')})`,
+      );
+    }
+    await new Promise<void>((resolve) => {
+      process.once('SIGINT', () => resolve());
+      process.once('SIGTERM', () => resolve());
+    });
+    await server.close();
+    return 0;
+  },
+};

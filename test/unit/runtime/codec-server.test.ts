@@ -1,0 +1,124 @@
+// The codec server over real HTTP on loopback: Temporal's protocol, the token, CORS for the Web UI's origin.
+import { randomBytes } from 'node:crypto';
+import { DefaultPayloadConverter } from '@temporalio/common';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { main } from '../../../cli/main.ts';
+import { type RunningCodecServer, serveCodec } from '../../../runtime/codec-server.ts';
+import { AesGcmPayloadCodec, ENCRYPTED_ENCODING } from '../../../runtime/payload-codec.ts';
+import { parseKeyRing } from '../../../runtime/payload-keys.ts';
+
+const converter = new DefaultPayloadConverter();
+const codec = new AesGcmPayloadCodec(
+  parseKeyRing(`k1:${randomBytes(32).toString('base64')}`, undefined, 'test'),
+);
+const token = 'test-token';
+const ui = 'http://localhost:8233';
+let server: RunningCodecServer;
+
+beforeAll(async () => {
+  server = await serveCodec({ codec, token, port: 0, origins: [ui] });
+});
+afterAll(() => server.close());
+
+const toJson = (p: { metadata?: Record<string, Uint8Array> | null; data?: Uint8Array | null }) => ({
+  metadata: Object.fromEntries(
+    Object.entries(p.metadata ?? {}).map(([k, v]) => [k, Buffer.from(v).toString('base64')]),
+  ),
+  data: Buffer.from(p.data ?? []).toString('base64'),
+});
+
+const post = (
+  path: string,
+  body: unknown,
+  headers: Record<string, string> = { authorization: `Bearer ${token}` },
+) =>
+  fetch(`${server.url}${path}`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', ...headers },
+    body: typeof body === 'string' ? body : JSON.stringify(body),
+  });
+
+describe('codec server', () => {
+  it('decodes what the codec encoded, and encodes, also under /{namespace}/', async () => {
+    const [sealed] = await codec.encode([converter.toPayload({ reason: 'owner asked' })]);
+    const res = await post('/default/decode', { payloads: [toJson(sealed!)] });
+    expect(res.status).toBe(200);
+    const { payloads } = (await res.json()) as {
+      payloads: Array<{ metadata: Record<string, string>; data: string }>;
+    };
+    expect(Buffer.from(payloads[0]!.data, 'base64').toString()).toBe('{"reason":"owner asked"}');
+
+    const enc = await post('/encode', { payloads: [toJson(converter.toPayload('x'))] });
+    const encoded = (await enc.json()) as { payloads: Array<{ metadata: Record<string, string> }> };
+    expect(Buffer.from(encoded.payloads[0]!.metadata.encoding!, 'base64').toString()).toBe(
+      ENCRYPTED_ENCODING,
+    );
+  });
+
+  it('refuses without the token, on unknown paths and methods, and on bad bodies', async () => {
+    expect((await post('/decode', { payloads: [] }, {})).status).toBe(401);
+    expect((await post('/decode', { payloads: [] }, { authorization: 'Bearer nope' })).status).toBe(401);
+    expect((await post('/elsewhere', { payloads: [] })).status).toBe(404);
+    expect(
+      (await fetch(`${server.url}/decode`, { headers: { authorization: `Bearer ${token}` } })).status,
+    ).toBe(405);
+    expect((await post('/decode', 'not json')).status).toBe(400);
+    const bad = await post('/decode', { payloads: [{ data: '***' }] });
+    expect(bad.status).toBe(400);
+    expect(((await bad.json()) as { error: string }).error).toBe('payloads.0.data: not base64');
+    // A payload from a key this server does not hold: one line saying so.
+    const other = new AesGcmPayloadCodec(
+      parseKeyRing(`k9:${randomBytes(32).toString('base64')}`, undefined, 'x'),
+    );
+    const [foreign] = await other.encode([converter.toPayload('x')]);
+    const refused = await post('/decode', { payloads: [toJson(foreign!)] });
+    expect(refused.status).toBe(422);
+    expect(((await refused.json()) as { error: string }).error).toMatch(
+      /key 'k9', which is not among the keys/,
+    );
+  });
+
+  it("lets the Web UI's origin read answers (CORS preflight without credentials), and no other origin", async () => {
+    const preflight = await fetch(`${server.url}/decode`, { method: 'OPTIONS', headers: { origin: ui } });
+    expect(preflight.status).toBe(204);
+    expect(preflight.headers.get('access-control-allow-origin')).toBe(ui);
+    expect(preflight.headers.get('access-control-allow-headers')).toMatch(/Authorization/);
+    const elsewhere = await post(
+      '/decode',
+      { payloads: [] },
+      { authorization: `Bearer ${token}`, origin: 'https://evil.example' },
+    );
+    expect(elsewhere.headers.get('access-control-allow-origin')).toBeNull();
+  });
+});
+
+describe('nhi codec-server arguments', () => {
+  const io = () => {
+    const err: string[] = [];
+    return { err, io: { out: () => {}, err: (l: string) => err.push(l) } };
+  };
+
+  it('exits 2 with one line on a bad port or origin', async () => {
+    const a = io();
+    expect(await main(['codec-server', '--port', 'x'], a.io)).toBe(2);
+    expect(a.err).toEqual(['nhi codec-server: --port x is not a port number (see: nhi codec-server --help)']);
+    const b = io();
+    expect(await main(['codec-server', '--origin', 'localhost:8233'], b.io)).toBe(2);
+    expect(b.err[0]).toMatch(/--origin localhost:8233 is not an origin/);
+  });
+
+  it('refuses --no-token with real keys', async () => {
+    const saved = process.env.NHI_PAYLOAD_KEYS;
+    process.env.NHI_PAYLOAD_KEYS = `prod:${randomBytes(32).toString('base64')}`;
+    try {
+      const a = io();
+      expect(await main(['codec-server', '--no-token', '--port', '0'], a.io)).toBe(2);
+      expect(a.err[0]).toMatch(
+        /--no-token is only for the public development key; the keys here come from NHI_PAYLOAD_KEYS/,
+      );
+    } finally {
+      if (saved === undefined) delete process.env.NHI_PAYLOAD_KEYS;
+      else process.env.NHI_PAYLOAD_KEYS = saved;
+    }
+  });
+});
