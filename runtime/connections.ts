@@ -10,19 +10,24 @@ import {
 } from '@temporalio/client';
 import type { DataConverter } from '@temporalio/common';
 import { NativeConnection } from '@temporalio/worker';
-import { Kafka, logLevel } from 'kafkajs';
+import { Kafka, type KafkaConfig, logLevel } from 'kafkajs';
 import { endpoints } from '../infra/endpoints.ts';
 import { AesGcmPayloadCodec } from './payload-codec.ts';
 import { payloadKeyRing } from './payload-keys.ts';
 import { kafkaTransport, temporalTransport } from './transport.ts';
 
-export function kafka(clientId = 'nhi-enforce'): Kafka {
+/** `tuning` adjusts timeouts and retries (probes fail fast); where and how to connect always come from the env. */
+export function kafka(
+  clientId = 'nhi-enforce',
+  tuning: Pick<KafkaConfig, 'retry' | 'connectionTimeout' | 'requestTimeout'> = {},
+): Kafka {
   const { ssl, sasl } = kafkaTransport();
   return new Kafka({
     clientId,
     brokers: endpoints().kafkaBrokers,
     logLevel: logLevel.NOTHING,
     retry: { retries: 8, initialRetryTime: 200 },
+    ...tuning,
     ...(ssl ? { ssl } : {}),
     ...(sasl ? { sasl } : {}),
   });
