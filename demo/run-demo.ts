@@ -25,6 +25,7 @@ import {
   type RemediationState,
   remediationQuery,
 } from '../workflows/remediation/definitions.ts';
+import { checkEncryptedHistories } from './encryption-check.ts';
 import { renderSample, seedDemoEstate } from './estate.ts';
 
 const SAMPLE = new URL('./leaked-key.trufflehog.jsonl', import.meta.url);
@@ -139,6 +140,17 @@ export async function runDemo(say: (line: string) => void): Promise<void> {
     );
     say(`   raw secret in evidence: ${secretLeaked ? 'YES — BUG' : 'no (fingerprint and masked hint only)'}`);
     if (secretLeaked) throw new Error('the raw secret reached the evidence');
+    const stored = await checkEncryptedHistories(temporal, ids, estate.key.secret, estate.key.id);
+    say(
+      `9. in Temporal: ${stored.encrypted} of ${stored.payloads} payloads are AES-256-GCM ciphertext (key ${stored.keyIds.join(', ')}), besides ${stored.searchAttributes} search attribute values`,
+    );
+    say(
+      `   decrypted with the demo's key they name ${estate.key.id}: ${stored.expectedFound ? 'yes' : 'NO — BUG'}; hold its raw secret: ${stored.secretFound ? 'YES — BUG' : 'no'}`,
+    );
+    if (stored.encrypted !== stored.payloads || stored.secretFound || !stored.expectedFound)
+      throw new Error(
+        'Temporal holds a payload in the clear, or the secret, or the histories did not decrypt',
+      );
   } finally {
     await closeHistoryConnections();
     await temporal.connection.close();

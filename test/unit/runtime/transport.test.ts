@@ -106,3 +106,21 @@ describe('kafkaTransport', () => {
     );
   });
 });
+
+describe('a CLI command with a bad transport setting', () => {
+  it('exits 1 with one line naming the variable, before connecting', async () => {
+    const { main } = await import('../../../cli/main.ts');
+    const saved = process.env.NHI_TEMPORAL_TLS_CA;
+    process.env.NHI_TEMPORAL_TLS_CA = join(dir, 'missing-ca.pem');
+    const err: string[] = [];
+    try {
+      expect(await main(['identities'], { out: () => {}, err: (l) => err.push(l) })).toBe(1);
+    } finally {
+      if (saved === undefined) delete process.env.NHI_TEMPORAL_TLS_CA;
+      else process.env.NHI_TEMPORAL_TLS_CA = saved;
+    }
+    expect(err).toEqual([
+      `nhi identities: NHI_TEMPORAL_TLS_CA=${join(dir, 'missing-ca.pem')}: cannot read the CA certificate (no such file)`,
+    ]);
+  }, 60_000); // loads the Temporal client: slow on a busy machine
+});
