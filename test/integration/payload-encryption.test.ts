@@ -5,6 +5,7 @@ import { execFile } from 'node:child_process';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { promisify } from 'node:util';
 import { CreateAccessKeyCommand, CreateUserCommand } from '@aws-sdk/client-iam';
+import { CreateSecretCommand } from '@aws-sdk/client-secrets-manager';
 import type { Client } from '@temporalio/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { awsClients } from '../../activities/aws/clients.ts';
@@ -13,7 +14,8 @@ import { endpoints } from '../../infra/endpoints.ts';
 import { temporalCliPath } from '../../infra/install/paths.ts';
 import { serveCodec } from '../../runtime/codec-server.ts';
 import { payloadCodec, temporalClient } from '../../runtime/connections.ts';
-import { ENCRYPTED_ENCODING, KEY_ID_METADATA } from '../../runtime/payload-codec.ts';
+import { AesGcmPayloadCodec, ENCRYPTED_ENCODING, KEY_ID_METADATA } from '../../runtime/payload-codec.ts';
+import { payloadKeyRing } from '../../runtime/payload-keys.ts';
 import { type RunningPipeline, startPipeline } from '../../runtime/pipeline.ts';
 import { identityQuery, identityWorkflowId } from '../../workflows/identity/definitions.ts';
 import { historyText } from '../support/history.ts';
@@ -176,5 +178,31 @@ describe('payload encryption', () => {
     } finally {
       await server.close();
     }
+  });
+
+  it('takes its keys from a Secrets Manager secret, rotation included', async () => {
+    const name = `nhi/payload-keys-${randomUUID().slice(0, 8)}`;
+    const oldKey = randomBytes(32).toString('base64');
+    const newKey = randomBytes(32).toString('base64');
+    const { secretsManager } = awsClients();
+    await secretsManager.send(new CreateSecretCommand({ Name: name, SecretString: `old:${oldKey}` }));
+    const before = new AesGcmPayloadCodec(await payloadKeyRing({ NHI_PAYLOAD_KEYS_SECRET: name }));
+    const [sealed] = await before.encode([
+      { metadata: { encoding: Buffer.from('json/plain') }, data: Buffer.from('"x"') },
+    ]);
+
+    // Rotated: a second secret lists both keys, the new one active; the old payload still decrypts.
+    const rotated = `${name}-rotated`;
+    await secretsManager.send(
+      new CreateSecretCommand({ Name: rotated, SecretString: `old:${oldKey},new:${newKey}` }),
+    );
+    const ring = await payloadKeyRing({ NHI_PAYLOAD_KEYS_SECRET: rotated, NHI_PAYLOAD_KEY_ID: 'new' });
+    expect(ring).toMatchObject({ activeKeyId: 'new', source: `secret ${rotated}` });
+    const [plain] = await new AesGcmPayloadCodec(ring).decode([sealed!]);
+    expect(Buffer.from(plain!.data!).toString()).toBe('"x"');
+
+    await expect(payloadKeyRing({ NHI_PAYLOAD_KEYS_SECRET: `${name}-missing` })).rejects.toThrow(
+      new RegExp(`^NHI_PAYLOAD_KEYS_SECRET=${name}-missing: cannot read the secret \\(`),
+    );
   });
 });
