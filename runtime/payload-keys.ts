@@ -63,6 +63,12 @@ export function developmentKeyRing(): PayloadKeyRing {
   };
 }
 
+/** Every key in the ring is the public development key (by value, whatever its id). */
+export function onlyDevelopmentKey(ring: PayloadKeyRing): boolean {
+  const dev = developmentKey();
+  return [...ring.keys.values()].every((key) => key.equals(dev));
+}
+
 const LOOPBACK = /^(localhost|127(?:\.\d{1,3}){3}|\[?::1\]?)$/i;
 
 function hostOf(address: string): string {

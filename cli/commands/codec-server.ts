@@ -45,19 +45,20 @@ export const codecServerCommand: Command = {
       if (!/^https?:\/\/[^/]+$/.test(o))
         throw new UsageError(`--origin ${o} is not an origin (scheme://host[:port])`);
 
-    const [{ payloadCodec }, { DEVELOPMENT_KEY_ID }, { serveCodec }] = await Promise.all([
-      import('../../runtime/connections.ts'),
-      import('../../runtime/payload-keys.ts'),
-      import('../../runtime/codec-server.ts'),
-    ]);
-    let codec: Awaited<ReturnType<typeof payloadCodec>>;
+    const [{ AesGcmPayloadCodec }, { onlyDevelopmentKey, payloadKeyRing }, { serveCodec }] =
+      await Promise.all([
+        import('../../runtime/payload-codec.ts'),
+        import('../../runtime/payload-keys.ts'),
+        import('../../runtime/codec-server.ts'),
+      ]);
+    let codec: InstanceType<typeof AesGcmPayloadCodec>;
     try {
-      codec = await payloadCodec();
+      codec = new AesGcmPayloadCodec(await payloadKeyRing());
     } catch (error) {
       throw new CommandError((error as Error).message);
     }
     const ring = codec.keyRing;
-    const devOnly = ring.keys.size === 1 && ring.keys.has(DEVELOPMENT_KEY_ID);
+    const devOnly = onlyDevelopmentKey(ring);
     if (values['no-token'] && !devOnly) {
       throw new UsageError(
         `--no-token is only for the public development key; the keys here come from ${ring.source}`,

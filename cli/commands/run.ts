@@ -14,7 +14,9 @@ Logs are JSON lines on stderr. Prometheus metrics on http://127.0.0.1:PORT/metri
 The worker reads its policy from NHI_POLICY_FILE (default policies/default.yaml) and refuses to start when it
 has errors (nhi policy check FILE lists them); later changes to the file apply without a restart.
 Endpoints come from NHI_KAFKA_BROKERS, NHI_TEMPORAL_ADDRESS, NHI_TEMPORAL_NAMESPACE, NHI_AWS_ENDPOINT (see README);
-by default the local stack of 'nhi stack up'. Deployment overrides: NHI_FINDINGS_TOPICS (comma-separated),
+by default the local stack of 'nhi stack up'. TLS, SASL, the Temporal API key and the payload encryption keys
+come from NHI_TEMPORAL_TLS_*, NHI_TEMPORAL_API_KEY, NHI_KAFKA_SSL_*, NHI_KAFKA_SASL_* and NHI_PAYLOAD_KEYS* (see
+README). Deployment overrides: NHI_FINDINGS_TOPICS (comma-separated),
 NHI_DLQ_TOPIC, NHI_EVENTS_TOPIC, NHI_TASK_QUEUE, NHI_CONSUMER_GROUP, NHI_LAG_INTERVAL_SECONDS, NHI_STEP_SIZE,
 NHI_PARTITIONS_CONCURRENTLY, NHI_SESSION_TIMEOUT_MS.
 

@@ -92,6 +92,22 @@ describe('codec server', () => {
   });
 });
 
+describe('codec server without a token (the development key only)', () => {
+  it('answers without an Authorization header', async () => {
+    const open = await serveCodec({ codec, token: undefined, port: 0, origins: [] });
+    try {
+      const res = await fetch(`${open.url}/decode`, {
+        method: 'POST',
+        body: JSON.stringify({ payloads: [] }),
+      });
+      expect(res.status).toBe(200);
+      expect(await res.json()).toEqual({ payloads: [] });
+    } finally {
+      await open.close();
+    }
+  });
+});
+
 describe('nhi codec-server arguments', () => {
   const io = () => {
     const err: string[] = [];
@@ -107,7 +123,7 @@ describe('nhi codec-server arguments', () => {
     expect(b.err[0]).toMatch(/--origin localhost:8233 is not an origin/);
   });
 
-  it('refuses --no-token with real keys', async () => {
+  it('refuses --no-token with real keys, even one named like the development key', async () => {
     const saved = process.env.NHI_PAYLOAD_KEYS;
     process.env.NHI_PAYLOAD_KEYS = `prod:${randomBytes(32).toString('base64')}`;
     try {
@@ -116,6 +132,10 @@ describe('nhi codec-server arguments', () => {
       expect(a.err[0]).toMatch(
         /--no-token is only for the public development key; the keys here come from NHI_PAYLOAD_KEYS/,
       );
+      process.env.NHI_PAYLOAD_KEYS = `nhi-local-dev:${randomBytes(32).toString('base64')}`;
+      const b = io();
+      expect(await main(['codec-server', '--no-token', '--port', '0'], b.io)).toBe(2);
+      expect(b.err[0]).toMatch(/--no-token is only for the public development key/);
     } finally {
       if (saved === undefined) delete process.env.NHI_PAYLOAD_KEYS;
       else process.env.NHI_PAYLOAD_KEYS = saved;
