@@ -29,7 +29,8 @@ import { awsClients } from '../../activities/aws/clients.ts';
 import { createActivities } from '../../activities/index.ts';
 import { createPolicySource } from '../../activities/policy-source.ts';
 import { fetchHistory, fetchRunChain, type History } from '../../evidence/fetch-history.ts';
-import { kafka, temporalClient, temporalWorkerConnection } from '../../runtime/connections.ts';
+import { kafka, payloadCodec, temporalClient, temporalWorkerConnection } from '../../runtime/connections.ts';
+import { decryptPayloadsInPlace } from '../../runtime/payload-codec.ts';
 import { createWorker, workflowBundle } from '../../runtime/worker.ts';
 import type { Finding, FindingKind } from '../../schemas/finding.ts';
 import type { IdentityRef } from '../../schemas/identity.ts';
@@ -358,11 +359,24 @@ export { fetchHistory, type History };
 export async function finalHistory(client: Client, workflowId: string): Promise<History> {
   const handle = client.workflow.getHandle(workflowId);
   await handle.terminate('test over: history recorded').catch(() => {});
-  return fetchHistory(client, workflowId);
+  return decrypted(await fetchHistory(client, workflowId));
 }
 
-/** The workflow's run chain, oldest first (evidence/fetch-history.ts). */
-export const runChain = fetchRunChain;
+/**
+ * Payloads decrypted in place: replay fixtures stay plaintext (replayable without our keys, and searchable for
+ * access-key ids to replace), and a test can read what the workflow was given.
+ */
+async function decrypted(history: History): Promise<History> {
+  await decryptPayloadsInPlace(history, await payloadCodec());
+  return history;
+}
+
+/** The workflow's run chain, oldest first (evidence/fetch-history.ts), payloads decrypted. */
+export async function runChain(client: Client, workflowId: string) {
+  const chain = await fetchRunChain(client, workflowId);
+  for (const run of chain) await decrypted(run.history);
+  return chain;
+}
 
 export const eventsOf = (history: History) => history.events ?? [];
 
