@@ -1,5 +1,8 @@
 // The codec server over real HTTP on loopback: Temporal's protocol, the token, CORS for the Web UI's origin.
+import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
+import { once } from 'node:events';
+import { createInterface } from 'node:readline';
 import { DefaultPayloadConverter } from '@temporalio/common';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { main } from '../../../cli/main.ts';
@@ -141,4 +144,35 @@ describe('nhi codec-server arguments', () => {
       else process.env.NHI_PAYLOAD_KEYS = saved;
     }
   });
+});
+
+describe('nhi codec-server as a process', () => {
+  it('prints its URL, requires NHI_CODEC_TOKEN, decodes with the configured keys and stops on SIGTERM', async () => {
+    const keys = `k1:${randomBytes(32).toString('base64')}`;
+    const child = spawn('node', ['bin/nhi.js', 'codec-server', '--port', '0', '--json'], {
+      env: { ...process.env, NHI_PAYLOAD_KEYS: keys, NHI_CODEC_TOKEN: 'proc-token' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+    try {
+      const [line] = (await once(createInterface({ input: child.stdout! }), 'line')) as [string];
+      const started = JSON.parse(line) as { url: string; token: string; activeKeyId: string };
+      expect(started).toMatchObject({ token: 'proc-token', activeKeyId: 'k1' });
+      const same = new AesGcmPayloadCodec(parseKeyRing(keys, undefined, 'test'));
+      const [sealed] = await same.encode([converter.toPayload('hello')]);
+      const call = (auth?: string) =>
+        fetch(`${started.url}/decode`, {
+          method: 'POST',
+          headers: auth ? { authorization: auth } : {},
+          body: JSON.stringify({ payloads: [toJson(sealed!)] }),
+        });
+      expect((await call()).status).toBe(401);
+      const res = await call('Bearer proc-token');
+      const { payloads } = (await res.json()) as { payloads: Array<{ data: string }> };
+      expect(Buffer.from(payloads[0]!.data, 'base64').toString()).toBe('"hello"');
+    } finally {
+      child.kill('SIGTERM');
+    }
+    expect(await exited).toBe(0);
+  }, 60_000); // a node process starting on a busy machine
 });
