@@ -45,6 +45,7 @@ export async function createWorker(
   tuning: Pick<WorkerOptions, 'stickyQueueScheduleToStartTimeout' | 'dataConverter'> = {},
 ): Promise<Worker> {
   installQuietRuntime();
+  const { dataConverter, ...rest } = tuning;
   return Worker.create({
     connection,
     namespace: endpoints().temporalNamespace,
@@ -53,7 +54,7 @@ export async function createWorker(
     activities,
     // Payloads encrypted like every client's (runtime/payload-codec.ts), unless the caller brings its own
     // converter (a time-skipping test environment whose client has none).
-    dataConverter: tuning.dataConverter ?? (await temporalDataConverter()),
-    ...tuning,
+    dataConverter: dataConverter ?? (await temporalDataConverter()),
+    ...rest,
   });
 }
