@@ -2,7 +2,7 @@
 // SCRAM-SHA-256/512 and PLAIN users, and an SSL listener that requires a client certificate (mutual TLS). The
 // SCRAM users are written when the storage is formatted, as `kafka-storage format --add-scram` does.
 import { type ChildProcess, spawn } from 'node:child_process';
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -108,6 +108,7 @@ export async function startSecureKafka(pki: TestPki): Promise<SecureKafka> {
       const killLater = setTimeout(() => child.kill('SIGKILL'), 20_000);
       await exited;
       clearTimeout(killLater);
+      rmSync(dir, { recursive: true, force: true });
     },
   };
 }
