@@ -24,7 +24,7 @@ export const GrpcStatus = {
 
 /**
  * - `rejected`: this payload will never be accepted (INVALID_ARGUMENT such as "Blob data size exceeds limit" or
- *   "WorkflowId length exceeds limit", OUT_OF_RANGE, a message over the server's gRPC limit, a value the data
+ *   "WorkflowId exceeds maximum allowed length", OUT_OF_RANGE, a message over the server's gRPC limit, a value the data
  *   converter cannot encode). Retrying it would stall the partition forever.
  * - `config`: no call will succeed until someone fixes the deployment (unknown namespace, bad credentials,
  *   permissions). Waited out like an outage, but logged as what it is.

@@ -178,7 +178,9 @@ describe('hostile input', () => {
       expect(h['source-offset']).toMatch(/^\d+$/);
       expect(h['dead-lettered-at']).toMatch(/^\d{4}-\d\d-\d\dT/);
       if (sent.stage === 'temporal')
-        expect(h.reason).toMatch(/^temporal rejected .*WorkflowId length exceeds limit/);
+        expect(h.reason).toMatch(
+          /^temporal rejected .*WorkflowId (length exceeds limit|exceeds maximum allowed length)/,
+        );
       if (sent.kind === '5 MB') {
         expect(h.reason).toMatch(/message too large/);
         expect(m.value).toBeNull();
