@@ -2,6 +2,7 @@
 // only when it cannot hold a secret; otherwise the DLQ gets metadata only (size and hash, for correlation).
 import type { KafkaMessage, Message } from 'kafkajs';
 import { topics } from '../infra/endpoints.ts';
+import { redactSecretShapes } from '../schemas/secret-shapes.ts';
 import { sha256 } from './decode-message.ts';
 
 const MAX_KEPT_BYTES = 256 * 1024;
@@ -47,7 +48,7 @@ export function toDlqMessage(dead: DeadLetter, now = new Date()): Message {
   const value = dead.message.value;
   const withheld = withholdReason(dead.topic, value);
   const headers: Record<string, string> = {
-    reason: dead.reason.slice(0, 500),
+    reason: redactSecretShapes(dead.reason).slice(0, 500),
     'source-topic': dead.topic,
     'source-partition': String(dead.partition),
     'source-offset': dead.message.offset,

@@ -5,6 +5,7 @@ import { adapterFor, adapters } from './adapters/index.ts';
 import { Finding, type Format, type FormatOrAuto } from './finding.ts';
 import { decodeUtf8, parseDocuments } from './parse-input.ts';
 import { fingerprintKeyFromEnv, mentionsSecret, scrubList, scrubSecrets } from './redaction.ts';
+import { mentionsSecretShape, redactSecretShapes, redactSecretShapesDeep } from './secret-shapes.ts';
 
 export interface NormalizeOptions {
   format?: FormatOrAuto;
@@ -35,10 +36,12 @@ export function detectFormat(doc: unknown): Adapter {
   );
 }
 
+/** A rejection's reason, with any credential shape a tool's value put in an error message redacted. */
 function reasonOf(error: unknown): string {
-  if (error instanceof RecordError) return error.message;
-  if (error instanceof RangeError) return `record too deeply nested or too large (${error.message})`;
-  return `adapter failed on this record: ${(error as Error)?.message ?? String(error)}`;
+  if (error instanceof RecordError) return redactSecretShapes(error.message);
+  if (error instanceof RangeError)
+    return redactSecretShapes(`record too deeply nested or too large (${error.message})`);
+  return redactSecretShapes(`adapter failed on this record: ${(error as Error)?.message ?? String(error)}`);
 }
 
 export interface AdapterSettings {
@@ -71,6 +74,23 @@ function scrubFinding(finding: Finding, secrets: readonly string[]): Finding {
   return { ...scrubbed, id, time, ...(safeSecret ? { secret: safeSecret } : {}) } as Finding;
 }
 
+/**
+ * Redact credential shapes (secret-shapes.ts) that no adapter registered: a key quoted in an alert's reason or a
+ * CSPM description. Ids, times and the fingerprint are ours and never hold one.
+ */
+function redactShapes(finding: Finding): Finding {
+  const { id, time, secret, ...rest } = finding;
+  if (!mentionsSecretShape(rest) && !(secret && mentionsSecretShape({ ...secret, fingerprint: '' })))
+    return finding;
+  const safeSecret = secret && { ...redactSecretShapesDeep(secret), fingerprint: secret.fingerprint };
+  return {
+    ...redactSecretShapesDeep(rest),
+    id,
+    time,
+    ...(safeSecret ? { secret: safeSecret } : {}),
+  } as Finding;
+}
+
 function invalidFinding(findings: Finding[]): string | undefined {
   for (const f of findings) {
     const checked = Finding.safeParse(f);
@@ -101,6 +121,7 @@ export function normalizeWith(
       const list = scrubList(ctx.secrets);
       findings = raw.map((f) => scrubFinding(f, list));
     }
+    findings = findings.map(redactShapes);
     const invalid = invalidFinding(findings);
     if (invalid !== undefined) return { ok: false, format: adapter.format, ...where, reason: invalid };
     return { ok: true, format: adapter.format, ...where, findings };
@@ -144,6 +165,6 @@ export function normalizeInput(input: Uint8Array | string, opts: NormalizeOption
   return parseDocuments(text).flatMap((doc) =>
     doc.ok
       ? normalizeDocument(doc.value, opts, doc.line)
-      : [{ ok: false as const, line: doc.line, record: 0, reason: doc.reason }],
+      : [{ ok: false as const, line: doc.line, record: 0, reason: redactSecretShapes(doc.reason) }],
   );
 }

@@ -22,6 +22,7 @@ import { z } from 'zod';
 import type { Finding, Reference, Resource } from '../finding.ts';
 import type { IdentityRef } from '../identity.ts';
 import { azurePrincipalIdentity, principalIdentity } from '../identity-keys.ts';
+import { quoteRedacted } from '../secret-shapes.ts';
 import { type Adapter, RecordError } from './adapter.ts';
 import { buildFinding } from './build.ts';
 import { clip, evidenceOf, identityFromName, siemKind, str, strs, techniqueRefs } from './siem-common.ts';
@@ -501,7 +502,7 @@ export const sentinelAdapter: Adapter = {
         return [toFinding(fromLaIncident(parseRecord(LaIncident, record, 'sentinel SecurityIncident row')))];
       default:
         throw new RecordError(
-          `not a sentinel incident or alert: type ${JSON.stringify(record.type ?? record.Type ?? null)?.slice(0, 80)} (expected Microsoft.SecurityInsights/incidents, an Entities SecurityAlert, or a SecurityAlert/SecurityIncident row)`,
+          `not a sentinel incident or alert: type ${quoteRedacted(record.type ?? record.Type ?? null, 80)} (expected Microsoft.SecurityInsights/incidents, an Entities SecurityAlert, or a SecurityAlert/SecurityIncident row)`,
         );
     }
   },

@@ -1,6 +1,7 @@
 // Helpers shared by the SIEM and CSPM adapters (splunk-notable, sentinel, elastic-alert, google-scc, wiz, checkov,
 // kube-bench, scoutsuite): reading dotted ECS paths, telling what kind of identity a user-name field holds, and
 // guessing a FindingKind from a SIEM rule's words and ATT&CK tactics.
+
 import type { FindingKind, Reference } from '../finding.ts';
 import type { IdentityRef, Provider } from '../identity.ts';
 import {
@@ -10,6 +11,7 @@ import {
   isAccessKeyId,
   principalIdentity,
 } from '../identity-keys.ts';
+import { redactSecretShapes } from '../secret-shapes.ts';
 import { isObject } from './util.ts';
 
 /**
@@ -252,9 +254,12 @@ export function ingestionTime(ctx?: unknown): string {
 }
 
 /** Small evidence values only: long strings are cut so a reviewer sees the gist, never a dump. */
+/** Cut long prose; credential shapes are redacted first, so a cut cannot leave an unrecognisable piece of one. */
 export function clip(v: string | undefined, max = 200): string | undefined {
   if (v === undefined) return undefined;
-  return v.length > max ? `${v.slice(0, max)}…` : v;
+  if (v.length <= max) return v;
+  const safe = redactSecretShapes(v);
+  return safe.length > max ? `${safe.slice(0, max)}…` : safe;
 }
 
 /** Drop undefined entries so evidence stays flat and small. */

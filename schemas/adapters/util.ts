@@ -2,6 +2,7 @@
 import { hash } from 'node:crypto';
 import type { z } from 'zod';
 import type { Severity, SeverityLabel } from '../finding.ts';
+import { quoteRedacted } from '../secret-shapes.ts';
 import { RecordError } from './adapter.ts';
 
 export const isObject = (v: unknown): v is Record<string, unknown> =>
@@ -70,7 +71,7 @@ export function requireTime(what: string, ...candidates: unknown[]): string {
     const iso = toIsoTime(c);
     if (iso) return iso;
   }
-  throw new RecordError(`${what}: no usable timestamp (got ${JSON.stringify(candidates[0])?.slice(0, 60)})`);
+  throw new RecordError(`${what}: no usable timestamp (got ${quoteRedacted(candidates[0], 60)})`);
 }
 
 const LABEL_SCORE: Record<SeverityLabel, number> = { info: 10, low: 30, medium: 50, high: 75, critical: 95 };
