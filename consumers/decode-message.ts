@@ -1,5 +1,7 @@
-// A Kafka message → canonical findings, or the reason it cannot be used. The format comes from the message's
-// `format` header, else `auto`. Pure apart from hashing.
+// A Kafka message → canonical findings, and each record that cannot be used with its reason. The format comes
+// from the message's `format` header, else `auto`. A bad record never takes its good neighbours with it: the
+// valid records' findings go on, each invalid record is dead-lettered on its own (its index, reason and bytes).
+// Pure apart from hashing.
 import { createHash } from 'node:crypto';
 import type { Finding } from '../schemas/finding.ts';
 import { FormatOrAuto } from '../schemas/finding.ts';
@@ -8,7 +10,22 @@ import { normalizeInput } from '../schemas/normalize.ts';
 /** Larger messages are refused before parsing: a finding record is kilobytes, not megabytes. */
 export const MAX_MESSAGE_BYTES = 1024 * 1024;
 
-export type Decoded = { ok: true; findings: Finding[] } | { ok: false; reason: string; format?: string };
+/** One record of a multi-record message that could not be used. */
+export interface RejectedRecord {
+  /** 1-based line of its document (JSON lines) and 0-based position among that document's records. */
+  line: number;
+  record: number;
+  reason: string;
+  format?: string;
+  /** The record alone (JSON), or its line's text when the line did not parse. */
+  value: Buffer;
+}
+
+export type Decoded =
+  /** Some or all records usable (or none there: an empty report); `rejected` lists the others. */
+  | { ok: true; findings: Finding[]; rejected: RejectedRecord[] }
+  /** The message as a whole cannot be used (empty, too large, unreadable, one bad record): dead-letter it. */
+  | { ok: false; reason: string; format?: string };
 
 export function headerText(value: Buffer | string | (Buffer | string)[] | undefined): string | undefined {
   const first = Array.isArray(value) ? value[0] : value;
@@ -27,13 +44,27 @@ export function decodeMessage(
   if (!format.success)
     return { ok: false, reason: `unknown format header '${String(formatHeader).slice(0, 40)}'` };
   const outcomes = normalizeInput(value, { format: format.data, fingerprintKey });
-  const rejected = outcomes.filter((o) => !o.ok);
-  if (outcomes.length === 0) return { ok: false, reason: 'message holds no record' };
-  if (rejected.length) {
-    const first = rejected[0]!;
-    return { ok: false, reason: first.ok ? 'rejected' : first.reason, format: first.format };
+  const findings: Finding[] = [];
+  const rejected: RejectedRecord[] = [];
+  let lines: string[] | undefined;
+  for (const o of outcomes) {
+    if (o.ok) {
+      findings.push(...o.findings);
+      continue;
+    }
+    // One record and it is bad: the message itself is the dead letter (its exact bytes are kept).
+    if (outcomes.length === 1) return { ok: false, reason: o.reason, format: o.format };
+    lines ??= value.toString('utf8').split(/\r?\n/);
+    const alone = o.input !== undefined ? JSON.stringify(o.input) : (lines[o.line - 1] ?? '');
+    rejected.push({
+      line: o.line,
+      record: o.record,
+      reason: o.reason,
+      format: o.format,
+      value: Buffer.from(alone, 'utf8'),
+    });
   }
-  return { ok: true, findings: outcomes.flatMap((o) => (o.ok ? o.findings : [])) };
+  return { ok: true, findings, rejected };
 }
 
 export const sha256 = (value: Buffer) => createHash('sha256').update(value).digest('hex');

@@ -15,7 +15,8 @@ import type { Finding } from '../schemas/finding.ts';
 import type { IdentityRef } from '../schemas/identity.ts';
 import { fingerprintKeyFromEnv } from '../schemas/redaction.ts';
 import { decodeMessage, headerText } from './decode-message.ts';
-import { type DeadLetter, dlqTopic, toDlqMessage } from './dlq.ts';
+import { chunkForSend, type DeadLetter, dlqTopic, toDlqMessage } from './dlq.ts';
+import { dlqKey } from './dlq-seal.ts';
 import { groupByIdentity } from './group-by-identity.ts';
 import { handOff, type IdentityWork, type SignalFn, temporalSignal, toWork } from './handoff.ts';
 import { type ClassifiedError, classifyHandoffError, type HandoffErrorClass } from './temporal-errors.ts';
@@ -96,15 +97,28 @@ export async function processBatch(deps: ConsumerDeps, payload: EachBatchPayload
     let t = process.hrtime.bigint();
     const findings: Finding[] = [];
     const origin = new Map<Finding, KafkaMessage>();
-    const dead = new Map<KafkaMessage, DeadLetter>();
+    // Whole messages dead-lettered (a temporal rejection adds its message only if it is not one of them), and every
+    // dead letter of the step: whole messages and single records.
+    const deadMessages = new Set<KafkaMessage>();
+    const dead: DeadLetter[] = [];
     for (const message of step) {
       const decoded = decodeMessage(message.value, headerText(message.headers?.format), fingerprintKey);
+      const told = headerText(message.headers?.['ingest-problem']);
       if (decoded.ok) {
         for (const f of decoded.findings) origin.set(f, message);
         findings.push(...decoded.findings);
+        for (const r of decoded.rejected)
+          dead.push({
+            topic: batch.topic,
+            partition: batch.partition,
+            message,
+            reason: `record ${r.record} of line ${r.line}: ${r.reason}`,
+            format: r.format,
+            record: { value: r.value, line: r.line, index: r.record },
+          });
       } else {
-        const told = headerText(message.headers?.['ingest-problem']);
-        dead.set(message, {
+        deadMessages.add(message);
+        dead.push({
           topic: batch.topic,
           partition: batch.partition,
           message,
@@ -114,7 +128,7 @@ export async function processBatch(deps: ConsumerDeps, payload: EachBatchPayload
         });
       }
     }
-    const decodeDead = dead.size;
+    const decodeDead = dead.length;
     const decodeMs = elapsed(t);
 
     t = process.hrtime.bigint();
@@ -125,8 +139,9 @@ export async function processBatch(deps: ConsumerDeps, payload: EachBatchPayload
     for (const r of delivery.rejected) {
       rejectedFindings.add(r.finding);
       const message = origin.get(r.finding)!;
-      if (dead.has(message)) continue;
-      dead.set(message, {
+      if (deadMessages.has(message)) continue;
+      deadMessages.add(message);
+      dead.push({
         topic: batch.topic,
         partition: batch.partition,
         message,
@@ -136,18 +151,17 @@ export async function processBatch(deps: ConsumerDeps, payload: EachBatchPayload
     }
 
     t = process.hrtime.bigint();
-    if (dead.size) {
-      // Sent before the commit: a crash in between re-sends them (the DLQ is at-least-once too).
-      await deps.producer.send({
-        topic: deps.dlqTopic ?? dlqTopic,
-        acks: -1,
-        messages: [...dead.values()].map((d) => toDlqMessage(d)),
-      });
+    if (dead.length) {
+      // Sent before the commit: a crash in between re-sends them (the DLQ is at-least-once too). In sends the
+      // broker accepts: one send of many large dead letters would exceed its batch limit and fail every retry.
+      const key = dlqKey();
+      for (const messages of chunkForSend(dead.map((d) => toDlqMessage(d, new Date(), key))))
+        await deps.producer.send({ topic: deps.dlqTopic ?? dlqTopic, acks: -1, messages });
       log('dlq', {
-        count: dead.size,
+        count: dead.length,
         topic: batch.topic,
         partition: batch.partition,
-        reasons: [...new Set([...dead.values()].map((d) => d.reason.slice(0, 120)))].slice(0, 3),
+        reasons: [...new Set(dead.map((d) => d.reason.slice(0, 120)))].slice(0, 3),
       });
     }
     const dlqMs = elapsed(t);
@@ -169,7 +183,7 @@ export async function processBatch(deps: ConsumerDeps, payload: EachBatchPayload
       messages: step.length,
       findings: findings.filter((f) => !rejectedFindings.has(f)).length,
       signals: delivery.signals,
-      deadLetters: { decode: decodeDead, temporal: dead.size - decodeDead },
+      deadLetters: { decode: decodeDead, temporal: dead.length - decodeDead },
       decodeMs,
       handoffMs,
       dlqMs,

@@ -16,7 +16,7 @@ export interface NormalizeOptions {
 
 export type RecordOutcome =
   | { ok: true; format: Format; line: number; record: number; findings: Finding[] }
-  | { ok: false; format?: Format; line: number; record: number; reason: string };
+  | { ok: false; format?: Format; line: number; record: number; reason: string; input?: unknown };
 
 export class UnknownFormatError extends Error {}
 
@@ -151,7 +151,11 @@ export function normalizeDocument(doc: unknown, opts: NormalizeOptions = {}, lin
     const reason = error instanceof UnknownFormatError ? error.message : reasonOf(error);
     return [{ ok: false, line, record: 0, reason }];
   }
-  return records.map((record, i) => normalizeWith(adapter, record, settings, { line, record: i }));
+  return records.map((record, i) => {
+    const outcome = normalizeWith(adapter, record, settings, { line, record: i });
+    // A rejected record keeps its input, so it can be dead-lettered on its own (consumers/decode-message.ts).
+    return outcome.ok ? outcome : { ...outcome, input: record };
+  });
 }
 
 /** A tool's output file (bytes or text) → outcomes for every record in it. */

@@ -1,4 +1,6 @@
 // A Kafka message → canonical findings or one readable reason, whatever the bytes are.
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { notableTraffic } from '../../../bench/traffic.ts';
 import { decodeMessage, headerText, MAX_MESSAGE_BYTES } from '../../../consumers/decode-message.ts';
@@ -51,6 +53,39 @@ describe('decodeMessage', () => {
     expect(decodeMessage(padded, 'splunk-notable', KEY).ok).toBe(true);
     const over = Buffer.alloc(MAX_MESSAGE_BYTES + 1, 0x20);
     expect(decodeMessage(over, undefined, KEY)).toMatchObject({ ok: false, reason: /message too large/ });
+  });
+
+  it('two valid records and one invalid: the two are delivered, the bad one comes back alone with its index', () => {
+    const fixture = JSON.parse(
+      readFileSync(join(import.meta.dirname, '../../fixtures/gitleaks/gitleaks-v8-aws.json'), 'utf8'),
+    ) as unknown[];
+    const [a, b] = [fixture[0], { ...(fixture[0] as object), File: 'other/place.tfvars', StartLine: 9 }];
+    const d = decodeMessage(Buffer.from(JSON.stringify([a, {}, b])), 'gitleaks', KEY);
+    expect(d.ok).toBe(true);
+    if (!d.ok) return;
+    expect(d.findings).toHaveLength(2);
+    expect(d.rejected).toHaveLength(1);
+    expect(d.rejected[0]).toMatchObject({ line: 1, record: 1, format: 'gitleaks' });
+    expect(d.rejected[0]!.value.toString()).toBe('{}');
+    expect(d.rejected[0]!.reason).toMatch(/gitleaks/);
+  });
+
+  it('a bad line of a JSON-lines message is rejected alone, as its own text', () => {
+    const lines = [good().toString(), '{"broken": ', good().toString()].join('\n');
+    const d = decodeMessage(Buffer.from(lines), 'splunk-notable', KEY);
+    expect(d.ok).toBe(true);
+    if (!d.ok) return;
+    expect(d.findings).toHaveLength(2);
+    expect(d.rejected).toMatchObject([{ line: 2, record: 0 }]);
+    expect(d.rejected[0]!.value.toString()).toBe('{"broken": ');
+  });
+
+  it('an empty report is no record and no problem', () => {
+    expect(decodeMessage(Buffer.from('[]'), undefined, KEY)).toEqual({
+      ok: true,
+      findings: [],
+      rejected: [],
+    });
   });
 
   it('a hostile format header is clipped in the reason', () => {

@@ -90,6 +90,36 @@ describe('processBatch', () => {
     expect(fake.commits).toEqual([{ topic: TOPIC, partition: 1, offset: '6' }]);
   });
 
+  it('a message with good records and a bad one: the good findings go on, the bad record is dead-lettered alone', async () => {
+    const { messages } = trafficMessages(2, 2);
+    const lines = [messages[0]!.value!.toString(), '{}', messages[1]!.value!.toString()].join('\n');
+    const { signal, delivered } = recordingSignal();
+    const { producer, sent } = fakeProducer();
+    const fake = fakePayload(TOPIC, 0, [kafkaMessage(0, lines, { format: 'splunk-notable' }, 'k')]);
+    await processBatch(deps(signal, producer), fake.payload);
+    expect([...delivered.values()].flat()).toHaveLength(2);
+    expect(sent.flatMap((s) => s.messages)).toHaveLength(1);
+    const dl = sent[0]!.messages[0]!;
+    expect(dl.value?.toString()).toBe('{}');
+    expect(dl.headers).toMatchObject({ 'record-line': '2', 'record-index': '0', format: 'splunk-notable' });
+    expect(String((dl.headers as Record<string, string>).reason)).toMatch(/^record 0 of line 2: /);
+    expect(fake.commits).toEqual([{ topic: TOPIC, partition: 0, offset: '1' }]);
+  });
+
+  it('many large dead letters in one step go in several sends, then the step is committed', async () => {
+    // 12 unreadable values of 200 KiB (kept: not secrets, under the 256 KiB cap) = 2.4 MB of dead letters.
+    const bad = Array.from({ length: 12 }, (_, i) => kafkaMessage(i, `{${'x'.repeat(200 * 1024)}`));
+    const { signal } = recordingSignal();
+    const { producer, sent } = fakeProducer();
+    const fake = fakePayload(TOPIC, 0, bad);
+    await processBatch(deps(signal, producer), fake.payload);
+    expect(sent.length).toBeGreaterThan(1);
+    expect(sent.flatMap((s) => s.messages)).toHaveLength(12);
+    for (const s of sent)
+      expect(s.messages.reduce((n, m) => n + (m.value?.length ?? 0), 0)).toBeLessThan(1024 * 1024);
+    expect(fake.commits).toEqual([{ topic: TOPIC, partition: 0, offset: '12' }]);
+  });
+
   it('Temporal away: pauses the partition, retries without committing, resumes when it is back; nothing lost', async () => {
     const { traffic, messages } = trafficMessages(40, 5);
     let outage = 25; // the first 25 signal attempts fail as if Temporal were down
