@@ -21,6 +21,37 @@ export interface RejectedRecord {
   value: Buffer;
 }
 
+/** Caps per message: one message must not fan out into unbounded work (signals, workflows, history). */
+export interface MessageLimits {
+  records: number;
+  findings: number;
+  identities: number;
+}
+
+const LIMIT_ENV: Record<keyof MessageLimits, [string, number]> = {
+  records: ['NHI_MAX_RECORDS_PER_MESSAGE', 5_000],
+  findings: ['NHI_MAX_FINDINGS_PER_MESSAGE', 5_000],
+  identities: ['NHI_MAX_IDENTITIES_PER_MESSAGE', 500],
+};
+
+/** The limits from NHI_MAX_{RECORDS,FINDINGS,IDENTITIES}_PER_MESSAGE, else the defaults above. */
+export function messageLimits(env: NodeJS.ProcessEnv = process.env): MessageLimits {
+  const read = (k: keyof MessageLimits) => {
+    const [name, fallback] = LIMIT_ENV[k];
+    const n = Number(env[name]);
+    return env[name] && Number.isInteger(n) && n > 0 ? n : fallback;
+  };
+  return { records: read('records'), findings: read('findings'), identities: read('identities') };
+}
+
+function overLimit(limits: MessageLimits, counts: MessageLimits): string | undefined {
+  for (const k of ['records', 'findings', 'identities'] as const) {
+    if (counts[k] > limits[k])
+      return `message exceeds the limit of ${limits[k]} ${k} (has ${counts[k]}; ${LIMIT_ENV[k][0]})`;
+  }
+  return undefined;
+}
+
 export type Decoded =
   /** Some or all records usable (or none there: an empty report); `rejected` lists the others. */
   | { ok: true; findings: Finding[]; rejected: RejectedRecord[] }
@@ -36,6 +67,7 @@ export function decodeMessage(
   value: Buffer | null,
   formatHeader: string | undefined,
   fingerprintKey: string,
+  limits: MessageLimits = messageLimits(),
 ): Decoded {
   if (!value || value.length === 0) return { ok: false, reason: 'empty message' };
   if (value.length > MAX_MESSAGE_BYTES)
@@ -44,6 +76,11 @@ export function decodeMessage(
   if (!format.success)
     return { ok: false, reason: `unknown format header '${String(formatHeader).slice(0, 40)}'` };
   const outcomes = normalizeInput(value, { format: format.data, fingerprintKey });
+  if (outcomes.length > limits.records)
+    return {
+      ok: false,
+      reason: overLimit(limits, { records: outcomes.length, findings: 0, identities: 0 })!,
+    };
   const findings: Finding[] = [];
   const rejected: RejectedRecord[] = [];
   let lines: string[] | undefined;
@@ -64,6 +101,9 @@ export function decodeMessage(
       value: Buffer.from(alone, 'utf8'),
     });
   }
+  const identities = new Set(findings.flatMap((f) => f.identities.map((i) => i.key))).size;
+  const exceeded = overLimit(limits, { records: outcomes.length, findings: findings.length, identities });
+  if (exceeded) return { ok: false, reason: exceeded, format: outcomes[0]?.format };
   return { ok: true, findings, rejected };
 }
 

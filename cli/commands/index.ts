@@ -3,6 +3,7 @@ import type { Command } from '../command.ts';
 import { benchCommand } from './bench.ts';
 import { codecServerCommand } from './codec-server.ts';
 import { demoCommand } from './demo.ts';
+import { dlqCommand } from './dlq.ts';
 import { identitiesCommand } from './identities.ts';
 import { identityCommand } from './identity.ts';
 import { ingestCommand } from './ingest.ts';
@@ -16,6 +17,7 @@ export const commands: Command[] = [
   stackCommand,
   normalizeCommand,
   ingestCommand,
+  dlqCommand,
   runCommand,
   identitiesCommand,
   identityCommand,

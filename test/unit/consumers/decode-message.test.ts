@@ -3,7 +3,12 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { notableTraffic } from '../../../bench/traffic.ts';
-import { decodeMessage, headerText, MAX_MESSAGE_BYTES } from '../../../consumers/decode-message.ts';
+import {
+  decodeMessage,
+  headerText,
+  MAX_MESSAGE_BYTES,
+  messageLimits,
+} from '../../../consumers/decode-message.ts';
 
 const KEY = 'test-key';
 const good = () => Buffer.from(notableTraffic(1, 1).messages[0]!.value as string);
@@ -78,6 +83,37 @@ describe('decodeMessage', () => {
     expect(d.findings).toHaveLength(2);
     expect(d.rejected).toMatchObject([{ line: 2, record: 0 }]);
     expect(d.rejected[0]!.value.toString()).toBe('{"broken": ');
+  });
+
+  it('caps records, findings and identities per message, with a reason naming the limit', () => {
+    const lines = Array.from({ length: 4 }, () => good().toString()).join('\n');
+    const limits = (records: number, findings: number, identities: number) => ({
+      records,
+      findings,
+      identities,
+    });
+    expect(decodeMessage(Buffer.from(lines), undefined, KEY, limits(3, 10, 10))).toEqual({
+      ok: false,
+      reason: 'message exceeds the limit of 3 records (has 4; NHI_MAX_RECORDS_PER_MESSAGE)',
+    });
+    expect(decodeMessage(Buffer.from(lines), undefined, KEY, limits(10, 3, 10))).toMatchObject({
+      ok: false,
+      reason: /limit of 3 findings \(has 4; NHI_MAX_FINDINGS_PER_MESSAGE\)/,
+    });
+    expect(decodeMessage(Buffer.from(lines), undefined, KEY, limits(10, 10, 0))).toMatchObject({
+      ok: false,
+      reason: /limit of 0 identities .*NHI_MAX_IDENTITIES_PER_MESSAGE/,
+    });
+    expect(decodeMessage(Buffer.from(lines), undefined, KEY, limits(4, 4, 4)).ok).toBe(true);
+  });
+
+  it('limits come from the environment, defaults otherwise', () => {
+    expect(messageLimits({})).toEqual({ records: 5_000, findings: 5_000, identities: 500 });
+    expect(messageLimits({ NHI_MAX_RECORDS_PER_MESSAGE: '7', NHI_MAX_IDENTITIES_PER_MESSAGE: 'x' })).toEqual({
+      records: 7,
+      findings: 5_000,
+      identities: 500,
+    });
   });
 
   it('an empty report is no record and no problem', () => {
