@@ -1,10 +1,12 @@
 // A tool's output file → one Kafka message per record, as the normaliser splits it (JSON lines, arrays,
 // wrappers), each keyed by the identity it names so one identity's findings stay on one partition, in order.
+// Bytes that are not UTF-8 are never re-encoded: in a JSON-lines file each line is decoded on its own, and a line
+// that is not UTF-8 goes as the bytes it is (the consumer dead-letters it, sealed), its neighbours as usual.
 
 import { adapterFor } from '../schemas/adapters/index.ts';
 import type { Format, FormatOrAuto } from '../schemas/finding.ts';
 import { detectFormat, normalizeWith } from '../schemas/normalize.ts';
-import { decodeUtf8, parseDocuments } from '../schemas/parse-input.ts';
+import { decodeUtf8, type ParsedDocument, parseDocuments } from '../schemas/parse-input.ts';
 
 /** Unreadable text larger than this is not sent (Kafka's default limit is ~1 MB); its reason still is. */
 const MAX_RAW_BYTES = 512 * 1024;
@@ -12,9 +14,31 @@ const MAX_RAW_BYTES = 512 * 1024;
 export interface OutgoingRecord {
   format?: Format;
   key?: string;
-  value: string;
+  /** Text of the record, or the exact bytes of a line that is not UTF-8. */
+  value: string | Buffer;
   /** Why the consumer will dead-letter it (known already here); the record is still sent so it is not lost. */
   problem?: string;
+  /** Where it is in the file: 1-based line of its document, 0-based record within that document. */
+  line: number;
+  record: number;
+}
+
+const NEWLINE = 0x0a;
+
+/** The file's lines as bytes (a trailing CR dropped), for files that are not UTF-8 as a whole. */
+function byteLines(bytes: Uint8Array): Buffer[] {
+  const buf = Buffer.from(bytes);
+  const out: Buffer[] = [];
+  let start = 0;
+  for (let i = 0; i <= buf.length; i++) {
+    if (i === buf.length || buf[i] === NEWLINE) {
+      let end = i;
+      if (end > start && buf[end - 1] === 0x0d) end--;
+      out.push(buf.subarray(start, end));
+      start = i + 1;
+    }
+  }
+  return out;
 }
 
 export function splitRecords(
@@ -26,16 +50,58 @@ export function splitRecords(
   try {
     text = decodeUtf8(bytes);
   } catch (error) {
-    return [{ value: Buffer.from(bytes).toString('latin1'), problem: (error as Error).message }];
+    return splitByLine(bytes, format, fingerprintKey, (error as Error).message);
   }
+  return fromDocuments(parseDocuments(text), text, format, fingerprintKey);
+}
+
+/** A file that is not UTF-8 as a whole: each line decoded alone; a bad line goes as its bytes, with the reason. */
+function splitByLine(
+  bytes: Uint8Array,
+  format: FormatOrAuto,
+  fingerprintKey: string,
+  reason: string,
+): OutgoingRecord[] {
+  const lines = byteLines(bytes);
   const out: OutgoingRecord[] = [];
-  const docs = parseDocuments(text);
-  const lines = text.split(/\r?\n/);
+  lines.forEach((line, i) => {
+    if (line.length === 0 || /^\s*$/.test(line.toString('latin1'))) return;
+    let text: string;
+    try {
+      text = decodeUtf8(line);
+    } catch {
+      out.push({
+        value: line.length <= MAX_RAW_BYTES ? Buffer.from(line) : Buffer.alloc(0),
+        problem: `line ${i + 1}: ${reason}`,
+        line: i + 1,
+        record: 0,
+      });
+      return;
+    }
+    const docs = parseDocuments(text).map((d) => ({ ...d, line: i + 1 }));
+    out.push(...fromDocuments(docs, text, format, fingerprintKey, i));
+  });
+  return out;
+}
+
+function fromDocuments(
+  docs: ParsedDocument[],
+  text: string,
+  format: FormatOrAuto,
+  fingerprintKey: string,
+  lineOffset = 0,
+): OutgoingRecord[] {
+  const out: OutgoingRecord[] = [];
   for (const doc of docs) {
     if (!doc.ok) {
       // The unreadable text itself goes, so the DLQ holds what was wrong (unless it is too big for Kafka).
-      const raw = docs.length === 1 ? text : (lines[doc.line - 1] ?? '');
-      out.push({ value: Buffer.byteLength(raw) <= MAX_RAW_BYTES ? raw : '', problem: doc.reason });
+      const raw = docs.length === 1 ? text : (text.split(/\r?\n/)[doc.line - 1 - lineOffset] ?? '');
+      out.push({
+        value: Buffer.byteLength(raw) <= MAX_RAW_BYTES ? raw : '',
+        problem: doc.reason,
+        line: doc.line,
+        record: 0,
+      });
       continue;
     }
     let records: unknown[];
@@ -44,7 +110,12 @@ export function splitRecords(
       adapter = format === 'auto' ? detectFormat(doc.value) : adapterFor(format);
       records = adapter.records(doc.value);
     } catch (error) {
-      out.push({ value: JSON.stringify(doc.value), problem: (error as Error).message });
+      out.push({
+        value: JSON.stringify(doc.value),
+        problem: (error as Error).message,
+        line: doc.line,
+        record: 0,
+      });
       continue;
     }
     records.forEach((record, i) => {
@@ -55,6 +126,8 @@ export function splitRecords(
         key,
         value: JSON.stringify(record),
         problem: outcome.ok ? undefined : outcome.reason,
+        line: doc.line,
+        record: i,
       });
     });
   }

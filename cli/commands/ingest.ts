@@ -8,7 +8,9 @@ const usage = `usage: nhi ingest FILE… [--topic T] [--format F] [--json]
 
 Publishes each record of the files to Kafka as one message, keyed by the identity it names (so one identity's
 findings keep their order), with the format in a 'format' header. Records that fail the local check are sent
-too: the consumer puts them in findings.dlq with the reason, so nothing is lost silently.
+too (a line that is not UTF-8 as its exact bytes): the consumer puts them in findings.dlq with the reason, so
+nothing is lost silently. A record larger than a message may be (1 MB) is not sent: it is named (file, line,
+record) on stderr, its neighbours are published, and the exit status is 1.
 
   --topic T    findings topic (default: by format — scanners → findings.scanner, SIEM → findings.siem,
                posture → findings.cspm)
@@ -16,6 +18,9 @@ too: the consumer puts them in findings.dlq with the reason, so nothing is lost 
   --json       print the summary as JSON`;
 
 const SEND_BATCH = 500;
+
+/** Under the broker's default message limit (1,048,588 bytes with key and headers) and the consumer's 1 MiB. */
+const MAX_RECORD_BYTES = 1_000_000;
 
 export const ingestCommand: Command = {
   name: 'ingest',
@@ -31,6 +36,7 @@ export const ingestCommand: Command = {
     const format = parseFormat(values.format);
     const inputs = positionals.map((file) => ({ file, bytes: readInputFile(file) }));
     const { splitRecords } = await import('../../consumers/split-records.ts');
+    const { chunkForSend } = await import('../../consumers/chunk-for-send.ts');
     const { topicForFormat } = await import('../../consumers/topic-for-format.ts');
     const { kafka } = await import('../../runtime/connections.ts');
     const { topics } = await import('../../infra/endpoints.ts');
@@ -43,10 +49,25 @@ export const ingestCommand: Command = {
         `kafka: cannot connect (${(error as Error).message}) — is the stack up? (nhi stack up)`,
       );
     }
-    const summary = { files: inputs.length, messages: 0, flagged: 0, perTopic: {} as Record<string, number> };
+    const summary = {
+      files: inputs.length,
+      messages: 0,
+      flagged: 0,
+      refused: [] as Array<{ file: string; line: number; record: number; bytes: number }>,
+      perTopic: {} as Record<string, number>,
+    };
     try {
       for (const { file, bytes } of inputs) {
-        const records = splitRecords(bytes, format, fingerprintKeyFromEnv());
+        const all = splitRecords(bytes, format, fingerprintKeyFromEnv());
+        const records = all.filter((r) => {
+          const size = Buffer.byteLength(r.value);
+          if (size <= MAX_RECORD_BYTES) return true;
+          summary.refused.push({ file, line: r.line, record: r.record, bytes: size });
+          io.err(
+            `  ${file}: line ${r.line} record ${r.record}: refused, ${size} bytes > ${MAX_RECORD_BYTES} (not sent)`,
+          );
+          return false;
+        });
         for (let i = 0; i < records.length; i += SEND_BATCH) {
           const chunk = records.slice(i, i + SEND_BATCH);
           const byTopic = new Map<string, typeof chunk>();
@@ -54,21 +75,20 @@ export const ingestCommand: Command = {
             const topic = values.topic ?? (r.format ? topicForFormat(r.format) : topics.cspm);
             byTopic.set(topic, [...(byTopic.get(topic) ?? []), r]);
           }
-          await producer.sendBatch({
-            acks: -1,
-            topicMessages: [...byTopic].map(([topic, rs]) => ({
-              topic,
-              messages: rs.map((r) => ({
-                key: r.key ?? null,
-                value: r.value,
-                headers: {
-                  ...(r.format ? { format: r.format } : {}),
-                  // The local check's reason travels with the record: the DLQ entry then says it too.
-                  ...(r.problem ? { 'ingest-problem': r.problem.slice(0, 300) } : {}),
-                },
-              })),
-            })),
-          });
+          // In sends the broker accepts: 500 records near the size limit would be one request far over it.
+          for (const [topic, rs] of byTopic) {
+            const messages = rs.map((r) => ({
+              key: r.key ?? null,
+              value: r.value,
+              headers: {
+                ...(r.format ? { format: r.format } : {}),
+                // The local check's reason travels with the record: the DLQ entry then says it too.
+                ...(r.problem ? { 'ingest-problem': r.problem.slice(0, 300) } : {}),
+              },
+            }));
+            for (const batch of chunkForSend(messages))
+              await producer.send({ topic, acks: -1, messages: batch });
+          }
           for (const [topic, rs] of byTopic)
             summary.perTopic[topic] = (summary.perTopic[topic] ?? 0) + rs.length;
           summary.messages += chunk.length;
@@ -82,15 +102,16 @@ export const ingestCommand: Command = {
     } finally {
       await producer.disconnect();
     }
+    const refused = summary.refused.length;
     if (values.json) io.out(JSON.stringify(summary));
     else {
       const where = Object.entries(summary.perTopic)
         .map(([t, n]) => `${t} ${n}`)
         .join(', ');
       io.out(
-        `published ${summary.messages} message(s) from ${summary.files} file(s) (${where}); ${summary.flagged} failed the local check and will go to findings.dlq`,
+        `published ${summary.messages} message(s) from ${summary.files} file(s) (${where}); ${summary.flagged} failed the local check and will go to findings.dlq${refused ? `; ${refused} too large, not sent` : ''}`,
       );
     }
-    return 0;
+    return refused ? 1 : 0;
   },
 };

@@ -2,7 +2,8 @@
 // that may hold a secret in clear: such a value is sealed (recoverable with the DLQ key), decided by the detected
 // format's source kind and by the content, never by the topic's name.
 import { describe, expect, it } from 'vitest';
-import { chunkForSend, keepingOf, MAX_KEPT_BYTES, toDlqMessage } from '../../../consumers/dlq.ts';
+import { chunkForSend } from '../../../consumers/chunk-for-send.ts';
+import { keepingOf, MAX_KEPT_BYTES, toDlqMessage } from '../../../consumers/dlq.ts';
 import { dlqKey, unseal } from '../../../consumers/dlq-seal.ts';
 import { topics } from '../../../infra/endpoints.ts';
 import { kafkaMessage } from './fakes.ts';

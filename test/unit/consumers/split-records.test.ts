@@ -24,6 +24,33 @@ describe('splitRecords', () => {
     expect(out[1]!.key).toBeUndefined();
   });
 
+  it('a line that is not UTF-8 goes as its exact bytes (never re-encoded); its neighbours as usual', () => {
+    const traffic = notableTraffic(2, 2);
+    const bad = Buffer.from([0x7b, 0x22, 0x61, 0x22, 0x3a, 0x22, 0xff, 0xfe, 0xe9, 0x22, 0x7d]); // {"a":"\xff\xfe\xe9"}
+    const file = Buffer.concat([
+      Buffer.from(`${traffic.messages[0]!.value}\r\n`),
+      bad,
+      Buffer.from(`\n${traffic.messages[1]!.value}\n`),
+    ]);
+    const out = splitRecords(file, 'auto', 'k');
+    expect(out).toHaveLength(3);
+    expect(out.map((r) => r.line)).toEqual([1, 2, 3]);
+    expect(Buffer.isBuffer(out[1]!.value) && out[1]!.value.equals(bad)).toBe(true);
+    expect(out[1]!.problem).toMatch(/^line 2: input is not valid UTF-8/);
+    expect(out[0]).toMatchObject({ format: 'splunk-notable', key: traffic.messages[0]!.key, problem: undefined });
+    expect(out[2]).toMatchObject({ format: 'splunk-notable', key: traffic.messages[1]!.key, problem: undefined });
+  });
+
+  it('names each record by line and position in its document', () => {
+    const good = JSON.parse(notableTraffic(1, 1).messages[0]!.value as string);
+    const out = splitRecords(Buffer.from(JSON.stringify([good, good, good])), 'splunk-notable', 'k');
+    expect(out.map((r) => [r.line, r.record])).toEqual([
+      [1, 0],
+      [1, 1],
+      [1, 2],
+    ]);
+  });
+
   it('the consumer names the ingest-time reason in the dead letter', async () => {
     const { producer, sent } = fakeProducer();
     const fake = fakePayload('findings.siem', 0, [
