@@ -1,4 +1,6 @@
 // `nhi run [all|consumer|worker]`: the long-running pipeline; SIGINT/SIGTERM stop it cleanly.
+import { endpoints } from '../../infra/endpoints.ts';
+import { devKeyRefusal } from '../../runtime/key-guard.ts';
 import { jsonLog } from '../../runtime/log.ts';
 import type { Role } from '../../runtime/pipeline.ts';
 import { metricsPortFrom, pipelineOptionsFromEnv, RunConfigError } from '../../runtime/run-config.ts';
@@ -19,6 +21,8 @@ come from NHI_TEMPORAL_TLS_*, NHI_TEMPORAL_API_KEY, NHI_KAFKA_SSL_*, NHI_KAFKA_S
 README). Deployment overrides: NHI_FINDINGS_TOPICS (comma-separated),
 NHI_DLQ_TOPIC, NHI_EVENTS_TOPIC, NHI_TASK_QUEUE, NHI_CONSUMER_GROUP, NHI_LAG_INTERVAL_SECONDS, NHI_STEP_SIZE,
 NHI_PARTITIONS_CONCURRENTLY, NHI_SESSION_TIMEOUT_MS.
+Refuses to start without NHI_FINGERPRINT_KEY unless every endpoint is local (loopback Kafka and Temporal, the AWS
+emulator): the development key is public.
 
   --group ID            Kafka consumer group (default NHI_CONSUMER_GROUP, else nhi-enforce-findings)
   --metrics-port N|off  metrics port (default NHI_METRICS_PORT, else 9464; 0 = any free port, off = none)`;
@@ -46,6 +50,8 @@ export const runCommand: Command = {
       throw error;
     }
     if (values.group) options.groupId = values.group;
+    const refusal = devKeyRefusal(process.env, endpoints());
+    if (refusal) throw new CommandError(refusal);
     const log = jsonLog(`nhi-${role}`);
     // Loaded here, not at the top: Temporal's native bridge and the AWS SDK are heavy for other commands.
     const { startPipeline } = await import('../../runtime/pipeline.ts');

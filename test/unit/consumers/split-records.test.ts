@@ -37,8 +37,16 @@ describe('splitRecords', () => {
     expect(out.map((r) => r.line)).toEqual([1, 2, 3]);
     expect(Buffer.isBuffer(out[1]!.value) && out[1]!.value.equals(bad)).toBe(true);
     expect(out[1]!.problem).toMatch(/^line 2: input is not valid UTF-8/);
-    expect(out[0]).toMatchObject({ format: 'splunk-notable', key: traffic.messages[0]!.key, problem: undefined });
-    expect(out[2]).toMatchObject({ format: 'splunk-notable', key: traffic.messages[1]!.key, problem: undefined });
+    expect(out[0]).toMatchObject({
+      format: 'splunk-notable',
+      key: traffic.messages[0]!.key,
+      problem: undefined,
+    });
+    expect(out[2]).toMatchObject({
+      format: 'splunk-notable',
+      key: traffic.messages[1]!.key,
+      problem: undefined,
+    });
   });
 
   it('names each record by line and position in its document', () => {
