@@ -7,8 +7,8 @@
 // Severity: kibana.alert.severity / signal.rule.severity (low/medium/high/critical) gives the label, and the 0–100
 // kibana.alert.risk_score / signal.rule.risk_score is kept as the score (Elastic's defaults 21/47/73/99 agree with
 // our thresholds); with only a risk score, label = severityFromScore(score); with neither, medium.
-// Kind: siemKind over the rule name, description and reason plus the rule's ATT&CK tactics (threat[].tactic.name and
-// "Tactic: …" tags); machine-learning and new-terms rules with nothing more specific → anomalous-use; any other
+// Kind: siemKind over the rule name and the rule's description (never the alert's reason, which an attacker can
+// write) plus the rule's ATT&CK tactics (threat[].tactic.name and "Tactic: …" tags); machine-learning and new-terms rules with nothing more specific → anomalous-use; any other
 // detection → compromise-indicator.
 // Status: workflow_status / signal.status "closed" → resolved (acknowledged stays open).
 // Time: @timestamp (when the alert was created), else kibana.alert.start, else the source event's original_time.
@@ -237,8 +237,10 @@ function normalizeAlert(doc: Record<string, unknown>, hitId: string | undefined)
   const ruleType = s('kibana.alert.rule.type') ?? s('signal.rule.type');
   const description = s('kibana.alert.rule.description') ?? s('signal.rule.description');
   const reason = s('kibana.alert.reason') ?? s('signal.reason');
+  // The kind comes from the rule (its name, its author's description, its type and tactics), never from the
+  // alert's reason: that text is built from event fields an attacker can write.
   const kind = siemKind(
-    [ruleName, description, reason],
+    [ruleName, description],
     tactics,
     ruleType === 'machine_learning' || ruleType === 'new_terms' ? 'anomalous-use' : 'compromise-indicator',
   );

@@ -437,7 +437,8 @@ function toFinding(v: View): Finding {
       vendor: 'Microsoft',
       nativeId: v.nativeId,
     },
-    kind: siemKind([v.title, v.description, alertType], v.tactics),
+    // Not the description: an alert's description may interpolate event fields an attacker can write.
+    kind: siemKind([v.title, alertType], v.tactics),
     status,
     title: v.title,
     description: clip(v.description, 1000),

@@ -280,7 +280,8 @@ function normalizeNotable(rec: SplunkNotable): Finding[] {
       // time and _raw are part of the id too.
       id: findingId('splunk-notable', nativeId, rec._time, rec._raw, ruleName, status),
       source: { format: 'splunk-notable', product: 'Splunk Enterprise Security', vendor: 'Splunk', nativeId },
-      kind: siemKind([ruleName, securityDomain, get('description')], tactics),
+      // The saved search's name and domain, not the notable's description (drilldown text built from events).
+      kind: siemKind([ruleName, securityDomain], tactics),
       status,
       title: ruleName,
       description: clip(get('rule_description') ?? get('description'), 1000),

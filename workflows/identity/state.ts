@@ -22,6 +22,8 @@ export interface FindingSummary {
   verified?: boolean;
   /** The secret was seen somewhere public. */
   public?: boolean;
+  /** The tool marked it a sample or test finding (GuardDuty/ASFF `sample`): recorded, never scored or acted on. */
+  sample?: boolean;
 }
 
 export interface ExceptionGrant extends ExceptionRequest {
@@ -152,6 +154,7 @@ const summarize = (f: Finding, now: string): FindingSummary => ({
   ...(refOf(f) ? { ref: refOf(f) } : {}),
   ...(f.secret?.verified !== undefined ? { verified: f.secret.verified } : {}),
   ...(f.evidence?.public === true ? { public: true } : {}),
+  ...(f.evidence?.sample === true ? { sample: true } : {}),
 });
 
 /** A delivery as it may really arrive: anything not shaped like a finding is skipped, not thrown on. */
@@ -330,10 +333,16 @@ export class IdentityState {
  * count. Its input is kept in history on every assessment, so it must stay small however many findings there are.
  * Plain activity records score nothing (GuardDuty's count as compromise signals) and are left out.
  */
+/** The kinds the policy's rules may act on: those of open findings that are not a tool's sample or test. */
+export function actionableKinds(open: readonly FindingSummary[]): FindingKind[] {
+  return [...new Set(open.filter((f) => !f.sample).map((f) => f.kind))];
+}
+
 export function scoringFindings(open: readonly FindingSummary[]): AssessFinding[] {
   const groups = new Map<string, AssessFinding>();
   for (const f of open) {
     if (f.kind === 'activity' && f.format !== 'guardduty') continue;
+    if (f.sample) continue; // a tool's sample/test finding: kept on the record, never a reason to act
     const item: AssessFinding = {
       kind: f.kind,
       severity: f.severity,

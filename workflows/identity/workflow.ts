@@ -42,6 +42,7 @@ import {
 } from './definitions.ts';
 import { exceptionRefusal } from './exception-rules.ts';
 import {
+  actionableKinds,
   carryRecord,
   type ExceptionGrant,
   emptyRecord,
@@ -245,7 +246,7 @@ async function assessAndEnforce(
   const decisions = decide(policy, {
     identity: { key: record.identity.key, type: record.identity.type },
     risk,
-    openFindingKinds: [...new Set(open.map((f) => f.kind))],
+    openFindingKinds: actionableKinds(open),
     exceptions: [...record.exceptions.filter((e) => !e.expiredAt), ...principalExceptions],
     startedActions: record.remediations.map((r) => r.action),
     now: at,
