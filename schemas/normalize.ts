@@ -5,7 +5,7 @@ import { adapterFor, adapters } from './adapters/index.ts';
 import { Finding, type Format, type FormatOrAuto } from './finding.ts';
 import { decodeUtf8, parseDocuments } from './parse-input.ts';
 import { fingerprintKeyFromEnv, mentionsSecret, scrubList, scrubSecrets } from './redaction.ts';
-import { mentionsSecretShape, redactSecretShapes, redactSecretShapesDeep } from './secret-shapes.ts';
+import { redactSecretShapes, redactSecretShapesCow } from './secret-shapes.ts';
 
 export interface NormalizeOptions {
   format?: FormatOrAuto;
@@ -79,16 +79,11 @@ function scrubFinding(finding: Finding, secrets: readonly string[]): Finding {
  * CSPM description. Ids, times and the fingerprint are ours and never hold one.
  */
 function redactShapes(finding: Finding): Finding {
-  const { id, time, secret, ...rest } = finding;
-  if (!mentionsSecretShape(rest) && !(secret && mentionsSecretShape({ ...secret, fingerprint: '' })))
-    return finding;
-  const safeSecret = secret && { ...redactSecretShapesDeep(secret), fingerprint: secret.fingerprint };
-  return {
-    ...redactSecretShapesDeep(rest),
-    id,
-    time,
-    ...(safeSecret ? { secret: safeSecret } : {}),
-  } as Finding;
+  const { id, time, secret } = finding;
+  const redacted = redactSecretShapesCow(finding);
+  if (redacted === finding) return finding;
+  const safeSecret = secret && { ...redacted.secret!, fingerprint: secret.fingerprint };
+  return { ...redacted, id, time, ...(safeSecret ? { secret: safeSecret } : {}) };
 }
 
 function invalidFinding(findings: Finding[]): string | undefined {

@@ -20,9 +20,9 @@ const SHAPES: Shape[] = [
     id: 'private-key',
     source: String.raw`-----BEGIN[A-Z ]*PRIVATE KEY(?: BLOCK)?-----[\s\S]*?(?:-----END[A-Z ]*PRIVATE KEY(?: BLOCK)?-----|$)`,
   },
-  // 40 characters of base64 standing alone (not part of a longer run): AWS secret access keys. Checked further in
-  // isAwsSecretKey, so that commit hashes, ARN paths and words do not count.
-  { id: 'aws-secret-access-key', source: '(?<![A-Za-z0-9/+])[A-Za-z0-9/+]{40}(?![A-Za-z0-9/+=])' },
+  // A run of 40 or more base64 characters; only a run of exactly 40 standing alone is an AWS secret access key,
+  // checked in isAwsSecretKey (with no lookbehind in the pattern: V8 runs it far faster).
+  { id: 'aws-secret-access-key', source: '[A-Za-z0-9/+]{40,}' },
   { id: 'github-token', source: String.raw`\bgh[pousr]_[A-Za-z0-9]{36,255}\b` },
   { id: 'github-fine-grained-token', source: String.raw`\bgithub_pat_[A-Za-z0-9_]{22,255}` },
   { id: 'slack-token', source: String.raw`\bxox[abposre]-[A-Za-z0-9-]{10,}` },
@@ -62,6 +62,8 @@ function entropy(text: string): number {
  * (`https://portal.azure.com/#asset/…/Incident/subscriptions/…`): a URL's password is url-password's concern.
  */
 function isAwsSecretKey(candidate: string, text: string, at: number): boolean {
+  if (candidate.length !== 40 || /[A-Za-z0-9/+]/.test(text[at - 1] ?? '') || text[at + 40] === '=')
+    return false;
   if (!/[A-Z]/.test(candidate) || !/[a-z]/.test(candidate) || !/[0-9]/.test(candidate)) return false;
   if (entropy(candidate) < 4) return false;
   const before = text.slice(Math.max(0, at - 300), at);
@@ -148,6 +150,41 @@ function walk(v: unknown): unknown {
     const out: Record<string, unknown> = {};
     for (const [k, inner] of Object.entries(v)) out[redactSecretShapes(k)] = walk(inner);
     return out;
+  }
+  return v;
+}
+
+/**
+ * `value` with every string passed through redactSecretShapes, copying only what changed: the same reference
+ * comes back when nothing did (the common case, and the cheap one: one pass, no copies).
+ */
+export function redactSecretShapesCow<T>(value: T): T {
+  return cow(value) as T;
+}
+
+function cow(v: unknown): unknown {
+  if (typeof v === 'string') return redactSecretShapes(v);
+  if (Array.isArray(v)) {
+    let out: unknown[] | undefined;
+    for (let i = 0; i < v.length; i++) {
+      const r = cow(v[i]);
+      if (r === v[i]) continue;
+      out ??= v.slice();
+      out[i] = r;
+    }
+    return out ?? v;
+  }
+  if (v && typeof v === 'object') {
+    let out: Record<string, unknown> | undefined;
+    for (const k in v) {
+      if (!Object.hasOwn(v, k)) continue;
+      const inner = (v as Record<string, unknown>)[k];
+      const r = cow(inner);
+      if (r === inner) continue;
+      out ??= { ...(v as Record<string, unknown>) };
+      out[k] = r;
+    }
+    return out ?? v;
   }
   return v;
 }
