@@ -44,6 +44,18 @@ export function viewOf(partition: number, m: KafkaMessage): DeadLetterView {
   return view;
 }
 
+/** Dead letters dead-lettered at or after `since` (epoch ms); all of them when it is undefined. */
+export function deadLettersSince<T extends { partition: number; message: KafkaMessage }>(
+  read: T[],
+  since: number | undefined,
+): T[] {
+  if (since === undefined) return read;
+  return read.filter(({ partition, message }) => {
+    const at = Date.parse(viewOf(partition, message).deadLetteredAt ?? '');
+    return !Number.isNaN(at) && at >= since;
+  });
+}
+
 export type Replay =
   | { ok: true; topic: string; message: Message; findings: number }
   | { ok: false; reason: string };

@@ -50,7 +50,7 @@ export const dlqCommand: Command = {
 
     const { kafka } = await import('../../runtime/connections.ts');
     const { readToEnd } = await import('../../consumers/dlq-reader.ts');
-    const { viewOf, replayOf } = await import('../../consumers/dlq-replay.ts');
+    const { deadLettersSince, viewOf, replayOf } = await import('../../consumers/dlq-replay.ts');
     const { dlqKey } = await import('../../consumers/dlq-seal.ts');
     const broker = kafka('nhi-dlq');
     let read: Awaited<ReturnType<typeof readToEnd>>;
@@ -59,11 +59,7 @@ export const dlqCommand: Command = {
     } catch (error) {
       throw new CommandError(`kafka: ${(error as Error).message} — is the stack up? (nhi stack up)`);
     }
-    const chosen = read.filter(({ partition, message }) => {
-      if (since === undefined) return true;
-      const at = Date.parse(viewOf(partition, message).deadLetteredAt ?? '');
-      return !Number.isNaN(at) && at >= since;
-    });
+    const chosen = deadLettersSince(read, since);
 
     if (action === 'list') {
       for (const { partition, message } of chosen) {

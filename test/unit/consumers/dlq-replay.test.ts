@@ -1,0 +1,99 @@
+// A dead letter read back: its view for `nhi dlq list`, the --since filter, and the message `nhi dlq replay` sends
+// (original key, timestamp and headers, a sealed value opened) or why it is skipped.
+import type { KafkaMessage } from 'kafkajs';
+import { describe, expect, it } from 'vitest';
+import { notableTraffic } from '../../../bench/traffic.ts';
+import { toDlqMessage } from '../../../consumers/dlq.ts';
+import { deadLettersSince, replayOf, viewOf } from '../../../consumers/dlq-replay.ts';
+import { dlqKey } from '../../../consumers/dlq-seal.ts';
+import { kafkaMessage } from './fakes.ts';
+
+const KEY = dlqKey({ NHI_DLQ_KEY: 'unit-dlq' });
+const good = () => notableTraffic(1, 1).messages[0]!.value as string;
+
+/** A dead letter as the consumer writes it, read back from the DLQ as kafkajs hands it over. */
+function readBack(value: string | Buffer, opts: { format?: string; at?: string; reason?: string } = {}) {
+  const original = kafkaMessage(7, value, { format: opts.format ?? 'auto', 'x-trace': 't' }, 'id-key');
+  const m = toDlqMessage(
+    {
+      topic: 'findings.siem',
+      partition: 1,
+      message: original,
+      reason: opts.reason ?? 'r',
+      format: opts.format,
+    },
+    new Date(opts.at ?? '2026-11-30T01:00:00.000Z'),
+    KEY,
+  );
+  const headers = Object.fromEntries(
+    Object.entries(m.headers ?? {}).map(([k, v]) => [k, Buffer.from(v as string | Buffer)]),
+  );
+  const read = {
+    key: m.key as Buffer,
+    value: m.value as Buffer | null,
+    headers,
+    timestamp: m.timestamp ?? '0',
+    offset: '3',
+  } as unknown as KafkaMessage;
+  return { original, read };
+}
+
+describe('dead letters read back', () => {
+  it('the view says when, why, from where and how the value is kept', () => {
+    const { read } = readBack('{"password": "hunter22"}', { reason: 'bad' });
+    expect(viewOf(0, read)).toMatchObject({
+      partition: 0,
+      offset: '3',
+      reason: 'bad',
+      sourceTopic: 'findings.siem',
+      sourceOffset: '7',
+      sealed: true,
+      deadLetteredAt: '2026-11-30T01:00:00.000Z',
+    });
+  });
+
+  it('--since keeps the dead letters at or after the time', () => {
+    const early = { partition: 0, message: readBack('x', { at: '2026-11-30T01:00:00.000Z' }).read };
+    const late = { partition: 0, message: readBack('y', { at: '2026-11-30T03:00:00.000Z' }).read };
+    expect(deadLettersSince([early, late], Date.parse('2026-11-30T02:00:00Z'))).toEqual([late]);
+    expect(deadLettersSince([early, late], undefined)).toEqual([early, late]);
+  });
+
+  it('replays with the original key, timestamp and headers, marked as a replay', () => {
+    const { original, read } = readBack(good());
+    const replay = replayOf('findings.dlq', 0, read, KEY, 'k');
+    expect(replay).toMatchObject({ ok: true, topic: 'findings.siem', findings: 1 });
+    if (!replay.ok) return;
+    expect(replay.message.key?.toString()).toBe('id-key');
+    expect(replay.message.value?.toString()).toBe(original.value!.toString());
+    expect(replay.message.timestamp).toBe(original.timestamp);
+    const headers = replay.message.headers as Record<string, Buffer>;
+    expect(headers.format!.toString()).toBe('auto');
+    expect(headers['x-trace']!.toString()).toBe('t');
+    expect(headers['nhi-replay-of']!.toString()).toBe('findings.dlq/0/3');
+  });
+
+  it('opens a sealed value with the DLQ key; another key is a reason to skip, not an error', () => {
+    const secretish = JSON.stringify({ ...JSON.parse(good()), note: `ghp_${'aB3d'.repeat(9)}` });
+    const { read } = readBack(secretish);
+    expect(viewOf(0, read).sealed).toBe(true);
+    const replay = replayOf('findings.dlq', 0, read, KEY, 'k');
+    expect(replay.ok && replay.message.value?.toString()).toBe(secretish);
+    expect(replayOf('findings.dlq', 0, read, dlqKey({ NHI_DLQ_KEY: 'other' }), 'k')).toMatchObject({
+      ok: false,
+      reason: expect.stringMatching(/^sealed with DLQ key \w+, this is \w+/),
+    });
+  });
+
+  it('skips what still fails, and what was not kept', () => {
+    expect(replayOf('findings.dlq', 0, readBack('{}').read, KEY, 'k')).toMatchObject({
+      ok: false,
+      reason: expect.stringMatching(/^still rejected: /),
+    });
+    const huge = readBack(Buffer.alloc(300 * 1024, 0x61)).read;
+    expect(replayOf('findings.dlq', 0, huge, KEY, 'k')).toMatchObject({
+      ok: false,
+      reason: expect.stringMatching(/^value not kept \(value larger than/),
+    });
+  });
+});
