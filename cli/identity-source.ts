@@ -88,7 +88,10 @@ export async function readIdentity(source: TemporalSource, key: string): Promise
 
 export interface RemediationView extends RemediationRecord {
   /** The remediation's own state (query), when its worker answered. */
-  state?: Pick<RemediationState, 'status' | 'approvals' | 'rejection' | 'verification' | 'plan'>;
+  state?: Pick<
+    RemediationState,
+    'status' | 'approvals' | 'rejection' | 'verification' | 'plan' | 'hold' | 'approvalReason' | 'refusal'
+  >;
   /** Temporal's execution status (RUNNING, COMPLETED, TERMINATED, …), always known. */
   execution: string;
 }
@@ -108,8 +111,13 @@ export async function readRemediations(
     }
     try {
       const s = await withTimeout(source, 5_000, () => handle.query(remediationQuery));
-      const { status, approvals, rejection, verification, plan } = s;
-      return { ...r, execution, state: { status, approvals, rejection, verification, plan } };
+      const { status, approvals, rejection, verification, plan, hold, approvalReason, refusal } = s;
+      const why = {
+        ...(hold ? { hold } : {}),
+        ...(approvalReason ? { approvalReason } : {}),
+        ...(refusal ? { refusal } : {}),
+      };
+      return { ...r, execution, state: { status, approvals, rejection, verification, plan, ...why } };
     } catch {
       return { ...r, execution };
     }

@@ -14,6 +14,16 @@ export const EnforcementEventType = z.enum([
   'remediation.refused',
   'remediation.failed',
   'remediation.rolled-back',
+  /** Observe mode: planned and recorded, nothing done. */
+  'remediation.observed',
+  /** A brake (pause, rate limit) holds it; detail.reason says which. */
+  'remediation.held',
+  /** Never acted: the identity is protected. */
+  'remediation.refused',
+  'enforcement.paused',
+  'enforcement.resumed',
+  'enforcement.breaker-opened',
+  'enforcement.breaker-closed',
   'exception.granted',
   'exception.expired',
 ]);

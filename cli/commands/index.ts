@@ -4,6 +4,7 @@ import { benchCommand } from './bench.ts';
 import { codecServerCommand } from './codec-server.ts';
 import { demoCommand } from './demo.ts';
 import { dlqCommand } from './dlq.ts';
+import { enforcementCommand } from './enforcement.ts';
 import { identitiesCommand } from './identities.ts';
 import { identityCommand } from './identity.ts';
 import { ingestCommand } from './ingest.ts';
@@ -22,6 +23,7 @@ export const commands: Command[] = [
   identitiesCommand,
   identityCommand,
   policyCommand,
+  enforcementCommand,
   benchCommand,
   codecServerCommand,
 ];

@@ -22,8 +22,10 @@ const events: string[] = [];
 
 const activities: Pick<
   Activities,
-  'planRemediation' | 'executeRemediation' | 'verifyRemediation' | 'publishEnforcementEvent'
+  'planRemediation' | 'executeRemediation' | 'verifyRemediation' | 'publishEnforcementEvent' | 'reserveAct'
 > = {
+  // The brakes always allow here (they have tests of their own: enforcement-*.test.ts).
+  reserveAct: async () => ({ verdict: 'go' }),
   planRemediation: async (input) => ({
     action: input.action,
     identityKey: input.identity.key,

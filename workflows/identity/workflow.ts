@@ -24,9 +24,12 @@ import {
   workflowInfo,
 } from '@temporalio/workflow';
 import type { Activities } from '../../activities/index.ts';
-import { decide, remediationWorkflowId } from '../../risk/decide.ts';
+import { protectionOf } from '../../risk/brakes.ts';
+import { evaluateRules, planWorkflowId, remediationWorkflowId } from '../../risk/decide.ts';
+import { rearm, rearmObservations } from '../../risk/proposals.ts';
 import { changedIdentityKey, supportOf } from '../../schemas/action-support.ts';
 import type { EnforcementEvent } from '../../schemas/enforcement-event.ts';
+import { DEFAULT_ENFORCEMENT } from '../../schemas/policy.ts';
 import { remediationWorkflow } from '../remediation/workflow.ts';
 import {
   exceptionsQuery,
@@ -38,6 +41,7 @@ import {
   identityQuery,
   identityTypeSearchAttribute,
   reassessSignal,
+  remediationEndedSignal,
   riskScoreSearchAttribute,
 } from './definitions.ts';
 import { exceptionRefusal } from './exception-rules.ts';
@@ -70,7 +74,8 @@ const { identityVisibility } = proxyActivities<Activities>({
 
 /** Keep each run's history short: replay stays fast and Temporal's limits are never near. */
 export const MAX_HISTORY_EVENTS = 2_000;
-const REMEDIATION_EPOCH = 0;
+/** Most skipped-rule explanations a record keeps. */
+const MAX_SKIPPED = 20;
 /** Most finding ids one `identity.assessed` event names; beyond that it counts them. */
 const MAX_EVENT_FINDING_IDS = 1_000;
 const RETRY_FIRST_MS = 60_000;
@@ -90,6 +95,8 @@ export async function identityWorkflow(input: IdentityWorkflowInput): Promise<vo
   let unannouncedMore = input.pending?.moreFindings ?? 0;
   let failures = input.pending?.failures ?? 0;
   let retryAt = failures > 0 ? Date.parse(record.assessmentError?.retryAt ?? '') || undefined : undefined;
+  // A re-proposal's cool-down ends then: assess again (fresh facts) and let the policy decide.
+  let reassessAt = input.pending?.reassessAt ? Date.parse(input.pending.reassessAt) : undefined;
   const granted: ExceptionGrant[] = [];
 
   const remember = (ids: readonly string[]) => {
@@ -115,6 +122,10 @@ export async function identityWorkflow(input: IdentityWorkflowInput): Promise<vo
   });
   setHandler(identityQuery, () => record);
   setHandler(exceptionsQuery, () => record.exceptions.filter((e) => !e.expiredAt));
+  setHandler(remediationEndedSignal, (end) => {
+    const r = record.remediations.find((x) => x.workflowId === end?.workflowId);
+    if (r && !r.ended) r.ended = { status: end.status, at: end.at };
+  });
   setHandler(
     grantExceptionUpdate,
     (request) => {
@@ -148,7 +159,15 @@ export async function identityWorkflow(input: IdentityWorkflowInput): Promise<vo
 
   for (;;) {
     if (retryAt !== undefined && Date.now() >= retryAt) retryAt = undefined;
-    const waits = [state.msToNextExpiry(now()), retryAt === undefined ? undefined : retryAt - Date.now()];
+    if (reassessAt !== undefined && Date.now() >= reassessAt) {
+      reassessAt = undefined;
+      assessPending = true;
+    }
+    const waits = [
+      state.msToNextExpiry(now()),
+      retryAt === undefined ? undefined : retryAt - Date.now(),
+      reassessAt === undefined ? undefined : reassessAt - Date.now(),
+    ];
     const wakeIn = Math.min(...waits.filter((ms): ms is number => ms !== undefined));
     const wake = () => canAssess() || granted.length > 0 || historyIsLong();
     // No timer unless something is due: a timer per loop would cost two history events each time.
@@ -182,7 +201,13 @@ export async function identityWorkflow(input: IdentityWorkflowInput): Promise<vo
       return continueAsNew<typeof identityWorkflow>({
         identity: record.identity,
         state: carryRecord(record),
-        pending: { assess: assessPending, findingIds: unannounced, moreFindings: unannouncedMore, failures },
+        pending: {
+          assess: assessPending,
+          findingIds: unannounced,
+          moreFindings: unannouncedMore,
+          failures,
+          ...(reassessAt !== undefined ? { reassessAt: new Date(reassessAt).toISOString() } : {}),
+        },
         ...(input.maxHistoryEvents !== undefined ? { maxHistoryEvents: input.maxHistoryEvents } : {}),
       });
     }
@@ -195,7 +220,8 @@ export async function identityWorkflow(input: IdentityWorkflowInput): Promise<vo
     const fresh: boolean = refresh;
     refresh = false;
     try {
-      await assessAndEnforce(state, announce, publish, visibility, fresh);
+      const next = await assessAndEnforce(state, announce, publish, visibility, fresh);
+      reassessAt = next === undefined ? undefined : Math.max(Date.parse(next), Date.now() + 1);
       failures = 0;
       record.assessmentError = undefined;
     } catch (error) {
@@ -227,7 +253,7 @@ async function assessAndEnforce(
   publish: Publish,
   visibility: Visibility,
   refresh = false,
-): Promise<void> {
+): Promise<string | undefined> {
   const record = state.record;
   // One snapshot of the open findings for both the score and the rules' `kinds`, so they agree.
   const open = state.openFindings();
@@ -243,14 +269,32 @@ async function assessAndEnforce(
   const principalExceptions = (assessment.principalExceptions ?? []).filter(
     (e) => supportOf(e.action)?.changes === 'principal',
   );
-  const decisions = decide(policy, {
+  // Policies recorded before brakes existed have no `enforcement`: the defaults.
+  const enforcement = policy.enforcement ?? DEFAULT_ENFORCEMENT;
+  const protection = protectionOf({
+    keys: [record.identity.key, record.identity.owner, assessment.principal],
+    patterns: enforcement.protected,
+    ...(assessment.enforcer ? { enforcer: assessment.enforcer } : {}),
+  });
+  const evaluation = evaluateRules(policy, {
     identity: { key: record.identity.key, type: record.identity.type },
     risk,
     openFindingKinds: actionableKinds(open),
     exceptions: [...record.exceptions.filter((e) => !e.expiredAt), ...principalExceptions],
-    startedActions: record.remediations.map((r) => r.action),
+    proposals: record.remediations,
+    cooldownMinutes: enforcement.cooldownMinutes,
+    observeAll: enforcement.mode === 'observe',
+    ...(protection ? { protection } : {}),
     now: at,
   });
+  const decisions = evaluation.decisions;
+  // A rule that did not fire this time re-arms its ended proposal: the next crossing is new risk.
+  const fired = new Set(evaluation.fired);
+  rearm(record.remediations, fired, at);
+  rearmObservations(record.remediations, fired, at);
+  if (evaluation.skipped.length || record.skipped?.length)
+    record.skipped = evaluation.skipped.slice(0, MAX_SKIPPED);
+  const coolDowns = evaluation.skipped.map((s) => s.retryAt).filter((t): t is string => !!t);
   await publish(
     'identity.assessed',
     {
@@ -263,16 +307,19 @@ async function assessAndEnforce(
     announce.ids,
   );
   for (const d of decisions) {
+    const observe = d.mode === 'observe';
     // Keyed by the identity the action changes: a key's workflow and its user's propose one remediation, not two.
     const target = changedIdentityKey(d.action, record.identity, assessment.principal);
-    const workflowId = remediationWorkflowId(target, d.action, REMEDIATION_EPOCH);
+    const workflowId = observe
+      ? planWorkflowId(target, d.action, d.observation ?? 0)
+      : remediationWorkflowId(target, d.action, d.epoch ?? 0);
     let alreadyStarted = false;
     try {
       await startChild(remediationWorkflow, {
         workflowId,
         // The remediation outlives this run (continue-as-new) and must not be cancelled with it.
         parentClosePolicy: ParentClosePolicy.ABANDON,
-        // The id means "this action, once, for this identity": not again after it finished either.
+        // The id means "this proposal of this action for this identity": not again after it finished either.
         workflowIdReusePolicy: WorkflowIdReusePolicy.REJECT_DUPLICATE,
         args: [
           {
@@ -286,6 +333,13 @@ async function assessAndEnforce(
             ...(target !== record.identity.key ? { target } : {}),
             ...(policyHash ? { policyHash } : {}),
             ...(assessment.owner !== undefined ? { owner: assessment.owner } : {}),
+            ...(observe ? {} : { epoch: d.epoch ?? 0 }),
+            brakes: {
+              rateLimits: enforcement.rateLimits,
+              circuitBreaker: enforcement.circuitBreaker,
+              protected: enforcement.protected,
+            },
+            ...(assessment.enforcer ? { enforcer: assessment.enforcer } : {}),
           },
         ],
       });
@@ -305,6 +359,7 @@ async function assessAndEnforce(
       ...(alreadyStarted ? { alreadyStarted } : {}),
       ...(target !== record.identity.key ? { target } : {}),
       ...(policyHash ? { policyHash } : {}),
+      ...(observe ? { observe: true } : { epoch: d.epoch ?? 0 }),
     });
     if (!alreadyStarted) {
       await publish(
@@ -317,12 +372,14 @@ async function assessAndEnforce(
           reasons: d.reasons,
           ...(target !== record.identity.key ? { target } : {}),
           ...(policyHash ? { policyHash } : {}),
+          ...(observe ? {} : { epoch: d.epoch ?? 0 }),
         },
         announce.ids,
       );
     }
   }
   await visibility.update(state);
+  return coolDowns.sort()[0];
 }
 
 /** Search attributes and memo for `nhi identities`: upserted only when they change, and only when registered. */

@@ -29,7 +29,7 @@ beforeAll(async () => {
 }, 120_000);
 
 describe('identity workflow replay', () => {
-  it('has recorded histories: re-delivery, an already taken id, continue-as-new, exception expiry', () => {
+  it('has recorded histories: re-delivery, an already taken id, continue-as-new, exception expiry, re-proposal, observe then auto', () => {
     expect(files).toEqual(
       expect.arrayContaining([
         'identity-already-started.json',
@@ -37,6 +37,8 @@ describe('identity workflow replay', () => {
         'identity-continue-as-new.json',
         'identity-redelivery-key.json',
         'identity-redelivery-user.json',
+        'identity-repropose.json',
+        'identity-observe-then-auto.json',
       ]),
     );
     for (const f of files) expect(load(f).workflowType, f).toBe('identityWorkflow');
