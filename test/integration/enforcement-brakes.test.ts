@@ -29,6 +29,7 @@ import {
   rejectUpdate,
   remediationQuery,
 } from '../../workflows/remediation/definitions.ts';
+import { openAccount } from '../support/moto-accounts.ts';
 import {
   deliver,
   finalHistory,
@@ -64,9 +65,13 @@ const mark: RemediationAction = {
 };
 
 const COOLDOWN_MINUTES = 0.5; // 30 s
+/** Accounts the worker is configured for (a role there it assumes), as an operator would set them up. */
+const ACCOUNTS = ['111111111111', '222222222222', '333333333333', '444444444444', '555555555555'];
+const accountRoles: Record<string, { roleArn: string }> = {};
 function policy(observeKeys: 'observe' | 'auto'): PolicyInput {
   return {
     version: 1,
+    accounts: accountRoles,
     enforcement: {
       cooldownMinutes: COOLDOWN_MINUTES,
       rateLimits: { perAccountPerHour: 10, overLimit: 'wait' },
@@ -143,6 +148,8 @@ async function mapBounded<T, R>(items: readonly T[], fn: (item: T) => Promise<R>
 }
 
 beforeAll(async () => {
+  for (const account of ACCOUNTS)
+    accountRoles[account] = { roleArn: await openAccount(account, `${prefix}-nhi`) };
   usePolicy('observe', policy('observe'));
   w = await startTestWorker('brakes', { extraActions: [mark] });
 });

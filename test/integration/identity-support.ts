@@ -29,11 +29,12 @@ import type { RemediationAction } from '../../activities/actions/action.ts';
 import { builtInActions } from '../../activities/actions/registry.ts';
 import { awsClients } from '../../activities/aws/clients.ts';
 import { createActivities } from '../../activities/index.ts';
-import { createPolicySource } from '../../activities/policy-source.ts';
+import { createPolicySource, policyPath } from '../../activities/policy-source.ts';
 import { fetchHistory, fetchRunChain, type History } from '../../evidence/fetch-history.ts';
 import { kafka, payloadCodec, temporalClient, temporalWorkerConnection } from '../../runtime/connections.ts';
 import { decryptPayloadsInPlace } from '../../runtime/payload-codec.ts';
 import { createWorker, workflowBundle } from '../../runtime/worker.ts';
+import { ACTION_SUPPORT } from '../../schemas/action-support.ts';
 import type { Finding, FindingKind } from '../../schemas/finding.ts';
 import type { IdentityRef } from '../../schemas/identity.ts';
 import { controlWorkflowId } from '../../workflows/control/definitions.ts';
@@ -282,7 +283,29 @@ export async function startTestWorker(
       aws: awsClients(),
       producer,
       eventsTopic: topics.events,
-      ...(opts.policyFile ? { policy: createPolicySource({ path: opts.policyFile }) } : {}),
+      ...(opts.policyFile || opts.extraActions
+        ? {
+            policy: createPolicySource({
+              path: opts.policyFile ?? (() => policyPath()),
+              // Team actions this worker has are known to the policy's meaning check.
+              ...(opts.extraActions
+                ? {
+                    context: {
+                      actions: {
+                        ...ACTION_SUPPORT,
+                        ...Object.fromEntries(
+                          opts.extraActions.map((a) => [
+                            a.name,
+                            { identityTypes: a.appliesTo, changes: 'self' },
+                          ]),
+                        ),
+                      },
+                    },
+                  }
+                : {}),
+            }),
+          }
+        : {}),
       actions: [...builtInActions, ...(opts.extraActions ?? [])],
     });
     // A restarted worker's workflows sit on the old worker's sticky queue until this timeout (10 s by default)
