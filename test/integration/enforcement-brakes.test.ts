@@ -346,7 +346,9 @@ describe('brakes on automatic enforcement', () => {
     expect(Date.parse(b!.startedAt) - Date.parse(a!.ended!.at)).toBeGreaterThanOrEqual(
       COOLDOWN_MINUTES * 60_000,
     );
-    expect((await remediation(second)).status).toBe('awaiting-approval');
+    await waitFor('the second proposal to await approval', async () =>
+      (await remediation(second)).status === 'awaiting-approval' ? 1 : undefined,
+    );
 
     // `nhi identity` shows the chain.
     const shown = await nhi('identity', user.key);
