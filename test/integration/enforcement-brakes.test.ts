@@ -396,6 +396,8 @@ describe('brakes on automatic enforcement', () => {
       expect.objectContaining({ workflowId: planId, observe: true, mode: 'observe' }),
     ]);
     expect(await status()).toBe('Active');
+    // The enforcer's own identity is known to the assessment (never acted upon: risk/brakes.ts protectionOf).
+    expect(r1.assessment?.enforcer).toMatch(/^arn:aws:(iam|sts)::\d{12}:/);
 
     // The policy switches the rule to auto; the next finding about the key acts under the real id.
     usePolicy('auto', policy('auto'));
