@@ -55,7 +55,8 @@ beforeAll(async () => {
   env = await TestWorkflowEnvironment.createTimeSkipping({
     server: { executable: { type: 'existing-path', path: testServerPath() } },
   });
-  worker = await createWorker(env.nativeConnection, activities, taskQueue);
+  // The test environment's client has no payload codec: its worker must not encrypt either.
+  worker = await createWorker(env.nativeConnection, activities, taskQueue, { dataConverter: {} });
   running = worker.run();
 }, 120_000);
 
