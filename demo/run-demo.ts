@@ -9,8 +9,16 @@ import { ListUsersCommand } from '@aws-sdk/client-iam';
 import type { Client } from '@temporalio/client';
 import { awsClients, awsClientsFor } from '../activities/aws/clients.ts';
 import { splitRecords } from '../consumers/split-records.ts';
-import { exportEvidence } from '../evidence/export.ts';
+import {
+  defaultChainFile,
+  defaultEvidenceKeyFile,
+  readChainHead,
+  writeChainHead,
+} from '../evidence/chain-head.ts';
+import { exportEvidence, linkTo } from '../evidence/export.ts';
 import { closeHistoryConnections } from '../evidence/fetch-history.ts';
+import { evidenceSigner } from '../evidence/signing-key.ts';
+import { verifyExport } from '../evidence/verify.ts';
 import { stateDir, topics } from '../infra/endpoints.ts';
 import { stackUp } from '../infra/stack.ts';
 import { remediationWorkflowId } from '../risk/decide.ts';
@@ -125,20 +133,33 @@ export async function runDemo(say: (line: string) => void): Promise<void> {
       'evidence',
       `${prefix}-${new Date().toISOString().replace(/[:.]/g, '-')}`,
     );
-    const ids = [
-      identityWorkflowId(keyKey),
-      identityWorkflowId(estate.user.arn),
-      keyRemediation,
-      remediationWorkflowId(estate.user.arn, 'scope-down', 0),
-    ];
-    const manifest = await exportEvidence(temporal, ids, dir);
-    const secretLeaked = manifest.files.some((f) =>
-      readFileSync(join(dir, f.file), 'utf8').includes(estate.key.secret),
+    // The two remediations; their identity workflows come with them (every run of each chain).
+    const ids = [keyRemediation, remediationWorkflowId(estate.user.arn, 'scope-down', 0)];
+    const chainFile = defaultChainFile();
+    const evidence = await exportEvidence(temporal, {
+      workflowIds: ids,
+      outDir: dir,
+      signer: evidenceSigner(defaultEvidenceKeyFile(), { create: true }),
+      previous: readChainHead(chainFile),
+    });
+    writeChainHead(chainFile, linkTo(evidence));
+    const verified = verifyExport(dir);
+    const secretLeaked = evidence.manifest.files.some((f) =>
+      readFileSync(join(dir, f.path), 'utf8').includes(estate.key.secret),
     );
+    const histories = evidence.manifest.files.filter((f) => f.path.startsWith('histories/')).length;
     say(
-      `8. evidence: ${manifest.files.length} workflow histories (${manifest.files.reduce((n, f) => n + f.events, 0)} events) + manifest.json with SHA-256 → ${dir}`,
+      `8. evidence #${evidence.manifest.sequence}: ${histories} workflow histories, ${evidence.summaries.length} summaries, report.html, signed manifest → ${dir}`,
+    );
+    for (const s of evidence.summaries)
+      say(
+        `   ${s.enforcement.action}: ${s.status}; approvers ${s.enforcement.approvers.join(', ') || 'none'}; controls ${s.enforcement.controls.join(' ')}`,
+      );
+    say(
+      `   nhi evidence verify: ${verified.ok ? 'OK' : verified.problems.map((p) => `${p.subject}: ${p.problem}`).join('; ')}`,
     );
     say(`   raw secret in evidence: ${secretLeaked ? 'YES — BUG' : 'no (fingerprint and masked hint only)'}`);
+    if (!verified.ok) throw new Error('the evidence export does not verify');
     if (secretLeaked) throw new Error('the raw secret reached the evidence');
     const stored = await checkEncryptedHistories(temporal, ids, estate.key.secret, estate.key.id);
     say(

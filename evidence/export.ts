@@ -1,68 +1,163 @@
-// Evidence for compliance: each decision's workflow history (every run of its continue-as-new chain), exported as
-// Temporal's own JSON (replayable with Worker.runReplayHistories), plus a manifest with a SHA-256 per file so a
-// reviewer can tell nothing changed.
-import { createHash } from 'node:crypto';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+// `nhi evidence export`: the matching remediations' workflow histories (every run of each continue-as-new chain,
+// and of the parent identity workflow), decoded with the payload codecs when configured, a summary derived from
+// them, the reviewer report, and a manifest hashed, signed and chained to the previous export.
+import { mkdirSync, readdirSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import type { Client } from '@temporalio/client';
-import { historyToJSON } from '@temporalio/common/lib/proto-utils';
+import type { PayloadCodec } from '@temporalio/common';
+import { encodeIdentityKey } from '../risk/decide.ts';
+import { canonicalJson, sha256 } from './canonical.ts';
 import { fetchRunChain } from './fetch-history.ts';
+import { historyJson, runFromJson } from './history-json.ts';
+import {
+  type ChainLink,
+  type ExportQuery,
+  MANIFEST_FILE,
+  MANIFEST_FORMAT,
+  type Manifest,
+  type ManifestCase,
+  type ManifestFile,
+  SIGNATURE_FILE,
+  type Signature,
+} from './manifest.ts';
+import { renderReport } from './report.ts';
+import type { EvidenceSigner } from './signing-key.ts';
+import { deriveRemediationSummary, type RemediationSummary, type RunEvents } from './summary.ts';
 
-export interface EvidenceFile {
-  workflowId: string;
-  runId?: string;
-  file: string;
-  sha256: string;
-  events: number;
+export const REMEDIATION_WORKFLOW_TYPE = 'remediationWorkflow';
+
+export interface ExportOptions {
+  outDir: string;
+  signer: EvidenceSigner;
+  query?: ExportQuery;
+  /** Export these workflows instead of querying remediations (remediations among them get a summary). */
+  workflowIds?: string[];
+  /** The previous export's link; null or absent starts a chain. */
+  previous?: ChainLink | null;
+  codecs?: readonly PayloadCodec[];
+  progress?: (line: string) => void;
+  now?: Date;
 }
 
-export interface EvidenceManifest {
-  exportedAt: string;
-  namespace: string;
-  files: EvidenceFile[];
+export interface ExportResult {
+  dir: string;
+  manifest: Manifest;
+  manifestSha256: string;
+  summaries: RemediationSummary[];
 }
 
-const sha256 = (text: string | Buffer) => createHash('sha256').update(text).digest('hex');
 const safeName = (id: string) => id.replace(/[^A-Za-z0-9._-]+/g, '_').slice(0, 180);
 
-export async function exportEvidence(
-  client: Client,
-  workflowIds: string[],
-  outDir: string,
-): Promise<EvidenceManifest> {
-  mkdirSync(outDir, { recursive: true });
-  const files: EvidenceFile[] = [];
-  for (const workflowId of workflowIds) {
-    // Every run of the chain: an identity continues as new as its history grows, and the decisions taken in
-    // earlier runs are evidence too.
-    const chain = await fetchRunChain(client, workflowId);
-    chain.forEach(({ runId, history }, i) => {
-      const json = historyToJSON(history);
-      const run = chain.length > 1 ? `.run-${i + 1}` : '';
-      const file = `${safeName(workflowId)}${run}.history.json`;
-      writeFileSync(join(outDir, file), json);
-      files.push({ workflowId, runId, file, sha256: sha256(json), events: history.events?.length ?? 0 });
-    });
+/** Remediation workflow ids matching the query, oldest first. Visibility is the index; histories are the record. */
+export async function selectRemediations(client: Client, query: ExportQuery = {}): Promise<string[]> {
+  const clauses = [`WorkflowType = '${REMEDIATION_WORKFLOW_TYPE}'`];
+  if (query.since) clauses.push(`StartTime >= '${new Date(query.since).toISOString()}'`);
+  if (query.until) clauses.push(`StartTime <= '${new Date(query.until).toISOString()}'`);
+  const ids = new Map<string, number>();
+  for await (const wf of client.workflow.list({ query: clauses.join(' AND ') })) {
+    const [, action, key] = wf.workflowId.split('/');
+    if (query.action && action !== query.action) continue;
+    if (query.identity && key !== encodeIdentityKey(query.identity)) continue;
+    const at = wf.startTime.getTime();
+    ids.set(wf.workflowId, Math.min(at, ids.get(wf.workflowId) ?? at));
   }
-  const manifest: EvidenceManifest = {
-    exportedAt: new Date().toISOString(),
-    namespace: client.options.namespace,
-    files,
-  };
-  writeFileSync(join(outDir, 'manifest.json'), `${JSON.stringify(manifest, null, 2)}\n`);
-  return manifest;
+  return [...ids.entries()].sort((a, b) => a[1] - b[1] || (a[0] < b[0] ? -1 : 1)).map(([id]) => id);
 }
 
-/** Files whose content no longer matches the manifest (empty when the evidence is intact). */
-export function verifyEvidence(dir: string): string[] {
-  const manifest = JSON.parse(readFileSync(join(dir, 'manifest.json'), 'utf8')) as EvidenceManifest;
-  return manifest.files
-    .filter((f) => {
-      try {
-        return sha256(readFileSync(join(dir, f.file))) !== f.sha256;
-      } catch {
-        return true;
-      }
-    })
-    .map((f) => f.file);
+export async function exportEvidence(client: Client, opts: ExportOptions): Promise<ExportResult> {
+  const progress = opts.progress ?? (() => {});
+  const query = opts.query ?? {};
+  const dir = opts.outDir;
+  mkdirSync(dir, { recursive: true });
+  if (readdirSync(dir).length) throw new Error(`${dir} is not empty: an export goes into a new directory`);
+
+  const files: ManifestFile[] = [];
+  const write = (path: string, content: string) => {
+    mkdirSync(dirname(join(dir, path)), { recursive: true });
+    writeFileSync(join(dir, path), content);
+    files.push({ path, sha256: sha256(content), bytes: Buffer.byteLength(content) });
+  };
+
+  // One chain per workflow, fetched once even when several remediations share the parent identity.
+  const chains = new Map<string, { paths: string[]; runs: RunEvents[] }>();
+  const chainOf = async (workflowId: string) => {
+    let chain = chains.get(workflowId);
+    if (chain) return chain;
+    const runs = await fetchRunChain(client, workflowId);
+    chain = { paths: [], runs: [] };
+    for (const [i, run] of runs.entries()) {
+      const json = await historyJson(run.history, opts.codecs);
+      const path = `histories/${safeName(workflowId)}${runs.length > 1 ? `.run-${i + 1}` : ''}.json`;
+      write(path, json);
+      chain.paths.push(path);
+      chain.runs.push(runFromJson(json));
+    }
+    chains.set(workflowId, chain);
+    return chain;
+  };
+
+  const ids = opts.workflowIds ?? (await selectRemediations(client, query));
+  progress(`evidence: ${ids.length} workflow(s) to export`);
+  const cases: ManifestCase[] = [];
+  const summaries: RemediationSummary[] = [];
+  for (const [i, workflowId] of ids.entries()) {
+    const own = await chainOf(workflowId);
+    const started = own.runs[0]?.events[0]?.attrs;
+    const type = (started?.workflowType as { name?: string } | undefined)?.name;
+    if (type !== REMEDIATION_WORKFLOW_TYPE) {
+      cases.push({ kind: 'workflow', workflowId, histories: own.paths });
+    } else {
+      const parentId = (started?.parentWorkflowExecution as { workflowId?: string } | undefined)?.workflowId;
+      const parent = parentId ? await chainOf(parentId).catch(() => undefined) : undefined;
+      const summary = deriveRemediationSummary(own.runs, parent?.runs ?? []);
+      const path = `summaries/${safeName(workflowId)}.json`;
+      write(path, `${JSON.stringify(summary, null, 2)}\n`);
+      summaries.push(summary);
+      cases.push({
+        kind: 'remediation',
+        workflowId,
+        summary: path,
+        histories: own.paths,
+        identityHistories: parent?.paths ?? [],
+      });
+    }
+    progress(`evidence: ${i + 1}/${ids.length} ${workflowId} (${own.runs.length} run(s))`);
+  }
+
+  const exportedAt = (opts.now ?? new Date()).toISOString();
+  const previous = opts.previous ?? null;
+  const sequence = previous ? previous.sequence + 1 : 1;
+  const meta = { exportedAt, namespace: client.options.namespace, query, sequence, previous };
+  const report = renderReport(summaries, meta);
+  write('report.md', report.markdown);
+  write('report.html', report.html);
+
+  files.sort((a, b) => (a.path < b.path ? -1 : 1));
+  const manifest: Manifest = {
+    format: MANIFEST_FORMAT,
+    ...meta,
+    publicKey: opts.signer.publicKey,
+    files,
+    cases,
+  };
+  const manifestText = `${JSON.stringify(manifest, null, 2)}\n`;
+  const manifestSha256 = sha256(manifestText);
+  writeFileSync(join(dir, MANIFEST_FILE), manifestText);
+  const signature: Signature = {
+    algorithm: 'ed25519',
+    publicKey: opts.signer.publicKey,
+    manifestSha256,
+    signature: opts.signer.sign(Buffer.from(manifestText)),
+  };
+  writeFileSync(join(dir, SIGNATURE_FILE), `${JSON.stringify(signature, null, 2)}\n`);
+  progress(`evidence: ${files.length} file(s), manifest sha256 ${manifestSha256}, export #${sequence}`);
+  return { dir, manifest, manifestSha256, summaries };
 }
+
+/** The link the next export names. */
+export const linkTo = (result: { manifest: Manifest; manifestSha256: string }): ChainLink => ({
+  sequence: result.manifest.sequence,
+  manifestSha256: result.manifestSha256,
+});
+
+export { canonicalJson };

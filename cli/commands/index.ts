@@ -5,6 +5,7 @@ import { codecServerCommand } from './codec-server.ts';
 import { demoCommand } from './demo.ts';
 import { dlqCommand } from './dlq.ts';
 import { enforcementCommand } from './enforcement.ts';
+import { evidenceCommand } from './evidence.ts';
 import { identitiesCommand } from './identities.ts';
 import { identityCommand } from './identity.ts';
 import { ingestCommand } from './ingest.ts';
@@ -24,6 +25,7 @@ export const commands: Command[] = [
   identityCommand,
   policyCommand,
   enforcementCommand,
+  evidenceCommand,
   benchCommand,
   codecServerCommand,
 ];

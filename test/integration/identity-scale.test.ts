@@ -2,15 +2,18 @@
 // MAX_HISTORY_EVENTS), every finding id survives the run chain, the carried state stays far below Temporal's 2 MB
 // payload limit, and the policy crossing still starts exactly one remediation.
 import { randomUUID } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { exportEvidence, verifyEvidence } from '../../evidence/export.ts';
+import { exportEvidence } from '../../evidence/export.ts';
+import { runFromJson } from '../../evidence/history-json.ts';
+import { verifyExport } from '../../evidence/verify.ts';
 import { remediationWorkflowId } from '../../risk/decide.ts';
 import type { Finding, FindingKind } from '../../schemas/finding.ts';
 import { findingsSignal, identityQuery, identityWorkflowId } from '../../workflows/identity/definitions.ts';
 import { MAX_HISTORY_EVENTS } from '../../workflows/identity/workflow.ts';
+import { testSigner } from '../support/evidence.ts';
 import {
   deliver,
   eventsOf,
@@ -149,11 +152,16 @@ describe('an identity with 20,000 findings', () => {
     // one gRPC message of the SDK's default size), and the manifest verifies.
     const dir = mkdtempSync(join(tmpdir(), 'nhi-scale-evidence-'));
     try {
-      const manifest = await exportEvidence(w.client, [workflowId], dir);
-      expect(manifest.files.map((f) => [f.runId, f.events])).toEqual(
+      const { manifest } = await exportEvidence(w.client, {
+        workflowIds: [workflowId],
+        outDir: dir,
+        signer: testSigner(),
+      });
+      const runs = manifest.cases[0]!.histories.map((p) => runFromJson(readFileSync(join(dir, p), 'utf8')));
+      expect(runs.map((r) => [r.runId, r.events.length])).toEqual(
         chain.map((run, i) => [run.runId, counts[i]]),
       );
-      expect(verifyEvidence(dir)).toEqual([]);
+      expect(verifyExport(dir).problems).toEqual([]);
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

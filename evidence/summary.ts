@@ -1,0 +1,481 @@
+// A remediation's evidence summary, derived only from workflow histories (its own run chain and its parent
+// identity workflow's): pure, so export and verify derive it the same way and verify can say where a summary
+// and its history disagree. The reading is generic — any activity, update or signal is taken in, classified by
+// name — so decisions added by later workflow versions (signed approvals, refusals, rollback, re-checks) appear
+// without a change here.
+import { canonicalSha256 } from './canonical.ts';
+import { controlsFor, type MappedControl } from './controls.ts';
+import type { DecodedEvent } from './history-json.ts';
+
+export interface SummaryFinding {
+  id: string;
+  source?: { format?: string; product?: string; vendor?: string };
+  kind?: string;
+  title?: string;
+  severity?: unknown;
+  /** When the tool observed it. */
+  time?: string;
+  /** When the identity workflow received it. */
+  receivedAt?: string;
+  /** Not in the exported identity history (an earlier chain, or no parent exported). */
+  missing?: true;
+}
+
+export interface SummaryDecision {
+  kind: 'approval' | 'refusal' | 'rollback' | 'other';
+  name: string;
+  at: string;
+  by?: string;
+  reason?: string;
+  /** Everything else the request carried (signature, plan hash, key id…), as recorded. */
+  detail: Record<string, unknown>;
+  outcome: 'accepted' | 'failed' | 'pending';
+  failure?: string;
+}
+
+export interface SummaryActivity {
+  name: string;
+  scheduledAt: string;
+  closedAt?: string;
+  outcome: 'completed' | 'failed' | 'timed-out' | 'canceled' | 'pending';
+  attempt?: number;
+  failure?: string;
+}
+
+export interface ApiCall {
+  api: string;
+  target: string;
+  /** The activity that made it, and its outcome. */
+  by: string;
+  at: string;
+  outcome: SummaryActivity['outcome'];
+}
+
+export interface TimelineEntry {
+  at: string;
+  what: string;
+}
+
+export interface RemediationSummary {
+  kind: 'remediation';
+  workflowId: string;
+  workflowType: string;
+  runIds: string[];
+  parent?: { workflowId: string; runId?: string };
+  startedAt: string;
+  closedAt?: string;
+  /** The workflow's own final status when it returned one; otherwise how the run closed. */
+  status: string;
+  identity: { key: string; type?: string; account?: string; owner?: string | null; name?: string };
+  findings: SummaryFinding[];
+  score?: {
+    value: number;
+    total?: number;
+    assessedAt?: string;
+    factors: Array<{ id: string; points?: number; weight?: number; contribution: number; reason: string }>;
+  };
+  policy: {
+    ruleId?: string;
+    mode?: string;
+    reasons: string[];
+    approval?: unknown;
+    rule?: unknown;
+    /** SHA-256 of the canonical JSON of the policy the assessment recorded. */
+    policySha256?: string;
+    /** A hash the workflow itself recorded, when it did. */
+    recordedPolicyHash?: string;
+  };
+  plan?: { value: unknown; sha256: string; recordedHash?: string; noop?: string };
+  decisions: SummaryDecision[];
+  activities: SummaryActivity[];
+  apiCalls: ApiCall[];
+  outcome?: unknown;
+  verification?: unknown;
+  /** Verifications after the first (re-check timers). */
+  rechecks: unknown[];
+  rollback?: { at: string; by?: string; detail: unknown }[];
+  exceptions: Array<Record<string, unknown>>;
+  /** The enforcement events the workflows published (the SIEM's copy of the decision trail). */
+  events: Array<{ type: string; at: string; detail?: unknown }>;
+  timeline: TimelineEntry[];
+  enforcement: {
+    action: string;
+    identity: string;
+    target: string[];
+    approvers: string[];
+    refusedBy: string[];
+    policyDecision: string;
+    controls: string[];
+  };
+  controls: MappedControl[];
+}
+
+export interface RunEvents {
+  runId: string;
+  events: DecodedEvent[];
+}
+
+type Obj = Record<string, unknown>;
+const obj = (v: unknown): Obj => (typeof v === 'object' && v !== null && !Array.isArray(v) ? (v as Obj) : {});
+const str = (v: unknown): string | undefined => (typeof v === 'string' ? v : undefined);
+const first = (v: unknown): unknown => (Array.isArray(v) ? v[0] : undefined);
+const failureText = (v: unknown): string | undefined => {
+  const f = obj(v);
+  const cause = obj(f.cause);
+  return str(f.message) ? `${f.message}${str(cause.message) ? `: ${cause.message}` : ''}` : undefined;
+};
+
+const READ_ONLY = /^(plan|verify|check|publish|assess|read|describe|identity|list|get)/i;
+
+function classify(name: string): SummaryDecision['kind'] {
+  if (/roll.?back|undo|restore/i.test(name)) return 'rollback';
+  if (/reject|refus|deny|veto/i.test(name)) return 'refusal';
+  if (/approv|sign.?off/i.test(name)) return 'approval';
+  return 'other';
+}
+
+interface Activity extends SummaryActivity {
+  input: unknown[];
+  result?: unknown;
+}
+
+function readActivities(runs: RunEvents[]): Activity[] {
+  const out: Activity[] = [];
+  for (const run of runs) {
+    const byScheduled = new Map<number, Activity>();
+    for (const e of run.events) {
+      const a = e.attrs;
+      if (e.type === 'ActivityTaskScheduled') {
+        const act: Activity = {
+          name: str(obj(a.activityType).name) ?? '?',
+          scheduledAt: e.time,
+          outcome: 'pending',
+          input: Array.isArray(a.input) ? a.input : [],
+        };
+        byScheduled.set(e.id, act);
+        out.push(act);
+        continue;
+      }
+      const scheduled = Number(a.scheduledEventId);
+      const act = Number.isFinite(scheduled) ? byScheduled.get(scheduled) : undefined;
+      if (!act) continue;
+      if (e.type === 'ActivityTaskStarted') act.attempt = Number(a.attempt) || undefined;
+      else if (e.type === 'ActivityTaskCompleted') {
+        act.outcome = 'completed';
+        act.closedAt = e.time;
+        act.result = first(a.result);
+      } else if (e.type === 'ActivityTaskFailed') {
+        act.outcome = 'failed';
+        act.closedAt = e.time;
+        act.failure = failureText(a.failure);
+      } else if (e.type === 'ActivityTaskTimedOut') {
+        act.outcome = 'timed-out';
+        act.closedAt = e.time;
+        act.failure = failureText(a.failure);
+      } else if (e.type === 'ActivityTaskCanceled') {
+        act.outcome = 'canceled';
+        act.closedAt = e.time;
+      }
+    }
+  }
+  return out;
+}
+
+/** Updates and signals, each a decision by someone (or some other message). */
+function readDecisions(runs: RunEvents[]): SummaryDecision[] {
+  const out: SummaryDecision[] = [];
+  for (const run of runs) {
+    const updates = new Map<string, SummaryDecision>();
+    for (const e of run.events) {
+      const a = e.attrs;
+      let name: string | undefined;
+      let args: unknown[] = [];
+      if (e.type === 'WorkflowExecutionUpdateAccepted') {
+        const request = obj(a.acceptedRequest);
+        const input = obj(request.input);
+        name = str(input.name);
+        args = Array.isArray(input.args) ? input.args : [];
+      } else if (e.type === 'WorkflowExecutionSignaled') {
+        name = str(a.signalName);
+        args = Array.isArray(a.input) ? a.input : [];
+      } else if (e.type === 'WorkflowExecutionUpdateCompleted') {
+        const id = str(obj(a.meta).updateId);
+        const d = id ? updates.get(id) : undefined;
+        if (d) {
+          const outcome = obj(a.outcome);
+          d.outcome = outcome.failure ? 'failed' : 'accepted';
+          if (outcome.failure) d.failure = failureText(outcome.failure);
+        }
+        continue;
+      }
+      if (!name) continue;
+      const { by, reason, ...detail } = obj(args[0]);
+      const decision: SummaryDecision = {
+        kind: classify(name),
+        name,
+        at: e.time,
+        ...(str(by) ? { by: str(by) } : {}),
+        ...(str(reason) ? { reason: str(reason) } : {}),
+        detail,
+        outcome: e.type === 'WorkflowExecutionSignaled' ? 'accepted' : 'pending',
+      };
+      if (e.type === 'WorkflowExecutionUpdateAccepted') {
+        const id = str(obj(obj(a.acceptedRequest).meta).updateId) ?? str(a.protocolInstanceId);
+        if (id) updates.set(id, decision);
+      }
+      out.push(decision);
+    }
+  }
+  return out;
+}
+
+function closing(runs: RunEvents[]): { at?: string; status: string; result?: unknown } {
+  const last = runs.at(-1)?.events ?? [];
+  for (let i = last.length - 1; i >= 0; i--) {
+    const e = last[i]!;
+    const a = e.attrs;
+    if (e.type === 'WorkflowExecutionCompleted') {
+      const result = first(a.result);
+      return { at: e.time, status: str(obj(result).status) ?? 'completed', result };
+    }
+    if (e.type === 'WorkflowExecutionFailed') return { at: e.time, status: 'failed' };
+    if (e.type === 'WorkflowExecutionTerminated') return { at: e.time, status: 'terminated' };
+    if (e.type === 'WorkflowExecutionCanceled') return { at: e.time, status: 'canceled' };
+    if (e.type === 'WorkflowExecutionTimedOut') return { at: e.time, status: 'timed-out' };
+  }
+  return { status: 'running' };
+}
+
+/** What the parent identity history says about this remediation: findings, the assessment that started it. */
+function fromIdentity(identityRuns: RunEvents[], workflowId: string) {
+  const findings = new Map<string, SummaryFinding>();
+  const exceptions: Array<Record<string, unknown>> = [];
+  let assessment: Obj | undefined;
+  let startedBy: Obj | undefined;
+  let lastAssessment: Obj | undefined;
+  for (const run of identityRuns) {
+    for (const e of run.events) {
+      const a = e.attrs;
+      if (e.type === 'WorkflowExecutionSignaled') {
+        for (const arg of Array.isArray(a.input) ? a.input : []) {
+          const list = obj(arg).findings;
+          if (!Array.isArray(list)) continue;
+          for (const f of list.map(obj)) {
+            const id = str(f.id);
+            if (!id || findings.has(id)) continue;
+            const source = obj(f.source);
+            findings.set(id, {
+              id,
+              source: {
+                format: str(source.format),
+                product: str(source.product),
+                vendor: str(source.vendor),
+              },
+              kind: str(f.kind),
+              title: str(f.title),
+              severity: obj(f.severity).label ?? f.severity,
+              time: str(f.time),
+              receivedAt: e.time,
+            });
+          }
+        }
+      } else if (e.type === 'ActivityTaskCompleted') {
+        const result = obj(first(a.result));
+        if (obj(result.risk).score !== undefined && result.policy) lastAssessment = result;
+      } else if (e.type === 'StartChildWorkflowExecutionInitiated' && str(a.workflowId) === workflowId) {
+        if (!startedBy) {
+          startedBy = { at: e.time };
+          assessment = lastAssessment;
+        }
+      } else if (e.type === 'WorkflowExecutionUpdateAccepted') {
+        const input = obj(obj(a.acceptedRequest).input);
+        if (/exception/i.test(str(input.name) ?? ''))
+          exceptions.push({ at: e.time, name: input.name, ...obj(first(input.args)) });
+      }
+    }
+  }
+  return { findings, assessment, startedAt: str(startedBy?.at), exceptions };
+}
+
+const clean = <T extends Obj>(o: T): T =>
+  Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as T;
+
+export function deriveRemediationSummary(
+  runs: RunEvents[],
+  identityRuns: RunEvents[] = [],
+): RemediationSummary {
+  const started = runs[0]?.events.find((e) => e.type === 'WorkflowExecutionStarted');
+  if (!started) throw new Error('history has no WorkflowExecutionStarted event');
+  const sa = started.attrs;
+  const input = obj(first(sa.input));
+  const identity = obj(input.identity);
+  const workflowId = str(sa.workflowId) ?? '';
+  const parentExec = obj(sa.parentWorkflowExecution);
+  const activities = readActivities(runs);
+  const decisions = readDecisions(runs);
+  const close = closing(runs);
+  const finalState = obj(close.result);
+  const parent = fromIdentity(identityRuns, workflowId);
+
+  const completed = (re: RegExp) => activities.filter((a) => re.test(a.name) && a.outcome === 'completed');
+  const planActivity = completed(/^plan/i).at(-1);
+  const planValue = planActivity?.result ?? finalState.plan;
+  const planObj = obj(planValue);
+  const verifications = completed(/^verify/i).map((a) => a.result);
+  const executions = completed(/^(execute|act|apply)/i);
+
+  const apiCalls: ApiCall[] = activities
+    .filter((a) => !READ_ONLY.test(a.name))
+    .flatMap((a) => {
+      const steps = obj(a.input[0]).steps;
+      if (!Array.isArray(steps)) return [];
+      return steps.map(obj).map((s) => ({
+        api: str(s.api) ?? '?',
+        target: str(s.target) ?? '?',
+        by: a.name,
+        at: a.closedAt ?? a.scheduledAt,
+        outcome: a.outcome,
+      }));
+    });
+
+  const events = activities
+    .filter((a) => /^publish/i.test(a.name))
+    .map((a) => {
+      const e = obj(a.input[0]);
+      return clean({ type: str(e.type) ?? '?', at: a.scheduledAt, detail: e.detail });
+    });
+
+  const rollback = [
+    ...decisions.filter((d) => d.kind === 'rollback').map((d) => ({ at: d.at, by: d.by, detail: d.detail })),
+    ...activities
+      .filter((a) => classify(a.name) === 'rollback' && a.outcome === 'completed')
+      .map((a) => ({ at: a.closedAt ?? a.scheduledAt, detail: a.result })),
+  ];
+
+  const findingIds = Array.isArray(input.findingIds) ? input.findingIds.map(String) : [];
+  const findings = findingIds.map((id) => parent.findings.get(id) ?? { id, missing: true as const });
+  const a = parent.assessment;
+  const risk = obj(a?.risk);
+  const policy = a?.policy ? obj(a.policy) : undefined;
+  const ruleId = str(input.ruleId);
+  const rule = Array.isArray(policy?.rules) ? policy.rules.map(obj).find((r) => r.id === ruleId) : undefined;
+  const recordedPolicyHash = str(input.policyHash) ?? str(policy?.hash) ?? str(a?.policyHash);
+
+  const approvals = decisions.filter((d) => d.kind === 'approval' && d.outcome !== 'failed');
+  const refusals = decisions.filter((d) => d.kind === 'refusal' && d.outcome !== 'failed');
+  const action = str(input.action) ?? '?';
+  const findingKinds = [...new Set(findings.map((f) => f.kind).filter((k): k is string => !!k))];
+  const controls = controlsFor({
+    action,
+    findingKinds,
+    approved: approvals.length > 0,
+    signed: approvals.length > 0 && approvals.every((d) => d.detail.signature !== undefined),
+    refused: refusals.length > 0,
+    rolledBack: rollback.length > 0,
+    exception: parent.exceptions.some((x) => x.action === action),
+    verified: verifications.length > 0,
+  });
+
+  const steps = Array.isArray(planObj.steps) ? planObj.steps.map(obj) : [];
+  const mode = str(input.mode);
+  const decisionText = `${ruleId ?? '?'} (${mode ?? '?'}${
+    mode === 'approval' && input.approval ? `: ${obj(input.approval).required ?? '?'} approval(s)` : ''
+  })${risk.score !== undefined ? ` at score ${risk.score}` : ''} → ${close.status}`;
+
+  const timeline: TimelineEntry[] = [
+    ...findings
+      .filter((f) => f.time)
+      .map((f) => ({
+        at: f.time!,
+        what: `finding ${f.id} (${f.kind}) observed by ${f.source?.product ?? '?'}`,
+      })),
+    ...findings
+      .filter((f) => f.receivedAt)
+      .map((f) => ({ at: f.receivedAt!, what: `finding ${f.id} received` })),
+    ...(a?.assessedAt ? [{ at: String(a.assessedAt), what: `assessed: score ${risk.score}` }] : []),
+    { at: started.time, what: `remediation ${action} started by rule ${ruleId ?? '?'}` },
+    ...activities
+      .filter((x) => !/^publish/i.test(x.name))
+      .map((x) => ({ at: x.closedAt ?? x.scheduledAt, what: `${x.name}: ${x.outcome}` })),
+    ...decisions.map((d) => ({ at: d.at, what: `${d.kind} (${d.name}) by ${d.by ?? '?'}: ${d.outcome}` })),
+    ...(close.at ? [{ at: close.at, what: `closed: ${close.status}` }] : []),
+  ].sort((x, y) => (x.at < y.at ? -1 : x.at > y.at ? 1 : 0));
+
+  return {
+    kind: 'remediation',
+    workflowId,
+    workflowType: str(obj(sa.workflowType).name) ?? '?',
+    runIds: runs.map((r) => r.runId),
+    ...(parentExec.workflowId
+      ? { parent: clean({ workflowId: String(parentExec.workflowId), runId: str(parentExec.runId) }) }
+      : {}),
+    startedAt: started.time,
+    ...(close.at ? { closedAt: close.at } : {}),
+    status: close.status,
+    identity: clean({
+      key: str(identity.key) ?? '?',
+      type: str(identity.type),
+      account: str(identity.account),
+      owner: a && 'owner' in a ? (a.owner as string | null) : str(identity.owner),
+      name: str(identity.name),
+    }),
+    findings,
+    ...(a
+      ? {
+          score: clean({
+            value: Number(risk.score),
+            total: typeof risk.total === 'number' ? risk.total : undefined,
+            assessedAt: str(a.assessedAt),
+            factors: (Array.isArray(risk.factors) ? risk.factors : []).map(obj).map((f) =>
+              clean({
+                id: String(f.id),
+                points: typeof f.points === 'number' ? f.points : undefined,
+                weight: typeof f.weight === 'number' ? f.weight : undefined,
+                contribution: Number(f.contribution),
+                reason: String(f.reason ?? ''),
+              }),
+            ),
+          }),
+        }
+      : {}),
+    policy: clean({
+      ruleId,
+      mode,
+      reasons: Array.isArray(input.reasons) ? input.reasons.map(String) : [],
+      approval: input.approval,
+      rule,
+      policySha256: policy ? canonicalSha256(policy) : undefined,
+      recordedPolicyHash,
+    }),
+    ...(planValue !== undefined
+      ? {
+          plan: clean({
+            value: planValue,
+            sha256: canonicalSha256(planValue),
+            recordedHash: str(planObj.hash) ?? str(finalState.planHash),
+            noop: str(planObj.noop),
+          }),
+        }
+      : {}),
+    decisions,
+    activities: activities.map(({ input: _i, result: _r, ...rest }) => clean(rest)),
+    apiCalls,
+    ...(executions.length ? { outcome: executions.at(-1)?.result } : {}),
+    ...(verifications.length ? { verification: verifications[0] } : {}),
+    rechecks: verifications.slice(1),
+    ...(rollback.length ? { rollback: rollback.map((r) => clean(r)) } : {}),
+    exceptions: parent.exceptions.filter((x) => x.action === action),
+    events,
+    timeline,
+    enforcement: {
+      action,
+      identity: str(identity.key) ?? '?',
+      target: steps.map((s) => String(s.target ?? '?')),
+      approvers: approvals.map((d) => d.by ?? '?'),
+      refusedBy: refusals.map((d) => d.by ?? '?'),
+      policyDecision: decisionText,
+      controls: controls.map((c) => c.id),
+    },
+    controls,
+  };
+}

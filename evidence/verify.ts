@@ -1,0 +1,243 @@
+// `nhi evidence verify`: trust nothing in an export on its own. Recompute every file's hash, the manifest's hash
+// and signature, derive every summary again from its histories and render the report again, list what is
+// missing or was added, and check each export's link to the one before it.
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { join, relative } from 'node:path';
+import { canonicalJson, sha256 } from './canonical.ts';
+import { runFromJson } from './history-json.ts';
+import {
+  firstIssue,
+  MANIFEST_FILE,
+  Manifest,
+  type ManifestCase,
+  SIGNATURE_FILE,
+  Signature,
+} from './manifest.ts';
+import { renderReport } from './report.ts';
+import { verifySignature } from './signing-key.ts';
+import { deriveRemediationSummary, type RunEvents } from './summary.ts';
+
+export interface VerifyProblem {
+  /** The export directory. */
+  dir: string;
+  /** The file (relative to dir) or record the problem is about, or 'chain'. */
+  subject: string;
+  problem: string;
+}
+
+export interface VerifiedExport {
+  dir: string;
+  manifest?: Manifest;
+  manifestSha256?: string;
+}
+
+export interface VerifyResult {
+  ok: boolean;
+  exports: VerifiedExport[];
+  problems: VerifyProblem[];
+}
+
+function listFiles(dir: string, base = dir): string[] {
+  return readdirSync(dir).flatMap((name) => {
+    const full = join(dir, name);
+    return statSync(full).isDirectory()
+      ? listFiles(full, base)
+      : [relative(base, full).split('\\').join('/')];
+  });
+}
+
+/** The first JSON path where two values differ, with both values shown briefly. */
+export function firstDifference(expected: unknown, actual: unknown, path = ''): string | undefined {
+  const show = (v: unknown) => {
+    const t = JSON.stringify(v) ?? 'undefined';
+    return t.length > 80 ? `${t.slice(0, 79)}…` : t;
+  };
+  if (canonicalJson(expected) === canonicalJson(actual)) return undefined;
+  const isObj = (v: unknown) => typeof v === 'object' && v !== null;
+  if (isObj(expected) && isObj(actual) && Array.isArray(expected) === Array.isArray(actual)) {
+    const keys = [...new Set([...Object.keys(expected as object), ...Object.keys(actual as object)])];
+    for (const k of keys) {
+      const sub = Array.isArray(expected) ? `${path}[${k}]` : path ? `${path}.${k}` : k;
+      const d = firstDifference(
+        (expected as Record<string, unknown>)[k],
+        (actual as Record<string, unknown>)[k],
+        sub,
+      );
+      if (d) return d;
+    }
+  }
+  return `${path || '(whole)'}: history says ${show(expected)}, file says ${show(actual)}`;
+}
+
+export function verifyExport(dir: string, opts: { publicKey?: string } = {}): VerifyResult & VerifiedExport {
+  const problems: VerifyProblem[] = [];
+  const fail = (subject: string, problem: string) => problems.push({ dir, subject, problem });
+  const done = (manifest?: Manifest, manifestSha256?: string) => ({
+    ok: problems.length === 0,
+    dir,
+    manifest,
+    manifestSha256,
+    exports: [{ dir, manifest, manifestSha256 }],
+    problems,
+  });
+
+  if (!existsSync(join(dir, MANIFEST_FILE))) {
+    fail(MANIFEST_FILE, 'missing');
+    return done();
+  }
+  const manifestBytes = readFileSync(join(dir, MANIFEST_FILE));
+  const manifestSha256 = sha256(manifestBytes);
+
+  // The signature first: it says whether the manifest can be believed at all.
+  if (!existsSync(join(dir, SIGNATURE_FILE))) fail(SIGNATURE_FILE, 'missing');
+  else {
+    let sig: Signature | undefined;
+    try {
+      const parsed = Signature.safeParse(JSON.parse(readFileSync(join(dir, SIGNATURE_FILE), 'utf8')));
+      if (parsed.success) sig = parsed.data;
+      else fail(SIGNATURE_FILE, `invalid: ${firstIssue(parsed.error)}`);
+    } catch (error) {
+      fail(SIGNATURE_FILE, `not JSON: ${(error as Error).message}`);
+    }
+    if (sig) {
+      if (opts.publicKey && sig.publicKey !== opts.publicKey)
+        fail(SIGNATURE_FILE, `signed by key ${sig.publicKey}, not the expected ${opts.publicKey}`);
+      if (sig.manifestSha256 !== manifestSha256)
+        fail(
+          MANIFEST_FILE,
+          `changed since it was signed (sha256 ${manifestSha256}, signed ${sig.manifestSha256})`,
+        );
+      if (!verifySignature(opts.publicKey ?? sig.publicKey, manifestBytes, sig.signature))
+        fail(SIGNATURE_FILE, 'the signature does not verify over manifest.json');
+    }
+  }
+
+  let manifest: Manifest;
+  try {
+    const parsed = Manifest.safeParse(JSON.parse(manifestBytes.toString('utf8')));
+    if (!parsed.success) {
+      fail(MANIFEST_FILE, `invalid: ${firstIssue(parsed.error)}`);
+      return done(undefined, manifestSha256);
+    }
+    manifest = parsed.data;
+  } catch (error) {
+    fail(MANIFEST_FILE, `not JSON: ${(error as Error).message}`);
+    return done(undefined, manifestSha256);
+  }
+  if (opts.publicKey && manifest.publicKey !== opts.publicKey)
+    fail(MANIFEST_FILE, `names key ${manifest.publicKey}, not the expected ${opts.publicKey}`);
+
+  // Order is part of the record: files are listed sorted by path, each once.
+  manifest.files.forEach((f, i) => {
+    const prev = manifest.files[i - 1];
+    if (prev && !(prev.path < f.path))
+      fail(MANIFEST_FILE, `files out of order at entry ${i + 1}: ${f.path} after ${prev.path}`);
+  });
+
+  const intact = new Set<string>();
+  for (const f of manifest.files) {
+    const full = join(dir, f.path);
+    if (!existsSync(full)) {
+      fail(f.path, 'missing');
+      continue;
+    }
+    const bytes = readFileSync(full);
+    const digest = sha256(bytes);
+    if (digest !== f.sha256) fail(f.path, `changed (sha256 ${digest}, manifest ${f.sha256})`);
+    else if (bytes.length !== f.bytes) fail(f.path, `changed (${bytes.length} bytes, manifest ${f.bytes})`);
+    else intact.add(f.path);
+  }
+  const listed = new Set([MANIFEST_FILE, SIGNATURE_FILE, ...manifest.files.map((f) => f.path)]);
+  for (const path of listFiles(dir).sort()) if (!listed.has(path)) fail(path, 'added (not in the manifest)');
+
+  // Summaries are never trusted on their own: derive each from its histories again.
+  const read = (path: string) => readFileSync(join(dir, path), 'utf8');
+  const runsOf = (paths: string[]): RunEvents[] => paths.map((p) => runFromJson(read(p)));
+  const summaries = [];
+  for (const c of manifest.cases) {
+    const needed = [...c.histories, ...(c.kind === 'remediation' ? [...c.identityHistories, c.summary] : [])];
+    for (const p of needed)
+      if (!manifest.files.some((f) => f.path === p))
+        fail(p, `named by case ${c.workflowId} but not in the manifest`);
+    if (c.kind !== 'remediation') continue;
+    if (!needed.every((p) => existsSync(join(dir, p)))) continue;
+    const derived = deriveSummary(c, runsOf);
+    summaries.push(derived);
+    let written: unknown;
+    try {
+      written = JSON.parse(read(c.summary));
+    } catch (error) {
+      fail(c.summary, `not JSON: ${(error as Error).message}`);
+      continue;
+    }
+    const diff = firstDifference(JSON.parse(JSON.stringify(derived)), written);
+    if (diff) fail(c.summary, `differs from its history at ${diff}`);
+  }
+
+  // The report is rendered from the derived summaries: what the reviewer reads is what the histories say.
+  const casesAll = manifest.cases.filter((c) => c.kind === 'remediation').length;
+  if (summaries.length === casesAll) {
+    const report = renderReport(summaries, manifest);
+    for (const [path, text] of [
+      ['report.md', report.markdown],
+      ['report.html', report.html],
+    ] as const) {
+      if (!existsSync(join(dir, path))) continue; // reported as missing above
+      if (read(path) !== text) fail(path, 'differs from the report the histories give');
+    }
+  }
+  return done(manifest, manifestSha256);
+}
+
+function deriveSummary(
+  c: Extract<ManifestCase, { kind: 'remediation' }>,
+  runsOf: (p: string[]) => RunEvents[],
+) {
+  return deriveRemediationSummary(runsOf(c.histories), runsOf(c.identityHistories));
+}
+
+/** Several exports of one chain (any order): each verified, then every link between consecutive sequences. */
+export function verifyChain(dirs: string[], opts: { publicKey?: string } = {}): VerifyResult {
+  const results = dirs.map((d) => verifyExport(d, opts));
+  const problems = results.flatMap((r) => r.problems);
+  const exports = results
+    .filter((r) => r.manifest)
+    .sort((a, b) => (a.manifest?.sequence ?? 0) - (b.manifest?.sequence ?? 0));
+  for (const [i, cur] of exports.entries()) {
+    const m = cur.manifest!;
+    const prev = exports[i - 1];
+    if (!prev) continue;
+    const p = prev.manifest!;
+    if (m.sequence === p.sequence) {
+      problems.push({
+        dir: cur.dir,
+        subject: 'chain',
+        problem: `export #${m.sequence} appears twice (${prev.dir})`,
+      });
+      continue;
+    }
+    if (m.sequence !== p.sequence + 1)
+      problems.push({
+        dir: cur.dir,
+        subject: 'chain',
+        problem: `export #${m.sequence} follows #${p.sequence} (${prev.dir}): export(s) #${p.sequence + 1}${m.sequence - 1 > p.sequence + 1 ? `–#${m.sequence - 1}` : ''} missing`,
+      });
+    else if (m.previous?.manifestSha256 !== prev.manifestSha256)
+      problems.push({
+        dir: cur.dir,
+        subject: 'chain',
+        problem: `export #${m.sequence} names previous manifest ${m.previous?.manifestSha256 ?? 'none'}, but #${p.sequence} (${prev.dir}) has ${prev.manifestSha256}`,
+      });
+  }
+  return { ok: problems.length === 0, exports: results, problems };
+}
+
+/** The exports under `dir`: itself when it holds a manifest, else its subdirectories that do. */
+export function exportDirs(dir: string): string[] {
+  if (existsSync(join(dir, MANIFEST_FILE))) return [dir];
+  if (!existsSync(dir)) return [dir];
+  return readdirSync(dir)
+    .map((n) => join(dir, n))
+    .filter((p) => statSync(p).isDirectory() && existsSync(join(p, MANIFEST_FILE)))
+    .sort();
+}
