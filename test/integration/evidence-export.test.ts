@@ -1,0 +1,393 @@
+// Evidence end to end, real all the way: canary secrets planted upstream (a scanner's leaked key, a SIEM alert's
+// free text) → Kafka → consumer → identity workflows → deactivate-key (auto) and scope-down (after a refused and an
+// accepted approval) → verified → three exports chained by manifest hash, each verifying; then every kind of
+// tampering, a gap in the chain, and a search of the whole export (decoded payloads included) for the canaries.
+import { randomUUID } from 'node:crypto';
+import { cpSync, mkdtempSync, readdirSync, readFileSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Client } from '@temporalio/client';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { awsClients } from '../../activities/aws/clients.ts';
+import { main } from '../../cli/main.ts';
+import { type DemoEstate, renderSample, seedDemoEstate } from '../../demo/estate.ts';
+import { type ExportResult, exportEvidence, linkTo, selectRemediations } from '../../evidence/export.ts';
+import { closeHistoryConnections } from '../../evidence/fetch-history.ts';
+import { MANIFEST_FILE, SIGNATURE_FILE } from '../../evidence/manifest.ts';
+import type { RemediationSummary } from '../../evidence/summary.ts';
+import { verifyChain, verifyExport } from '../../evidence/verify.ts';
+import { remediationWorkflowId } from '../../risk/decide.ts';
+import { temporalClient } from '../../runtime/connections.ts';
+import { type RunningPipeline, startPipeline } from '../../runtime/pipeline.ts';
+import { identityWorkflowId } from '../../workflows/identity/definitions.ts';
+import {
+  approveUpdate,
+  type RemediationState,
+  rejectUpdate,
+  remediationQuery,
+} from '../../workflows/remediation/definitions.ts';
+import { testSigner } from '../support/evidence.ts';
+import { createTestTopics, deleteTestTopics, produce } from '../support/kafka.ts';
+import { waitFor } from './identity-support.ts';
+
+const prefix = `ev-${randomUUID().slice(0, 8)}`;
+const taskQueue = `evidence-${randomUUID().slice(0, 8)}`;
+const SAMPLE = new URL('../../demo/leaked-key.trufflehog.jsonl', import.meta.url);
+/** A canary in SIEM free text: a credential-shaped token nobody should ever see again. */
+const SIEM_CANARY_KEY = `-----BEGIN RSA PRIVATE KEY-----\nMIIEcanary${randomUUID().replace(/-/g, '')}\n-----END RSA PRIVATE KEY-----`;
+
+let topics: Record<string, string>;
+let pipeline: RunningPipeline;
+let client: Client;
+let estate: DemoEstate;
+let keyKey: string;
+const work = mkdtempSync(join(tmpdir(), 'nhi-evidence-e2e-'));
+const signer = testSigner();
+const exports: ExportResult[] = [];
+const io = () => {
+  const out: string[] = [];
+  const err: string[] = [];
+  return { out, err, io: { out: (l: string) => out.push(l), err: (l: string) => err.push(l) } };
+};
+
+beforeAll(async () => {
+  topics = await createTestTopics('evidence', ['scanner', 'siem', 'dlq', 'events']);
+  pipeline = await startPipeline({
+    taskQueue,
+    topics: [topics.scanner!, topics.siem!],
+    dlqTopic: topics.dlq,
+    eventsTopic: topics.events,
+    groupId: taskQueue,
+  });
+  client = await temporalClient();
+  estate = await seedDemoEstate(awsClients(), prefix);
+  keyKey = `aws:access-key:${estate.key.id}`;
+});
+
+afterAll(async () => {
+  for (const id of [identityWorkflowId(keyKey), identityWorkflowId(estate?.user.arn ?? '')])
+    await client?.workflow
+      .getHandle(id)
+      .terminate('test over')
+      .catch(() => {});
+  await pipeline?.stop();
+  if (topics) await deleteTestTopics(topics);
+  await closeHistoryConnections();
+  await client?.connection.close();
+  rmSync(work, { recursive: true, force: true });
+});
+
+/** Every string in every file of the export, and every base64 payload decoded: what a reader could find. */
+function everythingIn(dir: string): string {
+  const parts: string[] = [];
+  const walk = (d: string) => {
+    for (const name of readdirSync(d, { withFileTypes: true })) {
+      const full = join(d, name.name);
+      if (name.isDirectory()) walk(full);
+      else {
+        const text = readFileSync(full, 'utf8');
+        parts.push(text);
+        for (const m of text.matchAll(/"(?:data|encoding)":\s*"([A-Za-z0-9+/=]+)"/g))
+          parts.push(Buffer.from(m[1]!, 'base64').toString('utf8'));
+      }
+    }
+  };
+  walk(dir);
+  return parts.join('\n');
+}
+
+describe('evidence export end to end', () => {
+  it('finding → refused and accepted approval → action → verification, exported three times in one chain', async () => {
+    const started = new Date(Date.now() - 1000).toISOString();
+    await produce(topics.scanner!, [
+      {
+        key: keyKey,
+        value: renderSample(readFileSync(SAMPLE, 'utf8').trim(), estate),
+        headers: { format: 'trufflehog' },
+      },
+    ]);
+    const notable = {
+      _time: new Date().toISOString(),
+      _raw: `search_name="Threat - AWS credential used from new ASN - Rule", user_arn="${estate.user.arn}", note="${SIEM_CANARY_KEY.replace(/\n/g, ' ')}"`,
+      search_name: 'Threat - AWS credential used from new ASN - Rule',
+      user: estate.user.arn,
+      description: `pasted in chat: ${SIEM_CANARY_KEY}`,
+      urgency: 'high',
+      source: 'Threat - AWS credential used from new ASN - Rule',
+      sourcetype: 'stash',
+      index: 'notable',
+    };
+    await produce(topics.siem!, [
+      { key: estate.user.arn, value: JSON.stringify(notable), headers: { format: 'splunk-notable' } },
+    ]);
+
+    const keyRemediation = remediationWorkflowId(keyKey, 'deactivate-key', 0);
+    const scopeDown = remediationWorkflowId(estate.user.arn, 'scope-down', 0);
+    const keyResult = await waitFor(
+      'the key to be deactivated',
+      async () => (await client.workflow.getHandle(keyRemediation).result()) as RemediationState,
+      180_000,
+    );
+    expect(keyResult.status).toBe('executed');
+
+    const handle = client.workflow.getHandle(scopeDown);
+    await waitFor(
+      'the scope-down request',
+      async () => ((await handle.query(remediationQuery)).status === 'awaiting-approval' ? true : undefined),
+      180_000,
+    );
+    // An identity may not approve its own remediation: refused before it reaches history.
+    await expect(
+      handle.executeUpdate(approveUpdate, { args: [{ by: estate.user.arn, reason: 'mine' }] }),
+    ).rejects.toThrow();
+    await handle.executeUpdate(approveUpdate, {
+      args: [{ by: 'alice@security', reason: 'leaked key can reach admin; contain first' }],
+    });
+    const scopeResult = (await handle.result()) as RemediationState;
+    expect(scopeResult.status).toBe('executed');
+
+    // The SIEM alert (compromise) asks for quarantine, with two approvers: a responder refuses it.
+    const quarantine = remediationWorkflowId(estate.user.arn, 'quarantine', 0);
+    const qHandle = client.workflow.getHandle(quarantine);
+    await waitFor(
+      'the quarantine request',
+      async () => ((await qHandle.query(remediationQuery)).status === 'awaiting-approval' ? true : undefined),
+      180_000,
+    );
+    await qHandle.executeUpdate(rejectUpdate, {
+      args: [
+        { by: 'bob@incident-response', reason: 'key already deactivated; quarantine would stop payments' },
+      ],
+    });
+    const quarantineResult = (await qHandle.result()) as RemediationState;
+    expect(quarantineResult.status).toBe('rejected');
+
+    // Visibility is eventually consistent: wait until the index lists both.
+    await waitFor('visibility to list both remediations', async () => {
+      const ids = await selectRemediations(client, { since: started });
+      return [keyRemediation, scopeDown, quarantine].every((id) => ids.includes(id)) ? ids : undefined;
+    });
+
+    // Export #1 through the CLI: one identity, a chain head file of its own.
+    process.env.NHI_EVIDENCE_CHAIN_FILE = join(work, 'chain-head.json');
+    const first = io();
+    const code = await main(
+      [
+        'evidence',
+        'export',
+        '--identity',
+        estate.user.arn,
+        '--out',
+        join(work, 'e1'),
+        '--key',
+        signer.keyFile,
+        '--json',
+      ],
+      first.io,
+    );
+    expect(first.err.join('\n')).toContain('2/2');
+    expect(code).toBe(0);
+    const one = JSON.parse(first.out[0]!);
+    expect(one).toMatchObject({ sequence: 1, previous: null, remediations: 2, publicKey: signer.publicKey });
+
+    // #2 follows the chain head the CLI left; #3 everything since the test began.
+    const second = io();
+    expect(
+      await main(
+        [
+          'evidence',
+          'export',
+          '--identity',
+          keyKey,
+          '--action',
+          'deactivate-key',
+          '--out',
+          join(work, 'e2'),
+          '--key',
+          signer.keyFile,
+          '--json',
+        ],
+        second.io,
+      ),
+    ).toBe(0);
+    expect(JSON.parse(second.out[0]!)).toMatchObject({
+      sequence: 2,
+      previous: { sequence: 1, manifestSha256: one.manifestSha256 },
+      remediations: 1,
+    });
+    exports.push(
+      await exportEvidence(client, {
+        outDir: join(work, 'e3'),
+        signer,
+        query: { since: started },
+        previous: { sequence: 2, manifestSha256: JSON.parse(second.out[0]!).manifestSha256 },
+      }),
+    );
+    const third = exports[0]!;
+    expect(third.summaries.map((s) => s.workflowId).sort()).toEqual(
+      [keyRemediation, scopeDown, quarantine].sort(),
+    );
+
+    // Each enforcement's summary: action, approvers, identity, target, policy decision, controls — and it
+    // agrees with what the workflow itself returned.
+    const byAction = (a: string) =>
+      third.summaries.find((s) => s.enforcement.action === a) as RemediationSummary;
+    const sd = byAction('scope-down');
+    expect(sd.enforcement).toMatchObject({
+      action: 'scope-down',
+      identity: estate.user.arn,
+      approvers: ['alice@security'],
+      refusedBy: [],
+      target: scopeResult.plan!.steps.map((s) => s.target),
+    });
+    expect(sd.enforcement.policyDecision).toMatch(
+      /^excess-privilege \(approval: 1 approval\(s\)\) at score \d+ → executed$/,
+    );
+    expect(sd.enforcement.controls).toEqual(expect.arrayContaining(['NHI5', 'AC-6', 'CM-3', 'CC6.3']));
+    expect(sd.status).toBe(scopeResult.status);
+    expect(sd.plan?.value).toEqual(scopeResult.plan);
+    expect(sd.verification).toEqual(scopeResult.verification);
+    expect(sd.decisions.map((d) => [d.kind, d.by, d.reason, d.outcome])).toEqual(
+      scopeResult.approvals.map((a) => ['approval', a.by, a.reason, 'accepted']),
+    );
+    expect(sd.identity).toMatchObject({
+      key: estate.user.arn,
+      account: estate.account,
+      owner: 'team-payments',
+    });
+    expect(sd.policy).toMatchObject({ ruleId: 'excess-privilege', mode: 'approval' });
+    expect(sd.policy.policySha256).toMatch(/^[0-9a-f]{64}$/);
+    expect(sd.score?.factors.length).toBeGreaterThan(0);
+    expect(sd.apiCalls.map((c) => c.api)).toEqual(scopeResult.plan!.steps.map((s) => s.api));
+
+    const q = byAction('quarantine');
+    expect(q.status).toBe('rejected');
+    expect(q.enforcement).toMatchObject({ approvers: [], refusedBy: ['bob@incident-response'] });
+    expect(q.enforcement.policyDecision).toMatch(
+      /^compromised-quarantine \(approval: 2 approval\(s\)\) at score \d+ → rejected$/,
+    );
+    expect(q.enforcement.controls).toContain('CM-3');
+    expect(q.findings.map((f) => f.source?.format)).toContain('splunk-notable');
+    expect(q.apiCalls).toEqual([]);
+    expect(q.decisions).toEqual([
+      expect.objectContaining({
+        kind: 'refusal',
+        name: 'reject',
+        by: 'bob@incident-response',
+        outcome: 'accepted',
+      }),
+    ]);
+
+    const dk = byAction('deactivate-key');
+    expect(dk.enforcement).toMatchObject({ identity: keyKey, approvers: [], target: [estate.key.id] });
+    expect(dk.enforcement.controls).toEqual(
+      expect.arrayContaining(['NHI2', 'AC-2', 'IA-5', 'IR-4', 'CC7.4']),
+    );
+    expect(dk.findings).toEqual([
+      expect.objectContaining({
+        kind: 'exposed-secret',
+        source: expect.objectContaining({ format: 'trufflehog' }),
+      }),
+    ]);
+    expect(dk.apiCalls).toEqual([
+      expect.objectContaining({ api: 'iam:UpdateAccessKey', target: estate.key.id, outcome: 'completed' }),
+    ]);
+    expect(dk.runIds).toEqual([(await client.workflow.getHandle(keyRemediation).describe()).runId]);
+
+    // The chain verifies, through the library and the CLI.
+    const dirs = ['e1', 'e2', 'e3'].map((d) => join(work, d));
+    expect(verifyChain(dirs, { publicKey: signer.publicKey }).problems).toEqual([]);
+    const v = io();
+    expect(await main(['evidence', 'verify', work, '--key', signer.publicKey], v.io)).toBe(0);
+    expect(v.out.filter((l) => l.startsWith('OK'))).toHaveLength(3);
+  }, 400_000);
+
+  it('verify names every changed byte, missing, added or reordered file and a gap in the chain', () => {
+    const src = join(work, 'e3');
+    const manifest = JSON.parse(readFileSync(join(src, MANIFEST_FILE), 'utf8')) as {
+      files: Array<{ path: string }>;
+    };
+    const copy = (name: string) => {
+      const dir = join(work, 'tamper', name);
+      cpSync(src, dir, { recursive: true });
+      return dir;
+    };
+    const problems = (dir: string) =>
+      verifyExport(dir, { publicKey: signer.publicKey }).problems.map((p) => `${p.subject}: ${p.problem}`);
+
+    // One byte changed in each file, in turn (the middle byte, so JSON framing is no help).
+    for (const path of [...manifest.files.map((f) => f.path), MANIFEST_FILE, SIGNATURE_FILE]) {
+      const dir = copy(`byte-${path.replace(/\W+/g, '_')}`);
+      const bytes = readFileSync(join(dir, path));
+      const i = Math.floor(bytes.length / 2);
+      bytes[i] = bytes[i] === 0x41 ? 0x42 : 0x41;
+      writeFileSync(join(dir, path), bytes);
+      const found = problems(dir);
+      expect(found.length, `a changed byte in ${path} went unnoticed`).toBeGreaterThan(0);
+      expect(
+        found.some((p) => p.startsWith(`${path}:`)),
+        `${path}: ${found.join(' | ')}`,
+      ).toBe(true);
+    }
+
+    const summary = manifest.files.find((f) => f.path.startsWith('summaries/'))!.path;
+    const deleted = copy('deleted');
+    unlinkSync(join(deleted, summary));
+    expect(problems(deleted)).toContain(`${summary}: missing`);
+
+    const added = copy('added');
+    writeFileSync(join(added, 'histories', 'extra.json'), '{}');
+    expect(problems(added)).toContain('histories/extra.json: added (not in the manifest)');
+
+    const reordered = copy('reordered');
+    const m = JSON.parse(readFileSync(join(reordered, MANIFEST_FILE), 'utf8'));
+    [m.files[0], m.files[1]] = [m.files[1], m.files[0]];
+    writeFileSync(join(reordered, MANIFEST_FILE), `${JSON.stringify(m, null, 2)}\n`);
+    const r = problems(reordered);
+    expect(r.some((p) => p.startsWith('manifest.json: changed since it was signed'))).toBe(true);
+    expect(r.some((p) => p.startsWith('manifest.json: files out of order at entry 2'))).toBe(true);
+
+    // A summary rewritten and re-hashed, as someone with write access but without the key would: the manifest no
+    // longer matches its signature, and the summary no longer matches its history.
+    const forged = copy('forged');
+    const s = JSON.parse(readFileSync(join(forged, summary), 'utf8'));
+    s.enforcement.approvers = ['mallory@security'];
+    writeFileSync(join(forged, summary), `${JSON.stringify(s, null, 2)}\n`);
+    const f = problems(forged);
+    expect(
+      f.some((p) => p.startsWith(`${summary}: differs from its history at enforcement.approvers[0]`)),
+    ).toBe(true);
+
+    // Removing #2 from the middle of the chain.
+    const gap = verifyChain([join(work, 'e1'), join(work, 'e3')], { publicKey: signer.publicKey });
+    expect(gap.ok).toBe(false);
+    expect(gap.problems.map((p) => p.problem)).toEqual([
+      'export #3 follows #1 (' + join(work, 'e1') + '): export(s) #2 missing',
+    ]);
+    // A wrong key is named.
+    const other = testSigner();
+    expect(verifyExport(src, { publicKey: other.publicKey }).problems.map((p) => p.subject)).toContain(
+      SIGNATURE_FILE,
+    );
+  });
+
+  const allExports = () => ['e1', 'e2', 'e3'].map((d) => everythingIn(join(work, d))).join('\n');
+
+  it('no scanner canary anywhere in any export, decoded payloads included', () => {
+    const text = allExports();
+    // The canary did go through: the scanner finding is in the exported histories, by key id and fingerprint.
+    expect(text).toContain(estate.key.id);
+    expect(text).not.toContain(estate.key.secret);
+    expect(text).not.toContain(Buffer.from(estate.key.secret).toString('base64'));
+  });
+
+  // KNOWN LEAK, found by this test: a secret in a SIEM alert's free text (here a PEM private key in a Splunk
+  // notable's description) is scrubbed only when the adapter registered some secret of its own, which SIEM
+  // adapters never do — so it reaches the identity workflow's history and the evidence. Issue #13 ("secrets
+  // caught in free text") owns the normaliser fix; when it lands this test fails: turn `it.fails` into `it`.
+  it.fails('no SIEM free-text canary anywhere in any export, decoded payloads included', () => {
+    const text = allExports();
+    expect(text).toContain('Threat - AWS credential used from new ASN');
+    expect(text).not.toContain('MIIEcanary');
+  });
+});
