@@ -11,7 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { awsClients } from '../../activities/aws/clients.ts';
 import { main } from '../../cli/main.ts';
 import { type DemoEstate, renderSample, seedDemoEstate } from '../../demo/estate.ts';
-import { type ExportResult, exportEvidence, linkTo, selectRemediations } from '../../evidence/export.ts';
+import { type ExportResult, exportEvidence, selectRemediations } from '../../evidence/export.ts';
 import { closeHistoryConnections } from '../../evidence/fetch-history.ts';
 import { MANIFEST_FILE, SIGNATURE_FILE } from '../../evidence/manifest.ts';
 import type { RemediationSummary } from '../../evidence/summary.ts';
@@ -362,7 +362,7 @@ describe('evidence export end to end', () => {
     const gap = verifyChain([join(work, 'e1'), join(work, 'e3')], { publicKey: signer.publicKey });
     expect(gap.ok).toBe(false);
     expect(gap.problems.map((p) => p.problem)).toEqual([
-      'export #3 follows #1 (' + join(work, 'e1') + '): export(s) #2 missing',
+      `export #3 follows #1 (${join(work, 'e1')}): export(s) #2 missing`,
     ]);
     // A wrong key is named.
     const other = testSigner();
