@@ -52,6 +52,8 @@ export interface DecisionFacts {
   exception: boolean;
   /** The action's effect was checked afterwards. */
   verified: boolean;
+  /** Some API call of the action completed: a refused, expired or no-op remediation changed nothing. */
+  acted: boolean;
 }
 
 /** Why each control applies: [control id, when, why], evaluated in table order. */
@@ -123,6 +125,9 @@ const RULES: ReadonlyArray<[string, (d: DecisionFacts) => boolean, string]> = [
   ['1.16', (d) => d.action === 'scope-down' && kinds(d, 'excess-privilege'), 'admin-like grants are denied'],
 ];
 
+/** Controls a decision serves even when nothing was changed (a refusal is change control at work). */
+const DECISION_ONLY = new Set(['AU-10', 'CM-3']);
+
 function kinds(d: DecisionFacts, ...wanted: string[]): boolean {
   return d.findingKinds.some((k) => wanted.includes(k));
 }
@@ -133,11 +138,13 @@ export interface MappedControl extends Control {
 
 /** The controls a decision serves, in table order. */
 export function controlsFor(decision: DecisionFacts): MappedControl[] {
-  return RULES.filter(([, applies]) => applies(decision)).map(([id, , why]) => {
-    const control = CONTROLS.find((c) => c.id === id);
-    if (!control) throw new Error(`controls table has no ${id}`);
-    return { ...control, why };
-  });
+  return RULES.filter(([id, applies]) => (decision.acted || DECISION_ONLY.has(id)) && applies(decision)).map(
+    ([id, , why]) => {
+      const control = CONTROLS.find((c) => c.id === id);
+      if (!control) throw new Error(`controls table has no ${id}`);
+      return { ...control, why };
+    },
+  );
 }
 
 /** The table as the report shows it: every control and the rule that maps a decision to it. */

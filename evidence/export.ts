@@ -7,7 +7,7 @@ import type { Client } from '@temporalio/client';
 import type { PayloadCodec } from '@temporalio/common';
 import { encodeIdentityKey } from '../risk/decide.ts';
 import { canonicalJson, sha256 } from './canonical.ts';
-import { fetchRunChain } from './fetch-history.ts';
+import { fetchRunChain, type Run } from './fetch-history.ts';
 import { historyJson, runFromJson } from './history-json.ts';
 import {
   type ChainLink,
@@ -25,6 +25,19 @@ import type { EvidenceSigner } from './signing-key.ts';
 import { deriveRemediationSummary, type RemediationSummary, type RunEvents } from './summary.ts';
 
 export const REMEDIATION_WORKFLOW_TYPE = 'remediationWorkflow';
+
+/** Where histories come from: Temporal (temporalSource) or, in tests, recorded histories. */
+export interface HistorySource {
+  namespace: string;
+  runChain(workflowId: string): Promise<Run[]>;
+  remediations(query: ExportQuery): Promise<string[]>;
+}
+
+export const temporalSource = (client: Client): HistorySource => ({
+  namespace: client.options.namespace,
+  runChain: (workflowId) => fetchRunChain(client, workflowId),
+  remediations: (query) => selectRemediations(client, query),
+});
 
 export interface ExportOptions {
   outDir: string;
@@ -64,7 +77,11 @@ export async function selectRemediations(client: Client, query: ExportQuery = {}
   return [...ids.entries()].sort((a, b) => a[1] - b[1] || (a[0] < b[0] ? -1 : 1)).map(([id]) => id);
 }
 
-export async function exportEvidence(client: Client, opts: ExportOptions): Promise<ExportResult> {
+export async function exportEvidence(
+  from: Client | HistorySource,
+  opts: ExportOptions,
+): Promise<ExportResult> {
+  const source = 'runChain' in from ? from : temporalSource(from);
   const progress = opts.progress ?? (() => {});
   const query = opts.query ?? {};
   const dir = opts.outDir;
@@ -83,7 +100,7 @@ export async function exportEvidence(client: Client, opts: ExportOptions): Promi
   const chainOf = async (workflowId: string) => {
     let chain = chains.get(workflowId);
     if (chain) return chain;
-    const runs = await fetchRunChain(client, workflowId);
+    const runs = await source.runChain(workflowId);
     chain = { paths: [], runs: [] };
     for (const [i, run] of runs.entries()) {
       const json = await historyJson(run.history, opts.codecs);
@@ -96,7 +113,7 @@ export async function exportEvidence(client: Client, opts: ExportOptions): Promi
     return chain;
   };
 
-  const ids = opts.workflowIds ?? (await selectRemediations(client, query));
+  const ids = opts.workflowIds ?? (await source.remediations(query));
   progress(`evidence: ${ids.length} workflow(s) to export`);
   const cases: ManifestCase[] = [];
   const summaries: RemediationSummary[] = [];
@@ -127,7 +144,7 @@ export async function exportEvidence(client: Client, opts: ExportOptions): Promi
   const exportedAt = (opts.now ?? new Date()).toISOString();
   const previous = opts.previous ?? null;
   const sequence = previous ? previous.sequence + 1 : 1;
-  const meta = { exportedAt, namespace: client.options.namespace, query, sequence, previous };
+  const meta = { exportedAt, namespace: source.namespace, query, sequence, previous };
   const report = renderReport(summaries, meta);
   write('report.md', report.markdown);
   write('report.html', report.html);

@@ -374,6 +374,7 @@ export function deriveRemediationSummary(
     rolledBack: rollback.length > 0,
     exception: parent.exceptions.some((x) => x.action === action),
     verified: verifications.length > 0,
+    acted: apiCalls.some((c) => c.outcome === 'completed'),
   });
 
   const steps = Array.isArray(planObj.steps) ? planObj.steps.map(obj) : [];

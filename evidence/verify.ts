@@ -161,7 +161,13 @@ export function verifyExport(dir: string, opts: { publicKey?: string } = {}): Ve
         fail(p, `named by case ${c.workflowId} but not in the manifest`);
     if (c.kind !== 'remediation') continue;
     if (!needed.every((p) => existsSync(join(dir, p)))) continue;
-    const derived = deriveSummary(c, runsOf);
+    let derived: ReturnType<typeof deriveSummary>;
+    try {
+      derived = deriveSummary(c, runsOf);
+    } catch (error) {
+      fail(c.summary, `cannot be derived again: ${(error as Error).message}`);
+      continue;
+    }
     summaries.push(derived);
     let written: unknown;
     try {

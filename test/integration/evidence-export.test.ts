@@ -26,7 +26,7 @@ import {
   rejectUpdate,
   remediationQuery,
 } from '../../workflows/remediation/definitions.ts';
-import { testSigner } from '../support/evidence.ts';
+import { recordEvidenceFixtures, testSigner } from '../support/evidence.ts';
 import { createTestTopics, deleteTestTopics, produce } from '../support/kafka.ts';
 import { waitFor } from './identity-support.ts';
 
@@ -224,6 +224,7 @@ describe('evidence export end to end', () => {
       }),
     );
     const third = exports[0]!;
+    recordEvidenceFixtures(join(work, 'e3'), third.manifest);
     expect(third.summaries.map((s) => s.workflowId).sort()).toEqual(
       [keyRemediation, scopeDown, quarantine].sort(),
     );
