@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import chromium from '@sparticuz/chromium';
-import { type Browser, chromium as playwright } from 'playwright-core';
+import { type Browser, type Locator, chromium as playwright } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type ExportResult, exportEvidence } from '../../../evidence/export.ts';
 import { fixtureSource, testSigner } from '../../support/evidence.ts';
@@ -30,6 +30,12 @@ beforeAll(async () => {
 
 afterAll(async () => browser?.close());
 
+/** The text as a reviewer sees it rendered (innerText: cells apart, hidden text left out), spaces collapsed. */
+async function visibleText(locator: Locator): Promise<string> {
+  // biome-ignore lint/performance/useDomNodeTextContent: what is rendered is what this test checks
+  return (await locator.innerText()).replace(/\s+/g, ' ');
+}
+
 describe('reviewer report in headless Chromium', () => {
   it('shows each enforcement’s facts without scripts or network', async () => {
     const html = readFileSync(join(exported.dir, 'report.html'), 'utf8');
@@ -44,7 +50,7 @@ describe('reviewer report in headless Chromium', () => {
     await page.goto(pathToFileURL(join(exported.dir, 'report.html')).href);
 
     await expect(page.locator('h1').textContent()).resolves.toMatch(/^nhi-enforce evidence #1/);
-    const summary = (await page.locator('#summary').innerText()).replace(/\s+/g, ' ');
+    const summary = await visibleText(page.locator('#summary'));
     expect(summary).toContain('3 enforcement(s) on 2 identit(ies)');
     expect(summary).toContain('Time from finding to action: median');
     expect(summary).toMatch(/deactivate-key 1/);
@@ -53,16 +59,16 @@ describe('reviewer report in headless Chromium', () => {
 
     const sections = page.locator('section.enforcement');
     await expect(sections.count()).resolves.toBe(3);
-    const scope = (await sections.filter({ hasText: 'scope-down on' }).innerText()).replace(/\s+/g, ' ');
+    const scope = await visibleText(sections.filter({ hasText: 'scope-down on' }));
     expect(scope).toContain('Approvers: alice@security.');
     expect(scope).toContain('excess-privilege (approval: 1 approval(s))');
     expect(scope).toContain('iam:PutUserPolicy');
     expect(scope).toContain('AC-6 Least Privilege');
     expect(scope).toMatch(/approval \(approve\) by alice@security: accepted/);
-    const quarantine = (await sections.filter({ hasText: 'quarantine on' }).innerText()).replace(/\s+/g, ' ');
+    const quarantine = await visibleText(sections.filter({ hasText: 'quarantine on' }));
     expect(quarantine).toContain('Refused by: bob@incident-response.');
     expect(quarantine).toContain('status rejected');
-    const key = (await sections.filter({ hasText: 'deactivate-key on' }).innerText()).replace(/\s+/g, ' ');
+    const key = await visibleText(sections.filter({ hasText: 'deactivate-key on' }));
     expect(key).toContain('Target: AKIAFIXTURE01EXAMPLE.');
     expect(key).toContain('NHI2 Secret Leakage');
     await expect(page.locator('#controls table tbody tr').count()).resolves.toBeGreaterThan(10);
