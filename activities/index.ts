@@ -8,6 +8,7 @@ import { createAccountClients } from './aws/account-clients.ts';
 import type { AwsClients } from './aws/clients.ts';
 import { createControlActivities } from './enforcement-control.ts';
 import { createEventPublisher } from './events/publish.ts';
+import { createEvidenceArchiver } from './evidence-archive.ts';
 import { createVisibilityCheck } from './identity-visibility.ts';
 import { createPolicySource, type PolicyInForce } from './policy-source.ts';
 import { createRemediationActivities } from './remediation.ts';
@@ -30,6 +31,7 @@ export function createActivities(deps: ActivityDeps) {
     publishEnforcementEvent: createEventPublisher(deps.producer, deps.eventsTopic),
     assessIdentity: createAssessor(deps.aws, { policy, accounts }),
     identityVisibility: createVisibilityCheck(),
+    archiveEvidence: createEvidenceArchiver(),
     ...createRemediationActivities(deps.aws, accounts, deps.actions ?? builtInActions),
     ...createControlActivities(),
   };

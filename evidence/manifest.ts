@@ -40,6 +40,8 @@ export const ExportQuery = z.strictObject({
   since: z.string().optional(),
   until: z.string().optional(),
   action: z.string().optional(),
+  /** Which time since/until bound: when the remediation started (default), or when it closed (archives). */
+  window: z.enum(['started', 'closed']).optional(),
 });
 export type ExportQuery = z.infer<typeof ExportQuery>;
 

@@ -46,7 +46,9 @@ function overview(summaries: RemediationSummary[], meta: ReportMeta): Section {
     .map(findingToAction)
     .filter((m): m is number => m !== undefined)
     .sort((a, b) => a - b);
-  const q = Object.entries(meta.query)
+  // A fixed order: the report is rendered again from the parsed manifest, whose key order is the schema's.
+  const q = (['identity', 'action', 'since', 'until', 'window'] as const)
+    .map((k) => [k, meta.query[k]] as const)
     .filter(([, v]) => v)
     .map(([k, v]) => `${k}=${v}`)
     .join(', ');

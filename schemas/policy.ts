@@ -102,6 +102,15 @@ export const Ownership = z.strictObject({
 });
 export type Ownership = z.infer<typeof Ownership>;
 
+/** Evidence archives: how often a Temporal Schedule exports evidence to S3, and where. */
+export const EvidenceArchive = z.strictObject({
+  /** Interval between exports: a number and a unit, s/m/h/d (e.g. 24h). */
+  every: z.string().regex(/^\d+[smhd]$/, { message: 'must be a number and a unit s, m, h or d (e.g. 24h)' }),
+  bucket: z.string().min(3),
+  prefix: z.string().default('evidence/'),
+});
+export type EvidenceArchive = z.infer<typeof EvidenceArchive>;
+
 /** auto: act at once; approval: act once people approve; observe: plan and record, act on nothing (rollout). */
 export const Mode = z.enum(['auto', 'approval', 'observe']);
 export type Mode = z.infer<typeof Mode>;
@@ -183,6 +192,7 @@ export const Policy = z
     enforcement: Enforcement.prefault({}),
     /** Evaluated in order; when two rules fire with the same action, the first one decides mode and approval. */
     rules: z.array(Rule),
+    evidence: z.strictObject({ archive: EvidenceArchive.optional() }).optional(),
   })
   .superRefine((policy, ctx) => {
     const first = new Map<string, number>();

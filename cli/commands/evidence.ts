@@ -1,5 +1,9 @@
 // `nhi evidence export|verify|key`: thin over evidence/ (export.ts, verify.ts, signing-key.ts).
-import { existsSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { loadPolicy } from '../../activities/policy-source.ts';
+import { ensureArchiveSchedule, removeArchiveSchedule } from '../../evidence/archive-schedule.ts';
 import {
   defaultChainFile,
   defaultEvidenceKeyFile,
@@ -10,20 +14,25 @@ import {
 import { exportEvidence, linkTo } from '../../evidence/export.ts';
 import { closeHistoryConnections } from '../../evidence/fetch-history.ts';
 import type { ExportQuery } from '../../evidence/manifest.ts';
+import { downloadArchive, parseS3Url, s3Client } from '../../evidence/s3-archive.ts';
 import {
   evidenceSigner,
   newEvidenceKey,
   readPublicKey,
   writeEvidenceKey,
 } from '../../evidence/signing-key.ts';
-import { exportDirs, verifyChain } from '../../evidence/verify.ts';
+import { exportDirs, type VerifyResult, verifyChain } from '../../evidence/verify.ts';
+import type { EvidenceArchive } from '../../schemas/policy.ts';
 import { isActionName } from '../../schemas/policy.ts';
+import { EVIDENCE_ARCHIVE_SCHEDULE_ID } from '../../workflows/evidence/definitions.ts';
+import { TASK_QUEUE } from '../../workflows/identity/definitions.ts';
 import { type Command, CommandError, type Io, parseCommandArgs, UsageError } from '../command.ts';
 import { connectTemporal } from '../identity-source.ts';
 
 const usage = `usage: nhi evidence export [--identity KEY] [--since T] [--until T] [--action A] --out DIR
                               [--key FILE] [--previous DIR] [--json]
-       nhi evidence verify DIR... [--key PUB] [--json]
+       nhi evidence verify DIR|s3://BUCKET/PREFIX... [--key PUB] [--json]
+       nhi evidence schedule [--every D] [--bucket B] [--prefix P] [--task-queue Q] [--remove] [--json]
        nhi evidence key new --out FILE [--json]
 
 export  writes, for each remediation matching the filters, every run of its workflow history and of its identity
@@ -45,6 +54,16 @@ verify  recomputes every hash and the signature, derives each summary again from
         exports given (a DIR holding exports as subdirectories counts as all of them). Exit 1 on any mismatch.
   --key PUB       the expected public key (64 hex characters, or a file with them); default: the key published
                   in the export, which proves integrity but not who signed
+
+        An s3:// location is downloaded first (every export under the prefix) and verified as a chain.
+
+schedule creates or updates the Temporal Schedule '${EVIDENCE_ARCHIVE_SCHEDULE_ID}': every interval a worker exports the
+        remediations closed since the last archive, chained to it, to S3 under <prefix><sequence>-<time>/, and
+        moves <prefix>chain-head.json. Defaults from the policy's evidence.archive (every, bucket, prefix).
+  --every D       interval: a number and s, m, h or d (e.g. 24h)
+  --bucket B      S3 bucket (must exist); --prefix P key prefix (default evidence/)
+  --task-queue Q  the workers' task queue (default NHI_TASK_QUEUE or nhi-enforce)
+  --remove        delete the schedule
 
 key new writes a new Ed25519 evidence key file (mode 0600) and prints its public key.
 
@@ -162,10 +181,35 @@ async function runVerify(argv: string[], io: Io): Promise<number> {
       throw new UsageError((error as Error).message);
     }
   }
-  for (const d of positionals) if (!existsSync(d)) throw new UsageError(`${d} does not exist`);
-  const dirs = positionals.flatMap(exportDirs);
-  const result = verifyChain(dirs, { publicKey });
-  if (values.json) {
+  for (const d of positionals)
+    if (!parseS3Url(d) && !existsSync(d)) throw new UsageError(`${d} does not exist`);
+  const dirs: string[] = [];
+  const downloads: string[] = [];
+  try {
+    for (const d of positionals) {
+      const target = parseS3Url(d);
+      if (!target) {
+        dirs.push(...exportDirs(d));
+        continue;
+      }
+      const into = mkdtempSync(join(tmpdir(), 'nhi-evidence-s3-'));
+      downloads.push(into);
+      try {
+        const found = await downloadArchive(s3Client(), target, into);
+        io.err(`evidence: ${found.length} export(s) downloaded from ${d}`);
+        dirs.push(...found);
+      } catch (error) {
+        throw new CommandError(`cannot read ${d}: ${(error as Error).message}`);
+      }
+    }
+    return report(verifyChain(dirs, { publicKey }), values.json === true, publicKey, io);
+  } finally {
+    for (const d of downloads) rmSync(d, { recursive: true, force: true });
+  }
+}
+
+function report(result: VerifyResult, json: boolean, publicKey: string | undefined, io: Io): number {
+  if (json) {
     io.out(
       JSON.stringify({
         ok: result.ok,
@@ -188,6 +232,66 @@ async function runVerify(argv: string[], io: Io): Promise<number> {
   return result.ok ? 0 : 1;
 }
 
+async function runSchedule(argv: string[], io: Io): Promise<number> {
+  const { values, positionals } = parseCommandArgs(argv, {
+    every: { type: 'string' },
+    bucket: { type: 'string' },
+    prefix: { type: 'string' },
+    'task-queue': { type: 'string' },
+    remove: { type: 'boolean' },
+    json: { type: 'boolean' },
+  });
+  if (positionals.length) throw new UsageError(`unexpected argument '${positionals[0]}'`);
+  if (values.remove) {
+    const source = await connectTemporal();
+    try {
+      await removeArchiveSchedule(source.client).catch((error: Error) => {
+        throw new CommandError(`cannot remove the schedule: ${error.message}`);
+      });
+    } finally {
+      await source.close();
+    }
+    if (values.json) io.out(JSON.stringify({ scheduleId: EVIDENCE_ARCHIVE_SCHEDULE_ID, removed: true }));
+    else io.out(`evidence schedule ${EVIDENCE_ARCHIVE_SCHEDULE_ID} removed`);
+    return 0;
+  }
+  let policy: EvidenceArchive | undefined;
+  try {
+    policy = loadPolicy().evidence?.archive;
+  } catch (error) {
+    throw new CommandError((error as Error).message);
+  }
+  const every = values.every ?? policy?.every;
+  const bucket = values.bucket ?? policy?.bucket;
+  const prefix = values.prefix ?? policy?.prefix ?? 'evidence/';
+  if (!every) throw new UsageError('no --every, and the policy has no evidence.archive.every');
+  if (!/^\d+[smhd]$/.test(every))
+    throw new UsageError(`--every must be a number and s, m, h or d, got '${every}'`);
+  if (!bucket) throw new UsageError('no --bucket, and the policy has no evidence.archive.bucket');
+  const taskQueue = values['task-queue'] ?? (process.env.NHI_TASK_QUEUE || TASK_QUEUE);
+  const source = await connectTemporal();
+  let done: 'created' | 'updated';
+  try {
+    done = await ensureArchiveSchedule(source.client, { every, bucket, prefix, taskQueue });
+  } finally {
+    await source.close();
+  }
+  const summary = {
+    scheduleId: EVIDENCE_ARCHIVE_SCHEDULE_ID,
+    result: done,
+    every,
+    bucket,
+    prefix,
+    taskQueue,
+  };
+  if (values.json) io.out(JSON.stringify(summary));
+  else
+    io.out(
+      `evidence schedule ${summary.scheduleId} ${done}: every ${every} → s3://${bucket}/${prefix} (task queue ${taskQueue})`,
+    );
+  return 0;
+}
+
 async function runKey(argv: string[], io: Io): Promise<number> {
   const { values, positionals } = parseCommandArgs(argv, {
     out: { type: 'string' },
@@ -206,15 +310,18 @@ async function runKey(argv: string[], io: Io): Promise<number> {
 
 export const evidenceCommand: Command = {
   name: 'evidence',
-  summary: 'export signed, chained evidence of remediations; verify it; make an evidence key',
+  summary: 'export signed, chained evidence of remediations; verify it; archive it to S3 on a schedule',
   usage,
   async run(argv, io) {
     const [sub, ...rest] = argv;
     if (sub === 'export') return runExport(rest, io);
     if (sub === 'verify') return runVerify(rest, io);
     if (sub === 'key') return runKey(rest, io);
+    if (sub === 'schedule') return runSchedule(rest, io);
     throw new UsageError(
-      sub ? `unknown subcommand '${sub}' (export, verify or key)` : 'export, verify or key?',
+      sub
+        ? `unknown subcommand '${sub}' (export, verify, schedule or key)`
+        : 'export, verify, schedule or key?',
     );
   },
 };

@@ -81,6 +81,9 @@ const activities: Activities = {
     return `event-${published.length}`;
   },
   identityVisibility: async () => ({ searchAttributes: [], memo: false }),
+  archiveEvidence: async () => {
+    throw new Error('not part of this test');
+  },
   planRemediation: async (input) => ({ action: input.action, identityKey: input.identity.key, steps: [] }),
   executeRemediation: async () => ({ done: true }),
   verifyRemediation: async () => ({ ok: true, detail: 'stub' }),

@@ -18,17 +18,20 @@ async function run(...argv: string[]) {
 }
 
 describe('nhi evidence', () => {
-  it('--help describes export, verify and key', async () => {
+  it('--help describes export, verify, schedule and key', async () => {
     const { code, out } = await run('--help');
     expect(code).toBe(0);
     expect(out.join('\n')).toMatch(
       /nhi evidence export \[--identity KEY\] \[--since T\] \[--until T\] \[--action A\] --out DIR/,
     );
-    expect(out.join('\n')).toMatch(/nhi evidence verify DIR\.\.\. \[--key PUB\]/);
+    expect(out.join('\n')).toMatch(/nhi evidence verify DIR\|s3:\/\/BUCKET\/PREFIX\.\.\. \[--key PUB\]/);
+    expect(out.join('\n')).toMatch(/nhi evidence schedule \[--every D\] \[--bucket B\]/);
   });
 
   it.each([
-    [[], /export, verify or key\?/],
+    [[], /export, verify, schedule or key\?/],
+    [['schedule', '--every', 'weekly', '--bucket', 'b'], /--every must be a number and s, m, h or d/],
+    [['schedule', '--every', '1h'], /no --bucket, and the policy has no evidence.archive.bucket/],
     [['publish'], /unknown subcommand 'publish'/],
     [['export'], /--out DIR is required/],
     [
