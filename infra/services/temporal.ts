@@ -5,6 +5,7 @@ import { localPorts } from '../endpoints.ts';
 import { temporalCliPath } from '../install/paths.ts';
 import { installTemporalCli } from '../install/temporal-cli.ts';
 import type { Service } from './service.ts';
+import { applyRetention } from './temporal-retention.ts';
 
 /**
  * Custom search attributes the identity workflow upserts (workflows/identity/definitions.ts), so
@@ -71,7 +72,10 @@ export function temporalService(): Service {
       ],
       expect: ['start-dev', db(dir)],
     }),
-    ready: async (_dir, _fresh, log) => registerSearchAttributes(port, log),
+    ready: async (_dir, _fresh, log) => {
+      await registerSearchAttributes(port, log);
+      await applyRetention(port, log);
+    },
     probe: async () => {
       let connection: Connection | undefined;
       try {
