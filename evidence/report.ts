@@ -87,6 +87,12 @@ function overview(summaries: RemediationSummary[], meta: ReportMeta): Section {
   };
 }
 
+function planWhyNot(plan: NonNullable<RemediationSummary['plan']>): string {
+  if (plan.refused) return `, refused: ${plan.refused}`;
+  if (plan.notApplicable) return `, not applicable: ${plan.notApplicable}`;
+  return plan.noop ? `, nothing to do: ${plan.noop}` : '';
+}
+
 function enforcement(s: RemediationSummary): Section {
   const tta = findingToAction(s);
   return {
@@ -98,9 +104,7 @@ function enforcement(s: RemediationSummary): Section {
       `Policy decision: ${s.enforcement.policyDecision}${s.policy.policySha256 ? `; policy sha256 ${s.policy.policySha256}` : ''}.`,
       `Target: ${s.enforcement.target.join(', ') || '(none)'}.`,
       `Approvers: ${s.enforcement.approvers.join(', ') || '(none)'}. Refused by: ${s.enforcement.refusedBy.join(', ') || '(nobody)'}.`,
-      ...(s.plan
-        ? [`Plan sha256 ${s.plan.sha256}${s.plan.noop ? `, nothing to do: ${s.plan.noop}` : ''}.`]
-        : []),
+      ...(s.plan ? [`Plan sha256 ${s.plan.sha256}${planWhyNot(s.plan)}.`] : []),
       ...(s.verification !== undefined ? [`Verification: ${JSON.stringify(s.verification)}.`] : []),
       ...(s.rollback
         ? [`Rolled back: ${s.rollback.map((r) => `${r.at} by ${r.by ?? '?'}`).join('; ')}.`]

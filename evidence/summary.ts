@@ -85,7 +85,15 @@ export interface RemediationSummary {
     /** A hash the workflow itself recorded, when it did. */
     recordedPolicyHash?: string;
   };
-  plan?: { value: unknown; sha256: string; recordedHash?: string; noop?: string };
+  /** The plan; when it says nothing will be done, why (noop, refused for its account, not applicable). */
+  plan?: {
+    value: unknown;
+    sha256: string;
+    recordedHash?: string;
+    noop?: string;
+    refused?: string;
+    notApplicable?: string;
+  };
   decisions: SummaryDecision[];
   activities: SummaryActivity[];
   apiCalls: ApiCall[];
@@ -416,7 +424,8 @@ export function deriveRemediationSummary(
     identity: clean({
       key: str(identity.key) ?? '?',
       type: str(identity.type),
-      account: str(identity.account),
+      // The account the plan acted in (read from AWS) wins over the one the finding named.
+      account: str(planObj.account) ?? str(identity.account),
       owner: a && 'owner' in a ? (a.owner as string | null) : str(identity.owner),
       name: str(identity.name),
     }),
@@ -455,6 +464,8 @@ export function deriveRemediationSummary(
             sha256: canonicalSha256(planValue),
             recordedHash: str(planObj.hash) ?? str(finalState.planHash),
             noop: str(planObj.noop),
+            refused: str(planObj.refused),
+            notApplicable: str(planObj.notApplicable),
           }),
         }
       : {}),
