@@ -6,6 +6,7 @@ import { temporalCliPath } from '../install/paths.ts';
 import { installTemporalCli } from '../install/temporal-cli.ts';
 import type { Service } from './service.ts';
 import { applyRetention } from './temporal-retention.ts';
+import { temporalUi, temporalUiArgs } from './temporal-ui.ts';
 
 /**
  * Custom search attributes the identity workflow upserts (workflows/identity/definitions.ts), so
@@ -35,12 +36,16 @@ async function registerSearchAttributes(port: number, log: (line: string) => voi
 
 export function temporalService(): Service {
   const port = localPorts().temporal;
+  const ui = temporalUi();
   const db = (dir: string) => join(dir, 'temporal.db');
   return {
     name: 'temporal',
     port,
     // HTTP API and metrics ports are picked free by the server itself, on --ip, so only this one can clash.
-    ports: [{ port, env: 'NHI_TEMPORAL_PORT' }],
+    ports: [
+      { port, env: 'NHI_TEMPORAL_PORT' },
+      ...(ui ? [{ port: ui.port, env: 'NHI_TEMPORAL_UI_PORT' }] : []),
+    ],
     startTimeoutMs: 60_000,
     install: installTemporalCli,
     requireTools: () => {},
@@ -50,7 +55,7 @@ export function temporalService(): Service {
       args: [
         'server',
         'start-dev',
-        '--headless',
+        ...temporalUiArgs(ui),
         '--ip',
         '127.0.0.1',
         '--port',
