@@ -6,7 +6,7 @@ import { dirname, join } from 'node:path';
 import type { Client } from '@temporalio/client';
 import type { PayloadCodec } from '@temporalio/common';
 import { encodeIdentityKey } from '../risk/decide.ts';
-import { canonicalJson, sha256 } from './canonical.ts';
+import { sha256 } from './canonical.ts';
 import { fetchRunChain, type Run } from './fetch-history.ts';
 import { historyJson, runFromJson } from './history-json.ts';
 import {
@@ -183,4 +183,3 @@ export const linkTo = (result: { manifest: Manifest; manifestSha256: string }): 
   manifestSha256: result.manifestSha256,
 });
 
-export { canonicalJson };
