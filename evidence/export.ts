@@ -29,12 +29,15 @@ export const REMEDIATION_WORKFLOW_TYPE = 'remediationWorkflow';
 /** Where histories come from: Temporal (temporalSource) or, in tests, recorded histories. */
 export interface HistorySource {
   namespace: string;
+  /** How its payloads are encoded (the client's payload codecs): the export writes them decoded. */
+  codecs?: readonly PayloadCodec[];
   runChain(workflowId: string): Promise<Run[]>;
   remediations(query: ExportQuery): Promise<string[]>;
 }
 
 export const temporalSource = (client: Client): HistorySource => ({
   namespace: client.options.namespace,
+  codecs: client.options.loadedDataConverter.payloadCodecs,
   runChain: (workflowId) => fetchRunChain(client, workflowId),
   remediations: (query) => selectRemediations(client, query),
 });
@@ -109,7 +112,7 @@ export async function exportEvidence(
     const runs = await source.runChain(workflowId);
     chain = { paths: [], runs: [] };
     for (const [i, run] of runs.entries()) {
-      const json = await historyJson(run.history, opts.codecs);
+      const json = await historyJson(run.history, opts.codecs ?? source.codecs);
       const path = `histories/${safeName(workflowId)}${runs.length > 1 ? `.run-${i + 1}` : ''}.json`;
       write(path, json);
       chain.paths.push(path);

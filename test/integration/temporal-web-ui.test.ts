@@ -1,6 +1,9 @@
-// Histories people can browse: with NHI_TEMPORAL_UI_PORT set, `nhi stack up` serves Temporal's Web UI on
-// loopback; a remediation's page loads in headless Chromium and shows its input decoded (rule, action, identity).
-// Skipped when the stack runs headless (the default). Screenshot: test-results/temporal-web-ui.png.
+// Histories people can browse: with NHI_TEMPORAL_UI_PORT and NHI_TEMPORAL_UI_CODEC_ENDPOINT set, `nhi stack up`
+// serves Temporal's Web UI on loopback, pointed at a codec endpoint; this test serves that endpoint with
+// `nhi codec-server` (development key, no token: the dev server's UI cannot send one), and a remediation's page
+// loads in headless Chromium showing its input decrypted (rule, identity). Skipped when the stack runs headless
+// (the default). Screenshot: test-results/temporal-web-ui.png.
+import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -23,11 +26,35 @@ const ui = temporalUi();
 const results = fileURLToPath(new URL('../../test-results/', import.meta.url));
 let w: TestWorker;
 
-describe.skipIf(!ui)('Temporal Web UI', () => {
+let codecServer: ChildProcess | undefined;
+
+describe.skipIf(!ui?.codecEndpoint)('Temporal Web UI', () => {
   beforeAll(async () => {
     w = await startTestWorker('web-ui');
+    const port = new URL(ui!.codecEndpoint!).port;
+    codecServer = spawn(
+      process.execPath,
+      [
+        fileURLToPath(new URL('../../bin/nhi.js', import.meta.url)),
+        'codec-server',
+        '--port',
+        port,
+        '--no-token',
+        '--origin',
+        `http://127.0.0.1:${ui!.port}`,
+        '--json',
+      ],
+      { stdio: ['ignore', 'pipe', 'inherit'] },
+    );
+    await new Promise<void>((resolve, reject) => {
+      codecServer!.stdout!.once('data', () => resolve());
+      codecServer!.once('exit', (code) => reject(new Error(`nhi codec-server exited with ${code}`)));
+    });
   });
-  afterAll(async () => w?.stop());
+  afterAll(async () => {
+    codecServer?.kill('SIGTERM');
+    await w?.stop();
+  });
 
   it('shows a remediation’s decoded input', async () => {
     const { key } = await seedAdminUser(`ui-${Date.now().toString(36)}`, { owner: 'team-ui' });
