@@ -185,4 +185,3 @@ export const linkTo = (result: { manifest: Manifest; manifestSha256: string }): 
   sequence: result.manifest.sequence,
   manifestSha256: result.manifestSha256,
 });
-
