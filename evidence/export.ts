@@ -53,6 +53,8 @@ export interface ExportOptions {
   codecs?: readonly PayloadCodec[];
   progress?: (line: string) => void;
   now?: Date;
+  /** Temporal's Web UI base URL: the report links each workflow run to its page there. */
+  webUi?: string;
 }
 
 export interface ExportResult {
@@ -153,7 +155,14 @@ export async function exportEvidence(
   const exportedAt = (opts.now ?? new Date()).toISOString();
   const previous = opts.previous ?? null;
   const sequence = previous ? previous.sequence + 1 : 1;
-  const meta = { exportedAt, namespace: source.namespace, query, sequence, previous };
+  const meta = {
+    exportedAt,
+    namespace: source.namespace,
+    query,
+    sequence,
+    previous,
+    ...(opts.webUi ? { webUi: opts.webUi } : {}),
+  };
   const report = renderReport(summaries, meta);
   write('report.md', report.markdown);
   write('report.html', report.html);

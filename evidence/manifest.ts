@@ -57,6 +57,8 @@ export const Manifest = z.strictObject({
   sequence: z.int().min(1),
   /** The export before this one (null for the first): a missing export in the series is visible. */
   previous: ChainLink.nullable(),
+  /** Temporal's Web UI the report links each workflow run to, when given at export. */
+  webUi: z.url().optional(),
   /** The evidence key's public half (hex); also in manifest.sig.json. */
   publicKey: z.string().regex(/^[0-9a-f]{64}$/),
   files: z.array(ManifestFile),

@@ -10,6 +10,8 @@ export interface ReportMeta {
   query: ExportQuery;
   sequence: number;
   previous: { sequence: number; manifestSha256: string } | null;
+  /** Base URL of Temporal's Web UI, when the export links each workflow run to its page there. */
+  webUi?: string;
 }
 
 interface Row {
@@ -37,6 +39,7 @@ interface Section {
   title: string;
   id: string;
   paragraphs?: string[];
+  links?: Array<{ text: string; href: string }>;
   tables?: Array<{ caption?: string; head: string[]; rows: Row[] }>;
   children?: Section[];
 }
@@ -93,9 +96,21 @@ function planWhyNot(plan: NonNullable<RemediationSummary['plan']>): string {
   return plan.noop ? `, nothing to do: ${plan.noop}` : '';
 }
 
-function enforcement(s: RemediationSummary): Section {
+/** The page of one workflow run in Temporal's Web UI. */
+export const webUiRunUrl = (webUi: string, namespace: string, workflowId: string, runId: string) =>
+  `${webUi.replace(/\/+$/, '')}/namespaces/${encodeURIComponent(namespace)}/workflows/${encodeURIComponent(workflowId)}/${encodeURIComponent(runId)}/history`;
+
+function enforcement(s: RemediationSummary, meta: ReportMeta): Section {
   const tta = findingToAction(s);
   return {
+    ...(meta.webUi
+      ? {
+          links: s.runIds.map((run) => ({
+            text: `Temporal Web UI: run ${run}`,
+            href: webUiRunUrl(meta.webUi!, meta.namespace, s.workflowId, run),
+          })),
+        }
+      : {}),
     title: `${s.enforcement.action} on ${s.identity.key}`,
     id: `wf-${s.workflowId}`,
     paragraphs: [
@@ -169,7 +184,7 @@ function sections(summaries: RemediationSummary[], meta: ReportMeta): Section[] 
         `${list.length} enforcement(s): ${list.map((s) => `${s.enforcement.action} (${s.status})`).join(', ')}.`,
         ...(list[0]?.score ? [`Score ${list[0].score.value} at ${list[0].score.assessedAt ?? '?'}.`] : []),
       ],
-      children: list.map(enforcement),
+      children: list.map((s) => enforcement(s, meta)),
     }));
   const controls: Section = {
     title: 'Control table',
@@ -192,6 +207,7 @@ function toMarkdown(list: Section[], depth = 2): string[] {
   for (const s of list) {
     out.push(`${'#'.repeat(depth)} ${s.title}`, '');
     for (const p of s.paragraphs ?? []) out.push(p, '');
+    for (const l of s.links ?? []) out.push(`[${l.text}](${l.href})`, '');
     for (const t of s.tables ?? []) {
       if (!t.rows.length) continue;
       if (t.caption) out.push(`**${t.caption}**`, '');
@@ -214,6 +230,8 @@ function toHtml(list: Section[], depth = 2): string[] {
     const cls = s.id.startsWith('wf-') ? 'enforcement' : s.id.startsWith('identity-') ? 'identity' : 'part';
     out.push(`<section id="${anchor(s.id)}" class="${cls}"><h${depth}>${esc(s.title)}</h${depth}>`);
     for (const p of s.paragraphs ?? []) out.push(`<p>${esc(p)}</p>`);
+    for (const l of s.links ?? [])
+      out.push(`<p class="link"><a href="${esc(l.href)}">${esc(l.text)}</a></p>`);
     for (const t of s.tables ?? []) {
       if (!t.rows.length) continue;
       out.push('<table>');

@@ -22,6 +22,7 @@ import {
   writeEvidenceKey,
 } from '../../evidence/signing-key.ts';
 import { exportDirs, type VerifyResult, verifyChain } from '../../evidence/verify.ts';
+import { temporalUi } from '../../infra/services/temporal-ui.ts';
 import type { EvidenceArchive } from '../../schemas/policy.ts';
 import { isActionName } from '../../schemas/policy.ts';
 import { EVIDENCE_ARCHIVE_SCHEDULE_ID } from '../../workflows/evidence/definitions.ts';
@@ -46,6 +47,8 @@ export  writes, for each remediation matching the filters, every run of its work
   --out DIR       a new or empty directory
   --key FILE      evidence key file (default NHI_EVIDENCE_KEY_FILE or .nhi/keys/evidence.json, created on
                   first use when it is the default)
+  --web-ui URL    link each workflow run in the report to its page in Temporal's Web UI at URL (default: the
+                  local stack's, when NHI_TEMPORAL_UI_PORT is set)
   --previous DIR  the export this one follows (default: the chain head in NHI_EVIDENCE_CHAIN_FILE or
                   .nhi/evidence/chain-head.json, updated after each export)
 
@@ -84,6 +87,16 @@ export function parseTime(name: string, value: string | undefined, now = Date.no
   return new Date(t).toISOString();
 }
 
+/** The local stack's Web UI, when it serves one (NHI_TEMPORAL_UI_PORT). */
+function localWebUi(): string | undefined {
+  try {
+    const ui = temporalUi();
+    return ui ? `http://127.0.0.1:${ui.port}` : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 async function runExport(argv: string[], io: Io): Promise<number> {
   const { values, positionals } = parseCommandArgs(
     argv,
@@ -95,6 +108,7 @@ async function runExport(argv: string[], io: Io): Promise<number> {
       out: { type: 'string' },
       key: { type: 'string' },
       previous: { type: 'string' },
+      'web-ui': { type: 'string' },
       json: { type: 'boolean' },
     },
     true,
@@ -134,9 +148,13 @@ async function runExport(argv: string[], io: Io): Promise<number> {
     throw new CommandError((error as Error).message);
   }
 
+  const webUi = values['web-ui'] ?? localWebUi();
+  if (webUi && !/^https?:\/\/[^/]+/.test(webUi))
+    throw new UsageError(`--web-ui must be an http(s) URL, got '${webUi}'`);
   const source = await connectTemporal();
   try {
     const result = await exportEvidence(source.client, {
+      ...(webUi ? { webUi } : {}),
       outDir: values.out,
       signer,
       query,

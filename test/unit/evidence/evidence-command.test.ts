@@ -47,6 +47,7 @@ describe('nhi evidence', () => {
       /--since is after --until/,
     ],
     [['export', '--out', join(dir, 'x'), '--bogus'], /Unknown option '--bogus'/],
+    [['export', '--out', join(dir, 'x'), '--web-ui', 'ftp://ui'], /--web-ui must be an http\(s\) URL/],
     [['verify'], /no export DIR given/],
     [['verify', join(dir, 'missing')], /does not exist/],
     [['verify', dir, '--key', 'not-a-key'], /not an Ed25519 public key/],

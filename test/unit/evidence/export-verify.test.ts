@@ -109,6 +109,21 @@ describe('evidence export over recorded histories', () => {
     ]);
   });
 
+  it('links each workflow run to its page in Temporal’s Web UI when given one, and still verifies', async () => {
+    const result = await exportEvidence(source, {
+      outDir: join(work, 'web-ui'),
+      signer,
+      now,
+      webUi: 'http://127.0.0.1:8233',
+    });
+    const html = readFileSync(join(result.dir, 'report.html'), 'utf8');
+    const s = result.summaries[0]!;
+    const href = `http://127.0.0.1:8233/namespaces/default/workflows/${encodeURIComponent(s.workflowId)}/${s.runIds[0]}/history`;
+    expect(html).toContain(`<a href="${href}">Temporal Web UI: run ${s.runIds[0]}</a>`);
+    expect(readFileSync(join(result.dir, 'report.md'), 'utf8')).toContain(`(${href})`);
+    expect(verifyExport(result.dir).problems).toEqual([]);
+  });
+
   it('refuses to write into a directory that is not empty', async () => {
     const dir = join(work, 'busy');
     cpSync(join(work, 'one'), dir, { recursive: true });
