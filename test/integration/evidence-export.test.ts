@@ -384,11 +384,9 @@ describe('evidence export end to end', () => {
     expect(text).not.toContain('binary/encrypted');
   });
 
-  // KNOWN LEAK, found by this test: a secret in a SIEM alert's free text (here a PEM private key in a Splunk
-  // notable's description) is scrubbed only when the adapter registered some secret of its own, which SIEM
-  // adapters never do — so it reaches the identity workflow's history and the evidence. Issue #13 ("secrets
-  // caught in free text") owns the normaliser fix; when it lands this test fails: turn `it.fails` into `it`.
-  it.fails('no SIEM free-text canary anywhere in any export, decoded payloads included', () => {
+  // A PEM private key pasted into a Splunk notable's free text: the normaliser scrubs credential shapes in free
+  // text (#13), so it reaches neither the history nor the evidence.
+  it('no SIEM free-text canary anywhere in any export, decoded payloads included', () => {
     const text = allExports();
     expect(text).toContain('Threat - AWS credential used from new ASN');
     expect(text).not.toContain('MIIEcanary');
