@@ -36,6 +36,9 @@ const activities: Activities = {
     return `event-${published.length}`;
   },
   identityVisibility: async () => ({ searchAttributes: [], memo: false }),
+  archiveEvidence: async () => {
+    throw new Error('not part of this test');
+  },
   planRemediation: async (input) => ({
     action: input.action,
     identityKey: input.identity.key,
