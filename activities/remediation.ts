@@ -2,9 +2,10 @@
 // the identity lives in (from AWS, never from a finding), with that account's clients. An account the worker is
 // not configured for is refused at planning; an identity type the action does not support is not applicable.
 import { ListAccessKeysCommand } from '@aws-sdk/client-iam';
-import { ApplicationFailure } from '@temporalio/activity';
+import { ApplicationFailure, Context } from '@temporalio/activity';
 import type { RemediationInput, RemediationPlan } from '../workflows/remediation/definitions.ts';
-import type { RemediationAction } from './actions/action.ts';
+import type { ActionContext, RemediationAction } from './actions/action.ts';
+import { crashIfAsked } from './actions/crash-hook.ts';
 import { actionNamed } from './actions/registry.ts';
 import { type AccountClients, AccountNotConfiguredError } from './aws/account-clients.ts';
 import type { AwsClients } from './aws/clients.ts';
@@ -17,6 +18,17 @@ function lookup(name: string, actions: readonly RemediationAction[]): Remediatio
     // Retrying cannot make an unknown action known.
     throw ApplicationFailure.nonRetryable((error as Error).message, 'UnknownAction');
   }
+}
+
+/** Inside an activity: each step heartbeats (a killed worker is noticed within the heartbeat timeout). */
+function activityContext(remediationId: string): ActionContext {
+  return {
+    remediationId,
+    step(name) {
+      Context.current().heartbeat(name);
+      crashIfAsked(name);
+    },
+  };
 }
 
 /** A user's access keys act with its permissions: a change to the user changes what each key can do. */
@@ -61,7 +73,11 @@ export function createRemediationActivities(
           ...base_,
           notApplicable: `${input.action} does not act on ${input.identity.type} (only ${action.appliesTo.join(', ')})`,
         };
-      const account = await identityAccount(input.identity, base);
+      // A scanner's secret has no account of its own: its Secrets Manager entry is looked for where the worker is.
+      const account =
+        input.identity.type === 'secret'
+          ? await accounts.homeAccount()
+          : await identityAccount(input.identity, base);
       if (!account)
         return {
           ...base_,
@@ -74,13 +90,42 @@ export function createRemediationActivities(
         if (error instanceof AccountNotConfiguredError) return { ...base_, account, refused: error.message };
         throw error;
       }
-      const plan = await action.plan(input.identity, aws);
+      const plan = await action.plan(input.identity, aws, {
+        usedActions: input.usedActions,
+        scopeDownStrategy: input.followUp?.scopeDown,
+      });
       const affects = (await accessKeysOfChangedUsers(plan, aws)).filter((k) => k !== input.identity.key);
-      return { ...plan, account, ...(affects.length ? { affects } : {}) };
+      return {
+        ...plan,
+        account,
+        ...(affects.length ? { affects } : {}),
+        rollback: plan.rollback ?? {
+          possible: action.rollback !== undefined,
+          how: action.rollback ? 'restores the recorded pre-state' : (action.irreversible ?? 'no rollback'),
+        },
+      };
     },
-    executeRemediation: async (plan: RemediationPlan) =>
-      lookup(plan.action, actions).execute(plan, await clientsFor(plan)),
-    verifyRemediation: async (plan: RemediationPlan) =>
-      lookup(plan.action, actions).verify(plan, await clientsFor(plan)),
+    executeRemediation: async (plan: RemediationPlan, remediationId: string) =>
+      lookup(plan.action, actions).execute(plan, await clientsFor(plan), activityContext(remediationId)),
+    verifyRemediation: async (plan: RemediationPlan, outcome?: Record<string, unknown>) =>
+      lookup(plan.action, actions).verify(plan, await clientsFor(plan), outcome),
+    async rollbackRemediation(
+      plan: RemediationPlan,
+      outcome: Record<string, unknown>,
+      remediationId: string,
+    ) {
+      const action = lookup(plan.action, actions);
+      if (!action.rollback || plan.rollback?.possible === false)
+        throw ApplicationFailure.nonRetryable(
+          `${plan.action} cannot be rolled back: ${plan.rollback?.how ?? action.irreversible ?? 'no rollback'}`,
+          'Irreversible',
+        );
+      return action.rollback(plan, outcome, await clientsFor(plan), activityContext(remediationId));
+    },
+    async verifyRollback(plan: RemediationPlan, outcome: Record<string, unknown>) {
+      const action = lookup(plan.action, actions);
+      if (!action.verifyRollback) return { ok: false, detail: `${plan.action} has no rollback check` };
+      return action.verifyRollback(plan, outcome, await clientsFor(plan));
+    },
   };
 }

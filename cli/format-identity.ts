@@ -54,6 +54,15 @@ function remediationLine(r: RemediationView): string {
   return `    ${r.action.padEnd(16)} ${status.padEnd(18)} ${which}, rule ${r.ruleId} (${r.mode}) at score ${r.score}, ${r.startedAt}${target}${because}${approvals}${rejected}${verified}${ended}${rearmed}${taken}\n      ${r.workflowId}${brake}`;
 }
 
+function followUpLine(f: NonNullable<RemediationView['followUp']>): string {
+  const rolledBack = f.rollback
+    ? `rolled back by ${f.rollback.by} at ${f.rollback.at}: ${f.rollback.reason}${f.rollback.verification ? ` (${f.rollback.verification.detail})` : ''}`
+    : '';
+  const watching = `re-checked until ${f.until}${f.lastCheck ? `, last ${f.lastCheck.at}: ${f.lastCheck.ok ? 'ok' : f.lastCheck.detail}` : ''}`;
+  const drift = f.drifts ? `, drift seen ${f.drifts}×` : '';
+  return `      follow-up: ${f.status}; ${rolledBack || watching}${drift}`;
+}
+
 /** The full record, readable by a reviewer. `now` only for "N days ago". */
 export function identityReport(
   record: IdentityRecord,
@@ -169,7 +178,10 @@ export function identityReport(
     );
   }
   row('remediations', remediations.length ? '' : 'none');
-  for (const r of remediations) out.push(remediationLine(r));
+  for (const r of remediations) {
+    out.push(remediationLine(r));
+    if (r.followUp) out.push(followUpLine(r.followUp));
+  }
   if (record.skipped?.length) {
     row('not started', '');
     for (const s of record.skipped) out.push(`    ${s.action.padEnd(16)} rule ${s.ruleId}: ${s.reason}`);

@@ -16,7 +16,12 @@ import {
   riskScoreSearchAttribute,
 } from '../workflows/identity/definitions.ts';
 import type { IdentityRecord, RemediationRecord } from '../workflows/identity/state.ts';
-import { type RemediationState, remediationQuery } from '../workflows/remediation/definitions.ts';
+import {
+  type FollowUpState,
+  followUpQuery,
+  type RemediationState,
+  remediationQuery,
+} from '../workflows/remediation/definitions.ts';
 import { CommandError } from './command.ts';
 
 const CONNECT_TIMEOUT_MS = 3_000;
@@ -94,6 +99,30 @@ export interface RemediationView extends RemediationRecord {
   >;
   /** Temporal's execution status (RUNNING, COMPLETED, TERMINATED, …), always known. */
   execution: string;
+  /** After it executed: re-checks, drift, rollback (the follow-up workflow's query), when it answered. */
+  followUp?: Pick<FollowUpState, 'status' | 'until' | 'drifts' | 'rollback'> & {
+    lastCheck?: FollowUpState['rechecks'][number];
+  };
+}
+
+async function readFollowUp(
+  source: TemporalSource,
+  workflowId: string,
+): Promise<RemediationView['followUp']> {
+  try {
+    const f = await withTimeout(source, 5_000, () =>
+      source.client.workflow.getHandle(workflowId).query(followUpQuery),
+    );
+    return {
+      status: f.status,
+      until: f.until,
+      drifts: f.drifts,
+      ...(f.rollback ? { rollback: f.rollback } : {}),
+      ...(f.rechecks.length ? { lastCheck: f.rechecks.at(-1) } : {}),
+    };
+  } catch {
+    return undefined; // gone (retention) or no worker: the remediation's own status stands
+  }
 }
 
 /** Each remediation with its current status: the workflow's query, else Temporal's execution status. */
@@ -117,7 +146,13 @@ export async function readRemediations(
         ...(approvalReason ? { approvalReason } : {}),
         ...(refusal ? { refusal } : {}),
       };
-      return { ...r, execution, state: { status, approvals, rejection, verification, plan, ...why } };
+      const followUp = s.followUpWorkflowId ? await readFollowUp(source, s.followUpWorkflowId) : undefined;
+      return {
+        ...r,
+        execution,
+        state: { status, approvals, rejection, verification, plan, ...why },
+        ...(followUp ? { followUp } : {}),
+      };
     } catch {
       return { ...r, execution };
     }

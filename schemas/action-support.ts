@@ -15,7 +15,9 @@ export interface ActionSupport {
 
 export const ACTION_SUPPORT: Readonly<Record<string, ActionSupport>> = {
   'deactivate-key': { identityTypes: ['aws-access-key', 'aws-user'], changes: 'self' },
-  'rotate-secret': { identityTypes: ['aws-access-key'], changes: 'self' },
+  // An access key: a new key stored, the old one deactivated. A scanner's secret: a new value for the Secrets
+  // Manager entry (in the worker's own account) whose current value has the leaked fingerprint.
+  'rotate-secret': { identityTypes: ['aws-access-key', 'secret'], changes: 'self' },
   quarantine: { identityTypes: ['aws-user', 'aws-role', 'aws-access-key'], changes: 'principal' },
   // Denies credentials issued before now (aws:TokenIssueTime): temporary sessions of a role or of a user (and of
   // the user an access key belongs to). A long-term key carries no issue time, so it is not affected.

@@ -14,6 +14,7 @@ export const EnforcementEventType = z.enum([
   'remediation.refused',
   'remediation.failed',
   'remediation.rolled-back',
+  'remediation.drifted',
   /** Observe mode: planned and recorded, nothing done. */
   'remediation.observed',
   /** A brake (pause, rate limit) holds it; detail.reason says which. */

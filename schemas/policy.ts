@@ -82,6 +82,22 @@ export const RuleCondition = z.strictObject({
 });
 export type RuleCondition = z.infer<typeof RuleCondition>;
 
+/** What happens after an action: re-checks, drift, rollback window, and how scope-down is planned. */
+export const RemediationSettings = z.strictObject({
+  /** Delays between re-checks of an executed action's effect, in seconds; the last one repeats. */
+  recheckEverySeconds: z.array(z.int().min(1)).min(1).default([3600, 21600, 86400]),
+  /** On drift: act again (every action is idempotent) or only publish remediation.drifted. */
+  onDrift: z.enum(['reenforce', 'alert']).default('reenforce'),
+  /** How long an executed action can be rolled back (and is re-checked). */
+  rollbackWindowHours: z
+    .number()
+    .positive()
+    .max(24 * 366)
+    .default(168),
+  /** deny-unused: deny the sensitive actions never used; used-only: deny everything but the used actions. */
+  scopeDown: z.enum(['deny-unused', 'used-only']).default('deny-unused'),
+});
+export type RemediationSettings = z.infer<typeof RemediationSettings>;
 /** 12 digits, as AWS spells account ids. */
 export const AccountId = z.string().regex(/^\d{12}$/, { message: 'must be a 12-digit AWS account id' });
 
@@ -183,6 +199,7 @@ export const Policy = z
     weights: Weights.prefault({}),
     hygiene: Hygiene.prefault({}),
     exceptions: ExceptionLimits.prefault({}),
+    remediation: RemediationSettings.prefault({}),
     /**
      * Accounts other than the worker's own it may act in, by account id. An identity in an account that is
      * neither the worker's own (sts:GetCallerIdentity) nor listed here is never acted upon.

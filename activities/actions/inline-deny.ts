@@ -1,64 +1,45 @@
-// Actions that work by attaching an inline Deny policy to the user or role: quarantine (deny everything),
-// revoke-sessions (deny credentials issued before now, AWS's own recipe), scope-down (deny the sensitive
-// actions). An explicit Deny wins over every Allow, and removing the inline policy undoes it.
+// Actions that work by putting an inline Deny policy on the user or role: quarantine (deny everything),
+// revoke-sessions (deny credentials issued before now, AWS's own recipe), scope-down (deny what it never used;
+// risk/scope-down.ts). An explicit Deny wins over every Allow. Before writing, the policy of the same name (if
+// any) is recorded: rollback puts it back, or deletes ours when there was none.
+import { isDeepStrictEqual } from 'node:util';
 import {
+  DeleteRolePolicyCommand,
+  DeleteUserPolicyCommand,
   GetRolePolicyCommand,
   GetUserPolicyCommand,
   PutRolePolicyCommand,
   PutUserPolicyCommand,
 } from '@aws-sdk/client-iam';
+import { computeReach } from '../../risk/reach.ts';
+import { planScopeDown } from '../../risk/scope-down.ts';
 import { ACTION_SUPPORT } from '../../schemas/action-support.ts';
 import type { IdentityRef } from '../../schemas/identity.ts';
+import type { PlannedStep, RemediationPlan } from '../../workflows/remediation/definitions.ts';
+import { readAccountSnapshot } from '../aws/account-snapshot.ts';
 import type { AwsClients } from '../aws/clients.ts';
+import { lastAccessedActions } from '../aws/last-accessed.ts';
 import { accessKeyOwner } from './access-key-owner.ts';
-import { type RemediationAction, userNameFromArn } from './action.ts';
+import { type PlanContext, type RemediationAction, userNameFromArn, type Verification } from './action.ts';
 
-/** Sensitive actions scope-down denies: privilege escalation, credential access, defence evasion. */
-export const SCOPE_DOWN_DENIED_ACTIONS = [
-  'iam:*',
-  'sts:AssumeRole',
-  'organizations:*',
-  'secretsmanager:GetSecretValue',
-  'kms:Decrypt',
-  'cloudtrail:StopLogging',
-  'cloudtrail:DeleteTrail',
-  'lambda:CreateFunction',
-  'lambda:UpdateFunctionCode',
-];
+type Principal = { kind: 'user' | 'role'; name: string };
 
-function policyFor(action: string, now: string): Record<string, unknown> {
-  if (action === 'revoke-sessions') {
-    return {
-      Version: '2012-10-17',
-      Statement: [
-        {
-          Sid: 'NhiEnforceRevokeOlderSessions',
-          Effect: 'Deny',
-          Action: '*',
-          Resource: '*',
-          Condition: { DateLessThan: { 'aws:TokenIssueTime': now } },
-        },
-      ],
-    };
-  }
-  const Action = action === 'scope-down' ? SCOPE_DOWN_DENIED_ACTIONS : '*';
-  return {
-    Version: '2012-10-17',
-    Statement: [
-      {
-        Sid: `NhiEnforce${action.replace(/-./g, (m) => m[1]!.toUpperCase())}`,
-        Effect: 'Deny',
-        Action,
-        Resource: '*',
-      },
-    ],
-  };
+function revokeOlderSessions(now: string) {
+  return [
+    {
+      Sid: 'NhiEnforceRevokeOlderSessions',
+      Effect: 'Deny',
+      Action: '*',
+      Resource: '*',
+      Condition: { DateLessThan: { 'aws:TokenIssueTime': now } },
+    },
+  ];
 }
 
-async function principalOf(
-  identity: IdentityRef,
-  aws: AwsClients,
-): Promise<{ kind: 'user' | 'role'; name: string } | undefined> {
+const QUARANTINE = [{ Sid: 'NhiEnforceQuarantine', Effect: 'Deny', Action: '*', Resource: '*' }];
+const document = (Statement: unknown[]) => JSON.stringify({ Version: '2012-10-17', Statement });
+
+async function principalOf(identity: IdentityRef, aws: AwsClients): Promise<Principal | undefined> {
   if (identity.type === 'aws-user') return { kind: 'user', name: userNameFromArn(identity.key) };
   if (identity.type === 'aws-role') return { kind: 'role', name: userNameFromArn(identity.key) };
   if (identity.type === 'aws-access-key') {
@@ -68,23 +49,111 @@ async function principalOf(
   return undefined;
 }
 
+/** IAM returns policy documents URL-encoded (RFC 3986); the emulator sometimes does not. */
+export function decodePolicyDocument(text: string): unknown {
+  return JSON.parse(text.trimStart().startsWith('{') ? text : decodeURIComponent(text));
+}
+
+async function readInline(step: PlannedStep, aws: AwsClients): Promise<string | undefined> {
+  try {
+    const out =
+      step.api === 'iam:PutUserPolicy'
+        ? await aws.iam.send(
+            new GetUserPolicyCommand({ UserName: step.target, PolicyName: step.detail.policyName }),
+          )
+        : await aws.iam.send(
+            new GetRolePolicyCommand({ RoleName: step.target, PolicyName: step.detail.policyName }),
+          );
+    return out.PolicyDocument ? JSON.stringify(decodePolicyDocument(out.PolicyDocument)) : undefined;
+  } catch (error) {
+    if ((error as { name?: string }).name?.startsWith('NoSuchEntity')) return undefined;
+    throw error;
+  }
+}
+
+async function writeInline(step: PlannedStep, text: string, aws: AwsClients): Promise<void> {
+  const input = { PolicyName: step.detail.policyName, PolicyDocument: text };
+  if (step.api === 'iam:PutUserPolicy')
+    await aws.iam.send(new PutUserPolicyCommand({ ...input, UserName: step.target }));
+  else await aws.iam.send(new PutRolePolicyCommand({ ...input, RoleName: step.target }));
+}
+
+async function deleteInline(step: PlannedStep, aws: AwsClients): Promise<void> {
+  const input = { PolicyName: step.detail.policyName };
+  try {
+    if (step.api === 'iam:PutUserPolicy')
+      await aws.iam.send(new DeleteUserPolicyCommand({ ...input, UserName: step.target }));
+    else await aws.iam.send(new DeleteRolePolicyCommand({ ...input, RoleName: step.target }));
+  } catch (error) {
+    if (!(error as { name?: string }).name?.startsWith('NoSuchEntity')) throw error;
+  }
+}
+
+/** The policy in place has exactly the planned content (or, for rollback, the recorded previous content). */
+async function contentIs(
+  step: PlannedStep,
+  expected: string | undefined,
+  aws: AwsClients,
+): Promise<Verification> {
+  const actual = await readInline(step, aws);
+  const where = `${step.detail.policyName} on ${step.target}`;
+  if (expected === undefined)
+    return actual === undefined
+      ? { ok: true, detail: `${where} absent` }
+      : { ok: false, detail: `${where} still present` };
+  if (actual === undefined) return { ok: false, detail: `${where} missing` };
+  return isDeepStrictEqual(JSON.parse(actual), JSON.parse(expected))
+    ? { ok: true, detail: `${where} matches the plan` }
+    : { ok: false, detail: `${where} differs from the plan` };
+}
+
+/** Scope-down's statements, from what the principal's policies grant and what it was seen using. */
+async function scopeDownStatements(principal: Principal, aws: AwsClients, context: PlanContext) {
+  const snapshot = await readAccountSnapshot(aws.iam);
+  const reach = computeReach(snapshot.identities);
+  const mine = [...reach.values()].find((r) => {
+    const resource = r.key.split(':').slice(5).join(':');
+    return resource.startsWith(`${principal.kind}/`) && resource.split('/').at(-1) === principal.name;
+  });
+  const lastAccessed = mine ? await lastAccessedActions(aws.iam, mine.key) : undefined;
+  return planScopeDown({
+    direct: mine?.direct ?? [],
+    roles: mine?.roles ?? [],
+    used: context.usedActions ?? [],
+    ...(lastAccessed ? { lastAccessed: lastAccessed.actions } : {}),
+    strategy: context.scopeDownStrategy ?? 'deny-unused',
+  });
+}
+
 function inlineDenyAction(name: string, description: string): RemediationAction {
   const policyName = `nhi-enforce-${name}`;
   return {
     name,
     description,
     appliesTo: [...(ACTION_SUPPORT[name]?.identityTypes ?? [])],
-    async plan(identity, aws) {
+    async plan(identity, aws, context = {}) {
+      const base = {
+        action: name,
+        identityKey: identity.key,
+        rollback: { possible: true, how: `removes ${policyName} (or restores its previous version)` },
+      };
       const principal = await principalOf(identity, aws);
-      if (!principal)
-        return {
-          action: name,
-          identityKey: identity.key,
-          steps: [],
-          noop: 'no IAM user or role to attach a policy to',
-        };
+      if (!principal) return { ...base, steps: [], noop: 'no IAM user or role to attach a policy to' };
       const now = new Date().toISOString();
-      const document = JSON.stringify(policyFor(name, now));
+      let statements: unknown[];
+      let explanation: RemediationPlan['explanation'];
+      if (name === 'scope-down') {
+        const planned = await scopeDownStatements(principal, aws, context);
+        statements = planned.statements;
+        explanation = planned.explanation;
+        if (!statements.length)
+          return {
+            ...base,
+            steps: [],
+            explanation,
+            noop: 'every sensitive action it holds was used: nothing to take away',
+          };
+      } else statements = name === 'revoke-sessions' ? revokeOlderSessions(now) : QUARANTINE;
       const api = principal.kind === 'user' ? 'iam:PutUserPolicy' : 'iam:PutRolePolicy';
       // Said in the plan, so a reviewer knows what it does not do: aws:TokenIssueTime exists only on temporary
       // credentials, so a long-term access key keeps working (deactivate-key stops that).
@@ -95,33 +164,62 @@ function inlineDenyAction(name: string, description: string): RemediationAction 
             }
           : {};
       return {
-        action: name,
-        identityKey: identity.key,
-        steps: [{ api, target: principal.name, detail: { policyName, document, ...effect } }],
+        ...base,
+        steps: [
+          { api, target: principal.name, detail: { policyName, document: document(statements), ...effect } },
+        ],
+        ...(explanation ? { explanation } : {}),
       };
     },
-    async execute(plan, aws) {
-      for (const { api, target, detail } of plan.steps) {
-        const input = { PolicyName: detail.policyName, PolicyDocument: detail.document };
-        if (api === 'iam:PutUserPolicy')
-          await aws.iam.send(new PutUserPolicyCommand({ ...input, UserName: target }));
-        else await aws.iam.send(new PutRolePolicyCommand({ ...input, RoleName: target }));
+    async execute(plan, aws, ctx) {
+      const previous: Record<string, string | null> = {};
+      for (const step of plan.steps) {
+        const before = await readInline(step, aws);
+        // Already ours (an earlier attempt, or a re-enforcement): the pre-state was recorded then.
+        previous[step.target] =
+          before !== undefined && before !== JSON.stringify(JSON.parse(step.detail.document!))
+            ? before
+            : null;
+        ctx.step(`${name}:before-put`);
+        await writeInline(step, step.detail.document!, aws);
       }
-      return { policy: policyName, attachedTo: plan.steps.map((s) => s.target) };
+      return { policy: policyName, attachedTo: plan.steps.map((s) => s.target), preState: { previous } };
     },
     async verify(plan, aws) {
-      for (const { api, target, detail } of plan.steps) {
-        const out =
-          api === 'iam:PutUserPolicy'
-            ? await aws.iam.send(
-                new GetUserPolicyCommand({ UserName: target, PolicyName: detail.policyName }),
-              )
-            : await aws.iam.send(
-                new GetRolePolicyCommand({ RoleName: target, PolicyName: detail.policyName }),
-              );
-        if (!out.PolicyDocument) return { ok: false, detail: `${detail.policyName} missing on ${target}` };
+      for (const step of plan.steps) {
+        const v = await contentIs(step, step.detail.document, aws);
+        if (!v.ok) return v;
       }
-      return { ok: true, detail: `${policyName} in place on ${plan.steps.map((s) => s.target).join(', ')}` };
+      return {
+        ok: true,
+        detail: `${policyName} in place on ${plan.steps.map((s) => s.target).join(', ')}, content as planned`,
+      };
+    },
+    async rollback(plan, outcome, aws) {
+      const previous =
+        (outcome.preState as { previous?: Record<string, string | null> } | undefined)?.previous ?? {};
+      for (const step of plan.steps) {
+        const before = previous[step.target];
+        if (before) await writeInline(step, before, aws);
+        else await deleteInline(step, aws);
+      }
+      return {
+        restored: plan.steps.map((s) =>
+          previous[s.target] ? `${s.target}: previous ${policyName}` : `${s.target}: ${policyName} removed`,
+        ),
+      };
+    },
+    async verifyRollback(plan, outcome, aws) {
+      const previous =
+        (outcome.preState as { previous?: Record<string, string | null> } | undefined)?.previous ?? {};
+      for (const step of plan.steps) {
+        const v = await contentIs(step, previous[step.target] ?? undefined, aws);
+        if (!v.ok) return v;
+      }
+      return {
+        ok: true,
+        detail: `pre-state of ${policyName} restored on ${plan.steps.map((s) => s.target).join(', ')}`,
+      };
     },
   };
 }
@@ -136,5 +234,5 @@ export const revokeSessions = inlineDenyAction(
 );
 export const scopeDown = inlineDenyAction(
   'scope-down',
-  'deny privilege-escalation, credential-access and defence-evasion actions',
+  'deny the sensitive actions it never used (from its CloudTrail activity); or everything but the used set',
 );

@@ -11,6 +11,7 @@ import { identityCommand } from './identity.ts';
 import { ingestCommand } from './ingest.ts';
 import { normalizeCommand } from './normalize.ts';
 import { policyCommand } from './policy.ts';
+import { rollbackCommand } from './rollback.ts';
 import { runCommand } from './run.ts';
 import { stackCommand } from './stack.ts';
 
@@ -23,6 +24,7 @@ export const commands: Command[] = [
   runCommand,
   identitiesCommand,
   identityCommand,
+  rollbackCommand,
   policyCommand,
   enforcementCommand,
   evidenceCommand,

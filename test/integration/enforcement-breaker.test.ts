@@ -50,6 +50,8 @@ const activities: Activities = {
     return { done: plan.identityKey };
   },
   verifyRemediation: async () => ({ ok: true, detail: 'stub' }),
+  rollbackRemediation: async () => ({ done: true }),
+  verifyRollback: async () => ({ ok: true, detail: 'stub' }),
   ...createControlActivities(),
 };
 

@@ -87,6 +87,8 @@ const activities: Activities = {
   planRemediation: async (input) => ({ action: input.action, identityKey: input.identity.key, steps: [] }),
   executeRemediation: async () => ({ done: true }),
   verifyRemediation: async () => ({ ok: true, detail: 'stub' }),
+  rollbackRemediation: async () => ({ done: true }),
+  verifyRollback: async () => ({ ok: true, detail: 'stub' }),
   reserveAct: async () => ({ verdict: 'go' }),
 };
 

@@ -8,6 +8,7 @@ import type { IdentityRef } from '../../schemas/identity.ts';
 import type { Mode } from '../../schemas/policy.ts';
 import type { ExceptionRequest } from './definitions.ts';
 import { type PackedFindingIds, packFindingIds, unpackFindingIds } from './finding-ids.ts';
+import { rememberUse, usedActionOf } from './used-actions.ts';
 
 export interface FindingSummary {
   id: string;
@@ -63,6 +64,8 @@ export interface IdentityRecord {
   skipped?: SkippedRule[];
   /** Latest "resolved" report per format:nativeId, so a resolution that overtook its finding still counts. */
   resolvedRefs: Record<string, string>;
+  /** Actions it was seen using (CloudTrail), with when last: scope-down keeps them. Absent in older records. */
+  usedActions?: Record<string, string>;
   /**
    * What findings claimed about the identity (e.g. its owner), shown to reviewers as claims. Never used to pick a
    * target or to score: who owns a key or a user is read from AWS by the assessment.
@@ -227,6 +230,11 @@ export class IdentityState {
       }
       this.seen.add(f.id);
       this.record.findingIds.push(f.id);
+      const used = usedActionOf(f);
+      if (used) {
+        this.record.usedActions ??= {};
+        rememberUse(this.record.usedActions, used, f.time);
+      }
       const summary = summarize(f, now);
       if (f.status === 'resolved') this.closeRelated(f, now);
       else if (this.resolvedLater(summary)) summary.status = 'resolved';

@@ -330,6 +330,8 @@ async function assessAndEnforce(
             approval: d.approval,
             reasons: d.reasons,
             findingIds: open.map((f) => f.id).slice(-50),
+            usedActions: Object.keys(record.usedActions ?? {}),
+            ...(policy.remediation ? { followUp: policy.remediation } : {}),
             ...(target !== record.identity.key ? { target } : {}),
             ...(policyHash ? { policyHash } : {}),
             ...(assessment.owner !== undefined ? { owner: assessment.owner } : {}),

@@ -27,12 +27,25 @@ export interface RemediationInput {
   enforcer?: string;
   /** How long an approval may take before the request expires (ms). */
   approvalTimeoutMs?: number;
+  /** Actions the identity was seen using (service:Action, from CloudTrail activity): scope-down keeps them. */
+  usedActions?: string[];
+  /** Follow-up after acting, from the policy: re-checks, drift handling, rollback window. */
+  followUp?: FollowUp;
   /** The identity the action changes, when not `identity` (an access key's user, from IAM). */
   target?: string;
   /** The policy file the decision was taken on (`sha256:…`). */
   policyHash?: string;
   /** The identity's owner as AWS says (tag or owners file); null = none. Never a finding's claim. */
   owner?: string | null;
+}
+
+/** After acting: re-check at these delays (the last repeats) until the rollback window closes. */
+export interface FollowUp {
+  recheckEverySeconds: number[];
+  /** reenforce: act again (idempotent) and re-verify; alert: publish remediation.drifted only. */
+  onDrift: 'reenforce' | 'alert';
+  rollbackWindowHours: number;
+  scopeDown?: 'deny-unused' | 'used-only';
 }
 
 export interface PlannedStep {
@@ -49,6 +62,10 @@ export interface RemediationPlan {
   account?: string;
   /** Why nothing will be done, when that is the plan (key already inactive, principal gone). */
   noop?: string;
+  /** How a rollback restores the pre-state, or why this action cannot be rolled back. */
+  rollback?: { possible: boolean; how: string };
+  /** Per action, what stays and what goes and why (scope-down). */
+  explanation?: Array<{ action: string; verdict: 'keep' | 'deny'; why: string }>;
   /** The action cannot act on this identity (its type, or no IAM principal behind it). */
   notApplicable?: string;
   /** The worker may not act where the identity lives (an account that is not configured). */
@@ -96,6 +113,44 @@ export interface RemediationState {
   approvalReason?: string;
   /** Why it was refused. */
   refusal?: string;
+  /** The workflow that re-checks this remediation and accepts its rollback (when it executed). */
+  followUpWorkflowId?: string;
+}
+
+export const MAX_RECHECKS = 50;
+
+/** When the policy says nothing: re-check after 1 h, 6 h, then daily; re-enforce on drift; 7 days to roll back. */
+export const DEFAULT_FOLLOW_UP: FollowUp = {
+  recheckEverySeconds: [3600, 21600, 86400],
+  onDrift: 'reenforce',
+  rollbackWindowHours: 168,
+};
+
+/** The follow-up workflow of an executed remediation: re-checks, drift, rollback. */
+export const followUpWorkflowId = (remediationId: string) => `${remediationId}/follow-up`;
+
+export interface FollowUpInput {
+  remediationId: string;
+  input: RemediationInput;
+  plan: RemediationPlan;
+  outcome: Record<string, unknown>;
+}
+
+export interface FollowUpState {
+  remediationId: string;
+  status: 'watching' | 'rolling-back' | 'rolled-back' | 'rollback-failed' | 'closed';
+  plan: RemediationPlan;
+  outcome: Record<string, unknown>;
+  /** When the rollback window closes (and re-checks stop). */
+  until: string;
+  rechecks: Array<{ at: string; ok: boolean; detail: string; reenforced?: boolean }>;
+  drifts: number;
+  rollback?: Decision & { outcome?: Record<string, unknown>; verification?: { ok: boolean; detail: string } };
+}
+
+export interface RollbackInput {
+  by: string;
+  reason: string;
 }
 
 export interface ApprovalInput {
@@ -106,6 +161,9 @@ export interface ApprovalInput {
 export const approveUpdate = defineUpdate<RemediationState, [ApprovalInput]>('approve');
 export const rejectUpdate = defineUpdate<RemediationState, [ApprovalInput]>('reject');
 export const remediationQuery = defineQuery<RemediationState>('remediation');
+/** Undo an executed remediation while its rollback window is open; resolves once the rollback is verified. */
+export const rollbackUpdate = defineUpdate<FollowUpState, [RollbackInput]>('rollback');
+export const followUpQuery = defineQuery<FollowUpState>('follow-up');
 /** From the control workflow: the brake that held this remediation was released (resume); ask again. */
 export const brakesReleasedSignal = defineSignal<[]>('brakesReleased');
 

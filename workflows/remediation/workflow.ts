@@ -4,14 +4,17 @@
 // taken twice (or by two proposers) still acts once. Right before acting it asks the control workflow (kill
 // switch, rate limits, circuit breaker); when it ends it tells its proposer how, so a proposal that did not act
 // can be made again on new risk. An outcome without an act is its own status and event, never `executed`.
+// After an executed action a follow-up workflow re-checks it and holds the rollback window (follow-up.ts).
 import {
   ActivityFailure,
   ApplicationFailure,
   condition,
   getExternalWorkflowHandle,
-  log,
+  ParentClosePolicy,
   proxyActivities,
   setHandler,
+  startChild,
+  WorkflowIdReusePolicy,
   workflowInfo,
 } from '@temporalio/workflow';
 import type { Activities } from '../../activities/index.ts';
@@ -19,23 +22,27 @@ import { type ActAnswer, accountOf, protectionOf } from '../../risk/brakes.ts';
 import type { ProposalEnd } from '../../risk/proposals.ts';
 import { DEFAULT_ENFORCEMENT } from '../../schemas/policy.ts';
 import { actDoneSignal, controlWorkflowId } from '../control/definitions.ts';
-import { identityWorkflowId, reassessSignal, remediationEndedSignal } from '../identity/definitions.ts';
+import { identityWorkflowId, remediationEndedSignal } from '../identity/definitions.ts';
 import { approvalRefusal } from './approval-rules.ts';
 import {
   approveUpdate,
   brakesReleasedSignal,
   DEFAULT_APPROVAL_TIMEOUT_MS,
+  followUpWorkflowId,
   type RemediationInput,
   type RemediationState,
   rejectUpdate,
   remediationQuery,
 } from './definitions.ts';
+import { remediationFollowUpWorkflow } from './follow-up.ts';
+import { reassessChanged } from './reassess.ts';
+import { ACT_OPTIONS } from './timeouts.ts';
 
-const { planRemediation, executeRemediation, verifyRemediation, publishEnforcementEvent } =
-  proxyActivities<Activities>({
-    startToCloseTimeout: '2 minutes',
-    retry: { initialInterval: '1 second', maximumInterval: '1 minute', maximumAttempts: 10 },
-  });
+const { planRemediation, verifyRemediation, publishEnforcementEvent } = proxyActivities<Activities>({
+  startToCloseTimeout: '2 minutes',
+  retry: { initialInterval: '1 second', maximumInterval: '1 minute', maximumAttempts: 10 },
+});
+const { executeRemediation } = proxyActivities<Activities>(ACT_OPTIONS);
 // Many remediations may ask at once and Temporal bounds the updates in flight per workflow (ResourceExhausted):
 // patient retries, then a hold that asks again soon.
 const { reserveAct } = proxyActivities<Activities>({
@@ -234,14 +241,14 @@ export async function remediationWorkflow(input: RemediationInput): Promise<Reme
       .signal(actDoneSignal, { workflowId, ok, detail, breaker: settings.circuitBreaker })
       .catch(() => undefined);
   try {
-    state.outcome = await executeRemediation(state.plan);
-    state.verification = await verifyRemediation(state.plan);
+    state.outcome = await executeRemediation(state.plan, workflowInfo().workflowId);
+    state.verification = await verifyRemediation(state.plan, state.outcome);
   } catch (error) {
     state.status = 'failed';
     const message = causeOf(error);
     await done(false, message);
     await record('remediation.failed', { error: message });
-    await reassessChanged(input, state.plan.affects);
+    await reassessChanged(input, workflowInfo().workflowId, state.plan.affects);
     await ended('failed');
     throw ApplicationFailure.nonRetryable(`remediation ${input.action} failed: ${message}`);
   }
@@ -251,7 +258,18 @@ export async function remediationWorkflow(input: RemediationInput): Promise<Reme
     outcome: state.outcome,
     verification: state.verification,
   });
-  await reassessChanged(input, state.plan.affects);
+  await reassessChanged(input, workflowInfo().workflowId, state.plan.affects);
+  if (state.verification.ok) {
+    // Keeps proving the effect and holds the rollback window, as its own workflow: this one's result stays final.
+    const remediationId = workflowInfo().workflowId;
+    state.followUpWorkflowId = followUpWorkflowId(remediationId);
+    await startChild(remediationFollowUpWorkflow, {
+      workflowId: state.followUpWorkflowId,
+      parentClosePolicy: ParentClosePolicy.ABANDON,
+      workflowIdReusePolicy: WorkflowIdReusePolicy.REJECT_DUPLICATE,
+      args: [{ remediationId, input, plan: state.plan, outcome: state.outcome }],
+    });
+  }
   return ended(state.verification.ok ? 'executed' : 'failed');
 }
 
@@ -260,20 +278,4 @@ function causeOf(error: unknown): string {
   let e = error as { message?: string; cause?: unknown } | undefined;
   while (e?.cause) e = e.cause as typeof e;
   return e?.message ?? String(error);
-}
-
-/** The proposer and the identities the action changed are assessed again now, not at their next finding. */
-async function reassessChanged(input: RemediationInput, affects: string[] = []): Promise<void> {
-  const keys = [...new Set([input.identity.key, input.target ?? input.identity.key, ...affects])];
-  for (const key of keys) {
-    try {
-      await getExternalWorkflowHandle(identityWorkflowId(key)).signal(reassessSignal, {
-        remediationWorkflowId: workflowInfo().workflowId,
-        action: input.action,
-      });
-    } catch (error) {
-      // No workflow for it (a user no finding named yet): nothing is shown for it that could be stale.
-      log.info('identity not re-assessed', { key, error: (error as Error).message });
-    }
-  }
 }

@@ -23,8 +23,8 @@ accounts:
   "222222222222": { roleArn: "arn:aws:iam::333333333333:role/nhi" }
 rules:
   - id: leaked-token
-    when: { minScore: 80, kinds: [exposed-secret], identityTypes: [secret] }
-    action: rotate-secret
+    when: { minScore: 80, kinds: [exposed-secret], identityTypes: [aws-role] }
+    action: deactivate-key
     mode: auto
   - id: delete
     when: { minScore: 80, identityTypes: [aws-access-key] }
@@ -42,8 +42,8 @@ writeFileSync(
   `version: 1
 rules:
   - id: leaked-token
-    when: { minScore: 80, kinds: [exposed-secret], identityTypes: [secret] }
-    action: rotate-secret
+    when: { minScore: 80, kinds: [exposed-secret], identityTypes: [aws-role] }
+    action: deactivate-key
     mode: auto
   - id: delete
     when: { minScore: 80, identityTypes: [aws-access-key] }
@@ -61,7 +61,7 @@ describe('nhi policy check', () => {
     const { code, out } = await nhi('policy', 'check', meaningOnly);
     expect(code).toBe(1);
     expect(out).toEqual([
-      `${meaningOnly}: rules[0](leaked-token).when.identityTypes: rotate-secret cannot act on secret (it supports aws-access-key)`,
+      `${meaningOnly}: rules[0](leaked-token).when.identityTypes: deactivate-key cannot act on aws-role (it supports aws-access-key, aws-user)`,
       expect.stringContaining(`${meaningOnly}: rules[1](delete).action: unknown action 'delete-key'`),
       `${meaningOnly}: rules[2](everything).when.identityTypes: missing, so quarantine would be sent every identity type; it supports only aws-user, aws-role, aws-access-key`,
     ]);
@@ -113,7 +113,7 @@ describe('nhi run worker', () => {
     expect(code).toBe(1);
     expect(err).toEqual([
       expect.stringMatching(
-        /^nhi run: the worker role refuses to start: invalid policy: .*rotate-secret cannot act on secret.* \(and 2 more: nhi policy check /,
+        /^nhi run: the worker role refuses to start: invalid policy: .*deactivate-key cannot act on aws-role.* \(and 2 more: nhi policy check /,
       ),
     ]);
   });

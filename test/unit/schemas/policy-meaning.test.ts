@@ -16,7 +16,7 @@ describe('policyMeaningErrors', () => {
     const policy = parsePolicy({
       version: 1,
       rules: [
-        rule('leaked-token', 'rotate-secret', ['secret', 'aws-access-key']),
+        rule('leaked-token', 'deactivate-key', ['aws-role', 'aws-access-key']),
         rule('delete', 'delete-key', ['aws-access-key']),
         rule('team', 'payments/rotate-stripe-key', ['secret']),
         rule('everything', 'quarantine'),
@@ -24,7 +24,7 @@ describe('policyMeaningErrors', () => {
       ],
     });
     expect(policyMeaningErrors(policy)).toEqual([
-      'rules[0](leaked-token).when.identityTypes: rotate-secret cannot act on secret (it supports aws-access-key)',
+      'rules[0](leaked-token).when.identityTypes: deactivate-key cannot act on aws-role (it supports aws-access-key, aws-user)',
       expect.stringMatching(/^rules\[1\]\(delete\)\.action: unknown action 'delete-key' \(this worker has /),
       expect.stringMatching(/^rules\[2\]\(team\)\.action: unknown action 'payments\/rotate-stripe-key'/),
       'rules[3](everything).when.identityTypes: missing, so quarantine would be sent every identity type; it supports only aws-user, aws-role, aws-access-key',

@@ -1,0 +1,75 @@
+// `nhi rollback REMEDIATION_ID --as WHO --reason R [--json]`: undo an executed remediation while its rollback
+// window is open. The remediation's follow-up workflow restores the recorded pre-state, verifies it, records it in
+// its history and publishes remediation.rolled-back; this command waits for that and prints the result.
+import { WorkflowNotFoundError, WorkflowUpdateFailedError } from '@temporalio/client';
+import {
+  type FollowUpState,
+  followUpWorkflowId,
+  rollbackUpdate,
+} from '../../workflows/remediation/definitions.ts';
+import { type Command, CommandError, parseCommandArgs, UsageError } from '../command.ts';
+import { connectTemporal } from '../identity-source.ts';
+
+const usage = `usage: nhi rollback REMEDIATION_ID --as WHO --reason R [--json]
+
+Undoes an executed remediation: the access key Active again (deactivate-key; rotate-secret keeps the new key
+too), the inline policy removed or its previous version restored (quarantine, revoke-sessions, scope-down). The
+rollback is verified against AWS, recorded in the history of the remediation's follow-up workflow
+(REMEDIATION_ID/follow-up) and published as remediation.rolled-back. It stops the re-checks.
+
+Possible while the rollback window is open (policy remediation.rollbackWindowHours, default 168). A plan says
+when its action cannot be rolled back (rotating a Secrets Manager secret: the leaked value would come back).
+
+  REMEDIATION_ID  the remediation workflow id, e.g. remediate/deactivate-key/… (nhi identity KEY lists them)
+  --as WHO        who asks for the rollback (recorded)
+  --reason R      why (recorded)
+  --json          the follow-up workflow's final state as one JSON object
+
+Needs Temporal (NHI_TEMPORAL_ADDRESS) and a worker (nhi run).
+Exit status: 0 when rolled back and verified; 1 with one line when refused, not verified or unreachable.`;
+
+export const rollbackCommand: Command = {
+  name: 'rollback',
+  summary: 'undo an executed remediation (restore and verify the pre-state)',
+  usage,
+  async run(argv, io) {
+    const { values, positionals } = parseCommandArgs(argv, {
+      as: { type: 'string' },
+      reason: { type: 'string' },
+      json: { type: 'boolean' },
+    });
+    if (positionals.length !== 1) throw new UsageError('give exactly one REMEDIATION_ID');
+    const by = values.as?.trim();
+    const reason = values.reason?.trim();
+    if (!by) throw new UsageError('--as WHO is required');
+    if (!reason) throw new UsageError('--reason R is required');
+    const remediationId = positionals[0]!;
+    const source = await connectTemporal();
+    try {
+      let state: FollowUpState;
+      try {
+        state = await source.client.workflow
+          .getHandle(followUpWorkflowId(remediationId))
+          .executeUpdate(rollbackUpdate, { args: [{ by, reason }] });
+      } catch (error) {
+        if (error instanceof WorkflowNotFoundError)
+          throw new CommandError(
+            `${remediationId}: no open follow-up (never executed, or its rollback window has closed)`,
+          );
+        if (error instanceof WorkflowUpdateFailedError)
+          throw new CommandError(
+            `${remediationId}: ${(error.cause as Error | undefined)?.message ?? error.message}`,
+          );
+        throw new CommandError(`${remediationId}: ${(error as Error).message}`);
+      }
+      if (values.json) io.out(JSON.stringify(state));
+      else
+        io.out(
+          `${remediationId}: ${state.status}${state.rollback?.verification ? ` — ${state.rollback.verification.detail}` : ''}`,
+        );
+      return state.status === 'rolled-back' ? 0 : 1;
+    } finally {
+      await source.close();
+    }
+  },
+};

@@ -1,0 +1,238 @@
+// After acting, through the pipeline's path (a finding delivered as the consumer does → identity workflow →
+// remediation → follow-up): drift is detected by the re-check and enforced again; `nhi rollback` restores the
+// pre-state, verified, recorded and published; scope-down is planned from the identity's CloudTrail activity.
+import { execFile } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import { GetUserPolicyCommand, ListAccessKeysCommand, UpdateAccessKeyCommand } from '@aws-sdk/client-iam';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { actionNamed } from '../../activities/actions/registry.ts';
+import { awsClients } from '../../activities/aws/clients.ts';
+import { remediationWorkflowId } from '../../risk/decide.ts';
+import type { Finding } from '../../schemas/finding.ts';
+import { identityQuery, identityWorkflowId } from '../../workflows/identity/definitions.ts';
+import {
+  type FollowUpState,
+  followUpQuery,
+  followUpWorkflowId,
+  type RemediationState,
+} from '../../workflows/remediation/definitions.ts';
+import { remediationFollowUpWorkflow } from '../../workflows/remediation/follow-up.ts';
+import { collect } from '../support/kafka.ts';
+import {
+  deliver,
+  finding,
+  seedAdminUser,
+  startTestWorker,
+  type TestWorker,
+  waitFor,
+} from './identity-support.ts';
+import { denied, workload } from './workload-support.ts';
+
+const nhi = fileURLToPath(new URL('../../bin/nhi.js', import.meta.url));
+const run = promisify(execFile);
+
+const policy = `version: 1
+remediation:
+  recheckEverySeconds: [2]
+  onDrift: reenforce
+  rollbackWindowHours: 0.2
+rules:
+  - id: leaked-key
+    when: { minScore: 0, kinds: [exposed-secret], identityTypes: [aws-access-key] }
+    action: deactivate-key
+    mode: auto
+  - id: scope-down-now
+    when: { minScore: 0, kinds: [excess-privilege], identityTypes: [aws-user] }
+    action: scope-down
+    mode: auto
+`;
+
+let worker: TestWorker;
+
+beforeAll(async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'nhi-follow-up-'));
+  writeFileSync(join(dir, 'policy.yaml'), policy);
+  process.env.NHI_POLICY_FILE = join(dir, 'policy.yaml');
+  worker = await startTestWorker('follow-up');
+});
+afterAll(async () => {
+  await worker?.stop();
+});
+
+async function executed(workflowId: string): Promise<RemediationState> {
+  const state = (await waitFor(`${workflowId} to finish`, async () =>
+    worker.client.workflow.getHandle(workflowId).result(),
+  )) as RemediationState;
+  expect(state.status).toBe('executed');
+  worker.terminateAtStop.push(state.followUpWorkflowId!);
+  return state;
+}
+
+const followUp = (id: string) => worker.client.workflow.getHandle(id).query(followUpQuery);
+
+async function rollback(remediationId: string, ...extra: string[]) {
+  return run(
+    process.execPath,
+    [nhi, 'rollback', remediationId, '--as', 'alice', '--reason', 'false positive', ...extra],
+    {
+      env: process.env,
+    },
+  ).then(
+    (r) => ({ code: 0, ...r }),
+    (e: { code: number; stdout: string; stderr: string }) => e,
+  );
+}
+
+describe('follow-up after a remediation', () => {
+  it('deactivate-key: drift (key re-activated by hand) is enforced again; nhi rollback makes it Active', async () => {
+    const name = `fu-${randomUUID().slice(0, 8)}`;
+    const { key } = await seedAdminUser(name);
+    await deliver(worker.client, worker.taskQueue, key, [finding(key, 'exposed-secret')]);
+    const id = remediationWorkflowId(key.key, 'deactivate-key', 0);
+    const state = await executed(id);
+    expect(state.plan?.rollback).toEqual({ possible: true, how: 'sets the deactivated key(s) Active again' });
+    const status = async () =>
+      (await awsClients().iam.send(new ListAccessKeysCommand({ UserName: name }))).AccessKeyMetadata?.[0]
+        ?.Status;
+    expect(await status()).toBe('Inactive');
+
+    await awsClients().iam.send(
+      new UpdateAccessKeyCommand({ UserName: name, AccessKeyId: key.name, Status: 'Active' }),
+    );
+    const drifted = await waitFor('the re-check to notice and re-enforce', async () => {
+      const s = await followUp(state.followUpWorkflowId!);
+      return s.rechecks.some((r) => r.reenforced) ? s : undefined;
+    });
+    expect(drifted.drifts).toBeGreaterThanOrEqual(1);
+    expect(drifted.rechecks.find((r) => !r.ok)?.detail).toMatch(/is Active/);
+    expect(await status()).toBe('Inactive');
+
+    const out = await rollback(id, '--json');
+    expect(out.code).toBe(0);
+    const after = JSON.parse(out.stdout) as FollowUpState;
+    expect(after).toMatchObject({
+      status: 'rolled-back',
+      rollback: { by: 'alice', reason: 'false positive', verification: { ok: true } },
+    });
+    expect(await status()).toBe('Active');
+    // A reviewer sees it: the remediation executed, its follow-up rolled it back (who, why, verified).
+    const shown = await run(process.execPath, [nhi, 'identity', key.key], { env: process.env });
+    expect(shown.stdout).toMatch(
+      /follow-up: rolled-back; rolled back by alice at \S+: false positive \(1 key\(s\) active\), drift seen \d+×/,
+    );
+    // A second rollback is refused with one line.
+    const again = await rollback(id);
+    expect(again.code).toBe(1);
+    expect(again.stderr.trim().split('\n')).toHaveLength(1);
+    expect(again.stderr).toMatch(/no open follow-up|rolled-back/);
+
+    const events = await collect(worker.eventsTopic, (m) =>
+      m.some((x) => JSON.parse(x.value!.toString()).type === 'remediation.rolled-back'),
+    );
+    const types = events.map((m) => JSON.parse(m.value!.toString()) as { type: string; identityKey: string });
+    expect(types.filter((e) => e.identityKey === key.key).map((e) => e.type)).toEqual(
+      expect.arrayContaining(['remediation.executed', 'remediation.drifted', 'remediation.rolled-back']),
+    );
+  });
+
+  it('scope-down from the activity the identity record holds; rolled back, the inline policy is gone', async () => {
+    const { name, ref: user, uses } = await workload(`fu-sd-${randomUUID().slice(0, 8)}`);
+    const activity = (eventSource: string, eventName: string): Finding => ({
+      ...finding(user, 'activity', { format: 'cloudtrail' }),
+      evidence: { eventSource, eventName },
+    });
+    await deliver(worker.client, worker.taskQueue, user, [
+      activity('s3.amazonaws.com', 'GetObject'),
+      activity('sqs.amazonaws.com', 'SendMessage'),
+      finding(user, 'excess-privilege'),
+    ]);
+    const id = remediationWorkflowId(user.key, 'scope-down', 0);
+    const state = await executed(id);
+    expect(state.plan?.explanation).toEqual(
+      expect.arrayContaining([
+        { action: 's3:GetObject', verdict: 'keep', why: 'used: seen in its CloudTrail activity' },
+        { action: 'sqs:SendMessage', verdict: 'keep', why: 'used: seen in its CloudTrail activity' },
+      ]),
+    );
+    expect(state.verification?.detail).toMatch(/content as planned/);
+    // With its own key: what it used still works, its unused admin reach is denied.
+    expect(await denied(uses.getObject)).toBe(false);
+    expect(await denied(uses.sendMessage)).toBe(false);
+    expect(await denied(uses.createUser)).toBe(true);
+    expect(await denied(uses.createKey)).toBe(true);
+    const rolledBackAt = new Date().toISOString();
+    const out = await rollback(id);
+    expect(out.code).toBe(0);
+    expect(out.stdout).toMatch(/rolled-back — pre-state of nhi-enforce-scope-down restored/);
+    // The identity is assessed again after the rollback, without a new finding.
+    await waitFor('the user to be re-assessed after the rollback', async () => {
+      const r = await worker.client.workflow.getHandle(identityWorkflowId(user.key)).query(identityQuery);
+      return r.assessment && r.assessment.assessedAt > rolledBackAt ? r : undefined;
+    });
+    await expect(
+      awsClients().iam.send(
+        new GetUserPolicyCommand({ UserName: name, PolicyName: 'nhi-enforce-scope-down' }),
+      ),
+    ).rejects.toThrow(/NoSuchEntity|cannot be found|not found/i);
+    expect(await denied(uses.createUser)).toBe(false);
+  });
+
+  it('onDrift: alert publishes the drift and leaves the state as it found it', async () => {
+    // The policy of this file re-enforces; the alert variant is started directly with its own follow-up settings.
+    const name = `fu-alert-${randomUUID().slice(0, 8)}`;
+    const { key, account } = await seedAdminUser(name);
+    const action = actionNamed('deactivate-key');
+    // The account is what planRemediation adds (the activities act only in the plan's account).
+    const plan = { ...(await action.plan(key, awsClients())), account };
+    const remediationId = `test-alert/${randomUUID()}`;
+    const outcome = await action.execute(plan, awsClients(), { remediationId, step() {} });
+    const id = followUpWorkflowId(remediationId);
+    worker.terminateAtStop.push(id);
+    await worker.client.workflow.start(remediationFollowUpWorkflow, {
+      workflowId: id,
+      taskQueue: worker.taskQueue,
+      args: [
+        {
+          remediationId,
+          plan,
+          outcome,
+          input: {
+            identity: key,
+            action: 'deactivate-key',
+            ruleId: 'manual',
+            mode: 'auto',
+            reasons: [],
+            findingIds: [],
+            followUp: { recheckEverySeconds: [2], onDrift: 'alert', rollbackWindowHours: 0.2 },
+          },
+        },
+      ],
+    });
+    await awsClients().iam.send(
+      new UpdateAccessKeyCommand({ UserName: name, AccessKeyId: key.name, Status: 'Active' }),
+    );
+    const drifted = await waitFor('the re-check to notice the drift', async () => {
+      const s = await followUp(id);
+      return s.rechecks.some((r) => !r.ok) ? s : undefined;
+    });
+    expect(drifted.rechecks.at(-1)).toMatchObject({ ok: false });
+    expect(drifted.rechecks.at(-1)?.reenforced).toBeUndefined();
+    const keys = await awsClients().iam.send(new ListAccessKeysCommand({ UserName: name }));
+    expect(keys.AccessKeyMetadata?.[0]?.Status).toBe('Active');
+    await collect(worker.eventsTopic, (m) =>
+      m.some((x) => {
+        const e = JSON.parse(x.value!.toString()) as {
+          type: string;
+          identityKey: string;
+          detail: { reenforced?: boolean };
+        };
+        return e.type === 'remediation.drifted' && e.identityKey === key.key && e.detail.reenforced === false;
+      }),
+    );
+  });
+});
