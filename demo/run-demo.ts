@@ -5,7 +5,7 @@
 import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { ListUsersCommand } from '@aws-sdk/client-iam';
+import { AssumeRoleCommand } from '@aws-sdk/client-sts';
 import type { Client } from '@temporalio/client';
 import { awsClients, awsClientsFor } from '../activities/aws/clients.ts';
 import { splitRecords } from '../consumers/split-records.ts';
@@ -121,11 +121,21 @@ export async function runDemo(say: (line: string) => void): Promise<void> {
     say(`   result: ${keyResult.status}; verified: ${keyResult.verification?.detail}`);
 
     const leaked = awsClientsFor({ accessKeyId: estate.key.id, secretAccessKey: estate.key.secret });
-    const before = await deniedOrAllowed(() => leaked.iam.send(new ListUsersCommand({})));
+    // What the user never used goes (assuming the deploy role: its path to admin); what it may still do stays.
+    const assumeDeploy = () =>
+      leaked.sts.send(new AssumeRoleCommand({ RoleArn: estate.roles.deploy, RoleSessionName: 'nhi-demo' }));
+    const before = await deniedOrAllowed(assumeDeploy);
     const scopeDown = await approveScopeDown(temporal, estate.user.arn, say);
-    const after = await deniedOrAllowed(() => leaked.iam.send(new ListUsersCommand({})));
+    const after = await deniedOrAllowed(assumeDeploy);
+    const denied =
+      scopeDown.plan?.explanation?.filter((e) => e.verdict === 'deny').map((e) => e.action) ?? [];
+    say(
+      `   plan: deny ${denied.join(', ') || 'nothing'} (never used); rollback: ${scopeDown.plan?.rollback?.how}`,
+    );
     say(`   ${scopeDown.status}; verified: ${scopeDown.verification?.detail}`);
-    say(`7. proof with the leaked key itself: iam:ListUsers before scope-down ${before}, after ${after}`);
+    say(
+      `7. proof with the leaked key itself: sts:AssumeRole into the deploy role before scope-down ${before}, after ${after}`,
+    );
 
     const dir = join(
       stateDir(),
