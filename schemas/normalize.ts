@@ -145,6 +145,17 @@ function chooseAdapter(doc: unknown, format: FormatOrAuto): Adapter {
   return format === 'auto' ? detectFormat(doc) : adapterFor(format);
 }
 
+const AZURE_LIST_KEYS = new Set(['value', 'nextLink', '@odata.context', '@odata.nextLink', '@odata.count']);
+
+/** An Azure REST list response with nothing in it (`{"value": []}`, maybe with its paging links): no records. */
+function isEmptyAzureList(doc: unknown): boolean {
+  if (!doc || typeof doc !== 'object' || Array.isArray(doc)) return false;
+  const o = doc as Record<string, unknown>;
+  return (
+    Array.isArray(o.value) && o.value.length === 0 && Object.keys(o).every((k) => AZURE_LIST_KEYS.has(k))
+  );
+}
+
 /** One parsed document (a file, a line of a JSON-lines file, or a Kafka message) → outcomes per record. */
 export function normalizeDocument(doc: unknown, opts: NormalizeOptions = {}, line = 1): RecordOutcome[] {
   const settings = {
@@ -154,6 +165,7 @@ export function normalizeDocument(doc: unknown, opts: NormalizeOptions = {}, lin
   };
   // An empty array is an empty report (gitleaks writes [] when it finds nothing): no records, nothing wrong.
   if (Array.isArray(doc) && doc.length === 0) return [];
+  if (isEmptyAzureList(doc)) return [];
   let adapter: Adapter;
   let records: unknown[];
   try {
