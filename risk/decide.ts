@@ -7,6 +7,7 @@
 import type { FindingKind } from '../schemas/finding.ts';
 import type { IdentityType } from '../schemas/identity.ts';
 import type { Approval, Mode, Policy } from '../schemas/policy.ts';
+import { type AgedFinding, isTooOldToAct } from './finding-age.ts';
 import { observationGate, type ProposalRecord, proposalGate } from './proposals.ts';
 import type { RiskScore } from './score.ts';
 
@@ -20,6 +21,11 @@ export interface DecisionInput {
   identity: { key: string; type: IdentityType };
   risk: Pick<RiskScore, 'score' | 'factors'>;
   openFindingKinds: readonly FindingKind[];
+  /**
+   * The open findings' kinds and times, for the policy's maxFindingAgeForAction: a kind only counts when one of
+   * its findings is young enough, and a rule without kinds needs at least one such finding. Absent: no age check.
+   */
+  openFindings?: ReadonlyArray<AgedFinding & { kind: FindingKind }>;
   exceptions?: readonly ExceptionWindow[];
   /** Actions already started or completed for this identity, whatever the proposals say. */
   startedActions?: readonly string[];
@@ -77,9 +83,18 @@ export function isExceptionLive(exception: ExceptionWindow, now: string): boolea
 }
 
 /** Every rule that fires for the identity, minus those covered by a live exception or already under way. */
-export function evaluateRules(policy: Pick<Policy, 'rules'>, input: DecisionInput): RuleEvaluation {
+export function evaluateRules(
+  policy: Pick<Policy, 'rules' | 'maxFindingAgeForAction'>,
+  input: DecisionInput,
+): RuleEvaluation {
   instant(input.now, 'now'); // fail loudly on a bad clock value rather than treat every exception as expired
-  const open = new Set(input.openFindingKinds);
+  const listed = new Set(input.openFindingKinds);
+  const maxAge = input.openFindings ? policy.maxFindingAgeForAction : undefined;
+  const young = (input.openFindings ?? []).filter(
+    (f) => listed.has(f.kind) && !isTooOldToAct(f, input.now, maxAge),
+  );
+  const open = maxAge === undefined ? listed : new Set(young.map((f) => f.kind));
+  const tooOld = `older than maxFindingAgeForAction (${maxAge})`;
   const started = new Set(input.startedActions ?? []);
   const decided = new Map<string, string>();
   const decisions: Decision[] = [];
@@ -93,9 +108,17 @@ export function evaluateRules(policy: Pick<Policy, 'rules'>, input: DecisionInpu
     if (score < when.minScore) continue;
     if (when.identityTypes && !when.identityTypes.includes(input.identity.type)) continue;
     const kinds = when.kinds?.filter((k) => open.has(k));
-    if (when.kinds && kinds?.length === 0) continue;
-
     const base = { ruleId: rule.id, action: rule.action };
+    if (when.kinds && kinds?.length === 0) {
+      if (maxAge !== undefined && when.kinds.some((k) => listed.has(k)))
+        skipped.push({ ...base, reason: `its ${when.kinds.join(', ')} findings are all ${tooOld}` });
+      continue;
+    }
+    if (!when.kinds && maxAge !== undefined && listed.size > 0 && young.length === 0) {
+      skipped.push({ ...base, reason: `every open finding is ${tooOld}` });
+      continue;
+    }
+
     fired.add(rule.action);
     const by = decided.get(rule.action);
     if (by !== undefined) {
@@ -157,7 +180,10 @@ export function evaluateRules(policy: Pick<Policy, 'rules'>, input: DecisionInpu
 }
 
 /** The remediations to start now: evaluateRules without the explanations of what was skipped. */
-export function decide(policy: Pick<Policy, 'rules'>, input: DecisionInput): Decision[] {
+export function decide(
+  policy: Pick<Policy, 'rules' | 'maxFindingAgeForAction'>,
+  input: DecisionInput,
+): Decision[] {
   return evaluateRules(policy, input).decisions;
 }
 

@@ -103,6 +103,11 @@ export const SecretRef = z.object({
   detector: z.string(),
   /** HMAC-SHA-256 of the value under the configured key (or of the tool's own hash when the value is absent). */
   fingerprint: z.string().regex(/^[0-9a-f]{64}$/),
+  /** The same under the key being rotated out (NHI_FINGERPRINT_KEY_PREVIOUS), during a rotation window only. */
+  previousFingerprint: z
+    .string()
+    .regex(/^[0-9a-f]{64}$/)
+    .optional(),
   /** e.g. "AKIA…(20)": first characters and length. */
   hint: z.string(),
   verified: z.boolean().optional(),

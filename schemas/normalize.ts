@@ -4,12 +4,20 @@ import { type Adapter, type NormalizeContext, RecordError } from './adapters/ada
 import { adapterFor, adapters } from './adapters/index.ts';
 import { Finding, type Format, type FormatOrAuto } from './finding.ts';
 import { decodeUtf8, parseDocuments } from './parse-input.ts';
-import { fingerprintKeyFromEnv, mentionsSecret, scrubList, scrubSecrets } from './redaction.ts';
+import {
+  fingerprintKeyFromEnv,
+  mentionsSecret,
+  previousFingerprintKeyFromEnv,
+  scrubList,
+  scrubSecrets,
+} from './redaction.ts';
 import { redactSecretShapes, redactSecretShapesCow } from './secret-shapes.ts';
 
 export interface NormalizeOptions {
   format?: FormatOrAuto;
   fingerprintKey?: string;
+  /** The key being rotated out; by default NHI_FINGERPRINT_KEY_PREVIOUS (see redaction.ts). */
+  previousFingerprintKey?: string;
   /** ISO time the input arrived: stands in for the time of findings whose tool wrote none. */
   receivedAt?: string;
 }
@@ -46,8 +54,15 @@ function reasonOf(error: unknown): string {
 
 export interface AdapterSettings {
   fingerprintKey: string;
+  previousFingerprintKey?: string;
   receivedAt?: string;
 }
+
+/** The fingerprints are our hashes, never a tool's text: kept exactly as made. */
+const ourFingerprints = (secret: NonNullable<Finding['secret']>) => ({
+  fingerprint: secret.fingerprint,
+  ...(secret.previousFingerprint ? { previousFingerprint: secret.previousFingerprint } : {}),
+});
 
 /**
  * Scrub every seen secret out of a finding, except the fields that are ours, not the tool's: ids, times and
@@ -70,7 +85,7 @@ function scrubFinding(finding: Finding, secrets: readonly string[]): Finding {
     return rest as Finding;
   }
   const scrubbed = scrubSecrets(rest, secrets);
-  const safeSecret = secret && { ...scrubSecrets(secret, secrets), fingerprint: secret.fingerprint };
+  const safeSecret = secret && { ...scrubSecrets(secret, secrets), ...ourFingerprints(secret) };
   return { ...scrubbed, id, time, ...(safeSecret ? { secret: safeSecret } : {}) } as Finding;
 }
 
@@ -82,7 +97,7 @@ function redactShapes(finding: Finding): Finding {
   const { id, time, secret } = finding;
   const redacted = redactSecretShapesCow(finding);
   if (redacted === finding) return finding;
-  const safeSecret = secret && { ...redacted.secret!, fingerprint: secret.fingerprint };
+  const safeSecret = secret && { ...redacted.secret!, ...ourFingerprints(secret) };
   return { ...redacted, id, time, ...(safeSecret ? { secret: safeSecret } : {}) };
 }
 
@@ -106,6 +121,7 @@ export function normalizeWith(
 ): RecordOutcome {
   const ctx: NormalizeContext = {
     fingerprintKey: settings.fingerprintKey,
+    previousFingerprintKey: settings.previousFingerprintKey,
     receivedAt: settings.receivedAt,
     secrets: new Set(),
   };
@@ -129,14 +145,27 @@ function chooseAdapter(doc: unknown, format: FormatOrAuto): Adapter {
   return format === 'auto' ? detectFormat(doc) : adapterFor(format);
 }
 
+const AZURE_LIST_KEYS = new Set(['value', 'nextLink', '@odata.context', '@odata.nextLink', '@odata.count']);
+
+/** An Azure REST list response with nothing in it (`{"value": []}`, maybe with its paging links): no records. */
+function isEmptyAzureList(doc: unknown): boolean {
+  if (!doc || typeof doc !== 'object' || Array.isArray(doc)) return false;
+  const o = doc as Record<string, unknown>;
+  return (
+    Array.isArray(o.value) && o.value.length === 0 && Object.keys(o).every((k) => AZURE_LIST_KEYS.has(k))
+  );
+}
+
 /** One parsed document (a file, a line of a JSON-lines file, or a Kafka message) → outcomes per record. */
 export function normalizeDocument(doc: unknown, opts: NormalizeOptions = {}, line = 1): RecordOutcome[] {
   const settings = {
     fingerprintKey: opts.fingerprintKey ?? fingerprintKeyFromEnv(),
+    previousFingerprintKey: opts.previousFingerprintKey ?? previousFingerprintKeyFromEnv(),
     receivedAt: opts.receivedAt,
   };
   // An empty array is an empty report (gitleaks writes [] when it finds nothing): no records, nothing wrong.
   if (Array.isArray(doc) && doc.length === 0) return [];
+  if (isEmptyAzureList(doc)) return [];
   let adapter: Adapter;
   let records: unknown[];
   try {

@@ -207,6 +207,14 @@ export const Policy = z
     accounts: z.record(AccountId, AccountAccess).default({}),
     ownership: Ownership.prefault({}),
     enforcement: Enforcement.prefault({}),
+    /**
+     * A finding older than this ("30d", "12h", "90m") is recorded and scored but never makes a rule fire
+     * (risk/finding-age.ts). Unset: findings of any age may.
+     */
+    maxFindingAgeForAction: z
+      .string()
+      .regex(/^[1-9]\d*[dhm]$/, { message: 'must be a duration like 30d, 12h or 90m' })
+      .optional(),
     /** Evaluated in order; when two rules fire with the same action, the first one decides mode and approval. */
     rules: z.array(Rule),
     evidence: z.strictObject({ archive: EvidenceArchive.optional() }).optional(),

@@ -13,13 +13,28 @@ export function fingerprintKeyFromEnv(env: NodeJS.ProcessEnv = process.env): str
   return env.NHI_FINGERPRINT_KEY || DEV_FINGERPRINT_KEY;
 }
 
+/**
+ * The key being rotated out (NHI_FINGERPRINT_KEY_PREVIOUS), during a rotation window only: secrets are then
+ * fingerprinted under both keys, so what was keyed under the old one can still be matched. None when unset or
+ * equal to the current key.
+ */
+export function previousFingerprintKeyFromEnv(env: NodeJS.ProcessEnv = process.env): string | undefined {
+  const previous = env.NHI_FINGERPRINT_KEY_PREVIOUS;
+  return previous && previous !== fingerprintKeyFromEnv(env) ? previous : undefined;
+}
+
 // The key as a KeyObject, made once per key: createHmac with a string key imports it anew on every call, which
-// cost about a quarter of each fingerprint. One entry is enough: a process uses one key.
-let cachedKey: { text: string; object: KeyObject } | undefined;
+// cost about a quarter of each fingerprint. A process uses one key, two during a key rotation window.
+const cachedKeys = new Map<string, KeyObject>();
 
 function hmacKey(key: string): KeyObject {
-  if (cachedKey?.text !== key) cachedKey = { text: key, object: createSecretKey(Buffer.from(key, 'utf8')) };
-  return cachedKey.object;
+  let object = cachedKeys.get(key);
+  if (!object) {
+    if (cachedKeys.size >= 2) cachedKeys.clear();
+    object = createSecretKey(Buffer.from(key, 'utf8'));
+    cachedKeys.set(key, object);
+  }
+  return object;
 }
 
 export function fingerprint(value: string, key: string): string {

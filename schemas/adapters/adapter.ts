@@ -4,6 +4,8 @@ import type { Finding, Format } from '../finding.ts';
 export interface NormalizeContext {
   /** HMAC key for secret fingerprints (see redaction.ts). */
   fingerprintKey: string;
+  /** The key being rotated out, during a rotation window: secrets get a fingerprint under it too. */
+  previousFingerprintKey?: string;
   /** Every raw secret value the adapter saw; the boundary scrubs them out of all it returns. */
   secrets: Set<string>;
   /**

@@ -19,7 +19,7 @@ import { z } from 'zod';
 import type { Resource } from '../finding.ts';
 import type { IdentityRef } from '../identity.ts';
 import { awsIdentityFromArn, k8sServiceAccountIdentity, principalIdentity } from '../identity-keys.ts';
-import type { Adapter } from './adapter.ts';
+import { type Adapter, RecordError } from './adapter.ts';
 import {
   accessKeyWithOwner,
   definedFacts,
@@ -161,6 +161,12 @@ const listOf = (doc: unknown): unknown[] | undefined => {
   return undefined;
 };
 
+/** A ListFindings response (`aws guardduty list-findings`): finding ids only, `{FindingIds: [], NextToken?}`. */
+const isIdList = (doc: unknown): doc is { FindingIds: unknown[] } =>
+  isObject(doc) &&
+  Array.isArray(doc.FindingIds) &&
+  Object.keys(doc).every((k) => k === 'FindingIds' || k === 'NextToken');
+
 const isRecord = (doc: unknown): boolean => isEnvelope(doc) || isNativeFinding(doc);
 
 /** PascalCase (AWS CLI/SDK) → the camelCase the console, EventBridge and S3 exports use. */
@@ -283,11 +289,18 @@ export const guarddutyAdapter: Adapter = {
   signature:
     'GuardDuty finding {type "Purpose:Resource/Name", service, resource} bare, as EventBridge "GuardDuty Finding" detail, or in Findings[]',
   detect(doc) {
-    if (isRecord(doc)) return true;
+    if (isRecord(doc) || isIdList(doc)) return true;
     const list = listOf(doc);
     return list !== undefined && list.length > 0 && isRecord(list[0]);
   },
   records(doc) {
+    // No findings: zero records. Ids without the findings are nothing to act on, and saying so beats dropping them.
+    if (isIdList(doc)) {
+      if (doc.FindingIds.length === 0) return [];
+      throw new RecordError(
+        `a ListFindings response holds ${doc.FindingIds.length} finding id(s) but no findings: send the output of get-findings for those ids`,
+      );
+    }
     const list = listOf(doc);
     return list ? list.flatMap((item) => (Array.isArray(item) ? item : [item])) : [doc];
   },

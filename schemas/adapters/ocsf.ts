@@ -7,10 +7,11 @@
 // Time: `time` (epoch; OCSF says milliseconds, Prowler writes seconds — told apart by size), then time_dt.
 // Prowler's *_dt strings carry no zone and are local time, so the epoch wins.
 //
-// Results that are not findings are skipped (no finding emitted): status_code PASS, compliance.status Pass, and
-// Prowler's MANUAL ("could not be checked automatically": it asserts nothing about the resource, so there is
-// nothing to score or enforce; a reviewer sees it in Prowler, not as a risk here).
-// Status: status Resolved/Archived (status_id 4/5) → resolved; anything else (New, In Progress, Suppressed) → open.
+// Prowler's MANUAL results are skipped (no finding emitted): "could not be checked automatically" asserts nothing
+// about the resource, so there is nothing to score or enforce; a reviewer sees it in Prowler, not as a risk here.
+// Status: status_code PASS, compliance.status Pass (status_id 1), status Resolved/Archived (status_id 4/5) →
+// resolved: a passing check is the tool saying the failure it reported for that check and resource is gone, and
+// it carries the same finding_info.uid, so it closes that failure. Anything else (New, In Progress, Suppressed) → open.
 //
 // Severity (severity_id): 0 Unknown and 1 Informational → info, 2 Low → low, 3 Medium → medium, 4 High → high,
 // 5 Critical → critical, 6 Fatal → critical (score 100), 99 Other / absent → the `severity` caption's word.
@@ -197,16 +198,18 @@ const severityOf = (e: OcsfEvent): Severity =>
 const isFindingClass = (e: OcsfEvent) => e.category_uid === 2 || (e.class_uid >= 2000 && e.class_uid < 3000);
 const isProwler = (e: OcsfEvent) => /prowler/i.test(e.metadata?.product?.name ?? '');
 
-/** PASS, compliant and (Prowler) MANUAL results are not findings. */
-function isNotAFinding(e: OcsfEvent): boolean {
-  const code = e.status_code?.toUpperCase();
-  if (code === 'PASS' || (code === 'MANUAL' && isProwler(e))) return true;
+/** A (Prowler) MANUAL result asserts nothing: not a finding. */
+const isNotAFinding = (e: OcsfEvent): boolean => e.status_code?.toUpperCase() === 'MANUAL' && isProwler(e);
+
+/** PASS or compliant: the check holds now. */
+function passed(e: OcsfEvent): boolean {
+  if (e.status_code?.toUpperCase() === 'PASS') return true;
   const c = e.compliance;
   return c?.status_id === 1 || /^pass/i.test(c?.status ?? '');
 }
 
 function statusOf(e: OcsfEvent): 'open' | 'resolved' {
-  if (e.status_id === 4 || e.status_id === 5) return 'resolved';
+  if (passed(e) || e.status_id === 4 || e.status_id === 5) return 'resolved';
   return /^(resolved|archived|closed)$/i.test(e.status ?? '') ? 'resolved' : 'open';
 }
 

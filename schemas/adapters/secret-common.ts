@@ -200,7 +200,13 @@ export interface SecretInput {
 }
 
 export interface SecretParts {
-  secret: { detector: string; fingerprint: string; hint: string; verified?: boolean };
+  secret: {
+    detector: string;
+    fingerprint: string;
+    previousFingerprint?: string;
+    hint: string;
+    verified?: boolean;
+  };
   identity: IdentityRef;
   /** The AWS access key id, when the plaintext is one (the public half of a key pair). */
   accessKeyId?: string;
@@ -213,17 +219,28 @@ export function secretParts(ctx: NormalizeContext, input: SecretInput): SecretPa
   const usable =
     input.plaintext && !isMasked(input.plaintext) && !PEM_HEADER_ONLY.test(input.plaintext.trim());
   const plaintext = usable ? input.plaintext : undefined;
-  const fp = plaintext
-    ? fingerprint(plaintext, ctx.fingerprintKey)
-    : fingerprint(input.fallback.map((p) => p ?? '').join('\u0000'), ctx.fingerprintKey);
+  const material = plaintext ?? input.fallback.map((p) => p ?? '').join('\u0000');
+  const fp = fingerprint(material, ctx.fingerprintKey);
+  const previousFp =
+    ctx.previousFingerprintKey && ctx.previousFingerprintKey !== ctx.fingerprintKey
+      ? fingerprint(material, ctx.previousFingerprintKey)
+      : undefined;
   const hint = plaintext ? maskSecret(plaintext) : maskedHint(input.masked);
   const { family, provider } = secretFamily(input.detector, plaintext);
-  const identity = { ...secretIdentity(family, fp, provider), name: input.detector || family };
+  // During a key rotation the identity is keyed under the new key and names its key under the old one as an
+  // alias, so state and exceptions recorded against the old key still match it.
+  const base = secretIdentity(family, fp, provider);
+  const identity = {
+    ...base,
+    name: input.detector || family,
+    aliases: previousFp ? [secretIdentity(family, previousFp, provider).key] : base.aliases,
+  };
   const trimmed = plaintext?.trim();
   return {
     secret: {
       detector: input.detector,
       fingerprint: fp,
+      ...(previousFp ? { previousFingerprint: previousFp } : {}),
       hint,
       ...(input.verified !== undefined ? { verified: input.verified } : {}),
     },

@@ -312,13 +312,10 @@ function records(doc: unknown): unknown[] {
   if (isItem(doc)) return [doc];
   const context = reportContext(doc);
   if (Array.isArray(doc.Results)) return doc.Results.flatMap((r) => itemsOf(r, context));
-  const k8sResources = Array.isArray(doc.Resources)
-    ? doc.Resources
-    : Array.isArray(doc.Findings)
-      ? doc.Findings
-      : undefined;
+  const k8sResources = k8sWorkloads(doc);
   if (k8sResources) {
-    // trivy k8s: {ClusterName, Resources:[{Namespace, Kind, Name, Results}]} (the consolidated report says Findings)
+    // trivy k8s: {ClusterName, Resources:[{Namespace, Kind, Name, Results}]} (the consolidated report says Findings;
+    // trivy before 0.37 split the workloads into Vulnerabilities and Misconfigurations lists of the same shape)
     const cluster =
       typeof doc.ClusterName === 'string'
         ? { ArtifactName: doc.ClusterName, ArtifactType: 'kubernetes' }
@@ -332,6 +329,15 @@ function records(doc: unknown): unknown[] {
   if ('Target' in doc) return itemsOf(doc, {}); // a single Result
   if (isCleanReport(doc)) return []; // trivy omits Results when it found nothing
   return [doc];
+}
+
+/** A k8s report's workloads: Resources, Findings, or (trivy < 0.37) Vulnerabilities + Misconfigurations. */
+function k8sWorkloads(doc: Record<string, unknown>): unknown[] | undefined {
+  if (Array.isArray(doc.Resources)) return doc.Resources;
+  if (Array.isArray(doc.Findings)) return doc.Findings;
+  if (typeof doc.ClusterName !== 'string') return undefined;
+  const split = [doc.Vulnerabilities, doc.Misconfigurations].filter(Array.isArray);
+  return split.length ? split.flat() : undefined;
 }
 
 const isItem = (o: unknown): boolean =>
@@ -352,12 +358,12 @@ const isReport = (o: Record<string, unknown>): boolean =>
     typeof o.ArtifactName === 'string' ||
     typeof o.ClusterName === 'string') &&
     ((Array.isArray(o.Results) && (o.Results.length === 0 || isResult(o.Results[0]))) ||
-      ((Array.isArray(o.Resources) || Array.isArray(o.Findings)) && typeof o.ClusterName === 'string')));
+      (typeof o.ClusterName === 'string' && k8sWorkloads(o) !== undefined)));
 
 export const trivyAdapter: Adapter = {
   format: 'trivy',
   signature:
-    'trivy JSON report {SchemaVersion, ArtifactName, Results:[{Target, Class, Secrets|Misconfigurations}]}',
+    'trivy JSON report {SchemaVersion, ArtifactName, Results:[{Target, Class, Secrets|Misconfigurations}]}; k8s {ClusterName, Resources|Findings|Vulnerabilities+Misconfigurations:[{Namespace, Kind, Name, Results}]}',
   detect: (doc) =>
     Array.isArray(doc)
       ? doc.length > 0 && isResult(doc[0])

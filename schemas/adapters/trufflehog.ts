@@ -38,6 +38,7 @@ import {
   repoFromLink,
   secretParts,
 } from './secret-common.ts';
+import { isTrufflehogV2, normalizeTrufflehogV2 } from './trufflehog-v2.ts';
 import { findingId, isObject, parseRecord } from './util.ts';
 
 const Str = z.string().optional();
@@ -228,10 +229,14 @@ const isResult = (o: unknown): boolean =>
   'SourceMetadata' in o &&
   ('Raw' in o || 'Redacted' in o || 'Verified' in o);
 
+const isAnyResult = (o: unknown): boolean => isResult(o) || isTrufflehogV2(o);
+
 export const trufflehogAdapter: Adapter = {
   format: 'trufflehog',
-  signature: 'trufflehog v3 JSON lines {SourceMetadata, DetectorName, Verified, Raw, Redacted}',
-  detect: (doc) => (Array.isArray(doc) ? doc.length > 0 && isResult(doc[0]) : isResult(doc)),
+  signature:
+    'trufflehog v3 JSON lines {SourceMetadata, DetectorName, Verified, Raw, Redacted}; v2 {reason, stringsFound, commitHash, diff}',
+  detect: (doc) => (Array.isArray(doc) ? doc.length > 0 && isAnyResult(doc[0]) : isAnyResult(doc)),
   records: (doc) => (Array.isArray(doc) ? doc : [doc]),
-  normalize: (record, ctx) => [normalizeTrufflehog(record, ctx)],
+  normalize: (record, ctx) =>
+    isTrufflehogV2(record) ? normalizeTrufflehogV2(record, ctx) : [normalizeTrufflehog(record, ctx)],
 };

@@ -38,6 +38,7 @@ import { type Adapter, RecordError } from './adapter.ts';
 import { buildFinding } from './build.ts';
 import { clip, evidenceOf, GCP_SA_EMAIL, k8sRoleIdentity } from './siem-common.ts';
 import { findingId, isObject, parseRecord, requireTime, severityFromLabel } from './util.ts';
+import { isWizCliRecord, isWizCliScan, normalizeWizCli, wizCliRecords } from './wiz-cli.ts';
 
 const Str = z.string().nullish();
 
@@ -420,18 +421,20 @@ function unwrap(doc: unknown): unknown[] {
 export const wizAdapter: Adapter = {
   format: 'wiz',
   signature:
-    'Wiz: issue node {id, sourceRule, entitySnapshot, severity, status, createdAt}, issue webhook {trigger, issue, resource, control}, configuration finding {rule, resource, result} or vulnerability finding {name, vulnerableAsset}',
+    'Wiz: issue node {id, sourceRule, entitySnapshot, severity, status, createdAt}, issue webhook {trigger, issue, resource, control}, configuration finding {rule, resource, result}, vulnerability finding {name, vulnerableAsset} or Wiz CLI scan {result:{ruleMatches, secrets}}',
   detect(doc) {
+    if (isWizCliScan(doc)) return true;
     const first = unwrap(doc)[0];
     return (
       isObject(first) &&
       (isNode(first) || isWebhook(first) || isConfigFinding(first) || isVulnerability(first))
     );
   },
-  records: unwrap,
-  normalize(record) {
+  records: (doc) => (isWizCliScan(doc) ? wizCliRecords(doc) : unwrap(doc)),
+  normalize(record, ctx) {
     if (!isObject(record))
       throw new RecordError('not a valid wiz issue record: (record): expected an object');
+    if (isWizCliRecord(record)) return normalizeWizCli(record, ctx);
     const node = isWebhook(record)
       ? fromWebhook(record)
       : isConfigFinding(record)

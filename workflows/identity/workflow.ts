@@ -280,6 +280,7 @@ async function assessAndEnforce(
     identity: { key: record.identity.key, type: record.identity.type },
     risk,
     openFindingKinds: actionableKinds(open),
+    openFindings: open.map((f) => ({ kind: f.kind, time: f.time, firstSeen: f.firstSeen })),
     exceptions: [...record.exceptions.filter((e) => !e.expiredAt), ...principalExceptions],
     proposals: record.remediations,
     cooldownMinutes: enforcement.cooldownMinutes,

@@ -83,6 +83,19 @@ describe('nhi policy check', () => {
     expect(out).toEqual([expect.stringMatching(/: ok \(\d+ rules, sha256:[0-9a-f]{64}\)$/)]);
   });
 
+  it('checks maxFindingAgeForAction: a duration passes, anything else is one line naming the field', async () => {
+    const good = join(dir, 'max-age.yaml');
+    writeFileSync(good, 'version: 1\nmaxFindingAgeForAction: 30d\nrules: []\n');
+    expect((await nhi('policy', 'check', good)).code).toBe(0);
+    const wrong = join(dir, 'max-age-bad.yaml');
+    writeFileSync(wrong, 'version: 1\nmaxFindingAgeForAction: 30 days\nrules: []\n');
+    const { code, out } = await nhi('policy', 'check', wrong);
+    expect(code).toBe(1);
+    expect(out).toEqual([
+      expect.stringMatching(/maxFindingAgeForAction: must be a duration like 30d, 12h or 90m/),
+    ]);
+  });
+
   it('bad arguments exit 2 with one line', async () => {
     for (const argv of [
       ['policy'],

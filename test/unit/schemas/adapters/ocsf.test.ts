@@ -56,9 +56,13 @@ describe.runIf(corpusAvailable())('ocsf corpus', () => {
     for (const id of manifestIds(file)) expect(ids).toContain(id);
   });
 
-  it('prowler-gcp: project id as account, no ARNs; PASS records skipped', () => {
+  it('prowler-gcp: project id as account, no ARNs; PASS records are resolved findings', () => {
     const file = 'ocsf/prowler-gcp.ocsf.json';
-    const findings = findingsOf(corpusFile(file), { format: 'auto' });
+    const all = findingsOf(corpusFile(file), { format: 'auto' });
+    const passed = all.filter((f) => f.evidence.statusCode === 'PASS');
+    expect(passed.length).toBeGreaterThan(0);
+    expect(passed.every((f) => f.status === 'resolved')).toBe(true);
+    const findings = all.filter((f) => f.evidence.statusCode !== 'PASS');
     expect(findings).toHaveLength(2);
     expect(findings.map((f) => f.resources[0]!.uid)).toEqual(['containeranalysis.googleapis.com', '<uid>']);
     expect(findings.map((f) => f.kind)).toEqual(['misconfiguration', 'misconfiguration']);
@@ -73,8 +77,10 @@ describe.runIf(corpusAvailable())('ocsf corpus', () => {
 
   it('prowler-kubernetes: no cloud block; namespace kept as evidence', () => {
     const file = 'ocsf/prowler-kubernetes.ocsf.json';
-    const findings = findingsOf(corpusFile(file), { format: 'auto' });
-    expect(findings).toHaveLength(5); // 6 records, 1 PASS
+    const all = findingsOf(corpusFile(file), { format: 'auto' });
+    expect(all).toHaveLength(6); // 6 records, 1 PASS: resolved
+    expect(all.filter((f) => f.status === 'resolved').map((f) => f.evidence.statusCode)).toEqual(['PASS']);
+    const findings = all.filter((f) => f.evidence.statusCode !== 'PASS');
     expect(findings.every((f) => f.cloud === undefined)).toBe(true);
     expect(findings.map((f) => f.severity.label)).toEqual(['medium', 'medium', 'medium', 'medium', 'high']);
     expect(findings[0]!.resources).toEqual([
@@ -142,11 +148,16 @@ describe.runIf(corpusAvailable())('ocsf corpus', () => {
 });
 
 describe('ocsf fixtures', () => {
-  it('Compliance Finding Fail → open with the control; Pass → skipped; status Resolved → resolved; API Activity → activity', () => {
+  it('Compliance Finding Fail → open with the control; Pass → resolved; status Resolved → resolved; API Activity → activity', () => {
     const outcomes = outcomesOf(fixtureFile('ocsf/compliance-and-activity.jsonl'), { format: 'auto' });
     expect(outcomes.map((o) => o.format)).toEqual(['ocsf', 'ocsf', 'ocsf', 'ocsf']);
-    const findings = findingsOf(fixtureFile('ocsf/compliance-and-activity.jsonl'));
-    expect(findings).toHaveLength(3);
+    const all = findingsOf(fixtureFile('ocsf/compliance-and-activity.jsonl'));
+    expect(all).toHaveLength(4);
+    const pass = all.filter(
+      (f) => f.evidence.complianceStatus !== undefined && /pass/i.test(String(f.evidence.complianceStatus)),
+    );
+    const findings = all.filter((f) => !pass.includes(f));
+    expect(pass.map((f) => f.status)).toEqual(['resolved']);
     const [compliance, detection, activity] = findings;
 
     expect(compliance).toMatchObject({
