@@ -6,6 +6,7 @@ import { builtInActions } from './actions/registry.ts';
 import { createAssessor } from './assess-identity.ts';
 import { createAccountClients } from './aws/account-clients.ts';
 import type { AwsClients } from './aws/clients.ts';
+import { createDirectoryActivities } from './directory-source.ts';
 import { createEventPublisher } from './events/publish.ts';
 import { createVisibilityCheck } from './identity-visibility.ts';
 import { createPolicySource, type PolicyInForce } from './policy-source.ts';
@@ -30,6 +31,7 @@ export function createActivities(deps: ActivityDeps) {
     assessIdentity: createAssessor(deps.aws, { policy, accounts }),
     identityVisibility: createVisibilityCheck(),
     ...createRemediationActivities(deps.aws, accounts, deps.actions ?? builtInActions),
+    ...createDirectoryActivities(),
   };
 }
 

@@ -14,8 +14,19 @@ export const EnforcementEventType = z.enum([
   'remediation.refused',
   'remediation.failed',
   'remediation.rolled-back',
+  'approval.requested',
+  'approval.decision',
+  'approval.reminder',
+  'approval.escalated',
+  'approval.expired',
+  'approval.voided',
+  'approval.paused',
+  'approval.resumed',
+  'exception.requested',
+  'exception.decision',
   'exception.granted',
   'exception.expired',
+  'exception.revoked',
 ]);
 
 export const EnforcementEvent = z.object({

@@ -11,7 +11,7 @@ const rule = (over: Record<string, unknown> = {}) => ({
   when: { minScore: 60 },
   action: 'scope-down',
   mode: 'approval',
-  approval: { required: 1, approvers: ['security'] },
+  approval: { groups: { security: 1 } },
   ...over,
 });
 
@@ -34,8 +34,21 @@ describe('policies/default.yaml', () => {
       ['excess-privilege', 60, 'scope-down', 'approval'],
     ]);
     expect(policy.rules.find((r) => r.id === 'excess-privilege')!.approval).toEqual({
-      required: 1,
+      groups: { security: 1 },
+      timeout: '72h',
+      onTimeout: 'cancel',
+      reject: 'any',
+      remindEvery: '24h',
+    });
+    expect(policy.rules.find((r) => r.id === 'compromised-quarantine')!.approval).toMatchObject({
+      groups: { security: 1, 'incident-response': 1 },
+      onTimeout: { escalate: 'security-leads' },
+    });
+    expect(policy.directory).toBe('directory.yaml');
+    expect(policy.exceptions).toEqual({
+      maxDurationDays: 30,
       approvers: ['security'],
+      requestTimeout: '72h',
     });
     expect(policy.weights).toEqual(DEFAULT_WEIGHTS);
     expect(policy.hygiene).toEqual({ maxKeyAgeDays: 90, maxUnusedDays: 90 });
@@ -72,9 +85,11 @@ describe('policy validation', () => {
     expect(errorOf({ version: 1, rules: [rule({ mode: 'auto' })] })).toBe(
       'policies/team.yaml: rules[0](scope-down-risky).approval: is only allowed when mode is approval',
     );
-    expect(errorOf({ version: 1, rules: [rule({ approval: { required: 0, approvers: [] } })] })).toBe(
-      'policies/team.yaml: rules[0](scope-down-risky).approval.required: must be at least 1 (got 0); ' +
-        'rules[0](scope-down-risky).approval.approvers: must not be empty',
+    expect(
+      errorOf({ version: 1, rules: [rule({ approval: { groups: { security: 0 }, timeout: 'soon' } })] }),
+    ).toBe(
+      'policies/team.yaml: rules[0](scope-down-risky).approval.groups.security: must be at least 1 (got 0); ' +
+        'rules[0](scope-down-risky).approval.timeout: must be a duration such as 30m, 72h or 7d (got "soon")',
     );
   });
 
