@@ -40,8 +40,12 @@ function remediationLine(r: RemediationView): string {
   const why = plan?.refused ?? plan?.notApplicable ?? plan?.noop;
   const because = why ? `: ${why}` : '';
   const target = r.target ? `, acts on ${r.target}` : '';
+  const open =
+    r.state?.status === 'awaiting-approval' && r.state.request
+      ? `, open request round ${r.state.request.round} until ${r.state.request.deadline} (nhi approve ${r.workflowId})`
+      : '';
   const taken = r.alreadyStarted ? ' (id was already taken: that run counts)' : '';
-  return `    ${r.action.padEnd(16)} ${status.padEnd(18)} rule ${r.ruleId} (${r.mode}) at score ${r.score}, ${r.startedAt}${target}${because}${approvals}${rejected}${verified}${taken}\n      ${r.workflowId}`;
+  return `    ${r.action.padEnd(16)} ${status.padEnd(18)} rule ${r.ruleId} (${r.mode}) at score ${r.score}, ${r.startedAt}${target}${because}${approvals}${rejected}${verified}${open}${taken}\n      ${r.workflowId}`;
 }
 
 /** The full record, readable by a reviewer. `now` only for "N days ago". */
@@ -153,11 +157,22 @@ export function identityReport(
   const t = now;
   row('exceptions', record.exceptions.length ? '' : 'none');
   for (const e of record.exceptions) {
-    const live = !e.expiredAt && Date.parse(e.expiresAt) > t ? 'live' : 'expired';
+    const state = e.revokedAt
+      ? `revoked by ${e.revokedBy}`
+      : !e.expiredAt && Date.parse(e.expiresAt) > t
+        ? 'live'
+        : 'expired';
     out.push(
-      `    ${e.action.padEnd(16)} ${live.padEnd(8)} until ${e.expiresAt}, requested by ${e.requestedBy}, approved by ${e.approvedBy}: ${e.reason}`,
+      `    ${e.id ?? '-'} ${e.action.padEnd(16)} ${state.padEnd(8)} until ${e.expiresAt}, requested by ${e.requestedBy}, approved by ${e.approvedBy}: ${e.reason}`,
     );
   }
+  const openRequests = (record.exceptionRequests ?? []).filter((r) => r.status === 'open');
+  if (openRequests.length)
+    row('requests', `${openRequests.length} open exception request(s) (nhi except approve ID)`);
+  for (const r of openRequests)
+    out.push(
+      `    ${r.id}@${id.key} pause ${r.action} for ${r.for}, asked by ${r.requestedBy}: ${r.reason}; open until ${r.deadline}`,
+    );
   row('remediations', remediations.length ? '' : 'none');
   for (const r of remediations) out.push(remediationLine(r));
   return out.map((l) => l.replace(/\s+$/, ''));

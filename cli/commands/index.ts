@@ -2,12 +2,17 @@
 import type { Command } from '../command.ts';
 import { benchCommand } from './bench.ts';
 import { codecServerCommand } from './codec-server.ts';
+import { approveCommand, rejectCommand } from './decide.ts';
 import { demoCommand } from './demo.ts';
 import { dlqCommand } from './dlq.ts';
+import { exceptCommand } from './except.ts';
+import { exceptionsCommand } from './exceptions.ts';
 import { identitiesCommand } from './identities.ts';
 import { identityCommand } from './identity.ts';
 import { ingestCommand } from './ingest.ts';
+import { keysCommand } from './keys.ts';
 import { normalizeCommand } from './normalize.ts';
+import { pendingCommand } from './pending.ts';
 import { policyCommand } from './policy.ts';
 import { runCommand } from './run.ts';
 import { stackCommand } from './stack.ts';
@@ -22,6 +27,12 @@ export const commands: Command[] = [
   identitiesCommand,
   identityCommand,
   policyCommand,
+  keysCommand,
+  pendingCommand,
+  approveCommand,
+  rejectCommand,
+  exceptCommand,
+  exceptionsCommand,
   benchCommand,
   codecServerCommand,
 ];
