@@ -29,7 +29,7 @@ import type { IdentityRecord } from '../../workflows/identity/state.ts';
 import type { identityWorkflow } from '../../workflows/identity/workflow.ts';
 import { remediationQuery } from '../../workflows/remediation/definitions.ts';
 import { person, snapshotOf, type TestPerson } from '../support/people.ts';
-import { finding, recordFixture, replay } from './identity-support.ts';
+import { finding, replay } from './identity-support.ts';
 
 const DAY = 86_400_000;
 let env: TestWorkflowEnvironment;
@@ -261,7 +261,6 @@ describe('exceptions as requests', () => {
     await handle.terminate('test over');
     const history = await handle.fetchHistory();
     expect(await replay([{ workflowId, history }])).toEqual([]);
-    recordFixture('identity-exception-expiry', history);
   }, 120_000);
 
   it('a grant pauses a matching remediation that awaits approval', async () => {

@@ -23,6 +23,7 @@ import {
   WorkflowIdReusePolicy,
   workflowInfo,
 } from '@temporalio/workflow';
+import type { ExceptionContext } from '../../activities/directory-source.ts';
 import type { Activities } from '../../activities/index.ts';
 import { decide, remediationWorkflowId } from '../../risk/decide.ts';
 import { changedIdentityKey, supportOf } from '../../schemas/action-support.ts';
@@ -136,6 +137,16 @@ export async function identityWorkflow(input: IdentityWorkflowInput): Promise<vo
   });
   setHandler(identityQuery, () => record);
   setHandler(exceptionsQuery, () => state.liveExceptions());
+  // Handlers get the policy and directory through the main loop, which runs the activity: an update handler that
+  // schedules its own activity did not replay deterministically from a recorded history.
+  let contextAsked = 0;
+  let contextServed: { upTo: number; ctx: ExceptionContext } | undefined;
+  const contextWanted = () => contextAsked > (contextServed?.upTo ?? 0);
+  const loadContext = async (): Promise<ExceptionContext> => {
+    const ticket = ++contextAsked;
+    await condition(() => (contextServed?.upTo ?? 0) >= ticket);
+    return contextServed!.ctx;
+  };
   const owners = () =>
     // Who owns it as AWS says (the key's user from IAM, the owner tag); a finding's claim decides nothing.
     [record.assessment?.principal, record.assessment?.owner, record.identity.key].filter(
@@ -156,7 +167,7 @@ export async function identityWorkflow(input: IdentityWorkflowInput): Promise<vo
   setHandler(
     requestExceptionUpdate,
     async ({ terms, signed }: ExceptionRequestInput): Promise<ExceptionResult> => {
-      const ctx = await exceptionContext();
+      const ctx = await loadContext();
       const workflowId = workflowInfo().workflowId;
       const refusal = requestRefusal(
         {
@@ -268,7 +279,7 @@ export async function identityWorkflow(input: IdentityWorkflowInput): Promise<vo
   setHandler(revokeExceptionUpdate, async (signed: SignedDecision): Promise<ExceptionResult> => {
     const grantId = typeof signed?.runId === 'string' ? signed.runId : '?';
     const grant = state.exception(grantId);
-    const ctx = await exceptionContext();
+    const ctx = await loadContext();
     const refusal = revokeRefusal(
       grant,
       grantId,
@@ -326,11 +337,16 @@ export async function identityWorkflow(input: IdentityWorkflowInput): Promise<vo
     if (retryAt !== undefined && Date.now() >= retryAt) retryAt = undefined;
     const waits = [state.msToNextExpiry(now()), retryAt === undefined ? undefined : retryAt - Date.now()];
     const wakeIn = Math.min(...waits.filter((ms): ms is number => ms !== undefined));
-    const wake = () => canAssess() || outbox.length > 0 || notices.length > 0 || historyIsLong();
+    const wake = () =>
+      canAssess() || outbox.length > 0 || notices.length > 0 || contextWanted() || historyIsLong();
     // No timer unless something is due: a timer per loop would cost two history events each time.
     if (Number.isFinite(wakeIn)) await condition(wake, Math.max(1, wakeIn));
     else await condition(wake);
 
+    if (contextWanted()) {
+      const upTo = contextAsked;
+      contextServed = { upTo, ctx: await exceptionContext() };
+    }
     for (const e of state.expireExceptions(now())) {
       // Enforcement resumes by itself: assess again (fresh facts) and let the policy decide.
       outbox.push({
@@ -367,9 +383,9 @@ export async function identityWorkflow(input: IdentityWorkflowInput): Promise<vo
     if (retryAt !== undefined && Date.now() >= retryAt) retryAt = undefined;
 
     if (historyIsLong()) {
-      await condition(allHandlersFinished);
+      await condition(() => allHandlersFinished() || contextWanted());
       // What a handler just did is announced first (the record carries it, the event would be lost).
-      if (outbox.length || notices.length) continue;
+      if (outbox.length || notices.length || contextWanted()) continue;
       return continueAsNew<typeof identityWorkflow>({
         identity: record.identity,
         state: carryRecord(record),
