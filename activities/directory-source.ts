@@ -4,7 +4,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { parse } from 'yaml';
 import { type DirectorySnapshot, safeParseDirectory, snapshotOf } from '../schemas/directory.ts';
-import type { ExceptionLimits } from '../schemas/policy.ts';
+import type { ExceptionLimits, Policy } from '../schemas/policy.ts';
 import { loadPolicy, policyPath } from './policy-source.ts';
 
 export class DirectoryError extends Error {
@@ -63,4 +63,42 @@ export function createDirectoryActivities() {
       };
     },
   };
+}
+
+/**
+ * Approval and exception-approver groups nobody in the directory belongs to: such a rule can never be approved.
+ * One line each, with the path in the policy. `nhi policy check` reports them; the worker does not refuse to start
+ * on them (the shipped directory lists nobody until people are added).
+ */
+export function emptyGroupErrors(policy: Policy, policyFile: string): string[] {
+  const path =
+    process.env.NHI_DIRECTORY_FILE ||
+    (policy.directory ? resolve(dirname(policyFile), policy.directory) : undefined);
+  if (!path)
+    return policy.rules.some((r) => r.approval)
+      ? [`${policyFile}: directory: missing, so nobody can approve the rules with mode approval`]
+      : [];
+  let directory: DirectorySnapshot;
+  try {
+    directory = existsSync(path) ? loadDirectoryFile(path) : { people: {}, source: path, note: 'missing' };
+  } catch (error) {
+    return [`${policyFile}: directory: ${(error as Error).message}`];
+  }
+  if (directory.note === 'missing') return [`${policyFile}: directory: ${path} does not exist`];
+  const members = new Set(Object.values(directory.people).flatMap((p) => p.groups));
+  const errors: string[] = [];
+  const check = (group: string, at: string) => {
+    if (!members.has(group))
+      errors.push(`${policyFile}: ${at}: nobody in the directory ${path} belongs to ${group}`);
+  };
+  policy.rules.forEach((rule, i) => {
+    if (!rule.approval) return;
+    for (const group of Object.keys(rule.approval.groups))
+      check(group, `rules[${i}](${rule.id}).approval.groups.${group}`);
+    const onTimeout = rule.approval.onTimeout;
+    if (typeof onTimeout === 'object')
+      check(onTimeout.escalate, `rules[${i}](${rule.id}).approval.onTimeout.escalate`);
+  });
+  for (const group of policy.exceptions.approvers) check(group, 'exceptions.approvers');
+  return errors;
 }
