@@ -5,6 +5,7 @@
 // Owners and an access key's user come from AWS (tags, the owners file, iam:GetAccessKeyLastUsed), never from a
 // finding.
 import { GetRoleCommand, GetUserCommand } from '@aws-sdk/client-iam';
+import { GetCallerIdentityCommand } from '@aws-sdk/client-sts';
 import { Context } from '@temporalio/activity';
 import { computeReach, type ReachResult } from '../risk/reach.ts';
 import { type IdentitySummary, type RiskFinding, type RiskScore, scoreIdentity } from '../risk/score.ts';
@@ -77,6 +78,8 @@ export interface Assessment {
   blocked?: Array<{ id: string; reason: string; by: string[] }>;
   /** Why AWS facts are missing, when they are. */
   note?: string;
+  /** The enforcer's own AWS caller identity: never acted upon (risk/brakes.ts protectionOf). */
+  enforcer?: string;
 }
 
 interface CachedAccount {
@@ -100,6 +103,18 @@ export function createAssessor(aws: AwsClients, opts: AssessorOptions = {}) {
   let inForce: PolicyInForce | undefined;
   const accounts = opts.accounts ?? createAccountClients(aws, () => inForce?.policy.accounts ?? {});
   const cache = new Map<string, { at: number; read: Promise<CachedAccount> }>();
+  // Who this worker is in AWS: read once per process; unknown (a failed read) is tried again next time.
+  let enforcer: Promise<string | undefined> | undefined;
+  const enforcerIdentity = () => {
+    enforcer ??= aws.sts.send(new GetCallerIdentityCommand({})).then(
+      (r) => r.Arn,
+      () => {
+        enforcer = undefined;
+        return undefined;
+      },
+    );
+    return enforcer;
+  };
 
   /** The cached snapshot, or a new read when it is too old or (`staleAt`) started no later than a known-stale one. */
   const currentAccount = (id: string, clients: AwsClients, staleAt?: number): Promise<CachedAccount> => {
@@ -141,6 +156,10 @@ export function createAssessor(aws: AwsClients, opts: AssessorOptions = {}) {
 
     const where =
       identity.provider === 'aws' && identity.type !== 'aws-root' ? await inAccount(identity) : undefined;
+    if (identity.provider === 'aws' && identity.type !== 'aws-root') {
+      const self = await enforcerIdentity();
+      if (self) result.enforcer = self;
+    }
     if (where && 'refused' in where) result.note = where.refused;
     else if (where) {
       const { account, clients } = where;

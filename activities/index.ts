@@ -7,6 +7,7 @@ import { createAssessor } from './assess-identity.ts';
 import { createAccountClients } from './aws/account-clients.ts';
 import type { AwsClients } from './aws/clients.ts';
 import { createDirectoryActivities } from './directory-source.ts';
+import { createControlActivities } from './enforcement-control.ts';
 import { createEventPublisher } from './events/publish.ts';
 import { createVisibilityCheck } from './identity-visibility.ts';
 import { createPolicySource, type PolicyInForce } from './policy-source.ts';
@@ -32,6 +33,7 @@ export function createActivities(deps: ActivityDeps) {
     identityVisibility: createVisibilityCheck(),
     ...createRemediationActivities(deps.aws, accounts, deps.actions ?? builtInActions),
     ...createDirectoryActivities(),
+    ...createControlActivities(),
   };
 }
 

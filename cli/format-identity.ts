@@ -45,7 +45,17 @@ function remediationLine(r: RemediationView): string {
       ? `, open request round ${r.state.request.round} until ${r.state.request.deadline} (nhi approve ${r.workflowId})`
       : '';
   const taken = r.alreadyStarted ? ' (id was already taken: that run counts)' : '';
-  return `    ${r.action.padEnd(16)} ${status.padEnd(18)} rule ${r.ruleId} (${r.mode}) at score ${r.score}, ${r.startedAt}${target}${because}${approvals}${rejected}${verified}${open}${taken}\n      ${r.workflowId}`;
+  const which = r.observe ? 'observe plan' : `proposal ${r.epoch ?? 0}`;
+  const ended = r.ended ? `, ended ${r.ended.status} at ${r.ended.at}` : '';
+  const rearmed = r.rearmedAt ? `, re-armed ${r.rearmedAt}` : '';
+  const brake = r.state?.hold
+    ? `\n      held since ${r.state.hold.since}: ${r.state.hold.reason}`
+    : r.state?.approvalReason
+      ? `\n      needs approval: ${r.state.approvalReason}`
+      : r.state?.refusal && r.state.refusal !== plan?.refused
+        ? `\n      refused: ${r.state.refusal}`
+        : '';
+  return `    ${r.action.padEnd(16)} ${status.padEnd(18)} ${which}, rule ${r.ruleId} (${r.mode}) at score ${r.score}, ${r.startedAt}${target}${because}${approvals}${rejected}${verified}${ended}${rearmed}${open}${taken}\n      ${r.workflowId}${brake}`;
 }
 
 /** The full record, readable by a reviewer. `now` only for "N days ago". */
@@ -175,5 +185,9 @@ export function identityReport(
     );
   row('remediations', remediations.length ? '' : 'none');
   for (const r of remediations) out.push(remediationLine(r));
+  if (record.skipped?.length) {
+    row('not started', '');
+    for (const s of record.skipped) out.push(`    ${s.action.padEnd(16)} rule ${s.ruleId}: ${s.reason}`);
+  }
   return out.map((l) => l.replace(/\s+$/, ''));
 }

@@ -88,7 +88,18 @@ export async function readIdentity(source: TemporalSource, key: string): Promise
 
 export interface RemediationView extends RemediationRecord {
   /** The remediation's own state (query), when its worker answered. */
-  state?: Pick<RemediationState, 'status' | 'approvals' | 'rejection' | 'verification' | 'plan' | 'request'>;
+  state?: Pick<
+    RemediationState,
+    | 'status'
+    | 'approvals'
+    | 'rejection'
+    | 'verification'
+    | 'plan'
+    | 'request'
+    | 'hold'
+    | 'approvalReason'
+    | 'refusal'
+  >;
   /** Temporal's execution status (RUNNING, COMPLETED, TERMINATED, …), always known. */
   execution: string;
 }
@@ -108,12 +119,21 @@ export async function readRemediations(
     }
     try {
       const s = await withTimeout(source, 5_000, () => handle.query(remediationQuery));
-      const { status, approvals, rejection, verification, plan } = s;
+      const { status, approvals, rejection, verification, plan, hold, approvalReason, refusal } = s;
       // The request without its directory snapshot: a reviewer needs the round and deadline, not everyone's keys.
       const request = s.request
         ? { ...s.request, directory: { ...s.request.directory, people: {} } }
         : undefined;
-      return { ...r, execution, state: { status, approvals, rejection, verification, plan, request } };
+      const why = {
+        ...(hold ? { hold } : {}),
+        ...(approvalReason ? { approvalReason } : {}),
+        ...(refusal ? { refusal } : {}),
+      };
+      return {
+        ...r,
+        execution,
+        state: { status, approvals, rejection, verification, plan, request, ...why },
+      };
     } catch {
       return { ...r, execution };
     }

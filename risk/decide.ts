@@ -1,9 +1,13 @@
 // Policy evaluation: which remediations an identity's risk calls for right now. A rule fires when its `when`
-// holds; it is suppressed by a live exception for its action, or when that action is already started or done, so
-// the caller starts exactly one remediation per identity per action. Pure: `now` is an argument.
+// holds; it is suppressed by a live exception for its action, by a protected identity, or when that action is
+// already proposed (see proposals.ts: a proposal that ended without acting is made again, with a new epoch, only
+// on new risk and after the cool-down), so the caller starts exactly one remediation per identity, action and
+// epoch. In observe mode (per rule or the whole policy) a rule plans under an id of its own and acts on nothing.
+// Pure: `now` is an argument.
 import type { FindingKind } from '../schemas/finding.ts';
 import type { IdentityType } from '../schemas/identity.ts';
 import type { Approval, Mode, Policy } from '../schemas/policy.ts';
+import { observationGate, type ProposalRecord, proposalGate } from './proposals.ts';
 import type { RiskScore } from './score.ts';
 
 export interface ExceptionWindow {
@@ -17,8 +21,16 @@ export interface DecisionInput {
   risk: Pick<RiskScore, 'score' | 'factors'>;
   openFindingKinds: readonly FindingKind[];
   exceptions?: readonly ExceptionWindow[];
-  /** Actions already started or completed for this identity (in the current remediation epoch). */
+  /** Actions already started or completed for this identity, whatever the proposals say. */
   startedActions?: readonly string[];
+  /** The identity's proposals and observations so far (its record's remediations). */
+  proposals?: readonly ProposalRecord[];
+  /** Policy `enforcement.cooldownMinutes` (default 0 here: the policy schema has the real default). */
+  cooldownMinutes?: number;
+  /** Policy `enforcement.mode` is observe: every rule observes. */
+  observeAll?: boolean;
+  /** Why this identity is never acted upon (protectionOf), if it is protected. */
+  protection?: string;
   /** ISO 8601. */
   now: string;
 }
@@ -29,12 +41,18 @@ export interface Decision {
   mode: Mode;
   approval?: Approval;
   reasons: string[];
+  /** A real proposal's epoch (mode auto or approval)… */
+  epoch?: number;
+  /** …or, in observe mode, the number of this action's observation. */
+  observation?: number;
 }
 
 export interface SkippedRule {
   ruleId: string;
   action: string;
   reason: string;
+  /** Assess again then (a cool-down ends). */
+  retryAt?: string;
 }
 
 export interface RuleEvaluation {
@@ -42,6 +60,8 @@ export interface RuleEvaluation {
   decisions: Decision[];
   /** Rules that fired but start nothing, and why. */
   skipped: SkippedRule[];
+  /** Every action whose rule fired, started or not (what re-arming needs). */
+  fired: string[];
 }
 
 function instant(iso: string, what: string): number {
@@ -64,6 +84,8 @@ export function evaluateRules(policy: Pick<Policy, 'rules'>, input: DecisionInpu
   const decided = new Map<string, string>();
   const decisions: Decision[] = [];
   const skipped: SkippedRule[] = [];
+  const fired = new Set<string>();
+  const proposals = input.proposals ?? [];
   const { score } = input.risk;
 
   for (const rule of policy.rules) {
@@ -74,14 +96,36 @@ export function evaluateRules(policy: Pick<Policy, 'rules'>, input: DecisionInpu
     if (when.kinds && kinds?.length === 0) continue;
 
     const base = { ruleId: rule.id, action: rule.action };
+    fired.add(rule.action);
     const by = decided.get(rule.action);
     if (by !== undefined) {
       skipped.push({ ...base, reason: `action ${rule.action} already decided by rule ${by}` });
       continue;
     }
+    if (input.protection) {
+      skipped.push({ ...base, reason: input.protection });
+      continue;
+    }
     if (started.has(rule.action)) {
       skipped.push({ ...base, reason: `${rule.action} already started or done for this identity` });
       continue;
+    }
+    const mode: Mode = input.observeAll ? 'observe' : rule.mode;
+    let numbering: { epoch: number } | { observation: number };
+    if (mode === 'observe') {
+      const gate = observationGate(proposals, rule.action);
+      if (!gate.open) {
+        skipped.push({ ...base, reason: gate.reason });
+        continue;
+      }
+      numbering = { observation: gate.n };
+    } else {
+      const gate = proposalGate(proposals, rule.action, input.now, input.cooldownMinutes ?? 0);
+      if (!gate.open) {
+        skipped.push({ ...base, reason: gate.reason, ...(gate.retryAt ? { retryAt: gate.retryAt } : {}) });
+        continue;
+      }
+      numbering = { epoch: gate.epoch };
     }
     const exception = (input.exceptions ?? [])
       .filter((e) => e.action === rule.action && isExceptionLive(e, input.now))
@@ -94,17 +138,22 @@ export function evaluateRules(policy: Pick<Policy, 'rules'>, input: DecisionInpu
     const reasons = [`risk score ${score} ≥ ${when.minScore}`];
     if (kinds?.length) reasons.push(`open ${kinds.join(', ')} finding${kinds.length > 1 ? 's' : ''}`);
     if (when.identityTypes) reasons.push(`identity type ${input.identity.type}`);
+    if (mode === 'observe')
+      reasons.push(
+        input.observeAll ? 'policy in observe mode: plan only' : 'rule in observe mode: plan only',
+      );
     for (const f of input.risk.factors.slice(0, 3)) reasons.push(`${f.reason} (+${f.contribution})`);
 
     decided.set(rule.action, rule.id);
     decisions.push({
       ...base,
-      mode: rule.mode,
+      mode,
       ...(rule.approval ? { approval: rule.approval } : {}),
       reasons,
+      ...numbering,
     });
   }
-  return { decisions, skipped };
+  return { decisions, skipped, fired: [...fired] };
 }
 
 /** The remediations to start now: evaluateRules without the explanations of what was skipped. */
@@ -146,10 +195,23 @@ export function encodeIdentityKey(key: string): string {
  * this action for this identity: bump it to allow a new one after the previous finished.
  */
 export function remediationWorkflowId(identityKey: string, action: string, epoch: number): string {
-  if (!identityKey) throw new Error('remediationWorkflowId: identity key is empty');
-  if (!action) throw new Error('remediationWorkflowId: action is empty');
-  if (!Number.isSafeInteger(epoch) || epoch < 0) {
-    throw new Error(`remediationWorkflowId: epoch must be a non-negative integer, got ${epoch}`);
+  return numberedId('remediate', identityKey, action, epoch);
+}
+
+/**
+ * `plan/<action>/<encoded key>/<n>`: an observe-mode (or hand-started) dry run. Never a `remediate/` id, so a plan
+ * can never take the id of the real remediation and keep it from running.
+ */
+export function planWorkflowId(identityKey: string, action: string, n: number): string {
+  return numberedId('plan', identityKey, action, n);
+}
+
+function numberedId(kind: string, identityKey: string, action: string, n: number): string {
+  const what = kind === 'plan' ? 'planWorkflowId' : 'remediationWorkflowId';
+  if (!identityKey) throw new Error(`${what}: identity key is empty`);
+  if (!action) throw new Error(`${what}: action is empty`);
+  if (!Number.isSafeInteger(n) || n < 0) {
+    throw new Error(`${what}: ${kind === 'plan' ? 'n' : 'epoch'} must be a non-negative integer, got ${n}`);
   }
-  return `remediate/${action}/${encodeIdentityKey(identityKey)}/${epoch}`;
+  return `${kind}/${action}/${encodeIdentityKey(identityKey)}/${n}`;
 }

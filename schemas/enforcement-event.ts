@@ -24,6 +24,16 @@ export const EnforcementEventType = z.enum([
   'approval.resumed',
   'exception.requested',
   'exception.decision',
+  /** Observe mode: planned and recorded, nothing done. */
+  'remediation.observed',
+  /** A brake (pause, rate limit) holds it; detail.reason says which. */
+  'remediation.held',
+  /** Never acted: the identity is protected. */
+  'remediation.refused',
+  'enforcement.paused',
+  'enforcement.resumed',
+  'enforcement.breaker-opened',
+  'enforcement.breaker-closed',
   'exception.granted',
   'exception.expired',
   'exception.revoked',

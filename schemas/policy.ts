@@ -127,7 +127,8 @@ export const Ownership = z.strictObject({
 });
 export type Ownership = z.infer<typeof Ownership>;
 
-export const Mode = z.enum(['auto', 'approval']);
+/** auto: act at once; approval: act once people approve; observe: plan and record, act on nothing (rollout). */
+export const Mode = z.enum(['auto', 'approval', 'observe']);
 export type Mode = z.infer<typeof Mode>;
 
 export const Rule = z
@@ -144,10 +145,59 @@ export const Rule = z
       ctx.addIssue({ code: 'custom', path: ['approval'], message: 'is required when mode is approval' });
     }
     if (rule.mode === 'auto' && rule.approval) {
-      ctx.addIssue({ code: 'custom', path: ['approval'], message: 'is only allowed when mode is approval' });
+      ctx.addIssue({
+        code: 'custom',
+        path: ['approval'],
+        message: 'is only allowed when mode is approval',
+      });
     }
   });
 export type Rule = z.infer<typeof Rule>;
+
+/** Automatic remediations per hour; over the limit an automatic action waits or asks for approval. */
+export const RateLimits = z.strictObject({
+  /** Per cloud account (the identity's account, else the account in its ARN). Unset: no limit. */
+  perAccountPerHour: z.int().min(0).optional(),
+  /** Across all accounts. Unset: no limit. */
+  globalPerHour: z.int().min(0).optional(),
+  /** What an automatic action over the limit does: wait for a free slot, or become approval-required. */
+  overLimit: z.enum(['wait', 'approval']).default('wait'),
+});
+export type RateLimits = z.infer<typeof RateLimits>;
+
+/** N failures or verification misses within a window turn automatic actions into approval-required. */
+export const CircuitBreaker = z.strictObject({
+  failures: z.int().min(1).default(5),
+  windowMinutes: z.number().positive().default(60),
+  /** Closes by itself after this long without a failure (or by hand: `nhi enforcement resume`). */
+  quietMinutes: z.number().positive().default(60),
+});
+export type CircuitBreaker = z.infer<typeof CircuitBreaker>;
+
+/** Brakes on automatic enforcement; see risk/brakes.ts and workflows/control/. */
+export const Enforcement = z.strictObject({
+  /** observe: every rule plans and records, nothing acts (a whole-policy rollout switch). */
+  mode: z.enum(['enforce', 'observe']).default('enforce'),
+  /**
+   * After a remediation ends rejected, expired, failed or refused, it is proposed again only when new risk moves
+   * the score across the rule's threshold, and no sooner than this after it ended.
+   */
+  cooldownMinutes: z.number().min(0).default(1440),
+  rateLimits: RateLimits.prefault({}),
+  circuitBreaker: CircuitBreaker.prefault({}),
+  /**
+   * Never acted upon: ARN patterns (`*` matches any run of characters) for break-glass roles and the like. The
+   * enforcer's own principal (the worker's AWS caller identity) is always protected.
+   */
+  protected: z.array(z.string().min(1)).default([]),
+  /**
+   * Who approves when a brake (breaker open, over a rate limit with `overLimit: approval`) turns an automatic
+   * action approval-required. Unset: one approval from `security`, 72h, then cancel. `onTimeout: auto` is read as
+   * cancel there: a brake never lets the action through by itself.
+   */
+  approval: Approval.optional(),
+});
+export type Enforcement = z.infer<typeof Enforcement>;
 
 export const Policy = z
   .strictObject({
@@ -163,6 +213,7 @@ export const Policy = z
      */
     accounts: z.record(AccountId, AccountAccess).default({}),
     ownership: Ownership.prefault({}),
+    enforcement: Enforcement.prefault({}),
     /** Evaluated in order; when two rules fire with the same action, the first one decides mode and approval. */
     rules: z.array(Rule),
   })
@@ -190,6 +241,7 @@ export type PolicyInput = z.input<typeof Policy>;
 /** The built-in defaults for everything but rules. */
 export const DEFAULT_WEIGHTS: Weights = Weights.parse({});
 export const DEFAULT_HYGIENE: Hygiene = Hygiene.parse({});
+export const DEFAULT_ENFORCEMENT: Enforcement = Enforcement.parse({});
 
 export class PolicyError extends Error {
   override readonly name = 'PolicyError';

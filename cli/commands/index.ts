@@ -5,6 +5,7 @@ import { codecServerCommand } from './codec-server.ts';
 import { approveCommand, rejectCommand } from './decide.ts';
 import { demoCommand } from './demo.ts';
 import { dlqCommand } from './dlq.ts';
+import { enforcementCommand } from './enforcement.ts';
 import { exceptCommand } from './except.ts';
 import { exceptionsCommand } from './exceptions.ts';
 import { identitiesCommand } from './identities.ts';
@@ -33,6 +34,7 @@ export const commands: Command[] = [
   rejectCommand,
   exceptCommand,
   exceptionsCommand,
+  enforcementCommand,
   benchCommand,
   codecServerCommand,
 ];

@@ -134,7 +134,7 @@ describe('nhi identity KEY', () => {
     expect(text).toContain(`user/${prefix}-ci → role/${prefix}-deploy → role/${prefix}-admin`);
     expect(text).toMatch(new RegExp(`role/${prefix}-admin\\s+2 hops`));
     for (const f of record.assessment!.risk.factors) expect(text).toContain(f.reason);
-    expect(text).toMatch(/scope-down\s+awaiting-approval\s+rule excess-privilege \(approval\)/);
+    expect(text).toMatch(/scope-down\s+awaiting-approval\s+proposal 0, rule excess-privilege \(approval\)/);
     expect(text).toMatch(/quarantine\s+live\s+until .* approved by alice@example\.com/);
     expect(text).toContain('CI user can reach AdministratorAccess through role chaining');
 

@@ -6,7 +6,7 @@ import { randomUUID } from 'node:crypto';
 import { ListAccessKeysCommand } from '@aws-sdk/client-iam';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { awsClients } from '../../activities/aws/clients.ts';
-import { remediationWorkflowId } from '../../risk/decide.ts';
+import { planWorkflowId, remediationWorkflowId } from '../../risk/decide.ts';
 import { EnforcementEvent } from '../../schemas/enforcement-event.ts';
 import type { Finding } from '../../schemas/finding.ts';
 import type { IdentityRef } from '../../schemas/identity.ts';
@@ -93,7 +93,27 @@ describe('exactly one remediation per identity per action', () => {
       finding(userA, 'excess-privilege', { seed: `${prefix}/priv-1`, severity: 60, format: 'wiz' }),
     ];
 
-    // Someone already ran this remediation id for keyB (a dry run that finished): the identity workflow must
+    // A dry run for keyA, under its plan/ id: it must not keep the real remediation from running.
+    const dryRunId = planWorkflowId(keyA.key, 'deactivate-key', 0);
+    w.terminateAtStop.push(dryRunId);
+    const dryRun = await w.client.workflow.start<typeof remediationWorkflow>('remediationWorkflow', {
+      workflowId: dryRunId,
+      taskQueue: w.taskQueue,
+      args: [
+        {
+          identity: keyA,
+          action: 'deactivate-key',
+          ruleId: 'manual',
+          mode: 'auto',
+          reasons: ['a dry run by the test'],
+          findingIds: [],
+          dryRun: true,
+        },
+      ],
+    });
+    expect(((await dryRun.result()) as RemediationState).status).toBe('dry-run');
+
+    // Someone already ran the real remediation id for keyB (by hand, another path): the identity workflow must
     // take it as the one and not fail, start a second or announce one.
     const takenId = remediationWorkflowId(keyB.key, 'deactivate-key', 0);
     w.terminateAtStop.push(takenId);
@@ -108,11 +128,10 @@ describe('exactly one remediation per identity per action', () => {
           mode: 'auto',
           reasons: ['taken by the test'],
           findingIds: [],
-          dryRun: true,
         },
       ],
     });
-    expect(((await taken.result()) as RemediationState).status).toBe('dry-run');
+    expect(((await taken.result()) as RemediationState).status).toBe('executed');
 
     // Round 1: every delivery three times over signal-with-start, twice more as plain signals.
     await Promise.all([
@@ -203,7 +222,8 @@ describe('exactly one remediation per identity per action', () => {
       expect(await remediationRuns(r.workflowId), r.workflowId).toBe(1);
     }
 
-    // The remediation really ran: the leaked key is inactive; keyB's (dry run only) is still active.
+    // The remediation really ran despite the dry run: the leaked key is inactive; so is keyB's (the run that
+    // took its id acted).
     const done = (await w.client.workflow
       .getHandle(remediationWorkflowId(keyA.key, 'deactivate-key', 0))
       .result()) as RemediationState;
@@ -214,7 +234,7 @@ describe('exactly one remediation per identity per action', () => {
         (k) => k.AccessKeyId === key,
       )?.Status;
     expect(await status(`${prefix}-ci`, keyA.name!)).toBe('Inactive');
-    expect(await status(`${prefix}-svc`, keyB.name!)).toBe('Active');
+    expect(await status(`${prefix}-svc`, keyB.name!)).toBe('Inactive');
 
     // The histories replay against the current code (and become the replay fixtures).
     const recorded = [

@@ -99,6 +99,7 @@ const activities: Activities = {
   planRemediation: async (input) => ({ action: input.action, identityKey: input.identity.key, steps: [] }),
   executeRemediation: async () => ({ done: true }),
   verifyRemediation: async () => ({ ok: true, detail: 'stub' }),
+  reserveAct: async () => ({ verdict: 'go' }),
 };
 
 beforeAll(async () => {

@@ -25,15 +25,19 @@ import type { Client } from '@temporalio/client';
 import { historyToJSON } from '@temporalio/common/lib/proto-utils';
 import { type NativeConnection, Worker } from '@temporalio/worker';
 import type { Producer } from 'kafkajs';
+import type { RemediationAction } from '../../activities/actions/action.ts';
+import { builtInActions } from '../../activities/actions/registry.ts';
 import { awsClients } from '../../activities/aws/clients.ts';
 import { createActivities } from '../../activities/index.ts';
-import { createPolicySource } from '../../activities/policy-source.ts';
+import { createPolicySource, policyPath } from '../../activities/policy-source.ts';
 import { fetchHistory, fetchRunChain, type History } from '../../evidence/fetch-history.ts';
 import { kafka, payloadCodec, temporalClient, temporalWorkerConnection } from '../../runtime/connections.ts';
 import { decryptPayloadsInPlace } from '../../runtime/payload-codec.ts';
 import { createWorker, workflowBundle } from '../../runtime/worker.ts';
+import { ACTION_SUPPORT } from '../../schemas/action-support.ts';
 import type { Finding, FindingKind } from '../../schemas/finding.ts';
 import type { IdentityRef } from '../../schemas/identity.ts';
+import { controlWorkflowId } from '../../workflows/control/definitions.ts';
 import {
   type FindingsDelivery,
   findingsSignal,
@@ -259,9 +263,12 @@ export interface TestWorker {
 
 /**
  * A worker on a private task queue with the real activities; events go to a private topic. `policyFile` replaces
- * the default policy (read again at each use, as `nhi run` does).
+ * the default policy (read again at each use, as `nhi run` does); `extraActions` adds team actions.
  */
-export async function startTestWorker(name: string, opts: { policyFile?: string } = {}): Promise<TestWorker> {
+export async function startTestWorker(
+  name: string,
+  opts: { policyFile?: string; extraActions?: readonly RemediationAction[] } = {},
+): Promise<TestWorker> {
   const taskQueue = `${name}-${randomUUID().slice(0, 8)}`;
   const topics = await createTestTopics(name, ['events']);
   const producer: Producer = kafka('nhi-test-worker').producer({ idempotent: true });
@@ -276,7 +283,30 @@ export async function startTestWorker(name: string, opts: { policyFile?: string 
       aws: awsClients(),
       producer,
       eventsTopic: topics.events,
-      ...(opts.policyFile ? { policy: createPolicySource({ path: opts.policyFile }) } : {}),
+      ...(opts.policyFile || opts.extraActions
+        ? {
+            policy: createPolicySource({
+              path: opts.policyFile ?? (() => policyPath()),
+              // Team actions this worker has are known to the policy's meaning check.
+              ...(opts.extraActions
+                ? {
+                    context: {
+                      actions: {
+                        ...ACTION_SUPPORT,
+                        ...Object.fromEntries(
+                          opts.extraActions.map((a) => [
+                            a.name,
+                            { identityTypes: a.appliesTo, changes: 'self' },
+                          ]),
+                        ),
+                      },
+                    },
+                  }
+                : {}),
+            }),
+          }
+        : {}),
+      actions: [...builtInActions, ...(opts.extraActions ?? [])],
     });
     // A restarted worker's workflows sit on the old worker's sticky queue until this timeout (10 s by default)
     // sends them back to the shared queue: keep it short, so a restart costs a test ~1 s, not 10 s per task.
@@ -302,7 +332,8 @@ export async function startTestWorker(name: string, opts: { policyFile?: string 
       await start();
     },
     stop: async () => {
-      for (const id of terminateAtStop)
+      // The enforcement control of this queue, if a remediation started it.
+      for (const id of [...terminateAtStop, controlWorkflowId(taskQueue)])
         await client.workflow
           .getHandle(id)
           .terminate('test over')

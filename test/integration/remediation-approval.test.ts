@@ -38,8 +38,15 @@ const directory = snapshotOf([alice, bob, carol, owen, rita, mallory, lead]);
 
 const activities: Pick<
   Activities,
-  'planRemediation' | 'executeRemediation' | 'verifyRemediation' | 'publishEnforcementEvent' | 'loadDirectory'
+  | 'planRemediation'
+  | 'executeRemediation'
+  | 'verifyRemediation'
+  | 'publishEnforcementEvent'
+  | 'loadDirectory'
+  | 'reserveAct'
 > = {
+  // The brakes always allow here (they have tests of their own: enforcement-*.test.ts).
+  reserveAct: async () => ({ verdict: 'go' }),
   planRemediation: async (input) => {
     const version = planVersion.get(input.identity.key) ?? '1';
     return {

@@ -28,8 +28,10 @@ const plans: Record<string, Partial<RemediationPlan>> = {
 
 const activities: Pick<
   Activities,
-  'planRemediation' | 'executeRemediation' | 'verifyRemediation' | 'publishEnforcementEvent'
+  'planRemediation' | 'executeRemediation' | 'verifyRemediation' | 'publishEnforcementEvent' | 'reserveAct'
 > = {
+  // The brakes always allow here (they have tests of their own: enforcement-*.test.ts).
+  reserveAct: async () => ({ verdict: 'go' }),
   planRemediation: async (input) => ({
     action: input.action,
     identityKey: input.identity.key,

@@ -1,8 +1,10 @@
 // Messages of the identity workflow, shared by the workflow, the consumers, the CLI and tests: one name, one place.
 import { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/common';
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
+import type { ProposalEnd } from '../../risk/proposals.ts';
 import type { Finding } from '../../schemas/finding.ts';
 import type { IdentityRef } from '../../schemas/identity.ts';
+import type { Mode } from '../../schemas/policy.ts';
 import type { SignedDecision } from '../../schemas/signed-decision.ts';
 import type { CarriedRecord, ExceptionGrant, IdentityRecord } from './state.ts';
 
@@ -31,6 +33,16 @@ export interface ReassessRequest {
 }
 export const reassessSignal = defineSignal<[ReassessRequest]>('reassess');
 
+/** From a remediation this identity started: how it ended (re-proposal needs to know). */
+export interface RemediationEnded {
+  workflowId: string;
+  action: string;
+  epoch: number;
+  status: ProposalEnd;
+  at: string;
+}
+export const remediationEndedSignal = defineSignal<[RemediationEnded]>('remediationEnded');
+
 export interface IdentityWorkflowInput {
   identity: IdentityRef;
   /** Carried over by continue-as-new (an IdentityRecord from runs before finding ids were packed). */
@@ -45,6 +57,8 @@ export interface IdentityWorkflowInput {
     moreFindings?: number;
     /** Consecutive failed assessments, for the retry backoff. */
     failures?: number;
+    /** Assess again then (a re-proposal's cool-down ends). */
+    reassessAt?: string;
   };
   /** Continue as new after this many history events (default MAX_HISTORY_EVENTS); tests make it small. */
   maxHistoryEvents?: number;
@@ -110,7 +124,7 @@ export interface IdentityMemo {
   score?: number;
   owner?: string | null;
   factors: Array<{ id: string; contribution: number; reason: string }>;
-  remediations: Array<{ action: string; workflowId: string; mode: 'auto' | 'approval' }>;
+  remediations: Array<{ action: string; workflowId: string; mode: Mode }>;
   /** Open exception requests and live exceptions, for `nhi pending` and `nhi exceptions` without a query each. */
   openExceptionRequests?: number;
   liveExceptions?: number;

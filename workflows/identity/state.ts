@@ -1,9 +1,12 @@
 // An identity's record, as its workflow keeps it. Pure and deterministic: no I/O, time is passed in.
 
 import type { AssessFinding, Assessment } from '../../activities/assess-identity.ts';
+import type { SkippedRule } from '../../risk/decide.ts';
+import type { ProposalEnd } from '../../risk/proposals.ts';
 import type { DirectorySnapshot } from '../../schemas/directory.ts';
 import type { Finding, FindingKind } from '../../schemas/finding.ts';
 import type { IdentityRef } from '../../schemas/identity.ts';
+import type { Mode } from '../../schemas/policy.ts';
 import { type PackedFindingIds, packFindingIds, unpackFindingIds } from './finding-ids.ts';
 
 export interface FindingSummary {
@@ -95,7 +98,13 @@ export interface IdentityRecord {
   exceptionRequests: ExceptionRequestRecord[];
   /** Numbers exception requests: `exc-1`, `exc-2`, … */
   exceptionSeq: number;
+  /**
+   * Every proposal and observe-mode plan, oldest first: the chain of an action's proposals is its entries by
+   * epoch, each with how it ended.
+   */
   remediations: RemediationRecord[];
+  /** Rules that fired at the latest assessment but started nothing, and why (protected, cool-down, …). */
+  skipped?: SkippedRule[];
   /** Latest "resolved" report per format:nativeId, so a resolution that overtook its finding still counts. */
   resolvedRefs: Record<string, string>;
   /**
@@ -112,7 +121,7 @@ export interface RemediationRecord {
   action: string;
   ruleId: string;
   workflowId: string;
-  mode: 'auto' | 'approval';
+  mode: Mode;
   reasons: string[];
   startedAt: string;
   score: number;
@@ -122,6 +131,14 @@ export interface RemediationRecord {
   target?: string;
   /** The policy file the decision was taken on. */
   policyHash?: string;
+  /** Which proposal of this action this is (absent: 0, from before epochs). */
+  epoch?: number;
+  /** An observe-mode plan (a plan/ id): acts on nothing, numbers and blocks no proposal. */
+  observe?: boolean;
+  /** How it ended, as the remediation reported. */
+  ended?: { status: ProposalEnd; at: string };
+  /** After it ended, the rule stopped firing at this time: the next crossing is new risk. */
+  rearmedAt?: string;
 }
 
 /** How many finding details a record carries; ids are kept for all. */

@@ -25,11 +25,14 @@ import {
 } from '@temporalio/workflow';
 import type { ExceptionContext } from '../../activities/directory-source.ts';
 import type { Activities } from '../../activities/index.ts';
-import { decide, remediationWorkflowId } from '../../risk/decide.ts';
+import { protectionOf } from '../../risk/brakes.ts';
+import { evaluateRules, planWorkflowId, remediationWorkflowId } from '../../risk/decide.ts';
+import { rearm, rearmObservations } from '../../risk/proposals.ts';
 import { changedIdentityKey, supportOf } from '../../schemas/action-support.ts';
 import { canonicalPerson } from '../../schemas/directory.ts';
 import { durationMs } from '../../schemas/duration.ts';
 import type { EnforcementEvent } from '../../schemas/enforcement-event.ts';
+import { DEFAULT_ENFORCEMENT } from '../../schemas/policy.ts';
 import type { SignedDecision } from '../../schemas/signed-decision.ts';
 import { type ExceptionNotice, exceptionSignal } from '../remediation/definitions.ts';
 import { remediationWorkflow } from '../remediation/workflow.ts';
@@ -46,6 +49,7 @@ import {
   identityQuery,
   identityTypeSearchAttribute,
   reassessSignal,
+  remediationEndedSignal,
   requestExceptionUpdate,
   revokeExceptionUpdate,
   riskScoreSearchAttribute,
@@ -88,7 +92,8 @@ const { identityVisibility } = proxyActivities<Activities>({
 
 /** Keep each run's history short: replay stays fast and Temporal's limits are never near. */
 export const MAX_HISTORY_EVENTS = 2_000;
-const REMEDIATION_EPOCH = 0;
+/** Most skipped-rule explanations a record keeps. */
+const MAX_SKIPPED = 20;
 /** Most finding ids one `identity.assessed` event names; beyond that it counts them. */
 const MAX_EVENT_FINDING_IDS = 1_000;
 const RETRY_FIRST_MS = 60_000;
@@ -113,6 +118,8 @@ export async function identityWorkflow(input: IdentityWorkflowInput): Promise<vo
   const outbox: Array<{ type: EventType; detail: Record<string, unknown> }> = [];
   const notices: Array<{ action: string; notice: ExceptionNotice }> = [];
   let visibilityDirty = false;
+  // A re-proposal's cool-down ends then: assess again (fresh facts) and let the policy decide.
+  let reassessAt = input.pending?.reassessAt ? Date.parse(input.pending.reassessAt) : undefined;
 
   const remember = (ids: readonly string[]) => {
     const room = Math.max(0, MAX_EVENT_FINDING_IDS - unannounced.length);
@@ -137,6 +144,10 @@ export async function identityWorkflow(input: IdentityWorkflowInput): Promise<vo
   });
   setHandler(identityQuery, () => record);
   setHandler(exceptionsQuery, () => state.liveExceptions());
+  setHandler(remediationEndedSignal, (end) => {
+    const r = record.remediations.find((x) => x.workflowId === end?.workflowId);
+    if (r && !r.ended) r.ended = { status: end.status, at: end.at };
+  });
   // Handlers get the policy and directory through the main loop, which runs the activity: an update handler that
   // schedules its own activity did not replay deterministically from a recorded history.
   let contextAsked = 0;
@@ -335,7 +346,15 @@ export async function identityWorkflow(input: IdentityWorkflowInput): Promise<vo
 
   for (;;) {
     if (retryAt !== undefined && Date.now() >= retryAt) retryAt = undefined;
-    const waits = [state.msToNextExpiry(now()), retryAt === undefined ? undefined : retryAt - Date.now()];
+    if (reassessAt !== undefined && Date.now() >= reassessAt) {
+      reassessAt = undefined;
+      assessPending = true;
+    }
+    const waits = [
+      state.msToNextExpiry(now()),
+      retryAt === undefined ? undefined : retryAt - Date.now(),
+      reassessAt === undefined ? undefined : reassessAt - Date.now(),
+    ];
     const wakeIn = Math.min(...waits.filter((ms): ms is number => ms !== undefined));
     const wake = () =>
       canAssess() || outbox.length > 0 || notices.length > 0 || contextWanted() || historyIsLong();
@@ -389,7 +408,13 @@ export async function identityWorkflow(input: IdentityWorkflowInput): Promise<vo
       return continueAsNew<typeof identityWorkflow>({
         identity: record.identity,
         state: carryRecord(record),
-        pending: { assess: assessPending, findingIds: unannounced, moreFindings: unannouncedMore, failures },
+        pending: {
+          assess: assessPending,
+          findingIds: unannounced,
+          moreFindings: unannouncedMore,
+          failures,
+          ...(reassessAt !== undefined ? { reassessAt: new Date(reassessAt).toISOString() } : {}),
+        },
         ...(input.maxHistoryEvents !== undefined ? { maxHistoryEvents: input.maxHistoryEvents } : {}),
       });
     }
@@ -402,7 +427,8 @@ export async function identityWorkflow(input: IdentityWorkflowInput): Promise<vo
     const fresh: boolean = refresh;
     refresh = false;
     try {
-      await assessAndEnforce(state, announce, publish, visibility, fresh);
+      const next = await assessAndEnforce(state, announce, publish, visibility, fresh);
+      reassessAt = next === undefined ? undefined : Math.max(Date.parse(next), Date.now() + 1);
       failures = 0;
       record.assessmentError = undefined;
     } catch (error) {
@@ -434,7 +460,7 @@ async function assessAndEnforce(
   publish: Publish,
   visibility: Visibility,
   refresh = false,
-): Promise<void> {
+): Promise<string | undefined> {
   const record = state.record;
   // One snapshot of the open findings for both the score and the rules' `kinds`, so they agree.
   const open = state.openFindings();
@@ -450,14 +476,32 @@ async function assessAndEnforce(
   const principalExceptions = (assessment.principalExceptions ?? []).filter(
     (e) => supportOf(e.action)?.changes === 'principal',
   );
-  const decisions = decide(policy, {
+  // Policies recorded before brakes existed have no `enforcement`: the defaults.
+  const enforcement = policy.enforcement ?? DEFAULT_ENFORCEMENT;
+  const protection = protectionOf({
+    keys: [record.identity.key, record.identity.owner, assessment.principal],
+    patterns: enforcement.protected,
+    ...(assessment.enforcer ? { enforcer: assessment.enforcer } : {}),
+  });
+  const evaluation = evaluateRules(policy, {
     identity: { key: record.identity.key, type: record.identity.type },
     risk,
     openFindingKinds: actionableKinds(open),
     exceptions: [...state.liveExceptions(), ...principalExceptions],
-    startedActions: record.remediations.map((r) => r.action),
+    proposals: record.remediations,
+    cooldownMinutes: enforcement.cooldownMinutes,
+    observeAll: enforcement.mode === 'observe',
+    ...(protection ? { protection } : {}),
     now: at,
   });
+  const decisions = evaluation.decisions;
+  // A rule that did not fire this time re-arms its ended proposal: the next crossing is new risk.
+  const fired = new Set(evaluation.fired);
+  rearm(record.remediations, fired, at);
+  rearmObservations(record.remediations, fired, at);
+  if (evaluation.skipped.length || record.skipped?.length)
+    record.skipped = evaluation.skipped.slice(0, MAX_SKIPPED);
+  const coolDowns = evaluation.skipped.map((s) => s.retryAt).filter((t): t is string => !!t);
   await publish(
     'identity.assessed',
     {
@@ -470,16 +514,19 @@ async function assessAndEnforce(
     announce.ids,
   );
   for (const d of decisions) {
+    const observe = d.mode === 'observe';
     // Keyed by the identity the action changes: a key's workflow and its user's propose one remediation, not two.
     const target = changedIdentityKey(d.action, record.identity, assessment.principal);
-    const workflowId = remediationWorkflowId(target, d.action, REMEDIATION_EPOCH);
+    const workflowId = observe
+      ? planWorkflowId(target, d.action, d.observation ?? 0)
+      : remediationWorkflowId(target, d.action, d.epoch ?? 0);
     let alreadyStarted = false;
     try {
       await startChild(remediationWorkflow, {
         workflowId,
         // The remediation outlives this run (continue-as-new) and must not be cancelled with it.
         parentClosePolicy: ParentClosePolicy.ABANDON,
-        // The id means "this action, once, for this identity": not again after it finished either.
+        // The id means "this proposal of this action for this identity": not again after it finished either.
         workflowIdReusePolicy: WorkflowIdReusePolicy.REJECT_DUPLICATE,
         args: [
           {
@@ -487,7 +534,8 @@ async function assessAndEnforce(
             action: d.action,
             ruleId: d.ruleId,
             mode: d.mode,
-            approval: d.approval,
+            // An automatic rule's approvers, asked only when a brake needs a person.
+            approval: d.approval ?? enforcement.approval,
             reasons: d.reasons,
             findingIds: open.map((f) => f.id).slice(-50),
             ...(target !== record.identity.key ? { target } : {}),
@@ -505,6 +553,13 @@ async function assessAndEnforce(
                 .map((c) => ({ id: c.id, weight: c.weight, path: c.path })),
               lastUsedAt: assessment.credentials.lastUsedAt ?? null,
             },
+            ...(observe ? {} : { epoch: d.epoch ?? 0 }),
+            brakes: {
+              rateLimits: enforcement.rateLimits,
+              circuitBreaker: enforcement.circuitBreaker,
+              protected: enforcement.protected,
+            },
+            ...(assessment.enforcer ? { enforcer: assessment.enforcer } : {}),
           },
         ],
       });
@@ -524,6 +579,7 @@ async function assessAndEnforce(
       ...(alreadyStarted ? { alreadyStarted } : {}),
       ...(target !== record.identity.key ? { target } : {}),
       ...(policyHash ? { policyHash } : {}),
+      ...(observe ? { observe: true } : { epoch: d.epoch ?? 0 }),
     });
     if (!alreadyStarted) {
       await publish(
@@ -536,12 +592,14 @@ async function assessAndEnforce(
           reasons: d.reasons,
           ...(target !== record.identity.key ? { target } : {}),
           ...(policyHash ? { policyHash } : {}),
+          ...(observe ? {} : { epoch: d.epoch ?? 0 }),
         },
         announce.ids,
       );
     }
   }
   await visibility.update(state);
+  return coolDowns.sort()[0];
 }
 
 /** Search attributes and memo for `nhi identities`: upserted only when they change, and only when registered. */

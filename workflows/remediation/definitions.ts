@@ -2,16 +2,22 @@
 // through signed decisions (one update, every attempt recorded), paused and resumed by exceptions, observed through
 // a query.
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
+import type { BrakeSettings } from '../../risk/brakes.ts';
 import type { DirectorySnapshot } from '../../schemas/directory.ts';
 import type { IdentityRef } from '../../schemas/identity.ts';
-import type { Approval } from '../../schemas/policy.ts';
+import type { Approval, Mode } from '../../schemas/policy.ts';
 import type { DecisionKind, SignedDecision } from '../../schemas/signed-decision.ts';
 
 export interface RemediationInput {
   identity: IdentityRef;
   action: string;
   ruleId: string;
-  mode: 'auto' | 'approval';
+  /** observe: plan and record, act on nothing (started under a plan/ id, never the real one's). */
+  mode: Mode;
+  /**
+   * Who approves: the rule's approval (mode approval); for an automatic rule, the policy's
+   * `enforcement.approval`, asked only when a brake (breaker open, over a rate limit) needs a person.
+   */
   approval?: Approval;
   reasons: string[];
   findingIds: string[];
@@ -21,8 +27,17 @@ export interface RemediationInput {
   requestedBy?: string;
   /** What the reviewer sees besides the plan: score points, capabilities, last use. */
   context?: ReviewContext;
-  /** Plan and record, act on nothing. */
+  /** Plan and record, act on nothing (a hand-started dry run; use a plan/ id, see planWorkflowId). */
   dryRun?: boolean;
+  /** Which proposal of this action for this identity this is (0 first). */
+  epoch?: number;
+  /**
+   * Brakes from the policy in force when it was proposed: consulted (kill switch, rate limits, breaker) through
+   * the control workflow right before acting. Absent in remediations from before brakes: only the kill switch.
+   */
+  brakes?: BrakeSettings & { protected: string[] };
+  /** The enforcer's own AWS identity (never acted upon). */
+  enforcer?: string;
   /** The identity the action changes, when not `identity` (an access key's user, from IAM). */
   target?: string;
   /** The policy file the decision was taken on (`sha256:…`). */
@@ -103,11 +118,16 @@ export type RemediationStatus =
   /** Nothing to do: the plan found the effect already in place. Never reported as executed. */
   | 'noop'
   | 'not-applicable'
+  /** Never acted: an account not configured, or a protected identity (`refusal` says which). */
   | 'refused'
   | 'rejected'
   | 'expired'
   | 'failed'
-  | 'dry-run';
+  | 'dry-run'
+  /** Observe mode: planned and recorded, nothing done. */
+  | 'observed'
+  /** Waiting for a brake to let it act (pause, rate limit): `hold` says why. */
+  | 'held';
 
 export interface RemediationState {
   status: RemediationStatus;
@@ -128,6 +148,12 @@ export interface RemediationState {
   pausedBy?: { exceptionId: string; until: string };
   outcome?: Record<string, unknown>;
   verification?: { ok: boolean; detail: string };
+  /** Why it waits (or waited last) for a brake. */
+  hold?: { reason: string; since: string; retryAt?: string };
+  /** Why an automatic action became approval-required (breaker open, over a rate limit). */
+  approvalReason?: string;
+  /** Why it was refused. */
+  refusal?: string;
 }
 
 export interface DecisionResult {
@@ -141,6 +167,8 @@ export interface DecisionResult {
 
 export const decideUpdate = defineUpdate<DecisionResult, [SignedDecision]>('decide');
 export const remediationQuery = defineQuery<RemediationState>('remediation');
+/** From the control workflow: the brake that held this remediation was released (resume); ask again. */
+export const brakesReleasedSignal = defineSignal<[]>('brakesReleased');
 
 /** Sent by the identity workflow: an exception for this action was granted (active) or ended. */
 export interface ExceptionNotice {

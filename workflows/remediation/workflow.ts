@@ -1,13 +1,18 @@
-// plan → [approval gate] → plan again → act → verify → record → have the changed identities re-assessed. Started
-// as a child of an identity workflow with an id keyed by the identity the action changes, so a decision taken twice
-// (or by two proposers) still acts once. An outcome without an act (refused, not applicable, nothing to do) is its
-// own status and event, never `executed`.
+// plan → [refused / not applicable / observe / nothing to do: record, stop] → [protected: refuse] → [approval
+// gate] → plan again → brakes → act → verify → record → have the changed identities re-assessed. Started as a
+// child of an identity workflow with an id keyed by the identity the action changes and the proposal's epoch, so a
+// decision taken twice (or by two proposers) still acts once. Right before acting it asks the control workflow
+// (kill switch, rate limits, circuit breaker); when it ends it tells its proposer how, so a proposal that did not
+// act can be made again on new risk. An outcome without an act is its own status and event, never `executed`.
 //
 // The gate: a request opens with the plan's hash and a snapshot of the directory; people send signed decisions
 // (one update; every attempt, refused ones too, is recorded in history with its reason); the quorum is per group
 // and across groups. Just before acting the plan is made again: a different hash voids the approvals and opens a
-// new request. A live exception for the action pauses the request, and nothing acts while it holds.
+// new request. A live exception for the action pauses the request, and nothing acts while it holds. A brake that
+// turns an automatic action approval-required (breaker open, over a rate limit) opens the same signed request, for
+// the policy's `enforcement.approval` groups (default security: 1; never `onTimeout: auto`).
 import {
+  ActivityFailure,
   ApplicationFailure,
   allHandlersFinished,
   condition,
@@ -18,13 +23,17 @@ import {
   workflowInfo,
 } from '@temporalio/workflow';
 import type { Activities } from '../../activities/index.ts';
+import { type ActAnswer, accountOf, protectionOf } from '../../risk/brakes.ts';
+import type { ProposalEnd } from '../../risk/proposals.ts';
 import { canonicalPerson } from '../../schemas/directory.ts';
 import { durationMs } from '../../schemas/duration.ts';
-import type { Approval } from '../../schemas/policy.ts';
+import { type Approval, DEFAULT_ENFORCEMENT } from '../../schemas/policy.ts';
 import { hashOf, type SignedDecision } from '../../schemas/signed-decision.ts';
-import { identityWorkflowId, reassessSignal } from '../identity/definitions.ts';
+import { actDoneSignal, controlWorkflowId } from '../control/definitions.ts';
+import { identityWorkflowId, reassessSignal, remediationEndedSignal } from '../identity/definitions.ts';
 import { approvalsMissing, decisionRefusal, isRejected } from './approval-rules.ts';
 import {
+  brakesReleasedSignal,
   type Decision,
   type DecisionResult,
   decideUpdate,
@@ -49,7 +58,19 @@ const { publishEnforcementEvent } = proxyActivities<Activities>({
   retry: { initialInterval: '1 second', maximumInterval: '30 seconds', maximumAttempts: 10 },
 });
 
+// Many remediations may ask at once and Temporal bounds the updates in flight per workflow (ResourceExhausted):
+// patient retries, then a hold that asks again soon.
+const { reserveAct } = proxyActivities<Activities>({
+  startToCloseTimeout: '30 seconds',
+  retry: { initialInterval: '1 second', maximumInterval: '10 seconds', maximumAttempts: 30 },
+});
+
 type EventType = Parameters<typeof publishEnforcementEvent>[0]['type'];
+
+/** A hold without a known end (pause) asks again this often, besides being released. */
+const HOLD_RECHECK_MS = 15 * 60_000;
+/** The control did not answer: ask again after this. */
+const UNREACHABLE_RECHECK_MS = 30_000;
 
 const DEFAULT_APPROVAL: Approval = {
   groups: { security: 1 },
@@ -79,7 +100,12 @@ export async function remediationWorkflow(input: RemediationInput): Promise<Reme
     voided: [],
     attempts: [],
   };
-  const approval: Approval = { ...DEFAULT_APPROVAL, ...input.approval };
+  // The rule's approval; for an automatic rule, who approves when a brake asks (never acts on timeout by itself).
+  const ruleApproval: Approval = { ...DEFAULT_APPROVAL, ...input.approval };
+  const approval: Approval =
+    input.mode === 'approval' || ruleApproval.onTimeout !== 'auto'
+      ? ruleApproval
+      : { ...ruleApproval, onTimeout: 'cancel' };
   // The owner AWS names (tag or owners file) and the principal changed; never a finding's claim.
   const owners = [input.owner, input.target, input.identity.key].filter(
     (o): o is string => typeof o === 'string' && o !== '',
@@ -104,7 +130,26 @@ export async function remediationWorkflow(input: RemediationInput): Promise<Reme
     }
   };
 
+  const { workflowId, taskQueue } = workflowInfo();
+  /** Tells the proposer how it ended (it decides whether to propose again); it may be gone, which changes nothing. */
+  const ended = async () => {
+    await getExternalWorkflowHandle(identityWorkflowId(input.identity.key))
+      .signal(remediationEndedSignal, {
+        workflowId,
+        action: input.action,
+        epoch: input.epoch ?? 0,
+        status: state.status as ProposalEnd,
+        at: now(),
+      })
+      .catch(() => undefined);
+    return state;
+  };
+  let released = false;
+
   setHandler(remediationQuery, () => state);
+  setHandler(brakesReleasedSignal, () => {
+    released = true;
+  });
   setHandler(exceptionSignal, (notice) => {
     if (!notice?.exceptionId) return;
     if (notice.active) state.pausedBy = { exceptionId: notice.exceptionId, until: notice.until ?? '' };
@@ -172,29 +217,101 @@ export async function remediationWorkflow(input: RemediationInput): Promise<Reme
     mode: input.mode,
     reasons: input.reasons,
   });
-  if (input.dryRun) {
-    state.status = 'dry-run';
-    state.outcome = state.plan!.noop ? { noop: state.plan!.noop } : undefined;
+  if ((state.plan!.refused || state.plan!.notApplicable) && (await endedWithoutAct())) return ended();
+  if (input.dryRun || input.mode === 'observe') {
+    state.status = input.dryRun ? 'dry-run' : 'observed';
+    if (state.plan!.noop) state.outcome = { noop: state.plan!.noop };
+    if (input.mode === 'observe') await record('remediation.observed', { plan: state.plan, acted: false });
     return state;
   }
-  if (await endedWithoutAct()) return state;
+  if (await endedWithoutAct()) return ended();
 
-  if (input.mode === 'approval') {
-    for (;;) {
-      const outcome = await gate();
+  const brakes = input.brakes;
+  const protectedBecause = protectionOf({
+    keys: [input.identity.key, input.identity.owner, state.plan!.identityKey],
+    patterns: brakes?.protected ?? [],
+    ...(input.enforcer ? { enforcer: input.enforcer } : {}),
+  });
+  if (protectedBecause) {
+    state.status = 'refused';
+    state.refusal = protectedBecause;
+    await record('remediation.refused', { reason: protectedBecause });
+    await condition(allHandlersFinished);
+    return ended();
+  }
+
+  // Brakes, right before acting: the answer is the control workflow's, recorded in this history.
+  const settings = brakes ?? {
+    rateLimits: DEFAULT_ENFORCEMENT.rateLimits,
+    circuitBreaker: DEFAULT_ENFORCEMENT.circuitBreaker,
+  };
+  let automatic = input.mode === 'auto';
+  let needsApproval = input.mode === 'approval';
+  for (;;) {
+    if (needsApproval) {
+      const outcome = await approvedForThisPlan();
+      if (outcome === 'ended') return ended();
       if (outcome !== 'approved') {
+        await ended();
         // Late decisions are still recorded (and refused) for a while: evidence shows who tried.
         await condition(() => false, LATE_DECISION_WINDOW_MS);
         await condition(allHandlersFinished);
         return state;
       }
+      needsApproval = false;
+      automatic = false;
+    }
+    const answer = await brakesAnswer(automatic);
+    if (answer.verdict === 'go') break;
+    // A brake turned this automatic action approval-required: the signed request, for the brake's approvers.
+    state.approvalReason = answer.reason;
+    await record('remediation.held', { reason: answer.reason, needs: 'approval' });
+    needsApproval = true;
+  }
+
+  state.status = 'acting';
+  const control = getExternalWorkflowHandle(controlWorkflowId(taskQueue));
+  const done = (ok: boolean, detail: string) =>
+    control
+      .signal(actDoneSignal, { workflowId, ok, detail, breaker: settings.circuitBreaker })
+      .catch(() => undefined);
+  try {
+    state.outcome = await executeRemediation(state.plan!);
+    state.verification = await verifyRemediation(state.plan!);
+  } catch (error) {
+    state.status = 'failed';
+    const message = causeOf(error);
+    await done(false, message);
+    await record('remediation.failed', { error: message });
+    await reassessChanged(input, state.plan!.affects);
+    await ended();
+    throw ApplicationFailure.nonRetryable(`remediation ${input.action} failed: ${message}`);
+  }
+  await done(state.verification.ok, state.verification.detail);
+  state.status = state.verification.ok ? 'executed' : 'failed';
+  await record(state.verification.ok ? 'remediation.executed' : 'remediation.failed', {
+    outcome: state.outcome,
+    verification: state.verification,
+  });
+  await reassessChanged(input, state.plan!.affects);
+  await condition(allHandlersFinished);
+  return ended();
+
+  /**
+   * Approved for the plan about to run: a request round until decided, then the plan is made again; a different
+   * plan voids the approvals and opens a new round. `ended`: the identity changed and nothing is left to do.
+   */
+  async function approvedForThisPlan(): Promise<'approved' | 'rejected' | 'expired' | 'ended'> {
+    for (;;) {
+      const outcome = await gate();
+      if (outcome !== 'approved') return outcome;
       state.status = 'acting'; // late decisions now say "already decided"
       // Bound to the plan: what is about to be done must be what was approved.
       const approvedHash = state.planHash;
       await replan();
-      if (await endedWithoutAct()) return state; // the identity changed: nothing left to do here
+      if (await endedWithoutAct()) return 'ended'; // the identity changed: nothing left to do here
       if (state.pausedBy) continue; // an exception was granted meanwhile: nothing acts
-      if (state.planHash === approvedHash) break;
+      if (state.planHash === approvedHash) return 'approved';
       state.voided.push(...state.approvals);
       await record('approval.voided', {
         round: state.request?.round,
@@ -206,30 +323,51 @@ export async function remediationWorkflow(input: RemediationInput): Promise<Reme
     }
   }
 
-  state.status = 'acting';
-  try {
-    state.outcome = await executeRemediation(state.plan!);
-    state.verification = await verifyRemediation(state.plan!);
-  } catch (error) {
-    state.status = 'failed';
-    await record('remediation.failed', { error: (error as Error).message });
-    await reassessChanged(input, state.plan!.affects);
-    throw ApplicationFailure.nonRetryable(`remediation ${input.action} failed: ${(error as Error).message}`);
+  /** Asks the control workflow until it says go, or that this automatic action needs approval; holds meanwhile. */
+  async function brakesAnswer(isAutomatic: boolean): Promise<ActAnswer & { verdict: 'go' | 'approval' }> {
+    let lastHold = '';
+    for (;;) {
+      let answer: ActAnswer;
+      try {
+        answer = await reserveAct({
+          workflowId,
+          identityKey: input.identity.key,
+          // The account the plan acts in (from AWS); else the one the identity names.
+          account: state.plan!.account ?? accountOf(input.identity),
+          automatic: isAutomatic,
+          settings: { rateLimits: settings.rateLimits, circuitBreaker: settings.circuitBreaker },
+        });
+      } catch (error) {
+        if (!(error instanceof ActivityFailure)) throw error;
+        // No answer is not a yes: wait and ask again.
+        answer = {
+          verdict: 'hold',
+          reason: 'enforcement control unreachable; asking again later',
+          retryAt: new Date(Date.now() + UNREACHABLE_RECHECK_MS).toISOString(),
+        };
+      }
+      if (answer.verdict === 'go' || answer.verdict === 'approval')
+        return answer as ActAnswer & { verdict: 'go' | 'approval' };
+      state.status = 'held';
+      state.hold = {
+        reason: answer.reason,
+        since: now(),
+        ...(answer.retryAt ? { retryAt: answer.retryAt } : {}),
+      };
+      if (answer.reason !== lastHold) await record('remediation.held', { reason: answer.reason });
+      lastHold = answer.reason;
+      released = false;
+      const wait = answer.retryAt ? Math.max(1, Date.parse(answer.retryAt) - Date.now()) : HOLD_RECHECK_MS;
+      await condition(() => released, wait);
+    }
   }
-  state.status = state.verification.ok ? 'executed' : 'failed';
-  await record(state.verification.ok ? 'remediation.executed' : 'remediation.failed', {
-    outcome: state.outcome,
-    verification: state.verification,
-  });
-  await reassessChanged(input, state.plan!.affects);
-  await condition(allHandlersFinished);
-  return state;
 
   /** Refused, not applicable, or nothing to do: its own status and event, never `executed`. */
   async function endedWithoutAct(): Promise<boolean> {
     const plan = state.plan!;
     if (plan.refused) {
       state.status = 'refused';
+      state.refusal = plan.refused;
       await record('remediation.refused', { reason: plan.refused, account: plan.account });
     } else if (plan.notApplicable) {
       state.status = 'not-applicable';
@@ -277,6 +415,7 @@ export async function remediationWorkflow(input: RemediationInput): Promise<Reme
         groups: approval.groups,
         deadline: state.request.deadline,
         owner: input.owner ?? null,
+        ...(state.approvalReason ? { because: state.approvalReason } : {}),
       });
       let nextReminder = remindMs ? Date.now() + remindMs : Number.POSITIVE_INFINITY;
       const request = state.request;
@@ -327,6 +466,13 @@ export async function remediationWorkflow(input: RemediationInput): Promise<Reme
       }
     }
   }
+}
+
+/** The innermost cause's message: an activity failure's own message is only "Activity task failed". */
+function causeOf(error: unknown): string {
+  let e = error as { message?: string; cause?: unknown } | undefined;
+  while (e?.cause) e = e.cause as typeof e;
+  return e?.message ?? String(error);
 }
 
 /** The proposer and the identities the action changed are assessed again now, not at their next finding. */

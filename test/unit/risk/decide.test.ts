@@ -45,6 +45,7 @@ describe('decide (default policy)', () => {
         ruleId: 'exposed-access-key',
         action: 'deactivate-key',
         mode: 'auto',
+        epoch: 0,
         reasons: [
           'risk score 85 ≥ 80',
           'open exposed-secret finding',

@@ -1,7 +1,13 @@
 // The policy file: the shipped default parses, and every mistake is one readable line naming file and field.
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { DEFAULT_WEIGHTS, PolicyError, parsePolicy, safeParsePolicy } from '../../../schemas/policy.ts';
+import {
+  DEFAULT_ENFORCEMENT,
+  DEFAULT_WEIGHTS,
+  PolicyError,
+  parsePolicy,
+  safeParsePolicy,
+} from '../../../schemas/policy.ts';
 import { parsePolicyText } from '../../../schemas/policy-file.ts';
 
 const DEFAULT_PATH = new URL('../../../policies/default.yaml', import.meta.url);
@@ -52,6 +58,13 @@ describe('policies/default.yaml', () => {
     });
     expect(policy.weights).toEqual(DEFAULT_WEIGHTS);
     expect(policy.hygiene).toEqual({ maxKeyAgeDays: 90, maxUnusedDays: 90 });
+    expect(policy.enforcement).toEqual({
+      mode: 'enforce',
+      cooldownMinutes: 1440,
+      rateLimits: { overLimit: 'wait' },
+      circuitBreaker: { failures: 5, windowMinutes: 60, quietMinutes: 60 },
+      protected: ['arn:aws:iam::*:role/*break-glass*'],
+    });
   });
 });
 
@@ -60,6 +73,8 @@ describe('policy validation', () => {
     const p = parsePolicy({ version: 1, rules: [] });
     expect(p.weights).toEqual(DEFAULT_WEIGHTS);
     expect(p.exceptions.maxDurationDays).toBe(30);
+    expect(p.enforcement).toEqual(DEFAULT_ENFORCEMENT);
+    expect(DEFAULT_ENFORCEMENT).toMatchObject({ mode: 'enforce', cooldownMinutes: 1440, protected: [] });
     expect(parsePolicy({ version: 1, weights: { exposure: 0.6 }, rules: [] }).weights.exposure).toBe(0.6);
   });
 

@@ -32,13 +32,15 @@ describe('identity workflow replay', () => {
   // The exception flow (signed requests answered by async update handlers) is replayed from its live history in
   // test/integration/identity-exception.test.ts; recorded as JSON it did not replay (the update's position in the
   // history did not survive the round trip), so it is not a fixture here.
-  it('has recorded histories: re-delivery, an already taken id, continue-as-new', () => {
+  it('has recorded histories: re-delivery, an already taken id, continue-as-new, re-proposal, observe then auto', () => {
     expect(files).toEqual(
       expect.arrayContaining([
         'identity-already-started.json',
         'identity-continue-as-new.json',
         'identity-redelivery-key.json',
         'identity-redelivery-user.json',
+        'identity-repropose.json',
+        'identity-observe-then-auto.json',
       ]),
     );
     for (const f of files) expect(load(f).workflowType, f).toBe('identityWorkflow');

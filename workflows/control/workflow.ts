@@ -1,0 +1,179 @@
+// The enforcement control: one long-lived workflow per task queue holding the brakes' state in its own history
+// (no store of our own). Remediations reserve an act through an update right before acting and report the outcome
+// by signal; people pause, resume and read it through `nhi enforcement`. The state transitions are pure
+// (risk/brakes.ts); this file only orders them, keeps time, and announces what changed.
+import {
+  ActivityFailure,
+  allHandlersFinished,
+  condition,
+  continueAsNew,
+  getExternalWorkflowHandle,
+  log,
+  proxyActivities,
+  setHandler,
+  workflowInfo,
+} from '@temporalio/workflow';
+import type { Activities } from '../../activities/index.ts';
+import {
+  breakerClosesAt,
+  type ControlState,
+  closeQuietBreaker,
+  emptyControlState,
+  pruneControlState,
+  recordOutcome,
+  reserveAct,
+  resume,
+} from '../../risk/brakes.ts';
+import { DEFAULT_ENFORCEMENT } from '../../schemas/policy.ts';
+import { brakesReleasedSignal } from '../remediation/definitions.ts';
+import {
+  actDoneSignal,
+  type ControlInput,
+  type ControlStatus,
+  controlStatusQuery,
+  pauseUpdate,
+  reserveActUpdate,
+  resumeUpdate,
+} from './definitions.ts';
+
+const { publishEnforcementEvent } = proxyActivities<Activities>({
+  startToCloseTimeout: '30 seconds',
+  retry: { initialInterval: '1 second', maximumInterval: '1 minute', maximumAttempts: 20 },
+});
+
+const MAX_HISTORY_EVENTS = 2_000;
+/** A pause waits this long at most for acts granted before it to finish, then answers with what is in flight. */
+const PAUSE_ACK_WAIT_MS = 10 * 60_000;
+/** The identity key of events about enforcement as a whole. */
+export const CONTROL_EVENT_KEY = 'enforcement';
+
+export async function enforcementControlWorkflow(input: ControlInput = {}): Promise<void> {
+  const state: ControlState = input.state ?? emptyControlState();
+  const maxEvents = input.maxHistoryEvents ?? MAX_HISTORY_EVENTS;
+  const now = () => new Date().toISOString();
+  const announcements: Array<{
+    type:
+      | 'enforcement.paused'
+      | 'enforcement.resumed'
+      | 'enforcement.breaker-opened'
+      | 'enforcement.breaker-closed';
+    detail: Record<string, unknown>;
+  }> = [];
+  const releases: string[] = [];
+
+  // Read-only views (a query must not change state): acts within the hour, and the grants still in flight.
+  const recentActs = () => state.acts.filter((a) => Date.now() - Date.parse(a.at) < 3_600_000);
+  const liveInflight = () => {
+    const recent = new Set(recentActs().map((a) => a.workflowId));
+    return state.inflight.filter((id) => recent.has(id));
+  };
+  const status = (): ControlStatus => {
+    const recent = recentActs();
+    const inflight = liveInflight();
+    const byAccount: Record<string, number> = {};
+    for (const a of recent) byAccount[a.account] = (byAccount[a.account] ?? 0) + 1;
+    const closesAt = breakerClosesAt(state);
+    return {
+      ...(state.paused ? { paused: state.paused } : {}),
+      acknowledged: !!state.paused && inflight.length === 0,
+      inflight,
+      ...(state.breaker ? { breaker: { ...state.breaker, ...(closesAt ? { closesAt } : {}) } } : {}),
+      recentFailures: state.failures.length,
+      actsLastHour: { total: recent.length, byAccount },
+      held: state.held.length,
+    };
+  };
+
+  setHandler(controlStatusQuery, status);
+  setHandler(reserveActUpdate, (request) => reserveAct(state, request, now()), {
+    validator: (request) => {
+      if (!request?.workflowId || !request.settings)
+        throw new Error('a reservation names its workflow and brakes');
+    },
+  });
+  setHandler(
+    pauseUpdate,
+    async ({ by, reason }) => {
+      if (!state.paused) {
+        state.paused = { by, reason, at: now() };
+        announcements.push({ type: 'enforcement.paused', detail: { by, reason } });
+      }
+      // Acknowledged only when nothing granted before the pause is still acting.
+      await condition(() => liveInflight().length === 0, PAUSE_ACK_WAIT_MS);
+      pruneControlState(state, now());
+      return status();
+    },
+    { validator: pauseValidator },
+  );
+  setHandler(
+    resumeUpdate,
+    ({ by, reason }) => {
+      const wasPaused = state.paused;
+      const breaker = state.breaker;
+      const released = resume(state);
+      releases.push(...released);
+      if (wasPaused || breaker)
+        announcements.push({
+          type: 'enforcement.resumed',
+          detail: { by, reason, released: released.length, ...(breaker ? { breakerClosed: true } : {}) },
+        });
+      return status();
+    },
+    { validator: pauseValidator },
+  );
+  setHandler(actDoneSignal, (outcome) => {
+    const opened = recordOutcome(
+      state,
+      outcome,
+      outcome.breaker ?? DEFAULT_ENFORCEMENT.circuitBreaker,
+      now(),
+    );
+    if (opened) announcements.push({ type: 'enforcement.breaker-opened', detail: { reason: opened } });
+  });
+
+  const historyIsLong = () => {
+    const info = workflowInfo();
+    return info.continueAsNewSuggested || info.historyLength >= maxEvents;
+  };
+
+  for (;;) {
+    const closesAt = breakerClosesAt(state);
+    const wake = () => announcements.length > 0 || releases.length > 0 || historyIsLong();
+    if (closesAt) await condition(wake, Math.max(1, Date.parse(closesAt) - Date.now()));
+    else await condition(wake);
+
+    const breaker = state.breaker;
+    if (breaker && closeQuietBreaker(state, now()))
+      announcements.push({
+        type: 'enforcement.breaker-closed',
+        detail: { openedAt: breaker.openedAt, quiet: true },
+      });
+    for (const a of announcements.splice(0)) {
+      try {
+        await publishEnforcementEvent({ type: a.type, identityKey: CONTROL_EVENT_KEY, detail: a.detail });
+      } catch (error) {
+        if (!(error instanceof ActivityFailure)) throw error;
+        log.error('enforcement event not published', { type: a.type });
+      }
+    }
+    for (const workflowId of releases.splice(0)) {
+      // A held remediation that ended meanwhile (terminated) is simply gone.
+      await getExternalWorkflowHandle(workflowId)
+        .signal(brakesReleasedSignal)
+        .catch(() => undefined);
+    }
+    if (historyIsLong()) {
+      await condition(allHandlersFinished);
+      if (announcements.length || releases.length) continue;
+      return continueAsNew<typeof enforcementControlWorkflow>({
+        state,
+        ...(input.maxHistoryEvents !== undefined ? { maxHistoryEvents: input.maxHistoryEvents } : {}),
+      });
+    }
+  }
+}
+
+function pauseValidator(request: { by?: string; reason?: string }): void {
+  if (!request?.by?.trim() || !request.reason?.trim())
+    throw new Error('name who does it (--as) and why (--reason)');
+}
