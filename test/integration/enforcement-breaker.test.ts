@@ -165,8 +165,22 @@ describe('circuit breaker', () => {
     expect(refused.status).toBe('refused');
     expect(refused.refusal).toContain('protected pattern arn:aws:iam::*:role/*break-glass*');
 
+    // The policy's brake approvers, with onTimeout auto: read as cancel, a brake never lets an action through alone.
+    const waiting = await env.client.workflow.start<typeof remediationWorkflow>('remediationWorkflow', {
+      workflowId: 'remediate/test/healthy-timeout/0',
+      taskQueue,
+      args: [
+        {
+          ...input('healthy-timeout'),
+          approval: { groups: { security: 1 }, timeout: '10m', onTimeout: 'auto', reject: 'any' },
+        },
+      ],
+    });
+    expect((await until(waiting, 'awaiting-approval')).request?.round).toBe(1);
+
     // Quiet for 30 minutes: it closes by itself, and automatic actions act again.
     await env.sleep('31 minutes');
+    expect((await until(waiting, 'expired', 'executed')).status).toBe('expired');
     const after = await control.query(controlStatusQuery);
     expect(after.breaker).toBeUndefined();
     expect((await until(await start('healthy-2'), 'executed')).status).toBe('executed');

@@ -78,6 +78,21 @@ describe('policy validation', () => {
     expect(parsePolicy({ version: 1, weights: { exposure: 0.6 }, rules: [] }).weights.exposure).toBe(0.6);
   });
 
+  it('enforcement.approval names who approves when a brake asks; unset by default', () => {
+    expect(DEFAULT_ENFORCEMENT.approval).toBeUndefined();
+    const p = parsePolicy({
+      version: 1,
+      enforcement: { approval: { groups: { 'sre-leads': 2 } } },
+      rules: [],
+    });
+    expect(p.enforcement.approval).toEqual({
+      groups: { 'sre-leads': 2 },
+      timeout: '72h',
+      onTimeout: 'cancel',
+      reject: 'any',
+    });
+  });
+
   it('accepts a team action', () => {
     expect(
       parsePolicy({ version: 1, rules: [rule({ action: 'payments/rotate-stripe-key' })] }).rules[0]!.action,
