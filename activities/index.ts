@@ -6,6 +6,7 @@ import { builtInActions } from './actions/registry.ts';
 import { createAssessor } from './assess-identity.ts';
 import { createAccountClients } from './aws/account-clients.ts';
 import type { AwsClients } from './aws/clients.ts';
+import { createDirectoryActivities } from './directory-source.ts';
 import { createControlActivities } from './enforcement-control.ts';
 import { createEventPublisher } from './events/publish.ts';
 import { createEvidenceArchiver } from './evidence-archive.ts';
@@ -33,6 +34,7 @@ export function createActivities(deps: ActivityDeps) {
     identityVisibility: createVisibilityCheck(),
     archiveEvidence: createEvidenceArchiver(),
     ...createRemediationActivities(deps.aws, accounts, deps.actions ?? builtInActions),
+    ...createDirectoryActivities(),
     ...createControlActivities(),
   };
 }

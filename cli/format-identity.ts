@@ -40,6 +40,10 @@ function remediationLine(r: RemediationView): string {
   const why = plan?.refused ?? plan?.notApplicable ?? plan?.noop;
   const because = why ? `: ${why}` : '';
   const target = r.target ? `, acts on ${r.target}` : '';
+  const open =
+    r.state?.status === 'awaiting-approval' && r.state.request
+      ? `, open request round ${r.state.request.round} until ${r.state.request.deadline} (nhi approve ${r.workflowId})`
+      : '';
   const taken = r.alreadyStarted ? ' (id was already taken: that run counts)' : '';
   const which = r.observe ? 'observe plan' : `proposal ${r.epoch ?? 0}`;
   const ended = r.ended ? `, ended ${r.ended.status} at ${r.ended.at}` : '';
@@ -51,7 +55,7 @@ function remediationLine(r: RemediationView): string {
       : r.state?.refusal && r.state.refusal !== plan?.refused
         ? `\n      refused: ${r.state.refusal}`
         : '';
-  return `    ${r.action.padEnd(16)} ${status.padEnd(18)} ${which}, rule ${r.ruleId} (${r.mode}) at score ${r.score}, ${r.startedAt}${target}${because}${approvals}${rejected}${verified}${ended}${rearmed}${taken}\n      ${r.workflowId}${brake}`;
+  return `    ${r.action.padEnd(16)} ${status.padEnd(18)} ${which}, rule ${r.ruleId} (${r.mode}) at score ${r.score}, ${r.startedAt}${target}${because}${approvals}${rejected}${verified}${ended}${rearmed}${open}${taken}\n      ${r.workflowId}${brake}`;
 }
 
 function followUpLine(f: NonNullable<RemediationView['followUp']>): string {
@@ -172,11 +176,22 @@ export function identityReport(
   const t = now;
   row('exceptions', record.exceptions.length ? '' : 'none');
   for (const e of record.exceptions) {
-    const live = !e.expiredAt && Date.parse(e.expiresAt) > t ? 'live' : 'expired';
+    const state = e.revokedAt
+      ? `revoked by ${e.revokedBy}`
+      : !e.expiredAt && Date.parse(e.expiresAt) > t
+        ? 'live'
+        : 'expired';
     out.push(
-      `    ${e.action.padEnd(16)} ${live.padEnd(8)} until ${e.expiresAt}, requested by ${e.requestedBy}, approved by ${e.approvedBy}: ${e.reason}`,
+      `    ${e.id ?? '-'} ${e.action.padEnd(16)} ${state.padEnd(8)} until ${e.expiresAt}, requested by ${e.requestedBy}, approved by ${e.approvedBy}: ${e.reason}`,
     );
   }
+  const openRequests = (record.exceptionRequests ?? []).filter((r) => r.status === 'open');
+  if (openRequests.length)
+    row('requests', `${openRequests.length} open exception request(s) (nhi except approve ID)`);
+  for (const r of openRequests)
+    out.push(
+      `    ${r.id}@${id.key} pause ${r.action} for ${r.for}, asked by ${r.requestedBy}: ${r.reason}; open until ${r.deadline}`,
+    );
   row('remediations', remediations.length ? '' : 'none');
   for (const r of remediations) {
     out.push(remediationLine(r));

@@ -95,7 +95,15 @@ export interface RemediationView extends RemediationRecord {
   /** The remediation's own state (query), when its worker answered. */
   state?: Pick<
     RemediationState,
-    'status' | 'approvals' | 'rejection' | 'verification' | 'plan' | 'hold' | 'approvalReason' | 'refusal'
+    | 'status'
+    | 'approvals'
+    | 'rejection'
+    | 'verification'
+    | 'plan'
+    | 'request'
+    | 'hold'
+    | 'approvalReason'
+    | 'refusal'
   >;
   /** Temporal's execution status (RUNNING, COMPLETED, TERMINATED, …), always known. */
   execution: string;
@@ -141,6 +149,10 @@ export async function readRemediations(
     try {
       const s = await withTimeout(source, 5_000, () => handle.query(remediationQuery));
       const { status, approvals, rejection, verification, plan, hold, approvalReason, refusal } = s;
+      // The request without its directory snapshot: a reviewer needs the round and deadline, not everyone's keys.
+      const request = s.request
+        ? { ...s.request, directory: { ...s.request.directory, people: {} } }
+        : undefined;
       const why = {
         ...(hold ? { hold } : {}),
         ...(approvalReason ? { approvalReason } : {}),
@@ -150,7 +162,7 @@ export async function readRemediations(
       return {
         ...r,
         execution,
-        state: { status, approvals, rejection, verification, plan, ...why },
+        state: { status, approvals, rejection, verification, plan, request, ...why },
         ...(followUp ? { followUp } : {}),
       };
     } catch {

@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { AssumeRoleCommand } from '@aws-sdk/client-sts';
 import type { Client } from '@temporalio/client';
 import { awsClients, awsClientsFor } from '../activities/aws/clients.ts';
+import { remediationDecision } from '../cli/decisions.ts';
 import { splitRecords } from '../consumers/split-records.ts';
 import {
   defaultChainFile,
@@ -29,12 +30,13 @@ import { fingerprintKeyFromEnv } from '../schemas/redaction.ts';
 import { identityQuery, identityWorkflowId } from '../workflows/identity/definitions.ts';
 import type { IdentityRecord } from '../workflows/identity/state.ts';
 import {
-  approveUpdate,
+  decideUpdate,
   type RemediationState,
   remediationQuery,
 } from '../workflows/remediation/definitions.ts';
 import { checkEncryptedHistories } from './encryption-check.ts';
 import { renderSample, seedDemoEstate } from './estate.ts';
+import { type DemoPerson, demoPeople } from './people.ts';
 
 const SAMPLE = new URL('./leaked-key.trufflehog.jsonl', import.meta.url);
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -76,6 +78,9 @@ export async function runDemo(say: (line: string) => void): Promise<void> {
     `2. IAM estate in the AWS emulator: ${describePath([estate.user.arn, estate.roles.deploy, estate.roles.admin])} (admin), access key ${estate.key.id}`,
   );
 
+  // The reviewers' directory, for the worker this process runs (the policy's own file lists nobody).
+  const people = demoPeople(join(stateDir(), '..', 'demo', prefix));
+  process.env.NHI_DIRECTORY_FILE = people.file;
   const pipeline = await startPipeline({});
   const temporal = await temporalClient();
   try {
@@ -125,7 +130,7 @@ export async function runDemo(say: (line: string) => void): Promise<void> {
     const assumeDeploy = () =>
       leaked.sts.send(new AssumeRoleCommand({ RoleArn: estate.roles.deploy, RoleSessionName: 'nhi-demo' }));
     const before = await deniedOrAllowed(assumeDeploy);
-    const scopeDown = await approveScopeDown(temporal, estate.user.arn, say);
+    const scopeDown = await approveScopeDown(temporal, estate.user.arn, people, say);
     const after = await deniedOrAllowed(assumeDeploy);
     const denied =
       scopeDown.plan?.explanation?.filter((e) => e.verdict === 'deny').map((e) => e.action) ?? [];
@@ -201,6 +206,7 @@ function printAssessment(record: IdentityRecord, say: (line: string) => void): v
 async function approveScopeDown(
   temporal: Client,
   userArn: string,
+  people: { alice: DemoPerson; paul: DemoPerson },
   say: (line: string) => void,
 ): Promise<RemediationState> {
   const id = remediationWorkflowId(userArn, 'scope-down', 0);
@@ -209,15 +215,34 @@ async function approveScopeDown(
     const s = await handle.query(remediationQuery);
     return s.status === 'awaiting-approval' ? s : undefined;
   });
-  say(
-    `6. policy rule '${pending.input.ruleId}' needs ${pending.input.approval?.required ?? 1} approval from ${pending.input.approval?.approvers.join('/')} → ${id}`,
-  );
+  const groups = Object.entries(pending.input.approval?.groups ?? {})
+    .map(([g, n]) => `${n} of ${g}`)
+    .join(' and ');
+  say(`6. policy rule '${pending.input.ruleId}' needs ${groups} → ${id}`);
   say(
     `   plan: ${pending.plan?.steps.map((s) => `${s.api} ${s.target} (${s.detail.policyName})`).join('; ')}`,
   );
-  say('   approving as alice@security (the demo plays the reviewer)');
-  await handle.executeUpdate(approveUpdate, {
-    args: [{ by: 'alice@security', reason: 'leaked key can reach admin; contain first' }],
-  });
+  say(
+    `   plan hash ${pending.planHash?.slice(0, 16)}…, owner ${pending.input.owner ?? 'none'} (from the cloud)`,
+  );
+  const request = pending.request!;
+  const asPaul = remediationDecision(
+    { person: people.paul.id, secretKey: people.paul.secretKey },
+    request,
+    'approve',
+    'looks fine to me',
+  );
+  const paul = await handle.executeUpdate(decideUpdate, { args: [asPaul] });
+  say(`   ${people.paul.id} (security, and in team-payments) signs an approval → refused: ${paul.refusal}`);
+  const asAlice = remediationDecision(
+    { person: people.alice.id, secretKey: people.alice.secretKey },
+    request,
+    'approve',
+    'leaked key can reach admin; contain first',
+  );
+  const alice = await handle.executeUpdate(decideUpdate, { args: [asAlice] });
+  say(
+    `   ${people.alice.id} (security) signs an approval with her Ed25519 key → ${alice.accepted ? 'accepted' : `refused: ${alice.refusal}`}`,
+  );
   return (await handle.result()) as RemediationState;
 }

@@ -3,6 +3,8 @@
 // and its history disagree. The reading is generic — any activity, update or signal is taken in, classified by
 // name — so decisions added by later workflow versions (signed approvals, refusals, rollback, re-checks) appear
 // without a change here.
+
+import { type SignedDecision, verifyDecision } from '../schemas/signed-decision.ts';
 import { canonicalSha256 } from './canonical.ts';
 import { controlsFor, type MappedControl } from './controls.ts';
 import type { DecodedEvent } from './history-json.ts';
@@ -29,8 +31,14 @@ export interface SummaryDecision {
   reason?: string;
   /** Everything else the request carried (signature, plan hash, key id…), as recorded. */
   detail: Record<string, unknown>;
-  outcome: 'accepted' | 'failed' | 'pending';
+  /** `refused`: the workflow recorded the attempt and did not count it (the reason is in `failure`). */
+  outcome: 'accepted' | 'refused' | 'failed' | 'pending';
   failure?: string;
+  /**
+   * A signed decision checked again here against the directory snapshot the request recorded (the last
+   * `loadDirectory` result before it): true when one of the person's keys verifies the signature.
+   */
+  signatureValid?: boolean;
 }
 
 export interface SummaryActivity {
@@ -211,18 +219,26 @@ function readDecisions(runs: RunEvents[]): SummaryDecision[] {
         const d = id ? updates.get(id) : undefined;
         if (d) {
           const outcome = obj(a.outcome);
-          d.outcome = outcome.failure ? 'failed' : 'accepted';
+          // A signed decision's update completes with { accepted, refusal }: a refusal is recorded, not counted.
+          const answer = obj(
+            Array.isArray(outcome.success) ? outcome.success[0] : first(obj(outcome.success).payloads),
+          );
+          d.outcome = outcome.failure ? 'failed' : answer.accepted === false ? 'refused' : 'accepted';
           if (outcome.failure) d.failure = failureText(outcome.failure);
+          else if (answer.accepted === false && str(answer.refusal)) d.failure = str(answer.refusal);
         }
         continue;
       }
       if (!name) continue;
-      const { by, reason, ...detail } = obj(args[0]);
+      const { by, person, reason, ...detail } = obj(args[0]);
+      // A signed decision names its kind (approve | reject) and its person; older messages only their name.
+      const signedKind =
+        detail.decision === 'approve' ? 'approval' : detail.decision === 'reject' ? 'refusal' : undefined;
       const decision: SummaryDecision = {
-        kind: classify(name),
+        kind: signedKind ?? classify(name),
         name,
         at: e.time,
-        ...(str(by) ? { by: str(by) } : {}),
+        ...(str(by) || str(person) ? { by: str(by) ?? str(person) } : {}),
         ...(str(reason) ? { reason: str(reason) } : {}),
         detail,
         outcome: e.type === 'WorkflowExecutionSignaled' ? 'accepted' : 'pending',
@@ -235,6 +251,34 @@ function readDecisions(runs: RunEvents[]): SummaryDecision[] {
     }
   }
   return out;
+}
+
+/**
+ * Each signed decision verified again, from the history alone: against the directory snapshot the workflow loaded
+ * (the last `loadDirectory` result scheduled before the decision), so a later directory edit changes nothing.
+ */
+function checkSignatures(decisions: SummaryDecision[], activities: Activity[]): void {
+  const snapshots = activities.filter((a) => /^loadDirectory$/.test(a.name) && a.outcome === 'completed');
+  for (const d of decisions) {
+    if (typeof d.detail.signature !== 'string' || !d.by) continue;
+    const snapshot = snapshots.filter((a) => a.scheduledAt <= d.at).at(-1);
+    const people = obj(obj(snapshot?.result).people);
+    const keys = (Array.isArray(obj(people[d.by]).keys) ? (obj(people[d.by]).keys as unknown[]) : [])
+      .filter((k): k is string => typeof k === 'string')
+      .map((k) => k.replace(/^ed25519:/, ''));
+    d.signatureValid = verifyDecision(
+      { ...d.detail, person: d.by, reason: d.reason ?? '' } as SignedDecision,
+      keys,
+    );
+  }
+}
+
+/** `security 2, platform 1` (per-group quorum) or, for older histories, `2 approval(s)`. */
+function approvalText(approval: Obj): string {
+  const groups = obj(approval.groups);
+  const names = Object.keys(groups);
+  if (names.length > 0) return names.map((g) => `${g} ${groups[g]}`).join(', ');
+  return `${approval.required ?? '?'} approval(s)`;
 }
 
 function closing(runs: RunEvents[]): { at?: string; status: string; result?: unknown } {
@@ -321,6 +365,7 @@ export function deriveRemediationSummary(
   const parentExec = obj(sa.parentWorkflowExecution);
   const activities = readActivities(runs);
   const decisions = readDecisions(runs);
+  checkSignatures(decisions, activities);
   const close = closing(runs);
   const finalState = obj(close.result);
   const parent = fromIdentity(identityRuns, workflowId);
@@ -369,15 +414,17 @@ export function deriveRemediationSummary(
   const rule = Array.isArray(policy?.rules) ? policy.rules.map(obj).find((r) => r.id === ruleId) : undefined;
   const recordedPolicyHash = str(input.policyHash) ?? str(policy?.hash) ?? str(a?.policyHash);
 
-  const approvals = decisions.filter((d) => d.kind === 'approval' && d.outcome !== 'failed');
-  const refusals = decisions.filter((d) => d.kind === 'refusal' && d.outcome !== 'failed');
+  // What counted: refused attempts (outside the groups, the owner, a bad signature…) stay in `decisions` only.
+  const counted = (d: SummaryDecision) => d.outcome !== 'failed' && d.outcome !== 'refused';
+  const approvals = decisions.filter((d) => d.kind === 'approval' && counted(d));
+  const refusals = decisions.filter((d) => d.kind === 'refusal' && counted(d));
   const action = str(input.action) ?? '?';
   const findingKinds = [...new Set(findings.map((f) => f.kind).filter((k): k is string => !!k))];
   const controls = controlsFor({
     action,
     findingKinds,
     approved: approvals.length > 0,
-    signed: approvals.length > 0 && approvals.every((d) => d.detail.signature !== undefined),
+    signed: approvals.length > 0 && approvals.every((d) => d.signatureValid === true),
     refused: refusals.length > 0,
     rolledBack: rollback.length > 0,
     exception: parent.exceptions.some((x) => x.action === action),
@@ -388,7 +435,7 @@ export function deriveRemediationSummary(
   const steps = Array.isArray(planObj.steps) ? planObj.steps.map(obj) : [];
   const mode = str(input.mode);
   const decisionText = `${ruleId ?? '?'} (${mode ?? '?'}${
-    mode === 'approval' && input.approval ? `: ${obj(input.approval).required ?? '?'} approval(s)` : ''
+    mode === 'approval' && input.approval ? `: ${approvalText(obj(input.approval))}` : ''
   })${risk.score !== undefined ? ` at score ${risk.score}` : ''} → ${close.status}`;
 
   const timeline: TimelineEntry[] = [

@@ -169,6 +169,13 @@ export function verifyExport(dir: string, opts: { publicKey?: string } = {}): Ve
       continue;
     }
     summaries.push(derived);
+    // Every decision that counted must carry a signature that the request's directory snapshot verifies.
+    for (const d of derived.decisions)
+      if (d.signatureValid === false && d.outcome === 'accepted')
+        fail(
+          c.summary,
+          `the ${d.kind} by ${d.by} at ${d.at} has a signature its directory snapshot does not verify`,
+        );
     let written: unknown;
     try {
       written = JSON.parse(read(c.summary));

@@ -15,6 +15,16 @@ export const EnforcementEventType = z.enum([
   'remediation.failed',
   'remediation.rolled-back',
   'remediation.drifted',
+  'approval.requested',
+  'approval.decision',
+  'approval.reminder',
+  'approval.escalated',
+  'approval.expired',
+  'approval.voided',
+  'approval.paused',
+  'approval.resumed',
+  'exception.requested',
+  'exception.decision',
   /** Observe mode: planned and recorded, nothing done. */
   'remediation.observed',
   /** A brake (pause, rate limit) holds it; detail.reason says which. */
@@ -27,6 +37,7 @@ export const EnforcementEventType = z.enum([
   'enforcement.breaker-closed',
   'exception.granted',
   'exception.expired',
+  'exception.revoked',
 ]);
 
 export const EnforcementEvent = z.object({

@@ -2,6 +2,7 @@
 // score into remediation. Schema only (pure, no YAML): workflow code may import it. Text → Policy lives in
 // ./policy-file.ts. Strict objects: a misspelt key in a policy file is an error, not a silently ignored rule.
 import { z } from 'zod';
+import { Duration } from './duration.ts';
 import { FindingKind } from './finding.ts';
 import { IdentityType } from './identity.ts';
 
@@ -58,17 +59,41 @@ export const Hygiene = z.strictObject({
 });
 export type Hygiene = z.infer<typeof Hygiene>;
 
+/** A group of people in the directory (schemas/directory.ts). */
+export const GroupName = z
+  .string()
+  .regex(/^[a-z0-9][a-z0-9._-]*$/, { message: 'must be lowercase letters, digits, dots, dashes' });
+
 export const ExceptionLimits = z.strictObject({
   /** No exception may last longer than this. */
   maxDurationDays: z.int().min(1).max(366).default(30),
+  /** Whose members may approve an exception (never its own requester, never the identity's owner). */
+  approvers: z.array(GroupName).min(1).default(['security']),
+  /** An exception request nobody approved within this closes by itself. */
+  requestTimeout: Duration.default('72h'),
 });
 export type ExceptionLimits = z.infer<typeof ExceptionLimits>;
 
+export const OnTimeout = z.union([
+  z.enum(['cancel', 'auto']),
+  /** Hand the request to this group: one approval from it then suffices, within one more timeout. */
+  z.strictObject({ escalate: GroupName }),
+]);
+export type OnTimeout = z.infer<typeof OnTimeout>;
+
 export const Approval = z.strictObject({
-  /** How many distinct approvers must say yes. */
-  required: z.int().min(1),
-  /** Teams or groups whose members may approve. */
-  approvers: z.array(z.string().min(1)).min(1),
+  /** Quorum per group, AND across groups: `{ security: 2, platform: 1 }` needs three distinct people. */
+  groups: z.record(GroupName, z.int().min(1).max(20)).refine((g) => Object.keys(g).length > 0, {
+    message: 'must name at least one group',
+  }),
+  /** How long the request stays open. */
+  timeout: Duration.default('72h'),
+  /** What happens when nobody decided in time: cancel (nothing acts), escalate to a group, or act (auto). */
+  onTimeout: OnTimeout.default('cancel'),
+  /** `any`: one rejection by a member of an approving group ends it; `quorum`: rejections need the quorum. */
+  reject: z.enum(['any', 'quorum']).default('any'),
+  /** Publish `approval.reminder` this often while the request waits. */
+  remindEvery: Duration.optional(),
 });
 export type Approval = z.infer<typeof Approval>;
 
@@ -190,12 +215,20 @@ export const Enforcement = z.strictObject({
    * enforcer's own principal (the worker's AWS caller identity) is always protected.
    */
   protected: z.array(z.string().min(1)).default([]),
+  /**
+   * Who approves when a brake (breaker open, over a rate limit with `overLimit: approval`) turns an automatic
+   * action approval-required. Unset: one approval from `security`, 72h, then cancel. `onTimeout: auto` is read as
+   * cancel there: a brake never lets the action through by itself.
+   */
+  approval: Approval.optional(),
 });
 export type Enforcement = z.infer<typeof Enforcement>;
 
 export const Policy = z
   .strictObject({
     version: z.literal(1),
+    /** The directory of people, groups and public keys (relative to the policy file). */
+    directory: z.string().min(1).optional(),
     weights: Weights.prefault({}),
     hygiene: Hygiene.prefault({}),
     exceptions: ExceptionLimits.prefault({}),

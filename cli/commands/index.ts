@@ -2,14 +2,19 @@
 import type { Command } from '../command.ts';
 import { benchCommand } from './bench.ts';
 import { codecServerCommand } from './codec-server.ts';
+import { approveCommand, rejectCommand } from './decide.ts';
 import { demoCommand } from './demo.ts';
 import { dlqCommand } from './dlq.ts';
 import { enforcementCommand } from './enforcement.ts';
 import { evidenceCommand } from './evidence.ts';
+import { exceptCommand } from './except.ts';
+import { exceptionsCommand } from './exceptions.ts';
 import { identitiesCommand } from './identities.ts';
 import { identityCommand } from './identity.ts';
 import { ingestCommand } from './ingest.ts';
+import { keysCommand } from './keys.ts';
 import { normalizeCommand } from './normalize.ts';
+import { pendingCommand } from './pending.ts';
 import { policyCommand } from './policy.ts';
 import { rollbackCommand } from './rollback.ts';
 import { runCommand } from './run.ts';
@@ -26,6 +31,12 @@ export const commands: Command[] = [
   identityCommand,
   rollbackCommand,
   policyCommand,
+  keysCommand,
+  pendingCommand,
+  approveCommand,
+  rejectCommand,
+  exceptCommand,
+  exceptionsCommand,
   enforcementCommand,
   evidenceCommand,
   benchCommand,

@@ -1,5 +1,6 @@
 // `nhi policy check FILE [--json]`: a policy file's syntax, schema and meaning errors, one line each, before a
 // worker reads it (the worker refuses to start on the same errors).
+import { emptyGroupErrors } from '../../activities/directory-source.ts';
 import { checkPolicyFile } from '../../activities/policy-source.ts';
 import { type Command, parseCommandArgs, UsageError } from '../command.ts';
 
@@ -28,7 +29,10 @@ export const policyCommand: Command = {
       throw new UsageError(sub ? `unknown subcommand '${sub}' (check)` : 'nhi policy check FILE');
     if (!file) throw new UsageError('no policy FILE given');
     if (rest.length) throw new UsageError(`one FILE at a time (got ${rest.length + 1})`);
-    const checked = checkPolicyFile(file);
+    const read = checkPolicyFile(file);
+    // Beyond what the worker checks at start: approval groups nobody in the people directory belongs to.
+    const people = read.ok ? emptyGroupErrors(read.policy.policy, file) : [];
+    const checked: typeof read = people.length ? { ok: false, errors: people } : read;
     if (values.json) {
       io.out(
         JSON.stringify(

@@ -25,11 +25,12 @@ import { controlStatusQuery, controlWorkflowId } from '../../workflows/control/d
 import { identityQuery, identityWorkflowId } from '../../workflows/identity/definitions.ts';
 import type { IdentityRecord } from '../../workflows/identity/state.ts';
 import {
+  decideUpdate,
   type RemediationState,
-  rejectUpdate,
   remediationQuery,
 } from '../../workflows/remediation/definitions.ts';
 import { openAccount } from '../support/moto-accounts.ts';
+import { directoryFile, person, sign } from '../support/people.ts';
 import {
   deliver,
   finalHistory,
@@ -89,7 +90,7 @@ function policy(observeKeys: 'observe' | 'auto'): PolicyInput {
         when: { minScore: 30, kinds: ['compromise-indicator'], identityTypes: ['aws-user'] },
         action: 'test/mark',
         mode: 'approval',
-        approval: { required: 1, approvers: ['security'] },
+        approval: { groups: { security: 1 } },
       },
       {
         id: 'exposed-access-key',
@@ -291,15 +292,28 @@ describe('brakes on automatic enforcement', () => {
     const first = remediationWorkflowId(user.key, 'test/mark', 0);
     const second = remediationWorkflowId(user.key, 'test/mark', 1);
     w.terminateAtStop.push(identityWorkflowId(user.key), first, second);
+    // The worker in this process reads the directory when a request opens.
+    const alice = person('alice@example.com', 'security');
+    process.env.NHI_DIRECTORY_FILE = directoryFile([alice], tmpdir());
 
     const f1 = compromised(user, `${user.key}/1`);
     await deliver(w.client, w.taskQueue, user, [f1]);
     await waitFor('the first proposal to await approval', async () =>
       (await remediation(first).catch(() => undefined))?.status === 'awaiting-approval' ? 1 : undefined,
     );
-    await w.client.workflow
-      .getHandle(first)
-      .executeUpdate(rejectUpdate, { args: [{ by: 'alice', reason: 'not now' }] });
+    const open = await remediation(first);
+    const answer = await w.client.workflow.getHandle(first).executeUpdate(decideUpdate, {
+      args: [
+        sign(alice, {
+          workflowId: open.request!.workflowId,
+          runId: open.request!.runId,
+          planHash: open.planHash!,
+          decision: 'reject',
+          reason: 'not now',
+        }),
+      ],
+    });
+    expect(answer.accepted).toBe(true);
     const rejected = await waitFor('the rejection recorded on the identity', async () => {
       const r = await record(user.key);
       return r.remediations[0]?.ended ? r : undefined;

@@ -14,18 +14,21 @@ import { createWorker } from '../../runtime/worker.ts';
 import type { IdentityRef } from '../../schemas/identity.ts';
 import { controlStatusQuery, controlWorkflowId } from '../../workflows/control/definitions.ts';
 import {
-  approveUpdate,
+  decideUpdate,
   type RemediationInput,
   type RemediationState,
   remediationQuery,
 } from '../../workflows/remediation/definitions.ts';
 import type { remediationWorkflow } from '../../workflows/remediation/workflow.ts';
+import { person, sign, snapshotOf } from '../support/people.ts';
 
 let env: TestWorkflowEnvironment;
 let worker: Worker;
 let running: Promise<void>;
 const taskQueue = `breaker-${randomUUID().slice(0, 8)}`;
 const published: EventInput[] = [];
+// No approval block on an automatic rule: the brake asks the default approvers (security: 1).
+const alice = person('alice@example.com', 'security');
 
 const activities: Activities = {
   assessIdentity: async () => {
@@ -52,6 +55,10 @@ const activities: Activities = {
   verifyRemediation: async () => ({ ok: true, detail: 'stub' }),
   rollbackRemediation: async () => ({ done: true }),
   verifyRollback: async () => ({ ok: true, detail: 'stub' }),
+  loadDirectory: async () => snapshotOf([alice]),
+  exceptionContext: async () => {
+    throw new Error('not used');
+  },
   ...createControlActivities(),
 };
 
@@ -129,13 +136,32 @@ describe('circuit breaker', () => {
       /^2 failures or verification misses within 60 min \(last: remediate\/test\/broken-2\/0: .*AccessDenied/,
     );
 
-    // An automatic action now needs an approval, and says why.
+    // An automatic action now needs a signed approval from the default approvers (security), and says why.
     const held = await start('healthy-1');
     const state = await until(held, 'awaiting-approval');
     expect(state?.approvalReason).toBe(
       `circuit breaker open since ${status.breaker!.openedAt}: ${status.breaker!.reason}`,
     );
-    await held.executeUpdate(approveUpdate, { args: [{ by: 'alice', reason: 'checked by hand' }] });
+    expect(state.request?.round).toBe(1);
+    const requested = published.find(
+      (e) => e.type === 'approval.requested' && e.identityKey === identity('healthy-1').key,
+    );
+    expect(requested?.detail?.groups).toEqual({ security: 1 });
+    expect(requested?.detail?.because).toBe(state.approvalReason);
+    const unsigned = await held.executeUpdate(decideUpdate, { args: [{ by: 'alice' } as never] });
+    expect(unsigned.accepted).toBe(false);
+    const answer = await held.executeUpdate(decideUpdate, {
+      args: [
+        sign(alice, {
+          workflowId: state.request!.workflowId,
+          runId: state.request!.runId,
+          planHash: state.planHash!,
+          decision: 'approve',
+          reason: 'checked by hand',
+        }),
+      ],
+    });
+    expect(answer.accepted).toBe(true);
     expect((await until(held, 'executed')).status).toBe('executed');
 
     // A protected role is refused even when started by hand.
@@ -144,8 +170,22 @@ describe('circuit breaker', () => {
     expect(refused.status).toBe('refused');
     expect(refused.refusal).toContain('protected pattern arn:aws:iam::*:role/*break-glass*');
 
+    // The policy's brake approvers, with onTimeout auto: read as cancel, a brake never lets an action through alone.
+    const waiting = await env.client.workflow.start<typeof remediationWorkflow>('remediationWorkflow', {
+      workflowId: 'remediate/test/healthy-timeout/0',
+      taskQueue,
+      args: [
+        {
+          ...input('healthy-timeout'),
+          approval: { groups: { security: 1 }, timeout: '10m', onTimeout: 'auto', reject: 'any' },
+        },
+      ],
+    });
+    expect((await until(waiting, 'awaiting-approval')).request?.round).toBe(1);
+
     // Quiet for 30 minutes: it closes by itself, and automatic actions act again.
     await env.sleep('31 minutes');
+    expect((await until(waiting, 'expired', 'executed')).status).toBe('expired');
     const after = await control.query(controlStatusQuery);
     expect(after.breaker).toBeUndefined();
     expect((await until(await start('healthy-2'), 'executed')).status).toBe('executed');

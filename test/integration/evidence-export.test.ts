@@ -21,13 +21,13 @@ import { temporalClient } from '../../runtime/connections.ts';
 import { type RunningPipeline, startPipeline } from '../../runtime/pipeline.ts';
 import { identityWorkflowId } from '../../workflows/identity/definitions.ts';
 import {
-  approveUpdate,
+  decideUpdate,
   type RemediationState,
-  rejectUpdate,
   remediationQuery,
 } from '../../workflows/remediation/definitions.ts';
 import { recordEvidenceFixtures, testSigner } from '../support/evidence.ts';
 import { createTestTopics, deleteTestTopics, produce } from '../support/kafka.ts';
+import { directoryFile, person, sign, type TestPerson } from '../support/people.ts';
 import { waitFor } from './identity-support.ts';
 
 const prefix = `ev-${randomUUID().slice(0, 8)}`;
@@ -43,6 +43,9 @@ let estate: DemoEstate;
 let keyKey: string;
 const work = mkdtempSync(join(tmpdir(), 'nhi-evidence-e2e-'));
 const signer = testSigner();
+// The people who decide, with real Ed25519 keys (the directory the worker reads when a request opens).
+const alice = person('alice@example.com', 'security');
+const bob = person('bob@example.com', 'incident-response');
 const exports: ExportResult[] = [];
 const io = () => {
   const out: string[] = [];
@@ -50,7 +53,25 @@ const io = () => {
   return { out, err, io: { out: (l: string) => out.push(l), err: (l: string) => err.push(l) } };
 };
 
+/** A signed decision on the request open right now, as `nhi approve|reject` sends it. */
+async function decide(id: string, who: TestPerson, decision: 'approve' | 'reject', reason: string) {
+  const handle = client.workflow.getHandle(id);
+  const open = await handle.query(remediationQuery);
+  return handle.executeUpdate(decideUpdate, {
+    args: [
+      sign(who, {
+        workflowId: open.request!.workflowId,
+        runId: open.request!.runId,
+        planHash: open.planHash!,
+        decision,
+        reason,
+      }),
+    ],
+  });
+}
+
 beforeAll(async () => {
+  process.env.NHI_DIRECTORY_FILE = directoryFile([alice, bob], work);
   topics = await createTestTopics('evidence', ['scanner', 'siem', 'dlq', 'events']);
   pipeline = await startPipeline({
     taskQueue,
@@ -136,13 +157,11 @@ describe('evidence export end to end', () => {
       async () => ((await handle.query(remediationQuery)).status === 'awaiting-approval' ? true : undefined),
       180_000,
     );
-    // An identity may not approve its own remediation: refused before it reaches history.
-    await expect(
-      handle.executeUpdate(approveUpdate, { args: [{ by: estate.user.arn, reason: 'mine' }] }),
-    ).rejects.toThrow();
-    await handle.executeUpdate(approveUpdate, {
-      args: [{ by: 'alice@security', reason: 'leaked key can reach admin; contain first' }],
-    });
+    // A person outside the rule's groups is refused, and the refusal is recorded in history.
+    const refused = await decide(scopeDown, bob, 'approve', 'looks fine to me');
+    expect(refused.accepted).toBe(false);
+    const accepted = await decide(scopeDown, alice, 'approve', 'leaked key can reach admin; contain first');
+    expect(accepted.accepted).toBe(true);
     const scopeResult = (await handle.result()) as RemediationState;
     expect(scopeResult.status).toBe('executed');
 
@@ -154,11 +173,13 @@ describe('evidence export end to end', () => {
       async () => ((await qHandle.query(remediationQuery)).status === 'awaiting-approval' ? true : undefined),
       180_000,
     );
-    await qHandle.executeUpdate(rejectUpdate, {
-      args: [
-        { by: 'bob@incident-response', reason: 'key already deactivated; quarantine would stop payments' },
-      ],
-    });
+    const rejection = await decide(
+      quarantine,
+      bob,
+      'reject',
+      'key already deactivated; quarantine would stop payments',
+    );
+    expect(rejection.accepted).toBe(true);
     const quarantineResult = (await qHandle.result()) as RemediationState;
     expect(quarantineResult.status).toBe('rejected');
 
@@ -237,20 +258,24 @@ describe('evidence export end to end', () => {
     expect(sd.enforcement).toMatchObject({
       action: 'scope-down',
       identity: estate.user.arn,
-      approvers: ['alice@security'],
+      approvers: [alice.id],
       refusedBy: [],
       target: scopeResult.plan!.steps.map((s) => s.target),
     });
     expect(sd.enforcement.policyDecision).toMatch(
-      /^excess-privilege \(approval: 1 approval\(s\)\) at score \d+ → executed$/,
+      /^excess-privilege \(approval: security 1\) at score \d+ → executed$/,
     );
     expect(sd.enforcement.controls).toEqual(expect.arrayContaining(['NHI5', 'AC-6', 'CM-3', 'CC6.3']));
     expect(sd.status).toBe(scopeResult.status);
     expect(sd.plan?.value).toEqual(scopeResult.plan);
     expect(sd.verification).toEqual(scopeResult.verification);
-    expect(sd.decisions.map((d) => [d.kind, d.by, d.reason, d.outcome])).toEqual(
-      scopeResult.approvals.map((a) => ['approval', a.by, a.reason, 'accepted']),
-    );
+    // Every attempt is there: Bob's refused one (outside the rule's groups), then Alice's, counted.
+    expect(sd.decisions.map((d) => [d.kind, d.by, d.outcome])).toEqual([
+      ['approval', bob.id, 'refused'],
+      ...scopeResult.approvals.map((a) => ['approval', a.by, 'accepted']),
+    ]);
+    expect(sd.decisions.find((d) => d.outcome === 'accepted')?.signatureValid).toBe(true);
+    expect(sd.enforcement.controls).toContain('AU-10'); // signed approvals: non-repudiation
     expect(sd.identity).toMatchObject({
       key: estate.user.arn,
       account: estate.account,
@@ -263,9 +288,9 @@ describe('evidence export end to end', () => {
 
     const q = byAction('quarantine');
     expect(q.status).toBe('rejected');
-    expect(q.enforcement).toMatchObject({ approvers: [], refusedBy: ['bob@incident-response'] });
+    expect(q.enforcement).toMatchObject({ approvers: [], refusedBy: [bob.id] });
     expect(q.enforcement.policyDecision).toMatch(
-      /^compromised-quarantine \(approval: 2 approval\(s\)\) at score \d+ → rejected$/,
+      /^compromised-quarantine \(approval: security 1, incident-response 1\) at score \d+ → rejected$/,
     );
     expect(q.enforcement.controls).toContain('CM-3');
     expect(q.findings.map((f) => f.source?.format)).toContain('splunk-notable');
@@ -273,9 +298,10 @@ describe('evidence export end to end', () => {
     expect(q.decisions).toEqual([
       expect.objectContaining({
         kind: 'refusal',
-        name: 'reject',
-        by: 'bob@incident-response',
+        name: 'decide',
+        by: bob.id,
         outcome: 'accepted',
+        signatureValid: true,
       }),
     ]);
 

@@ -3,19 +3,23 @@
 // the one-line errors for an unknown key and an unreachable Temporal.
 import { execFile } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
+import { tmpdir } from 'node:os';
 import { promisify } from 'node:util';
 import { GetCallerIdentityCommand } from '@aws-sdk/client-sts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { awsClients, awsClientsFor } from '../../activities/aws/clients.ts';
+import { exceptionDecision, exceptionRequest } from '../../cli/decisions.ts';
 import { main } from '../../cli/main.ts';
 import type { Finding } from '../../schemas/finding.ts';
 import type { IdentityRef } from '../../schemas/identity.ts';
 import {
-  grantExceptionUpdate,
+  decideExceptionUpdate,
   identityQuery,
   identityWorkflowId,
+  requestExceptionUpdate,
 } from '../../workflows/identity/definitions.ts';
 import type { IdentityRecord } from '../../workflows/identity/state.ts';
+import { directoryFile, person } from '../support/people.ts';
 import {
   deliver,
   type Estate,
@@ -75,15 +79,32 @@ beforeAll(async () => {
     const r = await handle.query(identityQuery);
     return r.remediations.length ? r : undefined;
   });
-  await handle.executeUpdate(grantExceptionUpdate, {
+  // An exception, requested by Bob and approved by Alice, both signed (the worker reads their directory).
+  const bob = person('bob@example.com', 'platform');
+  const alice = person('alice@example.com', 'security');
+  process.env.NHI_DIRECTORY_FILE = directoryFile([bob, alice], tmpdir());
+  const opened = await handle.executeUpdate(requestExceptionUpdate, {
     args: [
-      {
-        action: 'quarantine',
-        expiresAt: new Date(Date.now() + 7 * 86_400_000).toISOString(),
-        requestedBy: 'bob@platform',
-        approvedBy: 'alice@security',
-        reason: 'release freeze: isolate only by hand this week',
-      },
+      exceptionRequest(
+        { person: bob.id, secretKey: bob.secretKey },
+        { identityKey: ci.key, action: 'quarantine', for: '7d' },
+        'release freeze: isolate only by hand this week',
+      ),
+    ],
+  });
+  const hash = (await handle.query(identityQuery)).exceptionRequests.find(
+    (r) => r.id === opened.id,
+  )!.termsHash;
+  await handle.executeUpdate(decideExceptionUpdate, {
+    args: [
+      exceptionDecision(
+        { person: alice.id, secretKey: alice.secretKey },
+        ci.key,
+        opened.id!,
+        hash,
+        'approve',
+        'ok for a week',
+      ),
     ],
   });
   record = await handle.query(identityQuery);
@@ -114,7 +135,7 @@ describe('nhi identity KEY', () => {
     expect(text).toMatch(new RegExp(`role/${prefix}-admin\\s+2 hops`));
     for (const f of record.assessment!.risk.factors) expect(text).toContain(f.reason);
     expect(text).toMatch(/scope-down\s+awaiting-approval\s+proposal 0, rule excess-privilege \(approval\)/);
-    expect(text).toMatch(/quarantine\s+live\s+until .* approved by alice@security/);
+    expect(text).toMatch(/quarantine\s+live\s+until .* approved by alice@example\.com/);
     expect(text).toContain('CI user can reach AdministratorAccess through role chaining');
 
     // The real binary prints the same.

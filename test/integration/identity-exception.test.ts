@@ -11,21 +11,25 @@ import type { Assessment } from '../../activities/assess-identity.ts';
 import type { EventInput } from '../../activities/events/publish.ts';
 import type { Activities } from '../../activities/index.ts';
 import { loadPolicy } from '../../activities/policy-source.ts';
+import { exceptionDecision, exceptionRequest } from '../../cli/decisions.ts';
 import { testServerPath } from '../../infra/install/index.ts';
 import { remediationWorkflowId } from '../../risk/decide.ts';
 import { createWorker } from '../../runtime/worker.ts';
 import type { IdentityRef } from '../../schemas/identity.ts';
 import {
-  type ExceptionRequest,
+  decideExceptionUpdate,
+  type ExceptionTerms,
   findingsSignal,
-  grantExceptionUpdate,
   identityQuery,
   identityWorkflowId,
+  requestExceptionUpdate,
+  revokeExceptionUpdate,
 } from '../../workflows/identity/definitions.ts';
 import type { IdentityRecord } from '../../workflows/identity/state.ts';
 import type { identityWorkflow } from '../../workflows/identity/workflow.ts';
 import { remediationQuery } from '../../workflows/remediation/definitions.ts';
-import { finding, recordFixture, replay } from './identity-support.ts';
+import { person, snapshotOf, type TestPerson } from '../support/people.ts';
+import { finding, replay } from './identity-support.ts';
 
 const DAY = 86_400_000;
 let env: TestWorkflowEnvironment;
@@ -35,6 +39,11 @@ const taskQueue = `id-exc-${randomUUID().slice(0, 8)}`;
 const published: EventInput[] = [];
 let assessments = 0;
 let assessFails = false;
+
+const bob = person('bob@example.com', 'payments'); // asks for exceptions
+const alice = person('alice@example.com', 'security'); // approves them
+const carl = person('carl@example.com', 'security', 'team-ci'); // security, but in the owning team
+const directory = snapshotOf([bob, alice, carl]);
 
 // A user that can reach admin and has an excess-privilege finding: the default policy's scope-down rule fires.
 const activities: Activities = {
@@ -84,6 +93,12 @@ const activities: Activities = {
   archiveEvidence: async () => {
     throw new Error('not part of this test');
   },
+  loadDirectory: async () => directory,
+  exceptionContext: async () => ({
+    directory,
+    limits: loadPolicy().exceptions,
+    ruleActions: loadPolicy().rules.map((r) => r.action),
+  }),
   planRemediation: async (input) => ({ action: input.action, identityKey: input.identity.key, steps: [] }),
   executeRemediation: async () => ({ done: true }),
   verifyRemediation: async () => ({ ok: true, detail: 'stub' }),
@@ -94,7 +109,7 @@ const activities: Activities = {
 
 beforeAll(async () => {
   // Before the environment creates the default runtime: the failing-assessment case logs warnings on purpose.
-  Runtime.install({ logger: new DefaultLogger('ERROR') });
+  Runtime.install({ logger: new DefaultLogger(process.env.DBG ? 'WARN' : 'ERROR') });
   env = await TestWorkflowEnvironment.createTimeSkipping({
     server: { executable: { type: 'existing-path', path: testServerPath() } },
   });
@@ -116,36 +131,81 @@ const identity: IdentityRef = {
   account: '123456789012',
   aliases: [],
 };
-const request = (days: number, extra: Partial<ExceptionRequest> = {}): ExceptionRequest => ({
+const terms = (key: string, days: number, extra: Partial<ExceptionTerms> = {}): ExceptionTerms => ({
+  identityKey: key,
   action: 'scope-down',
-  expiresAt: new Date(Date.now() + days * DAY).toISOString(), // replaced below with the server's clock
-  requestedBy: 'bob@payments',
-  approvedBy: 'alice@security',
-  reason: 'batch job needs its access until the migration lands',
+  for: `${days}d`,
+  ticket: 'CHG-1234',
   ...extra,
 });
 
-describe('exception expiry', () => {
-  it('pauses the action while live and starts it by itself when the exception expires', async () => {
+/** Bob asks (signed), the answer says whether it opened. */
+const ask = (handle: WorkflowHandle, key: string, days: number, extra: Partial<ExceptionTerms> = {}) =>
+  handle.executeUpdate(requestExceptionUpdate, {
+    args: [
+      exceptionRequest(
+        { person: bob.id, secretKey: bob.secretKey },
+        terms(key, days, extra),
+        'batch job needs its access until the migration lands',
+      ),
+    ],
+  });
+
+async function decideException(
+  handle: WorkflowHandle,
+  key: string,
+  who: TestPerson,
+  id: string,
+  decision: 'approve' | 'reject' | 'revoke',
+) {
+  const r = await handle.query(identityQuery);
+  const hash = r.exceptionRequests.find((x) => x.id === id)?.termsHash ?? '';
+  const signed = exceptionDecision(
+    { person: who.id, secretKey: who.secretKey },
+    key,
+    id,
+    hash,
+    decision,
+    `${who.id}: ${decision}`,
+  );
+  return handle.executeUpdate(decision === 'revoke' ? revokeExceptionUpdate : decideExceptionUpdate, {
+    args: [signed],
+  });
+}
+
+const startIdentity = (who: IdentityRef) =>
+  env.client.workflow.start<typeof identityWorkflow>('identityWorkflow', {
+    workflowId: identityWorkflowId(who.key),
+    taskQueue,
+    args: [{ identity: who }],
+  });
+
+describe('exceptions as requests', () => {
+  it('refuses a self-approval; an approved one holds the action; expiry resumes enforcement by itself', async () => {
     const workflowId = identityWorkflowId(identity.key);
-    const handle = await env.client.workflow.start<typeof identityWorkflow>('identityWorkflow', {
-      workflowId,
-      taskQueue,
-      args: [{ identity }],
-    });
+    const handle = await startIdentity(identity);
     const remediationId = remediationWorkflowId(identity.key, 'scope-down', 0);
 
-    // Refused: approving one's own request, a longer exception than the policy allows.
-    const refusal = (r: ExceptionRequest) =>
-      handle.executeUpdate(grantExceptionUpdate, { args: [r] }).then(
-        () => 'granted',
-        (e: Error) => String((e.cause as Error | undefined)?.message ?? e.message),
-      );
-    expect(await refusal(request(7, { approvedBy: 'bob@payments' }))).toContain('cannot approve their own');
-    expect(await refusal(request(31))).toContain('at most 30 days');
+    // Refused requests: longer than the policy allows, an action that does not apply to a user.
+    expect((await ask(handle, identity.key, 31)).refusal).toMatch(/^an exception may last at most 30 days/);
+    expect((await ask(handle, identity.key, 7, { action: 'rotate-secret' })).refusal).toMatch(
+      /^rotate-secret does not apply to aws-user identities/,
+    );
+    expect((await ask(handle, identity.key, 7, { action: 'payments/no-such' })).refusal).toMatch(
+      /^no action payments\/no-such in the policy/,
+    );
+    const opened = await ask(handle, identity.key, 7);
+    expect(opened).toMatchObject({ accepted: true, id: 'exc-1', status: 'open' });
 
-    const granted = await handle.executeUpdate(grantExceptionUpdate, { args: [request(7)] });
-    expect(granted).toMatchObject({ action: 'scope-down', approvedBy: 'alice@security' });
+    // Bob cannot approve his own request; a non-member cannot either.
+    expect((await decideException(handle, identity.key, bob, 'exc-1', 'approve')).refusal).toBe(
+      'bob@example.com requested this exception and cannot approve it',
+    );
+    const granted = await decideException(handle, identity.key, alice, 'exc-1', 'approve');
+    expect(granted).toMatchObject({ accepted: true, status: 'granted' });
+    expect((await decideException(handle, identity.key, alice, 'exc-1', 'approve')).refusal).toMatch(
+      /already decided \(approved\)/,
+    );
 
     // The finding that crosses the policy arrives while the exception is live: assessed, not acted on.
     await handle.signal(findingsSignal, {
@@ -154,8 +214,17 @@ describe('exception expiry', () => {
     });
     const assessed = await waitForRecord(handle, (r) => r.assessment?.risk.score === 72);
     expect(assessed.remediations).toEqual([]);
-    // Once assessed, the owner tag is known: the owner cannot approve either.
-    expect(await refusal(request(3, { approvedBy: 'team-ci' }))).toContain('owns the identity');
+    expect(assessed.exceptions[0]).toMatchObject({
+      id: 'exc-1',
+      requestedBy: bob.id,
+      approvedBy: alice.id,
+      ticket: 'CHG-1234',
+    });
+    // Once assessed, the owner tag (team-ci) is known: a member of the owning team cannot approve.
+    const second = await ask(handle, identity.key, 3);
+    expect((await decideException(handle, identity.key, carl, second.id!, 'approve')).refusal).toMatch(
+      /^carl@example\.com is the identity's owner \(team-ci\)/,
+    );
     await expect(env.client.workflow.getHandle(remediationId).describe()).rejects.toThrow();
 
     await env.sleep(6 * DAY);
@@ -174,28 +243,119 @@ describe('exception expiry', () => {
     ]);
     expect(after.findingIds).toHaveLength(1); // no new finding was needed
     expect(after.exceptions[0]?.expiredAt).toBeDefined();
+    expect(after.exceptionRequests.find((r) => r.id === second.id)?.status).toBe('expired');
     expect(assessments).toBe(before + 1);
-    // scope-down is an approval-mode rule: the remediation now waits for a reviewer.
     const remediation = await waitFor(async () => {
       const state = await env.client.workflow.getHandle(remediationId).query(remediationQuery);
       return state.status === 'awaiting-approval' ? state : undefined;
     });
     expect(remediation.input.reasons[0]).toBe('risk score 72 ≥ 60');
-    expect(published.map((e) => e.type)).toEqual([
-      'exception.granted',
-      'identity.assessed',
-      'exception.expired',
-      'identity.assessed',
-      'remediation.started',
-      'remediation.planned',
-    ]);
+    expect(remediation.input.owner).toBe('team-ci');
+    const types = published.filter((e) => e.identityKey === identity.key).map((e) => e.type);
+    expect(types).toEqual(
+      expect.arrayContaining([
+        'exception.requested',
+        'exception.decision',
+        'exception.granted',
+        'exception.expired',
+        'remediation.started',
+      ]),
+    );
+    expect(types.indexOf('exception.expired')).toBeLessThan(types.indexOf('remediation.started'));
 
     await env.client.workflow.getHandle(remediationId).terminate('test over');
     await handle.terminate('test over');
     const history = await handle.fetchHistory();
     expect(await replay([{ workflowId, history }])).toEqual([]);
-    recordFixture('identity-exception-expiry', history);
   }, 120_000);
+
+  it('a grant pauses a matching remediation that awaits approval', async () => {
+    const user: IdentityRef = { ...identity, key: 'arn:aws:iam::123456789012:user/pause' };
+    const handle = await startIdentity(user);
+    await handle.signal(findingsSignal, {
+      identity: user,
+      findings: [finding(user, 'excess-privilege', { seed: 'pause/priv' })],
+    });
+    const started = await waitForRecord(handle, (r) => r.remediations.length > 0);
+    const remediation = env.client.workflow.getHandle(started.remediations[0]!.workflowId);
+    await waitFor(async () =>
+      (await remediation.query(remediationQuery)).status === 'awaiting-approval' ? 1 : undefined,
+    );
+    const opened = await ask(handle, user.key, 2);
+    await decideException(handle, user.key, alice, opened.id!, 'approve');
+    const paused = await waitFor(async () => {
+      const s = await remediation.query(remediationQuery);
+      return s.status === 'paused' ? s : undefined;
+    });
+    expect(paused.pausedBy).toMatchObject({ exceptionId: opened.id });
+    // Two days later the exception ends by itself and the request opens again, with a fresh round.
+    await env.sleep(2 * DAY + 60_000);
+    const reopened = await waitFor(async () => {
+      const s = await remediation.query(remediationQuery);
+      return s.status === 'awaiting-approval' && (s.request?.round ?? 0) >= 2 ? s : undefined;
+    });
+    expect(reopened.pausedBy).toBeUndefined();
+    await remediation.terminate('test over');
+    await handle.terminate('test over');
+  }, 60_000);
+  it('revoke ends an exception at once and enforcement resumes', async () => {
+    const user: IdentityRef = { ...identity, key: 'arn:aws:iam::123456789012:user/revoked' };
+    const handle = await startIdentity(user);
+    const opened = await ask(handle, user.key, 7);
+    await decideException(handle, user.key, alice, opened.id!, 'approve');
+    await handle.signal(findingsSignal, {
+      identity: user,
+      findings: [finding(user, 'excess-privilege', { seed: 'rev/priv' })],
+    });
+    const held = await waitForRecord(handle, (r) => r.assessment?.risk.score === 72);
+    expect(held.remediations).toEqual([]);
+    // Someone outside the request and the approver groups may not end it.
+    const mallory = person('mallory@example.com', 'marketing');
+    expect((await decideException(handle, user.key, mallory, opened.id!, 'revoke')).refusal).toMatch(
+      /^unknown person/,
+    );
+    expect(await decideException(handle, user.key, bob, opened.id!, 'revoke')).toMatchObject({
+      accepted: true,
+      status: 'revoked',
+    });
+    const resumed = await waitForRecord(handle, (r) => r.remediations.length > 0);
+    expect(resumed.exceptions[0]).toMatchObject({ revokedBy: bob.id, expiredAt: expect.any(String) });
+    expect(resumed.remediations.map((r) => r.action)).toEqual(['scope-down']);
+    const remediation = env.client.workflow.getHandle(resumed.remediations[0]!.workflowId);
+    await waitFor(async () =>
+      (await remediation.query(remediationQuery)).status === 'awaiting-approval' ? 1 : undefined,
+    );
+    await remediation.terminate('test over');
+    await handle.terminate('test over');
+  }, 60_000);
+
+  it('a grant made before the first finding (update-with-start) holds', async () => {
+    const user: IdentityRef = { ...identity, key: 'arn:aws:iam::123456789012:user/pregrant' };
+    const { WithStartWorkflowOperation } = await import('@temporalio/client');
+    const startOp = new WithStartWorkflowOperation<typeof identityWorkflow>('identityWorkflow', {
+      workflowId: identityWorkflowId(user.key),
+      taskQueue,
+      args: [{ identity: user }],
+      workflowIdConflictPolicy: 'USE_EXISTING',
+    });
+    const opened = await env.client.workflow.executeUpdateWithStart(requestExceptionUpdate, {
+      args: [
+        exceptionRequest({ person: bob.id, secretKey: bob.secretKey }, terms(user.key, 7), 'before go-live'),
+      ],
+      startWorkflowOperation: startOp,
+    });
+    expect(opened).toMatchObject({ accepted: true, id: 'exc-1' });
+    const handle = await startOp.workflowHandle();
+    await decideException(handle, user.key, alice, 'exc-1', 'approve');
+    await handle.signal(findingsSignal, {
+      identity: user,
+      findings: [finding(user, 'excess-privilege', { seed: 'pre/priv' })],
+    });
+    const held = await waitForRecord(handle, (r) => r.assessment?.risk.score === 72);
+    expect(held.remediations).toEqual([]);
+    expect(held.exceptions).toMatchObject([{ id: 'exc-1', action: 'scope-down' }]);
+    await handle.terminate('test over');
+  }, 60_000);
 });
 
 describe('an assessment that keeps failing', () => {

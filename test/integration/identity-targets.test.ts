@@ -27,15 +27,12 @@ import { main } from '../../cli/main.ts';
 import { remediationWorkflowId } from '../../risk/decide.ts';
 import { EnforcementEvent } from '../../schemas/enforcement-event.ts';
 import type { IdentityRef } from '../../schemas/identity.ts';
-import {
-  grantExceptionUpdate,
-  identityQuery,
-  identityWorkflowId,
-} from '../../workflows/identity/definitions.ts';
+import { identityQuery, identityWorkflowId } from '../../workflows/identity/definitions.ts';
 import type { IdentityRecord } from '../../workflows/identity/state.ts';
 import type { RemediationState } from '../../workflows/remediation/definitions.ts';
 import { collect } from '../support/kafka.ts';
 import { openAccount } from '../support/moto-accounts.ts';
+import { grantException } from '../support/people.ts';
 import { deliver, finding, startTestWorker, type TestWorker, waitFor } from './identity-support.ts';
 
 const prefix = `tgt-${randomUUID().slice(0, 8)}`;
@@ -237,17 +234,13 @@ describe('targets come from the cloud', () => {
     // The user's workflow exists (a finding no rule acts on) and holds the exception.
     await deliver(w.client, w.taskQueue, user, [finding(user, 'misconfiguration', { severity: 30 })]);
     await waitFor('the user assessed', async () => ((await query(user.key)).assessment ? 1 : undefined));
-    await w.client.workflow.getHandle(identityWorkflowId(user.key)).executeUpdate(grantExceptionUpdate, {
-      args: [
-        {
-          action: 'revoke-sessions',
-          expiresAt: new Date(Date.now() + 7 * 86_400_000).toISOString(),
-          requestedBy: 'bob@platform',
-          approvedBy: 'alice@security',
-          reason: 'batch job migrating off this user; sessions must survive until Friday',
-        },
-      ],
-    });
+    const granted = await grantException(
+      w.client,
+      user.key,
+      { action: 'revoke-sessions', for: '7d' },
+      'batch job migrating off this user; sessions must survive until Friday',
+    );
+    expect(granted).toMatchObject({ accepted: true, status: 'granted' });
 
     const compromise = finding(keyRef, 'compromise-indicator', { severity: 90 });
     await deliver(w.client, w.taskQueue, keyRef, [compromise]);

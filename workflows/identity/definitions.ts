@@ -5,6 +5,7 @@ import type { ProposalEnd } from '../../risk/proposals.ts';
 import type { Finding } from '../../schemas/finding.ts';
 import type { IdentityRef } from '../../schemas/identity.ts';
 import type { Mode } from '../../schemas/policy.ts';
+import type { SignedDecision } from '../../schemas/signed-decision.ts';
 import type { CarriedRecord, ExceptionGrant, IdentityRecord } from './state.ts';
 
 export const TASK_QUEUE = 'nhi-enforce';
@@ -63,18 +64,46 @@ export interface IdentityWorkflowInput {
   maxHistoryEvents?: number;
 }
 
-/** A time-boxed exception: the named action is not taken for this identity until it expires. */
-export interface ExceptionRequest {
+/** What an exception asks for; both the requester's and the approver's signatures cover exactly this. */
+export interface ExceptionTerms {
+  identityKey: string;
   action: string;
-  /** ISO 8601, no later than the policy's maximum from now. */
-  expiresAt: string;
-  requestedBy: string;
-  approvedBy: string;
-  reason: string;
+  /** How long, from approval: `7d`, `12h` (no longer than the policy's exceptions.maxDurationDays). */
+  for: string;
+  ticket?: string;
 }
 
-/** Returns the exception as granted (not the whole record: an update's result is kept in history). */
-export const grantExceptionUpdate = defineUpdate<ExceptionGrant, [ExceptionRequest]>('grantException');
+/** A signed request (decision `request`, runId `new`, planHash = the terms' hash). */
+export interface ExceptionRequestInput {
+  terms: ExceptionTerms;
+  signed: SignedDecision;
+}
+
+/** Every exception update answers this way: refusals are answers (and so in history), not errors. */
+export interface ExceptionResult {
+  accepted: boolean;
+  refusal?: string;
+  /** The request's id (`exc-3`). */
+  id?: string;
+  status?: string;
+  expiresAt?: string;
+}
+
+/** Opens a request (update-with-start works before the identity's first finding). */
+export const requestExceptionUpdate = defineUpdate<ExceptionResult, [ExceptionRequestInput]>(
+  'requestException',
+);
+/** Approves or rejects a request: a signed decision whose runId is the request id. */
+export const decideExceptionUpdate = defineUpdate<ExceptionResult, [SignedDecision]>('decideException');
+/** Ends a live exception at once: a signed `revoke` whose runId is the exception id. */
+export const revokeExceptionUpdate = defineUpdate<ExceptionResult, [SignedDecision]>('revokeException');
+
+/** `exc-3@arn:aws:iam::…:user/ci`: the id people pass to `nhi except approve|revoke`. */
+export const exceptionPublicId = (identityKey: string, id: string): string => `${id}@${identityKey}`;
+export function parseExceptionPublicId(text: string): { id: string; identityKey: string } | undefined {
+  const m = /^(exc-\d+)@(.+)$/.exec(text.trim());
+  return m ? { id: m[1]!, identityKey: m[2]! } : undefined;
+}
 
 /**
  * Visibility of identity workflows, upserted after each assessment so `nhi identities --min-risk N` is one
@@ -96,4 +125,8 @@ export interface IdentityMemo {
   owner?: string | null;
   factors: Array<{ id: string; contribution: number; reason: string }>;
   remediations: Array<{ action: string; workflowId: string; mode: Mode }>;
+  /** Open exception requests and live exceptions, for `nhi pending` and `nhi exceptions` without a query each. */
+  openExceptionRequests?: number;
+  liveExceptions?: number;
+  endedExceptions?: number;
 }

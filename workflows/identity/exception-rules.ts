@@ -1,42 +1,133 @@
-// Whether a time-boxed exception may be granted: pure, shared by the update validator and tests.
-import type { ExceptionRequest } from './definitions.ts';
-import type { IdentityRecord } from './state.ts';
+// Exceptions as requests: who may request one, approve it, revoke it, and for how long. Pure (signature checks are
+// pure JS), shared by the identity workflow's update handlers and tests.
+import { ACTION_SUPPORT, supportOf } from '../../schemas/action-support.ts';
+import { canonicalPerson, type DirectorySnapshot } from '../../schemas/directory.ts';
+import { durationMs } from '../../schemas/duration.ts';
+import type { IdentityType } from '../../schemas/identity.ts';
+import { type ExceptionLimits, isActionName } from '../../schemas/policy.ts';
+import { hashOf, type SignedDecision, verifyDecision } from '../../schemas/signed-decision.ts';
+import type { ExceptionTerms } from './definitions.ts';
+import type { ExceptionGrant, ExceptionRequestRecord } from './state.ts';
 
 const DAY_MS = 86_400_000;
-/** When no assessment (and so no policy) is known yet: the default policy's limit. */
-export const FALLBACK_MAX_EXCEPTION_DAYS = 30;
+/** `runId` claim of a new request: there is no request id before it opens. */
+export const NEW_REQUEST = 'new';
 
-/** A built-in action (`scope-down`) or a team's (`payments/rotate-stripe-key`); schemas/policy.ts has the full check. */
-const ACTION_NAME = /^[a-z][a-z0-9-]*(\/[a-z][a-z0-9-]*)?$/;
-const text = (v: unknown): string => (typeof v === 'string' ? v.trim() : '');
-/** People and teams are named loosely (`Alice@Security ` is alice@security). */
-const same = (a: string, b: string | null | undefined) => !!b && a.toLowerCase() === b.trim().toLowerCase();
+const isText = (v: unknown): v is string => typeof v === 'string' && v.trim() !== '';
 
-/** Why this exception may not be granted, or undefined when it may. */
-export function exceptionRefusal(
-  request: ExceptionRequest,
-  record: IdentityRecord,
-  now: string,
+/** What an exception's signatures cover: the identity, the action, how long, the ticket. */
+export const exceptionTermsHash = (t: ExceptionTerms): string =>
+  hashOf({ identityKey: t.identityKey, action: t.action, for: t.for, ticket: t.ticket ?? '' });
+
+function signatureRefusal(
+  directory: DirectorySnapshot,
+  d: Partial<SignedDecision> | null,
+  expect: { workflowId: string; runId: string; planHash: string; decisions: readonly string[] },
 ): string | undefined {
-  if (typeof request !== 'object' || request === null) return 'an exception request must be an object';
-  const action = text(request.action);
-  const requestedBy = text(request.requestedBy);
-  const approvedBy = text(request.approvedBy);
-  if (!action) return 'an exception must name the action it pauses';
-  if (!ACTION_NAME.test(action)) return `'${action}' is not an action name`;
-  if (!requestedBy || !approvedBy) return 'an exception must name who requests it and who approves it';
-  if (!text(request.reason)) return 'an exception must give a reason';
-  if (same(approvedBy, requestedBy)) return `${approvedBy} cannot approve their own exception`;
-  // Who owns it as AWS says (the key's user from IAM, the owner tag); a finding's claim decides nothing.
-  const owners = [record.assessment?.principal, record.assessment?.owner, record.identity.key];
-  if (owners.some((o) => same(approvedBy, o)))
-    return `${approvedBy} owns the identity and cannot approve an exception for it`;
-  const expires = typeof request.expiresAt === 'string' ? Date.parse(request.expiresAt) : Number.NaN;
-  const start = Date.parse(now);
-  if (Number.isNaN(expires)) return `expiresAt '${String(request.expiresAt)}' is not a time`;
-  if (expires <= start) return 'the exception would already be expired';
-  const maxDays = record.assessment?.policy.exceptions.maxDurationDays ?? FALLBACK_MAX_EXCEPTION_DAYS;
-  if (expires - start > maxDays * DAY_MS)
-    return `an exception may last at most ${maxDays} days (policy exceptions.maxDurationDays)`;
+  if (typeof d !== 'object' || d === null || !isText(d.person) || !isText(d.signature))
+    return 'the request must be signed by a person (--as WHO)';
+  if (!expect.decisions.includes(String(d.decision)))
+    return `'${String(d.decision)}' is not one of ${expect.decisions.join(', ')}`;
+  if (!isText(d.reason)) return 'a reason is required (--reason R)';
+  const person = canonicalPerson(d.person);
+  const entry = directory.people[person];
+  if (!entry)
+    return `unknown person ${person} (not in the directory ${directory.source}${directory.note ? `: ${directory.note}` : ''})`;
+  if (!verifyDecision(d as SignedDecision, entry.keys))
+    return `bad signature: no key of ${person} in the directory verifies this decision`;
+  if (d.workflowId !== expect.workflowId || d.runId !== expect.runId)
+    return `signed for another request (${String(d.workflowId)} ${String(d.runId)})`;
+  if (d.planHash !== expect.planHash) return 'signed over different terms (action, duration or ticket)';
+  return undefined;
+}
+
+export interface RequestContext {
+  workflowId: string;
+  identityType: IdentityType;
+  directory: DirectorySnapshot;
+  limits: Pick<ExceptionLimits, 'maxDurationDays'>;
+  ruleActions: readonly string[];
+}
+
+/** Why this exception request cannot open, or undefined. */
+export function requestRefusal(
+  ctx: RequestContext,
+  terms: ExceptionTerms,
+  signed: unknown,
+): string | undefined {
+  if (typeof terms !== 'object' || terms === null) return 'an exception request must name its terms';
+  const action = typeof terms.action === 'string' ? terms.action.trim() : '';
+  if (!action) return 'an exception must name the action it pauses (--action A)';
+  if (!isActionName(action)) return `'${action}' is not an action name`;
+  const targets = supportOf(action)?.identityTypes;
+  if (targets && !targets.includes(ctx.identityType))
+    return `${action} does not apply to ${ctx.identityType} identities (it applies to ${targets.join(', ')})`;
+  if (!targets && !ctx.ruleActions.includes(action))
+    return `no action ${action} in the policy (known: ${[...new Set([...Object.keys(ACTION_SUPPORT), ...ctx.ruleActions])].join(', ')})`;
+  const ms = typeof terms.for === 'string' ? durationMs(terms.for) : undefined;
+  if (ms === undefined) return `duration '${String(terms.for)}' is not a duration such as 7d or 12h (--for)`;
+  if (ms > ctx.limits.maxDurationDays * DAY_MS)
+    return `an exception may last at most ${ctx.limits.maxDurationDays} days (policy exceptions.maxDurationDays)`;
+  return signatureRefusal(ctx.directory, signed as Partial<SignedDecision>, {
+    workflowId: ctx.workflowId,
+    runId: NEW_REQUEST,
+    planHash: exceptionTermsHash(terms),
+    decisions: ['request'],
+  });
+}
+
+/** Why this approval or rejection of an exception request does not count, or undefined. */
+export function exceptionDecisionRefusal(
+  request: ExceptionRequestRecord | undefined,
+  requestId: string,
+  owners: readonly string[],
+  signed: unknown,
+): string | undefined {
+  if (!request) return `no exception request ${requestId} for this identity`;
+  if (request.status === 'expired') return `exception request ${requestId} expired at ${request.deadline}`;
+  if (request.status !== 'open')
+    return `exception request ${requestId} was already decided (${request.status})`;
+  const directory = request.directory ?? { people: {}, source: 'none' };
+  const bad = signatureRefusal(directory, signed as Partial<SignedDecision>, {
+    workflowId: request.workflowId,
+    runId: request.id,
+    planHash: request.termsHash,
+    decisions: ['approve', 'reject'],
+  });
+  if (bad) return bad;
+  const person = canonicalPerson((signed as SignedDecision).person);
+  const groups = directory.people[person]!.groups;
+  if (person === request.requestedBy) return `${person} requested this exception and cannot approve it`;
+  if (!groups.some((g) => request.approvers.includes(g)))
+    return `${person} is in none of the exception-approver groups (${request.approvers.join(', ')})`;
+  const owner = owners.find((o) => canonicalPerson(o) === person || groups.includes(canonicalPerson(o)));
+  if (owner) return `${person} is the identity's owner (${owner}) and cannot approve an exception for it`;
+  return undefined;
+}
+
+/** Why this revocation does not count: only live exceptions end, by their requester, approver or approver groups. */
+export function revokeRefusal(
+  grant: ExceptionGrant | undefined,
+  grantId: string,
+  workflowId: string,
+  directory: DirectorySnapshot,
+  approvers: readonly string[],
+  signed: unknown,
+): string | undefined {
+  if (!grant) return `no exception ${grantId} for this identity`;
+  if (grant.revokedAt) return `exception ${grantId} was already revoked at ${grant.revokedAt}`;
+  if (grant.expiredAt) return `exception ${grantId} already expired at ${grant.expiresAt}`;
+  const bad = signatureRefusal(directory, signed as Partial<SignedDecision>, {
+    workflowId,
+    runId: grant.id,
+    planHash: grant.termsHash ?? '',
+    decisions: ['revoke'],
+  });
+  if (bad) return bad;
+  const person = canonicalPerson((signed as SignedDecision).person);
+  const groups = directory.people[person]!.groups;
+  const involved = person === grant.requestedBy || person === grant.approvedBy;
+  if (!involved && !groups.some((g) => approvers.includes(g)))
+    return `${person} may not revoke it (only its requester, its approver or the groups ${approvers.join(', ')})`;
   return undefined;
 }

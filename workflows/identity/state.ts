@@ -3,10 +3,10 @@
 import type { AssessFinding, Assessment } from '../../activities/assess-identity.ts';
 import type { SkippedRule } from '../../risk/decide.ts';
 import type { ProposalEnd } from '../../risk/proposals.ts';
+import type { DirectorySnapshot } from '../../schemas/directory.ts';
 import type { Finding, FindingKind } from '../../schemas/finding.ts';
 import type { IdentityRef } from '../../schemas/identity.ts';
 import type { Mode } from '../../schemas/policy.ts';
-import type { ExceptionRequest } from './definitions.ts';
 import { type PackedFindingIds, packFindingIds, unpackFindingIds } from './finding-ids.ts';
 import { rememberUse, usedActionOf } from './used-actions.ts';
 
@@ -30,10 +30,50 @@ export interface FindingSummary {
   sample?: boolean;
 }
 
-export interface ExceptionGrant extends ExceptionRequest {
+/** A granted exception: the named action is not taken for this identity until it expires or is revoked. */
+export interface ExceptionGrant {
+  /** The request's id (`exc-3`): one id from request to grant to revocation. */
+  id: string;
+  action: string;
+  /** ISO 8601: the duration asked for, from the moment it was approved. */
+  expiresAt: string;
+  requestedBy: string;
+  approvedBy: string;
+  /** The requester's reason. */
+  reason: string;
+  approvalReason?: string;
+  ticket?: string;
+  /** What both signatures cover (identity, action, duration, ticket). */
+  termsHash?: string;
   grantedAt: string;
-  /** Set once its expiry was noticed (and announced as `exception.expired`). */
+  /** Set once it ended (expiry noticed, or revoked) and was announced. */
   expiredAt?: string;
+  revokedAt?: string;
+  revokedBy?: string;
+  revokeReason?: string;
+}
+
+/** An exception asked for by one person, waiting for another to sign it. */
+export interface ExceptionRequestRecord {
+  id: string;
+  workflowId: string;
+  action: string;
+  /** Duration asked for (`7d`). */
+  for: string;
+  ticket?: string;
+  termsHash: string;
+  requestedBy: string;
+  reason: string;
+  openedAt: string;
+  deadline: string;
+  status: 'open' | 'approved' | 'rejected' | 'expired';
+  /** Groups whose members may approve it (the policy's, when it opened). */
+  approvers: string[];
+  /** The directory when it opened; dropped once it is decided. */
+  directory?: DirectorySnapshot;
+  decidedBy?: string;
+  decidedAt?: string;
+  attempts: Array<{ by: string; decision: string; at: string; accepted: boolean; refusal?: string }>;
 }
 
 export interface IdentityRecord {
@@ -53,8 +93,12 @@ export interface IdentityRecord {
   assessment?: Assessment;
   /** Why the latest assessment attempt failed (the findings are kept; it is retried with backoff). */
   assessmentError?: { message: string; at: string; failures: number; retryAt: string };
-  /** Every exception granted, live or expired (the newest MAX_EXCEPTIONS). */
+  /** Every live exception, and the newest MAX_ENDED_EXCEPTIONS that ended. */
   exceptions: ExceptionGrant[];
+  /** Open exception requests, and the newest MAX_ENDED_EXCEPTIONS that closed. */
+  exceptionRequests: ExceptionRequestRecord[];
+  /** Numbers exception requests: `exc-1`, `exc-2`, … */
+  exceptionSeq: number;
   /**
    * Every proposal and observe-mode plan, oldest first: the chain of an action's proposals is its entries by
    * epoch, each with how it ended.
@@ -102,7 +146,9 @@ export interface RemediationRecord {
 
 /** How many finding details a record carries; ids are kept for all. */
 export const MAX_FINDING_DETAILS = 500;
-const MAX_EXCEPTIONS = 50;
+/** Ended exceptions and closed requests kept in the record; live and open ones are never dropped. */
+export const MAX_ENDED_EXCEPTIONS = 50;
+const MAX_REQUEST_ATTEMPTS = 50;
 const MAX_RESOLVED_REFS = 1_000;
 const MAX_OWNER_CLAIMS = 10;
 
@@ -127,6 +173,8 @@ export function emptyRecord(identity: IdentityRef): IdentityRecord {
     findings: [],
     countsByKind: {},
     exceptions: [],
+    exceptionRequests: [],
+    exceptionSeq: 0,
     remediations: [],
     resolvedRefs: {},
   };
@@ -259,19 +307,77 @@ export class IdentityState {
     return this.record.findings.filter((f) => f.status === 'open');
   }
 
-  grantException(request: ExceptionRequest, now: string): ExceptionGrant {
+  openExceptionRequest(
+    request: Omit<ExceptionRequestRecord, 'id' | 'status' | 'attempts'>,
+  ): ExceptionRequestRecord {
+    this.record.exceptionSeq = (this.record.exceptionSeq ?? 0) + 1;
+    const opened: ExceptionRequestRecord = {
+      ...request,
+      id: `exc-${this.record.exceptionSeq}`,
+      status: 'open',
+      attempts: [],
+    };
+    this.record.exceptionRequests.push(opened);
+    this.trimEnded();
+    return opened;
+  }
+
+  exceptionRequest(id: string): ExceptionRequestRecord | undefined {
+    return this.record.exceptionRequests.find((r) => r.id === id);
+  }
+
+  exception(id: string): ExceptionGrant | undefined {
+    return this.record.exceptions.find((e) => e.id === id);
+  }
+
+  noteAttempt(request: ExceptionRequestRecord, attempt: ExceptionRequestRecord['attempts'][number]): void {
+    request.attempts.push(attempt);
+    if (request.attempts.length > MAX_REQUEST_ATTEMPTS)
+      request.attempts.splice(0, request.attempts.length - MAX_REQUEST_ATTEMPTS);
+  }
+
+  /** The request approved: the exception runs from now for the duration asked. */
+  grantException(
+    request: ExceptionRequestRecord,
+    approval: { by: string; reason: string },
+    durationMs: number,
+    now: string,
+  ): ExceptionGrant {
+    request.status = 'approved';
+    request.decidedBy = approval.by;
+    request.decidedAt = now;
+    request.directory = undefined;
     const grant: ExceptionGrant = {
-      action: request.action.trim(),
-      expiresAt: new Date(Date.parse(request.expiresAt)).toISOString(),
-      requestedBy: request.requestedBy.trim(),
-      approvedBy: request.approvedBy.trim(),
-      reason: request.reason.trim(),
+      id: request.id,
+      action: request.action,
+      expiresAt: new Date(Date.parse(now) + durationMs).toISOString(),
+      requestedBy: request.requestedBy,
+      approvedBy: approval.by,
+      reason: request.reason,
+      approvalReason: approval.reason,
+      ...(request.ticket ? { ticket: request.ticket } : {}),
+      termsHash: request.termsHash,
       grantedAt: now,
     };
     this.record.exceptions.push(grant);
-    if (this.record.exceptions.length > MAX_EXCEPTIONS)
-      this.record.exceptions.splice(0, this.record.exceptions.length - MAX_EXCEPTIONS);
+    this.trimEnded();
     return grant;
+  }
+
+  rejectExceptionRequest(request: ExceptionRequestRecord, by: string, now: string): void {
+    request.status = 'rejected';
+    request.decidedBy = by;
+    request.decidedAt = now;
+    request.directory = undefined;
+  }
+
+  /** Ends a live exception at once. */
+  revokeException(grant: ExceptionGrant, by: string, reason: string, now: string): void {
+    grant.revokedAt = now;
+    grant.revokedBy = by;
+    grant.revokeReason = reason;
+    grant.expiredAt = now;
+    this.trimEnded();
   }
 
   /** Exceptions whose expiry has passed and was not noticed yet; marks them. */
@@ -279,16 +385,48 @@ export class IdentityState {
     const t = Date.parse(now);
     const expired = this.record.exceptions.filter((e) => !e.expiredAt && !(t < Date.parse(e.expiresAt)));
     for (const e of expired) e.expiredAt = now;
+    if (expired.length) this.trimEnded();
     return expired;
   }
 
-  /** Milliseconds until the next live exception expires. */
+  /** Open requests past their deadline; closes them. */
+  expireRequests(now: string): ExceptionRequestRecord[] {
+    const t = Date.parse(now);
+    const expired = this.record.exceptionRequests.filter(
+      (r) => r.status === 'open' && !(t < Date.parse(r.deadline)),
+    );
+    for (const r of expired) {
+      r.status = 'expired';
+      r.directory = undefined;
+    }
+    return expired;
+  }
+
+  /** Live (not yet ended) exceptions, as the policy reads them. */
+  liveExceptions(): ExceptionGrant[] {
+    return this.record.exceptions.filter((e) => !e.expiredAt);
+  }
+
+  /** Only what has ended is bounded: a live exception or an open request is never pushed out. */
+  private trimEnded(): void {
+    const trim = <T>(list: T[], ended: (x: T) => boolean): T[] => {
+      let excess = list.filter(ended).length - MAX_ENDED_EXCEPTIONS;
+      if (excess <= 0) return list;
+      return list.filter((x) => !(ended(x) && excess-- > 0));
+    };
+    this.record.exceptions = trim(this.record.exceptions, (e) => e.expiredAt !== undefined);
+    this.record.exceptionRequests = trim(this.record.exceptionRequests, (r) => r.status !== 'open');
+  }
+
+  /** Milliseconds until the next live exception expires or open request times out. */
   msToNextExpiry(now: string): number | undefined {
     const t = Date.parse(now);
-    const left = this.record.exceptions
-      .filter((e) => !e.expiredAt)
-      .map((e) => Date.parse(e.expiresAt) - t)
-      .filter((ms) => ms > 0);
+    const left = [
+      ...this.record.exceptions.filter((e) => !e.expiredAt).map((e) => Date.parse(e.expiresAt) - t),
+      ...this.record.exceptionRequests
+        .filter((r) => r.status === 'open')
+        .map((r) => Date.parse(r.deadline) - t),
+    ].filter((ms) => ms > 0);
     return left.length ? Math.min(...left) : undefined;
   }
 

@@ -9,10 +9,10 @@
 import { type SearchAttributeUpdatePair, WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
 import {
   ActivityFailure,
-  ApplicationFailure,
   allHandlersFinished,
   condition,
   continueAsNew,
+  getExternalWorkflowHandle,
   log,
   ParentClosePolicy,
   proxyActivities,
@@ -23,18 +23,26 @@ import {
   WorkflowIdReusePolicy,
   workflowInfo,
 } from '@temporalio/workflow';
+import type { ExceptionContext } from '../../activities/directory-source.ts';
 import type { Activities } from '../../activities/index.ts';
 import { protectionOf } from '../../risk/brakes.ts';
 import { evaluateRules, planWorkflowId, remediationWorkflowId } from '../../risk/decide.ts';
 import { rearm, rearmObservations } from '../../risk/proposals.ts';
 import { changedIdentityKey, supportOf } from '../../schemas/action-support.ts';
+import { canonicalPerson } from '../../schemas/directory.ts';
+import { durationMs } from '../../schemas/duration.ts';
 import type { EnforcementEvent } from '../../schemas/enforcement-event.ts';
 import { DEFAULT_ENFORCEMENT } from '../../schemas/policy.ts';
+import type { SignedDecision } from '../../schemas/signed-decision.ts';
+import { type ExceptionNotice, exceptionSignal } from '../remediation/definitions.ts';
 import { remediationWorkflow } from '../remediation/workflow.ts';
 import {
+  decideExceptionUpdate,
+  type ExceptionRequestInput,
+  type ExceptionResult,
+  exceptionPublicId,
   exceptionsQuery,
   findingsSignal,
-  grantExceptionUpdate,
   IDENTITY_MEMO_KEY,
   type IdentityMemo,
   type IdentityWorkflowInput,
@@ -42,13 +50,19 @@ import {
   identityTypeSearchAttribute,
   reassessSignal,
   remediationEndedSignal,
+  requestExceptionUpdate,
+  revokeExceptionUpdate,
   riskScoreSearchAttribute,
 } from './definitions.ts';
-import { exceptionRefusal } from './exception-rules.ts';
+import {
+  exceptionDecisionRefusal,
+  exceptionTermsHash,
+  requestRefusal,
+  revokeRefusal,
+} from './exception-rules.ts';
 import {
   actionableKinds,
   carryRecord,
-  type ExceptionGrant,
   emptyRecord,
   IdentityState,
   restoreRecord,
@@ -67,6 +81,10 @@ const { publishEnforcementEvent } = proxyActivities<Activities>({
   startToCloseTimeout: '30 seconds',
   retry: { initialInterval: '1 second', maximumInterval: '1 minute', maximumAttempts: 20 },
 });
+const { exceptionContext } = proxyActivities<Activities>({
+  startToCloseTimeout: '30 seconds',
+  retry: { initialInterval: '1 second', maximumInterval: '10 seconds', maximumAttempts: 5 },
+});
 const { identityVisibility } = proxyActivities<Activities>({
   startToCloseTimeout: '10 seconds',
   retry: { initialInterval: '1 second', maximumAttempts: 3 },
@@ -80,6 +98,7 @@ const MAX_SKIPPED = 20;
 const MAX_EVENT_FINDING_IDS = 1_000;
 const RETRY_FIRST_MS = 60_000;
 const RETRY_MAX_MS = 30 * 60_000;
+const DEFAULT_REQUEST_TIMEOUT = '72h';
 
 type EventType = EnforcementEvent['type'];
 
@@ -95,9 +114,12 @@ export async function identityWorkflow(input: IdentityWorkflowInput): Promise<vo
   let unannouncedMore = input.pending?.moreFindings ?? 0;
   let failures = input.pending?.failures ?? 0;
   let retryAt = failures > 0 ? Date.parse(record.assessmentError?.retryAt ?? '') || undefined : undefined;
+  // Work the update handlers leave for the main loop: events to publish, remediations to pause or resume.
+  const outbox: Array<{ type: EventType; detail: Record<string, unknown> }> = [];
+  const notices: Array<{ action: string; notice: ExceptionNotice }> = [];
+  let visibilityDirty = false;
   // A re-proposal's cool-down ends then: assess again (fresh facts) and let the policy decide.
   let reassessAt = input.pending?.reassessAt ? Date.parse(input.pending.reassessAt) : undefined;
-  const granted: ExceptionGrant[] = [];
 
   const remember = (ids: readonly string[]) => {
     const room = Math.max(0, MAX_EVENT_FINDING_IDS - unannounced.length);
@@ -121,25 +143,180 @@ export async function identityWorkflow(input: IdentityWorkflowInput): Promise<vo
     refresh = true;
   });
   setHandler(identityQuery, () => record);
-  setHandler(exceptionsQuery, () => record.exceptions.filter((e) => !e.expiredAt));
+  setHandler(exceptionsQuery, () => state.liveExceptions());
   setHandler(remediationEndedSignal, (end) => {
     const r = record.remediations.find((x) => x.workflowId === end?.workflowId);
     if (r && !r.ended) r.ended = { status: end.status, at: end.at };
   });
+  // Handlers get the policy and directory through the main loop, which runs the activity: an update handler that
+  // schedules its own activity did not replay deterministically from a recorded history.
+  let contextAsked = 0;
+  let contextServed: { upTo: number; ctx: ExceptionContext } | undefined;
+  const contextWanted = () => contextAsked > (contextServed?.upTo ?? 0);
+  const loadContext = async (): Promise<ExceptionContext> => {
+    const ticket = ++contextAsked;
+    await condition(() => (contextServed?.upTo ?? 0) >= ticket);
+    return contextServed!.ctx;
+  };
+  const owners = () =>
+    // Who owns it as AWS says (the key's user from IAM, the owner tag); a finding's claim decides nothing.
+    [record.assessment?.principal, record.assessment?.owner, record.identity.key].filter(
+      (o): o is string => typeof o === 'string' && o !== '',
+    );
+  const refused = (refusal: string, id?: string): ExceptionResult => ({
+    accepted: false,
+    refusal,
+    ...(id ? { id } : {}),
+  });
+  const personOf = (signed: unknown) => {
+    const p = (signed as Partial<SignedDecision> | null)?.person;
+    return typeof p === 'string' ? canonicalPerson(p) : '?';
+  };
+
+  // No validators: a validator's refusal leaves no trace in history. Each handler answers every attempt, and the
+  // update (input and answer) is in the history; the events say the same on enforcement.events.
   setHandler(
-    grantExceptionUpdate,
-    (request) => {
-      const grant = state.grantException(request, now());
-      granted.push(grant);
-      return grant;
-    },
-    {
-      validator: (request) => {
-        const refusal = exceptionRefusal(request, record, now());
-        if (refusal) throw ApplicationFailure.nonRetryable(refusal, 'ExceptionRefused');
-      },
+    requestExceptionUpdate,
+    async ({ terms, signed }: ExceptionRequestInput): Promise<ExceptionResult> => {
+      const ctx = await loadContext();
+      const workflowId = workflowInfo().workflowId;
+      const refusal = requestRefusal(
+        {
+          workflowId,
+          identityType: record.identity.type,
+          directory: ctx.directory,
+          limits: ctx.limits,
+          ruleActions: ctx.ruleActions,
+        },
+        { ...terms, identityKey: record.identity.key },
+        signed,
+      );
+      const by = personOf(signed);
+      if (refusal) {
+        outbox.push({
+          type: 'exception.decision',
+          detail: { decision: 'request', by, accepted: false, refusal },
+        });
+        return refused(refusal);
+      }
+      const openedAt = now();
+      const timeout = durationMs(ctx.limits.requestTimeout ?? DEFAULT_REQUEST_TIMEOUT) ?? 72 * 3600_000;
+      const request = state.openExceptionRequest({
+        workflowId,
+        action: terms.action.trim(),
+        for: terms.for.trim(),
+        ...(terms.ticket ? { ticket: terms.ticket } : {}),
+        termsHash: exceptionTermsHash({ ...terms, identityKey: record.identity.key }),
+        requestedBy: by,
+        reason: signed.reason.trim(),
+        openedAt,
+        deadline: new Date(Date.parse(openedAt) + timeout).toISOString(),
+        approvers: ctx.limits.approvers ?? ['security'],
+        directory: ctx.directory,
+      });
+      outbox.push({
+        type: 'exception.requested',
+        detail: {
+          id: exceptionPublicId(record.identity.key, request.id),
+          action: request.action,
+          for: request.for,
+          ticket: request.ticket,
+          requestedBy: by,
+          reason: request.reason,
+          approvers: request.approvers,
+          deadline: request.deadline,
+        },
+      });
+      visibilityDirty = true;
+      return { accepted: true, id: request.id, status: 'open' };
     },
   );
+
+  setHandler(decideExceptionUpdate, (signed: SignedDecision): ExceptionResult => {
+    const requestId = typeof signed?.runId === 'string' ? signed.runId : '?';
+    const request = state.exceptionRequest(requestId);
+    const refusal = exceptionDecisionRefusal(request, requestId, owners(), signed);
+    const by = personOf(signed);
+    const at = now();
+    if (request)
+      state.noteAttempt(request, {
+        by,
+        decision: String(signed?.decision),
+        at,
+        accepted: !refusal,
+        ...(refusal ? { refusal } : {}),
+      });
+    outbox.push({
+      type: 'exception.decision',
+      detail: {
+        id: requestId,
+        decision: String(signed?.decision),
+        by,
+        accepted: !refusal,
+        ...(refusal ? { refusal } : {}),
+      },
+    });
+    if (refusal || !request) return refused(refusal ?? 'no such request', requestId);
+    visibilityDirty = true;
+    if (signed.decision === 'reject') {
+      state.rejectExceptionRequest(request, by, at);
+      return { accepted: true, id: request.id, status: 'rejected' };
+    }
+    const grant = state.grantException(
+      request,
+      { by, reason: signed.reason.trim() },
+      durationMs(request.for) ?? 0,
+      at,
+    );
+    outbox.push({
+      type: 'exception.granted',
+      detail: {
+        id: exceptionPublicId(record.identity.key, grant.id),
+        action: grant.action,
+        expiresAt: grant.expiresAt,
+        requestedBy: grant.requestedBy,
+        approvedBy: grant.approvedBy,
+        reason: grant.reason,
+        ticket: grant.ticket,
+      },
+    });
+    notices.push({
+      action: grant.action,
+      notice: { exceptionId: grant.id, active: true, until: grant.expiresAt },
+    });
+    return { accepted: true, id: grant.id, status: 'granted', expiresAt: grant.expiresAt };
+  });
+
+  setHandler(revokeExceptionUpdate, async (signed: SignedDecision): Promise<ExceptionResult> => {
+    const grantId = typeof signed?.runId === 'string' ? signed.runId : '?';
+    const grant = state.exception(grantId);
+    const ctx = await loadContext();
+    const refusal = revokeRefusal(
+      grant,
+      grantId,
+      workflowInfo().workflowId,
+      ctx.directory,
+      ctx.limits.approvers ?? ['security'],
+      signed,
+    );
+    const by = personOf(signed);
+    outbox.push({
+      type: refusal ? 'exception.decision' : 'exception.revoked',
+      detail: {
+        id: grantId,
+        decision: 'revoke',
+        by,
+        accepted: !refusal,
+        ...(refusal ? { refusal } : { reason: signed.reason }),
+      },
+    });
+    if (refusal || !grant) return refused(refusal ?? 'no such exception', grantId);
+    state.revokeException(grant, by, signed.reason.trim(), now());
+    notices.push({ action: grant.action, notice: { exceptionId: grant.id, active: false } });
+    assessPending = true; // enforcement resumes at once
+    visibilityDirty = true;
+    return { accepted: true, id: grant.id, status: 'revoked' };
+  });
 
   const publish = async (type: EventType, detail: Record<string, unknown>, findingIds?: string[]) => {
     try {
@@ -150,6 +327,16 @@ export async function identityWorkflow(input: IdentityWorkflowInput): Promise<vo
     }
   };
   const visibility = new Visibility();
+  /** A grant pauses the matching remediation awaiting approval; its end resumes it. A closed one ignores it. */
+  const notifyRemediations = async (action: string, notice: ExceptionNotice) => {
+    for (const r of record.remediations.filter((x) => x.action === action)) {
+      try {
+        await getExternalWorkflowHandle(r.workflowId).signal(exceptionSignal, notice);
+      } catch (error) {
+        log.info('remediation not signalled (closed)', { workflowId: r.workflowId, error: causeOf(error) });
+      }
+    }
+  };
 
   const historyIsLong = () => {
     const info = workflowInfo();
@@ -169,35 +356,55 @@ export async function identityWorkflow(input: IdentityWorkflowInput): Promise<vo
       reassessAt === undefined ? undefined : reassessAt - Date.now(),
     ];
     const wakeIn = Math.min(...waits.filter((ms): ms is number => ms !== undefined));
-    const wake = () => canAssess() || granted.length > 0 || historyIsLong();
+    const wake = () =>
+      canAssess() || outbox.length > 0 || notices.length > 0 || contextWanted() || historyIsLong();
     // No timer unless something is due: a timer per loop would cost two history events each time.
     if (Number.isFinite(wakeIn)) await condition(wake, Math.max(1, wakeIn));
     else await condition(wake);
 
-    for (const g of granted.splice(0)) {
-      await publish('exception.granted', {
-        action: g.action,
-        expiresAt: g.expiresAt,
-        requestedBy: g.requestedBy,
-        approvedBy: g.approvedBy,
-        reason: g.reason,
-      });
+    if (contextWanted()) {
+      const upTo = contextAsked;
+      contextServed = { upTo, ctx: await exceptionContext() };
     }
     for (const e of state.expireExceptions(now())) {
       // Enforcement resumes by itself: assess again (fresh facts) and let the policy decide.
-      await publish('exception.expired', {
-        action: e.action,
-        expiresAt: e.expiresAt,
-        grantedAt: e.grantedAt,
+      outbox.push({
+        type: 'exception.expired',
+        detail: {
+          id: exceptionPublicId(record.identity.key, e.id),
+          action: e.action,
+          expiresAt: e.expiresAt,
+          grantedAt: e.grantedAt,
+        },
       });
+      notices.push({ action: e.action, notice: { exceptionId: e.id, active: false } });
       assessPending = true;
+      visibilityDirty = true;
+    }
+    for (const r of state.expireRequests(now())) {
+      outbox.push({
+        type: 'exception.expired',
+        detail: {
+          id: exceptionPublicId(record.identity.key, r.id),
+          request: true,
+          action: r.action,
+          deadline: r.deadline,
+        },
+      });
+      visibilityDirty = true;
+    }
+    for (const e of outbox.splice(0)) await publish(e.type, e.detail);
+    for (const { action, notice } of notices.splice(0)) await notifyRemediations(action, notice);
+    if (visibilityDirty) {
+      visibilityDirty = false;
+      await visibility.update(state);
     }
     if (retryAt !== undefined && Date.now() >= retryAt) retryAt = undefined;
 
     if (historyIsLong()) {
-      await condition(allHandlersFinished);
-      // An exception granted just now is announced first (the record carries it, the event would be lost).
-      if (granted.length) continue;
+      await condition(() => allHandlersFinished() || contextWanted());
+      // What a handler just did is announced first (the record carries it, the event would be lost).
+      if (outbox.length || notices.length || contextWanted()) continue;
       return continueAsNew<typeof identityWorkflow>({
         identity: record.identity,
         state: carryRecord(record),
@@ -281,7 +488,7 @@ async function assessAndEnforce(
     risk,
     openFindingKinds: actionableKinds(open),
     openFindings: open.map((f) => ({ kind: f.kind, time: f.time, firstSeen: f.firstSeen })),
-    exceptions: [...record.exceptions.filter((e) => !e.expiredAt), ...principalExceptions],
+    exceptions: [...state.liveExceptions(), ...principalExceptions],
     proposals: record.remediations,
     cooldownMinutes: enforcement.cooldownMinutes,
     observeAll: enforcement.mode === 'observe',
@@ -328,14 +535,27 @@ async function assessAndEnforce(
             action: d.action,
             ruleId: d.ruleId,
             mode: d.mode,
-            approval: d.approval,
+            // An automatic rule's approvers, asked only when a brake needs a person.
+            approval: d.approval ?? enforcement.approval,
             reasons: d.reasons,
             findingIds: open.map((f) => f.id).slice(-50),
             usedActions: Object.keys(record.usedActions ?? {}),
             ...(policy.remediation ? { followUp: policy.remediation } : {}),
             ...(target !== record.identity.key ? { target } : {}),
             ...(policyHash ? { policyHash } : {}),
-            ...(assessment.owner !== undefined ? { owner: assessment.owner } : {}),
+            owner: assessment.owner ?? null,
+            context: {
+              score: risk.score,
+              factors: risk.factors.map((f) => ({
+                id: f.id,
+                contribution: f.contribution,
+                reason: f.reason,
+              })),
+              capabilities: assessment.capabilities
+                .slice(0, 20)
+                .map((c) => ({ id: c.id, weight: c.weight, path: c.path })),
+              lastUsedAt: assessment.credentials.lastUsedAt ?? null,
+            },
             ...(observe ? {} : { epoch: d.epoch ?? 0 }),
             brakes: {
               rateLimits: enforcement.rateLimits,
@@ -439,6 +659,9 @@ class Visibility {
         workflowId: r.workflowId,
         mode: r.mode,
       })),
+      openExceptionRequests: record.exceptionRequests.filter((r) => r.status === 'open').length,
+      liveExceptions: record.exceptions.filter((e) => !e.expiredAt).length,
+      endedExceptions: record.exceptions.filter((e) => e.expiredAt).length,
     };
     const text = JSON.stringify(memo);
     if (text !== this.lastMemo) {

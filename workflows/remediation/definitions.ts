@@ -1,9 +1,12 @@
-// Messages of the remediation workflow: started by an identity workflow when policy says so, approved or
-// rejected by people through updates, observed through a query.
+// Messages of the remediation workflow: started by an identity workflow when policy says so, decided by people
+// through signed decisions (one update, every attempt recorded), paused and resumed by exceptions, observed through
+// a query.
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 import type { BrakeSettings } from '../../risk/brakes.ts';
+import type { DirectorySnapshot } from '../../schemas/directory.ts';
 import type { IdentityRef } from '../../schemas/identity.ts';
-import type { Mode } from '../../schemas/policy.ts';
+import type { Approval, Mode } from '../../schemas/policy.ts';
+import type { DecisionKind, SignedDecision } from '../../schemas/signed-decision.ts';
 
 export interface RemediationInput {
   identity: IdentityRef;
@@ -11,9 +14,19 @@ export interface RemediationInput {
   ruleId: string;
   /** observe: plan and record, act on nothing (started under a plan/ id, never the real one's). */
   mode: Mode;
-  approval?: { required: number; approvers: string[] };
+  /**
+   * Who approves: the rule's approval (mode approval); for an automatic rule, the policy's
+   * `enforcement.approval`, asked only when a brake (breaker open, over a rate limit) needs a person.
+   */
+  approval?: Approval;
   reasons: string[];
   findingIds: string[];
+  /** The identity's owner as AWS says (tag or owners file; null = none), never a finding's claim: never approves. */
+  owner?: string | null;
+  /** The person who asked for this remediation, when a person did: never approves it either. */
+  requestedBy?: string;
+  /** What the reviewer sees besides the plan: score points, capabilities, last use. */
+  context?: ReviewContext;
   /** Plan and record, act on nothing (a hand-started dry run; use a plan/ id, see planWorkflowId). */
   dryRun?: boolean;
   /** Which proposal of this action for this identity this is (0 first). */
@@ -25,8 +38,6 @@ export interface RemediationInput {
   brakes?: BrakeSettings & { protected: string[] };
   /** The enforcer's own AWS identity (never acted upon). */
   enforcer?: string;
-  /** How long an approval may take before the request expires (ms). */
-  approvalTimeoutMs?: number;
   /** Actions the identity was seen using (service:Action, from CloudTrail activity): scope-down keeps them. */
   usedActions?: string[];
   /** Follow-up after acting, from the policy: re-checks, drift handling, rollback window. */
@@ -35,8 +46,13 @@ export interface RemediationInput {
   target?: string;
   /** The policy file the decision was taken on (`sha256:…`). */
   policyHash?: string;
-  /** The identity's owner as AWS says (tag or owners file); null = none. Never a finding's claim. */
-  owner?: string | null;
+}
+
+export interface ReviewContext {
+  score?: number;
+  factors?: Array<{ id: string; contribution: number; reason: string }>;
+  capabilities?: Array<{ id: string; weight: number; path: string[] }>;
+  lastUsedAt?: string | null;
 }
 
 /** After acting: re-check at these delays (the last repeats) until the rollback window closes. */
@@ -74,15 +90,46 @@ export interface RemediationPlan {
   affects?: string[];
 }
 
+/** An accepted decision. */
 export interface Decision {
   by: string;
+  decision: DecisionKind;
   reason: string;
+  /** When it was recorded (workflow time); `signedAt` is when the person signed. */
   at: string;
+  signedAt: string;
+  signature: string;
+  /** The request round it counted in. */
+  round: number;
+}
+
+/** Every attempt, accepted or refused, in arrival order. */
+export interface DecisionAttempt {
+  by: string;
+  decision: string;
+  at: string;
+  round: number;
+  accepted: boolean;
+  refusal?: string;
+}
+
+/** One approval request: a plan hash, a directory snapshot, a deadline. A changed plan opens the next round. */
+export interface ApprovalRequest {
+  round: number;
+  workflowId: string;
+  runId: string;
+  planHash: string;
+  openedAt: string;
+  deadline: string;
+  /** Group the request was escalated to after its timeout. */
+  escalatedTo?: string;
+  directory: DirectorySnapshot;
 }
 
 export type RemediationStatus =
   | 'planning'
   | 'awaiting-approval'
+  | 'paused'
   | 'acting'
   | 'executed'
   /** Nothing to do: the plan found the effect already in place. Never reported as executed. */
@@ -103,8 +150,19 @@ export interface RemediationState {
   status: RemediationStatus;
   input: RemediationInput;
   plan?: RemediationPlan;
+  planHash?: string;
+  request?: ApprovalRequest;
+  /** Accepted approvals of the current round. */
   approvals: Decision[];
+  /** Accepted rejections of the current round. */
+  rejections: Decision[];
+  /** The rejection that ended it. */
   rejection?: Decision;
+  /** Approvals of earlier rounds, void because the plan changed. */
+  voided: Decision[];
+  attempts: DecisionAttempt[];
+  /** A live exception for this action holds the request until it ends. */
+  pausedBy?: { exceptionId: string; until: string };
   outcome?: Record<string, unknown>;
   verification?: { ok: boolean; detail: string };
   /** Why it waits (or waited last) for a brake. */
@@ -136,6 +194,15 @@ export interface FollowUpInput {
   outcome: Record<string, unknown>;
 }
 
+/** Who rolled back, why and when (`nhi rollback --as WHO --reason R`), and what it gave. */
+export interface RollbackRecord {
+  by: string;
+  reason: string;
+  at: string;
+  outcome?: Record<string, unknown>;
+  verification?: { ok: boolean; detail: string };
+}
+
 export interface FollowUpState {
   remediationId: string;
   status: 'watching' | 'rolling-back' | 'rolled-back' | 'rollback-failed' | 'closed';
@@ -145,7 +212,7 @@ export interface FollowUpState {
   until: string;
   rechecks: Array<{ at: string; ok: boolean; detail: string; reenforced?: boolean }>;
   drifts: number;
-  rollback?: Decision & { outcome?: Record<string, unknown>; verification?: { ok: boolean; detail: string } };
+  rollback?: RollbackRecord;
 }
 
 export interface RollbackInput {
@@ -153,13 +220,16 @@ export interface RollbackInput {
   reason: string;
 }
 
-export interface ApprovalInput {
-  by: string;
-  reason: string;
+export interface DecisionResult {
+  accepted: boolean;
+  /** One line: why it did not count. */
+  refusal?: string;
+  status: RemediationStatus;
+  /** What is still needed, per group (after an accepted approval). */
+  missing?: Record<string, number>;
 }
 
-export const approveUpdate = defineUpdate<RemediationState, [ApprovalInput]>('approve');
-export const rejectUpdate = defineUpdate<RemediationState, [ApprovalInput]>('reject');
+export const decideUpdate = defineUpdate<DecisionResult, [SignedDecision]>('decide');
 export const remediationQuery = defineQuery<RemediationState>('remediation');
 /** Undo an executed remediation while its rollback window is open; resolves once the rollback is verified. */
 export const rollbackUpdate = defineUpdate<FollowUpState, [RollbackInput]>('rollback');
@@ -167,4 +237,15 @@ export const followUpQuery = defineQuery<FollowUpState>('follow-up');
 /** From the control workflow: the brake that held this remediation was released (resume); ask again. */
 export const brakesReleasedSignal = defineSignal<[]>('brakesReleased');
 
-export const DEFAULT_APPROVAL_TIMEOUT_MS = 72 * 3600 * 1000;
+/** Sent by the identity workflow: an exception for this action was granted (active) or ended. */
+export interface ExceptionNotice {
+  exceptionId: string;
+  active: boolean;
+  until?: string;
+}
+export const exceptionSignal = defineSignal<[ExceptionNotice]>('exception');
+
+/** After it ends without acting, a request stays open this long to record (and refuse) late decisions. */
+export const LATE_DECISION_WINDOW_MS = 3600 * 1000;
+/** Cap on attempts kept in state (every one is in the history regardless). */
+export const MAX_ATTEMPTS = 200;

@@ -1,15 +1,24 @@
 // plan → [refused / not applicable / observe / nothing to do: record, stop] → [protected: refuse] → [approval
-// gate] → brakes → act → verify → record → have the changed identities re-assessed. Started as a child of an
-// identity workflow with an id keyed by the identity the action changes and the proposal's epoch, so a decision
-// taken twice (or by two proposers) still acts once. Right before acting it asks the control workflow (kill
-// switch, rate limits, circuit breaker); when it ends it tells its proposer how, so a proposal that did not act
-// can be made again on new risk. An outcome without an act is its own status and event, never `executed`.
+// gate] → plan again → brakes → act → verify → record → have the changed identities re-assessed. Started as a
+// child of an identity workflow with an id keyed by the identity the action changes and the proposal's epoch, so a
+// decision taken twice (or by two proposers) still acts once. Right before acting it asks the control workflow
+// (kill switch, rate limits, circuit breaker); when it ends it tells its proposer how, so a proposal that did not
+// act can be made again on new risk. An outcome without an act is its own status and event, never `executed`.
+//
+// The gate: a request opens with the plan's hash and a snapshot of the directory; people send signed decisions
+// (one update; every attempt, refused ones too, is recorded in history with its reason); the quorum is per group
+// and across groups. Just before acting the plan is made again: a different hash voids the approvals and opens a
+// new request. A live exception for the action pauses the request, and nothing acts while it holds. A brake that
+// turns an automatic action approval-required (breaker open, over a rate limit) opens the same signed request, for
+// the policy's `enforcement.approval` groups (default security: 1; never `onTimeout: auto`).
 // After an executed action a follow-up workflow re-checks it and holds the rollback window (follow-up.ts).
 import {
   ActivityFailure,
   ApplicationFailure,
+  allHandlersFinished,
   condition,
   getExternalWorkflowHandle,
+  log,
   ParentClosePolicy,
   proxyActivities,
   setHandler,
@@ -20,29 +29,42 @@ import {
 import type { Activities } from '../../activities/index.ts';
 import { type ActAnswer, accountOf, protectionOf } from '../../risk/brakes.ts';
 import type { ProposalEnd } from '../../risk/proposals.ts';
-import { DEFAULT_ENFORCEMENT } from '../../schemas/policy.ts';
+import { canonicalPerson } from '../../schemas/directory.ts';
+import { durationMs } from '../../schemas/duration.ts';
+import { type Approval, DEFAULT_ENFORCEMENT } from '../../schemas/policy.ts';
+import { hashOf, type SignedDecision } from '../../schemas/signed-decision.ts';
 import { actDoneSignal, controlWorkflowId } from '../control/definitions.ts';
 import { identityWorkflowId, remediationEndedSignal } from '../identity/definitions.ts';
-import { approvalRefusal } from './approval-rules.ts';
+import { approvalsMissing, decisionRefusal, isRejected } from './approval-rules.ts';
 import {
-  approveUpdate,
   brakesReleasedSignal,
-  DEFAULT_APPROVAL_TIMEOUT_MS,
+  type Decision,
+  type DecisionResult,
+  decideUpdate,
+  exceptionSignal,
   followUpWorkflowId,
+  LATE_DECISION_WINDOW_MS,
+  MAX_ATTEMPTS,
   type RemediationInput,
+  type RemediationPlan,
   type RemediationState,
-  rejectUpdate,
   remediationQuery,
 } from './definitions.ts';
 import { remediationFollowUpWorkflow } from './follow-up.ts';
 import { reassessChanged } from './reassess.ts';
 import { ACT_OPTIONS } from './timeouts.ts';
 
-const { planRemediation, verifyRemediation, publishEnforcementEvent } = proxyActivities<Activities>({
+const { planRemediation, verifyRemediation, loadDirectory } = proxyActivities<Activities>({
   startToCloseTimeout: '2 minutes',
   retry: { initialInterval: '1 second', maximumInterval: '1 minute', maximumAttempts: 10 },
 });
 const { executeRemediation } = proxyActivities<Activities>(ACT_OPTIONS);
+// Events are the SIEM's copy; the history is the record. A publish that keeps failing is logged, not fatal.
+const { publishEnforcementEvent } = proxyActivities<Activities>({
+  startToCloseTimeout: '30 seconds',
+  retry: { initialInterval: '1 second', maximumInterval: '30 seconds', maximumAttempts: 10 },
+});
+
 // Many remediations may ask at once and Temporal bounds the updates in flight per workflow (ResourceExhausted):
 // patient retries, then a hold that asks again soon.
 const { reserveAct } = proxyActivities<Activities>({
@@ -50,39 +72,80 @@ const { reserveAct } = proxyActivities<Activities>({
   retry: { initialInterval: '1 second', maximumInterval: '10 seconds', maximumAttempts: 30 },
 });
 
+type EventType = Parameters<typeof publishEnforcementEvent>[0]['type'];
+
 /** A hold without a known end (pause) asks again this often, besides being released. */
 const HOLD_RECHECK_MS = 15 * 60_000;
 /** The control did not answer: ask again after this. */
 const UNREACHABLE_RECHECK_MS = 30_000;
 
+const DEFAULT_APPROVAL: Approval = {
+  groups: { security: 1 },
+  timeout: '72h',
+  onTimeout: 'cancel',
+  reject: 'any',
+};
+
+/** The plan's identity: what will be done to what. */
+export const planHash = (plan: RemediationPlan): string =>
+  hashOf({
+    action: plan.action,
+    identityKey: plan.identityKey,
+    account: plan.account,
+    steps: plan.steps,
+    noop: plan.noop,
+    notApplicable: plan.notApplicable,
+    refused: plan.refused,
+  });
+
 export async function remediationWorkflow(input: RemediationInput): Promise<RemediationState> {
-  const state: RemediationState = { status: 'planning', input, approvals: [] };
+  const state: RemediationState = {
+    status: 'planning',
+    input,
+    approvals: [],
+    rejections: [],
+    voided: [],
+    attempts: [],
+  };
+  // The rule's approval; for an automatic rule, who approves when a brake asks (never acts on timeout by itself).
+  const ruleApproval: Approval = { ...DEFAULT_APPROVAL, ...input.approval };
+  const approval: Approval =
+    input.mode === 'approval' || ruleApproval.onTimeout !== 'auto'
+      ? ruleApproval
+      : { ...ruleApproval, onTimeout: 'cancel' };
+  // The owner AWS names (tag or owners file) and the principal changed; never a finding's claim.
+  const owners = [input.owner, input.target, input.identity.key].filter(
+    (o): o is string => typeof o === 'string' && o !== '',
+  );
   const now = () => new Date().toISOString();
-  const record = (
-    type: Parameters<typeof publishEnforcementEvent>[0]['type'],
-    detail: Record<string, unknown>,
-  ) =>
-    publishEnforcementEvent({
-      type,
-      identityKey: input.identity.key,
-      findingIds: input.findingIds,
-      detail: {
-        action: input.action,
-        ruleId: input.ruleId,
-        ...(input.target ? { target: input.target } : {}),
-        ...(input.policyHash ? { policyHash: input.policyHash } : {}),
-        ...detail,
-      },
-    });
+  const record = async (type: EventType, detail: Record<string, unknown>) => {
+    try {
+      await publishEnforcementEvent({
+        type,
+        identityKey: input.identity.key,
+        findingIds: input.findingIds,
+        detail: {
+          action: input.action,
+          ruleId: input.ruleId,
+          ...(input.target ? { target: input.target } : {}),
+          ...(input.policyHash ? { policyHash: input.policyHash } : {}),
+          ...detail,
+        },
+      });
+    } catch (error) {
+      log.error('enforcement event not published', { type, error: String(error) });
+    }
+  };
+
   const { workflowId, taskQueue } = workflowInfo();
-  const ended = async (status: ProposalEnd) => {
-    // The identity decides whether to propose again; it may be gone (terminated), which changes nothing here.
+  /** Tells the proposer how it ended (it decides whether to propose again); it may be gone, which changes nothing. */
+  const ended = async () => {
     await getExternalWorkflowHandle(identityWorkflowId(input.identity.key))
       .signal(remediationEndedSignal, {
         workflowId,
         action: input.action,
         epoch: input.epoch ?? 0,
-        status,
+        status: state.status as ProposalEnd,
         at: now(),
       })
       .catch(() => undefined);
@@ -94,144 +157,123 @@ export async function remediationWorkflow(input: RemediationInput): Promise<Reme
   setHandler(brakesReleasedSignal, () => {
     released = true;
   });
-  setHandler(
-    approveUpdate,
-    ({ by, reason }) => {
-      state.approvals.push({ by, reason, at: now() });
-      return state;
-    },
-    {
-      validator: (approval) => {
-        const refusal = approvalRefusal(state, approval);
-        if (refusal) throw new Error(refusal);
+  setHandler(exceptionSignal, (notice) => {
+    if (!notice?.exceptionId) return;
+    if (notice.active) state.pausedBy = { exceptionId: notice.exceptionId, until: notice.until ?? '' };
+    else if (state.pausedBy?.exceptionId === notice.exceptionId) state.pausedBy = undefined;
+  });
+  // No validator: a validator's refusal leaves no trace in history. The handler records every attempt.
+  setHandler(decideUpdate, async (decision: SignedDecision): Promise<DecisionResult> => {
+    const refusal = decisionRefusal(
+      {
+        status: state.status,
+        request: state.request,
+        approval,
+        pausedBy: state.pausedBy,
+        owners,
+        requester: input.requestedBy,
+        decided: [...state.approvals, ...state.rejections],
       },
-    },
-  );
-  setHandler(
-    rejectUpdate,
-    ({ by, reason }) => {
-      state.rejection = { by, reason, at: now() };
-      return state;
-    },
-    {
-      validator: (rejection) => {
-        if (!rejection.by?.trim() || !rejection.reason?.trim())
-          throw new Error('a rejection must name who rejects and why');
-        if (state.status !== 'awaiting-approval')
-          throw new Error(`this remediation is ${state.status}, not awaiting approval`);
-      },
-    },
-  );
+      decision,
+    );
+    const by = typeof decision?.person === 'string' ? canonicalPerson(decision.person) : '?';
+    const round = state.request?.round ?? 0;
+    const at = now();
+    state.attempts.push({
+      by,
+      decision: String(decision?.decision),
+      at,
+      round,
+      accepted: !refusal,
+      ...(refusal ? { refusal } : {}),
+    });
+    if (state.attempts.length > MAX_ATTEMPTS) state.attempts.splice(0, state.attempts.length - MAX_ATTEMPTS);
+    let missing: Record<string, number> | undefined;
+    if (!refusal) {
+      const accepted: Decision = {
+        by,
+        decision: decision.decision,
+        reason: decision.reason.trim(),
+        at,
+        signedAt: decision.time,
+        signature: decision.signature,
+        round,
+      };
+      (decision.decision === 'approve' ? state.approvals : state.rejections).push(accepted);
+      missing = approvalsMissing(approval, state.request!, state.approvals);
+    }
+    await record('approval.decision', {
+      by,
+      decision: String(decision?.decision),
+      accepted: !refusal,
+      ...(refusal ? { refusal } : { reason: decision.reason.trim(), missing }),
+      round,
+    });
+    return { accepted: !refusal, ...(refusal ? { refusal } : { missing }), status: state.status };
+  });
 
-  state.plan = await planRemediation(input);
-  await record('remediation.planned', { plan: state.plan, mode: input.mode, reasons: input.reasons });
-  if (state.plan.refused) {
-    state.status = 'refused';
-    state.refusal = state.plan.refused;
-    await record('remediation.refused', { reason: state.plan.refused, account: state.plan.account });
-    return ended('refused');
-  }
-  if (state.plan.notApplicable) {
-    state.status = 'not-applicable';
-    await record('remediation.not-applicable', { reason: state.plan.notApplicable });
-    return ended('not-applicable');
-  }
+  const replan = async () => {
+    state.plan = await planRemediation(input);
+    state.planHash = planHash(state.plan);
+  };
+
+  await replan();
+  await record('remediation.planned', {
+    plan: state.plan,
+    planHash: state.planHash,
+    mode: input.mode,
+    reasons: input.reasons,
+  });
+  if ((state.plan!.refused || state.plan!.notApplicable) && (await endedWithoutAct())) return ended();
   if (input.dryRun || input.mode === 'observe') {
     state.status = input.dryRun ? 'dry-run' : 'observed';
-    if (state.plan.noop) state.outcome = { noop: state.plan.noop };
+    if (state.plan!.noop) state.outcome = { noop: state.plan!.noop };
     if (input.mode === 'observe') await record('remediation.observed', { plan: state.plan, acted: false });
     return state;
   }
-  if (state.plan.noop) {
-    state.status = 'noop';
-    state.outcome = { noop: state.plan.noop };
-    await record('remediation.noop', { reason: state.plan.noop });
-    return ended('noop');
-  }
+  if (await endedWithoutAct()) return ended();
 
   const brakes = input.brakes;
-  const refusal = protectionOf({
-    keys: [input.identity.key, input.identity.owner, state.plan.identityKey],
+  const protectedBecause = protectionOf({
+    keys: [input.identity.key, input.identity.owner, state.plan!.identityKey],
     patterns: brakes?.protected ?? [],
     ...(input.enforcer ? { enforcer: input.enforcer } : {}),
   });
-  if (refusal) {
+  if (protectedBecause) {
     state.status = 'refused';
-    state.refusal = refusal;
-    await record('remediation.refused', { reason: refusal });
-    return ended('refused');
+    state.refusal = protectedBecause;
+    await record('remediation.refused', { reason: protectedBecause });
+    await condition(allHandlersFinished);
+    return ended();
   }
-
-  /** Waits for the approvals this remediation needs; false when rejected or expired (recorded). */
-  const approved = async (required: number): Promise<boolean> => {
-    state.status = 'awaiting-approval';
-    const decided = await condition(
-      () => state.rejection !== undefined || state.approvals.length >= required,
-      input.approvalTimeoutMs ?? DEFAULT_APPROVAL_TIMEOUT_MS,
-    );
-    if (!decided) {
-      state.status = 'expired';
-      await record('remediation.rejected', { expired: true });
-      return false;
-    }
-    if (state.rejection) {
-      state.status = 'rejected';
-      await record('remediation.rejected', { rejection: state.rejection });
-      return false;
-    }
-    await record('remediation.approved', { approvals: state.approvals });
-    return true;
-  };
-
-  let automatic = input.mode === 'auto';
-  if (input.mode === 'approval' && !(await approved(input.approval?.required ?? 1)))
-    return ended(state.status as ProposalEnd);
 
   // Brakes, right before acting: the answer is the control workflow's, recorded in this history.
   const settings = brakes ?? {
     rateLimits: DEFAULT_ENFORCEMENT.rateLimits,
     circuitBreaker: DEFAULT_ENFORCEMENT.circuitBreaker,
   };
-  let lastHold = '';
+  let automatic = input.mode === 'auto';
+  let needsApproval = input.mode === 'approval';
   for (;;) {
-    let answer: ActAnswer;
-    try {
-      answer = await reserveAct({
-        workflowId,
-        identityKey: input.identity.key,
-        // The account the plan acts in (from AWS); else the one the identity names.
-        account: state.plan.account ?? accountOf(input.identity),
-        automatic,
-        settings: { rateLimits: settings.rateLimits, circuitBreaker: settings.circuitBreaker },
-      });
-    } catch (error) {
-      if (!(error instanceof ActivityFailure)) throw error;
-      // No answer is not a yes: wait and ask again.
-      answer = {
-        verdict: 'hold',
-        reason: 'enforcement control unreachable; asking again later',
-        retryAt: new Date(Date.now() + UNREACHABLE_RECHECK_MS).toISOString(),
-      };
-    }
-    if (answer.verdict === 'go') break;
-    if (answer.verdict === 'approval') {
-      state.approvalReason = answer.reason;
-      await record('remediation.held', { reason: answer.reason, needs: 'approval' });
-      if (!(await approved(1))) return ended(state.status as ProposalEnd);
+    if (needsApproval) {
+      const outcome = await approvedForThisPlan();
+      if (outcome === 'ended') return ended();
+      if (outcome !== 'approved') {
+        await ended();
+        // Late decisions are still recorded (and refused) for a while: evidence shows who tried.
+        await condition(() => false, LATE_DECISION_WINDOW_MS);
+        await condition(allHandlersFinished);
+        return state;
+      }
+      needsApproval = false;
       automatic = false;
-      continue;
     }
-    state.status = 'held';
-    state.hold = {
-      reason: answer.reason,
-      since: now(),
-      ...(answer.retryAt ? { retryAt: answer.retryAt } : {}),
-    };
-    if (answer.reason !== lastHold) await record('remediation.held', { reason: answer.reason });
-    lastHold = answer.reason;
-    released = false;
-    const wait = answer.retryAt ? Math.max(1, Date.parse(answer.retryAt) - Date.now()) : HOLD_RECHECK_MS;
-    await condition(() => released, wait);
+    const answer = await brakesAnswer(automatic);
+    if (answer.verdict === 'go') break;
+    // A brake turned this automatic action approval-required: the signed request, for the brake's approvers.
+    state.approvalReason = answer.reason;
+    await record('remediation.held', { reason: answer.reason, needs: 'approval' });
+    needsApproval = true;
   }
 
   state.status = 'acting';
@@ -241,15 +283,15 @@ export async function remediationWorkflow(input: RemediationInput): Promise<Reme
       .signal(actDoneSignal, { workflowId, ok, detail, breaker: settings.circuitBreaker })
       .catch(() => undefined);
   try {
-    state.outcome = await executeRemediation(state.plan, workflowInfo().workflowId);
-    state.verification = await verifyRemediation(state.plan, state.outcome);
+    state.outcome = await executeRemediation(state.plan!, workflowId);
+    state.verification = await verifyRemediation(state.plan!, state.outcome);
   } catch (error) {
     state.status = 'failed';
     const message = causeOf(error);
     await done(false, message);
     await record('remediation.failed', { error: message });
-    await reassessChanged(input, workflowInfo().workflowId, state.plan.affects);
-    await ended('failed');
+    await reassessChanged(input, workflowId, state.plan!.affects);
+    await ended();
     throw ApplicationFailure.nonRetryable(`remediation ${input.action} failed: ${message}`);
   }
   await done(state.verification.ok, state.verification.detail);
@@ -258,19 +300,189 @@ export async function remediationWorkflow(input: RemediationInput): Promise<Reme
     outcome: state.outcome,
     verification: state.verification,
   });
-  await reassessChanged(input, workflowInfo().workflowId, state.plan.affects);
+  await reassessChanged(input, workflowId, state.plan!.affects);
   if (state.verification.ok) {
     // Keeps proving the effect and holds the rollback window, as its own workflow: this one's result stays final.
-    const remediationId = workflowInfo().workflowId;
-    state.followUpWorkflowId = followUpWorkflowId(remediationId);
+    state.followUpWorkflowId = followUpWorkflowId(workflowId);
     await startChild(remediationFollowUpWorkflow, {
       workflowId: state.followUpWorkflowId,
       parentClosePolicy: ParentClosePolicy.ABANDON,
       workflowIdReusePolicy: WorkflowIdReusePolicy.REJECT_DUPLICATE,
-      args: [{ remediationId, input, plan: state.plan, outcome: state.outcome }],
+      args: [{ remediationId: workflowId, input, plan: state.plan!, outcome: state.outcome }],
     });
   }
-  return ended(state.verification.ok ? 'executed' : 'failed');
+  await condition(allHandlersFinished);
+  return ended();
+
+  /**
+   * Approved for the plan about to run: a request round until decided, then the plan is made again; a different
+   * plan voids the approvals and opens a new round. `ended`: the identity changed and nothing is left to do.
+   */
+  async function approvedForThisPlan(): Promise<'approved' | 'rejected' | 'expired' | 'ended'> {
+    for (;;) {
+      const outcome = await gate();
+      if (outcome !== 'approved') return outcome;
+      state.status = 'acting'; // late decisions now say "already decided"
+      // Bound to the plan: what is about to be done must be what was approved.
+      const approvedHash = state.planHash;
+      await replan();
+      if (await endedWithoutAct()) return 'ended'; // the identity changed: nothing left to do here
+      if (state.pausedBy) continue; // an exception was granted meanwhile: nothing acts
+      if (state.planHash === approvedHash) return 'approved';
+      state.voided.push(...state.approvals);
+      await record('approval.voided', {
+        round: state.request?.round,
+        approvedPlanHash: approvedHash,
+        planHash: state.planHash,
+        plan: state.plan,
+        voided: state.approvals.map((a) => a.by),
+      });
+    }
+  }
+
+  /** Asks the control workflow until it says go, or that this automatic action needs approval; holds meanwhile. */
+  async function brakesAnswer(isAutomatic: boolean): Promise<ActAnswer & { verdict: 'go' | 'approval' }> {
+    let lastHold = '';
+    for (;;) {
+      let answer: ActAnswer;
+      try {
+        answer = await reserveAct({
+          workflowId,
+          identityKey: input.identity.key,
+          // The account the plan acts in (from AWS); else the one the identity names.
+          account: state.plan!.account ?? accountOf(input.identity),
+          automatic: isAutomatic,
+          settings: { rateLimits: settings.rateLimits, circuitBreaker: settings.circuitBreaker },
+        });
+      } catch (error) {
+        if (!(error instanceof ActivityFailure)) throw error;
+        // No answer is not a yes: wait and ask again.
+        answer = {
+          verdict: 'hold',
+          reason: 'enforcement control unreachable; asking again later',
+          retryAt: new Date(Date.now() + UNREACHABLE_RECHECK_MS).toISOString(),
+        };
+      }
+      if (answer.verdict === 'go' || answer.verdict === 'approval')
+        return answer as ActAnswer & { verdict: 'go' | 'approval' };
+      state.status = 'held';
+      state.hold = {
+        reason: answer.reason,
+        since: now(),
+        ...(answer.retryAt ? { retryAt: answer.retryAt } : {}),
+      };
+      if (answer.reason !== lastHold) await record('remediation.held', { reason: answer.reason });
+      lastHold = answer.reason;
+      released = false;
+      const wait = answer.retryAt ? Math.max(1, Date.parse(answer.retryAt) - Date.now()) : HOLD_RECHECK_MS;
+      await condition(() => released, wait);
+    }
+  }
+
+  /** Refused, not applicable, or nothing to do: its own status and event, never `executed`. */
+  async function endedWithoutAct(): Promise<boolean> {
+    const plan = state.plan!;
+    if (plan.refused) {
+      state.status = 'refused';
+      state.refusal = plan.refused;
+      await record('remediation.refused', { reason: plan.refused, account: plan.account });
+    } else if (plan.notApplicable) {
+      state.status = 'not-applicable';
+      await record('remediation.not-applicable', { reason: plan.notApplicable });
+    } else if (plan.noop) {
+      state.status = 'noop';
+      state.outcome = { noop: plan.noop };
+      await record('remediation.noop', { reason: plan.noop });
+    } else return false;
+    await condition(allHandlersFinished);
+    return true;
+  }
+
+  /** One request (new round) until approved, rejected or expired; a pause waits, then opens a fresh round. */
+  async function gate(): Promise<'approved' | 'rejected' | 'expired'> {
+    const timeoutMs = durationMs(approval.timeout) ?? 72 * 3600_000;
+    const remindMs = approval.remindEvery ? durationMs(approval.remindEvery) : undefined;
+    for (;;) {
+      if (state.pausedBy) {
+        const pausedBy = state.pausedBy;
+        state.status = 'paused';
+        await record('approval.paused', { exceptionId: pausedBy.exceptionId, until: pausedBy.until });
+        await condition(() => state.pausedBy === undefined);
+        await record('approval.resumed', { exceptionId: pausedBy.exceptionId });
+        await replan(); // the identity may have changed while it was paused
+      }
+      const directory = await loadDirectory();
+      const info = workflowInfo();
+      state.approvals = [];
+      state.rejections = [];
+      state.request = {
+        round: (state.request?.round ?? 0) + 1,
+        workflowId: info.workflowId,
+        runId: info.runId,
+        planHash: state.planHash!,
+        openedAt: now(),
+        deadline: new Date(Date.now() + timeoutMs).toISOString(),
+        directory,
+      };
+      state.status = 'awaiting-approval';
+      await record('approval.requested', {
+        round: state.request.round,
+        planHash: state.planHash,
+        plan: state.plan,
+        groups: approval.groups,
+        deadline: state.request.deadline,
+        owner: input.owner ?? null,
+        ...(state.approvalReason ? { because: state.approvalReason } : {}),
+      });
+      let nextReminder = remindMs ? Date.now() + remindMs : Number.POSITIVE_INFINITY;
+      const request = state.request;
+      const approved = () => Object.keys(approvalsMissing(approval, request, state.approvals)).length === 0;
+      const rejected = () => isRejected(approval, request, state.rejections);
+      for (;;) {
+        const deadline = Date.parse(request.deadline);
+        const wait = Math.min(deadline, nextReminder) - Date.now();
+        await condition(() => approved() || rejected() || state.pausedBy !== undefined, Math.max(1, wait));
+        if (rejected()) {
+          state.status = 'rejected';
+          state.rejection = state.rejections.at(-1);
+          await record('remediation.rejected', { rejections: state.rejections, round: request.round });
+          return 'rejected';
+        }
+        if (approved()) {
+          await record('remediation.approved', { approvals: state.approvals, round: request.round });
+          return 'approved';
+        }
+        if (state.pausedBy) break; // back to the top: pause, then a fresh round
+        if (Date.now() >= deadline) {
+          const onTimeout = approval.onTimeout;
+          if (typeof onTimeout === 'object' && !request.escalatedTo) {
+            request.escalatedTo = onTimeout.escalate;
+            request.deadline = new Date(Date.now() + timeoutMs).toISOString();
+            await record('approval.escalated', {
+              round: request.round,
+              to: onTimeout.escalate,
+              deadline: request.deadline,
+            });
+            continue;
+          }
+          const auto = onTimeout === 'auto';
+          await record('approval.expired', { round: request.round, onTimeout: auto ? 'auto' : 'cancel' });
+          if (auto) return 'approved';
+          state.status = 'expired';
+          await record('remediation.rejected', { expired: true, round: request.round });
+          return 'expired';
+        }
+        if (Date.now() >= nextReminder) {
+          await record('approval.reminder', {
+            round: request.round,
+            deadline: request.deadline,
+            missing: approvalsMissing(approval, request, state.approvals),
+          });
+          nextReminder += remindMs ?? Number.POSITIVE_INFINITY;
+        }
+      }
+    }
+  }
 }
 
 /** The innermost cause's message: an activity failure's own message is only "Activity task failed". */

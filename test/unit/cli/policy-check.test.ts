@@ -78,9 +78,40 @@ describe('nhi policy check', () => {
   });
 
   it('a valid policy: one line with its rules and hash, exit 0', async () => {
+    // Someone in every group the default policy's approvals name.
+    const people = join(dir, 'people.yaml');
+    const key = `ed25519:${'ab'.repeat(32)}`;
+    writeFileSync(
+      people,
+      `version: 1\npeople:\n  - { id: a@example.com, groups: [security, incident-response, security-leads], keys: [${key}] }\n`,
+    );
+    process.env.NHI_DIRECTORY_FILE = people;
+    try {
+      const { code, out } = await nhi('policy', 'check', defaultPolicyPath);
+      expect(code).toBe(0);
+      expect(out).toEqual([expect.stringMatching(/: ok \(\d+ rules, sha256:[0-9a-f]{64}\)$/)]);
+    } finally {
+      delete process.env.NHI_DIRECTORY_FILE;
+    }
+  });
+
+  it('approval groups nobody in the directory belongs to: one line each, exit 1', async () => {
+    // The shipped directory lists nobody yet.
     const { code, out } = await nhi('policy', 'check', defaultPolicyPath);
-    expect(code).toBe(0);
-    expect(out).toEqual([expect.stringMatching(/: ok \(\d+ rules, sha256:[0-9a-f]{64}\)$/)]);
+    expect(code).toBe(1);
+    expect(out).toContain(
+      `${defaultPolicyPath}: rules[3](excess-privilege).approval.groups.security: nobody in the directory ${defaultPolicyPath.replace('default.yaml', 'directory.yaml')} belongs to security`,
+    );
+    expect(
+      out.some((l) =>
+        l.endsWith(
+          'onTimeout.escalate: nobody in the directory ' +
+            defaultPolicyPath.replace('default.yaml', 'directory.yaml') +
+            ' belongs to security-leads',
+        ),
+      ),
+    ).toBe(true);
+    expect(out.some((l) => /exceptions\.approvers: nobody .* belongs to security$/.test(l))).toBe(true);
   });
 
   it('checks maxFindingAgeForAction: a duration passes, anything else is one line naming the field', async () => {

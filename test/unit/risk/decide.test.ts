@@ -70,7 +70,7 @@ describe('decide (default policy)', () => {
       }),
     );
     expect(d.map((x) => [x.action, x.mode, x.approval])).toEqual([
-      ['scope-down', 'approval', { required: 1, approvers: ['security'] }],
+      ['scope-down', 'approval', expect.objectContaining({ groups: { security: 1 } })],
     ]);
   });
 
@@ -133,7 +133,7 @@ describe('one decision per action', () => {
         when: { minScore: 60 },
         action: 'scope-down',
         mode: 'approval',
-        approval: { required: 1, approvers: ['security'] },
+        approval: { groups: { security: 1 } },
       },
     ],
   });

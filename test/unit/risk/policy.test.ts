@@ -17,7 +17,7 @@ const rule = (over: Record<string, unknown> = {}) => ({
   when: { minScore: 60 },
   action: 'scope-down',
   mode: 'approval',
-  approval: { required: 1, approvers: ['security'] },
+  approval: { groups: { security: 1 } },
   ...over,
 });
 
@@ -40,8 +40,21 @@ describe('policies/default.yaml', () => {
       ['excess-privilege', 60, 'scope-down', 'approval'],
     ]);
     expect(policy.rules.find((r) => r.id === 'excess-privilege')!.approval).toEqual({
-      required: 1,
+      groups: { security: 1 },
+      timeout: '72h',
+      onTimeout: 'cancel',
+      reject: 'any',
+      remindEvery: '24h',
+    });
+    expect(policy.rules.find((r) => r.id === 'compromised-quarantine')!.approval).toMatchObject({
+      groups: { security: 1, 'incident-response': 1 },
+      onTimeout: { escalate: 'security-leads' },
+    });
+    expect(policy.directory).toBe('directory.yaml');
+    expect(policy.exceptions).toEqual({
+      maxDurationDays: 30,
       approvers: ['security'],
+      requestTimeout: '72h',
     });
     expect(policy.weights).toEqual(DEFAULT_WEIGHTS);
     expect(policy.hygiene).toEqual({ maxKeyAgeDays: 90, maxUnusedDays: 90 });
@@ -63,6 +76,21 @@ describe('policy validation', () => {
     expect(p.enforcement).toEqual(DEFAULT_ENFORCEMENT);
     expect(DEFAULT_ENFORCEMENT).toMatchObject({ mode: 'enforce', cooldownMinutes: 1440, protected: [] });
     expect(parsePolicy({ version: 1, weights: { exposure: 0.6 }, rules: [] }).weights.exposure).toBe(0.6);
+  });
+
+  it('enforcement.approval names who approves when a brake asks; unset by default', () => {
+    expect(DEFAULT_ENFORCEMENT.approval).toBeUndefined();
+    const p = parsePolicy({
+      version: 1,
+      enforcement: { approval: { groups: { 'sre-leads': 2 } } },
+      rules: [],
+    });
+    expect(p.enforcement.approval).toEqual({
+      groups: { 'sre-leads': 2 },
+      timeout: '72h',
+      onTimeout: 'cancel',
+      reject: 'any',
+    });
   });
 
   it('accepts a team action', () => {
@@ -87,9 +115,11 @@ describe('policy validation', () => {
     expect(errorOf({ version: 1, rules: [rule({ mode: 'auto' })] })).toBe(
       'policies/team.yaml: rules[0](scope-down-risky).approval: is only allowed when mode is approval',
     );
-    expect(errorOf({ version: 1, rules: [rule({ approval: { required: 0, approvers: [] } })] })).toBe(
-      'policies/team.yaml: rules[0](scope-down-risky).approval.required: must be at least 1 (got 0); ' +
-        'rules[0](scope-down-risky).approval.approvers: must not be empty',
+    expect(
+      errorOf({ version: 1, rules: [rule({ approval: { groups: { security: 0 }, timeout: 'soon' } })] }),
+    ).toBe(
+      'policies/team.yaml: rules[0](scope-down-risky).approval.groups.security: must be at least 1 (got 0); ' +
+        'rules[0](scope-down-risky).approval.timeout: must be a duration such as 30m, 72h or 7d (got "soon")',
     );
   });
 

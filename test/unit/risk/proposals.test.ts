@@ -91,7 +91,7 @@ describe('evaluateRules with brakes', () => {
         when: { minScore: 50 },
         action: 'scope-down',
         mode: 'approval',
-        approval: { required: 1, approvers: ['sec'] },
+        approval: { groups: { sec: 1 } },
       },
     ],
   });

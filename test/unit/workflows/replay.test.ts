@@ -29,11 +29,13 @@ beforeAll(async () => {
 }, 120_000);
 
 describe('identity workflow replay', () => {
-  it('has recorded histories: re-delivery, an already taken id, continue-as-new, exception expiry, re-proposal, observe then auto', () => {
+  // The exception flow (signed requests answered by async update handlers) is replayed from its live history in
+  // test/integration/identity-exception.test.ts; recorded as JSON it did not replay (the update's position in the
+  // history did not survive the round trip), so it is not a fixture here.
+  it('has recorded histories: re-delivery, an already taken id, continue-as-new, re-proposal, observe then auto', () => {
     expect(files).toEqual(
       expect.arrayContaining([
         'identity-already-started.json',
-        'identity-exception-expiry.json',
         'identity-continue-as-new.json',
         'identity-redelivery-key.json',
         'identity-redelivery-user.json',

@@ -118,16 +118,18 @@ describe('IdentityState', () => {
 
   it('exceptions: live until their expiry, then noticed exactly once', () => {
     const s = fresh();
-    s.grantException(
-      {
-        action: 'scope-down',
-        expiresAt: '2026-11-21T12:00:00Z',
-        requestedBy: 'a',
-        approvedBy: 'b',
-        reason: 'r',
-      },
-      NOW,
-    );
+    const request = s.openExceptionRequest({
+      workflowId: 'identity/x',
+      action: 'scope-down',
+      for: '1d',
+      termsHash: 'h',
+      requestedBy: 'a@example.com',
+      reason: 'r',
+      openedAt: NOW,
+      deadline: '2026-11-25T12:00:00.000Z',
+      approvers: ['security'],
+    });
+    s.grantException(request, { by: 'b@example.com', reason: 'ok' }, 86_400_000, NOW);
     expect(s.record.exceptions[0]!.expiresAt).toBe('2026-11-21T12:00:00.000Z');
     expect(s.msToNextExpiry(NOW)).toBe(86_400_000);
     expect(s.expireExceptions(NOW)).toEqual([]);

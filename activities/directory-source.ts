@@ -1,0 +1,104 @@
+// The directory in force: NHI_DIRECTORY_FILE, else the file the policy names (relative to the policy file). Read at
+// each request, so an edit applies to requests opened afterwards; a request keeps the snapshot it opened with.
+import { existsSync, readFileSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import { parse } from 'yaml';
+import { type DirectorySnapshot, safeParseDirectory, snapshotOf } from '../schemas/directory.ts';
+import type { ExceptionLimits, Policy } from '../schemas/policy.ts';
+import { loadPolicy, policyPath } from './policy-source.ts';
+
+export class DirectoryError extends Error {
+  override readonly name = 'DirectoryError';
+}
+
+export function directoryPath(): string | undefined {
+  if (process.env.NHI_DIRECTORY_FILE) return process.env.NHI_DIRECTORY_FILE;
+  const named = loadPolicy().directory;
+  return named ? resolve(dirname(policyPath()), named) : undefined;
+}
+
+/** The directory file parsed and validated; DirectoryError with one line when it is bad. */
+export function loadDirectoryFile(path: string): DirectorySnapshot {
+  let value: unknown;
+  try {
+    value = parse(readFileSync(path, 'utf8'), { uniqueKeys: true });
+  } catch (error) {
+    throw new DirectoryError(`${path}: ${(error as Error).message.split('\n')[0]}`);
+  }
+  const parsed = safeParseDirectory(value, path);
+  if (!parsed.ok) throw new DirectoryError(parsed.error);
+  return snapshotOf(parsed.directory, path);
+}
+
+/** A snapshot, never a throw: a missing or bad directory is an empty one that says why (so refusals can). */
+export function currentDirectory(): DirectorySnapshot {
+  const path = directoryPath();
+  if (!path) return { people: {}, source: 'none', note: 'the policy names no directory' };
+  if (!existsSync(path)) return { people: {}, source: path, note: `directory ${path} does not exist` };
+  try {
+    return loadDirectoryFile(path);
+  } catch (error) {
+    return { people: {}, source: path, note: (error as Error).message };
+  }
+}
+
+export interface ExceptionContext {
+  directory: DirectorySnapshot;
+  limits: ExceptionLimits;
+  /** Actions the policy's rules name: an exception must be for one of them (or a built-in that applies). */
+  ruleActions: string[];
+}
+
+export function createDirectoryActivities() {
+  return {
+    async loadDirectory(): Promise<DirectorySnapshot> {
+      return currentDirectory();
+    },
+    async exceptionContext(): Promise<ExceptionContext> {
+      const policy = loadPolicy();
+      return {
+        directory: currentDirectory(),
+        limits: policy.exceptions,
+        ruleActions: [...new Set(policy.rules.map((r) => r.action))],
+      };
+    },
+  };
+}
+
+/**
+ * Approval and exception-approver groups nobody in the directory belongs to: such a rule can never be approved.
+ * One line each, with the path in the policy. `nhi policy check` reports them; the worker does not refuse to start
+ * on them (the shipped directory lists nobody until people are added).
+ */
+export function emptyGroupErrors(policy: Policy, policyFile: string): string[] {
+  const path =
+    process.env.NHI_DIRECTORY_FILE ||
+    (policy.directory ? resolve(dirname(policyFile), policy.directory) : undefined);
+  if (!path)
+    return policy.rules.some((r) => r.approval)
+      ? [`${policyFile}: directory: missing, so nobody can approve the rules with mode approval`]
+      : [];
+  let directory: DirectorySnapshot;
+  try {
+    directory = existsSync(path) ? loadDirectoryFile(path) : { people: {}, source: path, note: 'missing' };
+  } catch (error) {
+    return [`${policyFile}: directory: ${(error as Error).message}`];
+  }
+  if (directory.note === 'missing') return [`${policyFile}: directory: ${path} does not exist`];
+  const members = new Set(Object.values(directory.people).flatMap((p) => p.groups));
+  const errors: string[] = [];
+  const check = (group: string, at: string) => {
+    if (!members.has(group))
+      errors.push(`${policyFile}: ${at}: nobody in the directory ${path} belongs to ${group}`);
+  };
+  policy.rules.forEach((rule, i) => {
+    if (!rule.approval) return;
+    for (const group of Object.keys(rule.approval.groups))
+      check(group, `rules[${i}](${rule.id}).approval.groups.${group}`);
+    const onTimeout = rule.approval.onTimeout;
+    if (typeof onTimeout === 'object')
+      check(onTimeout.escalate, `rules[${i}](${rule.id}).approval.onTimeout.escalate`);
+  });
+  for (const group of policy.exceptions.approvers) check(group, 'exceptions.approvers');
+  return errors;
+}

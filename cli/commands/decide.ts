@@ -1,0 +1,98 @@
+// `nhi approve|reject ID --as WHO --reason R [--key FILE] [--yes] [--json]`: a signed decision on a remediation's
+// approval request. Shows the reviewer what they decide, asks to confirm, signs over the request's workflow id, run
+// id and plan hash, and sends it. The workflow verifies the signature and answers accepted or refused (one line).
+
+import { decideUpdate } from '../../workflows/remediation/definitions.ts';
+import { type Command, CommandError, parseCommandArgs, UsageError } from '../command.ts';
+import { confirm } from '../confirm.ts';
+import { remediationDecision } from '../decisions.ts';
+import { remediationReview } from '../format-requests.ts';
+import { connectTemporal } from '../identity-source.ts';
+import { loadSigner, personArg } from '../keys.ts';
+import { readRemediation } from '../requests-source.ts';
+
+const usageOf = (
+  verb: 'approve' | 'reject',
+) => `usage: nhi ${verb} REMEDIATION_ID --as WHO --reason R [--key FILE] [--yes] [--json]
+
+${verb === 'approve' ? 'Approves' : 'Rejects'} a remediation awaiting approval (nhi pending lists them, e.g.
+remediate/scope-down/arn:aws:iam::123456789012:user/ci/0). Shows what is decided — identity, account, action, plan
+steps and hash, owner, last use, every point of the score, capabilities — asks to confirm, then sends a decision
+signed with WHO's Ed25519 key over {workflow id, run id, plan hash, decision, person, reason, time}.
+
+  --as WHO      you, as in the directory (lower-cased email)
+  --reason R    why (kept in the history and published)
+  --key FILE    your key file (default: $NHI_KEYS_DIR/WHO.key, from nhi keys new)
+  --yes         do not ask to confirm
+  --json        the request and the workflow's answer as one JSON object
+
+Exit status: 0 accepted; 1 with one line when refused (unknown person, bad signature, not in a group the rule
+names, the owner, the requester, twice, a stale plan, already decided or expired) or Temporal cannot be reached;
+2 on bad arguments.`;
+
+function decideCommand(verb: 'approve' | 'reject'): Command {
+  return {
+    name: verb,
+    summary: `${verb} a remediation awaiting approval (signed)`,
+    usage: usageOf(verb),
+    async run(argv, io) {
+      const { values, positionals } = parseCommandArgs(argv, {
+        as: { type: 'string' },
+        reason: { type: 'string' },
+        key: { type: 'string' },
+        yes: { type: 'boolean' },
+        json: { type: 'boolean' },
+      });
+      if (positionals.length !== 1) throw new UsageError('one REMEDIATION_ID is required');
+      const person = personArg(values.as);
+      if (!values.reason?.trim()) throw new UsageError('--reason R is required');
+      const id = positionals[0]!;
+      const signer = loadSigner(person, values.key);
+      const source = await connectTemporal();
+      try {
+        const state = await readRemediation(source, id);
+        if (!state.request)
+          throw new CommandError(`${id} has no open approval request (status ${state.status})`);
+        // A request no longer open is not reviewed again; the attempt is still sent, so an open workflow records it.
+        const open = state.status === 'awaiting-approval' || state.status === 'paused';
+        if (open && !values.json) for (const line of remediationReview(id, state, Date.now())) io.err(line);
+        if (open && !values.yes && !(await confirm(`${verb} as ${person}? [y/N]`, io.err)))
+          throw new CommandError('not confirmed: nothing sent');
+        const signed = remediationDecision(signer, state.request, verb, values.reason.trim());
+        const result = await source.client.workflow
+          .getHandle(id)
+          .executeUpdate(decideUpdate, { args: [signed] });
+        if (values.json)
+          io.out(JSON.stringify({ id, planHash: state.planHash, decision: verb, person, result }));
+        else if (result.accepted)
+          io.out(
+            `${verb === 'approve' ? 'approved' : 'rejected'} ${id} as ${person}${
+              result.missing && Object.keys(result.missing).length
+                ? `; still needed: ${Object.entries(result.missing)
+                    .map(([g, n]) => `${n} of ${g}`)
+                    .join(', ')}`
+                : ''
+            }`,
+          );
+        if (!result.accepted) {
+          if (values.json) return 1;
+          throw new CommandError(`refused: ${result.refusal}`);
+        }
+        return 0;
+      } catch (error) {
+        if (error instanceof CommandError) throw error;
+        const text = String((error as Error)?.message ?? error).split('\n')[0] ?? '';
+        if (/completed|not found/i.test(text))
+          throw new CommandError(
+            `refused: the request ${id} was already decided or expired (its workflow has closed)`,
+          );
+        throw new CommandError(`sending the decision failed: ${text}`);
+      } finally {
+        await source.close();
+      }
+    },
+  };
+}
+
+export const approveCommand = decideCommand('approve');
+export const rejectCommand = decideCommand('reject');

@@ -1,0 +1,36 @@
+// `nhi pending [--json]`: open approval and exception requests, oldest first, with what a reviewer needs and the
+// time each has left.
+import { type Command, parseCommandArgs, UsageError } from '../command.ts';
+import { pendingLine } from '../format-requests.ts';
+import { connectTemporal } from '../identity-source.ts';
+import { pendingRequests } from '../requests-source.ts';
+
+const usage = `usage: nhi pending [--json]
+
+Lists open requests, oldest first: remediations awaiting approval (or paused by an exception) and exception
+requests awaiting a second person. Each line says what is asked, about which identity and owner, who is still
+needed and how long is left. Decide with nhi approve|reject ID or nhi except approve ID.
+
+  --json  one JSON object per request on stdout (kind, id, openedAt, deadline, msLeft, and the full request)
+
+Needs Temporal and a worker answering queries (nhi run).`;
+
+export const pendingCommand: Command = {
+  name: 'pending',
+  summary: 'open approval and exception requests, oldest first, with time left',
+  usage,
+  async run(argv, io) {
+    const { values, positionals } = parseCommandArgs(argv, { json: { type: 'boolean' } });
+    if (positionals.length) throw new UsageError(`unexpected argument '${positionals[0]}'`);
+    const source = await connectTemporal();
+    try {
+      const pending = await pendingRequests(source, Date.now());
+      if (values.json) for (const p of pending) io.out(JSON.stringify(p));
+      else if (!pending.length) io.out('no open requests');
+      else for (const p of pending) for (const line of pendingLine(p)) io.out(line);
+      return 0;
+    } finally {
+      await source.close();
+    }
+  },
+};

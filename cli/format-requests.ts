@@ -1,0 +1,88 @@
+// Requests as a reviewer reads them: what is decided (identity, account, action, plan steps and hash), about whom
+// (owner from the cloud, last use, every point of the score, capabilities and their paths), and how long is left.
+import { formatDuration } from '../schemas/duration.ts';
+import type { ExceptionRequestRecord } from '../workflows/identity/state.ts';
+import type { RemediationState } from '../workflows/remediation/definitions.ts';
+import type { ListedException, PendingRequest } from './requests-source.ts';
+
+const left = (ms: number) => (ms > 0 ? `${formatDuration(ms)} left` : 'past its deadline');
+const needs = (missing: Record<string, number>) =>
+  Object.entries(missing)
+    .map(([g, n]) => `${n} more of ${g}`)
+    .join(' and ') || 'nothing (deciding)';
+
+/** The reviewer's view of one remediation request. */
+export function remediationReview(id: string, s: RemediationState, now: number): string[] {
+  const i = s.input;
+  const ctx = i.context ?? {};
+  const out = [
+    `remediation ${id}`,
+    `  identity     ${i.identity.key} (${i.identity.type}${i.identity.account ? `, account ${i.identity.account}` : ''})`,
+    `  action       ${i.action} (rule ${i.ruleId}), status ${s.status}${s.request ? `, round ${s.request.round}` : ''}`,
+    `  owner        ${i.owner ?? 'none known'} (from the cloud; cannot approve)`,
+    `  last use     ${ctx.lastUsedAt ?? 'unknown'}`,
+    `  plan hash    ${s.planHash ?? '-'}`,
+  ];
+  for (const step of s.plan?.steps ?? [])
+    out.push(
+      `    ${step.api} ${step.target}${Object.keys(step.detail).length ? ` ${JSON.stringify(step.detail)}` : ''}`,
+    );
+  if (s.plan?.noop) out.push(`    no-op: ${s.plan.noop}`);
+  if (ctx.score !== undefined) out.push(`  score        ${ctx.score}`);
+  for (const f of ctx.factors ?? []) out.push(`    +${f.contribution} ${f.id}: ${f.reason}`);
+  if (ctx.capabilities?.length) out.push('  capabilities');
+  for (const c of ctx.capabilities ?? []) out.push(`    ${c.id} (${c.weight}) via ${c.path.join(' → ')}`);
+  out.push(`  reasons      ${i.reasons.join('; ')}`);
+  const groups = Object.entries(i.approval?.groups ?? {})
+    .map(([g, n]) => `${n} of ${g}`)
+    .join(' AND ');
+  out.push(
+    `  needs        ${groups}${s.request?.escalatedTo ? ` (or 1 of ${s.request.escalatedTo}: escalated)` : ''}`,
+  );
+  if (s.approvals.length) out.push(`  approved by  ${s.approvals.map((a) => a.by).join(', ')}`);
+  if (s.request)
+    out.push(`  deadline     ${s.request.deadline} (${left(Date.parse(s.request.deadline) - now)})`);
+  if (s.pausedBy) out.push(`  paused by    exception ${s.pausedBy.exceptionId} until ${s.pausedBy.until}`);
+  return out;
+}
+
+/** The reviewer's view of one exception request. */
+export function exceptionReview(
+  publicId: string,
+  r: Omit<ExceptionRequestRecord, 'directory'>,
+  identity: { key: string; owner?: string | null; score?: number },
+  now: number,
+): string[] {
+  return [
+    `exception request ${publicId}`,
+    `  identity     ${identity.key}${identity.score !== undefined ? ` (score ${identity.score})` : ''}`,
+    `  owner        ${identity.owner ?? 'none known'} (cannot approve)`,
+    `  pauses       ${r.action} for ${r.for}${r.ticket ? `, ticket ${r.ticket}` : ''}`,
+    `  requested by ${r.requestedBy}: ${r.reason}`,
+    `  approvers    a different person from ${r.approvers.join(', ')}`,
+    `  status       ${r.status}; deadline ${r.deadline} (${left(Date.parse(r.deadline) - now)})`,
+  ];
+}
+
+export function pendingLine(p: PendingRequest): string[] {
+  if (p.kind === 'approval') {
+    const i = p.state.input;
+    return [
+      `approval   ${p.id}`,
+      `           ${i.action} on ${i.identity.key}, owner ${i.owner ?? 'none'}, score ${i.context?.score ?? '?'}; ${p.status}; needs ${needs(p.missing)}; ${left(p.msLeft)}`,
+    ];
+  }
+  return [
+    `exception  ${p.id}`,
+    `           pause ${p.request.action} for ${p.request.for}, asked by ${p.request.requestedBy}: ${p.request.reason}; needs 1 of ${p.request.approvers.join(', ')}; ${left(p.msLeft)}`,
+  ];
+}
+
+export function exceptionLine(e: ListedException, now: number): string {
+  const state = e.revokedAt
+    ? `revoked by ${e.revokedBy} at ${e.revokedAt}`
+    : e.live
+      ? `live until ${e.expiresAt} (${left(Date.parse(e.expiresAt) - now)})`
+      : `expired ${e.expiresAt}`;
+  return `${e.publicId}  ${e.action}  ${state}; requested by ${e.requestedBy}, approved by ${e.approvedBy}: ${e.reason}${e.ticket ? ` [${e.ticket}]` : ''}`;
+}

@@ -1,0 +1,148 @@
+// Where `nhi pending`, `nhi approve|reject` and `nhi except`/`nhi exceptions` read requests from: the remediation
+// workflows' queries (approval requests) and the identity workflows' records (exception requests and grants).
+// Running remediations are found by a visibility query; identities with exceptions by their memo counts.
+import type { WorkflowExecutionInfo } from '@temporalio/client';
+import {
+  IDENTITY_MEMO_KEY,
+  IDENTITY_WORKFLOW_PREFIX,
+  IDENTITY_WORKFLOW_TYPE,
+  type IdentityMemo,
+  identityQuery,
+} from '../workflows/identity/definitions.ts';
+import type { ExceptionGrant, ExceptionRequestRecord, IdentityRecord } from '../workflows/identity/state.ts';
+import { approvalsMissing } from '../workflows/remediation/approval-rules.ts';
+import { type RemediationState, remediationQuery } from '../workflows/remediation/definitions.ts';
+import { CommandError } from './command.ts';
+import { readIdentity, type TemporalSource } from './identity-source.ts';
+
+const QUERY_TIMEOUT_MS = 10_000;
+
+export interface PendingApproval {
+  kind: 'approval';
+  id: string;
+  openedAt: string;
+  deadline: string;
+  msLeft: number;
+  status: RemediationState['status'];
+  missing: Record<string, number>;
+  state: RemediationState;
+}
+
+export interface PendingException {
+  kind: 'exception';
+  id: string;
+  identityKey: string;
+  openedAt: string;
+  deadline: string;
+  msLeft: number;
+  request: Omit<ExceptionRequestRecord, 'directory'>;
+  owner?: string | null;
+  score?: number;
+}
+
+export type PendingRequest = PendingApproval | PendingException;
+
+async function list(source: TemporalSource, query: string): Promise<WorkflowExecutionInfo[]> {
+  const out: WorkflowExecutionInfo[] = [];
+  await source.client.connection.withDeadline(Date.now() + 60_000, async () => {
+    for await (const e of source.client.workflow.list({ query })) out.push(e);
+  });
+  return out;
+}
+
+/** A remediation's state, or one line saying why it cannot be read. */
+export async function readRemediation(source: TemporalSource, workflowId: string): Promise<RemediationState> {
+  try {
+    return await source.client.connection.withDeadline(Date.now() + QUERY_TIMEOUT_MS, () =>
+      source.client.workflow.getHandle(workflowId).query(remediationQuery),
+    );
+  } catch (error) {
+    const text = String((error as Error)?.message ?? error).split('\n')[0] ?? '';
+    if (/not found/i.test(text))
+      throw new CommandError(`no remediation '${workflowId}' (nhi pending lists open requests)`);
+    throw new CommandError(`reading remediation '${workflowId}' failed: ${text} (is \`nhi run\` running?)`);
+  }
+}
+
+const identitiesWith = (
+  source: TemporalSource,
+  field: 'openExceptionRequests' | 'liveExceptions' | 'endedExceptions',
+) =>
+  list(
+    source,
+    `WorkflowType = '${IDENTITY_WORKFLOW_TYPE}' AND ExecutionStatus = 'Running' AND WorkflowId STARTS_WITH '${IDENTITY_WORKFLOW_PREFIX}'`,
+  ).then((all) =>
+    all.filter((e) => ((e.memo?.[IDENTITY_MEMO_KEY] as IdentityMemo | undefined)?.[field] ?? 0) > 0),
+  );
+
+/** Open approval and exception requests, oldest first. */
+export async function pendingRequests(source: TemporalSource, now: number): Promise<PendingRequest[]> {
+  const out: PendingRequest[] = [];
+  const running = await list(source, `WorkflowType = 'remediationWorkflow' AND ExecutionStatus = 'Running'`);
+  for (const e of running) {
+    const state = await readRemediation(source, e.workflowId).catch(() => undefined);
+    const request = state?.request;
+    if (!state || !request || (state.status !== 'awaiting-approval' && state.status !== 'paused')) continue;
+    out.push({
+      kind: 'approval',
+      id: e.workflowId,
+      openedAt: request.openedAt,
+      deadline: request.deadline,
+      msLeft: Date.parse(request.deadline) - now,
+      status: state.status,
+      missing: approvalsMissing(
+        state.input.approval ?? { groups: { security: 1 } },
+        request,
+        state.approvals,
+      ),
+      state: { ...state, request: { ...request, directory: { ...request.directory, people: {} } } },
+    });
+  }
+  for (const e of await identitiesWith(source, 'openExceptionRequests')) {
+    const key = e.workflowId.slice(IDENTITY_WORKFLOW_PREFIX.length);
+    const record = await readIdentity(source, key).catch(() => undefined);
+    for (const r of record?.exceptionRequests.filter((x) => x.status === 'open') ?? []) {
+      const { directory: _directory, ...request } = r;
+      out.push({
+        kind: 'exception',
+        id: `${r.id}@${key}`,
+        identityKey: key,
+        openedAt: r.openedAt,
+        deadline: r.deadline,
+        msLeft: Date.parse(r.deadline) - now,
+        request,
+        owner: record?.assessment?.owner,
+        score: record?.assessment?.risk.score,
+      });
+    }
+  }
+  return out.sort((a, b) => Date.parse(a.openedAt) - Date.parse(b.openedAt));
+}
+
+export interface ListedException extends ExceptionGrant {
+  identityKey: string;
+  publicId: string;
+  live: boolean;
+}
+
+/** Granted exceptions: live ones, or (expired) the ones that ended. */
+export async function listExceptions(
+  source: TemporalSource,
+  opts: { expired: boolean; now: number },
+): Promise<ListedException[]> {
+  const holders = await identitiesWith(source, opts.expired ? 'endedExceptions' : 'liveExceptions');
+  const out: ListedException[] = [];
+  for (const e of holders) {
+    const key = e.workflowId.slice(IDENTITY_WORKFLOW_PREFIX.length);
+    const record: IdentityRecord | undefined = await source.client.workflow
+      .getHandle(e.workflowId)
+      .query(identityQuery)
+      .catch(() => undefined);
+    for (const g of record?.exceptions ?? []) {
+      const live = !g.expiredAt && Date.parse(g.expiresAt) > opts.now;
+      if (live === opts.expired) continue;
+      out.push({ ...g, identityKey: key, publicId: `${g.id}@${key}`, live });
+    }
+  }
+  return out.sort((a, b) => Date.parse(a.expiresAt) - Date.parse(b.expiresAt));
+}

@@ -1,0 +1,93 @@
+// People with real Ed25519 key pairs, a directory snapshot of them, and their signed decisions: what `nhi approve`
+// sends, built in-process for workflow tests.
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Client } from '@temporalio/client';
+import { exceptionDecision, exceptionRequest } from '../../cli/decisions.ts';
+import { directoryYaml } from '../../demo/people.ts';
+import type { DirectorySnapshot } from '../../schemas/directory.ts';
+import {
+  type DecisionClaims,
+  newKeyPair,
+  type SignedDecision,
+  signDecision,
+} from '../../schemas/signed-decision.ts';
+import {
+  decideExceptionUpdate,
+  type ExceptionResult,
+  identityQuery,
+  identityWorkflowId,
+  requestExceptionUpdate,
+} from '../../workflows/identity/definitions.ts';
+
+export interface TestPerson {
+  id: string;
+  groups: string[];
+  secretKey: string;
+  publicKey: string;
+}
+
+export function person(id: string, ...groups: string[]): TestPerson {
+  return { id, groups, ...newKeyPair() };
+}
+
+export function snapshotOf(people: readonly TestPerson[], source = 'test-directory'): DirectorySnapshot {
+  return {
+    source,
+    people: Object.fromEntries(people.map((p) => [p.id, { groups: p.groups, keys: [p.publicKey] }])),
+  };
+}
+
+export function sign(
+  who: TestPerson,
+  claims: Omit<DecisionClaims, 'person' | 'time'> & { time?: string },
+): SignedDecision {
+  return signDecision(
+    { ...claims, person: who.id, time: claims.time ?? new Date().toISOString() },
+    who.secretKey,
+  );
+}
+
+/** A directory file for the real activities (NHI_DIRECTORY_FILE), as a person would write it. */
+export function directoryFile(people: readonly TestPerson[], dir: string): string {
+  const file = join(dir, `directory-${Math.random().toString(36).slice(2, 8)}.yaml`);
+  mkdirSync(dir, { recursive: true });
+  writeFileSync(file, directoryYaml(people));
+  return file;
+}
+
+/**
+ * An exception as people grant it: Bob requests it, Alice (security) approves it, both signed. Points the in-process
+ * worker at a directory holding the two of them (NHI_DIRECTORY_FILE). Returns the grant's answer.
+ */
+export async function grantException(
+  client: Client,
+  identityKey: string,
+  terms: { action: string; for: string },
+  reason: string,
+): Promise<ExceptionResult> {
+  const bob = person('bob@example.com', 'platform');
+  const alice = person('alice@example.com', 'security');
+  process.env.NHI_DIRECTORY_FILE = directoryFile([bob, alice], tmpdir());
+  const handle = client.workflow.getHandle(identityWorkflowId(identityKey));
+  const opened = await handle.executeUpdate(requestExceptionUpdate, {
+    args: [exceptionRequest({ person: bob.id, secretKey: bob.secretKey }, { identityKey, ...terms }, reason)],
+  });
+  if (!opened.accepted) return opened;
+  const hash = (await handle.query(identityQuery)).exceptionRequests.find(
+    (r) => r.id === opened.id,
+  )!.termsHash;
+  return handle.executeUpdate(decideExceptionUpdate, {
+    args: [
+      exceptionDecision(
+        { person: alice.id, secretKey: alice.secretKey },
+        identityKey,
+        opened.id!,
+        hash,
+        'approve',
+        'ok',
+      ),
+    ],
+  });
+}
