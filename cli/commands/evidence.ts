@@ -130,6 +130,11 @@ async function runExport(argv: string[], io: Io): Promise<number> {
     throw new UsageError(`--previous ${values.previous} does not exist`);
   if (values.key && !existsSync(values.key)) throw new UsageError(`--key ${values.key} does not exist`);
 
+  // Every argument is checked before anything is written (a new evidence key is a side effect).
+  const webUi = values['web-ui'] ?? localWebUi();
+  if (webUi && !/^https?:\/\/[^/]+/.test(webUi))
+    throw new UsageError(`--web-ui must be an http(s) URL, got '${webUi}'`);
+
   const keyFile = values.key ?? defaultEvidenceKeyFile();
   let signer: ReturnType<typeof evidenceSigner>;
   try {
@@ -148,9 +153,6 @@ async function runExport(argv: string[], io: Io): Promise<number> {
     throw new CommandError((error as Error).message);
   }
 
-  const webUi = values['web-ui'] ?? localWebUi();
-  if (webUi && !/^https?:\/\/[^/]+/.test(webUi))
-    throw new UsageError(`--web-ui must be an http(s) URL, got '${webUi}'`);
   const source = await connectTemporal();
   try {
     const result = await exportEvidence(source.client, {
