@@ -225,7 +225,11 @@ async function deliver(
       heartbeatError ??= error;
     });
   }, deps.heartbeatEveryMs ?? 1_000);
-  const stopping = () => !payload.isRunning() || payload.isStale() || heartbeatError !== undefined;
+  // Two ways to stop: the partition went to another member (abandon the step at once: its new owner redelivers
+  // it), or this process was asked to stop (finish the signals in flight and commit; only give up waiting on a
+  // Temporal that is away, so SIGTERM still ends the process within the session timeout).
+  const lost = () => payload.isStale() || heartbeatError !== undefined;
+  const stopping = () => !payload.isRunning() || lost();
   let completed = false;
   try {
     for (let pending = work; ; ) {
@@ -235,7 +239,7 @@ async function deliver(
       }
       if (stopping()) break;
       attempts++;
-      const result = await untilStopped(handOff(signal, pending), stopping);
+      const result = await untilStopped(handOff(signal, pending), lost);
       if (result === undefined) break;
       signals += result.signals;
       const retryNow: IdentityWork[] = [];

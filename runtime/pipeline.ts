@@ -100,7 +100,8 @@ export async function startPipeline(opts: PipelineOptions = {}): Promise<Running
       const run = worker.run();
       running.push(run);
       stops.unshift(async () => {
-        worker.shutdown();
+        // Only a running worker can be asked to stop; one that stopped by itself (crash) just gets closed.
+        if (worker.getState() === 'RUNNING') worker.shutdown();
         await run.catch(() => {});
         await connection.close();
         await producer.disconnect();
@@ -176,8 +177,11 @@ export async function startPipeline(opts: PipelineOptions = {}): Promise<Running
   done.catch(() => {});
   return {
     stop: () => {
+      // Every part is stopped even if one fails, so no connection is left holding the process open.
       stopping ??= (async () => {
-        for (const stop of stops) await stop();
+        const failures: Error[] = [];
+        for (const stop of stops) await stop().catch((error: Error) => failures.push(error));
+        if (failures.length) throw failures[0];
       })();
       return stopping;
     },
