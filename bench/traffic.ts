@@ -48,7 +48,9 @@ export function notableTraffic(
       const earlier = originals[randomInt(originals.length)]!;
       messages.push({
         key: earlier.key,
-        value: JSON.stringify({ result: { ...earlier.result, count: String(i), orig_time: String(1767225600 + i) } }),
+        value: JSON.stringify({
+          result: { ...earlier.result, count: String(i), orig_time: String(1767225600 + i) },
+        }),
         headers: { format: 'splunk-notable' },
       });
       continue;
