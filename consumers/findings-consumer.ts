@@ -501,7 +501,10 @@ export function withChangeDetection(deps: ConsumerDeps, opts: ChangeDetectionOpt
 export async function runFindingsConsumer(deps: ConsumerDeps, opts: ConsumerRunOptions = {}): Promise<void> {
   const { consumer } = deps;
   // A new assignment: what this member held may have moved on meanwhile; restore before the next step.
-  consumer.on(consumer.events.GROUP_JOIN, () => deps.digest?.memory.dropAll());
+  consumer.on(consumer.events.GROUP_JOIN, ({ payload }) => {
+    deps.digest?.memory.dropAll();
+    deps.log?.('group-joined', { memberId: payload.memberId, assignment: payload.memberAssignment });
+  });
   consumer.on(consumer.events.CRASH, ({ payload }) => {
     deps.log?.('consumer-crash', { error: payload.error.message, restart: payload.restart });
     if (!payload.restart) opts.onFatal?.(payload.error);
