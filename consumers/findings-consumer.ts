@@ -100,7 +100,7 @@ type Delivery =
 
 /** Steps of one batch whose handoff may overlap: the next step's findings join the coalescer's open batches
  * while the previous step's signals are still on their way. Commits stay in offset order. */
-export const STEPS_IN_FLIGHT = 8;
+export const STEPS_IN_FLIGHT = 16;
 
 interface StepWork {
   step: KafkaMessage[];

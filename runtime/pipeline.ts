@@ -64,8 +64,11 @@ export interface PipelineOptions {
   coalesceWindowMs?: number;
 }
 
-/** Findings records are kilobytes, but a hostile 5 MB message must still be fetched (and dead-lettered). */
-export const CONSUMER_FETCH = { maxBytesPerPartition: 2 * 1024 * 1024, maxBytes: 16 * 1024 * 1024 };
+/**
+ * Findings records are kilobytes, but a hostile 5 MB message must still be fetched (and dead-lettered). Large
+ * fetches also give the coalescer more of an identity's findings at once (steps of one batch overlap).
+ */
+export const CONSUMER_FETCH = { maxBytesPerPartition: 8 * 1024 * 1024, maxBytes: 32 * 1024 * 1024 };
 
 export async function startPipeline(opts: PipelineOptions = {}): Promise<RunningPipeline> {
   const role = opts.role ?? 'all';
