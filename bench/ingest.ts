@@ -30,6 +30,8 @@ export interface IngestBenchOptions {
   changeDetection?: boolean;
   /** Finding → enforcement probes during the run (needs the worker; default 0). */
   probes?: number;
+  /** Signals in flight to Temporal at once (default the coalescer's, 16). */
+  signalsInFlight?: number;
   /** Pause between probes (default 2 s). */
   probeEveryMs?: number;
   onProgress?: (line: string) => void;
@@ -213,7 +215,13 @@ export async function benchIngest(opts: IngestBenchOptions): Promise<IngestBench
         },
       },
     };
-    const deps = changeDetection ? withChangeDetection(base, { kafka: broker, digestTopic }) : base;
+    const deps = changeDetection
+      ? withChangeDetection(base, {
+          kafka: broker,
+          digestTopic,
+          coalescing: opts.signalsInFlight ? { parallel: opts.signalsInFlight } : {},
+        })
+      : base;
     const start = performance.now();
     await runFindingsConsumer(deps);
     const probes: LatencyProbe[] = [];

@@ -7,7 +7,7 @@ import { type Command, CommandError, parseCommandArgs, UsageError } from '../com
 
 const usage = `usage: nhi bench normalize [--corpus DIR] [--rounds N] [--json]
        nhi bench ingest [--findings N] [--identities N | --findings-per-identity N] [--repeat-ratio R]
-                        [--partitions N] [--step N] [--probes N] [--no-worker] [--no-change-detection] [--json]
+                        [--partitions N] [--step N] [--probes N] [--signals-in-flight N] [--no-worker] [--no-change-detection] [--json]
 
   normalize   the normaliser over every JSON file under DIR (default ../shared/findings-corpus), against bare
               UTF-8 decode + JSON.parse of the same bytes, interleaved rounds, medians; reports findings/s, the ratio
@@ -41,6 +41,7 @@ export const benchCommand: Command = {
       'repeat-ratio': { type: 'string' },
       'findings-per-identity': { type: 'string' },
       probes: { type: 'string' },
+      'signals-in-flight': { type: 'string' },
       json: { type: 'boolean' },
     });
     const which = positionals[0] ?? 'normalize';
@@ -123,6 +124,10 @@ async function runIngestBench(
     repeatRatio,
     probes,
     changeDetection: !values['no-change-detection'],
+    signalsInFlight:
+      values['signals-in-flight'] === undefined
+        ? undefined
+        : positive('signals-in-flight', values['signals-in-flight'] as string, 16),
     partitions: positive('partitions', values.partitions as string | undefined, 4),
     stepSize: values.step === undefined ? undefined : positive('step', values.step as string, 1),
     worker: !values['no-worker'],
