@@ -8,6 +8,7 @@ import { type Command, CommandError, parseCommandArgs, UsageError } from '../com
 const usage = `usage: nhi bench normalize [--corpus DIR] [--rounds N] [--json]
        nhi bench ingest [--findings N] [--identities N | --findings-per-identity N] [--repeat-ratio R]
                         [--partitions N] [--step N] [--probes N] [--signals-in-flight N] [--no-worker] [--no-change-detection] [--json]
+       nhi bench scale-out [--consumers N] [--workers N] [--findings N] [--identities N] [--no-kill] [--json]
 
   normalize   the normaliser over every JSON file under DIR (default ../shared/findings-corpus), against bare
               UTF-8 decode + JSON.parse of the same bytes, interleaved rounds, medians; reports findings/s, the ratio
@@ -22,7 +23,10 @@ const usage = `usage: nhi bench normalize [--corpus DIR] [--rounds N] [--json]
               changed. Also reported: signals per finding, Temporal signals/s, repeats held back, peak memory, and
               with --probes N the finding→enforcement latency (a leaked-key finding produced into the same topic,
               timed until the key is Inactive in the emulator) p50/p99 while the load runs and after it.
-              --no-change-detection: every finding goes to Temporal (the path before the digest).`;
+              --no-change-detection: every finding goes to Temporal (the path before the digest).
+  scale-out   N \`nhi run consumer\` processes (default 3) in one group on a 6-partition topic and M \`nhi run worker\`
+              processes (default 2); one consumer is SIGKILLed once a third is committed (unless --no-kill);
+              reports findings/s until all is committed and checks that every identity holds exactly its findings.`;
 
 export const benchCommand: Command = {
   name: 'bench',
@@ -42,12 +46,16 @@ export const benchCommand: Command = {
       'findings-per-identity': { type: 'string' },
       probes: { type: 'string' },
       'signals-in-flight': { type: 'string' },
+      consumers: { type: 'string' },
+      workers: { type: 'string' },
+      'no-kill': { type: 'boolean' },
       json: { type: 'boolean' },
     });
     const which = positionals[0] ?? 'normalize';
     if (which === 'ingest') return runIngestBench(values, io);
+    if (which === 'scale-out') return runScaleOutBench(values, io);
     if (which !== 'normalize')
-      throw new UsageError(`unknown benchmark '${which}' (known: normalize, ingest)`);
+      throw new UsageError(`unknown benchmark '${which}' (known: normalize, ingest, scale-out)`);
     const corpus = values.corpus ?? join(process.cwd(), '..', 'shared', 'findings-corpus');
     if (!existsSync(corpus)) throw new CommandError(`corpus not found at ${corpus} (use --corpus DIR)`);
     const rounds = values.rounds === undefined ? 15 : Number(values.rounds);
@@ -175,4 +183,35 @@ async function runIngestBench(
     `time per step decode/normalise ${Math.round(b.decodeMs)} ms (${pct(result.shares.decode)}), handoff ${Math.round(b.handoffMs)} ms (${pct(result.shares.handoff)}), dlq ${Math.round(b.dlqMs)} ms (${pct(result.shares.dlq)}), digest ${Math.round(b.digestMs)} ms (${pct(result.shares.digest)}), commit ${Math.round(b.commitMs)} ms (${pct(result.shares.commit)})`,
   );
   return 0;
+}
+
+async function runScaleOutBench(
+  values: Record<string, string | boolean | undefined>,
+  io: Parameters<Command['run']>[1],
+): Promise<number> {
+  const opts = {
+    consumers: positive('consumers', values.consumers as string | undefined, 3),
+    workers: positive('workers', values.workers as string | undefined, 2),
+    findings: positive('findings', values.findings as string | undefined, 20_000),
+    identities: positive('identities', values.identities as string | undefined, 2_000),
+    kill: !values['no-kill'],
+  };
+  const { benchScaleOut } = await import('../../bench/scale-out.ts');
+  let result: Awaited<ReturnType<typeof benchScaleOut>>;
+  try {
+    result = await benchScaleOut({ ...opts, onProgress: (line) => io.err(`bench scale-out: ${line}`) });
+  } catch (error) {
+    throw new CommandError(`bench scale-out: ${(error as Error).message} — is the stack up? (nhi stack up)`);
+  }
+  if (values.json) {
+    io.out(JSON.stringify({ bench: 'scale-out', ...result }));
+  } else {
+    io.out(
+      `${result.consumers} consumer(s), ${result.workers} worker(s), ${result.partitions} partitions: ${result.findings} findings about ${result.identities} identities in ${Math.round(result.ms)} ms (${Math.round(result.findingsPerSec)} findings/s)${result.killed ? ', one consumer SIGKILLed mid-run' : ''}`,
+    );
+    io.out(
+      `identities complete ${result.identitiesComplete}/${result.identities}; findings missing ${result.missing}, unexpected ${result.unexpected}`,
+    );
+  }
+  return result.missing === 0 && result.unexpected === 0 ? 0 : 1;
 }
