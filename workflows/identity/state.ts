@@ -372,8 +372,8 @@ export class IdentityState {
       if (drop[r]! > 0) {
         drop[r]! -= 1;
         this.details.delete(s.id);
-        const forgotten = (this.record.forgotten ??= { open: 0, resolved: 0 });
-        forgotten[s.status === 'resolved' ? 'resolved' : 'open'] += 1;
+        this.record.forgotten ??= { open: 0, resolved: 0 };
+        this.record.forgotten[s.status === 'resolved' ? 'resolved' : 'open'] += 1;
       } else kept.push(s);
     }
     this.record.findings = kept;
