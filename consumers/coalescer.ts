@@ -16,13 +16,20 @@ export interface CoalescerOptions {
   maxBytes: number;
   /** Signals in flight to Temporal at once (default 16). */
   parallel: number;
+  /** Findings that do not wait for the window (a leaked or compromised credential): their batch goes at once. */
+  urgent: (finding: Finding) => boolean;
 }
+
+/** What enforcement may act on right away: waiting for more findings would only delay it. */
+export const isUrgent = (f: Finding): boolean =>
+  f.status === 'open' && (f.kind === 'exposed-secret' || f.kind === 'compromise-indicator');
 
 export const DEFAULT_COALESCING: CoalescerOptions = {
   windowMs: 250,
   maxFindings: 500,
   maxBytes: 256 * 1024,
   parallel: 16,
+  urgent: isUrgent,
 };
 
 interface OpenBatch {
@@ -81,7 +88,9 @@ export class Coalescer {
       batch.ids.add(finding.id);
       batch.bytes += bytes;
     }
-    return batch.done;
+    const done = batch.done;
+    if (this.options.urgent(finding)) this.seal(batch);
+    return done;
   }
 
   private openBatch(identity: IdentityRef): OpenBatch {

@@ -222,6 +222,14 @@ describe('coalescer', () => {
     expect(calls.flatMap((c) => c.ids)).toEqual(fs.map((f) => f.id));
   });
 
+  it('sends a leaked-credential finding at once, without waiting for the window', async () => {
+    const { signal, calls } = recordingSignal();
+    const c = new Coalescer(signal, { windowMs: 60_000 });
+    const leak = { ...baseFinding(), kind: 'exposed-secret' as const };
+    await c.signal(leak.identities[0]!, [leak]); // would hang for a minute if it waited for the window
+    expect(calls).toHaveLength(1);
+  });
+
   it('tells every submitter when the signal carrying its findings failed', async () => {
     const c = new Coalescer(
       async () => {
