@@ -162,10 +162,10 @@ export async function benchScaleOut(opts: ScaleOutOptions): Promise<ScaleOutResu
       unexpected,
     };
   } finally {
-    for (const child of children) if (child.exitCode === null) child.kill('SIGTERM');
-    await Promise.all(
-      children.map((c) => (c.exitCode === null ? new Promise((r) => c.once('exit', r)) : undefined)),
-    );
+    // A SIGKILLed child has no exit code but a signal code: it has exited too.
+    const alive = children.filter((c) => c.exitCode === null && c.signalCode === null);
+    for (const child of alive) child.kill('SIGTERM');
+    await Promise.all(alive.map((c) => new Promise((r) => c.once('exit', r))));
     await Promise.all(
       [...traffic.expected.keys()].map((key) =>
         temporal.workflow
