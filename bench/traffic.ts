@@ -10,6 +10,8 @@ export interface Traffic {
   /** identity key → the finding ids it must end up with. */
   expected: Map<string, Set<string>>;
   findings: number;
+  /** Distinct findings among them (the rest repeat one with only volatile fields changed). */
+  distinct: number;
 }
 
 const RULES = [
@@ -18,21 +20,48 @@ const RULES = [
   'Access - Unusual API Calls By Service Account - Rule',
 ];
 
+export interface TrafficOptions {
+  /**
+   * Share of the messages (0..1) that repeat an earlier finding with only volatile fields changed (an occurrence
+   * count and the tool's own timestamp): the same finding id, nothing a workflow needs to hear again.
+   */
+  repeatRatio?: number;
+}
+
 /** `count` notables spread at random over `identities` users, keyed by identity as `nhi ingest` keys them. */
-export function notableTraffic(count: number, identities: number, runId = randomUUID().slice(0, 8)): Traffic {
+export function notableTraffic(
+  count: number,
+  identities: number,
+  runId = randomUUID().slice(0, 8),
+  opts: TrafficOptions = {},
+): Traffic {
   const account = String(randomInt(100_000_000_000, 999_999_999_999));
   const fingerprintKey = fingerprintKeyFromEnv();
   const expected = new Map<string, Set<string>>();
   const messages: Message[] = [];
+  const originals: Array<{ result: Record<string, unknown>; key: string }> = [];
+  const repeatRatio = opts.repeatRatio ?? 0;
+  let distinct = 0;
   for (let i = 0; i < count; i++) {
     // Every identity gets at least one finding: the first `identities` records go round-robin.
+    if (i >= identities && originals.length > 0 && Math.random() < repeatRatio) {
+      const earlier = originals[randomInt(originals.length)]!;
+      messages.push({
+        key: earlier.key,
+        value: JSON.stringify({
+          result: { ...earlier.result, count: String(i), orig_time: String(1767225600 + i) },
+        }),
+        headers: { format: 'splunk-notable' },
+      });
+      continue;
+    }
+    const n = distinct++;
     const user = i < identities ? i : randomInt(identities);
-    const value = JSON.stringify({
-      result: {
-        _time: new Date(Date.UTC(2026, 0, 1) + i * 1000).toISOString(),
-        _raw: `${1767225600 + i}, search_name="${RULES[i % RULES.length]}", user="arn:aws:iam::${account}:user/ingest-${runId}-${user}", src="203.0.113.${i % 250}", urgency="low", event_id="${runId}-${i}"`,
-      },
-    });
+    const result = {
+      _time: new Date(Date.UTC(2026, 0, 1) + n * 1000).toISOString(),
+      _raw: `${1767225600 + n}, search_name="${RULES[n % RULES.length]}", user="arn:aws:iam::${account}:user/ingest-${runId}-${user}", src="203.0.113.${n % 250}", urgency="low", event_id="${runId}-${n}"`,
+    };
+    const value = JSON.stringify({ result });
     const decoded = decodeMessage(Buffer.from(value), 'splunk-notable', fingerprintKey);
     if (!decoded.ok) throw new Error(`synthetic traffic does not normalise: ${decoded.reason}`);
     for (const f of decoded.findings) {
@@ -42,11 +71,15 @@ export function notableTraffic(count: number, identities: number, runId = random
         expected.set(identity.key, set);
       }
     }
-    messages.push({
-      key: decoded.findings[0]!.identities[0]!.key,
-      value,
-      headers: { format: 'splunk-notable' },
-    });
+    const key = decoded.findings[0]!.identities[0]!.key;
+    if (repeatRatio > 0) originals.push({ result, key });
+    messages.push({ key, value, headers: { format: 'splunk-notable' } });
   }
-  return { messages, expected, findings: count };
+  return { messages, expected, findings: count, distinct };
+}
+
+/** The same notable again with a field that matters changed (its signature): the workflow must hear of it. */
+export function changedNotable(message: Message, signature: string): Message {
+  const { result } = JSON.parse(String(message.value)) as { result: Record<string, unknown> };
+  return { ...message, value: JSON.stringify({ result: { ...result, signature } }) };
 }

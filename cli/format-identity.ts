@@ -165,7 +165,7 @@ export function identityReport(
     .join(', ');
   row(
     'findings',
-    `${record.findingIds.length} delivered (${kinds || 'none'}); ${open.length} open among the latest ${record.findings.length}`,
+    `${record.findingsTotal ?? record.findingIds.length} delivered (${kinds || 'none'}); ${open.length} open among the latest ${record.findings.length}`,
   );
   for (const f of [...record.findings].reverse().slice(0, 10))
     out.push(

@@ -9,16 +9,19 @@
 //   seen there ends the batch so kafkajs can rejoin (the uncommitted step is redelivered);
 // - pause() affects the next fetches only; the partition is resumed when this batch ends, whatever the outcome.
 import type { Client } from '@temporalio/client';
-import type { Consumer, EachBatchPayload, KafkaMessage, Producer } from 'kafkajs';
+import type { Consumer, EachBatchPayload, Kafka, KafkaMessage, Producer } from 'kafkajs';
 import { topics } from '../infra/endpoints.ts';
 import type { Finding } from '../schemas/finding.ts';
 import type { IdentityRef } from '../schemas/identity.ts';
 import { fingerprintKeyFromEnv } from '../schemas/redaction.ts';
 import { chunkForSend } from './chunk-for-send.ts';
+import { Coalescer, type CoalescerOptions } from './coalescer.ts';
 import { decodeMessage, headerText } from './decode-message.ts';
+import { type DigestEntry, DigestMemory, type DigestMemoryOptions } from './digest-memory.ts';
+import { DigestStore, partitionKey } from './digest-store.ts';
 import { type DeadLetter, dlqTopic, toDlqMessage } from './dlq.ts';
 import { dlqKey } from './dlq-seal.ts';
-import { groupByIdentity } from './group-by-identity.ts';
+import { groupByIdentity, type IdentityBatch } from './group-by-identity.ts';
 import { handOff, type IdentityWork, type SignalFn, temporalSignal, toWork } from './handoff.ts';
 import { type ClassifiedError, classifyHandoffError, type HandoffErrorClass } from './temporal-errors.ts';
 
@@ -33,13 +36,17 @@ export interface StepStats {
   topic: string;
   partition: number;
   messages: number;
-  /** Findings delivered to Temporal (a finding naming two identities counts once). */
+  /** Findings the step took in (a finding naming two identities counts once), repeats included. */
   findings: number;
+  /** Identity batches handed off (with coalescing, several share one Temporal signal: see signalled). */
   signals: number;
+  /** Findings not signalled: their identity workflows already hold them unchanged (digest). */
+  repeats: number;
   deadLetters: { decode: number; temporal: number };
   decodeMs: number;
   handoffMs: number;
   dlqMs: number;
+  digestMs: number;
   commitMs: number;
 }
 
@@ -48,6 +55,8 @@ export interface ConsumerObserver {
   /** A handoff attempt failed and will be retried after a pause. */
   retry?(errorClass: HandoffErrorClass): void;
   paused?(topic: string, partition: number, paused: boolean): void;
+  /** Temporal accepted one signal carrying `findings` findings. */
+  signalled?(findings: number): void;
 }
 
 export interface ConsumerDeps {
@@ -56,6 +65,10 @@ export interface ConsumerDeps {
   temporal?: Client;
   /** Overrides the signal-with-start to Temporal (unit tests). */
   signal?: SignalFn;
+  /** Change detection: what the identity workflows already hold (off: every finding is signalled). */
+  digest?: DigestStore;
+  /** Coalescing of an identity's findings across steps and partitions into one signal (off: one per step). */
+  coalescer?: Coalescer;
   taskQueue?: string;
   /** Defaults: the findings topics and findings.dlq (tests use topics of their own). */
   topics?: string[];
@@ -85,112 +98,240 @@ type Delivery =
     }
   | { stopped: true };
 
+/** Steps of one batch whose handoff may overlap: the next step's findings join the coalescer's open batches
+ * while the previous step's signals are still on their way. Commits stay in offset order. */
+export const STEPS_IN_FLIGHT = 16;
+
+interface StepWork {
+  step: KafkaMessage[];
+  findings: Finding[];
+  origin: Map<Finding, KafkaMessage>;
+  /** Whole messages dead-lettered (a temporal rejection adds its message only if it is not one of them)… */
+  deadMessages: Set<KafkaMessage>;
+  /** …and every dead letter of the step: whole messages and single records. */
+  dead: DeadLetter[];
+  decodeDead: number;
+  decodeMs: number;
+  repeats: number;
+  /** What the digest learns once Temporal accepted the step's signals. */
+  entries: DigestEntry[];
+  started: bigint;
+  delivery: Promise<Delivery>;
+}
+
 export async function processBatch(deps: ConsumerDeps, payload: EachBatchPayload): Promise<void> {
   const { batch, isRunning, isStale } = payload;
   const log = deps.log ?? (() => {});
   const fingerprintKey = fingerprintKeyFromEnv();
   const stepSize = deps.stepSize ?? DEFAULT_STEP;
-  const signal = deps.signal ?? temporalSignal(requireTemporal(deps), deps.taskQueue);
-  for (let start = 0; start < batch.messages.length; start += stepSize) {
-    if (!isRunning() || isStale()) return;
-    const step: KafkaMessage[] = batch.messages.slice(start, start + stepSize);
+  const signal = deps.coalescer?.signal ?? countedSignal(deps);
+  const digest = deps.digest;
+  const tp = partitionKey(batch.topic, batch.partition);
+  if (digest) await withHeartbeats(payload, digest.ready(tp), deps.heartbeatEveryMs);
+  const inFlight: StepWork[] = [];
+  try {
+    for (let start = 0; start < batch.messages.length; start += stepSize) {
+      if (!isRunning() || isStale()) break;
+      const step: KafkaMessage[] = batch.messages.slice(start, start + stepSize);
 
-    let t = process.hrtime.bigint();
-    const findings: Finding[] = [];
-    const origin = new Map<Finding, KafkaMessage>();
-    // Whole messages dead-lettered (a temporal rejection adds its message only if it is not one of them), and every
-    // dead letter of the step: whole messages and single records.
-    const deadMessages = new Set<KafkaMessage>();
-    const dead: DeadLetter[] = [];
-    for (const message of step) {
-      const decoded = decodeMessage(message.value, headerText(message.headers?.format), fingerprintKey);
-      const told = headerText(message.headers?.['ingest-problem']);
-      if (decoded.ok) {
-        for (const f of decoded.findings) origin.set(f, message);
-        findings.push(...decoded.findings);
-        for (const r of decoded.rejected)
+      let t = process.hrtime.bigint();
+      const findings: Finding[] = [];
+      const origin = new Map<Finding, KafkaMessage>();
+      const deadMessages = new Set<KafkaMessage>();
+      const dead: DeadLetter[] = [];
+      for (const message of step) {
+        const decoded = decodeMessage(message.value, headerText(message.headers?.format), fingerprintKey);
+        const told = headerText(message.headers?.['ingest-problem']);
+        if (decoded.ok) {
+          for (const f of decoded.findings) origin.set(f, message);
+          findings.push(...decoded.findings);
+          for (const r of decoded.rejected)
+            dead.push({
+              topic: batch.topic,
+              partition: batch.partition,
+              message,
+              reason: `record ${r.record} of line ${r.line}: ${r.reason}`,
+              format: r.format,
+              record: { value: r.value, line: r.line, index: r.record },
+            });
+        } else {
+          deadMessages.add(message);
           dead.push({
             topic: batch.topic,
             partition: batch.partition,
             message,
-            reason: `record ${r.record} of line ${r.line}: ${r.reason}`,
-            format: r.format,
-            record: { value: r.value, line: r.line, index: r.record },
+            reason:
+              told && told !== decoded.reason ? `${decoded.reason} (nhi ingest: ${told})` : decoded.reason,
+            format: decoded.format,
           });
-      } else {
-        deadMessages.add(message);
-        dead.push({
-          topic: batch.topic,
-          partition: batch.partition,
-          message,
-          reason:
-            told && told !== decoded.reason ? `${decoded.reason} (nhi ingest: ${told})` : decoded.reason,
-          format: decoded.format,
-        });
+        }
+      }
+      // Change detection: only what Temporal does not hold yet goes on; repeats are counted and committed.
+      const selected = digest
+        ? selectChanges(digest.memory, tp, findings)
+        : { batches: groupByIdentity(findings), repeats: 0, entries: [] };
+      const decodeMs = elapsed(t);
+      t = process.hrtime.bigint();
+      const delivery = deliver(deps, payload, signal, toWork(selected.batches), log);
+      delivery.catch(() => {}); // awaited in order below; an early failure must not be unhandled meanwhile
+      inFlight.push({
+        step,
+        findings,
+        origin,
+        deadMessages,
+        dead,
+        decodeDead: dead.length,
+        decodeMs,
+        repeats: selected.repeats,
+        entries: selected.entries,
+        started: t,
+        delivery,
+      });
+      if (inFlight.length >= (deps.coalescer ? STEPS_IN_FLIGHT : 1)) {
+        if (!(await finishStep(deps, payload, inFlight.shift()!, log))) return abandon(deps, tp);
       }
     }
-    const decodeDead = dead.length;
-    const decodeMs = elapsed(t);
-
-    t = process.hrtime.bigint();
-    const delivery = await deliver(deps, payload, signal, toWork(groupByIdentity(findings)), log);
-    if (delivery.stopped) return; // the step's offsets stay unresolved: redelivered to whoever owns it next
-    const handoffMs = elapsed(t);
-    const rejectedFindings = new Set<Finding>();
-    for (const r of delivery.rejected) {
-      rejectedFindings.add(r.finding);
-      const message = origin.get(r.finding)!;
-      if (deadMessages.has(message)) continue;
-      deadMessages.add(message);
-      dead.push({
-        topic: batch.topic,
-        partition: batch.partition,
-        message,
-        reason: `temporal rejected the findings for ${r.identity.key.slice(0, 120)}: ${r.reason}`,
-        format: r.finding.source.format,
-      });
+    while (inFlight.length) {
+      if (!(await finishStep(deps, payload, inFlight.shift()!, log))) return abandon(deps, tp);
     }
+  } catch (error) {
+    abandon(deps, tp);
+    throw error;
+  }
+}
 
-    t = process.hrtime.bigint();
-    if (dead.length) {
-      // Sent before the commit: a crash in between re-sends them (the DLQ is at-least-once too). In sends the
-      // broker accepts: one send of many large dead letters would exceed its batch limit and fail every retry.
-      const key = dlqKey();
-      for (const messages of chunkForSend(dead.map((d) => toDlqMessage(d, new Date(), key))))
-        await deps.producer.send({ topic: deps.dlqTopic ?? dlqTopic, acks: -1, messages });
-      log('dlq', {
-        count: dead.length,
-        topic: batch.topic,
-        partition: batch.partition,
-        reasons: [...new Set(dead.map((d) => d.reason.slice(0, 120)))].slice(0, 3),
-      });
+/** A step left uncommitted: what the memory learned from it (and from later steps) is not durable, so it goes. */
+function abandon(deps: ConsumerDeps, tp: string): void {
+  deps.digest?.memory.drop(tp);
+}
+
+/**
+ * Per identity, the findings its workflow does not hold yet (new, or changed in a field that matters); a finding
+ * naming two identities is judged for each. Marks them held at once, so a later step does not send them again.
+ */
+export function selectChanges(
+  memory: DigestMemory,
+  tp: string,
+  findings: Finding[],
+  now = Date.now(),
+): { batches: IdentityBatch[]; repeats: number; entries: DigestEntry[] } {
+  const groups = new Map<string, IdentityBatch>();
+  const entries: DigestEntry[] = [];
+  let repeats = 0;
+  for (const finding of findings) {
+    let signalled = false;
+    for (const identity of finding.identities) {
+      const { verdict, entry } = memory.observe(tp, identity.key, finding, now);
+      if (verdict === 'repeat') continue;
+      signalled = true;
+      if (entry) entries.push(entry);
+      const group = groups.get(identity.key);
+      if (group) group.findings.push(finding);
+      else groups.set(identity.key, { identity, findings: [finding] });
     }
-    const dlqMs = elapsed(t);
+    if (!signalled) repeats++;
+  }
+  return { batches: [...groups.values()], repeats, entries };
+}
 
-    t = process.hrtime.bigint();
-    const last = step.at(-1)!.offset;
-    payload.resolveOffset(last);
-    await payload.commitOffsetsIfNecessary({
-      topics: [
-        { topic: batch.topic, partitions: [{ partition: batch.partition, offset: nextOffset(last) }] },
-      ],
-    });
-    const commitMs = elapsed(t);
-    await payload.heartbeat();
-
-    deps.observer?.step?.({
+/** Waits for a step's handoff, dead-letters what Temporal refused, records the digest, commits. */
+async function finishStep(
+  deps: ConsumerDeps,
+  payload: EachBatchPayload,
+  work: StepWork,
+  log: NonNullable<ConsumerDeps['log']>,
+): Promise<boolean> {
+  const { batch } = payload;
+  const { step, findings, origin, dead, deadMessages } = work;
+  const delivery = await work.delivery;
+  if (delivery.stopped) return false; // the step's offsets stay unresolved: redelivered to whoever owns it next
+  const handoffMs = elapsed(work.started);
+  const rejectedFindings = new Set<Finding>();
+  const tp = partitionKey(batch.topic, batch.partition);
+  for (const r of delivery.rejected) {
+    rejectedFindings.add(r.finding);
+    deps.digest?.memory.forget(tp, r.identity.key, r.finding.id);
+    const message = origin.get(r.finding)!;
+    if (deadMessages.has(message)) continue;
+    deadMessages.add(message);
+    dead.push({
       topic: batch.topic,
       partition: batch.partition,
-      messages: step.length,
-      findings: findings.filter((f) => !rejectedFindings.has(f)).length,
-      signals: delivery.signals,
-      deadLetters: { decode: decodeDead, temporal: dead.length - decodeDead },
-      decodeMs,
-      handoffMs,
-      dlqMs,
-      commitMs,
+      message,
+      reason: `temporal rejected the findings for ${r.identity.key.slice(0, 120)}: ${r.reason}`,
+      format: r.finding.source.format,
     });
   }
+
+  let t = process.hrtime.bigint();
+  if (dead.length) {
+    // Sent before the commit: a crash in between re-sends them (the DLQ is at-least-once too). In sends the
+    // broker accepts: one send of many large dead letters would exceed its batch limit and fail every retry.
+    const key = dlqKey();
+    for (const messages of chunkForSend(dead.map((d) => toDlqMessage(d, new Date(), key))))
+      await deps.producer.send({ topic: deps.dlqTopic ?? dlqTopic, acks: -1, messages });
+    log('dlq', {
+      count: dead.length,
+      topic: batch.topic,
+      partition: batch.partition,
+      reasons: [...new Set(dead.map((d) => d.reason.slice(0, 120)))].slice(0, 3),
+    });
+  }
+  const dlqMs = elapsed(t);
+
+  t = process.hrtime.bigint();
+  // The digest after Temporal accepted and before the commit: a crash between the two re-signals this step only.
+  if (deps.digest && work.entries.length) {
+    const refused = new Set(delivery.rejected.map((r) => `${r.identity.key}\u0000${r.finding.id}`));
+    await deps.digest.persist(
+      work.entries.filter((e) => !('finding' in e) || !refused.has(`${e.identity}\u0000${e.finding}`)),
+    );
+  }
+  const digestMs = elapsed(t);
+
+  t = process.hrtime.bigint();
+  const last = step.at(-1)!.offset;
+  payload.resolveOffset(last);
+  await payload.commitOffsetsIfNecessary({
+    topics: [{ topic: batch.topic, partitions: [{ partition: batch.partition, offset: nextOffset(last) }] }],
+  });
+  const commitMs = elapsed(t);
+  await payload.heartbeat();
+
+  deps.observer?.step?.({
+    topic: batch.topic,
+    partition: batch.partition,
+    messages: step.length,
+    findings: findings.filter((f) => !rejectedFindings.has(f)).length,
+    signals: delivery.signals,
+    repeats: work.repeats,
+    deadLetters: { decode: work.decodeDead, temporal: dead.length - work.decodeDead },
+    decodeMs: work.decodeMs,
+    handoffMs,
+    dlqMs,
+    digestMs,
+    commitMs,
+  });
+  return true;
+}
+
+/** Heartbeats while a long wait (a digest restore) goes on, so the group does not give the partition away. */
+async function withHeartbeats<T>(payload: EachBatchPayload, work: Promise<T>, everyMs = 1_000): Promise<T> {
+  const ticker = setInterval(() => payload.heartbeat().catch(() => {}), everyMs);
+  try {
+    return await work;
+  } finally {
+    clearInterval(ticker);
+  }
+}
+
+/** The signal to Temporal (or the test's), reporting each accepted signal to the observer. */
+export function countedSignal(deps: ConsumerDeps): SignalFn {
+  const send = deps.signal ?? temporalSignal(requireTemporal(deps), deps.taskQueue);
+  return async (identity, findings) => {
+    await send(identity, findings);
+    deps.observer?.signalled?.(findings.length);
+  };
 }
 
 function requireTemporal(deps: ConsumerDeps): Client {
@@ -225,7 +366,11 @@ async function deliver(
       heartbeatError ??= error;
     });
   }, deps.heartbeatEveryMs ?? 1_000);
-  const stopping = () => !payload.isRunning() || payload.isStale() || heartbeatError !== undefined;
+  // Two ways to stop: the partition went to another member (abandon the step at once: its new owner redelivers
+  // it), or this process was asked to stop (finish the signals in flight and commit; only give up waiting on a
+  // Temporal that is away, so SIGTERM still ends the process within the session timeout).
+  const lost = () => payload.isStale() || heartbeatError !== undefined;
+  const stopping = () => !payload.isRunning() || lost();
   let completed = false;
   try {
     for (let pending = work; ; ) {
@@ -235,7 +380,9 @@ async function deliver(
       }
       if (stopping()) break;
       attempts++;
-      const result = await untilStopped(handOff(signal, pending), stopping);
+      // With a coalescer every identity is submitted at once: it bounds the signals in flight itself.
+      const parallel = deps.coalescer ? Number.POSITIVE_INFINITY : undefined;
+      const result = await untilStopped(handOff(signal, pending, parallel), lost);
       if (result === undefined) break;
       signals += result.signals;
       const retryNow: IdentityWork[] = [];
@@ -328,12 +475,41 @@ export interface ConsumerRunOptions {
   onFatal?: (error: Error) => void;
 }
 
+export interface ChangeDetectionOptions {
+  /** For the digest topic (restore reads it with a consumer of its own). */
+  kafka: Kafka;
+  /** Default: the pipeline's digest topic (infra/endpoints.ts). */
+  digestTopic?: string;
+  memory?: Partial<DigestMemoryOptions>;
+  coalescing?: Partial<CoalescerOptions>;
+}
+
+/** The digest and the coalescer for one consumer (what `nhi run` and the bench use). */
+export function withChangeDetection(deps: ConsumerDeps, opts: ChangeDetectionOptions): ConsumerDeps {
+  const memory = new DigestMemory(opts.memory);
+  const digest = new DigestStore({
+    kafka: opts.kafka,
+    producer: deps.producer,
+    topic: opts.digestTopic ?? topics.digest,
+    memory,
+    log: deps.log,
+  });
+  const coalescer = new Coalescer(countedSignal(deps), opts.coalescing);
+  return { ...deps, digest, coalescer };
+}
+
 export async function runFindingsConsumer(deps: ConsumerDeps, opts: ConsumerRunOptions = {}): Promise<void> {
   const { consumer } = deps;
+  // A new assignment: what this member held may have moved on meanwhile; restore before the next step.
+  consumer.on(consumer.events.GROUP_JOIN, ({ payload }) => {
+    deps.digest?.memory.dropAll();
+    deps.log?.('group-joined', { memberId: payload.memberId, assignment: payload.memberAssignment });
+  });
   consumer.on(consumer.events.CRASH, ({ payload }) => {
     deps.log?.('consumer-crash', { error: payload.error.message, restart: payload.restart });
     if (!payload.restart) opts.onFatal?.(payload.error);
   });
+  await deps.digest?.ensureTopic();
   await consumer.connect();
   await consumer.subscribe({ topics: deps.topics ?? FINDINGS_TOPICS, fromBeginning: true });
   await consumer.run({

@@ -59,4 +59,6 @@ export const topics = {
   scanner: 'findings.scanner',
   dlq: 'findings.dlq',
   events: 'enforcement.events',
+  /** Compacted: what the identity workflows already hold, per input partition (consumers/digest-store.ts). */
+  digest: process.env.NHI_DIGEST_TOPIC?.trim() || 'nhi.findings.digest',
 } as const;

@@ -1,5 +1,6 @@
 // The topics of the pipeline, created idempotently (only the missing ones) on the local Kafka.
 import type { Kafka } from 'kafkajs';
+import { DIGEST_TOPIC_CONFIG } from '../consumers/digest-store.ts';
 import { topics } from './endpoints.ts';
 
 export const topicPartitions: Record<string, number> = {
@@ -8,6 +9,12 @@ export const topicPartitions: Record<string, number> = {
   [topics.scanner]: 4,
   [topics.dlq]: 1, // one partition keeps dead letters in arrival order
   [topics.events]: 4,
+  [topics.digest]: 4,
+};
+
+/** Topic settings beyond the partition count. */
+export const topicConfig: Record<string, Array<{ name: string; value: string }>> = {
+  [topics.digest]: DIGEST_TOPIC_CONFIG,
 };
 
 /** Returns the names it created. */
@@ -20,7 +27,12 @@ export async function ensureTopics(kafka: Kafka): Promise<string[]> {
     if (missing.length === 0) return [];
     await admin.createTopics({
       waitForLeaders: true,
-      topics: missing.map(([topic, numPartitions]) => ({ topic, numPartitions, replicationFactor: 1 })),
+      topics: missing.map(([topic, numPartitions]) => ({
+        topic,
+        numPartitions,
+        replicationFactor: 1,
+        ...(topicConfig[topic] ? { configEntries: topicConfig[topic] } : {}),
+      })),
     });
     return missing.map(([name]) => name);
   } finally {

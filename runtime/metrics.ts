@@ -37,7 +37,13 @@ export function createPipelineMetrics(
   });
   const signals = new Counter({
     name: 'nhi_consumer_signals_total',
-    help: 'Signal-with-start calls Temporal accepted (one per identity per step, more for large payloads)',
+    help: "Signal-with-start calls Temporal accepted (an identity's new and changed findings, coalesced)",
+    registers: [registry],
+  });
+  const repeats = new Counter({
+    name: 'nhi_consumer_repeats_total',
+    help: 'Findings not signalled because their identity workflow already holds them unchanged, by source topic',
+    labelNames: ['topic'],
     registers: [registry],
   });
   const deadLetters = new Counter({
@@ -92,13 +98,16 @@ export function createPipelineMetrics(
     step(s) {
       messages.inc({ topic: s.topic }, s.messages);
       findings.inc({ topic: s.topic }, s.findings);
-      signals.inc(s.signals);
+      if (s.repeats) repeats.inc({ topic: s.topic }, s.repeats);
       if (s.deadLetters.decode) deadLetters.inc({ topic: s.topic, stage: 'decode' }, s.deadLetters.decode);
       if (s.deadLetters.temporal)
         deadLetters.inc({ topic: s.topic, stage: 'temporal' }, s.deadLetters.temporal);
       handoff.observe(s.handoffMs / 1000);
       decode.observe(s.decodeMs / 1000);
       commit.observe(s.commitMs / 1000);
+    },
+    signalled() {
+      signals.inc();
     },
     retry(errorClass) {
       retries.inc({ class: errorClass });

@@ -4,7 +4,12 @@
 import { awsClients } from '../activities/aws/clients.ts';
 import { createActivities } from '../activities/index.ts';
 import { checkPolicyFile, createPolicySource, policyPath } from '../activities/policy-source.ts';
-import { FINDINGS_TOPICS, runFindingsConsumer } from '../consumers/findings-consumer.ts';
+import {
+  type ConsumerDeps,
+  FINDINGS_TOPICS,
+  runFindingsConsumer,
+  withChangeDetection,
+} from '../consumers/findings-consumer.ts';
 import { PolicyError } from '../schemas/policy.ts';
 import { kafka, temporalClient, temporalWorkerConnection } from './connections.ts';
 import { startLagSampler } from './lag.ts';
@@ -49,10 +54,21 @@ export interface PipelineOptions {
   sessionTimeoutMs?: number;
   /** The enforcement policy (default NHI_POLICY_FILE, else policies/default.yaml). */
   policyFile?: string;
+  /** Repeats stop at the consumer and findings are coalesced per identity (default on). */
+  changeDetection?: boolean;
+  /** Compacted topic of the digest (default topics.digest). */
+  digestTopic?: string;
+  /** Digest entries kept in memory per input partition (default 200,000). */
+  digestCapPerPartition?: number;
+  /** How long an identity's findings wait for more before one signal carries them (default 250 ms). */
+  coalesceWindowMs?: number;
 }
 
-/** Findings records are kilobytes, but a hostile 5 MB message must still be fetched (and dead-lettered). */
-export const CONSUMER_FETCH = { maxBytesPerPartition: 2 * 1024 * 1024, maxBytes: 16 * 1024 * 1024 };
+/**
+ * Findings records are kilobytes, but a hostile 5 MB message must still be fetched (and dead-lettered). Large
+ * fetches also give the coalescer more of an identity's findings at once (steps of one batch overlap).
+ */
+export const CONSUMER_FETCH = { maxBytesPerPartition: 8 * 1024 * 1024, maxBytes: 32 * 1024 * 1024 };
 
 export async function startPipeline(opts: PipelineOptions = {}): Promise<RunningPipeline> {
   const role = opts.role ?? 'all';
@@ -100,7 +116,8 @@ export async function startPipeline(opts: PipelineOptions = {}): Promise<Running
       const run = worker.run();
       running.push(run);
       stops.unshift(async () => {
-        worker.shutdown();
+        // Only a running worker can be asked to stop; one that stopped by itself (crash) just gets closed.
+        if (worker.getState() === 'RUNNING') worker.shutdown();
         await run.catch(() => {});
         await connection.close();
         await producer.disconnect();
@@ -123,27 +140,34 @@ export async function startPipeline(opts: PipelineOptions = {}): Promise<Running
       let fatal: (error: Error) => void = () => {};
       running.push(new Promise<void>((_, reject) => (fatal = reject)));
       const observer = metrics.observer;
-      await runFindingsConsumer(
-        {
-          consumer,
-          producer,
-          temporal,
-          log,
-          observer: {
-            ...observer,
-            step: (s) => {
-              observer.step?.(s);
-              opts.onFindings?.(s.findings);
-            },
+      const base: ConsumerDeps = {
+        consumer,
+        producer,
+        temporal,
+        log,
+        observer: {
+          ...observer,
+          step: (s) => {
+            observer.step?.(s);
+            opts.onFindings?.(s.findings);
           },
-          taskQueue: opts.taskQueue,
-          topics,
-          dlqTopic: opts.dlqTopic,
-          stepSize: opts.stepSize,
-          partitionsConsumedConcurrently: opts.partitionsConsumedConcurrently,
         },
-        { onFatal: (error) => fatal(error) },
-      );
+        taskQueue: opts.taskQueue,
+        topics,
+        dlqTopic: opts.dlqTopic,
+        stepSize: opts.stepSize,
+        partitionsConsumedConcurrently: opts.partitionsConsumedConcurrently,
+      };
+      const deps =
+        opts.changeDetection === false
+          ? base
+          : withChangeDetection(base, {
+              kafka: broker,
+              digestTopic: opts.digestTopic,
+              memory: opts.digestCapPerPartition ? { capPerPartition: opts.digestCapPerPartition } : {},
+              coalescing: opts.coalesceWindowMs !== undefined ? { windowMs: opts.coalesceWindowMs } : {},
+            });
+      await runFindingsConsumer(deps, { onFatal: (error) => fatal(error) });
       const lagEvery = opts.lagIntervalMs ?? 15_000;
       const sampler =
         lagEvery > 0
@@ -176,8 +200,11 @@ export async function startPipeline(opts: PipelineOptions = {}): Promise<Running
   done.catch(() => {});
   return {
     stop: () => {
+      // Every part is stopped even if one fails, so no connection is left holding the process open.
       stopping ??= (async () => {
-        for (const stop of stops) await stop();
+        const failures: Error[] = [];
+        for (const stop of stops) await stop().catch((error: Error) => failures.push(error));
+        if (failures.length) throw failures[0];
       })();
       return stopping;
     },

@@ -27,6 +27,14 @@ function whole(name: string, raw: string | undefined, min: number, max: number):
   return n;
 }
 
+function onOff(name: string, raw: string | undefined): boolean | undefined {
+  const t = raw?.trim().toLowerCase();
+  if (!t) return undefined;
+  if (t === 'on') return true;
+  if (t === 'off') return false;
+  throw new RunConfigError(`${name}=${raw} must be on or off`);
+}
+
 /** 'off' disables the server; 0 binds any free port (logged); default 9464. */
 export function metricsPortFrom(raw: string | undefined, name = 'NHI_METRICS_PORT'): number | undefined {
   if (raw === undefined || raw.trim() === '') return DEFAULT_METRICS_PORT;
@@ -52,6 +60,10 @@ export function pipelineOptionsFromEnv(env: NodeJS.ProcessEnv = process.env): Pi
       1024,
     ),
     sessionTimeoutMs: whole('NHI_SESSION_TIMEOUT_MS', env.NHI_SESSION_TIMEOUT_MS, 6_000, 300_000),
+    changeDetection: onOff('NHI_CHANGE_DETECTION', env.NHI_CHANGE_DETECTION),
+    digestTopic: text(env.NHI_DIGEST_TOPIC),
+    digestCapPerPartition: whole('NHI_DIGEST_CAP', env.NHI_DIGEST_CAP, 1_000, 100_000_000),
+    coalesceWindowMs: whole('NHI_COALESCE_WINDOW_MS', env.NHI_COALESCE_WINDOW_MS, 0, 60_000),
   };
   return Object.fromEntries(
     Object.entries(options).filter(([k, v]) => v !== undefined || k === 'metricsPort'),

@@ -26,13 +26,22 @@ export function workflowBundle(): Promise<WorkflowBundleWithSourceMap> {
 const quietLogger = { trace() {}, debug() {}, info() {}, warn() {}, error() {}, log() {} } as never;
 
 let runtimeInstalled = false;
-/** The SDK logs to the console by default; keep our logs JSON and quiet unless asked. */
+/**
+ * Installs the SDK's Runtime our way, before the first native connection fixes it:
+ * - no shutdown signals: by default the SDK stops every worker itself on SIGINT/SIGTERM, before our stop chain
+ *   runs (the consumer must finish and commit its step first) and our own `worker.shutdown()` then throws on a
+ *   stopped worker. The process owns its signals (cli/commands/run.ts);
+ * - the SDK logs to the console by default: keep our logs JSON and quiet unless NHI_TEMPORAL_LOGS asks.
+ */
 export function installQuietRuntime(): void {
-  if (runtimeInstalled || process.env.NHI_TEMPORAL_LOGS) return;
+  if (runtimeInstalled) return;
   runtimeInstalled = true;
+  const verbose = Boolean(process.env.NHI_TEMPORAL_LOGS);
   try {
-    // Core (Rust) logs too: forwarded to the same quiet logger instead of the console.
-    Runtime.install({ logger: quietLogger, telemetryOptions: { logging: { forward: {} } } });
+    Runtime.install({
+      shutdownSignals: [],
+      ...(verbose ? {} : { logger: quietLogger, telemetryOptions: { logging: { forward: {} } } }),
+    });
   } catch {
     // already installed by someone else in this process
   }

@@ -6,7 +6,9 @@ import { benchNormalize } from '../../bench/normalize.ts';
 import { type Command, CommandError, parseCommandArgs, UsageError } from '../command.ts';
 
 const usage = `usage: nhi bench normalize [--corpus DIR] [--rounds N] [--json]
-       nhi bench ingest [--findings N] [--identities N] [--partitions N] [--step N] [--no-worker] [--json]
+       nhi bench ingest [--findings N] [--identities N | --findings-per-identity N] [--repeat-ratio R]
+                        [--partitions N] [--step N] [--probes N] [--signals-in-flight N] [--no-worker] [--no-change-detection] [--json]
+       nhi bench scale-out [--consumers N] [--workers N] [--findings N] [--identities N] [--no-kill] [--json]
 
   normalize   the normaliser over every JSON file under DIR (default ../shared/findings-corpus), against bare
               UTF-8 decode + JSON.parse of the same bytes, interleaved rounds, medians; reports findings/s, the ratio
@@ -16,7 +18,15 @@ const usage = `usage: nhi bench normalize [--corpus DIR] [--rounds N] [--json]
               commit) against the full ingest path (decode/normalise → DLQ → signal-with-start → commit) over the
               same N findings (default 10000 about 1000 identities, 4 partitions); reports findings/s, the ratio
               (ingest / raw) and where the ingest time goes. A Temporal worker runs in the same process unless
-              --no-worker (then only the handoff to Temporal is measured, not the workflows' work).`;
+              --no-worker (then only the handoff to Temporal is measured, not the workflows' work).
+              --repeat-ratio R: the share of findings (0..1) that repeat an earlier finding with only volatile fields
+              changed. Also reported: signals per finding, Temporal signals/s, repeats held back, peak memory, and
+              with --probes N the finding→enforcement latency (a leaked-key finding produced into the same topic,
+              timed until the key is Inactive in the emulator) p50/p99 while the load runs and after it.
+              --no-change-detection: every finding goes to Temporal (the path before the digest).
+  scale-out   N \`nhi run consumer\` processes (default 3) in one group on a 6-partition topic and M \`nhi run worker\`
+              processes (default 2); one consumer is SIGKILLed once a third is committed (unless --no-kill);
+              reports findings/s until all is committed and checks that every identity holds exactly its findings.`;
 
 export const benchCommand: Command = {
   name: 'bench',
@@ -31,12 +41,21 @@ export const benchCommand: Command = {
       partitions: { type: 'string' },
       step: { type: 'string' },
       'no-worker': { type: 'boolean' },
+      'no-change-detection': { type: 'boolean' },
+      'repeat-ratio': { type: 'string' },
+      'findings-per-identity': { type: 'string' },
+      probes: { type: 'string' },
+      'signals-in-flight': { type: 'string' },
+      consumers: { type: 'string' },
+      workers: { type: 'string' },
+      'no-kill': { type: 'boolean' },
       json: { type: 'boolean' },
     });
     const which = positionals[0] ?? 'normalize';
     if (which === 'ingest') return runIngestBench(values, io);
+    if (which === 'scale-out') return runScaleOutBench(values, io);
     if (which !== 'normalize')
-      throw new UsageError(`unknown benchmark '${which}' (known: normalize, ingest)`);
+      throw new UsageError(`unknown benchmark '${which}' (known: normalize, ingest, scale-out)`);
     const corpus = values.corpus ?? join(process.cwd(), '..', 'shared', 'findings-corpus');
     if (!existsSync(corpus)) throw new CommandError(`corpus not found at ${corpus} (use --corpus DIR)`);
     const rounds = values.rounds === undefined ? 15 : Number(values.rounds);
@@ -92,9 +111,31 @@ async function runIngestBench(
   values: Record<string, string | boolean | undefined>,
   io: Parameters<Command['run']>[1],
 ): Promise<number> {
+  const findings = positive('findings', values.findings as string | undefined, 10_000);
+  if (values.identities !== undefined && values['findings-per-identity'] !== undefined)
+    throw new UsageError('give --identities or --findings-per-identity, not both');
+  const perIdentity = values['findings-per-identity'];
+  const identities =
+    perIdentity === undefined
+      ? positive('identities', values.identities as string | undefined, 1_000)
+      : Math.max(1, Math.floor(findings / positive('findings-per-identity', perIdentity as string, 1)));
+  const repeatRatio = values['repeat-ratio'] === undefined ? 0 : Number(values['repeat-ratio']);
+  if (!Number.isFinite(repeatRatio) || repeatRatio < 0 || repeatRatio >= 1)
+    throw new UsageError(
+      `--repeat-ratio must be a number from 0 to below 1, got '${values['repeat-ratio']}'`,
+    );
+  const probes = values.probes === undefined ? 0 : positive('probes', values.probes as string, 1);
+  if (probes && values['no-worker']) throw new UsageError('--probes needs the worker (drop --no-worker)');
   const opts = {
-    findings: positive('findings', values.findings as string | undefined, 10_000),
-    identities: positive('identities', values.identities as string | undefined, 1_000),
+    findings,
+    identities,
+    repeatRatio,
+    probes,
+    changeDetection: !values['no-change-detection'],
+    signalsInFlight:
+      values['signals-in-flight'] === undefined
+        ? undefined
+        : positive('signals-in-flight', values['signals-in-flight'] as string, 16),
     partitions: positive('partitions', values.partitions as string | undefined, 4),
     stepSize: values.step === undefined ? undefined : positive('step', values.step as string, 1),
     worker: !values['no-worker'],
@@ -118,12 +159,59 @@ async function runIngestBench(
   io.out(
     `raw kafkajs   ${Math.round(result.raw.findingsPerSec)} findings/s (${Math.round(result.raw.ms)} ms)`,
   );
+  const i = result.ingest;
   io.out(
-    `full ingest   ${Math.round(result.ingest.findingsPerSec)} findings/s (${Math.round(result.ingest.ms)} ms, ${result.ingest.steps} steps, ${result.ingest.signals} signals)`,
+    `full ingest   ${Math.round(i.findingsPerSec)} findings/s (${Math.round(i.ms)} ms, ${i.steps} steps; change detection ${result.changeDetection ? 'on' : 'off'}; ${result.distinct} distinct findings, repeat ratio ${result.repeatRatio})`,
   );
   io.out(`ratio         ${result.ratio.toFixed(3)} (ingest / raw)`);
   io.out(
-    `time per step decode/normalise ${Math.round(b.decodeMs)} ms (${pct(result.shares.decode)}), handoff ${Math.round(b.handoffMs)} ms (${pct(result.shares.handoff)}), dlq ${Math.round(b.dlqMs)} ms (${pct(result.shares.dlq)}), commit ${Math.round(b.commitMs)} ms (${pct(result.shares.commit)})`,
+    `temporal      ${i.signals} signals: ${i.signalsPerFinding.toFixed(3)} per finding, ${Math.round(i.signalsPerSec)} signals/s; ${i.repeats} repeats held back`,
+  );
+  io.out(
+    `memory        peak RSS ${Math.round(result.memory.peakRssMb)} MB, heap ${Math.round(result.memory.peakHeapMb)} MB; digest ${result.memory.digestEntries} entries`,
+  );
+  const lat = (name: string, l: { n: number; p50?: number; p99?: number; max?: number }) =>
+    l.n
+      ? io.out(
+          `${name} ${l.n} probes: p50 ${Math.round(l.p50!)} ms, p99 ${Math.round(l.p99!)} ms, max ${Math.round(l.max!)} ms (produce → key Inactive)`,
+        )
+      : undefined;
+  lat('latency load ', result.latency.underLoad);
+  lat('latency idle ', result.latency.idle);
+  for (const f of result.latency.failures) io.out(`latency probe failed: ${f}`);
+  io.out(
+    `time per step decode/normalise ${Math.round(b.decodeMs)} ms (${pct(result.shares.decode)}), handoff ${Math.round(b.handoffMs)} ms (${pct(result.shares.handoff)}), dlq ${Math.round(b.dlqMs)} ms (${pct(result.shares.dlq)}), digest ${Math.round(b.digestMs)} ms (${pct(result.shares.digest)}), commit ${Math.round(b.commitMs)} ms (${pct(result.shares.commit)})`,
   );
   return 0;
+}
+
+async function runScaleOutBench(
+  values: Record<string, string | boolean | undefined>,
+  io: Parameters<Command['run']>[1],
+): Promise<number> {
+  const opts = {
+    consumers: positive('consumers', values.consumers as string | undefined, 3),
+    workers: positive('workers', values.workers as string | undefined, 2),
+    findings: positive('findings', values.findings as string | undefined, 20_000),
+    identities: positive('identities', values.identities as string | undefined, 2_000),
+    kill: !values['no-kill'],
+  };
+  const { benchScaleOut } = await import('../../bench/scale-out.ts');
+  let result: Awaited<ReturnType<typeof benchScaleOut>>;
+  try {
+    result = await benchScaleOut({ ...opts, onProgress: (line) => io.err(`bench scale-out: ${line}`) });
+  } catch (error) {
+    throw new CommandError(`bench scale-out: ${(error as Error).message} — is the stack up? (nhi stack up)`);
+  }
+  if (values.json) {
+    io.out(JSON.stringify({ bench: 'scale-out', ...result }));
+  } else {
+    io.out(
+      `${result.consumers} consumer(s), ${result.workers} worker(s), ${result.partitions} partitions: ${result.findings} findings about ${result.identities} identities in ${Math.round(result.ms)} ms (${Math.round(result.findingsPerSec)} findings/s)${result.killed ? ', one consumer SIGKILLed mid-run' : ''}`,
+    );
+    io.out(
+      `identities complete ${result.identitiesComplete}/${result.identities}; findings missing ${result.missing}, unexpected ${result.unexpected}`,
+    );
+  }
+  return result.missing === 0 && result.unexpected === 0 ? 0 : 1;
 }

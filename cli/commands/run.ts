@@ -27,6 +27,9 @@ emulator): the development key is public.
   --group ID            Kafka consumer group (default NHI_CONSUMER_GROUP, else nhi-enforce-findings)
   --metrics-port N|off  metrics port (default NHI_METRICS_PORT, else 9464; 0 = any free port, off = none)`;
 
+/** How long after a stop the process may take to end by itself before it is ended. */
+const FORCED_EXIT_MS = 5_000;
+
 export const runCommand: Command = {
   name: 'run',
   summary: 'run the consumers and the Temporal worker until stopped',
@@ -102,6 +105,13 @@ export const runCommand: Command = {
         return stopping ? never : 1;
       },
     );
-    return Promise.race([stopped, crashed]);
+    const code = await Promise.race([stopped, crashed]);
+    // Everything is closed by now, so the process ends by itself; a library that still holds a handle must not
+    // keep an orchestrator waiting for its kill timeout. Unref'd: it never delays a clean exit.
+    setTimeout(() => {
+      log('exit-forced', { code, reason: 'handles still open after stop' });
+      process.exit(code);
+    }, FORCED_EXIT_MS).unref();
+    return code;
   },
 };

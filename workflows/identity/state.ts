@@ -78,8 +78,16 @@ export interface ExceptionRequestRecord {
 
 export interface IdentityRecord {
   identity: IdentityRef;
-  /** Every finding id ever delivered, in arrival order: the dedup set. */
+  /**
+   * The newest finding ids delivered (at most MAX_RECENT_IDS), in arrival order: the dedup window, with the ids of
+   * the findings in `findings`. Older ids are only counted (findingsTotal): the consumer's digest stops repeats
+   * before they reach the workflow, so this only has to catch redelivery of recent steps.
+   */
   findingIds: string[];
+  /** Distinct findings ever delivered (the ids of all but the newest are forgotten). */
+  findingsTotal?: number;
+  /** Finding details dropped to keep the record bounded, by their status then (counts only). */
+  forgotten?: { open: number; resolved: number };
   /**
    * Details of recent findings, in arrival order; at most MAX_FINDING_DETAILS. When over, resolved ones go
    * first, then plain activity records, then the oldest: an open leak is not pushed out by a stream of noise.
@@ -144,12 +152,16 @@ export interface RemediationRecord {
   rearmedAt?: string;
 }
 
-/** How many finding details a record carries; ids are kept for all. */
-export const MAX_FINDING_DETAILS = 500;
+/**
+ * Bounds that keep an identity's record small however many findings it gets (1,000,000 on one identity carry
+ * in well under 256 KB and answer the query in well under 1 MB: test/unit/workflows/state-bounds.test.ts).
+ */
+export const MAX_FINDING_DETAILS = 300;
+export const MAX_RECENT_IDS = 4_000;
 /** Ended exceptions and closed requests kept in the record; live and open ones are never dropped. */
 export const MAX_ENDED_EXCEPTIONS = 50;
 const MAX_REQUEST_ATTEMPTS = 50;
-const MAX_RESOLVED_REFS = 1_000;
+const MAX_RESOLVED_REFS = 300;
 const MAX_OWNER_CLAIMS = 10;
 
 /** The identity as the record keeps it: a finding's `owner` is a claim, kept apart (see IdentityRecord.claims). */
@@ -245,8 +257,10 @@ export class IdentityState {
   private readonly details: Map<string, FindingSummary>;
 
   constructor(readonly record: IdentityRecord) {
-    this.seen = new Set(record.findingIds);
+    record.findingsTotal ??= record.findingIds.length;
     this.details = new Map(record.findings.map((s) => [s.id, s]));
+    this.trimIds();
+    this.seen = new Set(record.findingIds);
   }
 
   /** Merge what another tool says about this identity (aliases, account); an owner it names is only a claim. */
@@ -269,7 +283,7 @@ export class IdentityState {
     const changed: Finding[] = [];
     for (const f of findings) {
       if (!isFindingLike(f)) continue;
-      if (this.seen.has(f.id)) {
+      if (this.seen.has(f.id) || this.details.has(f.id)) {
         const known = this.details.get(f.id);
         if (known) known.lastSeen = now;
         // Re-delivery changes nothing; a tool saying the problem is gone does.
@@ -278,6 +292,7 @@ export class IdentityState {
       }
       this.seen.add(f.id);
       this.record.findingIds.push(f.id);
+      this.record.findingsTotal = (this.record.findingsTotal ?? 0) + 1;
       const used = usedActionOf(f);
       if (used) {
         this.record.usedActions ??= {};
@@ -292,6 +307,7 @@ export class IdentityState {
       changed.push(f);
     }
     this.trimDetails();
+    this.trimIds();
     if (changed.length) {
       this.record.firstSeen ??= now;
       this.record.lastSeen = now;
@@ -300,7 +316,16 @@ export class IdentityState {
   }
 
   has(findingId: string): boolean {
-    return this.seen.has(findingId);
+    return this.seen.has(findingId) || this.details.has(findingId);
+  }
+
+  /** Over the window: forget the oldest ids (down to 90%, so the work is done once per many deliveries). */
+  private trimIds(): void {
+    const ids = this.record.findingIds;
+    if (ids.length <= MAX_RECENT_IDS) return;
+    const drop = ids.length - Math.floor(MAX_RECENT_IDS * 0.9);
+    for (const id of ids.slice(0, drop)) this.seen?.delete(id);
+    this.record.findingIds = ids.slice(drop);
   }
 
   openFindings(): FindingSummary[] {
@@ -485,6 +510,8 @@ export class IdentityState {
       if (drop[r]! > 0) {
         drop[r]! -= 1;
         this.details.delete(s.id);
+        this.record.forgotten ??= { open: 0, resolved: 0 };
+        this.record.forgotten[s.status === 'resolved' ? 'resolved' : 'open'] += 1;
       } else kept.push(s);
     }
     this.record.findings = kept;

@@ -46,5 +46,14 @@ describe('nhi bench normalize', () => {
       benchCommand.run(['normalize', '--corpus', dir, '--rounds', '0'], io),
     ).rejects.toBeInstanceOf(UsageError);
     await expect(benchCommand.run(['nothing'], io)).rejects.toBeInstanceOf(UsageError);
+    // bench ingest checks its arguments before touching the stack.
+    for (const bad of [
+      ['--repeat-ratio', '1'],
+      ['--repeat-ratio', 'x'],
+      ['--findings-per-identity', '0'],
+      ['--identities', '5', '--findings-per-identity', '5'],
+      ['--probes', '2', '--no-worker'],
+    ])
+      await expect(benchCommand.run(['ingest', ...bad], io)).rejects.toBeInstanceOf(UsageError);
   });
 });

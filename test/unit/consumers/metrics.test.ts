@@ -9,10 +9,12 @@ const step = {
   messages: 10,
   findings: 8,
   signals: 3,
+  repeats: 5,
   deadLetters: { decode: 2, temporal: 0 },
   decodeMs: 4,
   handoffMs: 120,
   dlqMs: 2,
+  digestMs: 1,
   commitMs: 3,
 };
 
@@ -21,6 +23,7 @@ describe('pipeline metrics', () => {
     const m = createPipelineMetrics({ defaultMetrics: false });
     m.observer.step?.(step);
     m.observer.step?.({ ...step, deadLetters: { decode: 0, temporal: 1 } });
+    for (let i = 0; i < 6; i++) m.observer.signalled?.(2);
     m.observer.retry?.('unavailable');
     m.observer.paused?.('findings.siem', 0, true);
     m.observer.paused?.('findings.siem', 1, true);
@@ -29,6 +32,7 @@ describe('pipeline metrics', () => {
     expect(text).toContain('nhi_consumer_messages_total{topic="findings.siem"} 20');
     expect(text).toContain('nhi_consumer_findings_total{topic="findings.siem"} 16');
     expect(text).toContain('nhi_consumer_signals_total 6');
+    expect(text).toContain('nhi_consumer_repeats_total{topic="findings.siem"} 10');
     expect(text).toContain('nhi_consumer_dlq_messages_total{topic="findings.siem",stage="decode"} 2');
     expect(text).toContain('nhi_consumer_dlq_messages_total{topic="findings.siem",stage="temporal"} 1');
     expect(text).toContain('nhi_consumer_handoff_retries_total{class="unavailable"} 1');

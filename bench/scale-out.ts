@@ -1,0 +1,181 @@
+// Scale-out, proven on one machine: N `nhi run consumer` processes in one group over a 6-partition topic and M
+// `nhi run worker` processes, started as separate processes like a deployment would. One consumer is SIGKILLed
+// mid-run (the group rebalances, the digest is restored from the compacted topic); afterwards every identity
+// workflow must hold exactly its findings. Throughput is time until the group has committed everything.
+import { type ChildProcess, spawn } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import { fileURLToPath } from 'node:url';
+import { kafka, temporalClient } from '../runtime/connections.ts';
+import { identityQuery, identityWorkflowId } from '../workflows/identity/definitions.ts';
+import { notableTraffic } from './traffic.ts';
+
+const nhiBin = fileURLToPath(new URL('../bin/nhi.js', import.meta.url));
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+export interface ScaleOutOptions {
+  consumers: number;
+  workers: number;
+  findings: number;
+  identities: number;
+  partitions?: number;
+  /** SIGKILL one consumer once about a third of the messages are committed. */
+  kill: boolean;
+  onProgress?: (line: string) => void;
+}
+
+export interface ScaleOutResult {
+  consumers: number;
+  workers: number;
+  findings: number;
+  identities: number;
+  partitions: number;
+  killed: boolean;
+  ms: number;
+  findingsPerSec: number;
+  identitiesComplete: number;
+  missing: number;
+  unexpected: number;
+}
+
+async function uncommitted(groupId: string, topic: string): Promise<number> {
+  const admin = kafka('nhi-scale-admin').admin();
+  await admin.connect();
+  try {
+    const [committed] = await admin.fetchOffsets({ groupId, topics: [topic] });
+    const ends = await admin.fetchTopicOffsets(topic);
+    return ends.reduce((n, { partition, high }) => {
+      const at = Number(committed?.partitions.find((p) => p.partition === partition)?.offset ?? -1);
+      return n + Number(high) - Math.max(at, 0);
+    }, 0);
+  } finally {
+    await admin.disconnect();
+  }
+}
+
+export async function benchScaleOut(opts: ScaleOutOptions): Promise<ScaleOutResult> {
+  const say = opts.onProgress ?? (() => {});
+  const id = randomUUID().slice(0, 8);
+  const partitions = opts.partitions ?? 6;
+  const topic = `bench.scale.${id}`;
+  const dlq = `bench.scale.dlq.${id}`;
+  const events = `bench.scale.events.${id}`;
+  const digest = `bench.scale.digest.${id}`;
+  const taskQueue = `bench-scale-${id}`;
+  const admin = kafka('nhi-scale').admin();
+  await admin.connect();
+  const temporal = await temporalClient();
+  const children: ChildProcess[] = [];
+  const traffic = notableTraffic(opts.findings, opts.identities, id);
+  try {
+    await admin.createTopics({
+      waitForLeaders: true,
+      topics: [
+        { topic, numPartitions: partitions, replicationFactor: 1 },
+        { topic: dlq, numPartitions: 1, replicationFactor: 1 },
+        { topic: events, numPartitions: 1, replicationFactor: 1 },
+      ],
+    });
+    const env = {
+      ...process.env,
+      NHI_FINDINGS_TOPICS: topic,
+      NHI_DLQ_TOPIC: dlq,
+      NHI_EVENTS_TOPIC: events,
+      NHI_DIGEST_TOPIC: digest,
+      NHI_TASK_QUEUE: taskQueue,
+      NHI_CONSUMER_GROUP: taskQueue,
+      NHI_METRICS_PORT: 'off',
+      NHI_LAG_INTERVAL_SECONDS: '0',
+      NHI_SESSION_TIMEOUT_MS: '10000',
+      NHI_PARTITIONS_CONCURRENTLY: String(partitions),
+    };
+    const start = (role: string) => {
+      const child = spawn(process.execPath, [nhiBin, 'run', role], {
+        env,
+        stdio: ['ignore', 'ignore', 'pipe'],
+      });
+      child.stderr!.resume();
+      children.push(child);
+      return child;
+    };
+    say(
+      `publishing ${opts.findings} findings about ${opts.identities} identities to ${partitions} partitions`,
+    );
+    const producer = kafka('nhi-scale').producer({ idempotent: true });
+    await producer.connect();
+    for (let i = 0; i < traffic.messages.length; i += 1_000)
+      await producer.send({ topic, acks: -1, messages: traffic.messages.slice(i, i + 1_000) });
+    await producer.disconnect();
+
+    say(`starting ${opts.workers} worker(s) and ${opts.consumers} consumer(s)`);
+    for (let i = 0; i < opts.workers; i++) start('worker');
+    const began = Date.now();
+    const consumers = Array.from({ length: opts.consumers }, () => start('consumer'));
+    let killed = false;
+    for (;;) {
+      const left = await uncommitted(taskQueue, topic);
+      if (left === 0) break;
+      if (opts.kill && !killed && left < opts.findings * 0.67) {
+        say(`SIGKILL one consumer with ${left} messages uncommitted`);
+        consumers[0]!.kill('SIGKILL');
+        killed = true;
+      }
+      if (Date.now() - began > 30 * 60_000)
+        throw new Error(`not all committed after 30 minutes (${left} left)`);
+      await sleep(500);
+    }
+    const ms = Date.now() - began;
+    say(`all committed in ${ms} ms; checking every identity`);
+    let complete = 0;
+    let missing = 0;
+    let unexpected = 0;
+    const deadline = Date.now() + 10 * 60_000;
+    for (const [key, ids] of traffic.expected) {
+      for (;;) {
+        const held = new Set(
+          await temporal.workflow
+            .getHandle(identityWorkflowId(key))
+            .query(identityQuery)
+            .then((r) => r.findingIds)
+            .catch(() => [] as string[]),
+        );
+        const lost = [...ids].filter((f) => !held.has(f)).length;
+        if (lost === 0 || Date.now() > deadline) {
+          missing += lost;
+          unexpected += [...held].filter((f) => !ids.has(f)).length;
+          if (lost === 0) complete++;
+          break;
+        }
+        await sleep(500);
+      }
+    }
+    return {
+      consumers: opts.consumers,
+      workers: opts.workers,
+      findings: opts.findings,
+      identities: opts.identities,
+      partitions,
+      killed,
+      ms,
+      findingsPerSec: opts.findings / (ms / 1000),
+      identitiesComplete: complete,
+      missing,
+      unexpected,
+    };
+  } finally {
+    // A SIGKILLed child has no exit code but a signal code: it has exited too.
+    const alive = children.filter((c) => c.exitCode === null && c.signalCode === null);
+    for (const child of alive) child.kill('SIGTERM');
+    await Promise.all(alive.map((c) => new Promise((r) => c.once('exit', r))));
+    await Promise.all(
+      [...traffic.expected.keys()].map((key) =>
+        temporal.workflow
+          .getHandle(identityWorkflowId(key))
+          .terminate('bench finished')
+          .catch(() => undefined),
+      ),
+    );
+    await admin.deleteTopics({ topics: [topic, dlq, events, digest] }).catch(() => {});
+    await admin.disconnect();
+    await temporal.connection.close();
+  }
+}
