@@ -42,6 +42,33 @@ export function policyMeaningErrors(policy: Policy, context: MeaningContext = {}
         `${at}.when.identityTypes: ${rule.action} cannot act on ${unsupported.join(', ')} (it supports ${support.identityTypes.join(', ')})`,
       );
   });
+  (policy.enforcement?.protected ?? []).forEach((pattern, i) => {
+    const why = protectedPatternProblem(pattern);
+    if (why) errors.push(`enforcement.protected[${i}]: '${pattern}' matches no identity: ${why}`);
+  });
   for (const check of context.extraChecks ?? []) errors.push(...check(policy));
   return errors;
+}
+
+/**
+ * Why a protected pattern can never match an identity key, or undefined. Keys are IAM ARNs
+ * (`arn:aws:iam::123456789012:role/NAME`), `aws:access-key:AKIA…` or `secret:…`; `*` stands for anything. A
+ * pattern no key can match protects nothing, silently: the break-glass role it meant stays exposed.
+ */
+export function protectedPatternProblem(pattern: string): string | undefined {
+  if (pattern.startsWith('*') || /^(aws:access-key:|secret:)/.test(pattern)) return undefined;
+  if (!pattern.startsWith('arn:'))
+    return 'identity keys are ARNs (arn:aws:iam::123456789012:role/NAME), aws:access-key:… or secret:…';
+  const parts = pattern.split(':');
+  if (parts.length < 6 && !pattern.includes('*'))
+    return 'an ARN has six parts: arn:PARTITION:iam::ACCOUNT:RESOURCE';
+  const [, , service = '', , account = '', ...rest] = parts;
+  const wild = (s: string) => s.includes('*');
+  if (!wild(service) && service !== 'iam' && service !== 'sts')
+    return `identities are IAM principals (service iam), not ${service}`;
+  if (!wild(account) && !/^\d{12}$/.test(account)) return `account '${account}' is not 12 digits`;
+  const resource = rest.join(':');
+  if (!wild(resource) && !/^(user|role|assumed-role)\//.test(resource))
+    return `'${resource}' names no user or role (user/NAME, role/NAME)`;
+  return undefined;
 }

@@ -31,6 +31,30 @@ describe('policyMeaningErrors', () => {
     ]);
   });
 
+  it('reports protected patterns that can match no identity key, and accepts those that can', () => {
+    const policy = parsePolicy({
+      version: 1,
+      rules: [],
+      enforcement: {
+        protected: [
+          'arn:aws:iam::*:role/break-glass-*',
+          'arn:aws:iam::123456789012:user/nhi-enforcer',
+          'aws:access-key:AKIAIOSFODNN7EXAMPLE',
+          'role/break-glass',
+          'arn:aws:iam::12345:role/admin',
+          'arn:aws:s3:::payments-bucket',
+          'arn:aws:iam::123456789012:policy/Admin',
+        ],
+      },
+    });
+    expect(policyMeaningErrors(policy)).toEqual([
+      "enforcement.protected[3]: 'role/break-glass' matches no identity: identity keys are ARNs (arn:aws:iam::123456789012:role/NAME), aws:access-key:… or secret:…",
+      "enforcement.protected[4]: 'arn:aws:iam::12345:role/admin' matches no identity: account '12345' is not 12 digits",
+      "enforcement.protected[5]: 'arn:aws:s3:::payments-bucket' matches no identity: identities are IAM principals (service iam), not s3",
+      "enforcement.protected[6]: 'arn:aws:iam::123456789012:policy/Admin' matches no identity: 'policy/Admin' names no user or role (user/NAME, role/NAME)",
+    ]);
+  });
+
   it('runs extra checks (the hook for facts it does not know, e.g. approval groups nobody belongs to)', () => {
     const policy = parsePolicy({ version: 1, rules: [] });
     expect(
