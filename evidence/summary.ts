@@ -281,6 +281,15 @@ function approvalText(approval: Obj): string {
   return `${approval.required ?? '?'} approval(s)`;
 }
 
+/** The outcome a still-open remediation published (`remediation.rejected` → rejected), or undefined. */
+function decidedWhileOpen(events: ReadonlyArray<{ type: string; detail?: unknown }>): string | undefined {
+  const decided = /^remediation\.(rejected|executed|failed|refused|noop|not-applicable|observed|cancelled)$/;
+  const last = [...events].reverse().find((e) => decided.test(e.type));
+  if (!last) return undefined;
+  const outcome = last.type.slice('remediation.'.length);
+  return outcome === 'rejected' && obj(last.detail).expired === true ? 'expired' : outcome;
+}
+
 function closing(runs: RunEvents[]): { at?: string; status: string; result?: unknown } {
   const last = runs.at(-1)?.events ?? [];
   for (let i = last.length - 1; i >= 0; i--) {
@@ -398,6 +407,10 @@ export function deriveRemediationSummary(
       return clean({ type: str(e.type) ?? '?', at: a.scheduledAt, detail: e.detail });
     });
 
+  // A decided remediation may stay open a while (late decisions are still recorded and refused): its status is
+  // what it last published, until it closes.
+  const status = close.status === 'running' ? (decidedWhileOpen(events) ?? 'running') : close.status;
+
   const rollback = [
     ...decisions.filter((d) => d.kind === 'rollback').map((d) => ({ at: d.at, by: d.by, detail: d.detail })),
     ...activities
@@ -436,7 +449,7 @@ export function deriveRemediationSummary(
   const mode = str(input.mode);
   const decisionText = `${ruleId ?? '?'} (${mode ?? '?'}${
     mode === 'approval' && input.approval ? `: ${approvalText(obj(input.approval))}` : ''
-  })${risk.score !== undefined ? ` at score ${risk.score}` : ''} → ${close.status}`;
+  })${risk.score !== undefined ? ` at score ${risk.score}` : ''} → ${status}`;
 
   const timeline: TimelineEntry[] = [
     ...findings
@@ -467,7 +480,7 @@ export function deriveRemediationSummary(
       : {}),
     startedAt: started.time,
     ...(close.at ? { closedAt: close.at } : {}),
-    status: close.status,
+    status,
     identity: clean({
       key: str(identity.key) ?? '?',
       type: str(identity.type),

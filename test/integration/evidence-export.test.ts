@@ -180,7 +180,11 @@ describe('evidence export end to end', () => {
       'key already deactivated; quarantine would stop payments',
     );
     expect(rejection.accepted).toBe(true);
-    const quarantineResult = (await qHandle.result()) as RemediationState;
+    // Decided, but open for an hour more so late decisions are still recorded (and refused): read its state.
+    const quarantineResult = await waitFor('the quarantine to be rejected', async () => {
+      const q = await qHandle.query(remediationQuery);
+      return q.status === 'rejected' ? q : undefined;
+    });
     expect(quarantineResult.status).toBe('rejected');
 
     // Visibility is eventually consistent: wait until the index lists both.
