@@ -4,7 +4,7 @@
 import type { WorkflowHandle } from '@temporalio/client';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { Worker } from '@temporalio/worker';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { Activities } from '../../activities/index.ts';
 import { testServerPath } from '../../infra/install/index.ts';
 import { installQuietRuntime, workflowBundle } from '../../runtime/worker.ts';
@@ -67,13 +67,16 @@ const activities: Pick<
   loadDirectory: async () => directory,
 };
 
-beforeAll(async () => {
-  installQuietRuntime();
+// A time-skipping server of its own per test: skipped time is global to a server, so the workflows an earlier test
+// left open (an executed remediation's follow-up re-checks, a request open for late decisions) would have their
+// timers fired on queues whose worker is gone, and time skipping would wait for them.
+beforeAll(() => installQuietRuntime());
+beforeEach(async () => {
   env = await TestWorkflowEnvironment.createTimeSkipping({
     server: { executable: { type: 'existing-path', path: testServerPath() } },
   });
 });
-afterAll(async () => env?.teardown());
+afterEach(async () => env?.teardown());
 
 const input = (key: string, approval: Partial<Approval> = {}, extra: Partial<RemediationInput> = {}) =>
   ({
