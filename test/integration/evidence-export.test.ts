@@ -408,8 +408,15 @@ describe('evidence export end to end', () => {
       (f) => /follow-up/.test(f.path) && /scope-down/.test(f.path),
     )!.path;
     const tampered = copy('follow-up-edited');
+    // Payloads are stored as base64: the reason is edited inside the decoded rollback request.
     const text = readFileSync(join(tampered, followUpFile), 'utf8');
-    writeFileSync(join(tampered, followUpFile), text.replace(ROLLBACK_REASON, 'nobody asked'));
+    const edited = text.replace(/"data":\s*"([A-Za-z0-9+/=]+)"/g, (whole, b64: string) => {
+      const decoded = Buffer.from(b64, 'base64').toString('utf8');
+      if (!decoded.includes(ROLLBACK_REASON)) return whole;
+      return `"data": "${Buffer.from(decoded.replace(ROLLBACK_REASON, 'nobody asked')).toString('base64')}"`;
+    });
+    expect(edited).not.toBe(text);
+    writeFileSync(join(tampered, followUpFile), edited);
     expect(problems(tampered).some((p) => p.startsWith(`${followUpFile}: changed`))).toBe(true);
     const dropped = copy('follow-up-dropped');
     unlinkSync(join(dropped, followUpFile));
