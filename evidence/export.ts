@@ -1,6 +1,6 @@
 // `nhi evidence export`: the matching remediations' workflow histories (every run of each continue-as-new chain,
-// and of the parent identity workflow), decoded with the payload codecs when configured, a summary derived from
-// them, the reviewer report, and a manifest hashed, signed and chained to the previous export.
+// of the parent identity workflow and of its follow-up workflow), decoded with the payload codecs when
+// configured, a summary derived from them, the reviewer report, and a manifest hashed, signed and chained to the previous export.
 import { mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import type { Client } from '@temporalio/client';
@@ -22,7 +22,12 @@ import {
 } from './manifest.ts';
 import { renderReport } from './report.ts';
 import type { EvidenceSigner } from './signing-key.ts';
-import { deriveRemediationSummary, type RemediationSummary, type RunEvents } from './summary.ts';
+import {
+  deriveRemediationSummary,
+  followUpStarted,
+  type RemediationSummary,
+  type RunEvents,
+} from './summary.ts';
 
 export const REMEDIATION_WORKFLOW_TYPE = 'remediationWorkflow';
 
@@ -137,7 +142,10 @@ export async function exportEvidence(
     } else {
       const parentId = (started?.parentWorkflowExecution as { workflowId?: string } | undefined)?.workflowId;
       const parent = parentId ? await chainOf(parentId).catch(() => undefined) : undefined;
-      const summary = deriveRemediationSummary(own.runs, parent?.runs ?? []);
+      // The follow-up is part of the case: its history is the record of re-checks, drift and rollback.
+      const followUpId = followUpStarted(own.runs);
+      const followUp = followUpId ? await chainOf(followUpId) : undefined;
+      const summary = deriveRemediationSummary(own.runs, parent?.runs ?? [], followUp?.runs ?? []);
       const path = `summaries/${safeName(workflowId)}.json`;
       write(path, `${JSON.stringify(summary, null, 2)}\n`);
       summaries.push(summary);
@@ -147,6 +155,7 @@ export async function exportEvidence(
         summary: path,
         histories: own.paths,
         identityHistories: parent?.paths ?? [],
+        ...(followUp ? { followUpHistories: followUp.paths } : {}),
       });
     }
     progress(`evidence: ${i + 1}/${ids.length} ${workflowId} (${own.runs.length} run(s))`);

@@ -25,6 +25,8 @@ export const ManifestCase = z.discriminatedUnion('kind', [
     histories: z.array(z.string()).min(1),
     /** Its parent identity workflow's run chain, when exported. */
     identityHistories: z.array(z.string()),
+    /** Its follow-up workflow's run chain (re-checks, drift, rollback), when it executed and started one. */
+    followUpHistories: z.array(z.string()).optional(),
   }),
   /** A workflow exported by id (an identity, a team workflow): its histories only. */
   z.strictObject({

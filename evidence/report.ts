@@ -122,7 +122,16 @@ function enforcement(s: RemediationSummary, meta: ReportMeta): Section {
       ...(s.plan ? [`Plan sha256 ${s.plan.sha256}${planWhyNot(s.plan)}.`] : []),
       ...(s.verification !== undefined ? [`Verification: ${JSON.stringify(s.verification)}.`] : []),
       ...(s.rollback
-        ? [`Rolled back: ${s.rollback.map((r) => `${r.at} by ${r.by ?? '?'}`).join('; ')}.`]
+        ? [
+            `Rolled back: ${s.rollback
+              .map(
+                (r) =>
+                  `${r.at} by ${r.by ?? '?'}${r.reason ? ` (${r.reason})` : ''}${
+                    r.verification ? `, ${r.verification.ok ? 'verified' : 'not verified'}` : ''
+                  }`,
+              )
+              .join('; ')}.`,
+          ]
         : []),
       ...(tta !== undefined ? [`Finding to action: ${fmtMinutes(tta)}.`] : []),
     ],

@@ -109,7 +109,16 @@ export interface RemediationSummary {
   verification?: unknown;
   /** Verifications after the first (re-check timers). */
   rechecks: unknown[];
-  rollback?: { at: string; by?: string; detail: unknown }[];
+  rollback?: Array<{
+    at: string;
+    by?: string;
+    reason?: string;
+    outcome?: unknown;
+    verification?: { ok: boolean; detail: string };
+    detail?: unknown;
+  }>;
+  /** The follow-up workflow's record (re-checks, drift re-enforcement, rollback), when the remediation executed. */
+  followUp?: SummaryFollowUp;
   exceptions: Array<Record<string, unknown>>;
   /** The enforcement events the workflows published (the SIEM's copy of the decision trail). */
   events: Array<{ type: string; at: string; detail?: unknown }>;
@@ -122,8 +131,36 @@ export interface RemediationSummary {
     refusedBy: string[];
     policyDecision: string;
     controls: string[];
+    /** Drifts the follow-up found after the action (re-enforced or announced). */
+    drifts?: number;
+    /** The rollback the follow-up ran, and whether its verification held. */
+    rollback?: { by?: string; reason?: string; at: string; verified: boolean };
   };
   controls: MappedControl[];
+}
+
+export interface SummaryRecheck {
+  at: string;
+  ok: boolean;
+  detail: string;
+  /** A drift the action was run again for: whether the verification after it held. */
+  reenforced?: boolean;
+}
+
+export interface SummaryFollowUp {
+  workflowId: string;
+  runIds: string[];
+  /** The follow-up's own final status (rolled-back, closed…), or running while its window is open. */
+  status: string;
+  rechecks: SummaryRecheck[];
+  drifts: number;
+  rollback?: {
+    by?: string;
+    reason?: string;
+    at: string;
+    outcome?: unknown;
+    verification?: { ok: boolean; detail: string };
+  };
 }
 
 export interface RunEvents {
@@ -358,12 +395,88 @@ function fromIdentity(identityRuns: RunEvents[], workflowId: string) {
   return { findings, assessment, startedAt: str(startedBy?.at), exceptions };
 }
 
+/**
+ * The follow-up workflow's record, read from its history alone: each completed `verifyRemediation` is a re-check,
+ * unless it is the verification right after a drift was re-enforced (`executeRemediation`), which says whether
+ * the re-enforcement held; the rollback is the accepted `rollback` update, its activity and its verification.
+ */
+function fromFollowUp(runs: RunEvents[]): SummaryFollowUp | undefined {
+  const started = runs[0]?.events.find((e) => e.type === 'WorkflowExecutionStarted');
+  if (!started) return undefined;
+  const activities = readActivities(runs);
+  const rechecks: SummaryRecheck[] = [];
+  let drifted: SummaryRecheck | undefined;
+  let reenforcing = false;
+  let rollbackAct: Activity | undefined;
+  let verification: { ok: boolean; detail: string } | undefined;
+  for (const act of activities) {
+    if (act.name === 'executeRemediation' && drifted) reenforcing = true;
+    else if (act.name === 'verifyRemediation' && act.outcome === 'completed') {
+      const v = obj(act.result);
+      const result = { ok: v.ok === true, detail: String(v.detail ?? '') };
+      if (drifted && reenforcing) {
+        drifted.reenforced = result.ok;
+        drifted = undefined;
+        reenforcing = false;
+        continue;
+      }
+      const entry: SummaryRecheck = { at: act.closedAt ?? act.scheduledAt, ...result };
+      // A drift left as it is (the policy only announces) is recorded as not re-enforced.
+      if (drifted) drifted.reenforced = false;
+      drifted = result.ok ? undefined : entry;
+      rechecks.push(entry);
+    } else if (act.name === 'rollbackRemediation') rollbackAct = act;
+    else if (act.name === 'verifyRollback' && act.outcome === 'completed') {
+      const v = obj(act.result);
+      verification = { ok: v.ok === true, detail: String(v.detail ?? '') };
+    }
+  }
+  const close = closing(runs);
+  if (drifted && (!reenforcing || close.at)) drifted.reenforced ??= false;
+  const request = readDecisions(runs).find((d) => d.kind === 'rollback' && d.outcome !== 'failed');
+  if (rollbackAct && rollbackAct.outcome !== 'completed' && rollbackAct.outcome !== 'pending')
+    verification ??= { ok: false, detail: rollbackAct.failure ?? rollbackAct.outcome };
+  return {
+    workflowId: str(started.attrs.workflowId) ?? '?',
+    runIds: runs.map((r) => r.runId),
+    status: close.status,
+    rechecks,
+    drifts: rechecks.filter((r) => !r.ok).length,
+    ...(request
+      ? {
+          rollback: clean({
+            by: request.by,
+            reason: request.reason,
+            at: request.at,
+            outcome: rollbackAct?.outcome === 'completed' ? rollbackAct.result : undefined,
+            verification,
+          }),
+        }
+      : {}),
+  };
+}
+
+export const FOLLOW_UP_WORKFLOW_TYPE = 'remediationFollowUpWorkflow';
+
+/** The follow-up workflow a remediation's history says it started (once it executed), if any. */
+export function followUpStarted(runs: RunEvents[]): string | undefined {
+  for (const run of runs)
+    for (const e of run.events) {
+      if (e.type !== 'StartChildWorkflowExecutionInitiated') continue;
+      const type = (e.attrs.workflowType as { name?: string } | undefined)?.name;
+      if (type === FOLLOW_UP_WORKFLOW_TYPE && typeof e.attrs.workflowId === 'string')
+        return e.attrs.workflowId;
+    }
+  return undefined;
+}
+
 const clean = <T extends Obj>(o: T): T =>
   Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as T;
 
 export function deriveRemediationSummary(
   runs: RunEvents[],
   identityRuns: RunEvents[] = [],
+  followUpRuns: RunEvents[] = [],
 ): RemediationSummary {
   const started = runs[0]?.events.find((e) => e.type === 'WorkflowExecutionStarted');
   if (!started) throw new Error('history has no WorkflowExecutionStarted event');
@@ -378,6 +491,8 @@ export function deriveRemediationSummary(
   const close = closing(runs);
   const finalState = obj(close.result);
   const parent = fromIdentity(identityRuns, workflowId);
+  const followUp = fromFollowUp(followUpRuns);
+  const followUpActivities = readActivities(followUpRuns);
 
   const completed = (re: RegExp) => activities.filter((a) => re.test(a.name) && a.outcome === 'completed');
   const planActivity = completed(/^plan/i).at(-1);
@@ -400,7 +515,7 @@ export function deriveRemediationSummary(
       }));
     });
 
-  const events = activities
+  const events = [...activities, ...followUpActivities]
     .filter((a) => /^publish/i.test(a.name))
     .map((a) => {
       const e = obj(a.input[0]);
@@ -416,6 +531,7 @@ export function deriveRemediationSummary(
     ...activities
       .filter((a) => classify(a.name) === 'rollback' && a.outcome === 'completed')
       .map((a) => ({ at: a.closedAt ?? a.scheduledAt, detail: a.result })),
+    ...(followUp?.rollback ? [followUp.rollback] : []),
   ];
 
   const findingIds = Array.isArray(input.findingIds) ? input.findingIds.map(String) : [];
@@ -468,6 +584,20 @@ export function deriveRemediationSummary(
       .map((x) => ({ at: x.closedAt ?? x.scheduledAt, what: `${x.name}: ${x.outcome}` })),
     ...decisions.map((d) => ({ at: d.at, what: `${d.kind} (${d.name}) by ${d.by ?? '?'}: ${d.outcome}` })),
     ...(close.at ? [{ at: close.at, what: `closed: ${close.status}` }] : []),
+    ...(followUp?.rechecks ?? []).map((r) => ({
+      at: r.at,
+      what: `re-check: ${r.ok ? 'holds' : `drifted (${r.detail})${r.reenforced ? ', re-enforced' : ''}`}`,
+    })),
+    ...(followUp?.rollback
+      ? [
+          {
+            at: followUp.rollback.at,
+            what: `rollback by ${followUp.rollback.by ?? '?'} (${followUp.rollback.reason ?? '?'}): ${
+              followUp.rollback.verification?.ok ? 'verified' : 'not verified'
+            }`,
+          },
+        ]
+      : []),
   ].sort((x, y) => (x.at < y.at ? -1 : x.at > y.at ? 1 : 0));
 
   return {
@@ -534,7 +664,7 @@ export function deriveRemediationSummary(
     apiCalls,
     ...(executions.length ? { outcome: executions.at(-1)?.result } : {}),
     ...(verifications.length ? { verification: verifications[0] } : {}),
-    rechecks: verifications.slice(1),
+    rechecks: followUp ? followUp.rechecks : verifications.slice(1),
     ...(rollback.length ? { rollback: rollback.map((r) => clean(r)) } : {}),
     exceptions: parent.exceptions.filter((x) => x.action === action),
     events,
@@ -547,7 +677,19 @@ export function deriveRemediationSummary(
       refusedBy: refusals.map((d) => d.by ?? '?'),
       policyDecision: decisionText,
       controls: controls.map((c) => c.id),
+      ...(followUp ? { drifts: followUp.drifts } : {}),
+      ...(followUp?.rollback
+        ? {
+            rollback: clean({
+              by: followUp.rollback.by,
+              reason: followUp.rollback.reason,
+              at: followUp.rollback.at,
+              verified: followUp.rollback.verification?.ok === true,
+            }),
+          }
+        : {}),
     },
     controls,
+    ...(followUp ? { followUp } : {}),
   };
 }

@@ -15,7 +15,7 @@ import {
 } from './manifest.ts';
 import { renderReport } from './report.ts';
 import { verifySignature } from './signing-key.ts';
-import { deriveRemediationSummary, type RunEvents } from './summary.ts';
+import { deriveRemediationSummary, followUpStarted, type RunEvents } from './summary.ts';
 
 export interface VerifyProblem {
   /** The export directory. */
@@ -155,12 +155,22 @@ export function verifyExport(dir: string, opts: { publicKey?: string } = {}): Ve
   const runsOf = (paths: string[]): RunEvents[] => paths.map((p) => runFromJson(read(p)));
   const summaries = [];
   for (const c of manifest.cases) {
-    const needed = [...c.histories, ...(c.kind === 'remediation' ? [...c.identityHistories, c.summary] : [])];
+    const needed = [
+      ...c.histories,
+      ...(c.kind === 'remediation'
+        ? [...c.identityHistories, ...(c.followUpHistories ?? []), c.summary]
+        : []),
+    ];
     for (const p of needed)
       if (!manifest.files.some((f) => f.path === p))
         fail(p, `named by case ${c.workflowId} but not in the manifest`);
     if (c.kind !== 'remediation') continue;
+    // A missing history is named above ('missing'); the summary is then not derived again from a partial record.
     if (!needed.every((p) => existsSync(join(dir, p)))) continue;
+    // A remediation that executed started its follow-up: leaving that history out hides a rollback or a drift.
+    const followUpId = followUpStarted(runsOf(c.histories));
+    if (followUpId && !c.followUpHistories?.length)
+      fail(c.summary, `its history started follow-up ${followUpId}, whose history is not in the export`);
     let derived: ReturnType<typeof deriveSummary>;
     try {
       derived = deriveSummary(c, runsOf);
@@ -206,7 +216,11 @@ function deriveSummary(
   c: Extract<ManifestCase, { kind: 'remediation' }>,
   runsOf: (p: string[]) => RunEvents[],
 ) {
-  return deriveRemediationSummary(runsOf(c.histories), runsOf(c.identityHistories));
+  return deriveRemediationSummary(
+    runsOf(c.histories),
+    runsOf(c.identityHistories),
+    runsOf(c.followUpHistories ?? []),
+  );
 }
 
 /** Several exports of one chain (any order): each verified, then every link between consecutive sequences. */

@@ -1,8 +1,9 @@
 // Evidence end to end, real all the way: canary secrets planted upstream (a scanner's leaked key, a SIEM alert's
 // free text) → Kafka → consumer → identity workflows → deactivate-key (auto) and scope-down (after a refused and an
-// accepted approval) → verified → three exports chained by manifest hash, each verifying; then every kind of
+// accepted approval) → verified → rolled back by `nhi rollback` (its follow-up) → three exports chained by manifest
+// hash, each verifying; then every kind of
 // tampering, a gap in the chain, and a search of the whole export (decoded payloads included) for the canaries.
-import { randomUUID } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import { cpSync, mkdtempSync, readdirSync, readFileSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -22,6 +23,8 @@ import { type RunningPipeline, startPipeline } from '../../runtime/pipeline.ts';
 import { identityWorkflowId } from '../../workflows/identity/definitions.ts';
 import {
   decideUpdate,
+  type FollowUpState,
+  followUpWorkflowId,
   type RemediationState,
   remediationQuery,
 } from '../../workflows/remediation/definitions.ts';
@@ -47,6 +50,7 @@ const signer = testSigner();
 const alice = person('alice@example.com', 'security');
 const bob = person('bob@example.com', 'incident-response');
 const exports: ExportResult[] = [];
+const ROLLBACK_REASON = 'payments batch needs the old grants until Friday';
 const io = () => {
   const out: string[] = [];
   const err: string[] = [];
@@ -180,12 +184,25 @@ describe('evidence export end to end', () => {
       'key already deactivated; quarantine would stop payments',
     );
     expect(rejection.accepted).toBe(true);
-    // Decided, but open for an hour more so late decisions are still recorded (and refused): read its state.
-    const quarantineResult = await waitFor('the quarantine to be rejected', async () => {
-      const q = await qHandle.query(remediationQuery);
-      return q.status === 'rejected' ? q : undefined;
+    // A rejected remediation stays open for late decisions (LATE_DECISION_WINDOW_MS, an hour): its state says
+    // rejected now; its history closes when the window does.
+    const quarantineState = await waitFor('the quarantine to be rejected', async () => {
+      const s = await qHandle.query(remediationQuery);
+      return s.status === 'rejected' ? s : undefined;
     });
-    expect(quarantineResult.status).toBe('rejected');
+    expect(quarantineState.status).toBe('rejected');
+
+    // The scope-down is rolled back through the CLI; the follow-up's history is its record.
+    const rb = io();
+    expect(
+      await main(['rollback', scopeDown, '--as', alice.id, '--reason', ROLLBACK_REASON, '--json'], rb.io),
+      rb.err.join('\n'),
+    ).toBe(0);
+    const rolledBack = JSON.parse(rb.out[0]!) as FollowUpState;
+    expect(rolledBack).toMatchObject({
+      status: 'rolled-back',
+      rollback: { by: alice.id, reason: ROLLBACK_REASON, verification: { ok: true } },
+    });
 
     // Visibility is eventually consistent: wait until the index lists both.
     await waitFor('visibility to list both remediations', async () => {
@@ -289,9 +306,33 @@ describe('evidence export end to end', () => {
     expect(sd.policy.policySha256).toMatch(/^[0-9a-f]{64}$/);
     expect(sd.score?.factors.length).toBeGreaterThan(0);
     expect(sd.apiCalls.map((c) => c.api)).toEqual(scopeResult.plan!.steps.map((s) => s.api));
+    // The rollback, from the follow-up's history: who, why, when, verified; exported as part of the case.
+    expect(sd.followUp).toMatchObject({
+      workflowId: followUpWorkflowId(scopeDown),
+      status: 'rolled-back',
+      rollback: { by: alice.id, reason: ROLLBACK_REASON, verification: rolledBack.rollback!.verification },
+    });
+    expect(sd.rollback).toEqual([
+      expect.objectContaining({
+        by: alice.id,
+        reason: ROLLBACK_REASON,
+        verification: expect.objectContaining({ ok: true }),
+      }),
+    ]);
+    expect(sd.enforcement.rollback).toEqual({
+      by: alice.id,
+      reason: ROLLBACK_REASON,
+      at: sd.followUp!.rollback!.at,
+      verified: true,
+    });
+    expect(sd.events.map((e) => e.type)).toContain('remediation.rolled-back');
+    const sdCase = third.manifest.cases.find((c) => c.workflowId === scopeDown);
+    expect(sdCase?.kind === 'remediation' && sdCase.followUpHistories).toEqual([
+      expect.stringMatching(/^histories\/.*follow-up.*\.json$/),
+    ]);
 
     const q = byAction('quarantine');
-    expect(q.status).toBe('rejected');
+    expect(q.status).toBe('rejected'); // still open for late decisions: the status it published
     expect(q.enforcement).toMatchObject({ approvers: [], refusedBy: [bob.id] });
     expect(q.enforcement.policyDecision).toMatch(
       /^compromised-quarantine \(approval: security 1, incident-response 1\) at score \d+ → rejected$/,
@@ -360,6 +401,50 @@ describe('evidence export end to end', () => {
         `${path}: ${found.join(' | ')}`,
       ).toBe(true);
     }
+
+    // The scope-down's follow-up history (its rollback): changed, it is named; left out of a re-signed
+    // manifest, verify says the remediation started a follow-up the export does not hold.
+    const followUpFile = manifest.files.find(
+      (f) => /follow-up/.test(f.path) && /scope-down/.test(f.path),
+    )!.path;
+    const tampered = copy('follow-up-edited');
+    // Payloads are stored as base64: the reason is edited inside the decoded rollback request.
+    const text = readFileSync(join(tampered, followUpFile), 'utf8');
+    const edited = text.replace(/"data":\s*"([A-Za-z0-9+/=]+)"/g, (whole, b64: string) => {
+      const decoded = Buffer.from(b64, 'base64').toString('utf8');
+      if (!decoded.includes(ROLLBACK_REASON)) return whole;
+      return `"data": "${Buffer.from(decoded.replace(ROLLBACK_REASON, 'nobody asked')).toString('base64')}"`;
+    });
+    expect(edited).not.toBe(text);
+    writeFileSync(join(tampered, followUpFile), edited);
+    expect(problems(tampered).some((p) => p.startsWith(`${followUpFile}: changed`))).toBe(true);
+    const dropped = copy('follow-up-dropped');
+    unlinkSync(join(dropped, followUpFile));
+    const dm = JSON.parse(readFileSync(join(dropped, MANIFEST_FILE), 'utf8')) as {
+      files: Array<{ path: string }>;
+      cases: Array<{ followUpHistories?: string[]; summary?: string }>;
+    };
+    dm.files = dm.files.filter((f) => f.path !== followUpFile);
+    const droppedCase = dm.cases.find((c) => c.followUpHistories?.includes(followUpFile))!;
+    delete droppedCase.followUpHistories;
+    const dmText = `${JSON.stringify(dm, null, 2)}\n`;
+    writeFileSync(join(dropped, MANIFEST_FILE), dmText);
+    writeFileSync(
+      join(dropped, SIGNATURE_FILE),
+      JSON.stringify({
+        algorithm: 'ed25519',
+        publicKey: signer.publicKey,
+        manifestSha256: createHash('sha256').update(dmText).digest('hex'),
+        signature: signer.sign(Buffer.from(dmText)),
+      }),
+    );
+    const dp = problems(dropped);
+    expect(dp).toContain(
+      `${droppedCase.summary}: its history started follow-up ${followUpWorkflowId(
+        exports[0]!.summaries.find((x) => x.enforcement.action === 'scope-down')!.workflowId,
+      )}, whose history is not in the export`,
+    );
+    expect(dp.some((p) => p.startsWith(`${droppedCase.summary}: differs from its history at`))).toBe(true);
 
     const summary = manifest.files.find((f) => f.path.startsWith('summaries/'))!.path;
     const deleted = copy('deleted');

@@ -8,8 +8,10 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { historyFromJSON } from '@temporalio/common/lib/proto-utils';
 import type { HistorySource } from '../../evidence/export.ts';
+import { runFromJson } from '../../evidence/history-json.ts';
 import type { Manifest } from '../../evidence/manifest.ts';
 import { type EvidenceSigner, evidenceSigner } from '../../evidence/signing-key.ts';
+import { followUpStarted } from '../../evidence/summary.ts';
 import { withExampleAccessKeys } from './fixture-keys.ts';
 
 export function testSigner(): EvidenceSigner & { keyFile: string } {
@@ -44,9 +46,13 @@ export function recordEvidenceFixtures(dir: string, manifest: Manifest): void {
       ? (JSON.parse(readFileSync(join(dir, c.histories[0]!), 'utf8')).events[0]
           .workflowExecutionStartedEventAttributes.parentWorkflowExecution.workflowId as string)
       : undefined;
+    const followUpId = c.followUpHistories?.length
+      ? followUpStarted(c.histories.map((f) => runFromJson(readFileSync(join(dir, f), 'utf8'))))
+      : undefined;
     for (const [id, files] of [
       [c.workflowId, c.histories],
       ...(parent ? [[parent, c.identityHistories] as const] : []),
+      ...(followUpId ? [[followUpId, c.followUpHistories ?? []] as const] : []),
     ] as const) {
       chains[id] = files.map(nameOf);
       for (const f of files) histories[nameOf(f)] = JSON.parse(readFileSync(join(dir, f), 'utf8'));
