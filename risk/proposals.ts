@@ -11,10 +11,12 @@ export type ProposalEnd =
   | 'failed'
   | 'refused'
   | 'noop'
-  | 'not-applicable';
+  | 'not-applicable'
+  /** Cancelled while awaiting approval: every finding that triggered it was closed (resolved or passed). */
+  | 'cancelled';
 
 /** Ends after which the action may be proposed again (on new risk, after the cool-down). */
-export const REPROPOSABLE: readonly ProposalEnd[] = ['rejected', 'expired', 'failed', 'refused'];
+export const REPROPOSABLE: readonly ProposalEnd[] = ['rejected', 'expired', 'failed', 'refused', 'cancelled'];
 
 export interface ProposalRecord {
   action: string;

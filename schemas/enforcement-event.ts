@@ -8,6 +8,8 @@ export const EnforcementEventType = z.enum([
   'remediation.planned',
   'remediation.approved',
   'remediation.rejected',
+  /** Ended while awaiting approval: the findings that triggered it were closed; detail.reason says which. */
+  'remediation.cancelled',
   'remediation.executed',
   'remediation.noop',
   'remediation.not-applicable',

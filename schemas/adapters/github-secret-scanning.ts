@@ -7,7 +7,7 @@
 //   validity "active" → critical 95 · "inactive" → low 30 · publicly_leaked (validity unknown) → high 75 ·
 //   otherwise → medium 50.
 // Status: alert.state "resolved" → resolved; without a state (webhooks) action resolved/revoked → resolved,
-//   created/reopened/validated/… → open. A state change is a new finding (state is part of the id), a re-delivery
+//   created/reopened/validated/… → open. A `reopened` webhook is observed at its updated_at, with its own id. A state change is a new finding (state is part of the id), a re-delivery
 //   of the same state is not.
 // Time: resolved → resolved_at; else created_at; then updated_at. The webhook payloads of older GitHub versions
 //   (and octokit's examples) carry no alert time at all: then repository.updated_at — the latest time the payload
@@ -143,9 +143,12 @@ function normalizeAlert(
       action === 'revoked' ||
       (action === undefined && nonEmpty(alert.resolution) !== undefined);
   const status = resolved ? 'resolved' : 'open';
+  // A reopen is a new observation after the resolution: its own id and time, so it is not taken for the first
+  // report (already closed) nor for a report that the resolution overtook.
+  const reopenedAt = !resolved && action === 'reopened' ? (alert.updated_at ?? undefined) : undefined;
   const { time, known } = observedTime(
     ctx,
-    resolved ? alert.resolved_at : undefined,
+    resolved ? alert.resolved_at : reopenedAt,
     alert.created_at,
     alert.updated_at,
     alert.resolved_at,
@@ -170,6 +173,7 @@ function normalizeAlert(
       repo ?? alert.html_url ?? alert.url ?? undefined,
       alert.number,
       status,
+      ...(reopenedAt ? ['reopened', reopenedAt] : []),
     ),
     source: {
       format: 'github-secret-scanning',

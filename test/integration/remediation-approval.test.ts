@@ -14,6 +14,7 @@ import {
   type DecisionResult,
   decideUpdate,
   exceptionSignal,
+  findingsClosedSignal,
   type RemediationInput,
   type RemediationState,
   remediationQuery,
@@ -354,6 +355,33 @@ describe('remediation approval gate', () => {
     });
     expect(state.status).toBe('executed');
     expect(eventsOf(key, 'approval.paused')).toHaveLength(1);
+  });
+});
+
+describe('remediation approval gate: the findings it was started on are closed', () => {
+  it('a request awaiting approval ends cancelled with the reason; a late approval is refused and acts on nothing', async () => {
+    const key = 'arn:aws:iam::111111111111:user/closed';
+    const reason = 'every finding it was started on was closed: f_1';
+    const state = await withWorker(async () => {
+      const handle = await start('closed', input(key, {}, { findingIds: ['f_1'] }));
+      await awaitingApproval(handle);
+      await handle.signal(findingsClosedSignal, { reason, findingIds: ['f_1'] });
+      const deadline = Date.now() + 60_000;
+      while ((await statusOf(handle)) !== 'cancelled' && Date.now() < deadline)
+        await new Promise((r) => setTimeout(r, 50));
+      const late = await expectRefused(
+        decide(handle, alice),
+        /^the request was cancelled \(the findings it was started on were closed\): nothing was done$/,
+      );
+      expect(await historyText(handle)).toContain(late);
+      return (await handle.result()) as RemediationState;
+    });
+    expect(state.status).toBe('cancelled');
+    expect(state.cancelled?.reason).toBe(reason);
+    expect(executed).not.toContain(key);
+    expect(eventsOf(key, 'remediation.cancelled')).toMatchObject([
+      { detail: { reason, closedFindingIds: ['f_1'], round: 1 } },
+    ]);
   });
 });
 

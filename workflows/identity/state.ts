@@ -150,6 +150,10 @@ export interface RemediationRecord {
   ended?: { status: ProposalEnd; at: string };
   /** After it ended, the rule stopped firing at this time: the next crossing is new risk. */
   rearmedAt?: string;
+  /** The open findings it was started on (its input's findingIds). */
+  findingIds?: string[];
+  /** Every one of those findings was closed: the remediation was told (it cancels if still awaiting approval). */
+  findingsClosed?: { reason: string; at: string };
 }
 
 /**

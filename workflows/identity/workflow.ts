@@ -34,8 +34,9 @@ import { durationMs } from '../../schemas/duration.ts';
 import type { EnforcementEvent } from '../../schemas/enforcement-event.ts';
 import { DEFAULT_ENFORCEMENT } from '../../schemas/policy.ts';
 import type { SignedDecision } from '../../schemas/signed-decision.ts';
-import { type ExceptionNotice, exceptionSignal } from '../remediation/definitions.ts';
+import { type ExceptionNotice, exceptionSignal, findingsClosedSignal } from '../remediation/definitions.ts';
 import { remediationWorkflow } from '../remediation/workflow.ts';
+import { type ClosedRemediation, closeRemediationsOfClosedFindings } from './closed-remediations.ts';
 import {
   decideExceptionUpdate,
   type ExceptionRequestInput,
@@ -117,6 +118,8 @@ export async function identityWorkflow(input: IdentityWorkflowInput): Promise<vo
   // Work the update handlers leave for the main loop: events to publish, remediations to pause or resume.
   const outbox: Array<{ type: EventType; detail: Record<string, unknown> }> = [];
   const notices: Array<{ action: string; notice: ExceptionNotice }> = [];
+  // Remediations whose findings were all closed, to be told from the main loop.
+  const closings: ClosedRemediation[] = [];
   let visibilityDirty = false;
   // A re-proposal's cool-down ends then: assess again (fresh facts) and let the policy decide.
   let reassessAt = input.pending?.reassessAt ? Date.parse(input.pending.reassessAt) : undefined;
@@ -133,7 +136,9 @@ export async function identityWorkflow(input: IdentityWorkflowInput): Promise<vo
     const changed = state.addFindings(delivery.findings, now());
     if (changed.length) {
       remember(changed.map((f) => f.id));
-      assessPending = true;
+      assessPending = true; // the score is assessed again on what is still open
+      if (changed.some((f) => f.status === 'resolved'))
+        closings.push(...closeRemediationsOfClosedFindings(record, now()));
     }
   });
   // An action changed this identity: assess again at once, reading AWS afresh (not a cached snapshot).
@@ -337,6 +342,18 @@ export async function identityWorkflow(input: IdentityWorkflowInput): Promise<vo
       }
     }
   };
+  /** Its findings are all closed: one awaiting approval cancels; one acting or ended ignores it. */
+  const notifyClosed = async (c: ClosedRemediation) => {
+    try {
+      await getExternalWorkflowHandle(c.workflowId).signal(findingsClosedSignal, {
+        reason: c.reason,
+        findingIds: c.findingIds,
+      });
+    } catch (error) {
+      log.info('remediation not signalled (closed)', { workflowId: c.workflowId, error: causeOf(error) });
+    }
+    visibilityDirty = true;
+  };
 
   const historyIsLong = () => {
     const info = workflowInfo();
@@ -357,7 +374,12 @@ export async function identityWorkflow(input: IdentityWorkflowInput): Promise<vo
     ];
     const wakeIn = Math.min(...waits.filter((ms): ms is number => ms !== undefined));
     const wake = () =>
-      canAssess() || outbox.length > 0 || notices.length > 0 || contextWanted() || historyIsLong();
+      canAssess() ||
+      outbox.length > 0 ||
+      notices.length > 0 ||
+      closings.length > 0 ||
+      contextWanted() ||
+      historyIsLong();
     // No timer unless something is due: a timer per loop would cost two history events each time.
     if (Number.isFinite(wakeIn)) await condition(wake, Math.max(1, wakeIn));
     else await condition(wake);
@@ -395,6 +417,7 @@ export async function identityWorkflow(input: IdentityWorkflowInput): Promise<vo
     }
     for (const e of outbox.splice(0)) await publish(e.type, e.detail);
     for (const { action, notice } of notices.splice(0)) await notifyRemediations(action, notice);
+    for (const c of closings.splice(0)) await notifyClosed(c);
     if (visibilityDirty) {
       visibilityDirty = false;
       await visibility.update(state);
@@ -404,7 +427,7 @@ export async function identityWorkflow(input: IdentityWorkflowInput): Promise<vo
     if (historyIsLong()) {
       await condition(() => allHandlersFinished() || contextWanted());
       // What a handler just did is announced first (the record carries it, the event would be lost).
-      if (outbox.length || notices.length || contextWanted()) continue;
+      if (outbox.length || notices.length || closings.length || contextWanted()) continue;
       return continueAsNew<typeof identityWorkflow>({
         identity: record.identity,
         state: carryRecord(record),
@@ -579,6 +602,7 @@ async function assessAndEnforce(
       reasons: d.reasons,
       startedAt: at,
       score: risk.score,
+      findingIds: open.map((f) => f.id).slice(-50),
       ...(alreadyStarted ? { alreadyStarted } : {}),
       ...(target !== record.identity.key ? { target } : {}),
       ...(policyHash ? { policyHash } : {}),

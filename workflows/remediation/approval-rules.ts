@@ -67,6 +67,8 @@ function closedReason(view: GateView): string | undefined {
       return `the request was already decided (approved; ${view.status})`;
     case 'rejected':
       return 'the request was already decided (rejected)';
+    case 'cancelled':
+      return 'the request was cancelled (the findings it was started on were closed): nothing was done';
     default:
       return `the request is ${view.status}, not awaiting a decision`;
   }

@@ -139,6 +139,8 @@ export type RemediationStatus =
   | 'refused'
   | 'rejected'
   | 'expired'
+  /** Ended while awaiting approval: the findings that triggered it were closed (`cancelled` says why). */
+  | 'cancelled'
   | 'failed'
   | 'dry-run'
   /** Observe mode: planned and recorded, nothing done. */
@@ -171,6 +173,8 @@ export interface RemediationState {
   approvalReason?: string;
   /** Why it was refused. */
   refusal?: string;
+  /** Why it was cancelled while awaiting approval, and when. */
+  cancelled?: { reason: string; at: string };
   /** The workflow that re-checks this remediation and accepts its rollback (when it executed). */
   followUpWorkflowId?: string;
 }
@@ -244,6 +248,14 @@ export interface ExceptionNotice {
   until?: string;
 }
 export const exceptionSignal = defineSignal<[ExceptionNotice]>('exception');
+
+/** Sent by the identity workflow: every finding that triggered this remediation was closed (resolved or passed). */
+export interface FindingsClosedNotice {
+  reason: string;
+  findingIds: string[];
+}
+/** A remediation awaiting approval ends `cancelled` on it; one that is acting or ended ignores it. */
+export const findingsClosedSignal = defineSignal<[FindingsClosedNotice]>('findingsClosed');
 
 /** After it ends without acting, a request stays open this long to record (and refuse) late decisions. */
 export const LATE_DECISION_WINDOW_MS = 3600 * 1000;

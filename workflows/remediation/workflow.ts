@@ -42,6 +42,8 @@ import {
   type DecisionResult,
   decideUpdate,
   exceptionSignal,
+  type FindingsClosedNotice,
+  findingsClosedSignal,
   followUpWorkflowId,
   LATE_DECISION_WINDOW_MS,
   MAX_ATTEMPTS,
@@ -152,6 +154,8 @@ export async function remediationWorkflow(input: RemediationInput): Promise<Reme
     return state;
   };
   let released = false;
+  // Set when every finding that triggered this was closed; only a request awaiting approval ends on it.
+  let closed: FindingsClosedNotice | undefined;
 
   setHandler(remediationQuery, () => state);
   setHandler(brakesReleasedSignal, () => {
@@ -161,6 +165,9 @@ export async function remediationWorkflow(input: RemediationInput): Promise<Reme
     if (!notice?.exceptionId) return;
     if (notice.active) state.pausedBy = { exceptionId: notice.exceptionId, until: notice.until ?? '' };
     else if (state.pausedBy?.exceptionId === notice.exceptionId) state.pausedBy = undefined;
+  });
+  setHandler(findingsClosedSignal, (notice) => {
+    if (typeof notice?.reason === 'string' && !closed) closed = notice;
   });
   // No validator: a validator's refusal leaves no trace in history. The handler records every attempt.
   setHandler(decideUpdate, async (decision: SignedDecision): Promise<DecisionResult> => {
@@ -318,7 +325,7 @@ export async function remediationWorkflow(input: RemediationInput): Promise<Reme
    * Approved for the plan about to run: a request round until decided, then the plan is made again; a different
    * plan voids the approvals and opens a new round. `ended`: the identity changed and nothing is left to do.
    */
-  async function approvedForThisPlan(): Promise<'approved' | 'rejected' | 'expired' | 'ended'> {
+  async function approvedForThisPlan(): Promise<'approved' | 'rejected' | 'expired' | 'cancelled' | 'ended'> {
     for (;;) {
       const outcome = await gate();
       if (outcome !== 'approved') return outcome;
@@ -399,7 +406,7 @@ export async function remediationWorkflow(input: RemediationInput): Promise<Reme
   }
 
   /** One request (new round) until approved, rejected or expired; a pause waits, then opens a fresh round. */
-  async function gate(): Promise<'approved' | 'rejected' | 'expired'> {
+  async function gate(): Promise<'approved' | 'rejected' | 'expired' | 'cancelled'> {
     const timeoutMs = durationMs(approval.timeout) ?? 72 * 3600_000;
     const remindMs = approval.remindEvery ? durationMs(approval.remindEvery) : undefined;
     for (;;) {
@@ -441,7 +448,21 @@ export async function remediationWorkflow(input: RemediationInput): Promise<Reme
       for (;;) {
         const deadline = Date.parse(request.deadline);
         const wait = Math.min(deadline, nextReminder) - Date.now();
-        await condition(() => approved() || rejected() || state.pausedBy !== undefined, Math.max(1, wait));
+        await condition(
+          () => approved() || rejected() || state.pausedBy !== undefined || closed !== undefined,
+          Math.max(1, wait),
+        );
+        // Decisions already taken count first; otherwise the closed findings end the request.
+        if (closed && !rejected() && !approved()) {
+          state.status = 'cancelled';
+          state.cancelled = { reason: closed.reason, at: now() };
+          await record('remediation.cancelled', {
+            reason: closed.reason,
+            closedFindingIds: closed.findingIds,
+            round: request.round,
+          });
+          return 'cancelled';
+        }
         if (rejected()) {
           state.status = 'rejected';
           state.rejection = state.rejections.at(-1);
