@@ -203,6 +203,8 @@ describe('evidence export end to end', () => {
       status: 'rolled-back',
       rollback: { by: alice.id, reason: ROLLBACK_REASON, verification: { ok: true } },
     });
+    // The update answers once the rollback is done; the follow-up closes right after: export its closed history.
+    await client.workflow.getHandle(followUpWorkflowId(scopeDown)).result();
 
     // Visibility is eventually consistent: wait until the index lists both.
     await waitFor('visibility to list both remediations', async () => {
