@@ -126,6 +126,11 @@ export const Finding = z.object({
     vendor: z.string(),
     /** The tool's own id for the finding, when it has one. */
     nativeId: z.string().optional(),
+    /** The shape or report mode the input had, `<format>/<variant>` (e.g. `asff/eventbridge`, `gitleaks/v7`). */
+    variant: z
+      .string()
+      .regex(/^[a-z0-9-]+\/[a-z0-9.-]+$/)
+      .optional(),
   }),
   kind: FindingKind,
   /** resolved: the tool says the problem is gone (key deleted, alert closed). */

@@ -22,9 +22,18 @@ export interface NormalizeOptions {
   receivedAt?: string;
 }
 
+/** `variant`: the shape the record's document had, `<format>/<variant>` (see Adapter.variant). */
 export type RecordOutcome =
-  | { ok: true; format: Format; line: number; record: number; findings: Finding[] }
-  | { ok: false; format?: Format; line: number; record: number; reason: string; input?: unknown };
+  | { ok: true; format: Format; variant?: string; line: number; record: number; findings: Finding[] }
+  | {
+      ok: false;
+      format?: Format;
+      variant?: string;
+      line: number;
+      record: number;
+      reason: string;
+      input?: unknown;
+    };
 
 export class UnknownFormatError extends Error {}
 
@@ -101,6 +110,10 @@ function redactShapes(finding: Finding): Finding {
   return { ...redacted, id, time, ...(safeSecret ? { secret: safeSecret } : {}) };
 }
 
+function withVariant(finding: Finding, variant: string): Finding {
+  return { ...finding, source: { ...finding.source, variant } };
+}
+
 function invalidFinding(findings: Finding[]): string | undefined {
   for (const f of findings) {
     const checked = Finding.safeParse(f);
@@ -112,12 +125,21 @@ function invalidFinding(findings: Finding[]): string | undefined {
   return undefined;
 }
 
+/** The adapter's name for a document's shape, `<format>/<variant>`; a shape it cannot name is left unnamed. */
+export function variantOf(adapter: Adapter, doc: unknown): string | undefined {
+  try {
+    return `${adapter.format}/${adapter.variant(doc)}`;
+  } catch {
+    return undefined;
+  }
+}
+
 /** One record through one adapter, made safe: validated output, secrets scrubbed, errors as values. */
 export function normalizeWith(
   adapter: Adapter,
   record: unknown,
   settings: AdapterSettings,
-  where: { line: number; record: number },
+  where: { line: number; record: number; variant?: string },
 ): RecordOutcome {
   const ctx: NormalizeContext = {
     fingerprintKey: settings.fingerprintKey,
@@ -133,6 +155,7 @@ export function normalizeWith(
       findings = raw.map((f) => scrubFinding(f, list));
     }
     findings = findings.map(redactShapes);
+    if (where.variant) findings = findings.map((f) => withVariant(f, where.variant!));
     const invalid = invalidFinding(findings);
     if (invalid !== undefined) return { ok: false, format: adapter.format, ...where, reason: invalid };
     return { ok: true, format: adapter.format, ...where, findings };
@@ -168,15 +191,17 @@ export function normalizeDocument(doc: unknown, opts: NormalizeOptions = {}, lin
   if (isEmptyAzureList(doc)) return [];
   let adapter: Adapter;
   let records: unknown[];
+  let variant: string | undefined;
   try {
     adapter = chooseAdapter(doc, opts.format ?? 'auto');
+    variant = variantOf(adapter, doc);
     records = adapter.records(doc);
   } catch (error) {
     const reason = error instanceof UnknownFormatError ? error.message : reasonOf(error);
     return [{ ok: false, line, record: 0, reason }];
   }
   return records.map((record, i) => {
-    const outcome = normalizeWith(adapter, record, settings, { line, record: i });
+    const outcome = normalizeWith(adapter, record, settings, { line, record: i, variant });
     // A rejected record keeps its input, so it can be dead-lettered on its own (consumers/decode-message.ts).
     return outcome.ok ? outcome : { ...outcome, input: record };
   });

@@ -11,7 +11,8 @@ const usage = `usage: nhi normalize FILE… [--format F] [--json]
 Reads security tools' output files and prints canonical findings: a readable table, or with --json one
 JSON object per line. Offline: needs no Kafka, Temporal or AWS. A summary goes to stderr.
 
-  --format F   input format (default: auto, detected per file and said in the summary):
+  --format F   input format (default: auto, detected per file; the summary names the shape it chose,
+               e.g. asff/eventbridge, trivy/k8s-cluster, gitleaks/v7, also in each finding's source.variant):
                ${FORMATS.join(', ')}
   --json       JSON lines on stdout
 
@@ -38,8 +39,9 @@ export function readInputFile(file: string): Buffer {
   }
 }
 
+/** The shapes `auto` chose, `<format>/<variant>` (the format alone where the document's shape had no name). */
 function formatsUsed(outcomes: RecordOutcome[]): string {
-  const used = [...new Set(outcomes.map((o) => o.format).filter(Boolean))];
+  const used = [...new Set(outcomes.map((o) => o.variant ?? o.format).filter(Boolean))];
   return used.length ? used.join('+') : 'none';
 }
 

@@ -23,6 +23,11 @@ export interface Adapter {
   detect(doc: unknown): boolean;
   /** A whole file's document → its records (unwrapping arrays and envelopes). A record maps to itself. */
   records(doc: unknown): unknown[];
+  /**
+   * Which of the format's shapes or report modes this document is (`eventbridge`, `k8s-cluster`, `v7`…): `auto`
+   * names it as `<format>/<variant>` in `nhi normalize` and in each finding's `source.variant`.
+   */
+  variant(doc: unknown): string;
   /** One record → zero or more findings. Throws RecordError with a readable reason on bad input. */
   normalize(record: unknown, ctx: NormalizeContext): Finding[];
 }

@@ -445,6 +445,16 @@ export const asffAdapter: Adapter = {
     // An array of envelopes or of Findings wrappers (one per export page) unwraps one level further.
     return list.flatMap((item) => (!isFinding(item) && listOf(item)) || [item]);
   },
+  variant(doc) {
+    if (isFinding(doc)) return 'finding';
+    if (envelopeFindings(doc)) return 'eventbridge';
+    if (Array.isArray(doc)) return doc.some((item) => !isFinding(item) && listOf(item)) ? 'pages' : 'list';
+    if (!isObject(doc) || !Array.isArray(doc.Findings)) return 'findings-list';
+    // Security Hub stamps ProcessedAt on what it stores; a provider's BatchImportFindings request has none.
+    const first = doc.Findings[0];
+    const stored = 'NextToken' in doc || (isObject(first) && 'ProcessedAt' in first);
+    return stored ? 'get-findings' : 'batch-import';
+  },
   normalize(record, ctx) {
     const f = parseRecord(AsffFinding, record, 'ASFF');
     const types = typesOf(f);

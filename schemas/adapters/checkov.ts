@@ -306,6 +306,12 @@ export const checkovAdapter: Adapter = {
     return isReport(doc) || isFailedCheck(doc) || isEmptyReport(doc);
   },
   records: unwrap,
+  // One framework: a single report object; several (`--framework all`, the default): a list of reports.
+  variant(doc) {
+    if (Array.isArray(doc)) return isReport(doc[0]) ? 'multi-framework' : 'failed-checks';
+    if (isReport(doc)) return 'report';
+    return isEmptyReport(doc) ? 'empty-report' : 'failed-check';
+  },
   normalize(record, ctx) {
     if (!isObject(record)) throw new RecordError('not a valid checkov record: (record): expected an object');
     return normalizeCheck(parseRecord(FailedCheck, record, 'checkov failed check'), ctx);

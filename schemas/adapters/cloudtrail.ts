@@ -296,6 +296,12 @@ export const cloudtrailAdapter: Adapter = {
     const list = listOf(doc);
     return list ? list.map(unwrapLookup) : [doc];
   },
+  variant(doc) {
+    if (isEnvelope(doc)) return 'eventbridge';
+    if (isBareRecord(doc)) return 'event';
+    if (Array.isArray(doc)) return isEnvelope(doc[0]) ? 'eventbridge-list' : 'list';
+    return isObject(doc) && Array.isArray(doc.Records) ? 'log-file' : 'lookup-events';
+  },
   normalize(record, ctx) {
     const raw = isEnvelope(record) ? record.detail : record;
     const r = parseRecord(CloudTrailRecord, raw, 'CloudTrail');

@@ -79,6 +79,11 @@ export const detectSecretsAdapter: Adapter = {
   signature:
     'detect-secrets baseline {plugins_used, results:{file:[{type, hashed_secret, line_number}]}, generated_at}',
   detect: (doc) => (Array.isArray(doc) ? doc.length > 0 && isEntry(doc[0]) : isBaseline(doc) || isEntry(doc)),
+  // detect-secrets 1.x baselines say version "1.x"; 0.x baselines (before 2021) had no filters and exclude keys.
+  variant(doc) {
+    if (!isBaseline(doc)) return 'entries';
+    return typeof doc.version === 'string' && /^0\./.test(doc.version) ? 'baseline-v0' : 'baseline';
+  },
   records: (doc) => {
     if (Array.isArray(doc)) return doc;
     if (!isBaseline(doc)) return [doc];

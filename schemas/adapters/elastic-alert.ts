@@ -168,6 +168,12 @@ function isAlertDoc(doc: unknown): boolean {
   );
 }
 
+/** Written by 8.x's alerting framework (kibana.alert.*), not 7.x's detection engine (signal.*). */
+function hasKibanaAlert(doc: Record<string, unknown>): boolean {
+  const v = DETECT.pick(doc);
+  return v['kibana.alert.rule.name'] !== undefined || v['kibana.alert.rule.uuid'] !== undefined;
+}
+
 /** A search hit's document: `_source`, else the `fields` section. */
 function sourceOf(doc: Record<string, unknown>): Record<string, unknown> | undefined {
   if (isObject(doc._source)) return doc._source;
@@ -368,6 +374,15 @@ export const elasticAlertAdapter: Adapter = {
     return isAlertDoc(sourceOf(first) ?? first);
   },
   records: unwrap,
+  variant(doc) {
+    if (Array.isArray(doc)) return 'list';
+    if (isObject(doc) && isObject(doc.hits) && Array.isArray(doc.hits.hits)) return 'search-hits';
+    if (!isObject(doc)) return 'alert';
+    const source = sourceOf(doc);
+    // Before 7.15 the detection engine wrote signal.* fields; since 8.0 kibana.alert.*.
+    const legacy = !hasKibanaAlert(source ?? doc);
+    return `${source ? 'hit' : 'alert'}${legacy ? '-legacy-signal' : ''}`;
+  },
   normalize(record) {
     if (!isObject(record))
       throw new RecordError('not a valid elastic alert record: (record): expected an object');

@@ -231,6 +231,7 @@ export const githubSecretScanningAdapter: Adapter = {
     'secret_scanning_alert webhook {action, alert:{number, secret_type}} or REST alert list [{number, secret_type, state}]',
   detect: (doc) => (Array.isArray(doc) ? doc.length > 0 && isAlert(doc[0]) : isAlert(doc) || isWebhook(doc)),
   records: (doc) => (Array.isArray(doc) ? doc : [doc]),
+  variant: (doc) => (isWebhook(doc) ? 'webhook' : Array.isArray(doc) ? 'rest-alerts' : 'rest-alert'),
   normalize: (record, ctx) => {
     if (isObject(record) && 'action' in record && 'alert' in record) {
       const hook = parseRecord(Webhook, record, 'GitHub secret scanning webhook');

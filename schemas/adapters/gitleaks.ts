@@ -324,6 +324,12 @@ export const gitleaksAdapter: Adapter = {
     if (isObject(doc) && Array.isArray(doc.runs)) return splitSarif(doc);
     return [doc];
   },
+  // v8 writes RuleID, StartLine, Secret; v7 wrote rule, lineNumber, offender.
+  variant(doc) {
+    if (isGitleaksSarif(doc)) return 'sarif';
+    const first = Array.isArray(doc) ? doc[0] : doc;
+    return isObject(first) && isV7(first) && !isV8(first) ? 'v7' : 'v8';
+  },
   normalize: (record, ctx) => {
     if (isObject(record) && 'runs' in record) return fromSarif(record, ctx);
     if (isObject(record) && 'rule' in record && !('RuleID' in record)) return [fromV7(record, ctx)];

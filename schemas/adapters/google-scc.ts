@@ -299,6 +299,26 @@ export const googleSccAdapter: Adapter = {
     return looksLikeScc(doc);
   },
   records: unwrap,
+  variant(doc) {
+    const shape = Array.isArray(doc)
+      ? 'list'
+      : !isObject(doc)
+        ? 'finding'
+        : Array.isArray(doc.listFindingsResults)
+          ? 'list-findings'
+          : Array.isArray(doc.findings)
+            ? 'findings'
+            : 'notificationConfigName' in doc
+              ? 'notification'
+              : 'finding' in doc
+                ? 'result'
+                : 'finding';
+    // v2 names findings by location: organizations/…/sources/…/locations/…/findings/….
+    const first = unwrap(doc)[0];
+    const finding = isObject(first) && isObject(first.finding) ? first.finding : first;
+    const v2 = isObject(finding) && typeof finding.name === 'string' && finding.name.includes('/locations/');
+    return v2 ? `${shape}-v2` : shape;
+  },
   normalize(record) {
     if (!isObject(record))
       throw new RecordError('not a valid google scc record: (record): expected an object');

@@ -304,6 +304,13 @@ export const guarddutyAdapter: Adapter = {
     const list = listOf(doc);
     return list ? list.flatMap((item) => (Array.isArray(item) ? item : [item])) : [doc];
   },
+  variant(doc) {
+    if (isIdList(doc)) return 'list-findings';
+    if (isEnvelope(doc)) return 'eventbridge';
+    if (isNativeFinding(doc)) return 'finding';
+    if (Array.isArray(doc)) return isEnvelope(doc[0]) ? 'eventbridge-list' : 'list';
+    return 'get-findings';
+  },
   normalize(record) {
     const envelope = isEnvelope(record) ? record : undefined;
     let raw: unknown = envelope ? envelope.detail : record;

@@ -149,6 +149,11 @@ export const kubeBenchAdapter: Adapter = {
     return isControl(doc);
   },
   records: unwrap,
+  // Since 0.6 `--json` writes one {Controls, Totals} document; before, one control object per line.
+  variant(doc) {
+    if (isObject(doc) && Array.isArray(doc.Controls)) return 'report';
+    return Array.isArray(doc) ? 'controls' : 'control';
+  },
   normalize(record, ctx) {
     if (!isObject(record))
       throw new RecordError('not a valid kube-bench record: (record): expected an object');

@@ -549,6 +549,7 @@ export const ocsfAdapter: Adapter = {
     return isEvent(doc);
   },
   records: (doc) => (Array.isArray(doc) ? doc : [doc]),
+  variant: (doc) => (Array.isArray(doc) ? 'list' : 'event'),
   normalize(record) {
     const e = parseRecord(OcsfEvent, record, 'OCSF');
     if (isNotAFinding(e)) return [];

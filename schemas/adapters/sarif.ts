@@ -29,7 +29,7 @@ import { awsAccessKeyIdentity, awsIdentityFromArn } from '../identity-keys.ts';
 import type { Adapter, NormalizeContext } from './adapter.ts';
 import { buildFinding } from './build.ts';
 import { isMasked, nonEmpty, observedTime, registerSecret, secretParts } from './secret-common.ts';
-import { findingId, isObject, parseRecord, severityFromScore } from './util.ts';
+import { findingId, isObject, parseRecord, severityFromScore, slug } from './util.ts';
 
 // ---------------------------------------------------------------------------------------------------------
 // Native schema: only what we read; every object loose so extra SARIF properties are kept out of our way.
@@ -481,5 +481,7 @@ export const sarifAdapter: Adapter = {
   signature: 'SARIF 2.1.0 log: {version:"2.1.0", runs:[{tool:{driver:{name}}, results:[…]}]}',
   detect: (doc) => isSarifLike(doc),
   records: (doc) => splitSarif(doc),
+  // SARIF is a container: which tool wrote it is the useful name (sarif/trivy, sarif/checkov, sarif/semgrep…).
+  variant: (doc) => slug(sarifDriverName(doc) ?? 'unnamed'),
   normalize: (record, ctx) => normalizeSarifLog(parseRecord(SarifLog, record, 'SARIF'), ctx),
 };

@@ -337,6 +337,7 @@ export const scoutsuiteAdapter: Adapter = {
     'ScoutSuite results: {account_id, provider_code, last_run, services: {<svc>: {findings: {<rule>: {items, flagged_items, level}}}}}',
   detect: (doc) => isResults(doc) || isRuleRecord(doc),
   records: unwrap,
+  variant: (doc) => (isResults(doc) ? 'results' : 'rule'),
   normalize(record, ctx) {
     if (!isObject(record))
       throw new RecordError('not a valid scoutsuite record: (record): expected an object');

@@ -490,6 +490,13 @@ export const sentinelAdapter: Adapter = {
     return isObject(first) && shapeOf(first) !== undefined;
   },
   records: unwrap,
+  variant(doc) {
+    if (Array.isArray(doc)) return 'list';
+    if (isObject(doc) && Array.isArray(doc.value) && !('type' in doc) && !('Type' in doc)) return 'rest-list';
+    const first = unwrap(doc)[0];
+    if (first !== doc) return 'automation-trigger';
+    return (isObject(first) && shapeOf(first)) || 'record';
+  },
   normalize(record) {
     if (!isObject(record)) throw new RecordError('not a valid sentinel record: (record): expected an object');
     switch (shapeOf(record)) {

@@ -318,6 +318,15 @@ export const splunkNotableAdapter: Adapter = {
     return isObject(first) && looksLikeNotable(first);
   },
   records: unwrap,
+  variant(doc) {
+    if (Array.isArray(doc)) return 'list';
+    if (isObject(doc) && !('_raw' in doc)) {
+      if (Array.isArray(doc.results)) return 'search-results';
+      // The export endpoint streams {preview, offset, result}; an alert webhook posts {sid, search_name, result}.
+      if (isObject(doc.result)) return 'sid' in doc ? 'webhook' : 'search-export';
+    }
+    return 'notable';
+  },
   normalize(record) {
     if (!isObject(record))
       throw new RecordError('not a valid splunk notable record: (record): expected an object');

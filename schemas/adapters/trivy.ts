@@ -28,7 +28,7 @@ import type { Adapter, NormalizeContext } from './adapter.ts';
 import { buildFinding } from './build.ts';
 import { isMasked, nonEmpty, observedTime, registerSecret, secretParts } from './secret-common.ts';
 import { k8sRoleIdentity } from './siem-common.ts';
-import { findingId, isObject, parseRecord, severityFromLabel } from './util.ts';
+import { findingId, isObject, parseRecord, severityFromLabel, slug } from './util.ts';
 
 const Str = z.string().optional();
 const Int = z.number().optional();
@@ -360,6 +360,28 @@ const isReport = (o: Record<string, unknown>): boolean =>
     ((Array.isArray(o.Results) && (o.Results.length === 0 || isResult(o.Results[0]))) ||
       (typeof o.ClusterName === 'string' && k8sWorkloads(o) !== undefined)));
 
+// Short names for the report modes' ArtifactType ("container_image" is `trivy image`).
+const ARTIFACT_MODES: Record<string, string> = {
+  container_image: 'image',
+  filesystem: 'fs',
+  repository: 'repo',
+  vm_image: 'vm',
+};
+
+function trivyVariant(doc: unknown): string {
+  if (Array.isArray(doc)) return isItem(doc[0]) ? 'items' : 'schema-v1';
+  if (!isObject(doc)) return 'report';
+  if (isItem(doc)) return 'item';
+  if (typeof doc.ClusterName === 'string' && !Array.isArray(doc.Results)) {
+    if (Array.isArray(doc.Resources)) return 'k8s-cluster';
+    if (Array.isArray(doc.Findings)) return 'k8s-cluster-consolidated';
+    return 'k8s-cluster-pre-0.37';
+  }
+  if ('Target' in doc) return 'result';
+  const type = typeof doc.ArtifactType === 'string' ? doc.ArtifactType : undefined;
+  return type ? (ARTIFACT_MODES[type] ?? slug(type)) : 'report';
+}
+
 export const trivyAdapter: Adapter = {
   format: 'trivy',
   signature:
@@ -369,5 +391,6 @@ export const trivyAdapter: Adapter = {
       ? doc.length > 0 && isResult(doc[0])
       : isObject(doc) && (isReport(doc) || isItem(doc) || (isResult(doc) && !('Results' in doc))),
   records,
+  variant: trivyVariant,
   normalize: normalizeItem,
 };

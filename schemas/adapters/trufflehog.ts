@@ -237,6 +237,7 @@ export const trufflehogAdapter: Adapter = {
     'trufflehog v3 JSON lines {SourceMetadata, DetectorName, Verified, Raw, Redacted}; v2 {reason, stringsFound, commitHash, diff}',
   detect: (doc) => (Array.isArray(doc) ? doc.length > 0 && isAnyResult(doc[0]) : isAnyResult(doc)),
   records: (doc) => (Array.isArray(doc) ? doc : [doc]),
+  variant: (doc) => (isTrufflehogV2(Array.isArray(doc) ? doc[0] : doc) ? 'v2' : 'v3'),
   normalize: (record, ctx) =>
     isTrufflehogV2(record) ? normalizeTrufflehogV2(record, ctx) : [normalizeTrufflehog(record, ctx)],
 };

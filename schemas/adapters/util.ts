@@ -5,6 +5,17 @@ import type { Severity, SeverityLabel } from '../finding.ts';
 import { quoteRedacted } from '../secret-shapes.ts';
 import { RecordError } from './adapter.ts';
 
+/** A tool's own name for a mode or a producer ("Trivy", "container_image") as a variant name: "trivy", "container-image". */
+export function slug(name: string): string {
+  return (
+    name
+      .toLowerCase()
+      .replace(/[^a-z0-9.]+/g, '-')
+      .replace(/^-+|-+$/g, '')
+      .slice(0, 40) || 'unnamed'
+  );
+}
+
 export const isObject = (v: unknown): v is Record<string, unknown> =>
   typeof v === 'object' && v !== null && !Array.isArray(v);
 

@@ -37,7 +37,7 @@ import {
 import { type Adapter, RecordError } from './adapter.ts';
 import { buildFinding } from './build.ts';
 import { clip, evidenceOf, GCP_SA_EMAIL, k8sRoleIdentity } from './siem-common.ts';
-import { findingId, isObject, parseRecord, requireTime, severityFromLabel } from './util.ts';
+import { findingId, isObject, parseRecord, requireTime, severityFromLabel, slug } from './util.ts';
 import { isWizCliRecord, isWizCliScan, normalizeWizCli, wizCliRecords } from './wiz-cli.ts';
 
 const Str = z.string().nullish();
@@ -431,6 +431,22 @@ export const wizAdapter: Adapter = {
     );
   },
   records: (doc) => (isWizCliScan(doc) ? wizCliRecords(doc) : unwrap(doc)),
+  variant(doc) {
+    if (isWizCliScan(doc)) return 'cli-scan';
+    if (Array.isArray(doc)) return 'list';
+    const data = isObject(doc) && isObject(doc.data) ? doc.data : undefined;
+    if (data) {
+      const names = ['issues', 'issuesV2', 'configurationFindings', 'vulnerabilityFindings'] as const;
+      const name = names.find((n) => isObject(data[n]));
+      if (name) return `graphql-${slug(name.replace(/[A-Z]/g, (c) => `-${c}`))}`;
+    }
+    if (isObject(doc) && Array.isArray(doc.nodes) && !('id' in doc)) return 'nodes';
+    if (!isObject(doc)) return 'issue';
+    if (isWebhook(doc)) return 'webhook';
+    if (isConfigFinding(doc)) return 'configuration-finding';
+    if (isVulnerability(doc)) return 'vulnerability-finding';
+    return 'issue';
+  },
   normalize(record, ctx) {
     if (!isObject(record))
       throw new RecordError('not a valid wiz issue record: (record): expected an object');

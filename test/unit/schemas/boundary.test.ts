@@ -12,6 +12,7 @@ const careless: Adapter = {
   signature: 'test',
   detect: () => true,
   records: (doc) => [doc],
+  variant: () => 'test',
   normalize(record, ctx) {
     const secret = (record as { secret: string }).secret;
     ctx.secrets.add(secret);

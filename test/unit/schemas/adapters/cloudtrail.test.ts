@@ -87,7 +87,11 @@ describe.runIf(corpusAvailable())('cloudtrail corpus', () => {
       corpusFile('cloudtrail/custodian-eventbridge-create-bucket.json').toString('utf8'),
     );
     const bare = findingsOf(JSON.stringify(envelope.detail), { format: 'auto' });
-    expect(bare).toEqual(corpus('cloudtrail/custodian-eventbridge-create-bucket.json'));
+    const enveloped = corpus('cloudtrail/custodian-eventbridge-create-bucket.json');
+    expect(bare.map((f) => f.source.variant)).toEqual(['cloudtrail/event']);
+    expect(enveloped.map((f) => f.source.variant)).toEqual(['cloudtrail/eventbridge']);
+    const unnamed = (f: Finding) => ({ ...f, source: { ...f.source, variant: undefined } });
+    expect(bare.map(unnamed)).toEqual(enveloped.map(unnamed));
   });
 });
 

@@ -196,7 +196,12 @@ describe('guardduty: shapes and edge cases', () => {
     // Same finding whether it came bare or in its envelope.
     const [viaEnvelope] = findingsOf(JSON.stringify(envelope));
     const [bare] = findingsOf(JSON.stringify(detail));
-    expect(viaEnvelope).toEqual(bare);
+    expect(viaEnvelope!.source.variant).toBe('guardduty/eventbridge');
+    expect(bare!.source.variant).toBe('guardduty/finding');
+    expect({ ...viaEnvelope, source: { ...viaEnvelope!.source, variant: 'x' } }).toEqual({
+      ...bare,
+      source: { ...bare!.source, variant: 'x' },
+    });
     expect(
       guarddutyAdapter.detect({
         SchemaVersion: '2018-10-08',
