@@ -187,7 +187,8 @@ export function normalizeDocument(doc: unknown, opts: NormalizeOptions = {}, lin
     receivedAt: opts.receivedAt,
   };
   // An empty array is an empty report (gitleaks writes [] when it finds nothing): no records, nothing wrong.
-  if (Array.isArray(doc) && doc.length === 0) return [];
+  // So is a bare null: Go tools marshal an empty result list as null (gitleaks 7 did).
+  if ((Array.isArray(doc) && doc.length === 0) || doc === null) return [];
   if (isEmptyAzureList(doc)) return [];
   let adapter: Adapter;
   let records: unknown[];
@@ -205,6 +206,30 @@ export function normalizeDocument(doc: unknown, opts: NormalizeOptions = {}, lin
     // A rejected record keeps its input, so it can be dead-lettered on its own (consumers/decode-message.ts).
     return outcome.ok ? outcome : { ...outcome, input: record };
   });
+}
+
+/**
+ * The shapes a file's documents have, `<format>/<variant>`, found the way normalizing finds them: named also when
+ * a document holds no records (an empty report), so `nhi normalize` can say what it read.
+ */
+export function shapesOf(input: Uint8Array | string, format: FormatOrAuto = 'auto'): string[] {
+  let text: string;
+  try {
+    text = typeof input === 'string' ? input : decodeUtf8(input);
+  } catch {
+    return [];
+  }
+  const shapes = new Set<string>();
+  for (const doc of parseDocuments(text)) {
+    if (!doc.ok) continue;
+    try {
+      const shape = variantOf(chooseAdapter(doc.value, format), doc.value);
+      if (shape) shapes.add(shape);
+    } catch {
+      // no format claims it: nothing to name
+    }
+  }
+  return [...shapes];
 }
 
 /** A tool's output file (bytes or text) → outcomes for every record in it. */

@@ -2,7 +2,7 @@
 import { readFileSync, statSync } from 'node:fs';
 import { adapters } from '../../schemas/adapters/index.ts';
 import { type Finding, FORMATS, FormatOrAuto } from '../../schemas/finding.ts';
-import { normalizeInput, type RecordOutcome } from '../../schemas/normalize.ts';
+import { normalizeInput, type RecordOutcome, shapesOf } from '../../schemas/normalize.ts';
 import { type Command, CommandError, parseCommandArgs, UsageError } from '../command.ts';
 import { findingRow } from '../format-finding.ts';
 
@@ -39,9 +39,13 @@ export function readInputFile(file: string): Buffer {
   }
 }
 
-/** The shapes `auto` chose, `<format>/<variant>` (the format alone where the document's shape had no name). */
-function formatsUsed(outcomes: RecordOutcome[]): string {
+/**
+ * The shapes `auto` chose, `<format>/<variant>` (the format alone where the document's shape had no name); for a
+ * file with no records (an empty report), the shape its documents have.
+ */
+function formatsUsed(outcomes: RecordOutcome[], bytes: Buffer, format: FormatOrAuto): string {
   const used = [...new Set(outcomes.map((o) => o.variant ?? o.format).filter(Boolean))];
+  if (!used.length && !outcomes.length) used.push(...shapesOf(bytes, format));
   return used.length ? used.join('+') : 'none';
 }
 
@@ -71,7 +75,7 @@ export const normalizeCommand: Command = {
       const outcomes = normalizeInput(bytes, { format, receivedAt });
       records += outcomes.length;
       io.err(
-        `${file}: ${format === 'auto' ? `auto → ${formatsUsed(outcomes)}` : format}, ${outcomes.length} record(s)`,
+        `${file}: ${format === 'auto' ? 'auto' : format} → ${formatsUsed(outcomes, bytes, format)}, ${outcomes.length} record(s)`,
       );
       for (const o of outcomes) {
         if (o.ok) {

@@ -447,13 +447,17 @@ export const asffAdapter: Adapter = {
   },
   variant(doc) {
     if (isFinding(doc)) return 'finding';
-    if (envelopeFindings(doc)) return 'eventbridge';
+    if (envelopeFindings(doc)) {
+      const custom = eventBridgeDetailType(doc) === 'Security Hub Findings - Custom Action';
+      return custom ? 'eventbridge-custom-action' : 'eventbridge';
+    }
     if (Array.isArray(doc)) return doc.some((item) => !isFinding(item) && listOf(item)) ? 'pages' : 'list';
     if (!isObject(doc) || !Array.isArray(doc.Findings)) return 'findings-list';
-    // Security Hub stamps ProcessedAt on what it stores; a provider's BatchImportFindings request has none.
+    // A GetFindings page says NextToken, or carries the ProcessedAt Security Hub stamps on what it stores; without
+    // either, a last page and a BatchImportFindings request look the same.
     const first = doc.Findings[0];
     const stored = 'NextToken' in doc || (isObject(first) && 'ProcessedAt' in first);
-    return stored ? 'get-findings' : 'batch-import';
+    return stored ? 'get-findings' : 'findings';
   },
   normalize(record, ctx) {
     const f = parseRecord(AsffFinding, record, 'ASFF');

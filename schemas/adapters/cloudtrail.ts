@@ -40,6 +40,7 @@ import {
   resourceFromArn,
 } from './aws-common.ts';
 import { buildFinding } from './build.ts';
+import { clip } from './siem-common.ts';
 import { compact, findingId, isObject, parseRecord, requireTime, severityFromLabel } from './util.ts';
 
 const str = optString;
@@ -317,9 +318,9 @@ export const cloudtrailAdapter: Adapter = {
       eventName: r.eventName,
       eventType: r.eventType,
       sourceIPAddress: r.sourceIPAddress,
-      userAgent: r.userAgent?.slice(0, 200),
+      userAgent: clip(r.userAgent ?? undefined),
       errorCode: r.errorCode,
-      errorMessage: r.errorMessage?.slice(0, 200),
+      errorMessage: clip(r.errorMessage ?? undefined),
       userIdentityType: r.userIdentity?.type,
       invokedBy: r.userIdentity?.invokedBy,
       mfaAuthenticated: mfa === undefined ? undefined : truthy(mfa),

@@ -168,6 +168,12 @@ function isAlertDoc(doc: unknown): boolean {
   );
 }
 
+/** A _search response that matched nothing: `{took, timed_out, hits: {hits: []}}`, aimed at an alerts index. */
+function isEmptySearch(doc: unknown): boolean {
+  if (!isObject(doc) || !isObject(doc.hits) || !Array.isArray(doc.hits.hits)) return false;
+  return doc.hits.hits.length === 0 && 'took' in doc && 'timed_out' in doc;
+}
+
 /** Written by 8.x's alerting framework (kibana.alert.*), not 7.x's detection engine (signal.*). */
 function hasKibanaAlert(doc: Record<string, unknown>): boolean {
   const v = DETECT.pick(doc);
@@ -369,6 +375,7 @@ export const elasticAlertAdapter: Adapter = {
   signature:
     'Elastic Security alert: kibana.alert.rule.* (flat or nested) or legacy signal.rule.*, bare or as search hits',
   detect(doc) {
+    if (isEmptySearch(doc)) return true;
     const first = unwrap(doc)[0];
     if (!isObject(first)) return false;
     return isAlertDoc(sourceOf(first) ?? first);

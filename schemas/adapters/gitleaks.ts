@@ -255,6 +255,11 @@ const V7SarifProperties = z.object({
   repo: Str,
 });
 
+/** gitleaks 7 SARIF results name no rule; their message does: "<rule name> secret detected". */
+function v7SarifRule(message: string | undefined): string | undefined {
+  return message?.match(/^(.{1,80}) secret detected$/)?.[1];
+}
+
 function fromSarif(record: unknown, ctx: NormalizeContext): Finding[] {
   const log = parseRecord(SarifLog, record, 'gitleaks SARIF');
   const findings: Finding[] = [];
@@ -269,7 +274,7 @@ function fromSarif(record: unknown, ctx: NormalizeContext): Finding[] {
       registerSecret(ctx, props.offender);
       const phys = firstPhysical(result);
       const region = phys?.region;
-      const ruleId = result.ruleId ?? result.rule?.id ?? 'unknown-rule';
+      const ruleId = result.ruleId ?? result.rule?.id ?? v7SarifRule(result.message?.text) ?? 'unknown-rule';
       const rule = rules.find((r) => r.id === ruleId);
       const tagsRaw = result.properties?.tags;
       const tags = Array.isArray(tagsRaw) ? tagsRaw.filter((t): t is string => typeof t === 'string') : [];

@@ -124,7 +124,15 @@ export function sarifDriverName(doc: unknown): string | undefined {
   return typeof name === 'string' ? name : undefined;
 }
 
+/** A SARIF log with no runs (a tool that scanned nothing): an empty report, whichever tool wrote it. */
+const isEmptySarif = (doc: unknown): boolean =>
+  isObject(doc) &&
+  Array.isArray(doc.runs) &&
+  doc.runs.length === 0 &&
+  (doc.version === '2.1.0' || (typeof doc.$schema === 'string' && /sarif/i.test(doc.$schema)));
+
 const isSarifLike = (doc: unknown): boolean => {
+  if (isEmptySarif(doc)) return true;
   if (sarifDriverName(doc) === undefined || !isObject(doc)) return false;
   const version = doc.version;
   const schema = doc.$schema;
@@ -482,6 +490,6 @@ export const sarifAdapter: Adapter = {
   detect: (doc) => isSarifLike(doc),
   records: (doc) => splitSarif(doc),
   // SARIF is a container: which tool wrote it is the useful name (sarif/trivy, sarif/checkov, sarif/semgrep…).
-  variant: (doc) => slug(sarifDriverName(doc) ?? 'unnamed'),
+  variant: (doc) => (isEmptySarif(doc) ? 'no-runs' : slug(sarifDriverName(doc) ?? 'unnamed')),
   normalize: (record, ctx) => normalizeSarifLog(parseRecord(SarifLog, record, 'SARIF'), ctx),
 };

@@ -176,6 +176,14 @@ function unwrap(doc: unknown): unknown[] {
   return [doc];
 }
 
+/** The search API's answer when the search matched nothing: `{preview, init_offset, results: []}`. */
+const isEmptySearchResults = (doc: unknown): boolean =>
+  isObject(doc) &&
+  Array.isArray(doc.results) &&
+  doc.results.length === 0 &&
+  'preview' in doc &&
+  'init_offset' in doc;
+
 function normalizeNotable(rec: SplunkNotable): Finding[] {
   const raw = rec._raw ? parseStashRaw(rec._raw) : new Map<string, string[]>();
   const top = rec as Record<string, unknown>;
@@ -314,6 +322,7 @@ export const splunkNotableAdapter: Adapter = {
   format: 'splunk-notable',
   signature: 'Splunk ES notable search result: _raw with search_name=…, index "notable", _time/_indextime',
   detect(doc) {
+    if (isEmptySearchResults(doc)) return true;
     const first = unwrap(doc)[0];
     return isObject(first) && looksLikeNotable(first);
   },

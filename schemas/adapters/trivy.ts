@@ -345,7 +345,10 @@ const isItem = (o: unknown): boolean =>
 const isResult = (o: unknown): boolean =>
   isObject(o) &&
   typeof o.Target === 'string' &&
-  (Array.isArray(o.Secrets) || Array.isArray(o.Misconfigurations) || 'Class' in o);
+  (Array.isArray(o.Secrets) || Array.isArray(o.Misconfigurations) || 'Class' in o || isSchemaV1Result(o));
+/** trivy < 0.20 (SchemaVersion 1): a bare list of {Target, Type, Vulnerabilities} (null when none found). */
+const isSchemaV1Result = (o: Record<string, unknown>): boolean =>
+  typeof o.Type === 'string' && (Array.isArray(o.Vulnerabilities) || o.Vulnerabilities === null);
 const isCleanReport = (o: Record<string, unknown>): boolean =>
   typeof o.SchemaVersion === 'number' &&
   typeof o.ArtifactName === 'string' &&

@@ -1,0 +1,248 @@
+// Other versions and report modes of the supported tools, each a real public sample (sources in the fixtures'
+// README.md): auto names the shape it chose (`<format>/<variant>`, also in each finding's source.variant), and
+// every sample's identities, kinds, severities and statuses are what the tool said, with no secret let out.
+import { describe, expect, it } from 'vitest';
+import { shapesOf } from '../../../../schemas/normalize.ts';
+import { canariesIn, makeCanaries, plantInFreeText } from '../../../support/canaries.ts';
+import { fixtureFile } from '../../../support/corpus.ts';
+import { findingsOf, outcomesOf } from '../../../support/normalize.ts';
+
+interface Sample {
+  file: string;
+  variant: string;
+  kinds: string[];
+  severities: string[];
+  statuses: string[];
+  /** Identity keys, sorted; a secret's fingerprint part is written as `…` (it depends on the key). */
+  identities: string[];
+  /** Raw secret values (or parts of them) in the sample that must appear in no output. */
+  secrets?: string[];
+}
+
+const open = (n: number) => Array<string>(n).fill('open');
+
+const SAMPLES: Sample[] = [
+  {
+    file: 'gitleaks/v7.5-report.json',
+    variant: 'gitleaks/v7',
+    kinds: ['exposed-secret', 'exposed-secret', 'exposed-secret'],
+    severities: ['medium', 'medium', 'medium'],
+    statuses: open(3),
+    identities: ['aws:access-key:AKIAIOSFODNN7EXAMPLE', 'secret:aws:…', 'secret:private-key:…'],
+    secrets: ['BEGIN OPENSSH PRIVATE KEY'],
+  },
+  {
+    file: 'gitleaks/v7.4.sarif',
+    variant: 'gitleaks/sarif',
+    kinds: ['exposed-secret', 'exposed-secret'],
+    severities: ['medium', 'medium'],
+    statuses: open(2),
+    identities: ['aws:access-key:AKIAIOSFODNN7EXAMPLE', 'secret:aws:…', 'secret:private-key:…'],
+    secrets: ['BEGIN OPENSSH PRIVATE KEY'],
+  },
+  {
+    file: 'github-secret-scanning/rest-alerts-org.json',
+    variant: 'github-secret-scanning/rest-alerts',
+    kinds: ['exposed-secret', 'exposed-secret', 'exposed-secret'],
+    severities: ['critical', 'critical', 'low'],
+    statuses: ['resolved', 'open', 'resolved'],
+    identities: ['secret:adafruit:…', 'secret:aws:…', 'secret:github:…'],
+    secrets: ['aio_XXXXXXXXXXXXXXXXXXXXXXXXXXXX', 'ghp_xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx'],
+  },
+  {
+    file: 'trivy/repo-secrets.json',
+    variant: 'trivy/repo',
+    kinds: ['exposed-secret', 'exposed-secret'],
+    severities: ['critical', 'high'],
+    statuses: open(2),
+    identities: ['secret:aws:…', 'secret:generic:…'],
+    // A GitHub token on a context line next to the match: never copied.
+    secrets: ['ghp_EXAMPLE0123456789abcdefghijklmnopqrs'],
+  },
+  {
+    file: 'trivy/fs-terraform-iam.json',
+    variant: 'trivy/fs',
+    kinds: ['excess-privilege'],
+    severities: ['low'],
+    statuses: open(1),
+    identities: [],
+  },
+  {
+    file: 'checkov/single-framework-severity.json',
+    variant: 'checkov/report',
+    kinds: ['misconfiguration', 'misconfiguration', 'misconfiguration', 'misconfiguration'],
+    severities: ['medium', 'medium', 'low', 'high'],
+    statuses: open(4),
+    identities: [],
+  },
+  {
+    file: 'kube-bench/controls-list-cis-1.5.json',
+    variant: 'kube-bench/controls',
+    kinds: ['misconfiguration', 'misconfiguration', 'misconfiguration', 'misconfiguration'],
+    severities: ['medium', 'medium', 'medium', 'medium'],
+    statuses: open(4),
+    identities: [],
+  },
+  {
+    file: 'asff/get-findings-page.json',
+    variant: 'asff/get-findings',
+    kinds: ['misconfiguration'],
+    severities: ['info'],
+    // Compliance PASSED and RecordState ARCHIVED.
+    statuses: ['resolved'],
+    identities: [],
+  },
+  {
+    file: 'asff/get-findings-last-page.json',
+    variant: 'asff/findings',
+    kinds: ['misconfiguration'],
+    severities: ['critical'],
+    statuses: open(1),
+    identities: [],
+  },
+  {
+    file: 'asff/eventbridge-custom-action.json',
+    variant: 'asff/eventbridge-custom-action',
+    kinds: ['misconfiguration'],
+    severities: ['critical'],
+    statuses: open(1),
+    identities: [],
+  },
+  {
+    file: 'google-scc/list-findings-threat-sa.json',
+    variant: 'google-scc/list-findings',
+    kinds: ['compromise-indicator'],
+    severities: ['critical'],
+    statuses: open(1),
+    identities: [
+      'gcp:principal:admin@example.com',
+      'gcp:principal:attacker@example.com',
+      'gcp:service-account:compute-sa@prod-web-app-284002.iam.gserviceaccount.com',
+    ],
+  },
+  {
+    file: 'splunk-notable/search-results-api.json',
+    variant: 'splunk-notable/search-results',
+    kinds: ['compromise-indicator'],
+    severities: ['info'],
+    statuses: open(1),
+    identities: ['principal:generic:root', 'principal:generic:xxx'],
+  },
+  {
+    file: 'ocsf/prowler-azure-list.ocsf.json',
+    variant: 'ocsf/list',
+    kinds: ['misconfiguration', 'misconfiguration', 'misconfiguration'],
+    severities: ['low', 'medium', 'high'],
+    statuses: open(3),
+    identities: [],
+  },
+  {
+    file: 'wiz/wizcli-img-scan.json',
+    variant: 'wiz/cli-scan',
+    kinds: ['exposed-secret'],
+    severities: ['medium'],
+    statuses: open(1),
+    identities: ['secret:generic:…'],
+  },
+  {
+    file: 'trufflehog/v3-git-and-filesystem.jsonl',
+    variant: 'trufflehog/v3',
+    kinds: ['exposed-secret', 'exposed-secret'],
+    severities: ['critical', 'medium'],
+    statuses: open(2),
+    identities: [
+      'arn:aws:iam::111122223333:user/canarytokens.com@@mirux23ppyky6hx3l6vclmhnj',
+      'aws:access-key:AKIAI44QH8DHBEXAMPLE',
+      'aws:access-key:AKIAIOSFODNN7EXAMPLE',
+      'secret:aws:…',
+    ],
+    // RawV2 is the key id followed by its secret access key.
+    secrets: ['je7MtGbClwBF/2Zp9Utk/h3yCo8nvbEXAMPLEKEY'],
+  },
+  {
+    file: 'scoutsuite/gcp-results.js.txt',
+    variant: 'scoutsuite/results',
+    kinds: ['misconfiguration', 'misconfiguration'],
+    severities: ['medium', 'medium'],
+    statuses: open(2),
+    identities: [],
+  },
+];
+
+const keysOf = (file: string) =>
+  [
+    ...new Set(
+      findingsOf(fixtureFile(file), { format: 'auto' }).flatMap((f) =>
+        f.identities.map((i) => i.key.replace(/^(secret:[a-z-]+):[0-9a-f]{16}$/, '$1:…')),
+      ),
+    ),
+  ].sort();
+
+/** Plant in free text, but keep an EventBridge envelope's `source` (aws.securityhub): it names the producer. */
+function keepEnvelopeSource(doc: Record<string, unknown>, prose: string): unknown {
+  const planted = plantInFreeText(doc, prose) as Record<string, unknown>;
+  return 'detail-type' in doc ? { ...planted, source: doc.source } : planted;
+}
+
+describe.each(SAMPLES)('$file', (sample) => {
+  const bytes = fixtureFile(sample.file);
+  const findings = findingsOf(bytes, { format: 'auto' });
+
+  it(`auto names ${sample.variant}, in the outcome and in each finding's source`, () => {
+    expect(new Set(outcomesOf(bytes, { format: 'auto' }).map((o) => o.variant))).toEqual(
+      new Set([sample.variant]),
+    );
+    expect(findings.map((f) => f.source.variant)).toEqual(findings.map(() => sample.variant));
+  });
+
+  it('kinds, severities, statuses and identities are what the tool said', () => {
+    expect(findings.map((f) => f.kind)).toEqual(sample.kinds);
+    expect(findings.map((f) => f.severity.label)).toEqual(sample.severities);
+    expect(findings.map((f) => f.status)).toEqual(sample.statuses);
+    expect(keysOf(sample.file)).toEqual(sample.identities);
+  });
+
+  it('no secret of the sample, and none planted in its free text, comes out', () => {
+    const out = JSON.stringify(findings);
+    for (const secret of sample.secrets ?? []) {
+      expect(bytes.toString('utf8')).toContain(secret);
+      expect(out).not.toContain(secret);
+    }
+    const canaries = makeCanaries();
+    const text = bytes.toString('utf8');
+    // JSON lines and ScoutSuite's JavaScript wrapper: plant line by line, keep the wrapper.
+    const prefix = text.match(/^\s*scoutsuite_results\s*=\s*/)?.[0] ?? '';
+    const body = text.slice(prefix.length);
+    const planted = sample.file.endsWith('.jsonl')
+      ? body
+          .split('\n')
+          .filter((l) => l.trim())
+          .map((l) => JSON.stringify(plantInFreeText(JSON.parse(l), canaries.prose)))
+          .join('\n')
+      : prefix + JSON.stringify(keepEnvelopeSource(JSON.parse(body), canaries.prose));
+    expect(canariesIn(JSON.stringify(findingsOf(planted, { format: 'auto' })), canaries)).toEqual([]);
+  });
+});
+
+describe('empty reports: zero findings, nothing rejected, the shape still named', () => {
+  const EMPTY: Array<[string, string | undefined]> = [
+    ['trivy/schema-v1-results.json', 'trivy/schema-v1'],
+    ['checkov/empty-v2.json', 'checkov/empty-report'],
+    ['detect-secrets/no-findings-baseline.json', 'detect-secrets/baseline'],
+    ['sarif/no-runs.sarif', 'sarif/no-runs'],
+    ['splunk-notable/search-results-empty.json', 'splunk-notable/search-results'],
+    // `null` (gitleaks 7 with no leaks) and `[]` name no format: nothing to name.
+    ['gitleaks/no-findings-null.json', undefined],
+    ['github-secret-scanning/rest-alerts-empty.json', undefined],
+  ];
+  it.each(EMPTY)('%s', (file, shape) => {
+    expect(outcomesOf(fixtureFile(file), { format: 'auto' })).toEqual([]);
+    expect(shapesOf(fixtureFile(file))).toEqual(shape ? [shape] : []);
+  });
+
+  it('an Elastic _search that matched nothing is an empty report too', () => {
+    const empty = JSON.stringify({ took: 3, timed_out: false, hits: { total: { value: 0 }, hits: [] } });
+    expect(outcomesOf(empty, { format: 'auto' })).toEqual([]);
+    expect(shapesOf(empty)).toEqual(['elastic-alert/search-hits']);
+  });
+});
