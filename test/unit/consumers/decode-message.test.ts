@@ -137,3 +137,22 @@ describe('decodeMessage', () => {
     expect(headerText(undefined)).toBeUndefined();
   });
 });
+
+describe('what the consumer hands on names the shape auto chose', () => {
+  const fixture = (f: string) => readFileSync(join(import.meta.dirname, '..', '..', 'fixtures', f));
+
+  it("each finding's source.variant says which report mode the message was", () => {
+    const cases: Array<[string, string | undefined, string]> = [
+      ['asff/eventbridge-custom-action.json', undefined, 'asff/eventbridge-custom-action'],
+      ['asff/get-findings-page.json', 'asff', 'asff/get-findings'],
+      ['gitleaks/v7.5-report.json', undefined, 'gitleaks/v7'],
+      ['trivy/k8s-cluster.json', 'trivy', 'trivy/k8s-cluster'],
+    ];
+    for (const [file, header, variant] of cases) {
+      const d = decodeMessage(fixture(file), header, KEY);
+      if (!d.ok) throw new Error(`${file}: ${d.reason}`);
+      expect(d.findings.length, file).toBeGreaterThan(0);
+      expect(new Set(d.findings.map((f) => f.source.variant)), file).toEqual(new Set([variant]));
+    }
+  });
+});
