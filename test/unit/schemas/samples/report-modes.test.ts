@@ -84,6 +84,23 @@ const SAMPLES: Sample[] = [
     identities: [],
   },
   {
+    file: 'asff/prowler-3.3-list.json',
+    variant: 'asff/list',
+    kinds: ['unused-credential', 'stale-credential', 'misconfiguration'],
+    severities: ['medium', 'medium', 'medium'],
+    // The first check PASSED for this user.
+    statuses: ['resolved', 'open', 'open'],
+    identities: ['arn:aws:iam::123456789012:user/dams'],
+  },
+  {
+    file: 'asff/eventbridge-imported.json',
+    variant: 'asff/eventbridge',
+    kinds: ['stale-credential'],
+    severities: ['medium'],
+    statuses: open(1),
+    identities: ['arn:aws:iam::123456789012:user/dams'],
+  },
+  {
     file: 'asff/get-findings-page.json',
     variant: 'asff/get-findings',
     kinds: ['misconfiguration'],
