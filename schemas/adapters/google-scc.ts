@@ -271,6 +271,31 @@ function normalizeScc(rec: z.infer<typeof SccRecord>): Finding[] {
 const isFindingObject = (v: unknown): v is Record<string, unknown> =>
   isObject(v) && typeof v.name === 'string' && FINDING_NAME.test(v.name);
 
+// The Python client's `Finding.to_dict()`, protobuf JSON with field names preserved and BigQuery exports write
+// snake_case (event_time, finding_class, resource_name); the REST API and Pub/Sub write camelCase.
+const SNAKE_MARKERS = ['event_time', 'create_time', 'finding_class', 'resource_name', 'canonical_name'];
+const isSnakeCase = (v: unknown): v is Record<string, unknown> =>
+  isObject(v) && SNAKE_MARKERS.some((k) => k in v);
+
+/** snake_case keys → camelCase, except inside source_properties and marks, whose keys are the detector's own. */
+function camelKeys(value: unknown, depth = 0): unknown {
+  if (depth > 32 || !isObject(value)) {
+    return Array.isArray(value) && depth <= 32 ? value.map((v) => camelKeys(v, depth + 1)) : value;
+  }
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(value)) {
+    const key = k.replace(/_([a-z0-9])/g, (_, c: string) => c.toUpperCase());
+    out[key] = k === 'source_properties' || k === 'marks' ? v : camelKeys(v, depth + 1);
+  }
+  return out;
+}
+
+/** A record in the REST API's camelCase, whichever spelling it came in. */
+function camelRecord(record: Record<string, unknown>): Record<string, unknown> {
+  const snake = isSnakeCase(record) || isSnakeCase((record as { finding?: unknown }).finding);
+  return snake ? (camelKeys(record) as Record<string, unknown>) : record;
+}
+
 function unwrap(doc: unknown): unknown[] {
   if (Array.isArray(doc)) return doc.flatMap(unwrap);
   if (isObject(doc) && Array.isArray(doc.listFindingsResults)) return doc.listFindingsResults;
@@ -317,13 +342,14 @@ export const googleSccAdapter: Adapter = {
     const first = unwrap(doc)[0];
     const finding = isObject(first) && isObject(first.finding) ? first.finding : first;
     const v2 = isObject(finding) && typeof finding.name === 'string' && finding.name.includes('/locations/');
-    return v2 ? `${shape}-v2` : shape;
+    return `${shape}${v2 ? '-v2' : ''}${isSnakeCase(finding) ? '-snake-case' : ''}`;
   },
   normalize(record) {
     if (!isObject(record))
       throw new RecordError('not a valid google scc record: (record): expected an object');
     // A bare Finding (no {finding, resource} wrapper) is read as its own finding.
-    const wrapped = 'finding' in record ? record : { finding: record };
+    const camel = camelRecord(record);
+    const wrapped = 'finding' in camel ? camel : { finding: camel };
     return normalizeScc(parseRecord(SccRecord, wrapped, 'google scc'));
   },
 };

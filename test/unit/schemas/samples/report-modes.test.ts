@@ -138,6 +138,23 @@ const SAMPLES: Sample[] = [
     ],
   },
   {
+    file: 'google-scc/finding-v2-snake-case.json',
+    variant: 'google-scc/finding-v2-snake-case',
+    kinds: ['compromise-indicator'],
+    severities: ['low'],
+    statuses: open(1),
+    identities: ['gcp:service-account:service-74090171112@gcp-sa-yakima.iam.gserviceaccount.com'],
+  },
+  {
+    file: 'asff/finding-with-nulls.json',
+    variant: 'asff/finding',
+    kinds: ['misconfiguration'],
+    severities: ['info'],
+    // Workflow RESOLVED, Compliance PASSED.
+    statuses: ['resolved'],
+    identities: [],
+  },
+  {
     file: 'splunk-notable/search-results-api.json',
     variant: 'splunk-notable/search-results',
     kinds: ['compromise-indicator'],
