@@ -41,6 +41,16 @@ const SAMPLES: Sample[] = [
     secrets: ['BEGIN OPENSSH PRIVATE KEY'],
   },
   {
+    file: 'gitleaks/v8-json-extra.json',
+    variant: 'gitleaks/v8',
+    kinds: ['exposed-secret'],
+    severities: ['medium'],
+    statuses: open(1),
+    identities: ['secret:generic:…'],
+    // The value, the match and the whole line it sat on.
+    secrets: ['a secret', 'line containing secret'],
+  },
+  {
     file: 'github-secret-scanning/rest-alerts-org.json',
     variant: 'github-secret-scanning/rest-alerts',
     kinds: ['exposed-secret', 'exposed-secret', 'exposed-secret'],
@@ -81,6 +91,15 @@ const SAMPLES: Sample[] = [
     kinds: ['misconfiguration', 'misconfiguration', 'misconfiguration', 'misconfiguration'],
     severities: ['medium', 'medium', 'medium', 'medium'],
     statuses: open(4),
+    identities: [],
+  },
+  {
+    file: 'kube-bench/report-cis-1.5-upstream.json',
+    variant: 'kube-bench/report',
+    // PASS results are no findings; the manual WARN is one, for information.
+    kinds: ['misconfiguration'],
+    severities: ['info'],
+    statuses: open(1),
     identities: [],
   },
   {
