@@ -78,6 +78,14 @@ const SAMPLES: Sample[] = [
     identities: [],
   },
   {
+    file: 'sarif/checkov-2.5-terraform.sarif',
+    variant: 'sarif/checkov',
+    kinds: ['misconfiguration'],
+    severities: ['high'],
+    statuses: open(1),
+    identities: [],
+  },
+  {
     file: 'checkov/single-framework-severity.json',
     variant: 'checkov/report',
     kinds: ['misconfiguration', 'misconfiguration', 'misconfiguration', 'misconfiguration'],
@@ -280,6 +288,8 @@ describe.each(SAMPLES)('$file', (sample) => {
 describe('empty reports: zero findings, nothing rejected, the shape still named', () => {
   const EMPTY: Array<[string, string | undefined]> = [
     ['trivy/schema-v1-results.json', 'trivy/schema-v1'],
+    ['trivy/image-clean.json', 'trivy/image'],
+    ['trivy/sbom-cyclonedx-vulns.json', 'trivy/cyclonedx'],
     ['checkov/empty-v2.json', 'checkov/empty-report'],
     ['detect-secrets/no-findings-baseline.json', 'detect-secrets/baseline'],
     ['sarif/no-runs.sarif', 'sarif/no-runs'],
