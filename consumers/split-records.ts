@@ -7,6 +7,7 @@ import { adapterFor } from '../schemas/adapters/index.ts';
 import type { Format, FormatOrAuto } from '../schemas/finding.ts';
 import { detectFormat, normalizeWith } from '../schemas/normalize.ts';
 import { decodeUtf8, type ParsedDocument, parseDocuments } from '../schemas/parse-input.ts';
+import { unwrapSns } from '../schemas/sns-envelope.ts';
 
 /** Unreadable text larger than this is not sent (Kafka's default limit is ~1 MB); its reason still is. */
 const MAX_RAW_BYTES = 512 * 1024;
@@ -106,9 +107,13 @@ function fromDocuments(
     }
     let records: unknown[];
     let adapter: ReturnType<typeof adapterFor>;
+    // An SNS notification carries its finding as a JSON string: its records are the Message's.
+    const sns = unwrapSns(doc.value);
+    const value = sns.wrapped && sns.ok ? sns.message : doc.value;
     try {
-      adapter = format === 'auto' ? detectFormat(doc.value) : adapterFor(format);
-      records = adapter.records(doc.value);
+      if (sns.wrapped && !sns.ok) throw new Error(sns.reason);
+      adapter = format === 'auto' ? detectFormat(value) : adapterFor(format);
+      records = adapter.records(value);
     } catch (error) {
       out.push({
         value: JSON.stringify(doc.value),

@@ -12,6 +12,7 @@ import {
   scrubSecrets,
 } from './redaction.ts';
 import { redactSecretShapes, redactSecretShapesCow } from './secret-shapes.ts';
+import { unwrapSns, viaSns } from './sns-envelope.ts';
 
 export interface NormalizeOptions {
   format?: FormatOrAuto;
@@ -181,6 +182,18 @@ function isEmptyAzureList(doc: unknown): boolean {
 
 /** One parsed document (a file, a line of a JSON-lines file, or a Kafka message) → outcomes per record. */
 export function normalizeDocument(doc: unknown, opts: NormalizeOptions = {}, line = 1): RecordOutcome[] {
+  const sns = unwrapSns(doc);
+  if (!sns.wrapped) return normalizeUnwrapped(doc, opts, line);
+  if (!sns.ok) return [{ ok: false, line, record: 0, reason: sns.reason }];
+  return normalizeUnwrapped(sns.message, opts, line, true);
+}
+
+function normalizeUnwrapped(
+  doc: unknown,
+  opts: NormalizeOptions,
+  line: number,
+  sns = false,
+): RecordOutcome[] {
   const settings = {
     fingerprintKey: opts.fingerprintKey ?? fingerprintKeyFromEnv(),
     previousFingerprintKey: opts.previousFingerprintKey ?? previousFingerprintKeyFromEnv(),
@@ -195,7 +208,7 @@ export function normalizeDocument(doc: unknown, opts: NormalizeOptions = {}, lin
   let variant: string | undefined;
   try {
     adapter = chooseAdapter(doc, opts.format ?? 'auto');
-    variant = variantOf(adapter, doc);
+    variant = sns ? viaSns(variantOf(adapter, doc)) : variantOf(adapter, doc);
     records = adapter.records(doc);
   } catch (error) {
     const reason = error instanceof UnknownFormatError ? error.message : reasonOf(error);
@@ -222,8 +235,11 @@ export function shapesOf(input: Uint8Array | string, format: FormatOrAuto = 'aut
   const shapes = new Set<string>();
   for (const doc of parseDocuments(text)) {
     if (!doc.ok) continue;
+    const sns = unwrapSns(doc.value);
+    const value = sns.wrapped && sns.ok ? sns.message : doc.value;
     try {
-      const shape = variantOf(chooseAdapter(doc.value, format), doc.value);
+      const found = variantOf(chooseAdapter(value, format), value);
+      const shape = sns.wrapped ? viaSns(found) : found;
       if (shape) shapes.add(shape);
     } catch {
       // no format claims it: nothing to name
