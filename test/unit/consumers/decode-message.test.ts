@@ -147,6 +147,7 @@ describe('what the consumer hands on names the shape auto chose', () => {
       ['asff/get-findings-page.json', 'asff', 'asff/get-findings'],
       ['gitleaks/v7.5-report.json', undefined, 'gitleaks/v7'],
       ['trivy/k8s-cluster.json', 'trivy', 'trivy/k8s-cluster'],
+      ['guardduty/eventbridge-via-sns.json', undefined, 'guardduty/eventbridge-via-sns'],
     ];
     for (const [file, header, variant] of cases) {
       const d = decodeMessage(fixture(file), header, KEY);
