@@ -200,7 +200,7 @@ function normalizeUnwrapped(
     receivedAt: opts.receivedAt,
   };
   // An empty array is an empty report (gitleaks writes [] when it finds nothing): no records, nothing wrong.
-  // So is a bare null: Go tools marshal an empty result list as null (gitleaks 7 did).
+  // So is a bare null: Go tools marshal an empty result list as null (a gitleaks report with nothing found).
   if ((Array.isArray(doc) && doc.length === 0) || doc === null) return [];
   if (isEmptyAzureList(doc)) return [];
   let adapter: Adapter;

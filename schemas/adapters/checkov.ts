@@ -306,7 +306,7 @@ export const checkovAdapter: Adapter = {
     return isReport(doc) || isFailedCheck(doc) || isEmptyReport(doc);
   },
   records: unwrap,
-  // One framework: a single report object; several (`--framework all`, the default): a list of reports.
+  // One framework with results: a single report object; several (the default scans all): a list of reports.
   variant(doc) {
     if (Array.isArray(doc)) return isReport(doc[0]) ? 'multi-framework' : 'failed-checks';
     if (isReport(doc)) return 'report';

@@ -79,7 +79,7 @@ export const detectSecretsAdapter: Adapter = {
   signature:
     'detect-secrets baseline {plugins_used, results:{file:[{type, hashed_secret, line_number}]}, generated_at}',
   detect: (doc) => (Array.isArray(doc) ? doc.length > 0 && isEntry(doc[0]) : isBaseline(doc) || isEntry(doc)),
-  // detect-secrets 1.x baselines say version "1.x"; 0.x baselines (before 2021) had no filters and exclude keys.
+  // A baseline says which detect-secrets wrote it: "0.x" before the 1.0 rewrite, "1.x" since.
   variant(doc) {
     if (!isBaseline(doc)) return 'entries';
     return typeof doc.version === 'string' && /^0\./.test(doc.version) ? 'baseline-v0' : 'baseline';

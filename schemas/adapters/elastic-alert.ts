@@ -386,7 +386,7 @@ export const elasticAlertAdapter: Adapter = {
     if (isObject(doc) && isObject(doc.hits) && Array.isArray(doc.hits.hits)) return 'search-hits';
     if (!isObject(doc)) return 'alert';
     const source = sourceOf(doc);
-    // Before 7.15 the detection engine wrote signal.* fields; since 8.0 kibana.alert.*.
+    // 7.x's detection engine wrote signal.* fields; 8.x writes kibana.alert.*.
     const legacy = !hasKibanaAlert(source ?? doc);
     return `${source ? 'hit' : 'alert'}${legacy ? '-legacy-signal' : ''}`;
   },

@@ -149,7 +149,7 @@ export const kubeBenchAdapter: Adapter = {
     return isControl(doc);
   },
   records: unwrap,
-  // Since 0.6 `--json` writes one {Controls, Totals} document; before, one control object per line.
+  // Current kube-bench writes one {Controls, Totals} document; older versions wrote the controls bare (a list).
   variant(doc) {
     if (isObject(doc) && Array.isArray(doc.Controls)) return 'report';
     return Array.isArray(doc) ? 'controls' : 'control';

@@ -9,7 +9,7 @@ const LISTS: Array<{ file: string; list: string; single: string }> = [
   { file: 'ocsf/prowler-azure-list.ocsf.json', list: 'ocsf/list', single: 'ocsf/event' },
   { file: 'asff/prowler-3.3-list.json', list: 'asff/list', single: 'asff/finding' },
   { file: 'gitleaks/v7.5-report.json', list: 'gitleaks/v7', single: 'gitleaks/v7' },
-  // kube-bench before 0.6 wrote one control per line; later a list, then {Controls, Totals}.
+  // Older kube-bench wrote its controls bare; the same controls one per line are each a `control`.
   {
     file: 'kube-bench/controls-list-cis-1.5.json',
     list: 'kube-bench/controls',

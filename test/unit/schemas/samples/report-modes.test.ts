@@ -309,7 +309,7 @@ describe('empty reports: zero findings, nothing rejected, the shape still named'
     ['detect-secrets/no-findings-baseline.json', 'detect-secrets/baseline'],
     ['sarif/no-runs.sarif', 'sarif/no-runs'],
     ['splunk-notable/search-results-empty.json', 'splunk-notable/search-results'],
-    // `null` (gitleaks 7 with no leaks) and `[]` name no format: nothing to name.
+    // `null` (a gitleaks report with no leaks) and `[]` name no format: nothing to name.
     ['gitleaks/no-findings-null.json', undefined],
     ['github-secret-scanning/rest-alerts-empty.json', undefined],
   ];
