@@ -146,6 +146,15 @@ const SAMPLES: Sample[] = [
     identities: [],
   },
   {
+    file: 'asff/batch-import-request.json',
+    variant: 'asff/findings',
+    kinds: ['misconfiguration'],
+    // Only FindingProviderFields.Severity, as a provider writes it.
+    severities: ['low'],
+    statuses: open(1),
+    identities: [],
+  },
+  {
     file: 'asff/eventbridge-custom-action.json',
     variant: 'asff/eventbridge-custom-action',
     kinds: ['misconfiguration'],
