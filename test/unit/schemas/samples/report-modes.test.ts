@@ -202,6 +202,14 @@ const SAMPLES: Sample[] = [
     identities: [],
   },
   {
+    file: 'sentinel/incident-alerts-rest-list.json',
+    variant: 'sentinel/rest-list',
+    kinds: ['compromise-indicator'],
+    severities: ['low'],
+    statuses: open(1),
+    identities: [],
+  },
+  {
     file: 'splunk-notable/search-results-api.json',
     variant: 'splunk-notable/search-results',
     kinds: ['compromise-indicator'],
