@@ -26,6 +26,7 @@ import {
   teamActivityName,
 } from '../schemas/action-contract.ts';
 import type { IdentityRef, IdentityType } from '../schemas/identity.ts';
+import { fingerprint, fingerprintKeyFromEnv } from '../schemas/redaction.ts';
 import { TASK_QUEUE } from '../workflows/identity/definitions.ts';
 
 export type { IdentityRef, IdentityType, RegisteredAction, TeamPlanResult };
@@ -84,6 +85,20 @@ export interface ActionDefinition<S extends z.ZodType> {
 }
 
 export type DefinedAction = ActionDefinition<z.ZodType> & { readonly team: string };
+
+/**
+ * Whether a scanner's `secret` identity is one of `candidates` (values the team's worker read where they live):
+ * the identity carries only the leak's keyed fingerprint (its key ends with the first 16 hex characters), so each
+ * candidate is fingerprinted with the same key (NHI_FINGERPRINT_KEY, as the normaliser's) and compared. No value
+ * leaves the worker.
+ */
+export function isLeakedValue(identity: IdentityRef, candidates: readonly string[]): boolean {
+  if (identity.type !== 'secret') return false;
+  const prefix = identity.key.split(':').at(-1) ?? '';
+  if (!/^[0-9a-f]{16}$/.test(prefix)) return false;
+  const key = fingerprintKeyFromEnv();
+  return candidates.some((value) => value !== '' && fingerprint(value, key).startsWith(prefix));
+}
 
 /** Checks the definition now (a bad name or a rollback without its check fails at import, not at the first run). */
 export function defineAction<S extends z.ZodType>(definition: ActionDefinition<S>): DefinedAction {
