@@ -6,9 +6,9 @@ import { type Client, WithStartWorkflowOperation, WorkflowNotFoundError } from '
 import { temporal } from '@temporalio/proto';
 import {
   isTeamActionName,
-  paramsProblem,
   type RegisteredAction,
   type RegisteredActionInput,
+  teamActionProblem,
 } from '../schemas/action-contract.ts';
 import type { IdentityType } from '../schemas/identity.ts';
 import {
@@ -92,29 +92,6 @@ export async function activityPollers(
   });
   const live = pollers.some((p) => p.lastAccessTime && now - Date.parse(p.lastAccessTime) <= LIVE_POLL_MS);
   return { live, pollers };
-}
-
-/** Why a team action cannot run for this identity with these parameters (one line), or the registered action. */
-export function teamActionProblem(
-  registered: readonly RegisteredAction[],
-  name: string,
-  identityType: IdentityType | undefined,
-  params: unknown,
-): { ok: true; action: RegisteredAction } | { ok: false; reason: string } {
-  const action = registered.find((a) => a.name === name);
-  if (!action)
-    return {
-      ok: false,
-      reason: `unknown action '${name}': no team action of that name is registered${registered.length ? ` (registered: ${registered.map((a) => a.name).join(', ')})` : ''}`,
-    };
-  if (identityType && !action.identityTypes.includes(identityType))
-    return {
-      ok: false,
-      reason: `${name} does not act on ${identityType} (only ${action.identityTypes.join(', ')})`,
-    };
-  const problem = paramsProblem(action, params);
-  if (problem) return { ok: false, reason: `${name}: params do not fit its schema: ${problem}` };
-  return { ok: true, action };
 }
 
 /** The remediation's first step for a team action: the registered contract, checked against the rule's params. */

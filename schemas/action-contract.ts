@@ -127,3 +127,26 @@ export interface TeamPlanResult {
   /** How a rollback restores the pre-state (reversible actions), or why this one cannot be undone. */
   rollbackHow?: string;
 }
+
+/** Why a team action cannot run for this identity with these parameters (one line), or the registered action. */
+export function teamActionProblem(
+  registered: readonly RegisteredAction[],
+  name: string,
+  identityType: IdentityType | undefined,
+  params: unknown,
+): { ok: true; action: RegisteredAction } | { ok: false; reason: string } {
+  const action = registered.find((a) => a.name === name);
+  if (!action)
+    return {
+      ok: false,
+      reason: `unknown action '${name}': no team action of that name is registered${registered.length ? ` (registered: ${registered.map((a) => a.name).join(', ')})` : ''}`,
+    };
+  if (identityType && !action.identityTypes.includes(identityType))
+    return {
+      ok: false,
+      reason: `${name} does not act on ${identityType} (only ${action.identityTypes.join(', ')})`,
+    };
+  const problem = paramsProblem(action, params);
+  if (problem) return { ok: false, reason: `${name}: params do not fit its schema: ${problem}` };
+  return { ok: true, action };
+}
