@@ -3,7 +3,7 @@
 // `nhi actions`, `nhi policy check` and the remediation's resolve activity; all take a Temporal client.
 import { ApplicationFailure, Context } from '@temporalio/activity';
 import { type Client, WithStartWorkflowOperation, WorkflowNotFoundError } from '@temporalio/client';
-import { temporal } from '@temporalio/proto';
+import proto from '@temporalio/proto';
 import {
   isTeamActionName,
   type RegisteredAction,
@@ -80,8 +80,8 @@ export async function activityPollers(
 ): Promise<QueuePollers> {
   const answer = await client.workflowService.describeTaskQueue({
     namespace: client.options.namespace,
-    taskQueue: { name: taskQueue, kind: temporal.api.enums.v1.TaskQueueKind.TASK_QUEUE_KIND_NORMAL },
-    taskQueueType: temporal.api.enums.v1.TaskQueueType.TASK_QUEUE_TYPE_ACTIVITY,
+    taskQueue: { name: taskQueue, kind: proto.temporal.api.enums.v1.TaskQueueKind.TASK_QUEUE_KIND_NORMAL },
+    taskQueueType: proto.temporal.api.enums.v1.TaskQueueType.TASK_QUEUE_TYPE_ACTIVITY,
   });
   const pollers = (answer.pollers ?? []).map((p) => {
     const seconds = Number(p.lastAccessTime?.seconds ?? 0);

@@ -84,9 +84,11 @@ export interface RotatePostgresDeps {
   secretsManager: SecretsManagerClient;
   /** The database this worker administers: the team's own credential, never sent anywhere. */
   admin: PostgresAdmin;
+  /** How long a phase waits for this worker before the enforcer reports that none polls (default 5m). */
+  scheduleToStart?: string;
 }
 
-export function rotatePostgresPassword({ secretsManager: sm, admin }: RotatePostgresDeps) {
+export function rotatePostgresPassword({ secretsManager: sm, admin, scheduleToStart }: RotatePostgresDeps) {
   const target = (plan: { steps: Array<{ detail: Record<string, string> }> }) => {
     const detail = Object.assign({}, ...plan.steps.map((s) => s.detail)) as Record<string, string>;
     return {
@@ -105,7 +107,7 @@ export function rotatePostgresPassword({ secretsManager: sm, admin }: RotatePost
     identityTypes: ['secret'],
     parameters: Params,
     risk: 'medium',
-    timeouts: { scheduleToStart: '5m', startToClose: '1m', heartbeat: '10s' },
+    timeouts: { scheduleToStart: scheduleToStart ?? '5m', startToClose: '1m', heartbeat: '10s' },
 
     async plan({ identity, params }): Promise<TeamPlanResult> {
       const { arn, name, holding } = await stagesOf(sm, params.secretId);

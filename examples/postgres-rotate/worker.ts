@@ -1,7 +1,9 @@
 // The database team's worker: `node --import tsx examples/postgres-rotate/worker.ts`. It runs where the team's
 // credentials are: the database admin URL (PGROTATE_ADMIN_URL) and AWS (the default credential chain, or the local
 // emulator like every nhi process). It polls the team's task queue (PGROTATE_TASK_QUEUE, default dbteam) and
-// registers its action with the enforcer's registry at start-up. SIGINT/SIGTERM stop it.
+// registers its action with the enforcer's registry at start-up (NHI_TASK_QUEUE names the enforcer's deployment,
+// as for every nhi process). PGROTATE_SCHEDULE_TO_START (default 5m) is how long a remediation waits for this
+// worker before it reports that none polls. SIGINT/SIGTERM stop it.
 import { runActionWorker } from 'nhi-enforce/actions';
 import { awsClients } from '../../activities/aws/clients.ts';
 import { rotatePostgresPassword } from './action.ts';
@@ -16,6 +18,9 @@ const taskQueue = process.env.PGROTATE_TASK_QUEUE || 'dbteam';
 const action = rotatePostgresPassword({
   secretsManager: awsClients().secretsManager,
   admin: adminFromUrl(adminUrl),
+  ...(process.env.PGROTATE_SCHEDULE_TO_START
+    ? { scheduleToStart: process.env.PGROTATE_SCHEDULE_TO_START }
+    : {}),
 });
 const worker = await runActionWorker({ actions: [action], taskQueue });
 worker.registered.then(
