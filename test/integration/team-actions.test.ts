@@ -142,7 +142,10 @@ async function seedDatabaseSecret(): Promise<Database> {
 
 const currentPassword = async (db: Database) =>
   (
-    JSON.parse((await sm().send(new GetSecretValueCommand({ SecretId: db.secretArn }))).SecretString!) as {
+    JSON.parse(
+      (await sm().send(new GetSecretValueCommand({ SecretId: db.secretArn, VersionStage: 'AWSCURRENT' })))
+        .SecretString!,
+    ) as {
       password: string;
     }
   ).password;
@@ -181,7 +184,7 @@ function writePolicy(rule: Record<string, unknown>): string {
   const file = join(dir, `policy-${randomUUID().slice(0, 6)}.yaml`);
   writeFileSync(
     file,
-    `${JSON.stringify({ version: 1, directory: 'directory.yaml', rules: [{ id: 'leaked-db-password', when: { minScore: 0, kinds: ['exposed-secret'], identityTypes: ['secret'] }, mode: 'auto', ...rule }] }, null, 2)}\n`,
+    `${JSON.stringify({ version: 1, rules: [{ id: 'leaked-db-password', when: { minScore: 0, kinds: ['exposed-secret'], identityTypes: ['secret'] }, mode: 'auto', ...rule }] }, null, 2)}\n`,
   );
   return file;
 }
@@ -231,11 +234,8 @@ let teamWorker: TeamWorker | undefined;
 
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'nhi-team-actions-'));
-  directoryFile([alice], dir);
-  writeFileSync(
-    join(dir, 'directory.yaml'),
-    (await import('node:fs')).readFileSync(directoryFile([alice], dir)),
-  );
+  // The worker's directory (as grantException does): alice (security) may approve.
+  process.env.NHI_DIRECTORY_FILE = directoryFile([alice], dir);
   policyFile = join(dir, 'policy.yaml');
   writeFileSync(policyFile, 'version: 1\nrules: []\n');
   main = await startTestWorker('team-actions', { policyFile });
@@ -243,7 +243,7 @@ beforeAll(async () => {
   pg = await startPostgres(await freePort(), randomBytes(12).toString('hex'));
   teamWorker = startTeamWorker();
   await registeredBy(teamWorker);
-}, 300_000);
+}, 180_000);
 
 afterAll(async () => {
   if (teamWorker) await stopTeamWorker(teamWorker);
@@ -293,7 +293,7 @@ describe('a team action: the database team rotates a PostgreSQL password kept in
     });
     expect(answer.accepted).toBe(true);
     const state = (await handle.result()) as RemediationState;
-    expect(state.status).toBe('executed');
+    expect(state.status, JSON.stringify(state.verification ?? state.outcome)).toBe('executed');
     expect(state.verification?.ok).toBe(true);
 
     // The effect, seen from outside: the old password is refused, the new one (AWSCURRENT) logs in.
@@ -390,7 +390,7 @@ describe('a team action: the database team rotates a PostgreSQL password kept in
 
     teamWorker = startTeamWorker();
     const state = (await handle.result()) as RemediationState;
-    expect(state.status).toBe('executed');
+    expect(state.status, JSON.stringify(state.verification ?? state.outcome)).toBe('executed');
     expect(state.waitingForWorker).toBeUndefined();
     expect(await canLogIn(pg.admin, db.role, db.password)).toBe(false);
     expect(await canLogIn(pg.admin, db.role, await currentPassword(db))).toBe(true);
@@ -408,7 +408,7 @@ describe('a team action: the database team rotates a PostgreSQL password kept in
     expect(how).toBe('SIGKILL');
     teamWorker = startTeamWorker();
     const state = (await handle.result()) as RemediationState;
-    expect(state.status).toBe('executed');
+    expect(state.status, JSON.stringify(state.verification ?? state.outcome)).toBe('executed');
     const versions =
       (await sm().send(new ListSecretVersionIdsCommand({ SecretId: db.secretArn }))).Versions ?? [];
     expect(versions).toHaveLength(2); // the original and exactly one rotation
@@ -477,7 +477,7 @@ describe('a team action: the database team rotates a PostgreSQL password kept in
       const db = await seedDatabaseSecret();
       const handle = await startRemediation(db.identity, 'fixture/tag-secret', { secretId: db.secretName });
       const state = (await handle.result()) as RemediationState;
-      expect(state.status).toBe('executed');
+      expect(state.status, JSON.stringify(state.verification ?? state.outcome)).toBe('executed');
       expect(state.verification?.detail).toBe(`${db.secretName} carries nhi:leaked`);
       const tags = (await sm().send(new DescribeSecretCommand({ SecretId: db.secretArn }))).Tags ?? [];
       expect(tags).toContainEqual({ Key: 'nhi:leaked', Value: 'leaked' });
