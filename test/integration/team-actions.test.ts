@@ -23,6 +23,8 @@ import type { Client } from '@temporalio/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { awsClients } from '../../activities/aws/clients.ts';
 import { fetchHistory } from '../../evidence/fetch-history.ts';
+import { historyJson, runFromJson } from '../../evidence/history-json.ts';
+import { deriveRemediationSummary } from '../../evidence/summary.ts';
 import { ACTION_NAME } from '../../examples/postgres-rotate/action.ts';
 import {
   asAdmin,
@@ -323,6 +325,18 @@ describe('a team action: the database team rotates a PostgreSQL password kept in
     expect((await client.workflow.getHandle(`${id}/follow-up`).query(followUpQuery)).status).toBe(
       'rolled-back',
     );
+
+    // Evidence: the summary reads the team's phases from the histories like a built-in's.
+    const runOf = async (wf: string) =>
+      runFromJson(await historyJson(await fetchHistory(client, wf), [await payloadCodec()]));
+    const summary = deriveRemediationSummary([await runOf(id)], [], [await runOf(`${id}/follow-up`)]);
+    expect(summary.status).toBe('executed');
+    expect(summary.apiCalls.map((c) => `${c.api} ${c.outcome}`)).toEqual([
+      'postgresql:ALTER ROLE PASSWORD completed',
+      'secretsmanager:PutSecretValue completed',
+    ]);
+    expect(summary.followUp?.rollback?.verification?.ok).toBe(true);
+    expect(summary.followUp?.rollback?.by).toBe('alice@example.com');
   });
 
   it('params that violate the schema and unknown actions: refused by nhi policy check and at run time', async () => {
