@@ -192,7 +192,12 @@ function writePolicy(rule: Record<string, unknown>): string {
 }
 
 /** Starts a remediation of the team action by hand (as the identity workflow would), and returns its handle. */
-async function startRemediation(identity: IdentityRef, action: string, params: Record<string, unknown>) {
+async function startRemediation(
+  identity: IdentityRef,
+  action: string,
+  params: Record<string, unknown>,
+  extra: Partial<RemediationInput> = {},
+) {
   const workflowId = `remediate/${action}/${identity.key}/${randomUUID().slice(0, 6)}`;
   const input: RemediationInput = {
     identity,
@@ -203,6 +208,7 @@ async function startRemediation(identity: IdentityRef, action: string, params: R
     reasons: ['test'],
     findingIds: [],
     followUp: { recheckEverySeconds: [3600], onDrift: 'alert', rollbackWindowHours: 1 },
+    ...extra,
   };
   const handle = await client.workflow.start('remediationWorkflow', {
     workflowId,
@@ -402,10 +408,29 @@ describe('a team action: the database team rotates a PostgreSQL password kept in
       .find((e) => e.type === 'remediation.waiting-for-worker' && e.workflowId === handle.workflowId)!;
     expect(event.detail).toMatchObject({ phase: 'plan', taskQueue: teamQueue, onNoWorker: 'wait' });
 
+    // A rule that says `onNoWorker: fail` ends failed instead, with the reason.
+    const other = await seedDatabaseSecret();
+    const failing = await startRemediation(
+      other.identity,
+      ACTION_NAME,
+      { secretId: other.secretName },
+      {
+        onNoWorker: 'fail',
+      },
+    );
+    const error = (await failing.result().catch((e: unknown) => e)) as { cause?: { message?: string } };
+    expect(error.cause?.message).toMatch(
+      /no worker picked up dbteam\/rotate-postgres-password:plan on task queue dbteam-\w+ within 4s/,
+    );
+    const failed = await failing.query(remediationQuery);
+    expect(failed.status).toBe('failed');
+    expect(failed.waitingForWorker).toMatchObject({ phase: 'plan', taskQueue: teamQueue });
+
     teamWorker = startTeamWorker();
     const state = (await handle.result()) as RemediationState;
     expect(state.status, JSON.stringify(state.verification ?? state.outcome)).toBe('executed');
     expect(state.waitingForWorker).toBeUndefined();
+    expect(await currentPassword(other)).toBe(other.password);
     expect(await canLogIn(pg.admin, db.role, db.password)).toBe(false);
     expect(await canLogIn(pg.admin, db.role, await currentPassword(db))).toBe(true);
   });

@@ -243,7 +243,17 @@ export async function remediationWorkflow(input: RemediationInput): Promise<Reme
     state.planHash = planHash(state.plan);
   };
 
-  await replan();
+  try {
+    await replan();
+  } catch (error) {
+    if (!state.teamAction) throw error;
+    // A team's plan that failed (its worker away and the rule says fail, or the phase itself failing) ends it.
+    state.status = 'failed';
+    const message = causeOf(error);
+    await record('remediation.failed', { error: message });
+    await ended();
+    throw ApplicationFailure.nonRetryable(`remediation ${input.action} failed: ${message}`);
+  }
   await record('remediation.planned', {
     plan: state.plan,
     planHash: state.planHash,
