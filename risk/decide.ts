@@ -46,6 +46,9 @@ export interface Decision {
   action: string;
   mode: Mode;
   approval?: Approval;
+  /** A team action's parameters and what to do when its worker is away (the rule's). */
+  params?: Record<string, unknown>;
+  onNoWorker?: 'wait' | 'fail';
   reasons: string[];
   /** A real proposal's epoch (mode auto or approval)… */
   epoch?: number;
@@ -172,6 +175,8 @@ export function evaluateRules(
       ...base,
       mode,
       ...(rule.approval ? { approval: rule.approval } : {}),
+      ...(rule.params ? { params: rule.params } : {}),
+      ...(rule.onNoWorker ? { onNoWorker: rule.onNoWorker } : {}),
       reasons,
       ...numbering,
     });

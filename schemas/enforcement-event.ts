@@ -29,6 +29,11 @@ export const EnforcementEventType = z.enum([
   'exception.decision',
   /** Observe mode: planned and recorded, nothing done. */
   'remediation.observed',
+  /**
+   * A team action's phase was not picked up within its schedule-to-start timeout: no worker polls the team's task
+   * queue. detail: phase, taskQueue, waited, onNoWorker (wait: asks again; fail: ends failed).
+   */
+  'remediation.waiting-for-worker',
   /** A brake (pause, rate limit) holds it; detail.reason says which. */
   'remediation.held',
   /** Never acted: the identity is protected. */

@@ -1,6 +1,7 @@
 // What a well-formed policy means, checked against what this worker can do: a rule naming an action the worker
 // does not have, or sending an action identity types it cannot act on, is an error — found when the policy is
 // read (`nhi policy check`, worker start, reload), not when a remediation runs. One line per problem.
+import { isTeamActionName, type RegisteredAction, teamActionProblem } from './action-contract.ts';
 import { ACTION_SUPPORT, type ActionSupport } from './action-support.ts';
 import type { Policy } from './policy.ts';
 
@@ -13,6 +14,11 @@ export type PolicyMeaningCheck = (policy: Policy) => string[];
 export interface MeaningContext {
   /** Actions this worker carries out, by name (default: the built-in ones). */
   actions?: Readonly<Record<string, ActionSupport>>;
+  /**
+   * The team actions registered with the action registry (`nhi policy check` asks Temporal). Absent (the worker's
+   * own reading, which cannot wait on Temporal): team actions are checked when a remediation resolves them.
+   */
+  teamActions?: readonly RegisteredAction[];
   extraChecks?: readonly PolicyMeaningCheck[];
 }
 
@@ -22,6 +28,10 @@ export function policyMeaningErrors(policy: Policy, context: MeaningContext = {}
   const errors: string[] = [];
   policy.rules.forEach((rule, i) => {
     const at = `rules[${i}](${rule.id})`;
+    if (isTeamActionName(rule.action) && !Object.hasOwn(actions, rule.action)) {
+      if (context.teamActions) errors.push(...teamRuleErrors(at, rule, context.teamActions));
+      return;
+    }
     const support = Object.hasOwn(actions, rule.action) ? actions[rule.action] : undefined;
     if (!support) {
       errors.push(
@@ -48,6 +58,27 @@ export function policyMeaningErrors(policy: Policy, context: MeaningContext = {}
   });
   for (const check of context.extraChecks ?? []) errors.push(...check(policy));
   return errors;
+}
+
+/** A rule naming a team action: registered, sent only identity types it acts on, params that fit its schema. */
+function teamRuleErrors(at: string, rule: Policy['rules'][number], registered: readonly RegisteredAction[]) {
+  const types = rule.when.identityTypes;
+  const known = teamActionProblem(registered, rule.action, undefined, rule.params);
+  if (!known.ok) {
+    const where = known.reason.includes('params do not fit') ? 'params' : 'action';
+    return [`${at}.${where}: ${known.reason}`];
+  }
+  const supported = known.action.identityTypes;
+  if (!types)
+    return [
+      `${at}.when.identityTypes: missing, so ${rule.action} would be sent every identity type; it supports only ${supported.join(', ')}`,
+    ];
+  const unsupported = types.filter((t) => !supported.includes(t));
+  return unsupported.length
+    ? [
+        `${at}.when.identityTypes: ${rule.action} cannot act on ${unsupported.join(', ')} (it supports ${supported.join(', ')})`,
+      ]
+    : [];
 }
 
 /**

@@ -2,6 +2,7 @@
 // score into remediation. Schema only (pure, no YAML): workflow code may import it. Text → Policy lives in
 // ./policy-file.ts. Strict objects: a misspelt key in a policy file is an error, not a silently ignored rule.
 import { z } from 'zod';
+import { TEAM_ACTION_NAME } from './action-contract.ts';
 import { Duration } from './duration.ts';
 import { FindingKind } from './finding.ts';
 import { IdentityType } from './identity.ts';
@@ -17,7 +18,7 @@ export const BUILTIN_ACTIONS = [
 export type BuiltinAction = (typeof BUILTIN_ACTIONS)[number];
 
 /** A team's own remediation, registered with the action registry: `<team>/<action>`, e.g. `payments/rotate-stripe-key`. */
-const TEAM_ACTION = /^[a-z][a-z0-9-]*\/[a-z][a-z0-9-]*$/;
+const TEAM_ACTION = TEAM_ACTION_NAME;
 
 export const isBuiltinAction = (name: string): name is BuiltinAction =>
   (BUILTIN_ACTIONS as readonly string[]).includes(name);
@@ -162,12 +163,26 @@ export const Rule = z
     description: z.string().optional(),
     when: RuleCondition,
     action: ActionName,
+    /** A team action's parameters, checked against its registered schema (`nhi policy check`, and at run time). */
+    params: z.record(z.string(), z.unknown()).optional(),
+    /**
+     * A team action whose worker does not pick a phase up within its schedule-to-start timeout: `wait` (default)
+     * keeps waiting (an event says so each time), `fail` ends the remediation failed.
+     */
+    onNoWorker: z.enum(['wait', 'fail']).optional(),
     mode: Mode,
     approval: Approval.optional(),
   })
   .superRefine((rule, ctx) => {
     if (rule.mode === 'approval' && !rule.approval) {
       ctx.addIssue({ code: 'custom', path: ['approval'], message: 'is required when mode is approval' });
+    }
+    if (isBuiltinAction(rule.action) && (rule.params || rule.onNoWorker)) {
+      ctx.addIssue({
+        code: 'custom',
+        path: [rule.params ? 'params' : 'onNoWorker'],
+        message: `is only for team actions; ${rule.action} is built in`,
+      });
     }
     if (rule.mode === 'auto' && rule.approval) {
       ctx.addIssue({

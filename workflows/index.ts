@@ -3,5 +3,6 @@
 export { enforcementControlWorkflow } from './control/workflow.ts';
 export { evidenceArchiveWorkflow } from './evidence/workflow.ts';
 export { identityWorkflow } from './identity/workflow.ts';
+export { actionRegistryWorkflow } from './registry/workflow.ts';
 export { remediationFollowUpWorkflow } from './remediation/follow-up.ts';
 export { remediationWorkflow } from './remediation/workflow.ts';

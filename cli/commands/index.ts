@@ -1,5 +1,6 @@
 // Every `nhi` subcommand, in the order `nhi --help` lists them.
 import type { Command } from '../command.ts';
+import { actionsCommand } from './actions.ts';
 import { benchCommand } from './bench.ts';
 import { codecServerCommand } from './codec-server.ts';
 import { approveCommand, rejectCommand } from './decide.ts';
@@ -31,6 +32,7 @@ export const commands: Command[] = [
   identityCommand,
   rollbackCommand,
   policyCommand,
+  actionsCommand,
   keysCommand,
   pendingCommand,
   approveCommand,

@@ -1,8 +1,14 @@
 // `nhi policy check FILE [--json]`: a policy file's syntax, schema and meaning errors, one line each, before a
 // worker reads it (the worker refuses to start on the same errors).
+import { readFileSync } from 'node:fs';
+import { parse } from 'yaml';
+import { registeredActions } from '../../activities/action-registry.ts';
 import { emptyGroupErrors } from '../../activities/directory-source.ts';
-import { checkPolicyFile } from '../../activities/policy-source.ts';
-import { type Command, parseCommandArgs, UsageError } from '../command.ts';
+import { checkPolicyFile, defaultMeaningContext } from '../../activities/policy-source.ts';
+import { isTeamActionName, type RegisteredAction } from '../../schemas/action-contract.ts';
+import { TASK_QUEUE } from '../../workflows/identity/definitions.ts';
+import { type Command, CommandError, parseCommandArgs, UsageError } from '../command.ts';
+import { connectTemporal } from '../identity-source.ts';
 
 const usage = `usage: nhi policy check FILE [--json]
 
@@ -12,9 +18,13 @@ syntax (with line and column), schema (the field path, e.g. rules[1](scope-down)
   - a rule sending an action identity types it cannot act on (or every type, when when.identityTypes is missing)
   - an account under accounts: whose roleArn names a role in another account
   - an ownership.file that cannot be read or is not a map of identity ARN → owner
+  - a team action (team/verb) that is not registered, its params that do not fit the action's parameter schema,
+    or identity types it does not act on: asks the action registry in Temporal (NHI_TEMPORAL_ADDRESS), and says
+    so on one line when Temporal cannot be reached
 A valid policy prints one line with its rule count and SHA-256 (the hash each decision records).
 
-  --json  one JSON object: { file, ok, errors, rules?, hash? }
+  --json          one JSON object: { file, ok, errors, rules?, hash? }
+  --task-queue Q  the deployment whose registry to ask (default NHI_TASK_QUEUE, else ${TASK_QUEUE})
 
 Exit status: 0 when valid, 1 when the policy has errors, 2 on bad arguments.`;
 
@@ -23,13 +33,23 @@ export const policyCommand: Command = {
   summary: 'check a policy file: syntax and meaning errors, one line each',
   usage,
   async run(argv, io) {
-    const { values, positionals } = parseCommandArgs(argv, { json: { type: 'boolean' } });
+    const { values, positionals } = parseCommandArgs(argv, {
+      json: { type: 'boolean' },
+      'task-queue': { type: 'string' },
+    });
     const [sub, file, ...rest] = positionals;
     if (sub !== 'check')
       throw new UsageError(sub ? `unknown subcommand '${sub}' (check)` : 'nhi policy check FILE');
     if (!file) throw new UsageError('no policy FILE given');
     if (rest.length) throw new UsageError(`one FILE at a time (got ${rest.length + 1})`);
-    const read = checkPolicyFile(file);
+    const registry = await teamActionsFor(file, values['task-queue']);
+    const read =
+      'unreachable' in registry
+        ? ({ ok: false, errors: [registry.unreachable] } as const)
+        : checkPolicyFile(file, {
+            ...defaultMeaningContext(),
+            ...(registry.actions ? { teamActions: registry.actions } : {}),
+          });
     // Beyond what the worker checks at start: approval groups nobody in the people directory belongs to.
     const people = read.ok ? emptyGroupErrors(read.policy.policy, file) : [];
     const checked: typeof read = people.length ? { ok: false, errors: people } : read;
@@ -55,3 +75,44 @@ export const policyCommand: Command = {
     return checked.ok ? 0 : 1;
   },
 };
+
+/** Team action names the file's rules use (read loosely: the real check reports what is malformed). */
+function teamActionsNamed(file: string): string[] {
+  try {
+    const rules = (parse(readFileSync(file, 'utf8')) as { rules?: Array<{ action?: unknown }> })?.rules;
+    return Array.isArray(rules)
+      ? rules.map((r) => r?.action).filter((a): a is string => typeof a === 'string' && isTeamActionName(a))
+      : [];
+  } catch {
+    return [];
+  }
+}
+
+/** The registered team actions, when the policy names any; one line when the registry cannot be asked. */
+async function teamActionsFor(
+  file: string,
+  queue: string | undefined,
+): Promise<{ actions?: RegisteredAction[] } | { unreachable: string }> {
+  const named = teamActionsNamed(file);
+  if (!named.length) return {};
+  const taskQueue = queue || process.env.NHI_TASK_QUEUE || TASK_QUEUE;
+  const why = (error: unknown) =>
+    `${file}: cannot check team action${named.length > 1 ? 's' : ''} ${named.join(', ')}: the action registry is not reachable (${String((error as Error).message).split('\n')[0]})`;
+  let source: Awaited<ReturnType<typeof connectTemporal>>;
+  try {
+    source = await connectTemporal();
+  } catch (error) {
+    return { unreachable: why(error instanceof CommandError ? error : new Error(String(error))) };
+  }
+  try {
+    return {
+      actions: await source.client.connection.withDeadline(Date.now() + 15_000, () =>
+        registeredActions(source.client, taskQueue),
+      ),
+    };
+  } catch (error) {
+    return { unreachable: why(error) };
+  } finally {
+    await source.close();
+  }
+}

@@ -34,6 +34,7 @@ const activities: Activities = {
   assessIdentity: async () => {
     throw new Error('not used');
   },
+  resolveTeamAction: async () => ({ refused: 'no team actions here' }),
   publishEnforcementEvent: async (event) => {
     published.push(event);
     return `event-${published.length}`;

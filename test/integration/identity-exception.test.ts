@@ -105,6 +105,7 @@ const activities: Activities = {
   rollbackRemediation: async () => ({ done: true }),
   verifyRollback: async () => ({ ok: true, detail: 'stub' }),
   reserveAct: async () => ({ verdict: 'go' }),
+  resolveTeamAction: async () => ({ refused: 'no team actions here' }),
 };
 
 beforeAll(async () => {

@@ -560,6 +560,8 @@ async function assessAndEnforce(
             mode: d.mode,
             // An automatic rule's approvers, asked only when a brake needs a person.
             approval: d.approval ?? enforcement.approval,
+            ...(d.params ? { params: d.params } : {}),
+            ...(d.onNoWorker ? { onNoWorker: d.onNoWorker } : {}),
             reasons: d.reasons,
             findingIds: open.map((f) => f.id).slice(-50),
             usedActions: Object.keys(record.usedActions ?? {}),

@@ -3,6 +3,7 @@
 // a query.
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 import type { BrakeSettings } from '../../risk/brakes.ts';
+import type { RegisteredAction } from '../../schemas/action-contract.ts';
 import type { DirectorySnapshot } from '../../schemas/directory.ts';
 import type { IdentityRef } from '../../schemas/identity.ts';
 import type { Approval, Mode } from '../../schemas/policy.ts';
@@ -19,6 +20,10 @@ export interface RemediationInput {
    * `enforcement.approval`, asked only when a brake (breaker open, over a rate limit) needs a person.
    */
   approval?: Approval;
+  /** A team action's parameters, from the rule: checked against its registered schema before anything runs. */
+  params?: Record<string, unknown>;
+  /** A team action whose worker is away past its schedule-to-start timeout: wait again (default) or fail. */
+  onNoWorker?: 'wait' | 'fail';
   reasons: string[];
   findingIds: string[];
   /** The identity's owner as AWS says (tag or owners file; null = none), never a finding's claim: never approves. */
@@ -177,6 +182,10 @@ export interface RemediationState {
   cancelled?: { reason: string; at: string };
   /** The workflow that re-checks this remediation and accepts its rollback (when it executed). */
   followUpWorkflowId?: string;
+  /** A team action: its registered contract as resolved when the remediation started (queue, timeouts, schema). */
+  teamAction?: RegisteredAction;
+  /** A team action's phase nobody has picked up yet (no worker polls its task queue). */
+  waitingForWorker?: { phase: string; taskQueue: string; since: string };
 }
 
 export const MAX_RECHECKS = 50;
@@ -196,6 +205,8 @@ export interface FollowUpInput {
   input: RemediationInput;
   plan: RemediationPlan;
   outcome: Record<string, unknown>;
+  /** A team action: where its phases run (the remediation's resolved contract). */
+  teamAction?: RegisteredAction;
 }
 
 /** Who rolled back, why and when (`nhi rollback --as WHO --reason R`), and what it gave. */

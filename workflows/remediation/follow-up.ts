@@ -5,6 +5,7 @@
 // re-checks stop. This workflow's history is the record of all of it.
 import { allHandlersFinished, condition, proxyActivities, setHandler } from '@temporalio/workflow';
 import type { Activities } from '../../activities/index.ts';
+import { builtInCalls, teamCalls } from './action-calls.ts';
 import {
   DEFAULT_FOLLOW_UP,
   type FollowUpInput,
@@ -14,13 +15,11 @@ import {
   rollbackUpdate,
 } from './definitions.ts';
 import { reassessChanged } from './reassess.ts';
-import { ACT_OPTIONS } from './timeouts.ts';
 
-const { verifyRemediation, verifyRollback, publishEnforcementEvent } = proxyActivities<Activities>({
+const { publishEnforcementEvent } = proxyActivities<Activities>({
   startToCloseTimeout: '2 minutes',
   retry: { initialInterval: '1 second', maximumInterval: '1 minute', maximumAttempts: 10 },
 });
-const { executeRemediation, rollbackRemediation } = proxyActivities<Activities>(ACT_OPTIONS);
 
 /** Why a rollback cannot be accepted now, or undefined. Pure: the update validator and tests share it. */
 export function rollbackRefusal(
@@ -64,6 +63,24 @@ export async function remediationFollowUpWorkflow(args: FollowUpInput): Promise<
         ...detail,
       },
     });
+
+  // A team action's re-checks and rollback run on its own task queue; with no worker there they wait for one.
+  const calls = args.teamAction
+    ? teamCalls(args.teamAction, args.input, {
+        waiting: async (phase, taskQueue, waited) => {
+          await record('remediation.waiting-for-worker', {
+            phase,
+            taskQueue,
+            waited,
+            onNoWorker: 'wait',
+          }).catch(() => undefined);
+          return 'wait';
+        },
+        resumed: () => undefined,
+      })
+    : builtInCalls();
+  const { verify: verifyRemediation, act: executeRemediation } = calls;
+  const { rollback: rollbackRemediation, verifyRollback } = calls;
 
   let requested: { by: string; reason: string } | undefined;
   setHandler(followUpQuery, () => state);

@@ -29,12 +29,14 @@ import {
 import type { Activities } from '../../activities/index.ts';
 import { type ActAnswer, accountOf, protectionOf } from '../../risk/brakes.ts';
 import type { ProposalEnd } from '../../risk/proposals.ts';
+import { isTeamActionName } from '../../schemas/action-contract.ts';
 import { canonicalPerson } from '../../schemas/directory.ts';
 import { durationMs } from '../../schemas/duration.ts';
 import { type Approval, DEFAULT_ENFORCEMENT } from '../../schemas/policy.ts';
 import { hashOf, type SignedDecision } from '../../schemas/signed-decision.ts';
 import { actDoneSignal, controlWorkflowId } from '../control/definitions.ts';
 import { identityWorkflowId, remediationEndedSignal } from '../identity/definitions.ts';
+import { type ActionCalls, builtInCalls, type NoWorkerHooks, teamCalls } from './action-calls.ts';
 import { approvalsMissing, decisionRefusal, isRejected } from './approval-rules.ts';
 import {
   brakesReleasedSignal,
@@ -54,13 +56,11 @@ import {
 } from './definitions.ts';
 import { remediationFollowUpWorkflow } from './follow-up.ts';
 import { reassessChanged } from './reassess.ts';
-import { ACT_OPTIONS } from './timeouts.ts';
 
-const { planRemediation, verifyRemediation, loadDirectory } = proxyActivities<Activities>({
+const { loadDirectory, resolveTeamAction } = proxyActivities<Activities>({
   startToCloseTimeout: '2 minutes',
   retry: { initialInterval: '1 second', maximumInterval: '1 minute', maximumAttempts: 10 },
 });
-const { executeRemediation } = proxyActivities<Activities>(ACT_OPTIONS);
 // Events are the SIEM's copy; the history is the record. A publish that keeps failing is logged, not fatal.
 const { publishEnforcementEvent } = proxyActivities<Activities>({
   startToCloseTimeout: '30 seconds',
@@ -219,12 +219,41 @@ export async function remediationWorkflow(input: RemediationInput): Promise<Reme
     return { accepted: !refusal, ...(refusal ? { refusal } : { missing }), status: state.status };
   });
 
+  // A team action: its registered contract, the rule's params checked against it, before anything runs.
+  let calls: ActionCalls = builtInCalls();
+  if (isTeamActionName(input.action)) {
+    const resolved = await resolveTeamAction({
+      action: input.action,
+      identityType: input.identity.type,
+      ...(input.params ? { params: input.params } : {}),
+    });
+    if ('refused' in resolved) {
+      state.status = 'refused';
+      state.refusal = resolved.refused;
+      await record('remediation.refused', { reason: resolved.refused });
+      await condition(allHandlersFinished);
+      return ended();
+    }
+    state.teamAction = resolved.action;
+    calls = teamCalls(resolved.action, input, noWorkerHooks(input.onNoWorker ?? 'wait'));
+  }
+
   const replan = async () => {
-    state.plan = await planRemediation(input);
+    state.plan = await calls.plan(input);
     state.planHash = planHash(state.plan);
   };
 
-  await replan();
+  try {
+    await replan();
+  } catch (error) {
+    if (!state.teamAction) throw error;
+    // A team's plan that failed (its worker away and the rule says fail, or the phase itself failing) ends it.
+    state.status = 'failed';
+    const message = causeOf(error);
+    await record('remediation.failed', { error: message });
+    await ended();
+    throw ApplicationFailure.nonRetryable(`remediation ${input.action} failed: ${message}`);
+  }
   await record('remediation.planned', {
     plan: state.plan,
     planHash: state.planHash,
@@ -290,8 +319,8 @@ export async function remediationWorkflow(input: RemediationInput): Promise<Reme
       .signal(actDoneSignal, { workflowId, ok, detail, breaker: settings.circuitBreaker })
       .catch(() => undefined);
   try {
-    state.outcome = await executeRemediation(state.plan!, workflowId);
-    state.verification = await verifyRemediation(state.plan!, state.outcome);
+    state.outcome = await calls.act(state.plan!, workflowId);
+    state.verification = await calls.verify(state.plan!, state.outcome);
   } catch (error) {
     state.status = 'failed';
     const message = causeOf(error);
@@ -315,11 +344,40 @@ export async function remediationWorkflow(input: RemediationInput): Promise<Reme
       workflowId: state.followUpWorkflowId,
       parentClosePolicy: ParentClosePolicy.ABANDON,
       workflowIdReusePolicy: WorkflowIdReusePolicy.REJECT_DUPLICATE,
-      args: [{ remediationId: workflowId, input, plan: state.plan!, outcome: state.outcome }],
+      args: [
+        {
+          remediationId: workflowId,
+          input,
+          plan: state.plan!,
+          outcome: state.outcome,
+          ...(state.teamAction ? { teamAction: state.teamAction } : {}),
+        },
+      ],
     });
   }
   await condition(allHandlersFinished);
   return ended();
+
+  /** A team phase nobody picked up in time: said in state and as an event; then wait again or fail. */
+  function noWorkerHooks(onNoWorker: 'wait' | 'fail'): NoWorkerHooks {
+    return {
+      async waiting(phase, queue, waited) {
+        const first = !state.waitingForWorker;
+        state.waitingForWorker = { phase, taskQueue: queue, since: state.waitingForWorker?.since ?? now() };
+        if (first || onNoWorker === 'fail')
+          await record('remediation.waiting-for-worker', {
+            phase,
+            taskQueue: queue,
+            waited,
+            onNoWorker,
+          });
+        return onNoWorker;
+      },
+      resumed() {
+        state.waitingForWorker = undefined;
+      },
+    };
+  }
 
   /**
    * Approved for the plan about to run: a request round until decided, then the plan is made again; a different

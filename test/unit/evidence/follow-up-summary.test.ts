@@ -121,4 +121,24 @@ describe('summary from the follow-up history', () => {
     expect(s.rollback).toBeUndefined();
     expect(s.enforcement.rollback).toBeUndefined();
   });
+
+  it("reads a team action's phases (team/verb:act on the team's queue) like the built-in ones", async () => {
+    const { runs, parent } = await recorded('deactivate-key');
+    const remediationId = String(runs[0]!.events[0]!.attrs.workflowId);
+    const teamRun = followUpRun(remediationId);
+    const names: Record<string, string> = {
+      verifyRemediation: 'dbteam/rotate-postgres-password:verify',
+      executeRemediation: 'dbteam/rotate-postgres-password:act',
+      rollbackRemediation: 'dbteam/rotate-postgres-password:rollback',
+      verifyRollback: 'dbteam/rotate-postgres-password:verify-rollback',
+    };
+    for (const e of teamRun.events) {
+      const type = e.attrs.activityType as { name: string } | undefined;
+      if (type && names[type.name]) type.name = names[type.name]!;
+    }
+    const builtIn = deriveRemediationSummary(runs, parent, [followUpRun(remediationId)]);
+    const team = deriveRemediationSummary(runs, parent, [teamRun]);
+    expect(team.followUp).toEqual(builtIn.followUp);
+    expect(team.followUp?.rollback?.verification).toEqual({ ok: true, detail: '1 key(s) active' });
+  });
 });

@@ -1,5 +1,7 @@
 // A policy's meaning against what the worker can do: each problem one line, naming the rule and field.
 import { describe, expect, it } from 'vitest';
+import { z } from 'zod';
+import { RegisteredAction } from '../../../schemas/action-contract.ts';
 import { ACTION_SUPPORT, changedIdentityKey } from '../../../schemas/action-support.ts';
 import { parsePolicy } from '../../../schemas/policy.ts';
 import { policyMeaningErrors } from '../../../schemas/policy-meaning.ts';
@@ -26,9 +28,56 @@ describe('policyMeaningErrors', () => {
     expect(policyMeaningErrors(policy)).toEqual([
       'rules[0](leaked-token).when.identityTypes: deactivate-key cannot act on aws-role (it supports aws-access-key, aws-user)',
       expect.stringMatching(/^rules\[1\]\(delete\)\.action: unknown action 'delete-key' \(this worker has /),
-      expect.stringMatching(/^rules\[2\]\(team\)\.action: unknown action 'payments\/rotate-stripe-key'/),
       'rules[3](everything).when.identityTypes: missing, so quarantine would be sent every identity type; it supports only aws-user, aws-role, aws-access-key',
     ]);
+  });
+
+  it('leaves team actions to the registry: without it they are checked at run time, with it one line each', () => {
+    const registered = RegisteredAction.parse({
+      name: 'dbteam/rotate-postgres-password',
+      description: 'rotate a role password',
+      identityTypes: ['secret'],
+      parameters: z.toJSONSchema(
+        z.strictObject({ secretId: z.string().min(1), passwordLength: z.int().min(20).default(32) }),
+        { io: 'input' },
+      ),
+      reversible: true,
+      risk: 'medium',
+      team: 'dbteam',
+      taskQueue: 'dbteam',
+    });
+    const team = (id: string, action: string, params: unknown, identityTypes = ['secret']) => ({
+      ...rule(id, action, identityTypes),
+      params,
+    });
+    const policy = parsePolicy({
+      version: 1,
+      rules: [
+        team('ok', 'dbteam/rotate-postgres-password', { secretId: 'prod/db/app' }),
+        team('bad-params', 'dbteam/rotate-postgres-password', { secretId: 'x', passwordLength: 8 }),
+        team('extra-param', 'dbteam/rotate-postgres-password', { secretId: 'x', rolee: 'app' }),
+        team('unknown', 'payments/rotate-stripe-key', {}),
+        team('wrong-type', 'dbteam/rotate-postgres-password', { secretId: 'x' }, ['aws-user']),
+      ],
+    });
+    expect(policyMeaningErrors(policy)).toEqual([]);
+    expect(policyMeaningErrors(policy, { teamActions: [registered] })).toEqual([
+      expect.stringMatching(
+        /^rules\[1\]\(bad-params\)\.params: dbteam\/rotate-postgres-password: params do not fit its schema: passwordLength: .*20/,
+      ),
+      expect.stringMatching(/^rules\[2\]\(extra-param\)\.params: .*rolee/),
+      "rules[3](unknown).action: unknown action 'payments/rotate-stripe-key': no team action of that name is registered (registered: dbteam/rotate-postgres-password)",
+      'rules[4](wrong-type).when.identityTypes: dbteam/rotate-postgres-password cannot act on aws-user (it supports secret)',
+    ]);
+  });
+
+  it('refuses params and onNoWorker on a built-in action', () => {
+    expect(() =>
+      parsePolicy({
+        version: 1,
+        rules: [{ ...rule('x', 'deactivate-key', ['aws-user']), params: { a: 1 } }],
+      }),
+    ).toThrow(/rules\[0\]\(x\)\.params: is only for team actions; deactivate-key is built in/);
   });
 
   it('reports protected patterns that can match no identity key, and accepts those that can', () => {
