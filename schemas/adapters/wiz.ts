@@ -418,6 +418,18 @@ function unwrap(doc: unknown): unknown[] {
   return [doc];
 }
 
+// What `wizcli` scanned, by the scan's origin: `wizcli dir scan`, `wizcli iac scan`, `wizcli docker scan`.
+const CLI_ORIGINS: Record<string, string> = {
+  CICDScanOriginDirectory: 'cli-dir',
+  CICDScanOriginIAC: 'cli-iac',
+  CICDScanOriginContainerImage: 'cli-image',
+};
+
+function wizCliMode(doc: Record<string, unknown>): string {
+  const origin = isObject(doc.scanOriginResource) ? doc.scanOriginResource.__typename : undefined;
+  return (typeof origin === 'string' && CLI_ORIGINS[origin]) || 'cli-scan';
+}
+
 export const wizAdapter: Adapter = {
   format: 'wiz',
   signature:
@@ -432,7 +444,7 @@ export const wizAdapter: Adapter = {
   },
   records: (doc) => (isWizCliScan(doc) ? wizCliRecords(doc) : unwrap(doc)),
   variant(doc) {
-    if (isWizCliScan(doc)) return 'cli-scan';
+    if (isWizCliScan(doc)) return wizCliMode(doc);
     if (Array.isArray(doc)) return 'list';
     const data = isObject(doc) && isObject(doc.data) ? doc.data : undefined;
     if (data) {

@@ -227,7 +227,16 @@ const SAMPLES: Sample[] = [
   },
   {
     file: 'wiz/wizcli-img-scan.json',
-    variant: 'wiz/cli-scan',
+    variant: 'wiz/cli-image',
+    kinds: ['exposed-secret'],
+    severities: ['medium'],
+    statuses: open(1),
+    identities: ['secret:generic:…'],
+  },
+  {
+    file: 'wiz/wizcli-dir-scan.json',
+    variant: 'wiz/cli-dir',
+    // Its three library CVEs are not read; the password in a URL is.
     kinds: ['exposed-secret'],
     severities: ['medium'],
     statuses: open(1),

@@ -40,7 +40,7 @@ const FIXTURES: Array<[string, string]> = [
   ['wiz/issue-webhook.json', 'wiz/webhook'],
   ['wiz/issues-graphql-response.json', 'wiz/graphql-issues'],
   ['wiz/vulnerability-finding.json', 'wiz/vulnerability-finding'],
-  ['wiz/wizcli-iac-scan.json', 'wiz/cli-scan'],
+  ['wiz/wizcli-iac-scan.json', 'wiz/cli-iac'],
 ];
 
 const CORPUS: Array<[string, string]> = [
