@@ -39,7 +39,7 @@ import {
   secretParts,
 } from './secret-common.ts';
 import { isTrufflehogV2, normalizeTrufflehogV2 } from './trufflehog-v2.ts';
-import { findingId, isObject, parseRecord } from './util.ts';
+import { findingId, isObject, parseRecord, slug } from './util.ts';
 
 const Str = z.string().optional();
 const NumOrStr = z.union([z.number(), z.string()]).optional();
@@ -231,13 +231,23 @@ const isResult = (o: unknown): boolean =>
 
 const isAnyResult = (o: unknown): boolean => isResult(o) || isTrufflehogV2(o);
 
+/** The v3 source a result came from (`trufflehog git`, `github`, `filesystem`, `s3`…), as `-git`; else nothing. */
+function sourceOf(result: unknown): string {
+  const data = isObject(result) && isObject(result.SourceMetadata) ? result.SourceMetadata.Data : undefined;
+  const kind = isObject(data) ? Object.keys(data)[0] : undefined;
+  return kind ? `-${slug(kind)}` : '';
+}
+
 export const trufflehogAdapter: Adapter = {
   format: 'trufflehog',
   signature:
     'trufflehog v3 JSON lines {SourceMetadata, DetectorName, Verified, Raw, Redacted}; v2 {reason, stringsFound, commitHash, diff}',
   detect: (doc) => (Array.isArray(doc) ? doc.length > 0 && isAnyResult(doc[0]) : isAnyResult(doc)),
   records: (doc) => (Array.isArray(doc) ? doc : [doc]),
-  variant: (doc) => (isTrufflehogV2(Array.isArray(doc) ? doc[0] : doc) ? 'v2' : 'v3'),
+  variant: (doc) => {
+    const first = Array.isArray(doc) ? doc[0] : doc;
+    return isTrufflehogV2(first) ? 'v2' : `v3${sourceOf(first)}`;
+  },
   normalize: (record, ctx) =>
     isTrufflehogV2(record) ? normalizeTrufflehogV2(record, ctx) : [normalizeTrufflehog(record, ctx)],
 };

@@ -244,7 +244,8 @@ const SAMPLES: Sample[] = [
   },
   {
     file: 'trufflehog/v3-git-and-filesystem.jsonl',
-    variant: 'trufflehog/v3',
+    // Each line names the source it was scanned from.
+    variant: ['trufflehog/v3-git', 'trufflehog/v3-filesystem'],
     kinds: ['exposed-secret', 'exposed-secret'],
     severities: ['critical', 'medium'],
     statuses: open(2),
