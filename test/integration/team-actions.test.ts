@@ -39,6 +39,7 @@ import { decryptPayloadsInPlace } from '../../runtime/payload-codec.ts';
 import type { IdentityRef } from '../../schemas/identity.ts';
 import { secretIdentity } from '../../schemas/identity-keys.ts';
 import { normalizeInput } from '../../schemas/normalize.ts';
+import { DEFAULT_ENFORCEMENT } from '../../schemas/policy.ts';
 import { fingerprint, fingerprintKeyFromEnv } from '../../schemas/redaction.ts';
 import {
   decideUpdate,
@@ -454,6 +455,57 @@ describe('a team action: the database team rotates a PostgreSQL password kept in
     const fresh = await currentPassword(db);
     expect(await canLogIn(pg.admin, db.role, fresh)).toBe(true);
     expect(await canLogIn(pg.admin, db.role, db.password)).toBe(false);
+  });
+
+  it('the brakes hold a team action too: the kill switch holds it until resume; a protected identity is refused', async () => {
+    await registeredBy(teamWorker!);
+    const brakes = {
+      rateLimits: DEFAULT_ENFORCEMENT.rateLimits,
+      circuitBreaker: DEFAULT_ENFORCEMENT.circuitBreaker,
+    };
+    const guarded = await seedDatabaseSecret();
+    const protectedRun = await startRemediation(
+      guarded.identity,
+      ACTION_NAME,
+      { secretId: guarded.secretName },
+      {
+        brakes: { ...brakes, protected: [guarded.identity.key] },
+      },
+    );
+    const refused = (await protectedRun.result()) as RemediationState;
+    expect(refused.status).toBe('refused');
+    expect(refused.refusal).toMatch(/protected/);
+    expect(await currentPassword(guarded)).toBe(guarded.password);
+
+    const paused = await nhiCli(['enforcement', 'pause', '--as', 'oncall', '--reason', 'incident']);
+    expect(paused.code).toBe(0);
+    try {
+      const db = await seedDatabaseSecret();
+      const handle = await startRemediation(
+        db.identity,
+        ACTION_NAME,
+        { secretId: db.secretName },
+        {
+          brakes: { ...brakes, protected: [] },
+        },
+      );
+      const held = await waitFor(
+        'the team action to be held by the kill switch',
+        async () => {
+          const s = await handle.query(remediationQuery);
+          return s.status === 'held' ? s : undefined;
+        },
+        90_000,
+      );
+      expect(held.hold?.reason).toMatch(/paused/);
+      expect(await currentPassword(db)).toBe(db.password);
+      expect((await nhiCli(['enforcement', 'resume', '--as', 'oncall', '--reason', 'over'])).code).toBe(0);
+      const state = (await handle.result()) as RemediationState;
+      expect(state.status).toBe('executed');
+      expect(await canLogIn(pg.admin, db.role, db.password)).toBe(false);
+    } finally {
+      await nhiCli(['enforcement', 'resume', '--as', 'oncall', '--reason', 'test over']);
+    }
   });
 
   it('nhi actions lists built-in and registered actions with their live workers; --json for machines', async () => {
