@@ -5,7 +5,7 @@ import { mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import type { Client } from '@temporalio/client';
 import type { PayloadCodec } from '@temporalio/common';
-import { encodeIdentityKey } from '../risk/decide.ts';
+import { encodeIdentityKey, remediationIdParts } from '../risk/decide.ts';
 import { sha256 } from './canonical.ts';
 import { fetchRunChain, type Run } from './fetch-history.ts';
 import { historyJson, runFromJson } from './history-json.ts';
@@ -84,7 +84,7 @@ export async function selectRemediations(client: Client, query: ExportQuery = {}
     );
   const ids = new Map<string, number>();
   for await (const wf of client.workflow.list({ query: clauses.join(' AND ') })) {
-    const [, action, key] = wf.workflowId.split('/');
+    const { action, key } = remediationIdParts(wf.workflowId) ?? {};
     if (query.action && action !== query.action) continue;
     if (query.identity && key !== encodeIdentityKey(query.identity)) continue;
     const at = wf.startTime.getTime();

@@ -237,6 +237,17 @@ export function planWorkflowId(identityKey: string, action: string, n: number): 
   return numberedId('plan', identityKey, action, n);
 }
 
+/**
+ * The action and encoded identity key of a `remediate/…` or `plan/…` id. A team action's name has a slash of its own
+ * (`remediate/dbteam/rotate-postgres-password/<key>/0`); an encoded key has none.
+ */
+export function remediationIdParts(id: string): { action: string; key: string } | undefined {
+  const parts = id.split('/');
+  if (parts.length === 4) return { action: parts[1]!, key: parts[2]! };
+  if (parts.length === 5) return { action: `${parts[1]}/${parts[2]}`, key: parts[3]! };
+  return undefined;
+}
+
 function numberedId(kind: string, identityKey: string, action: string, n: number): string {
   const what = kind === 'plan' ? 'planWorkflowId' : 'remediationWorkflowId';
   if (!identityKey) throw new Error(`${what}: identity key is empty`);

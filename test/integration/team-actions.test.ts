@@ -22,6 +22,7 @@ import {
 import type { Client } from '@temporalio/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { awsClients } from '../../activities/aws/clients.ts';
+import { selectRemediations } from '../../evidence/export.ts';
 import { fetchHistory } from '../../evidence/fetch-history.ts';
 import { historyJson, runFromJson } from '../../evidence/history-json.ts';
 import { deriveRemediationSummary } from '../../evidence/summary.ts';
@@ -344,6 +345,12 @@ describe('a team action: the database team rotates a PostgreSQL password kept in
     ]);
     expect(summary.followUp?.rollback?.verification?.ok).toBe(true);
     expect(summary.followUp?.rollback?.by).toBe('alice@example.com');
+    // `nhi evidence export --action dbteam/rotate-postgres-password` selects it (the name has a slash of its own).
+    const selected = await waitFor('visibility to list the remediation', async () => {
+      const ids = await selectRemediations(client, { action: ACTION_NAME, identity: db.identity.key });
+      return ids.includes(id) ? ids : undefined;
+    });
+    expect(selected).toEqual([id]);
   });
 
   it('params that violate the schema and unknown actions: refused by nhi policy check and at run time', async () => {

@@ -9,6 +9,7 @@ import {
   evaluateRules,
   fnv1a32,
   isExceptionLive,
+  remediationIdParts,
   remediationWorkflowId,
 } from '../../../risk/decide.ts';
 import type { RiskFactor } from '../../../risk/score.ts';
@@ -167,6 +168,19 @@ describe('remediationWorkflowId', () => {
     expect(remediationWorkflowId(KEY, 'deactivate-key', 3)).toBe(
       'remediate/deactivate-key/aws:access-key:AKIAIOSFODNN7EXAMPLE/3',
     );
+  });
+
+  it("reads back a built-in's and a team action's action and key (a team action's name has a slash)", () => {
+    const key = 'arn:aws:iam::123456789012:user/ci';
+    expect(remediationIdParts(remediationWorkflowId(key, 'deactivate-key', 0))).toEqual({
+      action: 'deactivate-key',
+      key: encodeIdentityKey(key),
+    });
+    expect(remediationIdParts(remediationWorkflowId(key, 'dbteam/rotate-postgres-password', 2))).toEqual({
+      action: 'dbteam/rotate-postgres-password',
+      key: encodeIdentityKey(key),
+    });
+    expect(remediationIdParts('remediate/x')).toBeUndefined();
   });
 
   it('differs by key, action and epoch', () => {
