@@ -6,7 +6,7 @@
 // exceptions, brakes, protected identities, rollback window, events, evidence).
 import { hostname } from 'node:os';
 import { ApplicationFailure, Context } from '@temporalio/activity';
-import type { Client } from '@temporalio/client';
+import { type Client, WorkflowUpdateFailedError } from '@temporalio/client';
 import { type NativeConnection, Worker } from '@temporalio/worker';
 import { z } from 'zod';
 import { registerAction } from '../activities/action-registry.ts';
@@ -237,7 +237,10 @@ export async function runActionWorker(options: ActionWorkerOptions): Promise<Act
           break;
         } catch (error) {
           // A refused registration will not pass by retrying; a registry not answering yet may.
-          if (stopped || /refused|Update validation|must|not a usable/i.test(String(error))) throw error;
+          if (stopped || error instanceof WorkflowUpdateFailedError) {
+            const cause = (error as { cause?: { message?: string } }).cause?.message;
+            throw new Error(`${action.name}: registration refused${cause ? `: ${cause}` : ''}`);
+          }
           await new Promise((r) => setTimeout(r, delay));
         }
       }

@@ -33,7 +33,7 @@ import {
   type RunningPostgres,
   startPostgres,
 } from '../../examples/postgres-rotate/database.ts';
-import { registrationOf, runActionWorker } from '../../kit/actions.ts';
+import { defineAction, registrationOf, runActionWorker } from '../../kit/actions.ts';
 import { remediationWorkflowId } from '../../risk/decide.ts';
 import { payloadCodec } from '../../runtime/connections.ts';
 import { decryptPayloadsInPlace } from '../../runtime/payload-codec.ts';
@@ -583,6 +583,21 @@ describe('a team action: the database team rotates a PostgreSQL password kept in
       expect(listed.actions.find((a) => a.name === 'fixture/tag-secret')?.worker.live).toBe(true);
     } finally {
       await worker.shutdown();
+    }
+    // A registration the registry refuses is one line from the worker's `registered`, never retried for ever.
+    const bad = await runActionWorker({
+      actions: [
+        defineAction({ ...action, name: 'fixture/bad-timeouts', timeouts: { scheduleToStart: 'soon' } }),
+      ],
+      taskQueue: `${queue}-bad`,
+      registryQueue: main.taskQueue,
+    });
+    try {
+      await expect(bad.registered).rejects.toThrow(
+        /^fixture\/bad-timeouts: registration refused: .*timeouts\.scheduleToStart: must be a duration/,
+      );
+    } finally {
+      await bad.shutdown();
     }
     const removed = await nhiCli(['actions', 'remove', 'fixture/tag-secret', '--as', 'dana@example.com']);
     expect(removed.stdout.trim()).toBe('removed fixture/tag-secret');
