@@ -6,7 +6,15 @@ import { dirname, join } from 'node:path';
 import type { Client } from '@temporalio/client';
 import type { PayloadCodec } from '@temporalio/common';
 import { encodeIdentityKey } from '../risk/decide.ts';
+import {
+  IDENTITY_MEMO_KEY,
+  IDENTITY_WORKFLOW_TYPE,
+  type IdentityMemo,
+  identityWorkflowId,
+} from '../workflows/identity/definitions.ts';
 import { sha256 } from './canonical.ts';
+import { CASE_KINDS, kindsFor } from './case-kinds.ts';
+import type { CaseSummary } from './case-summary.ts';
 import { fetchRunChain, type Run } from './fetch-history.ts';
 import { historyJson, runFromJson } from './history-json.ts';
 import {
@@ -38,6 +46,8 @@ export interface HistorySource {
   codecs?: readonly PayloadCodec[];
   runChain(workflowId: string): Promise<Run[]>;
   remediations(query: ExportQuery): Promise<string[]>;
+  /** Workflows holding other cases (identities with exception requests), besides the remediations' parents. */
+  caseHolders?(query: ExportQuery): Promise<string[]>;
 }
 
 export const temporalSource = (client: Client): HistorySource => ({
@@ -45,7 +55,26 @@ export const temporalSource = (client: Client): HistorySource => ({
   codecs: client.options.loadedDataConverter.payloadCodecs,
   runChain: (workflowId) => fetchRunChain(client, workflowId),
   remediations: (query) => selectRemediations(client, query),
+  caseHolders: (query) => selectExceptionHolders(client, query),
 });
+
+/**
+ * Identity workflows whose memo counts exception requests or exceptions (open, live or ended); with --identity,
+ * that identity's workflow whatever its memo says. Its history is the record; the memo is only the index.
+ */
+export async function selectExceptionHolders(client: Client, query: ExportQuery = {}): Promise<string[]> {
+  const clauses = [`WorkflowType = '${IDENTITY_WORKFLOW_TYPE}'`];
+  if (query.identity)
+    clauses.push(`WorkflowId = '${identityWorkflowId(query.identity).replace(/'/g, "\\'")}'`);
+  const ids = new Set<string>();
+  for await (const wf of client.workflow.list({ query: clauses.join(' AND ') })) {
+    const memo = wf.memo?.[IDENTITY_MEMO_KEY] as IdentityMemo | undefined;
+    const counted =
+      (memo?.openExceptionRequests ?? 0) + (memo?.liveExceptions ?? 0) + (memo?.endedExceptions ?? 0);
+    if (query.identity || counted > 0) ids.add(wf.workflowId);
+  }
+  return [...ids].sort();
+}
 
 export interface ExportOptions {
   outDir: string;
@@ -67,6 +96,8 @@ export interface ExportResult {
   manifest: Manifest;
   manifestSha256: string;
   summaries: RemediationSummary[];
+  /** The other cases (exception requests…), in manifest order. */
+  cases: CaseSummary[];
 }
 
 const safeName = (id: string) => id.replace(/[^A-Za-z0-9._-]+/g, '_').slice(0, 180);
@@ -161,6 +192,30 @@ export async function exportEvidence(
     progress(`evidence: ${i + 1}/${ids.length} ${workflowId} (${own.runs.length} run(s))`);
   }
 
+  // Other cases: every exported history of a type that holds them (the remediations' identities), and the
+  // workflows the source names as holding them; each case that matches the query is its own case in the manifest.
+  const others: CaseSummary[] = [];
+  // Workflows named by id are the whole selection: no query for more.
+  const named = opts.workflowIds ? [] : ((await source.caseHolders?.(query)) ?? []);
+  const holders = [...chains.keys(), ...named];
+  for (const workflowId of [...new Set(holders)]) {
+    const chain = await chainOf(workflowId);
+    const type = (chain.runs[0]?.events[0]?.attrs.workflowType as { name?: string } | undefined)?.name;
+    for (const kind of kindsFor(type)) {
+      const k = CASE_KINDS[kind];
+      for (const c of k.derive(chain.runs)) {
+        if (query.identity && c.identity.key !== query.identity) continue;
+        if (query.action && k.action(c) !== query.action) continue;
+        if (!k.inWindow(c, query)) continue;
+        const path = `summaries/${kind}/${safeName(c.id)}.json`;
+        write(path, `${JSON.stringify(c, null, 2)}\n`);
+        others.push(c);
+        cases.push({ kind, id: c.id, workflowId, summary: path, histories: chain.paths });
+      }
+    }
+  }
+  if (others.length) progress(`evidence: ${others.length} other case(s) (exception requests)`);
+
   const exportedAt = (opts.now ?? new Date()).toISOString();
   const previous = opts.previous ?? null;
   const sequence = previous ? previous.sequence + 1 : 1;
@@ -172,7 +227,7 @@ export async function exportEvidence(
     previous,
     ...(opts.webUi ? { webUi: opts.webUi } : {}),
   };
-  const report = renderReport(summaries, meta);
+  const report = renderReport(summaries, meta, others);
   write('report.md', report.markdown);
   write('report.html', report.html);
 
@@ -195,7 +250,7 @@ export async function exportEvidence(
   };
   writeFileSync(join(dir, SIGNATURE_FILE), `${JSON.stringify(signature, null, 2)}\n`);
   progress(`evidence: ${files.length} file(s), manifest sha256 ${manifestSha256}, export #${sequence}`);
-  return { dir, manifest, manifestSha256, summaries };
+  return { dir, manifest, manifestSha256, summaries, cases: others };
 }
 
 /** The link the next export names. */
