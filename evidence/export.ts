@@ -142,21 +142,35 @@ export async function exportEvidence(
     files.push({ path, sha256: sha256(content), bytes: Buffer.byteLength(content) });
   };
 
-  // One chain per workflow, fetched once even when several remediations share the parent identity.
-  const chains = new Map<string, { paths: string[]; runs: RunEvents[] }>();
-  const chainOf = async (workflowId: string) => {
-    let chain = chains.get(workflowId);
-    if (chain) return chain;
+  // One chain per workflow, fetched once even when several remediations share the parent identity; its files are
+  // written the first time a case names it (a workflow read only to look for cases adds nothing when none match).
+  interface Chain {
+    paths: string[];
+    runs: RunEvents[];
+    json: string[];
+  }
+  const loaded = new Map<string, Chain>();
+  const written = new Set<string>();
+  const load = async (workflowId: string): Promise<Chain> => {
+    const known = loaded.get(workflowId);
+    if (known) return known;
     const runs = await source.runChain(workflowId);
-    chain = { paths: [], runs: [] };
+    const chain: Chain = { paths: [], runs: [], json: [] };
     for (const [i, run] of runs.entries()) {
       const json = await historyJson(run.history, opts.codecs ?? source.codecs);
-      const path = `histories/${safeName(workflowId)}${runs.length > 1 ? `.run-${i + 1}` : ''}.json`;
-      write(path, json);
-      chain.paths.push(path);
+      chain.paths.push(`histories/${safeName(workflowId)}${runs.length > 1 ? `.run-${i + 1}` : ''}.json`);
+      chain.json.push(json);
       chain.runs.push(runFromJson(json));
     }
-    chains.set(workflowId, chain);
+    loaded.set(workflowId, chain);
+    return chain;
+  };
+  const chainOf = async (workflowId: string) => {
+    const chain = await load(workflowId);
+    if (!written.has(workflowId)) {
+      written.add(workflowId);
+      for (const [i, path] of chain.paths.entries()) write(path, chain.json[i]!);
+    }
     return chain;
   };
 
@@ -197,9 +211,9 @@ export async function exportEvidence(
   const others: CaseSummary[] = [];
   // Workflows named by id are the whole selection: no query for more.
   const named = opts.workflowIds ? [] : ((await source.caseHolders?.(query)) ?? []);
-  const holders = [...chains.keys(), ...named];
+  const holders = [...loaded.keys(), ...named];
   for (const workflowId of [...new Set(holders)]) {
-    const chain = await chainOf(workflowId);
+    const chain = await load(workflowId);
     const type = (chain.runs[0]?.events[0]?.attrs.workflowType as { name?: string } | undefined)?.name;
     for (const kind of kindsFor(type)) {
       const k = CASE_KINDS[kind];
@@ -207,6 +221,7 @@ export async function exportEvidence(
         if (query.identity && c.identity.key !== query.identity) continue;
         if (query.action && k.action(c) !== query.action) continue;
         if (!k.inWindow(c, query)) continue;
+        await chainOf(workflowId);
         const path = `summaries/${kind}/${safeName(c.id)}.json`;
         write(path, `${JSON.stringify(c, null, 2)}\n`);
         others.push(c);

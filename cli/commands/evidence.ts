@@ -170,12 +170,13 @@ async function runExport(argv: string[], io: Io): Promise<number> {
       previous: result.manifest.previous,
       publicKey: result.manifest.publicKey,
       remediations: result.summaries.length,
+      exceptions: result.cases.filter((c) => c.kind === 'exception').length,
       files: result.manifest.files.length,
     };
     if (values.json) io.out(JSON.stringify(counts));
     else
       io.out(
-        `evidence #${counts.sequence}: ${counts.remediations} remediation(s), ${counts.files} file(s) → ${counts.dir} (manifest sha256 ${counts.manifestSha256})`,
+        `evidence #${counts.sequence}: ${counts.remediations} remediation(s), ${counts.exceptions} exception request(s), ${counts.files} file(s) → ${counts.dir} (manifest sha256 ${counts.manifestSha256})`,
       );
     return 0;
   } catch (error) {
