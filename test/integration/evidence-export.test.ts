@@ -211,6 +211,17 @@ describe('evidence export end to end', () => {
       const ids = await selectRemediations(client, { since: started });
       return [keyRemediation, scopeDown, quarantine].every((id) => ids.includes(id)) ? ids : undefined;
     });
+    // The filters select from the index: a window that ends before they started holds none of them; the action
+    // and the identity each pick their own.
+    const ours = (ids: string[]) => ids.filter((id) => [keyRemediation, scopeDown, quarantine].includes(id));
+    expect(ours(await selectRemediations(client, { since: started, until: started }))).toEqual([]);
+    expect(
+      ours(await selectRemediations(client, { since: started, until: new Date().toISOString() })).sort(),
+    ).toEqual([keyRemediation, scopeDown, quarantine].sort());
+    expect(await selectRemediations(client, { since: started, action: 'quarantine' })).toEqual([quarantine]);
+    expect((await selectRemediations(client, { since: started, identity: estate.user.arn })).sort()).toEqual(
+      [scopeDown, quarantine].sort(),
+    );
 
     // Export #1 through the CLI: one identity, a chain head file of its own.
     process.env.NHI_EVIDENCE_CHAIN_FILE = join(work, 'chain-head.json');
