@@ -176,10 +176,25 @@ function enforcement(s: RemediationSummary, meta: ReportMeta): Section {
   return {
     ...(meta.webUi
       ? {
-          links: s.runIds.map((run) => ({
-            text: `Temporal Web UI: run ${run}`,
-            href: webUiRunUrl(meta.webUi!, meta.namespace, s.workflowId, run),
-          })),
+          // Every workflow the case is derived from: the remediation, its follow-up, and its identity's run.
+          links: [
+            ...s.runIds.map((run) => ({
+              text: `Temporal Web UI: run ${run}`,
+              href: webUiRunUrl(meta.webUi!, meta.namespace, s.workflowId, run),
+            })),
+            ...(s.followUp?.runIds ?? []).map((run) => ({
+              text: `Temporal Web UI: follow-up run ${run}`,
+              href: webUiRunUrl(meta.webUi!, meta.namespace, s.followUp!.workflowId, run),
+            })),
+            ...(s.parent?.runId
+              ? [
+                  {
+                    text: `Temporal Web UI: identity workflow run ${s.parent.runId}`,
+                    href: webUiRunUrl(meta.webUi!, meta.namespace, s.parent.workflowId, s.parent.runId),
+                  },
+                ]
+              : []),
+          ],
         }
       : {}),
     title: `${s.enforcement.action} on ${s.identity.key}`,

@@ -121,6 +121,18 @@ describe('evidence export over recorded histories', () => {
     const href = `http://127.0.0.1:8233/namespaces/default/workflows/${encodeURIComponent(s.workflowId)}/${s.runIds[0]}/history`;
     expect(html).toContain(`<a href="${href}">Temporal Web UI: run ${s.runIds[0]}</a>`);
     expect(readFileSync(join(result.dir, 'report.md'), 'utf8')).toContain(`(${href})`);
+    // The workflows the case is derived from are linked too: its identity's run and, once it acted, its follow-up.
+    const page = (id: string, run: string) =>
+      `http://127.0.0.1:8233/namespaces/default/workflows/${encodeURIComponent(id)}/${run}/history`;
+    for (const x of result.summaries) {
+      expect(html).toContain(
+        `<a href="${page(x.parent!.workflowId, x.parent!.runId!)}">Temporal Web UI: identity workflow run ${x.parent!.runId}</a>`,
+      );
+      for (const run of x.followUp?.runIds ?? [])
+        expect(html).toContain(
+          `<a href="${page(x.followUp!.workflowId, run)}">Temporal Web UI: follow-up run ${run}</a>`,
+        );
+    }
     expect(verifyExport(result.dir).problems).toEqual([]);
   });
 
