@@ -34,7 +34,7 @@ import {
 import type { IdentityRecord } from '../../workflows/identity/state.ts';
 import type { identityWorkflow } from '../../workflows/identity/workflow.ts';
 import { remediationQuery } from '../../workflows/remediation/definitions.ts';
-import { testSigner } from '../support/evidence.ts';
+import { recordExceptionFixtures, testSigner } from '../support/evidence.ts';
 import { person, snapshotOf, type TestPerson } from '../support/people.ts';
 import { finding, replay } from './identity-support.ts';
 
@@ -438,6 +438,7 @@ describe('exceptions as requests', () => {
 
     const verified = verifyExport(out);
     expect(verified.problems).toEqual([]);
+    recordExceptionFixtures(out, result.manifest);
     const html = readFileSync(join(out, 'report.html'), 'utf8');
     expect(html).toContain(`exception exc-1@${batch}`);
     expect(html).toContain('Approved by: alice@example.com. Rejected by: (nobody).');
