@@ -15,6 +15,7 @@ import { fileURLToPath } from 'node:url';
 import chromium from '@sparticuz/chromium';
 import { chromium as playwright } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { main } from '../../cli/main.ts';
 import { exportEvidence } from '../../evidence/export.ts';
 import { temporalUi } from '../../infra/services/temporal-ui.ts';
 import { remediationWorkflowId } from '../../risk/decide.ts';
@@ -46,6 +47,12 @@ describe.skipIf(!ui?.codecEndpoint)('Temporal Web UI', () => {
       throw new Error(
         `the running Temporal's Web UI decodes through ${settings.Codec?.Endpoint || 'nothing'}, not ${ui!.codecEndpoint}: nhi stack down, then up`,
       );
+    // `nhi stack status` tells a reviewer where the UI is and how it decodes.
+    const status: string[] = [];
+    await main(['stack', 'status'], { out: (l) => status.push(l), err: () => {} });
+    expect(status).toContain(
+      `web ui: ${ui!.origin} (decodes through ${ui!.codecEndpoint}: run nhi codec-server, sign in at ${ui!.codecEndpoint}/login)`,
+    );
     w = await startTestWorker('web-ui');
     codecServer = spawn(
       process.execPath,
