@@ -88,6 +88,8 @@ function read(runs: RunEvents[]): Read {
     const byId = new Map<string, Update>();
     const scheduled = new Map<number, string>();
     const waiting: Update[] = [];
+    // A context load serves the handlers that were waiting when it was scheduled (a later one asks again).
+    const serves = new Map<number, Update[]>();
     for (const e of run.events) {
       const a = e.attrs;
       if (e.type === 'WorkflowExecutionUpdateAccepted') {
@@ -112,6 +114,7 @@ function read(runs: RunEvents[]): Read {
       } else if (e.type === 'ActivityTaskScheduled') {
         const name = str(obj(a.activityType).name) ?? '';
         scheduled.set(e.id, name);
+        if (name === 'exceptionContext') serves.set(e.id, waiting.splice(0));
         if (name === 'publishEnforcementEvent') {
           const event = obj(first(a.input));
           const type = str(event.type) ?? '';
@@ -119,9 +122,8 @@ function read(runs: RunEvents[]): Read {
         }
       } else if (e.type === 'ActivityTaskCompleted') {
         if (scheduled.get(Number(a.scheduledEventId)) !== 'exceptionContext') continue;
-        // One load serves every handler waiting when it was scheduled.
         const context = obj(first(a.result));
-        for (const u of waiting.splice(0)) u.context = context;
+        for (const u of serves.get(Number(a.scheduledEventId)) ?? []) u.context = context;
       }
     }
   }
