@@ -11,39 +11,26 @@ export interface CaseKind {
   workflowType: string;
   /** Every case in one workflow's run chain, oldest first. */
   derive(runs: RunEvents[]): CaseSummary[];
-  /** Whether a case matches the export's query (identity and action are checked by the caller). */
-  inWindow(summary: CaseSummary, query: ExportQuery): boolean;
-  /** The action the query's --action compares with. */
-  action(summary: CaseSummary): string;
 }
 
-const within = (at: string | undefined, query: ExportQuery, closed: boolean) => {
-  if (!at) return !closed && !query.since && !query.until;
+export const CASE_KINDS: Record<DerivedCaseKind, CaseKind> = {
+  exception: { workflowType: 'identityWorkflow', derive: deriveExceptionSummaries },
+};
+
+/**
+ * Whether a case matches the export's query: its identity, its action, and when it opened — or, for archives
+ * (window closed), when it was settled, so an open case is archived once it is.
+ */
+export function caseMatches(c: CaseSummary, query: ExportQuery): boolean {
+  if (query.identity && c.identity.key !== query.identity) return false;
+  if (query.action && c.action !== query.action) return false;
+  const closed = query.window === 'closed';
+  const at = closed ? c.endedAt : c.openedAt;
+  if (at === undefined) return false;
   const t = Date.parse(at);
   if (query.since && t < Date.parse(query.since)) return false;
   if (query.until && (closed ? t >= Date.parse(query.until) : t > Date.parse(query.until))) return false;
   return true;
-};
-
-export const CASE_KINDS: Record<DerivedCaseKind, CaseKind> = {
-  exception: {
-    workflowType: 'identityWorkflow',
-    derive: deriveExceptionSummaries,
-    // Archives (window closed) take an exception once it ended: refused, rejected, expired, revoked or run out.
-    inWindow: (s, query) => {
-      const e = s as unknown as { requestedAt: string; endedAt?: string; status: string };
-      if (query.window !== 'closed') return within(e.requestedAt, query, false);
-      const ended = e.status === 'refused' || e.status === 'rejected' ? e.requestedAt : e.endedAt;
-      return ended !== undefined && within(lastDecisionAt(s) ?? ended, query, true);
-    },
-    action: (s) => (s as unknown as { action: string }).action,
-  },
-};
-
-/** A rejected request ends at its rejection: the last counted decision. */
-function lastDecisionAt(s: CaseSummary): string | undefined {
-  if (s.status !== 'rejected') return undefined;
-  return s.decisions.filter((d) => d.outcome === 'accepted').at(-1)?.at;
 }
 
 /** The case kinds whose cases a workflow of this type holds. */

@@ -11,6 +11,12 @@ export interface CaseSummary {
   runIds: string[];
   status: string;
   identity: { key: string };
+  /** The action the case is about (what --action selects by). */
+  action: string;
+  /** When the case began (what --since/--until select by). */
+  openedAt: string;
+  /** When it was settled for good (what archives, which take closed cases, select by); absent while open. */
+  endedAt?: string;
   /** What a reviewer reads first, one fact a line. */
   lines: string[];
   timeline: Array<{ at: string; what: string }>;

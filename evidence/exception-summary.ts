@@ -37,7 +37,6 @@ export interface ExceptionSummary extends CaseSummary {
   termsHash: string;
   requestedBy: string;
   reason?: string;
-  requestedAt: string;
   /** open, refused (never opened), granted, rejected, expired (undecided in time), revoked, ended (ran out). */
   status: 'open' | 'refused' | 'granted' | 'rejected' | 'expired' | 'revoked' | 'ended';
   refusal?: string;
@@ -48,8 +47,6 @@ export interface ExceptionSummary extends CaseSummary {
   rejectedBy?: string;
   grantedAt?: string;
   expiresAt?: string;
-  /** When the workflow noticed the end (expiry of a grant or of an undecided request). */
-  endedAt?: string;
   revoked?: { by: string; reason?: string; at: string };
   events: Array<{ type: string; at: string }>;
   controls: MappedControl[];
@@ -194,7 +191,9 @@ export function deriveExceptionSummaries(runs: RunEvents[]): ExceptionSummary[] 
         termsHash: exceptionTermsHash({ identityKey, action, for: duration, ...(ticket ? { ticket } : {}) }),
         requestedBy: request.by,
         reason: request.reason,
-        requestedAt: u.at,
+        openedAt: u.at,
+        // Refused when asked: settled at once.
+        endedAt: requestId ? undefined : u.at,
         status: requestId ? ('open' as const) : ('refused' as const),
         refusal: requestId ? undefined : request.failure,
         policy: u.context
@@ -235,6 +234,7 @@ export function deriveExceptionSummaries(runs: RunEvents[]): ExceptionSummary[] 
       if (kind === 'refusal') {
         s.status = 'rejected';
         s.rejectedBy = d.by;
+        s.endedAt = u.at;
       } else {
         s.status = 'granted';
         s.approvedBy = d.by;
@@ -297,7 +297,7 @@ function finish(s: ExceptionSummary): void {
   };
   s.lines = [
     `Exception ${s.id} on ${s.identity.key}: pause ${s.action} for ${s.for}${s.ticket ? `, ticket ${s.ticket}` : ''}; status ${s.status}.`,
-    `Requested by ${s.requestedBy} at ${s.requestedAt}${s.reason ? ` (${s.reason})` : ''}; terms sha256 ${s.termsHash}.`,
+    `Requested by ${s.requestedBy} at ${s.openedAt}${s.reason ? ` (${s.reason})` : ''}; terms sha256 ${s.termsHash}.`,
     ...(s.policy
       ? [`Policy exception terms sha256 ${s.policy.sha256}: ${s.enforcement.policyDecision}.`]
       : []),
@@ -306,7 +306,9 @@ function finish(s: ExceptionSummary): void {
     ...(s.revoked
       ? [`Revoked by ${s.revoked.by} at ${s.revoked.at}${s.revoked.reason ? ` (${s.revoked.reason})` : ''}.`]
       : []),
-    ...(s.endedAt && !s.revoked ? [`Ended (${s.status}) at ${s.endedAt}.`] : []),
+    ...(s.endedAt && !s.revoked && s.status !== 'refused' && s.status !== 'rejected'
+      ? [`Ended (${s.status}) at ${s.endedAt}.`]
+      : []),
   ];
   s.timeline = [
     ...s.decisions.map((d) => ({

@@ -13,7 +13,7 @@ import {
   identityWorkflowId,
 } from '../workflows/identity/definitions.ts';
 import { sha256 } from './canonical.ts';
-import { CASE_KINDS, kindsFor } from './case-kinds.ts';
+import { CASE_KINDS, caseMatches, kindsFor } from './case-kinds.ts';
 import type { CaseSummary } from './case-summary.ts';
 import { fetchRunChain, type Run } from './fetch-history.ts';
 import { historyJson, runFromJson } from './history-json.ts';
@@ -216,11 +216,8 @@ export async function exportEvidence(
     const chain = await load(workflowId);
     const type = (chain.runs[0]?.events[0]?.attrs.workflowType as { name?: string } | undefined)?.name;
     for (const kind of kindsFor(type)) {
-      const k = CASE_KINDS[kind];
-      for (const c of k.derive(chain.runs)) {
-        if (query.identity && c.identity.key !== query.identity) continue;
-        if (query.action && k.action(c) !== query.action) continue;
-        if (!k.inWindow(c, query)) continue;
+      for (const c of CASE_KINDS[kind].derive(chain.runs)) {
+        if (!caseMatches(c, query)) continue;
         await chainOf(workflowId);
         const path = `summaries/${kind}/${safeName(c.id)}.json`;
         write(path, `${JSON.stringify(c, null, 2)}\n`);

@@ -62,6 +62,17 @@ describe('exception requests as evidence cases', () => {
     ]);
     expect((await exported('identity', { identity: batch })).cases).toHaveLength(5);
     expect((await exported('window', { until: '2000-01-01T00:00:00.000Z' })).cases).toEqual([]);
+    // Archives (window closed) take a request once it is settled: refused at once, yes; granted and not yet run
+    // out by then, not yet.
+    const all = (await exported('every')).cases as ExceptionSummary[];
+    const granted = all.find((c) => c.id === `exc-1@${batch}`)!;
+    const untilGranted = new Date(Date.parse(granted.grantedAt!) + 1).toISOString();
+    const archived = await exported('closed', { window: 'closed', until: untilGranted });
+    expect(archived.cases.map((c) => c.id)).toEqual(
+      all.filter((c) => c.endedAt && c.endedAt < untilGranted).map((c) => c.id),
+    );
+    expect(archived.cases.map((c) => c.id)).toContain(`refused-1@${batch}`);
+    expect(archived.cases.map((c) => c.id)).not.toContain(granted.id);
   });
 
   it('the report shows each request, its decision trail and its controls in headless Chromium', async () => {
