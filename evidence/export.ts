@@ -4,7 +4,7 @@
 import { mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import type { Client } from '@temporalio/client';
-import type { PayloadCodec } from '@temporalio/common';
+import type { Payload, PayloadCodec } from '@temporalio/common';
 import { encodeIdentityKey } from '../risk/decide.ts';
 import {
   IDENTITY_MEMO_KEY,
@@ -47,7 +47,7 @@ export interface HistorySource {
   runChain(workflowId: string): Promise<Run[]>;
   remediations(query: ExportQuery): Promise<string[]>;
   /** Workflows holding other cases (identities with exception requests), besides the remediations' parents. */
-  caseHolders?(query: ExportQuery): Promise<string[]>;
+  caseHolders?(query: ExportQuery, skipped?: (line: string) => void): Promise<string[]>;
 }
 
 export const temporalSource = (client: Client): HistorySource => ({
@@ -55,24 +55,57 @@ export const temporalSource = (client: Client): HistorySource => ({
   codecs: client.options.loadedDataConverter.payloadCodecs,
   runChain: (workflowId) => fetchRunChain(client, workflowId),
   remediations: (query) => selectRemediations(client, query),
-  caseHolders: (query) => selectExceptionHolders(client, query),
+  caseHolders: (query, skipped) => selectExceptionHolders(client, query, skipped),
 });
 
 /**
  * Identity workflows whose memo counts exception requests or exceptions (open, live or ended); with --identity,
- * that identity's workflow whatever its memo says. Its history is the record; the memo is only the index.
+ * that identity's workflow whatever its memo says. Its history is the record; the memo is only the index. Memos
+ * are read one by one: one written under a key this process does not hold is named on `skipped`, not fatal.
  */
-export async function selectExceptionHolders(client: Client, query: ExportQuery = {}): Promise<string[]> {
+export async function selectExceptionHolders(
+  client: Client,
+  query: ExportQuery = {},
+  skipped: (line: string) => void = () => {},
+): Promise<string[]> {
   const clauses = [`WorkflowType = '${IDENTITY_WORKFLOW_TYPE}'`];
   if (query.identity)
     clauses.push(`WorkflowId = '${identityWorkflowId(query.identity).replace(/'/g, "\\'")}'`);
+  const { payloadCodecs, payloadConverter } = client.options.loadedDataConverter;
+  const readMemo = async (payload: Payload): Promise<IdentityMemo | undefined> => {
+    let p = payload;
+    for (const codec of [...payloadCodecs].reverse()) [p] = (await codec.decode([p])) as [Payload];
+    return payloadConverter.fromPayload<IdentityMemo>(p);
+  };
   const ids = new Set<string>();
-  for await (const wf of client.workflow.list({ query: clauses.join(' AND ') })) {
-    const memo = wf.memo?.[IDENTITY_MEMO_KEY] as IdentityMemo | undefined;
-    const counted =
-      (memo?.openExceptionRequests ?? 0) + (memo?.liveExceptions ?? 0) + (memo?.endedExceptions ?? 0);
-    if (query.identity || counted > 0) ids.add(wf.workflowId);
-  }
+  let nextPageToken: Uint8Array | undefined;
+  do {
+    const page = await client.workflowService.listWorkflowExecutions({
+      namespace: client.options.namespace,
+      query: clauses.join(' AND '),
+      nextPageToken,
+    });
+    for (const wf of page.executions ?? []) {
+      const workflowId = wf.execution?.workflowId;
+      if (!workflowId || ids.has(workflowId)) continue;
+      if (query.identity) {
+        ids.add(workflowId);
+        continue;
+      }
+      const raw = wf.memo?.fields?.[IDENTITY_MEMO_KEY];
+      let memo: IdentityMemo | undefined;
+      try {
+        memo = raw ? await readMemo(raw as Payload) : undefined;
+      } catch (error) {
+        skipped(`evidence: skipped ${workflowId}: its memo does not decode (${(error as Error).message})`);
+        continue;
+      }
+      const counted =
+        (memo?.openExceptionRequests ?? 0) + (memo?.liveExceptions ?? 0) + (memo?.endedExceptions ?? 0);
+      if (counted > 0) ids.add(workflowId);
+    }
+    nextPageToken = page.nextPageToken?.length ? page.nextPageToken : undefined;
+  } while (nextPageToken);
   return [...ids].sort();
 }
 
@@ -210,7 +243,7 @@ export async function exportEvidence(
   // workflows the source names as holding them; each case that matches the query is its own case in the manifest.
   const others: CaseSummary[] = [];
   // Workflows named by id are the whole selection: no query for more.
-  const named = opts.workflowIds ? [] : ((await source.caseHolders?.(query)) ?? []);
+  const named = opts.workflowIds ? [] : ((await source.caseHolders?.(query, progress)) ?? []);
   const holders = [...loaded.keys(), ...named];
   for (const workflowId of [...new Set(holders)]) {
     const chain = await load(workflowId);

@@ -149,4 +149,17 @@ describe('evidence export over recorded histories', () => {
     const problems = verifyExport(dir).problems.map((p) => `${p.subject}: ${p.problem}`);
     expect(problems).toContain('manifest.json: invalid: format: Invalid input: expected "nhi-evidence/1"');
   });
+
+  it('a history that no longer parses is named with the summary it breaks, not thrown', async () => {
+    const dir = join(work, 'broken-history');
+    cpSync(join(work, 'one'), dir, { recursive: true });
+    const manifest = JSON.parse(readFileSync(join(dir, MANIFEST_FILE), 'utf8')) as {
+      cases: Array<{ kind: string; histories: string[]; summary?: string }>;
+    };
+    const c = manifest.cases.find((x) => x.kind === 'remediation')!;
+    writeFileSync(join(dir, c.histories[0]!), '{"events": [\u0001');
+    const problems = verifyExport(dir).problems.map((p) => `${p.subject}: ${p.problem}`);
+    expect(problems.some((p) => p.startsWith(`${c.histories[0]}: changed`))).toBe(true);
+    expect(problems.some((p) => p.startsWith(`${c.summary}: cannot be derived again:`))).toBe(true);
+  });
 });
