@@ -1,7 +1,11 @@
 // Case kinds derived from workflow histories other than remediations: for each, which workflows hold its cases,
 // which cases a history holds, and how one is summarised (pure). Export and verify go through this table only, so
-// a new kind (e.g. access requests) is one entry here, its name in manifest.ts DERIVED_CASE_KINDS, and its deriver.
+// a new kind (e.g. access requests) is one entry here (workflow type, deriver, where its cases are found), its name
+// in manifest.ts DERIVED_CASE_KINDS, and a summary that extends CaseSummary: the report and verify need no change.
+import type { Client } from '@temporalio/client';
+import { IDENTITY_WORKFLOW_TYPE } from '../workflows/identity/definitions.ts';
 import type { CaseSummary } from './case-summary.ts';
+import { selectExceptionHolders } from './exception-holders.ts';
 import { deriveExceptionSummaries } from './exception-summary.ts';
 import type { DerivedCaseKind, ExportQuery } from './manifest.ts';
 import type { RunEvents } from './summary.ts';
@@ -11,10 +15,19 @@ export interface CaseKind {
   workflowType: string;
   /** Every case in one workflow's run chain, oldest first. */
   derive(runs: RunEvents[]): CaseSummary[];
+  /**
+   * Workflows that may hold cases matching the query, besides those an export reads anyway (the remediations'
+   * identities). `skipped` is told, one line each, what could not be looked at.
+   */
+  holders?(client: Client, query: ExportQuery, skipped?: (line: string) => void): Promise<string[]>;
 }
 
 export const CASE_KINDS: Record<DerivedCaseKind, CaseKind> = {
-  exception: { workflowType: 'identityWorkflow', derive: deriveExceptionSummaries },
+  exception: {
+    workflowType: IDENTITY_WORKFLOW_TYPE,
+    derive: deriveExceptionSummaries,
+    holders: selectExceptionHolders,
+  },
 };
 
 /**

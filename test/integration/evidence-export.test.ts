@@ -13,13 +13,9 @@ import { awsClients } from '../../activities/aws/clients.ts';
 import { exceptionRequest } from '../../cli/decisions.ts';
 import { main } from '../../cli/main.ts';
 import { type DemoEstate, renderSample, seedDemoEstate } from '../../demo/estate.ts';
+import { selectExceptionHolders } from '../../evidence/exception-holders.ts';
 import type { ExceptionSummary } from '../../evidence/exception-summary.ts';
-import {
-  type ExportResult,
-  exportEvidence,
-  selectExceptionHolders,
-  selectRemediations,
-} from '../../evidence/export.ts';
+import { type ExportResult, exportEvidence, selectRemediations } from '../../evidence/export.ts';
 import { closeHistoryConnections } from '../../evidence/fetch-history.ts';
 import { MANIFEST_FILE, SIGNATURE_FILE } from '../../evidence/manifest.ts';
 import type { RemediationSummary } from '../../evidence/summary.ts';
