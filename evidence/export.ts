@@ -7,6 +7,8 @@ import type { Client } from '@temporalio/client';
 import type { PayloadCodec } from '@temporalio/common';
 import { encodeIdentityKey, remediationIdParts } from '../risk/decide.ts';
 import { sha256 } from './canonical.ts';
+import { CASE_KINDS, caseMatches, kindsFor } from './case-kinds.ts';
+import type { CaseSummary } from './case-summary.ts';
 import { fetchRunChain, type Run } from './fetch-history.ts';
 import { historyJson, runFromJson } from './history-json.ts';
 import {
@@ -38,6 +40,8 @@ export interface HistorySource {
   codecs?: readonly PayloadCodec[];
   runChain(workflowId: string): Promise<Run[]>;
   remediations(query: ExportQuery): Promise<string[]>;
+  /** Workflows holding other cases (identities with exception requests), besides the remediations' parents. */
+  caseHolders?(query: ExportQuery, skipped?: (line: string) => void): Promise<string[]>;
 }
 
 export const temporalSource = (client: Client): HistorySource => ({
@@ -45,6 +49,12 @@ export const temporalSource = (client: Client): HistorySource => ({
   codecs: client.options.loadedDataConverter.payloadCodecs,
   runChain: (workflowId) => fetchRunChain(client, workflowId),
   remediations: (query) => selectRemediations(client, query),
+  caseHolders: async (query, skipped) => {
+    const ids = new Set<string>();
+    for (const kind of Object.values(CASE_KINDS))
+      for (const id of (await kind.holders?.(client, query, skipped)) ?? []) ids.add(id);
+    return [...ids].sort();
+  },
 });
 
 export interface ExportOptions {
@@ -67,6 +77,8 @@ export interface ExportResult {
   manifest: Manifest;
   manifestSha256: string;
   summaries: RemediationSummary[];
+  /** The other cases (exception requests…), in manifest order. */
+  cases: CaseSummary[];
 }
 
 const safeName = (id: string) => id.replace(/[^A-Za-z0-9._-]+/g, '_').slice(0, 180);
@@ -111,21 +123,35 @@ export async function exportEvidence(
     files.push({ path, sha256: sha256(content), bytes: Buffer.byteLength(content) });
   };
 
-  // One chain per workflow, fetched once even when several remediations share the parent identity.
-  const chains = new Map<string, { paths: string[]; runs: RunEvents[] }>();
-  const chainOf = async (workflowId: string) => {
-    let chain = chains.get(workflowId);
-    if (chain) return chain;
+  // One chain per workflow, fetched once even when several remediations share the parent identity; its files are
+  // written the first time a case names it (a workflow read only to look for cases adds nothing when none match).
+  interface Chain {
+    paths: string[];
+    runs: RunEvents[];
+    json: string[];
+  }
+  const loaded = new Map<string, Chain>();
+  const written = new Set<string>();
+  const load = async (workflowId: string): Promise<Chain> => {
+    const known = loaded.get(workflowId);
+    if (known) return known;
     const runs = await source.runChain(workflowId);
-    chain = { paths: [], runs: [] };
+    const chain: Chain = { paths: [], runs: [], json: [] };
     for (const [i, run] of runs.entries()) {
       const json = await historyJson(run.history, opts.codecs ?? source.codecs);
-      const path = `histories/${safeName(workflowId)}${runs.length > 1 ? `.run-${i + 1}` : ''}.json`;
-      write(path, json);
-      chain.paths.push(path);
+      chain.paths.push(`histories/${safeName(workflowId)}${runs.length > 1 ? `.run-${i + 1}` : ''}.json`);
+      chain.json.push(json);
       chain.runs.push(runFromJson(json));
     }
-    chains.set(workflowId, chain);
+    loaded.set(workflowId, chain);
+    return chain;
+  };
+  const chainOf = async (workflowId: string) => {
+    const chain = await load(workflowId);
+    if (!written.has(workflowId)) {
+      written.add(workflowId);
+      for (const [i, path] of chain.paths.entries()) write(path, chain.json[i]!);
+    }
     return chain;
   };
 
@@ -161,6 +187,28 @@ export async function exportEvidence(
     progress(`evidence: ${i + 1}/${ids.length} ${workflowId} (${own.runs.length} run(s))`);
   }
 
+  // Other cases: every exported history of a type that holds them (the remediations' identities), and the
+  // workflows the source names as holding them; each case that matches the query is its own case in the manifest.
+  const others: CaseSummary[] = [];
+  // Workflows named by id are the whole selection: no query for more.
+  const named = opts.workflowIds ? [] : ((await source.caseHolders?.(query, progress)) ?? []);
+  const holders = [...loaded.keys(), ...named];
+  for (const workflowId of [...new Set(holders)]) {
+    const chain = await load(workflowId);
+    const type = (chain.runs[0]?.events[0]?.attrs.workflowType as { name?: string } | undefined)?.name;
+    for (const kind of kindsFor(type)) {
+      for (const c of CASE_KINDS[kind].derive(chain.runs)) {
+        if (!caseMatches(c, query)) continue;
+        await chainOf(workflowId);
+        const path = `summaries/${kind}/${safeName(c.id)}.json`;
+        write(path, `${JSON.stringify(c, null, 2)}\n`);
+        others.push(c);
+        cases.push({ kind, id: c.id, workflowId, summary: path, histories: chain.paths });
+      }
+    }
+  }
+  if (others.length) progress(`evidence: ${others.length} other case(s) (exception requests)`);
+
   const exportedAt = (opts.now ?? new Date()).toISOString();
   const previous = opts.previous ?? null;
   const sequence = previous ? previous.sequence + 1 : 1;
@@ -172,7 +220,7 @@ export async function exportEvidence(
     previous,
     ...(opts.webUi ? { webUi: opts.webUi } : {}),
   };
-  const report = renderReport(summaries, meta);
+  const report = renderReport(summaries, meta, others);
   write('report.md', report.markdown);
   write('report.html', report.html);
 
@@ -195,7 +243,7 @@ export async function exportEvidence(
   };
   writeFileSync(join(dir, SIGNATURE_FILE), `${JSON.stringify(signature, null, 2)}\n`);
   progress(`evidence: ${files.length} file(s), manifest sha256 ${manifestSha256}, export #${sequence}`);
-  return { dir, manifest, manifestSha256, summaries };
+  return { dir, manifest, manifestSha256, summaries, cases: others };
 }
 
 /** The link the next export names. */

@@ -1,5 +1,6 @@
 // The reviewer report: Markdown and one self-contained HTML page (inline CSS, no script, no network), rendered
 // only from the summaries and the export's metadata, so verify can render it again and compare.
+import type { CaseSummary } from './case-summary.ts';
 import { CONTROL_TABLE } from './controls.ts';
 import type { ExportQuery } from './manifest.ts';
 import type { RemediationSummary } from './summary.ts';
@@ -44,7 +45,7 @@ interface Section {
   children?: Section[];
 }
 
-function overview(summaries: RemediationSummary[], meta: ReportMeta): Section {
+function overview(summaries: RemediationSummary[], meta: ReportMeta, others: CaseSummary[]): Section {
   const times = summaries
     .map(findingToAction)
     .filter((m): m is number => m !== undefined)
@@ -67,6 +68,13 @@ function overview(summaries: RemediationSummary[], meta: ReportMeta): Section {
       times.length
         ? `Time from finding to action: median ${fmtMinutes(times[Math.floor(times.length / 2)]!)}, fastest ${fmtMinutes(times[0]!)}, slowest ${fmtMinutes(times.at(-1)!)} (${times.length} enforcement(s) that acted).`
         : 'Time from finding to action: no enforcement acted.',
+      ...(others.length
+        ? [
+            `${others.length} other case(s): ${count(others, (c) => [c.kind])
+              .map(([k, n]) => `${n} ${k}`)
+              .join(', ')}.`,
+          ]
+        : []),
     ],
     tables: [
       {
@@ -85,6 +93,69 @@ function overview(summaries: RemediationSummary[], meta: ReportMeta): Section {
         rows: count(summaries, (s) => s.controls.map((c) => `${c.id} ${c.title}`)).map(([k, n]) => ({
           cells: [k, String(n)],
         })),
+      },
+      {
+        caption: 'Other cases by kind and status',
+        head: ['case', 'status', 'count'],
+        rows: count(others, (c) => [`${c.kind}\u0000${c.status}`]).map(([k, n]) => ({
+          cells: [...k.split('\u0000'), String(n)],
+        })),
+      },
+      {
+        caption: 'Other cases by control',
+        head: ['control', 'cases'],
+        rows: count(others, (c) => c.controls.map((x) => `${x.id} ${x.title}`)).map(([k, n]) => ({
+          cells: [k, String(n)],
+        })),
+      },
+    ],
+  };
+}
+
+/** A case of any other kind: its own lines, timeline, decision trail and controls. */
+function otherCase(c: CaseSummary, meta: ReportMeta): Section {
+  return {
+    ...(meta.webUi
+      ? {
+          links: c.runIds.map((run) => ({
+            text: `Temporal Web UI: run ${run}`,
+            href: webUiRunUrl(meta.webUi!, meta.namespace, c.workflowId, run),
+          })),
+        }
+      : {}),
+    title: `${c.kind} ${c.id}`,
+    id: `case-${c.kind}-${c.id}`,
+    paragraphs: [
+      ...c.lines,
+      `Workflow ${c.workflowId} (run ${c.runIds.join(', ')}).`,
+      `Action: ${c.enforcement.action}. Target: ${c.enforcement.target.join(', ') || '(none)'}.`,
+      `Approvers: ${c.enforcement.approvers.join(', ') || '(none)'}. Refused by: ${c.enforcement.refusedBy.join(', ') || '(nobody)'}.`,
+      `Policy decision: ${c.enforcement.policyDecision}.`,
+    ],
+    tables: [
+      {
+        caption: 'Timeline',
+        head: ['time', 'what'],
+        rows: c.timeline.map((t) => ({ cells: [t.at, t.what] })),
+      },
+      {
+        caption: 'Decision trail',
+        head: ['time', 'decision', 'by', 'reason', 'outcome', 'signature'],
+        rows: c.decisions.map((d) => ({
+          cells: [
+            d.at,
+            d.kind,
+            d.by ?? '',
+            d.reason ?? '',
+            `${d.outcome}${d.failure ? `: ${d.failure}` : ''}`,
+            d.signatureValid === undefined ? '' : d.signatureValid ? 'verifies' : 'does not verify',
+          ],
+        })),
+      },
+      {
+        caption: 'Controls',
+        head: ['framework', 'control', 'why'],
+        rows: c.controls.map((x) => ({ cells: [x.framework, `${x.id} ${x.title}`, x.why] })),
       },
     ],
   };
@@ -105,10 +176,25 @@ function enforcement(s: RemediationSummary, meta: ReportMeta): Section {
   return {
     ...(meta.webUi
       ? {
-          links: s.runIds.map((run) => ({
-            text: `Temporal Web UI: run ${run}`,
-            href: webUiRunUrl(meta.webUi!, meta.namespace, s.workflowId, run),
-          })),
+          // Every workflow the case is derived from: the remediation, its follow-up, and its identity's run.
+          links: [
+            ...s.runIds.map((run) => ({
+              text: `Temporal Web UI: run ${run}`,
+              href: webUiRunUrl(meta.webUi!, meta.namespace, s.workflowId, run),
+            })),
+            ...(s.followUp?.runIds ?? []).map((run) => ({
+              text: `Temporal Web UI: follow-up run ${run}`,
+              href: webUiRunUrl(meta.webUi!, meta.namespace, s.followUp!.workflowId, run),
+            })),
+            ...(s.parent?.runId
+              ? [
+                  {
+                    text: `Temporal Web UI: identity workflow run ${s.parent.runId}`,
+                    href: webUiRunUrl(meta.webUi!, meta.namespace, s.parent.workflowId, s.parent.runId),
+                  },
+                ]
+              : []),
+          ],
         }
       : {}),
     title: `${s.enforcement.action} on ${s.identity.key}`,
@@ -181,19 +267,28 @@ function enforcement(s: RemediationSummary, meta: ReportMeta): Section {
   };
 }
 
-function sections(summaries: RemediationSummary[], meta: ReportMeta): Section[] {
+function sections(summaries: RemediationSummary[], meta: ReportMeta, others: CaseSummary[]): Section[] {
   const byIdentity = new Map<string, RemediationSummary[]>();
   for (const s of summaries) byIdentity.set(s.identity.key, [...(byIdentity.get(s.identity.key) ?? []), s]);
+  const othersOf = (key: string) => others.filter((c) => c.identity.key === key);
+  for (const c of others) if (!byIdentity.has(c.identity.key)) byIdentity.set(c.identity.key, []);
   const identities: Section[] = [...byIdentity.entries()]
     .sort((a, b) => (a[0] < b[0] ? -1 : 1))
     .map(([key, list]) => ({
       title: `Identity ${key}`,
       id: `identity-${key}`,
       paragraphs: [
-        `${list.length} enforcement(s): ${list.map((s) => `${s.enforcement.action} (${s.status})`).join(', ')}.`,
+        `${list.length} enforcement(s)${list.length ? `: ${list.map((s) => `${s.enforcement.action} (${s.status})`).join(', ')}` : ''}.`,
+        ...(othersOf(key).length
+          ? [
+              `${othersOf(key).length} other case(s): ${othersOf(key)
+                .map((c) => `${c.kind} ${c.id} (${c.status})`)
+                .join(', ')}.`,
+            ]
+          : []),
         ...(list[0]?.score ? [`Score ${list[0].score.value} at ${list[0].score.assessedAt ?? '?'}.`] : []),
       ],
-      children: list.map((s) => enforcement(s, meta)),
+      children: [...list.map((s) => enforcement(s, meta)), ...othersOf(key).map((c) => otherCase(c, meta))],
     }));
   const controls: Section = {
     title: 'Control table',
@@ -206,7 +301,7 @@ function sections(summaries: RemediationSummary[], meta: ReportMeta): Section[] 
       },
     ],
   };
-  return [overview(summaries, meta), ...identities, controls];
+  return [overview(summaries, meta, others), ...identities, controls];
 }
 
 const mdCell = (s: string) => s.replace(/\|/g, '\\|').replace(/\n/g, ' ');
@@ -236,7 +331,13 @@ const anchor = (id: string) => esc(id.replace(/[^A-Za-z0-9_-]+/g, '-'));
 function toHtml(list: Section[], depth = 2): string[] {
   const out: string[] = [];
   for (const s of list) {
-    const cls = s.id.startsWith('wf-') ? 'enforcement' : s.id.startsWith('identity-') ? 'identity' : 'part';
+    const cls = s.id.startsWith('wf-')
+      ? 'enforcement'
+      : s.id.startsWith('case-')
+        ? 'case'
+        : s.id.startsWith('identity-')
+          ? 'identity'
+          : 'part';
     out.push(`<section id="${anchor(s.id)}" class="${cls}"><h${depth}>${esc(s.title)}</h${depth}>`);
     for (const p of s.paragraphs ?? []) out.push(`<p>${esc(p)}</p>`);
     for (const l of s.links ?? [])
@@ -256,7 +357,7 @@ function toHtml(list: Section[], depth = 2): string[] {
 
 const CSS = `body{font:14px/1.45 system-ui,sans-serif;margin:2rem auto;max-width:72rem;padding:0 1rem;color:#1b1b1b}
 h1{font-size:1.6rem}h2{border-bottom:2px solid #ccc;padding-bottom:.2rem;margin-top:2rem}
-section.enforcement{border:1px solid #ddd;border-radius:6px;padding:.5rem 1rem;margin:1rem 0;background:#fafafa}
+section.enforcement,section.case{border:1px solid #ddd;border-radius:6px;padding:.5rem 1rem;margin:1rem 0;background:#fafafa}
 table{border-collapse:collapse;margin:.5rem 0 1rem;width:100%}caption{text-align:left;font-weight:600;padding:.3rem 0}
 th,td{border:1px solid #ddd;padding:.25rem .5rem;text-align:left;vertical-align:top;word-break:break-word}
 th{background:#f0f0f0}nav a{margin-right:1rem}`;
@@ -264,8 +365,9 @@ th{background:#f0f0f0}nav a{margin-right:1rem}`;
 export function renderReport(
   summaries: RemediationSummary[],
   meta: ReportMeta,
+  others: CaseSummary[] = [],
 ): { markdown: string; html: string } {
-  const list = sections(summaries, meta);
+  const list = sections(summaries, meta, others);
   const title = `nhi-enforce evidence #${meta.sequence} — ${meta.exportedAt}`;
   const markdown = [`# ${title}`, '', ...toMarkdown(list)].join('\n');
   const nav = list.map((s) => `<a href="#${anchor(s.id)}">${esc(s.title)}</a>`).join('');

@@ -4,6 +4,8 @@
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { canonicalJson, sha256 } from './canonical.ts';
+import { CASE_KINDS } from './case-kinds.ts';
+import type { CaseSummary } from './case-summary.ts';
 import { runFromJson } from './history-json.ts';
 import {
   firstIssue,
@@ -154,21 +156,68 @@ export function verifyExport(dir: string, opts: { publicKey?: string } = {}): Ve
   const read = (path: string) => readFileSync(join(dir, path), 'utf8');
   const runsOf = (paths: string[]): RunEvents[] => paths.map((p) => runFromJson(read(p)));
   const summaries = [];
+  const others: CaseSummary[] = [];
+  let othersAll = 0;
   for (const c of manifest.cases) {
     const needed = [
       ...c.histories,
       ...(c.kind === 'remediation'
         ? [...c.identityHistories, ...(c.followUpHistories ?? []), c.summary]
-        : []),
+        : c.kind === 'workflow'
+          ? []
+          : [c.summary]),
     ];
     for (const p of needed)
       if (!manifest.files.some((f) => f.path === p))
-        fail(p, `named by case ${c.workflowId} but not in the manifest`);
-    if (c.kind !== 'remediation') continue;
+        fail(
+          p,
+          `named by case ${c.kind === 'remediation' || c.kind === 'workflow' ? c.workflowId : c.id} but not in the manifest`,
+        );
+    if (c.kind === 'workflow') continue;
+    if (c.kind !== 'remediation') {
+      othersAll++;
+      if (!needed.every((p) => existsSync(join(dir, p)))) continue;
+      let derived: CaseSummary | undefined;
+      try {
+        derived = CASE_KINDS[c.kind].derive(runsOf(c.histories)).find((x) => x.id === c.id);
+      } catch (error) {
+        fail(c.summary, `cannot be derived again: ${(error as Error).message}`);
+        continue;
+      }
+      if (!derived) {
+        fail(c.summary, `its histories hold no ${c.kind} ${c.id}`);
+        continue;
+      }
+      others.push(derived);
+      for (const d of derived.decisions)
+        if (d.signatureValid === false && d.outcome === 'accepted')
+          fail(
+            c.summary,
+            `the ${d.kind} by ${d.by} at ${d.at} has a signature its directory snapshot does not verify`,
+          );
+      let written: unknown;
+      try {
+        written = JSON.parse(read(c.summary));
+      } catch (error) {
+        fail(c.summary, `not JSON: ${(error as Error).message}`);
+        continue;
+      }
+      const diff = firstDifference(JSON.parse(JSON.stringify(derived)), written);
+      if (diff) fail(c.summary, `differs from its history at ${diff}`);
+      continue;
+    }
     // A missing history is named above ('missing'); the summary is then not derived again from a partial record.
     if (!needed.every((p) => existsSync(join(dir, p)))) continue;
     // A remediation that executed started its follow-up: leaving that history out hides a rollback or a drift.
-    const followUpId = followUpStarted(runsOf(c.histories));
+    // A history that no longer parses was named above ('changed'); say the summary cannot be checked, not throw.
+    let own: RunEvents[];
+    try {
+      own = runsOf(c.histories);
+    } catch (error) {
+      fail(c.summary, `cannot be derived again: ${(error as Error).message}`);
+      continue;
+    }
+    const followUpId = followUpStarted(own);
     if (followUpId && !c.followUpHistories?.length)
       fail(c.summary, `its history started follow-up ${followUpId}, whose history is not in the export`);
     let derived: ReturnType<typeof deriveSummary>;
@@ -199,8 +248,8 @@ export function verifyExport(dir: string, opts: { publicKey?: string } = {}): Ve
 
   // The report is rendered from the derived summaries: what the reviewer reads is what the histories say.
   const casesAll = manifest.cases.filter((c) => c.kind === 'remediation').length;
-  if (summaries.length === casesAll) {
-    const report = renderReport(summaries, manifest);
+  if (summaries.length === casesAll && others.length === othersAll) {
+    const report = renderReport(summaries, manifest, others);
     for (const [path, text] of [
       ['report.md', report.markdown],
       ['report.html', report.html],

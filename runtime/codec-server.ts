@@ -2,7 +2,12 @@
 // with {"payloads":[{metadata:{k:BASE64},data:BASE64}]} in and out, so the Temporal CLI (--codec-endpoint) and
 // Web UI can show encrypted histories. A bearer token keeps other local users out; CORS lets the Web UI's origin
 // read the answers and no other page's.
-import { timingSafeEqual } from 'node:crypto';
+//
+// The Web UI decodes in the reviewer's browser, which cannot send our bearer token (the UI passes only an OIDC
+// access token, and only to https). So a browser signs in once: GET /login is a form for the token, POST /login
+// answers with an HttpOnly, SameSite=Strict session cookie (a random value, not the token), and the UI's requests
+// carry it when its codec settings include cross-origin credentials.
+import { randomBytes, timingSafeEqual } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Payload, PayloadCodec } from '@temporalio/common';
@@ -10,6 +15,8 @@ import { z } from 'zod';
 
 const MAX_BODY_BYTES = 16 * 1024 * 1024;
 const ROUTE = /^(?:\/[^/]+)?\/(encode|decode)\/?$/;
+const LOGIN = /^\/login\/?$/;
+export const SESSION_COOKIE = 'nhi-codec-session';
 
 const Base64 = z.string().regex(/^[A-Za-z0-9+/_-]*={0,2}$/, 'not base64');
 const Body = z.object({
@@ -50,10 +57,33 @@ const toJson = (p: Payload) => ({
   data: Buffer.from(p.data ?? new Uint8Array()).toString('base64'),
 });
 
-function tokenMatches(header: string | undefined, token: string): boolean {
-  const given = Buffer.from(header ?? '');
-  const wanted = Buffer.from(`Bearer ${token}`);
+function same(a: string, b: string): boolean {
+  const given = Buffer.from(a);
+  const wanted = Buffer.from(b);
   return given.length === wanted.length && timingSafeEqual(given, wanted);
+}
+
+const tokenMatches = (header: string | undefined, token: string) => same(header ?? '', `Bearer ${token}`);
+
+function sessionOf(cookieHeader: string | undefined): string | undefined {
+  for (const part of (cookieHeader ?? '').split(';')) {
+    const [name, ...value] = part.trim().split('=');
+    if (name === SESSION_COOKIE) return value.join('=');
+  }
+  return undefined;
+}
+
+const page = (title: string, body: string) =>
+  `<!doctype html><html><head><meta charset="utf-8"><title>${title}</title></head><body><h1>${title}</h1>${body}</body></html>\n`;
+
+function replyHtml(res: ServerResponse, status: number, html: string, headers: Record<string, string> = {}) {
+  res.writeHead(status, {
+    'content-type': 'text/html; charset=utf-8',
+    'cache-control': 'no-store',
+    'content-security-policy': "default-src 'none'; form-action 'self'",
+    ...headers,
+  });
+  res.end(html);
 }
 
 async function readBody(req: IncomingMessage): Promise<string | undefined> {
@@ -72,7 +102,37 @@ function reply(res: ServerResponse, status: number, body: unknown): void {
   res.end(JSON.stringify(body));
 }
 
+/** The sign-in form, and the session cookie for the right token. */
+async function login(
+  req: IncomingMessage,
+  res: ServerResponse,
+  token: string | undefined,
+  session: string,
+  origins: readonly string[],
+): Promise<void> {
+  const back = origins[0] ? `<p>Return to the Web UI: <a href="${origins[0]}">${origins[0]}</a></p>` : '';
+  if (token === undefined) return replyHtml(res, 200, page('No sign-in needed', back));
+  if (req.method === 'GET')
+    return replyHtml(
+      res,
+      200,
+      page(
+        'Sign in to the codec server',
+        '<form method="post"><label>Token <input type="password" name="token" autocomplete="off"></label> <button type="submit">Sign in</button></form>',
+      ),
+    );
+  if (req.method !== 'POST') return replyHtml(res, 405, page('GET or POST only', ''));
+  const body = (await readBody(req)) ?? '';
+  const given = new URLSearchParams(body).get('token') ?? '';
+  if (!same(given, token))
+    return replyHtml(res, 401, page('Wrong token', '<p><a href="login">Try again</a></p>'));
+  replyHtml(res, 200, page('Signed in', back), {
+    'set-cookie': `${SESSION_COOKIE}=${session}; HttpOnly; SameSite=Strict; Path=/`,
+  });
+}
+
 export async function serveCodec(opts: CodecServerOptions): Promise<RunningCodecServer> {
+  const session = randomBytes(32).toString('base64url');
   const server = createServer(async (req, res) => {
     const origin = req.headers.origin;
     if (origin && opts.origins.includes(origin)) {
@@ -82,16 +142,18 @@ export async function serveCodec(opts: CodecServerOptions): Promise<RunningCodec
       res.setHeader('access-control-allow-methods', 'POST, OPTIONS');
       res.setHeader('vary', 'Origin');
     }
-    const route = ROUTE.exec(new URL(req.url ?? '/', 'http://codec').pathname)?.[1] as
-      | 'encode'
-      | 'decode'
-      | undefined;
+    const pathname = new URL(req.url ?? '/', 'http://codec').pathname;
+    if (LOGIN.test(pathname)) return login(req, res, opts.token, session, opts.origins);
+    const route = ROUTE.exec(pathname)?.[1] as 'encode' | 'decode' | undefined;
     if (!route) return reply(res, 404, { error: 'no such endpoint: POST /encode or /decode' });
     // Browsers send the preflight without credentials: it only says which origins may ask.
     if (req.method === 'OPTIONS') return void res.writeHead(204).end();
     if (req.method !== 'POST') return reply(res, 405, { error: 'POST only' });
-    if (opts.token !== undefined && !tokenMatches(req.headers.authorization, opts.token)) {
-      return reply(res, 401, { error: 'missing or wrong Authorization: Bearer token' });
+    const signedIn = same(sessionOf(req.headers.cookie) ?? '', session);
+    if (opts.token !== undefined && !signedIn && !tokenMatches(req.headers.authorization, opts.token)) {
+      return reply(res, 401, {
+        error: 'missing or wrong Authorization: Bearer token (a browser signs in at /login)',
+      });
     }
     const text = await readBody(req);
     if (text === undefined) return reply(res, 413, { error: `body over ${MAX_BODY_BYTES} bytes` });

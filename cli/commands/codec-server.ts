@@ -1,5 +1,6 @@
 // `nhi codec-server`: serves the payload codec to the Temporal CLI and Web UI, so encrypted histories read normally.
 import { randomBytes } from 'node:crypto';
+import { localCodecPort, temporalUi } from '../../infra/services/temporal-ui.ts';
 import { type Command, CommandError, parseCommandArgs, UsageError } from '../command.ts';
 
 const usage = `usage: nhi codec-server [--port N] [--origin URL]... [--no-token] [--json]
@@ -10,17 +11,27 @@ on a local stack), so Temporal's own tools can show encrypted payloads:
 
   temporal workflow show -w ID --codec-endpoint http://127.0.0.1:PORT --codec-auth "Bearer TOKEN"
 
-Every request needs "Authorization: Bearer TOKEN": the token is NHI_CODEC_TOKEN, or a random one printed at start.
+Every request needs "Authorization: Bearer TOKEN" (the token is NHI_CODEC_TOKEN, or a random one printed at
+start) or the session cookie of a browser that signed in with the token at /login. Temporal's Web UI decodes in
+the browser: sign in once at http://127.0.0.1:PORT/login, then in the UI's codec server settings tick "Use my
+browser setting" and "Include cross-origin credentials" (the local stack's UI already points at this port).
 Runs until SIGINT/SIGTERM.
 
-  --port N      port on 127.0.0.1 (default 8081; 0 = any free port)
-  --origin URL  a Web UI origin allowed to read answers (repeatable; default http://localhost:8233 and
-                http://127.0.0.1:8233, the local dev server's UI)
-  --no-token    no Authorization check — refused unless the keys are the public development key (the Web UI
-                of the local dev server has no login and cannot send a token)
-  --json        print {"url","token"} as one JSON line instead of text`;
+  --port N      port on 127.0.0.1 (default NHI_CODEC_PORT, or the local stack's Web UI port + 1, which
+                nhi stack up points the UI at; 0 = any free port)
+  --origin URL  a Web UI origin allowed to read answers (repeatable; default the local stack's UI,
+                http://127.0.0.1:UIPORT and http://localhost:UIPORT)
+  --no-token    no authentication at all — refused unless the keys are the public development key
+  --json        print {"url","token","login"} as one JSON line instead of text`;
 
-const DEFAULT_ORIGINS = ['http://localhost:8233', 'http://127.0.0.1:8233'];
+function defaultOrigins(): string[] {
+  try {
+    const ui = temporalUi();
+    return ui ? [ui.origin, `http://localhost:${ui.port}`] : [];
+  } catch {
+    return [];
+  }
+}
 
 export const codecServerCommand: Command = {
   name: 'codec-server',
@@ -37,10 +48,15 @@ export const codecServerCommand: Command = {
       },
       false,
     );
-    const port = Number(values.port ?? 8081);
+    let port: number;
+    try {
+      port = Number(values.port ?? localCodecPort());
+    } catch (error) {
+      throw new UsageError((error as Error).message);
+    }
     if (!Number.isInteger(port) || port < 0 || port > 65535)
       throw new UsageError(`--port ${values.port} is not a port number`);
-    const origins = values.origin ?? DEFAULT_ORIGINS;
+    const origins = values.origin ?? defaultOrigins();
     for (const o of origins)
       if (!/^https?:\/\/[^/]+$/.test(o))
         throw new UsageError(`--origin ${o} is not an origin (scheme://host[:port])`);
@@ -76,16 +92,28 @@ export const codecServerCommand: Command = {
         e.code === 'EADDRINUSE' ? `port ${port} is in use — pick another with --port` : e.message,
       );
     }
+    const loginUrl = token ? `${server.url}/login` : null;
     if (values.json)
-      io.out(JSON.stringify({ url: server.url, token: token ?? null, activeKeyId: ring.activeKeyId }));
+      io.out(
+        JSON.stringify({
+          url: server.url,
+          token: token ?? null,
+          login: loginUrl,
+          activeKeyId: ring.activeKeyId,
+        }),
+      );
     else {
       io.out(`codec server on ${server.url} (keys from ${ring.source}, active '${ring.activeKeyId}')`);
       io.out(
         `  temporal workflow show -w ID --codec-endpoint ${server.url}${token ? ` --codec-auth "Bearer ${token}"` : ''}`,
       );
       io.out(
-        `  Web UI codec endpoint: ${server.url} (origins allowed to read answers: ${origins.join(', ')})`,
+        `  Web UI codec endpoint: ${server.url} (origins allowed to read answers: ${origins.join(', ') || 'none'})`,
       );
+      if (loginUrl)
+        io.out(
+          `  Web UI in a browser: sign in at ${loginUrl}, then tick "Include cross-origin credentials" in the UI's codec settings`,
+        );
     }
     await new Promise<void>((resolve) => {
       process.once('SIGINT', () => resolve());

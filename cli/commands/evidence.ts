@@ -22,7 +22,7 @@ import {
   writeEvidenceKey,
 } from '../../evidence/signing-key.ts';
 import { exportDirs, type VerifyResult, verifyChain } from '../../evidence/verify.ts';
-import { temporalUi } from '../../infra/services/temporal-ui.ts';
+import { localWebUi } from '../../infra/services/temporal-ui.ts';
 import type { EvidenceArchive } from '../../schemas/policy.ts';
 import { isActionName } from '../../schemas/policy.ts';
 import { EVIDENCE_ARCHIVE_SCHEDULE_ID } from '../../workflows/evidence/definitions.ts';
@@ -48,7 +48,7 @@ export  writes, for each remediation matching the filters, every run of its work
   --key FILE      evidence key file (default NHI_EVIDENCE_KEY_FILE or .nhi/keys/evidence.json, created on
                   first use when it is the default)
   --web-ui URL    link each workflow run in the report to its page in Temporal's Web UI at URL (default: the
-                  local stack's, when NHI_TEMPORAL_UI_PORT is set)
+                  local stack's, unless NHI_TEMPORAL_UI_PORT=off or NHI_TEMPORAL_ADDRESS is set)
   --previous DIR  the export this one follows (default: the chain head in NHI_EVIDENCE_CHAIN_FILE or
                   .nhi/evidence/chain-head.json, updated after each export)
 
@@ -87,11 +87,10 @@ export function parseTime(name: string, value: string | undefined, now = Date.no
   return new Date(t).toISOString();
 }
 
-/** The local stack's Web UI, when it serves one (NHI_TEMPORAL_UI_PORT). */
-function localWebUi(): string | undefined {
+/** The local stack's Web UI, when it serves one (not with NHI_TEMPORAL_UI_PORT=off or another Temporal). */
+function localWebUiOrNone(): string | undefined {
   try {
-    const ui = temporalUi();
-    return ui ? `http://127.0.0.1:${ui.port}` : undefined;
+    return localWebUi();
   } catch {
     return undefined;
   }
@@ -131,7 +130,7 @@ async function runExport(argv: string[], io: Io): Promise<number> {
   if (values.key && !existsSync(values.key)) throw new UsageError(`--key ${values.key} does not exist`);
 
   // Every argument is checked before anything is written (a new evidence key is a side effect).
-  const webUi = values['web-ui'] ?? localWebUi();
+  const webUi = values['web-ui'] ?? localWebUiOrNone();
   if (webUi && !/^https?:\/\/[^/]+/.test(webUi))
     throw new UsageError(`--web-ui must be an http(s) URL, got '${webUi}'`);
 
@@ -171,12 +170,13 @@ async function runExport(argv: string[], io: Io): Promise<number> {
       previous: result.manifest.previous,
       publicKey: result.manifest.publicKey,
       remediations: result.summaries.length,
+      exceptions: result.cases.filter((c) => c.kind === 'exception').length,
       files: result.manifest.files.length,
     };
     if (values.json) io.out(JSON.stringify(counts));
     else
       io.out(
-        `evidence #${counts.sequence}: ${counts.remediations} remediation(s), ${counts.files} file(s) → ${counts.dir} (manifest sha256 ${counts.manifestSha256})`,
+        `evidence #${counts.sequence}: ${counts.remediations} remediation(s), ${counts.exceptions} exception request(s), ${counts.files} file(s) → ${counts.dir} (manifest sha256 ${counts.manifestSha256})`,
       );
     return 0;
   } catch (error) {

@@ -1,5 +1,6 @@
 // `nhi stack up|down|status`: the local Kafka, Temporal and moto. Thin: the work is in infra/stack.ts.
 import { cacheDir, localPorts, stateDir } from '../../infra/endpoints.ts';
+import { temporalUi } from '../../infra/services/temporal-ui.ts';
 import { StackError, type StackStatus, stackDown, stackStatus, stackUp } from '../../infra/stack.ts';
 import { versions } from '../../infra/versions.ts';
 import { type Command, CommandError, type Io, parseCommandArgs, UsageError } from '../command.ts';
@@ -38,6 +39,9 @@ environment:
   NHI_KAFKA_CONTROLLER_PORT  Kafka KRaft controller port  (now: ${ports.kafkaController})
   NHI_TEMPORAL_PORT          Temporal frontend gRPC port  (now: ${ports.temporal})
   NHI_MOTO_PORT              moto (AWS API) port          (now: ${ports.moto})
+  NHI_TEMPORAL_UI_PORT       Temporal Web UI port, or off (default: Temporal's port + 1000)
+  NHI_CODEC_PORT             port of nhi codec-server, which the UI decodes through (default: UI port + 1)
+  NHI_TEMPORAL_UI_CODEC_ENDPOINT  another codec endpoint for the UI, or none
 
 logs: <state dir>/kafka.log, temporal.log, moto.log; pids in <state dir>/<service>.pid;
 moto admin key (mode 0600) in <state dir>/aws-admin.json${problem}`;
@@ -51,6 +55,15 @@ function printStatus(status: StackStatus, io: Io): void {
     );
   }
   io.out(`state: ${status.stateDir}`);
+  try {
+    const ui = temporalUi();
+    if (ui && status.services.temporal?.healthy)
+      io.out(
+        `web ui: ${ui.origin}${ui.codecEndpoint ? ` (decodes through ${ui.codecEndpoint}: run nhi codec-server, sign in at ${ui.codecEndpoint}/login)` : ''}`,
+      );
+  } catch {
+    // a bad UI variable is reported by `up`; status still shows the services
+  }
 }
 
 async function run(argv: string[], io: Io): Promise<number> {

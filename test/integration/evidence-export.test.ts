@@ -10,8 +10,11 @@ import { join } from 'node:path';
 import type { Client } from '@temporalio/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { awsClients } from '../../activities/aws/clients.ts';
+import { exceptionRequest } from '../../cli/decisions.ts';
 import { main } from '../../cli/main.ts';
 import { type DemoEstate, renderSample, seedDemoEstate } from '../../demo/estate.ts';
+import { selectExceptionHolders } from '../../evidence/exception-holders.ts';
+import type { ExceptionSummary } from '../../evidence/exception-summary.ts';
 import { type ExportResult, exportEvidence, selectRemediations } from '../../evidence/export.ts';
 import { closeHistoryConnections } from '../../evidence/fetch-history.ts';
 import { MANIFEST_FILE, SIGNATURE_FILE } from '../../evidence/manifest.ts';
@@ -20,7 +23,7 @@ import { verifyChain, verifyExport } from '../../evidence/verify.ts';
 import { remediationWorkflowId } from '../../risk/decide.ts';
 import { temporalClient } from '../../runtime/connections.ts';
 import { type RunningPipeline, startPipeline } from '../../runtime/pipeline.ts';
-import { identityWorkflowId } from '../../workflows/identity/definitions.ts';
+import { identityWorkflowId, requestExceptionUpdate } from '../../workflows/identity/definitions.ts';
 import {
   decideUpdate,
   type FollowUpState,
@@ -211,6 +214,17 @@ describe('evidence export end to end', () => {
       const ids = await selectRemediations(client, { since: started });
       return [keyRemediation, scopeDown, quarantine].every((id) => ids.includes(id)) ? ids : undefined;
     });
+    // The filters select from the index: a window that ends before they started holds none of them; the action
+    // and the identity each pick their own.
+    const ours = (ids: string[]) => ids.filter((id) => [keyRemediation, scopeDown, quarantine].includes(id));
+    expect(ours(await selectRemediations(client, { since: started, until: started }))).toEqual([]);
+    expect(
+      ours(await selectRemediations(client, { since: started, until: new Date().toISOString() })).sort(),
+    ).toEqual([keyRemediation, scopeDown, quarantine].sort());
+    expect(await selectRemediations(client, { since: started, action: 'quarantine' })).toEqual([quarantine]);
+    expect((await selectRemediations(client, { since: started, identity: estate.user.arn })).sort()).toEqual(
+      [scopeDown, quarantine].sort(),
+    );
 
     // Export #1 through the CLI: one identity, a chain head file of its own.
     process.env.NHI_EVIDENCE_CHAIN_FILE = join(work, 'chain-head.json');
@@ -259,6 +273,22 @@ describe('evidence export end to end', () => {
       previous: { sequence: 1, manifestSha256: one.manifestSha256 },
       remediations: 1,
     });
+    // An exception request on the user, open (nobody decided yet): the identity's memo counts it, so #3 finds it
+    // and exports it as a case of its own.
+    const userWorkflow = identityWorkflowId(estate.user.arn);
+    const asked = await client.workflow.getHandle(userWorkflow).executeUpdate(requestExceptionUpdate, {
+      args: [
+        exceptionRequest(
+          { person: bob.id, secretKey: bob.secretKey },
+          { identityKey: estate.user.arn, action: 'quarantine', for: '7d', ticket: 'CHG-9' },
+          'payments freeze until Friday',
+        ),
+      ],
+    });
+    expect(asked).toMatchObject({ accepted: true, id: 'exc-1', status: 'open' });
+    await waitFor('the identity memo to count the request', async () =>
+      (await selectExceptionHolders(client, { since: started })).includes(userWorkflow) ? true : undefined,
+    );
     exports.push(
       await exportEvidence(client, {
         outDir: join(work, 'e3'),
@@ -269,6 +299,16 @@ describe('evidence export end to end', () => {
     );
     const third = exports[0]!;
     recordEvidenceFixtures(join(work, 'e3'), third.manifest);
+    expect(third.cases.map((c) => [c.id, c.status])).toEqual([[`exc-1@${estate.user.arn}`, 'open']]);
+    expect((third.cases[0] as ExceptionSummary).decisions).toMatchObject([
+      { kind: 'request', by: bob.id, outcome: 'accepted', signatureValid: true },
+    ]);
+    expect(third.cases[0]!.enforcement).toMatchObject({
+      action: 'exception: pause quarantine for 7d',
+      identity: estate.user.arn,
+      target: [estate.user.arn],
+      approvers: [],
+    });
     expect(third.summaries.map((s) => s.workflowId).sort()).toEqual(
       [keyRemediation, scopeDown, quarantine].sort(),
     );

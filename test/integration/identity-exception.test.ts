@@ -2,6 +2,9 @@
 // when it expires, enforcement resumes by itself — no new finding, no human. Seven days pass in seconds.
 // Activities are stubs (the assessment is fixed): this is about the workflow's clock, not AWS.
 import { randomUUID } from 'node:crypto';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { WorkflowHandle } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
@@ -12,6 +15,9 @@ import type { EventInput } from '../../activities/events/publish.ts';
 import type { Activities } from '../../activities/index.ts';
 import { loadPolicy } from '../../activities/policy-source.ts';
 import { exceptionDecision, exceptionRequest } from '../../cli/decisions.ts';
+import type { ExceptionSummary } from '../../evidence/exception-summary.ts';
+import { exportEvidence } from '../../evidence/export.ts';
+import { verifyExport } from '../../evidence/verify.ts';
 import { testServerPath } from '../../infra/install/index.ts';
 import { remediationWorkflowId } from '../../risk/decide.ts';
 import { createWorker } from '../../runtime/worker.ts';
@@ -28,6 +34,7 @@ import {
 import type { IdentityRecord } from '../../workflows/identity/state.ts';
 import type { identityWorkflow } from '../../workflows/identity/workflow.ts';
 import { remediationQuery } from '../../workflows/remediation/definitions.ts';
+import { recordExceptionFixtures, testSigner } from '../support/evidence.ts';
 import { person, snapshotOf, type TestPerson } from '../support/people.ts';
 import { finding, replay } from './identity-support.ts';
 
@@ -356,6 +363,104 @@ describe('exceptions as requests', () => {
     expect(held.remediations).toEqual([]);
     expect(held.exceptions).toMatchObject([{ id: 'exc-1', action: 'scope-down' }]);
     await handle.terminate('test over');
+  }, 60_000);
+
+  it('each exception request is its own evidence case: derived from the history, verified, in the report', async () => {
+    const batch = identity.key;
+    const revokedKey = 'arn:aws:iam::123456789012:user/revoked';
+    const out = join(mkdtempSync(join(tmpdir(), 'nhi-exc-evidence-')), 'export');
+    const progress: string[] = [];
+    const result = await exportEvidence(env.client, {
+      outDir: out,
+      signer: testSigner(),
+      workflowIds: [identityWorkflowId(batch), identityWorkflowId(revokedKey)],
+      progress: (l) => progress.push(l),
+    });
+    expect(progress).toContain('evidence: 6 other case(s) (exception requests)');
+    const byId = new Map(result.cases.map((c) => [c.id, c as ExceptionSummary]));
+    expect([...byId.keys()]).toEqual([
+      `refused-1@${batch}`,
+      `refused-2@${batch}`,
+      `refused-3@${batch}`,
+      `exc-1@${batch}`,
+      `exc-2@${batch}`,
+      `exc-1@${revokedKey}`,
+    ]);
+    expect(byId.get(`refused-1@${batch}`)).toMatchObject({
+      status: 'refused',
+      requestedBy: bob.id,
+      refusal: expect.stringMatching(/^an exception may last at most 30 days/),
+    });
+    // Granted by alice after bob's own approval was refused; ran out seven days later by its own timer.
+    const granted = byId.get(`exc-1@${batch}`)!;
+    expect(granted).toMatchObject({
+      status: 'ended',
+      action: 'scope-down',
+      for: '7d',
+      ticket: 'CHG-1234',
+      requestedBy: bob.id,
+      approvedBy: alice.id,
+      expiresAt: expect.any(String),
+      endedAt: expect.any(String),
+      policy: { sha256: expect.stringMatching(/^[0-9a-f]{64}$/), exceptions: { maxDurationDays: 30 } },
+      enforcement: {
+        action: 'exception: pause scope-down for 7d',
+        identity: batch,
+        target: [batch],
+        approvers: [alice.id],
+        refusedBy: [],
+        controls: ['AU-10', 'CM-3'],
+      },
+    });
+    expect(granted.enforcement.policyDecision).toMatch(/^exception ended; policy allows at most 30 day\(s\)/);
+    expect(granted.decisions.map((d) => [d.kind, d.by, d.outcome, d.signatureValid])).toEqual([
+      ['request', bob.id, 'accepted', true],
+      ['approval', bob.id, 'refused', true],
+      ['approval', alice.id, 'accepted', true],
+      ['approval', alice.id, 'refused', true],
+    ]);
+    expect(granted.decisions[1]!.failure).toBe(
+      'bob@example.com requested this exception and cannot approve it',
+    );
+    // The owner's approval refused; nobody else decided in time.
+    expect(byId.get(`exc-2@${batch}`)?.status).toBe('expired');
+    expect(byId.get(`exc-2@${batch}`)?.approvedBy).toBeUndefined();
+    // Revoked by its requester after an unknown person's attempt was refused.
+    const revoked = byId.get(`exc-1@${revokedKey}`)!;
+    expect(revoked).toMatchObject({
+      status: 'revoked',
+      revoked: { by: bob.id, reason: `${bob.id}: revoke` },
+    });
+    expect(revoked.decisions.filter((d) => d.kind === 'revocation').map((d) => [d.by, d.outcome])).toEqual([
+      ['mallory@example.com', 'refused'],
+      [bob.id, 'accepted'],
+    ]);
+
+    const verified = verifyExport(out);
+    expect(verified.problems).toEqual([]);
+    recordExceptionFixtures(out, result.manifest);
+    const html = readFileSync(join(out, 'report.html'), 'utf8');
+    expect(html).toContain(`exception exc-1@${batch}`);
+    expect(html).toContain('Approved by: alice@example.com. Rejected by: (nobody).');
+
+    // A summary edited to claim another approver is named against its history (and the manifest hash breaks).
+    const path = result.manifest.cases.find((c) => c.kind === 'exception' && c.id === `exc-1@${batch}`)!;
+    const file = join(out, (path as { summary: string }).summary);
+    writeFileSync(
+      file,
+      readFileSync(file, 'utf8').replace(
+        '"approvedBy": "alice@example.com"',
+        '"approvedBy": "carl@example.com"',
+      ),
+    );
+    const tampered = verifyExport(out);
+    expect(tampered.ok).toBe(false);
+    expect(tampered.problems.map((p) => p.problem)).toEqual(
+      expect.arrayContaining([
+        expect.stringMatching(/^changed \(sha256/),
+        'differs from its history at approvedBy: history says "alice@example.com", file says "carl@example.com"',
+      ]),
+    );
   }, 60_000);
 });
 

@@ -1,18 +1,27 @@
-// Histories people can browse: with NHI_TEMPORAL_UI_PORT and NHI_TEMPORAL_UI_CODEC_ENDPOINT set, `nhi stack up`
-// serves Temporal's Web UI on loopback, pointed at a codec endpoint; this test serves that endpoint with
-// `nhi codec-server` (development key, no token: the dev server's UI cannot send one), and a remediation's page
-// loads in headless Chromium showing its input decrypted (rule, identity). Skipped when the stack runs headless
-// (the default). Screenshot: test-results/temporal-web-ui.png.
+// Histories people can browse: `nhi stack up` (here: the integration global setup) serves Temporal's Web UI on
+// loopback, pointed at the codec endpoint on the port `nhi codec-server` takes by default. This test serves that
+// endpoint with a token (an authenticated caller only), signs a headless Chromium in at the codec server's /login,
+// sets the UI's own codec settings to include credentials (what a reviewer ticks in the UI), follows the evidence
+// report's link to a remediation's page and reads its input decrypted there (rule, identity). A browser that has
+// not signed in is refused. Skipped only when the UI is switched off (NHI_TEMPORAL_UI_PORT=off or
+// NHI_TEMPORAL_UI_CODEC_ENDPOINT=none). Screenshot: test-results/temporal-web-ui.png.
 import { type ChildProcess, spawn } from 'node:child_process';
-import { mkdirSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { mkdirSync, mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import chromium from '@sparticuz/chromium';
 import { chromium as playwright } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { main } from '../../cli/main.ts';
+import { exportEvidence } from '../../evidence/export.ts';
 import { temporalUi } from '../../infra/services/temporal-ui.ts';
 import { remediationWorkflowId } from '../../risk/decide.ts';
+import { ENCRYPTED_ENCODING } from '../../runtime/payload-codec.ts';
 import type { RemediationState } from '../../workflows/remediation/definitions.ts';
+import { testSigner } from '../support/evidence.ts';
 import {
   deliver,
   finding,
@@ -24,39 +33,52 @@ import {
 
 const ui = temporalUi();
 const results = fileURLToPath(new URL('../../test-results/', import.meta.url));
+const token = randomBytes(18).toString('base64url');
 let w: TestWorker;
-
 let codecServer: ChildProcess | undefined;
 
 describe.skipIf(!ui?.codecEndpoint)('Temporal Web UI', () => {
   beforeAll(async () => {
+    // A stack started before the UI was on (or with another endpoint) is reused as it is: say so plainly.
+    const settings = (await (await fetch(`${ui!.origin}/api/v1/settings`)).json()) as {
+      Codec?: { Endpoint?: string };
+    };
+    if (settings.Codec?.Endpoint !== ui!.codecEndpoint)
+      throw new Error(
+        `the running Temporal's Web UI decodes through ${settings.Codec?.Endpoint || 'nothing'}, not ${ui!.codecEndpoint}: nhi stack down, then up`,
+      );
+    // `nhi stack status` tells a reviewer where the UI is and how it decodes.
+    const status: string[] = [];
+    await main(['stack', 'status'], { out: (l) => status.push(l), err: () => {} });
+    expect(status).toContain(
+      `web ui: ${ui!.origin} (decodes through ${ui!.codecEndpoint}: run nhi codec-server, sign in at ${ui!.codecEndpoint}/login)`,
+    );
     w = await startTestWorker('web-ui');
-    const port = new URL(ui!.codecEndpoint!).port;
     codecServer = spawn(
       process.execPath,
       [
         fileURLToPath(new URL('../../bin/nhi.js', import.meta.url)),
         'codec-server',
         '--port',
-        port,
-        '--no-token',
+        new URL(ui!.codecEndpoint!).port,
         '--origin',
-        `http://127.0.0.1:${ui!.port}`,
+        ui!.origin,
         '--json',
       ],
-      { stdio: ['ignore', 'pipe', 'inherit'] },
+      { stdio: ['ignore', 'pipe', 'inherit'], env: { ...process.env, NHI_CODEC_TOKEN: token } },
     );
-    await new Promise<void>((resolve, reject) => {
-      codecServer!.stdout!.once('data', () => resolve());
+    const started = await new Promise<{ login: string }>((resolve, reject) => {
+      createInterface({ input: codecServer!.stdout! }).once('line', (l) => resolve(JSON.parse(l)));
       codecServer!.once('exit', (code) => reject(new Error(`nhi codec-server exited with ${code}`)));
     });
+    expect(started.login).toBe(`${ui!.codecEndpoint}/login`);
   });
   afterAll(async () => {
     codecServer?.kill('SIGTERM');
     await w?.stop();
   });
 
-  it('shows a remediation’s decoded input', async () => {
+  it('shows a remediation’s decoded input to a signed-in browser, from the report’s link', async () => {
     const { key } = await seedAdminUser(`ui-${Date.now().toString(36)}`, { owner: 'team-ui' });
     w.terminateAtStop.push(`identity/${key.key}`);
     await deliver(w.client, w.taskQueue, key, [
@@ -75,6 +97,23 @@ describe.skipIf(!ui?.codecEndpoint)('Temporal Web UI', () => {
     );
     expect(state.status).toBe('executed');
     const { runId } = await handle.describe();
+    // What Temporal holds is ciphertext: the UI can only show the input through the codec server.
+    const raw = await handle.fetchHistory();
+    const input = raw.events?.[0]?.workflowExecutionStartedEventAttributes?.input?.payloads?.[0];
+    expect(Buffer.from(input?.metadata?.encoding ?? []).toString()).toBe(ENCRYPTED_ENCODING);
+    expect(Buffer.from(input?.data ?? []).toString('latin1')).not.toContain('exposed-access-key');
+
+    // The evidence report links the run to its page in this UI: follow that link, not a URL built here.
+    const exported = await exportEvidence(w.client, {
+      outDir: join(mkdtempSync(join(tmpdir(), 'nhi-web-ui-')), 'export'),
+      signer: testSigner(),
+      workflowIds: [id],
+      webUi: ui!.origin,
+    });
+    const html = readFileSync(join(exported.dir, 'report.html'), 'utf8');
+    const hrefs = [...html.matchAll(/<a href="([^"]+)">Temporal Web UI: run ([^<]+)<\/a>/g)];
+    const link = hrefs.find((m) => m[2] === runId)?.[1]?.replaceAll('&amp;', '&');
+    expect(link, 'the report links the run to the Web UI').toBeDefined();
 
     const browser = await playwright.launch({
       executablePath: await chromium.executablePath(),
@@ -82,13 +121,42 @@ describe.skipIf(!ui?.codecEndpoint)('Temporal Web UI', () => {
       headless: true,
     });
     try {
-      const page = await browser.newPage({ viewport: { width: 1400, height: 1000 } });
-      const url = `http://127.0.0.1:${ui!.port}/namespaces/default/workflows/${encodeURIComponent(id)}/${runId}/history`;
-      await page.goto(url);
+      const context = await browser.newContext({ viewport: { width: 1400, height: 1000 } });
+      // What a reviewer sets in the UI's codec server settings: this endpoint, with cross-origin credentials.
+      await context.addInitScript((endpoint) => {
+        // Runs in the page: its localStorage, where the UI keeps these settings (JSON values).
+        const store = (globalThis as unknown as { localStorage: { setItem(k: string, v: string): void } })
+          .localStorage;
+        store.setItem('overrideRemoteCodecConfiguration', 'true');
+        store.setItem('endpoint', JSON.stringify(endpoint));
+        store.setItem('includeCredentials', 'true');
+      }, ui!.codecEndpoint!);
+      const page = await context.newPage();
+      await page.goto(`${ui!.origin}/namespaces/default/workflows`);
+      // Not signed in: the codec server refuses the browser's decode request.
+      const decodeStatus = () =>
+        page.evaluate(
+          (endpoint) =>
+            fetch(`${endpoint}/decode`, {
+              method: 'POST',
+              credentials: 'include',
+              headers: { 'Content-Type': 'application/json', 'X-Namespace': 'default' },
+              body: JSON.stringify({ payloads: [] }),
+            }).then((r) => r.status),
+          ui!.codecEndpoint!,
+        );
+      expect(await decodeStatus()).toBe(401);
+
+      await page.goto(`${ui!.codecEndpoint}/login`);
+      await page.locator('input[name="token"]').fill(token);
+      await page.getByRole('button', { name: 'Sign in' }).click();
+      await page.getByRole('heading', { name: 'Signed in' }).waitFor({ timeout: 30_000 });
+
+      await page.goto(link!);
+      expect(await decodeStatus()).toBe(200);
       // The input as the UI decodes it: the rule and the identity, in the page's own text.
       await page.getByText('exposed-access-key').first().waitFor({ timeout: 60_000 });
-      const text = await page.locator('body').textContent();
-      expect(text).toContain(key.key);
+      expect(await page.locator('body').textContent()).toContain(key.key);
       mkdirSync(results, { recursive: true });
       await page.screenshot({ path: join(results, 'temporal-web-ui.png'), fullPage: true });
     } finally {

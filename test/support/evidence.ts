@@ -102,3 +102,50 @@ export function fixtureSource(): HistorySource & { ids: string[] } {
     },
   };
 }
+
+const exceptionFixturesDir = fileURLToPath(new URL('../fixtures/evidence-exceptions/', import.meta.url));
+
+/**
+ * Copies the identity histories of an export holding exception requests as fixtures (test/fixtures/evidence-
+ * exceptions/: one file per identity workflow, single run), once or again with NHI_RECORD_HISTORIES=1.
+ */
+export function recordExceptionFixtures(dir: string, manifest: Manifest): void {
+  if (existsSync(join(exceptionFixturesDir, INDEX)) && process.env.NHI_RECORD_HISTORIES !== '1') return;
+  const chains: Record<string, string[]> = {};
+  for (const c of manifest.cases) {
+    if (c.kind !== 'exception' || chains[c.workflowId]) continue;
+    chains[c.workflowId] = c.histories.map((f, i) => {
+      const name = `identity-${Object.keys(chains).length + 1}${c.histories.length > 1 ? `.run-${i + 1}` : ''}.json`;
+      mkdirSync(exceptionFixturesDir, { recursive: true });
+      writeFileSync(
+        join(exceptionFixturesDir, name),
+        withExampleAccessKeys(readFileSync(join(dir, f), 'utf8')),
+      );
+      return name;
+    });
+  }
+  const index: FixtureIndex = { namespace: manifest.namespace, chains, remediations: [] };
+  writeFileSync(join(exceptionFixturesDir, INDEX), `${JSON.stringify(index, null, 2)}\n`);
+  execFileSync(
+    fileURLToPath(new URL('../../node_modules/.bin/biome', import.meta.url)),
+    ['format', '--write', exceptionFixturesDir],
+    { stdio: 'ignore' },
+  );
+}
+
+/** The recorded identity histories with exception requests, as a HistorySource, and their workflow ids. */
+export function exceptionFixtureSource(): HistorySource & { ids: string[] } {
+  const index = JSON.parse(readFileSync(join(exceptionFixturesDir, INDEX), 'utf8')) as FixtureIndex;
+  return {
+    namespace: index.namespace,
+    ids: Object.keys(index.chains),
+    remediations: async () => [],
+    runChain: async (workflowId) =>
+      (index.chains[workflowId] ?? []).map((f) => {
+        const history = historyFromJSON(JSON.parse(readFileSync(join(exceptionFixturesDir, f), 'utf8')));
+        const runId =
+          history.events?.[0]?.workflowExecutionStartedEventAttributes?.originalExecutionRunId ?? '?';
+        return { runId, history };
+      }),
+  };
+}

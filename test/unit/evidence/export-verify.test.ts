@@ -121,6 +121,18 @@ describe('evidence export over recorded histories', () => {
     const href = `http://127.0.0.1:8233/namespaces/default/workflows/${encodeURIComponent(s.workflowId)}/${s.runIds[0]}/history`;
     expect(html).toContain(`<a href="${href}">Temporal Web UI: run ${s.runIds[0]}</a>`);
     expect(readFileSync(join(result.dir, 'report.md'), 'utf8')).toContain(`(${href})`);
+    // The workflows the case is derived from are linked too: its identity's run and, once it acted, its follow-up.
+    const page = (id: string, run: string) =>
+      `http://127.0.0.1:8233/namespaces/default/workflows/${encodeURIComponent(id)}/${run}/history`;
+    for (const x of result.summaries) {
+      expect(html).toContain(
+        `<a href="${page(x.parent!.workflowId, x.parent!.runId!)}">Temporal Web UI: identity workflow run ${x.parent!.runId}</a>`,
+      );
+      for (const run of x.followUp?.runIds ?? [])
+        expect(html).toContain(
+          `<a href="${page(x.followUp!.workflowId, run)}">Temporal Web UI: follow-up run ${run}</a>`,
+        );
+    }
     expect(verifyExport(result.dir).problems).toEqual([]);
   });
 
@@ -136,5 +148,18 @@ describe('evidence export over recorded histories', () => {
     writeFileSync(join(dir, MANIFEST_FILE), '{"format":"other"}');
     const problems = verifyExport(dir).problems.map((p) => `${p.subject}: ${p.problem}`);
     expect(problems).toContain('manifest.json: invalid: format: Invalid input: expected "nhi-evidence/1"');
+  });
+
+  it('a history that no longer parses is named with the summary it breaks, not thrown', async () => {
+    const dir = join(work, 'broken-history');
+    cpSync(join(work, 'one'), dir, { recursive: true });
+    const manifest = JSON.parse(readFileSync(join(dir, MANIFEST_FILE), 'utf8')) as {
+      cases: Array<{ kind: string; histories: string[]; summary?: string }>;
+    };
+    const c = manifest.cases.find((x) => x.kind === 'remediation')!;
+    writeFileSync(join(dir, c.histories[0]!), '{"events": [\u0001');
+    const problems = verifyExport(dir).problems.map((p) => `${p.subject}: ${p.problem}`);
+    expect(problems.some((p) => p.startsWith(`${c.histories[0]}: changed`))).toBe(true);
+    expect(problems.some((p) => p.startsWith(`${c.summary}: cannot be derived again:`))).toBe(true);
   });
 });

@@ -2,6 +2,7 @@
 // deactivate-key history with a follow-up history built event by event as Temporal records it.
 import { describe, expect, it } from 'vitest';
 import { historyJson, runFromJson } from '../../../evidence/history-json.ts';
+import { renderReport } from '../../../evidence/report.ts';
 import { deriveRemediationSummary, type RunEvents } from '../../../evidence/summary.ts';
 import { fixtureSource } from '../../support/evidence.ts';
 
@@ -60,6 +61,22 @@ function followUpRun(remediationId: string): RunEvents {
 }
 
 describe('summary from the follow-up history', () => {
+  it('the report links the follow-up run to its page in the Web UI', async () => {
+    const { runs, parent } = await recorded('deactivate-key');
+    const id = deriveRemediationSummary(runs, parent).workflowId;
+    const s = deriveRemediationSummary(runs, parent, [followUpRun(id)]);
+    const { html } = renderReport([s], {
+      exportedAt: '2026-01-02T00:00:00.000Z',
+      namespace: 'default',
+      query: {},
+      sequence: 1,
+      previous: null,
+      webUi: 'http://127.0.0.1:8233',
+    });
+    const href = `http://127.0.0.1:8233/namespaces/default/workflows/${encodeURIComponent(`${id}/follow-up`)}/follow-up-run/history`;
+    expect(html).toContain(`<a href="${href}">Temporal Web UI: follow-up run follow-up-run</a>`);
+  });
+
   it('re-checks, the drift re-enforced and the rollback (who, why, when, outcome, verified) are in the summary', async () => {
     const { runs, parent } = await recorded('deactivate-key');
     const without = deriveRemediationSummary(runs, parent);

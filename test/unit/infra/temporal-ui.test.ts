@@ -1,26 +1,48 @@
-// The local Temporal's Web UI flags: headless unless NHI_TEMPORAL_UI_PORT asks for the UI, then loopback only.
+// The local Temporal's Web UI flags: on by default (loopback, ports derived from Temporal's), decoding through the
+// codec server's port; headless with NHI_TEMPORAL_UI_PORT=off.
 import { describe, expect, it } from 'vitest';
-import { temporalUi, temporalUiArgs } from '../../../infra/services/temporal-ui.ts';
+import {
+  localCodecPort,
+  localWebUi,
+  temporalUi,
+  temporalUiArgs,
+} from '../../../infra/services/temporal-ui.ts';
 
 describe('temporal web ui', () => {
-  it('is off by default: the dev server runs headless', () => {
-    expect(temporalUi({})).toBeUndefined();
-    expect(temporalUiArgs(temporalUi({ NHI_TEMPORAL_UI_PORT: 'off' }))).toEqual(['--headless']);
-  });
-
-  it('on a port: loopback, no newsfeed, and the codec endpoint when one is given', () => {
-    expect(temporalUiArgs(temporalUi({ NHI_TEMPORAL_UI_PORT: '8233' }))).toEqual([
+  it('is on by default: the UI on Temporal’s port + 1000, the codec endpoint on the UI’s + 1', () => {
+    const env = { NHI_TEMPORAL_PORT: '7233' };
+    expect(temporalUi(env)).toEqual({
+      port: 8233,
+      origin: 'http://127.0.0.1:8233',
+      codecEndpoint: 'http://127.0.0.1:8234',
+    });
+    expect(localCodecPort(env)).toBe(8234);
+    expect(localWebUi(env)).toBe('http://127.0.0.1:8233');
+    expect(temporalUiArgs(temporalUi(env))).toEqual([
       '--ui-ip',
       '127.0.0.1',
       '--ui-port',
       '8233',
       '--ui-disable-news-fetch',
+      '--ui-codec-endpoint',
+      'http://127.0.0.1:8234',
     ]);
+  });
+
+  it('ports and endpoint are configurable; off runs headless; another Temporal gets no local link', () => {
+    const env = { NHI_TEMPORAL_PORT: '7233', NHI_TEMPORAL_UI_PORT: '9000' };
+    expect(temporalUi(env)?.codecEndpoint).toBe('http://127.0.0.1:9001');
+    expect(temporalUi({ ...env, NHI_CODEC_PORT: '9100' })?.codecEndpoint).toBe('http://127.0.0.1:9100');
+    expect(localCodecPort({ ...env, NHI_CODEC_PORT: '9100' })).toBe(9100);
     expect(
-      temporalUiArgs(
-        temporalUi({ NHI_TEMPORAL_UI_PORT: '8233', NHI_TEMPORAL_UI_CODEC_ENDPOINT: 'http://127.0.0.1:8888' }),
-      ).slice(-2),
-    ).toEqual(['--ui-codec-endpoint', 'http://127.0.0.1:8888']);
+      temporalUi({ ...env, NHI_TEMPORAL_UI_CODEC_ENDPOINT: 'https://codec.example' })?.codecEndpoint,
+    ).toBe('https://codec.example');
+    expect(temporalUiArgs(temporalUi({ ...env, NHI_TEMPORAL_UI_CODEC_ENDPOINT: 'none' }))).not.toContain(
+      '--ui-codec-endpoint',
+    );
+    expect(temporalUiArgs(temporalUi({ NHI_TEMPORAL_UI_PORT: 'off' }))).toEqual(['--headless']);
+    expect(localWebUi({ NHI_TEMPORAL_UI_PORT: 'off' })).toBeUndefined();
+    expect(localWebUi({ ...env, NHI_TEMPORAL_ADDRESS: 'temporal.example:7233' })).toBeUndefined();
   });
 
   it('refuses a bad port or endpoint with one line', () => {

@@ -81,6 +81,29 @@ describe('codec server', () => {
     );
   });
 
+  it('a browser signs in with the token once; its session cookie (not the token) then authorizes decoding', async () => {
+    const form = await fetch(`${server.url}/login`);
+    expect(form.status).toBe(200);
+    expect(await form.text()).toContain('<input type="password" name="token"');
+    const signIn = (t: string) =>
+      fetch(`${server.url}/login`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/x-www-form-urlencoded' },
+        body: new URLSearchParams({ token: t }).toString(),
+      });
+    expect((await signIn('nope')).status).toBe(401);
+    const ok = await signIn(token);
+    expect(ok.status).toBe(200);
+    const cookie = ok.headers.get('set-cookie')!;
+    expect(cookie).toMatch(/^nhi-codec-session=[A-Za-z0-9_-]{43}; HttpOnly; SameSite=Strict; Path=\/$/);
+    expect(cookie).not.toContain(token);
+    const session = cookie.split(';')[0]!;
+    expect((await post('/decode', { payloads: [] }, { cookie: session, origin: ui })).status).toBe(200);
+    expect((await post('/decode', { payloads: [] }, { cookie: 'nhi-codec-session=forged' })).status).toBe(
+      401,
+    );
+  });
+
   it("lets the Web UI's origin read answers (CORS preflight without credentials), and no other origin", async () => {
     const preflight = await fetch(`${server.url}/decode`, { method: 'OPTIONS', headers: { origin: ui } });
     expect(preflight.status).toBe(204);

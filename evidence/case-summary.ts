@@ -1,0 +1,43 @@
+// What every case of an export shares, whatever its kind, so the report, verify and the control counts treat
+// them alike: a remediation (summary.ts), an exception request (exception-summary.ts), and kinds added later
+// (register one in case-kinds.ts).
+import type { MappedControl } from './controls.ts';
+
+export interface CaseSummary {
+  kind: string;
+  /** Unique within the export (a remediation's workflow id; `exc-1@<identity>` for an exception request). */
+  id: string;
+  workflowId: string;
+  runIds: string[];
+  status: string;
+  identity: { key: string };
+  /** The action the case is about (what --action selects by). */
+  action: string;
+  /** When the case began (what --since/--until select by). */
+  openedAt: string;
+  /** When it was settled for good (what archives, which take closed cases, select by); absent while open. */
+  endedAt?: string;
+  /** What a reviewer reads first, one fact a line. */
+  lines: string[];
+  timeline: Array<{ at: string; what: string }>;
+  decisions: Array<{
+    kind: string;
+    at: string;
+    by?: string;
+    reason?: string;
+    outcome: string;
+    failure?: string;
+    signatureValid?: boolean;
+  }>;
+  /** The facts every protected decision logs: action, identity, target, approvers, refusals, policy decision. */
+  enforcement: {
+    action: string;
+    identity: string;
+    target: string[];
+    approvers: string[];
+    refusedBy: string[];
+    policyDecision: string;
+    controls: string[];
+  };
+  controls: MappedControl[];
+}
