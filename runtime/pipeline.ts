@@ -6,6 +6,7 @@ import { createActivities } from '../activities/index.ts';
 import { checkPolicyFile, createPolicySource, policyPath } from '../activities/policy-source.ts';
 import {
   type ConsumerDeps,
+  drainConsumer,
   FINDINGS_TOPICS,
   runFindingsConsumer,
   withChangeDetection,
@@ -183,6 +184,8 @@ export async function startPipeline(opts: PipelineOptions = {}): Promise<Running
       // The consumer stops first: disconnect() lets the step in flight finish and commit, then leaves the group.
       stops.unshift(async () => {
         await sampler?.stop();
+        // Steps queued behind the fetch position finish and commit while this member still owns them.
+        await drainConsumer(deps).catch(() => false);
         await consumer.disconnect();
         await producer.disconnect();
         await temporal.connection.close();
