@@ -55,5 +55,8 @@ describe('nhi bench normalize', () => {
       ['--probes', '2', '--no-worker'],
     ])
       await expect(benchCommand.run(['ingest', ...bad], io)).rejects.toBeInstanceOf(UsageError);
+    // …and so does bench scale-out.
+    for (const bad of [['--kills', '0'], ['--kills', '2', '--no-kill'], ['--repeat-ratio', '-1']])
+      await expect(benchCommand.run(['scale-out', ...bad], io)).rejects.toBeInstanceOf(UsageError);
   });
 });
