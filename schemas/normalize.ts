@@ -2,7 +2,8 @@
 // every raw secret scrubbed) or a typed rejection with one readable reason. Nothing throws past here.
 import { type Adapter, type NormalizeContext, RecordError } from './adapters/adapter.ts';
 import { adapterFor, adapters } from './adapters/index.ts';
-import { Finding, type Format, type FormatOrAuto } from './finding.ts';
+import type { Finding, Format, FormatOrAuto } from './finding.ts';
+import { outputChecker } from './output-check.ts';
 import { decodeUtf8, parseDocuments } from './parse-input.ts';
 import {
   fingerprintKeyFromEnv,
@@ -115,17 +116,6 @@ function withVariant(finding: Finding, variant: string): Finding {
   return { ...finding, source: { ...finding.source, variant } };
 }
 
-function invalidFinding(findings: Finding[]): string | undefined {
-  for (const f of findings) {
-    const checked = Finding.safeParse(f);
-    if (!checked.success) {
-      const issue = checked.error.issues[0];
-      return `adapter produced an invalid finding at ${issue?.path.join('.')}: ${issue?.message}`;
-    }
-  }
-  return undefined;
-}
-
 /** The adapter's name for a document's shape, `<format>/<variant>`; a shape it cannot name is left unnamed. */
 export function variantOf(adapter: Adapter, doc: unknown): string | undefined {
   try {
@@ -157,7 +147,7 @@ export function normalizeWith(
     }
     findings = findings.map(redactShapes);
     if (where.variant) findings = findings.map((f) => withVariant(f, where.variant!));
-    const invalid = invalidFinding(findings);
+    const invalid = outputChecker.problem(adapter.format, findings);
     if (invalid !== undefined) return { ok: false, format: adapter.format, ...where, reason: invalid };
     return { ok: true, format: adapter.format, ...where, findings };
   } catch (error) {

@@ -56,7 +56,11 @@ describe('nhi bench normalize', () => {
     ])
       await expect(benchCommand.run(['ingest', ...bad], io)).rejects.toBeInstanceOf(UsageError);
     // …and so does bench scale-out.
-    for (const bad of [['--kills', '0'], ['--kills', '2', '--no-kill'], ['--repeat-ratio', '-1']])
+    for (const bad of [
+      ['--kills', '0'],
+      ['--kills', '2', '--no-kill'],
+      ['--repeat-ratio', '-1'],
+    ])
       await expect(benchCommand.run(['scale-out', ...bad], io)).rejects.toBeInstanceOf(UsageError);
   });
 });
