@@ -247,15 +247,15 @@ describe('coalescer', () => {
       kind,
     });
     const all = [
-      c.signal(ref('a'), [f(1), f(2)]), // a:1 takes the only slot; a:2 waits (sealed by the cap of 1)
-      c.signal(ref('b'), [f(3), f(4)]), // b:3 waits; b:4 stays open
-      c.signal(ref('c'), [f(5), f(6)]), // c:5 waits; c:6 stays open
-      c.signal(ref('c'), [f(7, 'exposed-secret')]), // urgent (c:6 sealed by the cap): ahead of a and b, after c's
+      c.signal(ref('a'), [f(1), f(2)]), // a:1 (sealed by the cap of 1) takes the only slot; a:2 stays open
+      c.signal(ref('b'), [f(3), f(4)]), // b:3 queued; b:4 open
+      c.signal(ref('c'), [f(5), f(6)]), // c:5 queued; c:6 open
+      c.signal(ref('c'), [f(7, 'exposed-secret')]), // c:6 sealed and queued; urgent c:7 ahead of b, after c's own
     ];
     await new Promise((r) => setTimeout(r, 20));
     release();
     await Promise.race([Promise.all(all), new Promise((r) => setTimeout(r, 200))]);
-    expect(sent.slice(0, 5)).toEqual(['a:1', 'c:5', 'c:6', 'c:7', 'a:2']);
+    expect(sent.slice(0, 5)).toEqual(['a:1', 'c:5', 'c:6', 'c:7', 'b:3']);
   });
 
   it('tells every submitter when the signal carrying its findings failed', async () => {
