@@ -3,7 +3,7 @@
 import { type Adapter, type NormalizeContext, RecordError } from './adapters/adapter.ts';
 import { adapterFor, adapters } from './adapters/index.ts';
 import type { Finding, Format, FormatOrAuto } from './finding.ts';
-import { outputChecker } from './output-check.ts';
+import { type OutputChecker, outputChecker } from './output-check.ts';
 import { decodeUtf8, parseDocuments } from './parse-input.ts';
 import {
   fingerprintKeyFromEnv,
@@ -22,6 +22,8 @@ export interface NormalizeOptions {
   previousFingerprintKey?: string;
   /** ISO time the input arrived: stands in for the time of findings whose tool wrote none. */
   receivedAt?: string;
+  /** Default: the process's (output-check.ts); the bench passes one that checks every finding to compare. */
+  outputCheck?: OutputChecker;
 }
 
 /** `variant`: the shape the record's document had, `<format>/<variant>` (see Adapter.variant). */
@@ -67,6 +69,7 @@ export interface AdapterSettings {
   fingerprintKey: string;
   previousFingerprintKey?: string;
   receivedAt?: string;
+  outputCheck?: OutputChecker;
 }
 
 /** The fingerprints are our hashes, never a tool's text: kept exactly as made. */
@@ -147,7 +150,7 @@ export function normalizeWith(
     }
     findings = findings.map(redactShapes);
     if (where.variant) findings = findings.map((f) => withVariant(f, where.variant!));
-    const invalid = outputChecker.problem(adapter.format, findings);
+    const invalid = (settings.outputCheck ?? outputChecker).problem(adapter.format, findings);
     if (invalid !== undefined) return { ok: false, format: adapter.format, ...where, reason: invalid };
     return { ok: true, format: adapter.format, ...where, findings };
   } catch (error) {
@@ -188,6 +191,7 @@ function normalizeUnwrapped(
     fingerprintKey: opts.fingerprintKey ?? fingerprintKeyFromEnv(),
     previousFingerprintKey: opts.previousFingerprintKey ?? previousFingerprintKeyFromEnv(),
     receivedAt: opts.receivedAt,
+    outputCheck: opts.outputCheck,
   };
   // An empty array is an empty report (gitleaks writes [] when it finds nothing): no records, nothing wrong.
   // So is a bare null: Go tools marshal an empty result list as null (a gitleaks report with nothing found).

@@ -25,6 +25,9 @@ describe('nhi bench normalize', () => {
     expect(result.findingsPerRound).toBeGreaterThan(0);
     expect(result.ratio).toBeGreaterThan(0);
     expect(result.ratio).toBeCloseTo(result.parse.msPerRound / result.normalize.msPerRound);
+    expect(result.fullOutputCheck.ratio).toBeCloseTo(
+      result.parse.msPerRound / result.fullOutputCheck.msPerRound,
+    );
     expect(result.stages.parse).toBe(result.parse.msPerRound);
     for (const ms of Object.values(result.stages)) expect(ms).toBeGreaterThanOrEqual(0);
     expect(result.formats.map((f) => f.format).sort()).toEqual(['asff', 'checkov', 'cloudtrail']);
@@ -39,7 +42,14 @@ describe('nhi bench normalize', () => {
     });
     expect(code).toBe(0);
     const text = out.join('\n');
-    for (const line of ['ratio', 'decode + JSON.parse', 'adapters', 'scrub + output check', 'cloudtrail'])
+    for (const line of [
+      'ratio',
+      'full check',
+      'decode + JSON.parse',
+      'adapters',
+      'scrub + output check',
+      'cloudtrail',
+    ])
       expect(text).toContain(line);
     const io = { out: () => {}, err: () => {} };
     await expect(
