@@ -2,7 +2,7 @@
 // every raw secret scrubbed) or a typed rejection with one readable reason. Nothing throws past here.
 import { type Adapter, type NormalizeContext, RecordError } from './adapters/adapter.ts';
 import { adapterFor, adapters } from './adapters/index.ts';
-import type { Finding, Format, FormatOrAuto } from './finding.ts';
+import type { Finding, Format, FormatOrAuto, SecretRef } from './finding.ts';
 import { type OutputChecker, outputChecker } from './output-check.ts';
 import { decodeUtf8, parseDocuments } from './parse-input.ts';
 import {
@@ -105,14 +105,33 @@ function scrubFinding(finding: Finding, secrets: readonly string[]): Finding {
 
 /**
  * Redact credential shapes (secret-shapes.ts) that no adapter registered: a key quoted in an alert's reason or a
- * CSPM description. Ids, times and the fingerprint are ours and never hold one.
+ * CSPM description. Ids, times and the fingerprints are ours and never hold one: they are not scanned (an id or a
+ * fingerprint is long enough to look like a key to the scanner, and scanning them was a third of its work).
  */
 function redactShapes(finding: Finding): Finding {
-  const { id, time, secret } = finding;
-  const redacted = redactSecretShapesCow(finding);
-  if (redacted === finding) return finding;
-  const safeSecret = secret && { ...redacted.secret!, ...ourFingerprints(secret) };
-  return { ...redacted, id, time, ...(safeSecret ? { secret: safeSecret } : {}) };
+  let out: Record<string, unknown> | undefined;
+  for (const k in finding) {
+    if (k === 'id' || k === 'time' || !Object.hasOwn(finding, k)) continue;
+    const inner = finding[k as keyof Finding];
+    const redacted = k === 'secret' ? redactSecretRef(inner as SecretRef) : redactSecretShapesCow(inner);
+    if (redacted === inner) continue;
+    out ??= { ...finding };
+    out[k] = redacted;
+  }
+  return (out as Finding | undefined) ?? finding;
+}
+
+function redactSecretRef(secret: SecretRef): SecretRef {
+  let out: Record<string, unknown> | undefined;
+  for (const k in secret) {
+    if (k === 'fingerprint' || k === 'previousFingerprint' || !Object.hasOwn(secret, k)) continue;
+    const inner = secret[k as keyof SecretRef];
+    const redacted = redactSecretShapesCow(inner);
+    if (redacted === inner) continue;
+    out ??= { ...secret };
+    out[k] = redacted;
+  }
+  return (out as SecretRef | undefined) ?? secret;
 }
 
 function withVariant(finding: Finding, variant: string): Finding {
