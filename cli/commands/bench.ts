@@ -28,7 +28,8 @@ const usage = `usage: nhi bench normalize [--corpus DIR] [--rounds N] [--json]
   scale-out   N \`nhi run consumer\` processes (default 3) in one group on a 6-partition topic and M \`nhi run worker\`
               processes (default 2); one consumer is SIGKILLed once a third is committed (unless --no-kill);
               reports findings/s until all is committed and checks that every identity holds exactly its findings.
-              --kills N: SIGKILL a consumer N times spread over the run, each replaced by a new process; reports
+              --kills N: SIGKILL a consumer N times over the run (at each N+1-th of the messages committed, or
+              every 10 s, whichever comes first), each replaced by a new process; reports
               the group's uncommitted messages after each kill and the findings re-signalled (deliveries of a
               finding its workflow already held), which must stay within what was uncommitted.`;
 
