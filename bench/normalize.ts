@@ -3,6 +3,7 @@ import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Adapter } from '../schemas/adapters/adapter.ts';
 import { detectFormat, normalizeInput } from '../schemas/normalize.ts';
+import { OutputChecker } from '../schemas/output-check.ts';
 import { decodeUtf8, parseDocuments } from '../schemas/parse-input.ts';
 
 export interface NormalizeBenchResult {
@@ -14,6 +15,8 @@ export interface NormalizeBenchResult {
   normalize: { msPerRound: number; mbPerSec: number; findingsPerSec: number };
   /** normalize throughput / parse throughput: 1 = free, 0.5 = normalising costs as much again as parsing. */
   ratio: number;
+  /** The same rounds with the full output schema checked on every finding (as before the sampled check). */
+  fullOutputCheck: { msPerRound: number; findingsPerSec: number; ratio: number };
   /** Where a normalise round's time goes, stage by stage. */
   stages: StageCosts;
   /** The same measurement per input format (files grouped by the format they normalise as), slowest first. */
@@ -102,7 +105,12 @@ export function benchNormalize(
           if (o.ok) findings += o.findings.length;
     }
   };
-  const depths = [parseRound, detectRound, adaptRound, normalizeRound];
+  const everyFinding = new OutputChecker('all');
+  const fullCheckRound = () => {
+    for (let r = 0; r < repeat; r++)
+      for (const b of inputs) normalizeInput(b, { fingerprintKey: 'bench', outputCheck: everyFinding });
+  };
+  const depths = [parseRound, detectRound, adaptRound, normalizeRound, fullCheckRound];
   for (const run of depths) run(); // warm up JIT and zod's compiled parsers
   const ms: number[][] = depths.map(() => []);
   for (let i = 0; i < rounds; i++) {
@@ -110,7 +118,7 @@ export function benchNormalize(
     opts.onRound?.(i + 1);
   }
   const mb = (bytes * repeat) / 1e6;
-  const [p, detected, adapted, n] = ms.map(median) as [number, number, number, number];
+  const [p, detected, adapted, n, full] = ms.map(median) as [number, number, number, number, number];
   const stages: StageCosts = {
     parse: p,
     detect: Math.max(0, detected - p),
@@ -126,6 +134,7 @@ export function benchNormalize(
     parse: { msPerRound: p, mbPerSec: mb / (p / 1000) },
     normalize: { msPerRound: n, mbPerSec: mb / (n / 1000), findingsPerSec: findings / (n / 1000) },
     ratio: p / n,
+    fullOutputCheck: { msPerRound: full, findingsPerSec: findings / (full / 1000), ratio: p / full },
     stages,
     formats,
   };

@@ -20,6 +20,10 @@ export interface ScaleOutOptions {
   partitions?: number;
   /** SIGKILL one consumer once about a third of the messages are committed. */
   kill: boolean;
+  /** SIGKILL a consumer this many times, spread over the run, each replaced by a new one (overrides `kill`). */
+  kills?: number;
+  /** Share of findings that repeat an earlier one with only volatile fields changed (default 0). */
+  repeatRatio?: number;
   onProgress?: (line: string) => void;
 }
 
@@ -30,6 +34,11 @@ export interface ScaleOutResult {
   identities: number;
   partitions: number;
   killed: boolean;
+  /** SIGKILLs done, each with the group's uncommitted messages right after it. */
+  kills: Array<{ uncommitted: number }>;
+  /** Deliveries of a finding its workflow already held (re-signals after the kills), summed over identities. */
+  redelivered: number;
+  distinct: number;
   ms: number;
   findingsPerSec: number;
   identitiesComplete: number;
@@ -65,7 +74,7 @@ export async function benchScaleOut(opts: ScaleOutOptions): Promise<ScaleOutResu
   await admin.connect();
   const temporal = await temporalClient();
   const children: ChildProcess[] = [];
-  const traffic = notableTraffic(opts.findings, opts.identities, id);
+  const traffic = notableTraffic(opts.findings, opts.identities, id, { repeatRatio: opts.repeatRatio ?? 0 });
   try {
     await admin.createTopics({
       waitForLeaders: true,
@@ -110,38 +119,49 @@ export async function benchScaleOut(opts: ScaleOutOptions): Promise<ScaleOutResu
     for (let i = 0; i < opts.workers; i++) start('worker');
     const began = Date.now();
     const consumers = Array.from({ length: opts.consumers }, () => start('consumer'));
-    let killed = false;
+    const planned = opts.kills ?? (opts.kill ? 1 : 0);
+    const kills: Array<{ uncommitted: number }> = [];
+    let lastKill = 0;
     for (;;) {
       const left = await uncommitted(taskQueue, topic);
       if (left === 0) break;
-      if (opts.kill && !killed && left < opts.findings * 0.67) {
-        say(`SIGKILL one consumer with ${left} messages uncommitted`);
-        consumers[0]!.kill('SIGKILL');
-        killed = true;
+      // The k-th kill once (k / (planned + 1)) of the messages are committed, or 10 s after the one before if
+      // commits come in larger jumps than that (reading ahead); never sooner than 5 s after the one before.
+      const due = opts.findings * (1 - (kills.length + 1) / (planned + 1));
+      const since = Date.now() - (lastKill || began);
+      if (kills.length < planned && since > 5_000 && (left <= due || since > 10_000)) {
+        const victim = consumers.shift()!;
+        victim.kill('SIGKILL');
+        lastKill = Date.now();
+        const after = await uncommitted(taskQueue, topic);
+        kills.push({ uncommitted: after });
+        say(`SIGKILL consumer ${kills.length}/${planned} with ${after} messages uncommitted`);
+        if (opts.kills !== undefined) consumers.push(start('consumer'));
       }
       if (Date.now() - began > 30 * 60_000)
         throw new Error(`not all committed after 30 minutes (${left} left)`);
       await sleep(500);
     }
+    const killed = kills.length > 0;
     const ms = Date.now() - began;
     say(`all committed in ${ms} ms; checking every identity`);
     let complete = 0;
     let missing = 0;
     let unexpected = 0;
     const deadline = Date.now() + 10 * 60_000;
+    let redelivered = 0;
     for (const [key, ids] of traffic.expected) {
       for (;;) {
-        const held = new Set(
-          await temporal.workflow
-            .getHandle(identityWorkflowId(key))
-            .query(identityQuery)
-            .then((r) => r.findingIds)
-            .catch(() => [] as string[]),
-        );
+        const record = await temporal.workflow
+          .getHandle(identityWorkflowId(key))
+          .query(identityQuery)
+          .catch(() => undefined);
+        const held = new Set(record?.findingIds ?? []);
         const lost = [...ids].filter((f) => !held.has(f)).length;
         if (lost === 0 || Date.now() > deadline) {
           missing += lost;
           unexpected += [...held].filter((f) => !ids.has(f)).length;
+          redelivered += record?.redelivered ?? 0;
           if (lost === 0) complete++;
           break;
         }
@@ -155,6 +175,9 @@ export async function benchScaleOut(opts: ScaleOutOptions): Promise<ScaleOutResu
       identities: opts.identities,
       partitions,
       killed,
+      kills,
+      redelivered,
+      distinct: traffic.distinct,
       ms,
       findingsPerSec: opts.findings / (ms / 1000),
       identitiesComplete: complete,

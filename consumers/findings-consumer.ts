@@ -16,6 +16,7 @@ import type { IdentityRef } from '../schemas/identity.ts';
 import { fingerprintKeyFromEnv } from '../schemas/redaction.ts';
 import { chunkForSend } from './chunk-for-send.ts';
 import { Coalescer, type CoalescerOptions } from './coalescer.ts';
+import { CommitLanes, type LaneOptions, type LaneTicket } from './commit-lanes.ts';
 import { decodeMessage, headerText } from './decode-message.ts';
 import { type DigestEntry, DigestMemory, type DigestMemoryOptions } from './digest-memory.ts';
 import { DigestStore, partitionKey } from './digest-store.ts';
@@ -69,6 +70,9 @@ export interface ConsumerDeps {
   digest?: DigestStore;
   /** Coalescing of an identity's findings across steps and partitions into one signal (off: one per step). */
   coalescer?: Coalescer;
+  /** Reading decoupled from the handoff: a batch ends once its steps are submitted; each partition commits by
+   * its watermark as its steps are accepted (off: a batch waits for its steps). */
+  lanes?: CommitLanes;
   taskQueue?: string;
   /** Defaults: the findings topics and findings.dlq (tests use topics of their own). */
   topics?: string[];
@@ -103,8 +107,12 @@ type Delivery =
 export const STEPS_IN_FLIGHT = 16;
 
 interface StepWork {
-  step: KafkaMessage[];
-  findings: Finding[];
+  firstOffset: string;
+  lastOffset: string;
+  messages: number;
+  /** Findings the step took in (repeats included). */
+  taken: number;
+  /** The message of each finding signalled (a refused one is dead-lettered with its message). */
   origin: Map<Finding, KafkaMessage>;
   /** Whole messages dead-lettered (a temporal rejection adds its message only if it is not one of them)… */
   deadMessages: Set<KafkaMessage>;
@@ -117,6 +125,8 @@ interface StepWork {
   entries: DigestEntry[];
   started: bigint;
   delivery: Promise<Delivery>;
+  /** With lanes: the batch's ticket (a rebalance or an abandon since means this step must not commit). */
+  ticket?: LaneTicket;
 }
 
 export async function processBatch(deps: ConsumerDeps, payload: EachBatchPayload): Promise<void> {
@@ -127,11 +137,15 @@ export async function processBatch(deps: ConsumerDeps, payload: EachBatchPayload
   const signal = deps.coalescer?.signal ?? countedSignal(deps);
   const digest = deps.digest;
   const tp = partitionKey(batch.topic, batch.partition);
+  const lanes = deps.lanes;
+  if (lanes && !lanes.valid(lanes.ticket(tp))) return; // closed for a stop: nothing new is taken
   if (digest) await withHeartbeats(payload, digest.ready(tp), deps.heartbeatEveryMs);
+  const ticket = lanes?.ticket(tp);
   const inFlight: StepWork[] = [];
   try {
     for (let start = 0; start < batch.messages.length; start += stepSize) {
       if (!isRunning() || isStale()) break;
+      if (lanes && !lanes.valid(ticket!)) break;
       const step: KafkaMessage[] = batch.messages.slice(start, start + stepSize);
 
       let t = process.hrtime.bigint();
@@ -174,10 +188,15 @@ export async function processBatch(deps: ConsumerDeps, payload: EachBatchPayload
       t = process.hrtime.bigint();
       const delivery = deliver(deps, payload, signal, toWork(selected.batches), log);
       delivery.catch(() => {}); // awaited in order below; an early failure must not be unhandled meanwhile
-      inFlight.push({
-        step,
-        findings,
-        origin,
+      // Only what was signalled can be refused; a repeat's message is not kept.
+      const signalled = new Map<Finding, KafkaMessage>();
+      for (const b of selected.batches) for (const f of b.findings) signalled.set(f, origin.get(f)!);
+      const work: StepWork = {
+        firstOffset: step[0]!.offset,
+        lastOffset: step.at(-1)!.offset,
+        messages: step.length,
+        taken: findings.length,
+        origin: signalled,
         deadMessages,
         dead,
         decodeDead: dead.length,
@@ -186,7 +205,29 @@ export async function processBatch(deps: ConsumerDeps, payload: EachBatchPayload
         entries: selected.entries,
         started: t,
         delivery,
-      });
+        ticket,
+      };
+      if (lanes) {
+        const queued = lanes.push(
+          ticket!,
+          signalled.size,
+          () => finishStep(deps, payload, work, log),
+          (error) => rewind(deps, payload, tp, work.firstOffset, error),
+        );
+        if (!queued) break;
+        // Past the next fetch: the step is the lane's now, and commits by the watermark.
+        payload.resolveOffset(work.lastOffset);
+        if (
+          !(await withHeartbeats(
+            payload,
+            lanes.room(ticket!, () => !isRunning()),
+            deps.heartbeatEveryMs,
+          ))
+        )
+          break;
+        continue;
+      }
+      inFlight.push(work);
       if (inFlight.length >= (deps.coalescer ? STEPS_IN_FLIGHT : 1)) {
         if (!(await finishStep(deps, payload, inFlight.shift()!, log))) return abandon(deps, tp);
       }
@@ -203,6 +244,31 @@ export async function processBatch(deps: ConsumerDeps, payload: EachBatchPayload
 /** A step left uncommitted: what the memory learned from it (and from later steps) is not durable, so it goes. */
 function abandon(deps: ConsumerDeps, tp: string): void {
   deps.digest?.memory.drop(tp);
+}
+
+/** A lane's step did not commit: forget what was learned and read the partition again from its watermark. */
+function rewind(
+  deps: ConsumerDeps,
+  payload: EachBatchPayload,
+  tp: string,
+  from: string,
+  error?: unknown,
+): void {
+  abandon(deps, tp);
+  const { topic, partition } = payload.batch;
+  deps.log?.('partition-rewound', {
+    topic,
+    partition,
+    offset: from,
+    ...(error ? { error: (error as Error).message ?? String(error) } : {}),
+  });
+  // A stop or a lost partition needs no rewind: whoever reads it next starts at the committed offset.
+  if (!payload.isRunning() || payload.isStale()) return;
+  try {
+    deps.consumer.seek({ topic, partition, offset: from });
+  } catch {
+    // not running any more: the committed offset is where the next owner starts
+  }
 }
 
 /**
@@ -242,7 +308,7 @@ async function finishStep(
   log: NonNullable<ConsumerDeps['log']>,
 ): Promise<boolean> {
   const { batch } = payload;
-  const { step, findings, origin, dead, deadMessages } = work;
+  const { origin, dead, deadMessages } = work;
   const delivery = await work.delivery;
   if (delivery.stopped) return false; // the step's offsets stay unresolved: redelivered to whoever owns it next
   const handoffMs = elapsed(work.started);
@@ -279,6 +345,8 @@ async function finishStep(
   }
   const dlqMs = elapsed(t);
 
+  // Another member owns the partition now (or it was rewound): what it reads again is signalled again.
+  if (work.ticket && deps.lanes && !deps.lanes.current(work.ticket)) return false;
   t = process.hrtime.bigint();
   // The digest after Temporal accepted and before the commit: a crash between the two re-signals this step only.
   if (deps.digest && work.entries.length) {
@@ -290,8 +358,10 @@ async function finishStep(
   const digestMs = elapsed(t);
 
   t = process.hrtime.bigint();
-  const last = step.at(-1)!.offset;
-  payload.resolveOffset(last);
+  if (work.ticket && deps.lanes && !deps.lanes.current(work.ticket)) return false;
+  const last = work.lastOffset;
+  // With lanes the fetch position was moved on when the step was queued (moving it back would re-fetch).
+  if (!deps.lanes) payload.resolveOffset(last);
   await payload.commitOffsetsIfNecessary({
     topics: [{ topic: batch.topic, partitions: [{ partition: batch.partition, offset: nextOffset(last) }] }],
   });
@@ -301,8 +371,8 @@ async function finishStep(
   deps.observer?.step?.({
     topic: batch.topic,
     partition: batch.partition,
-    messages: step.length,
-    findings: findings.filter((f) => !rejectedFindings.has(f)).length,
+    messages: work.messages,
+    findings: work.taken - rejectedFindings.size,
     signals: delivery.signals,
     repeats: work.repeats,
     deadLetters: { decode: work.decodeDead, temporal: dead.length - work.decodeDead },
@@ -482,6 +552,8 @@ export interface ChangeDetectionOptions {
   digestTopic?: string;
   memory?: Partial<DigestMemoryOptions>;
   coalescing?: Partial<CoalescerOptions>;
+  /** Reading decoupled from the handoff, with these caps (default on; false: a batch waits for its steps). */
+  lanes?: Partial<LaneOptions> | false;
 }
 
 /** The digest and the coalescer for one consumer (what `nhi run` and the bench use). */
@@ -495,13 +567,28 @@ export function withChangeDetection(deps: ConsumerDeps, opts: ChangeDetectionOpt
     log: deps.log,
   });
   const coalescer = new Coalescer(countedSignal(deps), opts.coalescing);
-  return { ...deps, digest, coalescer };
+  const lanes = opts.lanes === false ? undefined : new CommitLanes(opts.lanes);
+  return { ...deps, digest, coalescer, ...(lanes ? { lanes } : {}) };
+}
+
+/**
+ * Before the consumer leaves its group: takes no new steps and lets the queued ones finish and commit (within
+ * `timeoutMs`; what is left is redelivered to the next owner). True if everything queued committed.
+ */
+export async function drainConsumer(deps: ConsumerDeps, timeoutMs = 20_000): Promise<boolean> {
+  if (!deps.lanes) return true;
+  // Paused, so kafkajs does not fetch again and again what the closed lanes refuse meanwhile.
+  deps.consumer.pause((deps.topics ?? FINDINGS_TOPICS).map((topic) => ({ topic })));
+  const drained = await deps.lanes.drain(timeoutMs);
+  deps.log?.('consumer-drained', { complete: drained, ...deps.lanes.pending() });
+  return drained;
 }
 
 export async function runFindingsConsumer(deps: ConsumerDeps, opts: ConsumerRunOptions = {}): Promise<void> {
   const { consumer } = deps;
   // A new assignment: what this member held may have moved on meanwhile; restore before the next step.
   consumer.on(consumer.events.GROUP_JOIN, ({ payload }) => {
+    deps.lanes?.reset();
     deps.digest?.memory.dropAll();
     deps.log?.('group-joined', { memberId: payload.memberId, assignment: payload.memberAssignment });
   });

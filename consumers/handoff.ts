@@ -5,7 +5,7 @@
 // One identity's chunks go in order, one at a time (a "resolved" report must not overtake the "open" one);
 // different identities go in parallel. A failure stops that identity only: the result says what is left, so the
 // caller retries exactly that and never re-sends what Temporal already holds.
-import type { Client } from '@temporalio/client';
+import { type Client, WorkflowNotFoundError } from '@temporalio/client';
 import type { Finding } from '../schemas/finding.ts';
 import type { IdentityRef } from '../schemas/identity.ts';
 import { findingsSignal, identityWorkflowId, TASK_QUEUE } from '../workflows/identity/definitions.ts';
@@ -39,19 +39,59 @@ export function toWork(batches: IdentityBatch[]): IdentityWork[] {
   return batches.map((b) => ({ identity: b.identity, chunks: chunkBySize(b.findings) }));
 }
 
-export function temporalSignal(client: Client, taskQueue = TASK_QUEUE): SignalFn {
+/**
+ * Signal-with-start, or a plain signal to a workflow this process already saw running: about twice as cheap for
+ * Temporal (no start to consider). A workflow that closed meanwhile answers "not found": then it is started again
+ * with signal-with-start, so the plain signal never loses a finding.
+ */
+export function temporalSignal(
+  client: Client,
+  taskQueue = TASK_QUEUE,
+  running: RunningWorkflows = new RunningWorkflows(),
+): SignalFn {
   return async (identity, findings) => {
+    const workflowId = identityWorkflowId(identity.key);
+    if (running.has(workflowId)) {
+      try {
+        await client.workflow.getHandle(workflowId).signal(findingsSignal, { identity, findings });
+        return;
+      } catch (error) {
+        if (!(error instanceof WorkflowNotFoundError)) throw error;
+        running.delete(workflowId);
+      }
+    }
     await client.workflow.signalWithStart<
       typeof identityWorkflow,
       [{ identity: IdentityRef; findings: Finding[] }]
     >('identityWorkflow', {
-      workflowId: identityWorkflowId(identity.key),
+      workflowId,
       taskQueue,
       args: [{ identity }],
       signal: findingsSignal,
       signalArgs: [{ identity, findings }],
     });
+    running.add(workflowId);
   };
+}
+
+/** Workflow ids seen running, the most recent `cap` of them (a miss only costs a signal-with-start). */
+export class RunningWorkflows {
+  private readonly ids = new Set<string>();
+  constructor(private readonly cap = 100_000) {}
+  has(id: string): boolean {
+    return this.ids.has(id);
+  }
+  add(id: string): void {
+    this.ids.delete(id);
+    this.ids.add(id);
+    if (this.ids.size > this.cap) this.ids.delete(this.ids.values().next().value!);
+  }
+  delete(id: string): void {
+    this.ids.delete(id);
+  }
+  get size(): number {
+    return this.ids.size;
+  }
 }
 
 /** Never throws: every failure comes back in the result with what is left to send. */

@@ -6,6 +6,7 @@ import { createActivities } from '../activities/index.ts';
 import { checkPolicyFile, createPolicySource, policyPath } from '../activities/policy-source.ts';
 import {
   type ConsumerDeps,
+  drainConsumer,
   FINDINGS_TOPICS,
   runFindingsConsumer,
   withChangeDetection,
@@ -62,6 +63,9 @@ export interface PipelineOptions {
   digestCapPerPartition?: number;
   /** How long an identity's findings wait for more before one signal carries them (default 250 ms). */
   coalesceWindowMs?: number;
+  /** Findings read ahead of Temporal (signalled, their steps not committed yet; default 50,000; 0: a batch waits
+   * for its steps). A stop waits for them (up to DRAIN_MS), a crash re-signals at most them. */
+  readAhead?: number;
 }
 
 /**
@@ -69,6 +73,9 @@ export interface PipelineOptions {
  * fetches also give the coalescer more of an identity's findings at once (steps of one batch overlap).
  */
 export const CONSUMER_FETCH = { maxBytesPerPartition: 8 * 1024 * 1024, maxBytes: 32 * 1024 * 1024 };
+
+/** How long a stop waits for the findings read ahead to be accepted and committed (the rest is redelivered). */
+export const DRAIN_MS = 20_000;
 
 export async function startPipeline(opts: PipelineOptions = {}): Promise<RunningPipeline> {
   const role = opts.role ?? 'all';
@@ -166,6 +173,12 @@ export async function startPipeline(opts: PipelineOptions = {}): Promise<Running
               digestTopic: opts.digestTopic,
               memory: opts.digestCapPerPartition ? { capPerPartition: opts.digestCapPerPartition } : {},
               coalescing: opts.coalesceWindowMs !== undefined ? { windowMs: opts.coalesceWindowMs } : {},
+              lanes:
+                opts.readAhead === 0
+                  ? false
+                  : opts.readAhead !== undefined
+                    ? { maxPendingFindings: opts.readAhead }
+                    : {},
             });
       await runFindingsConsumer(deps, { onFatal: (error) => fatal(error) });
       const lagEvery = opts.lagIntervalMs ?? 15_000;
@@ -183,6 +196,8 @@ export async function startPipeline(opts: PipelineOptions = {}): Promise<Running
       // The consumer stops first: disconnect() lets the step in flight finish and commit, then leaves the group.
       stops.unshift(async () => {
         await sampler?.stop();
+        // Steps queued behind the fetch position finish and commit while this member still owns them.
+        await drainConsumer(deps, DRAIN_MS).catch(() => false);
         await consumer.disconnect();
         await producer.disconnect();
         await temporal.connection.close();

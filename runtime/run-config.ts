@@ -64,6 +64,7 @@ export function pipelineOptionsFromEnv(env: NodeJS.ProcessEnv = process.env): Pi
     digestTopic: text(env.NHI_DIGEST_TOPIC),
     digestCapPerPartition: whole('NHI_DIGEST_CAP', env.NHI_DIGEST_CAP, 1_000, 100_000_000),
     coalesceWindowMs: whole('NHI_COALESCE_WINDOW_MS', env.NHI_COALESCE_WINDOW_MS, 0, 60_000),
+    readAhead: whole('NHI_READ_AHEAD', env.NHI_READ_AHEAD, 0, 10_000_000),
   };
   return Object.fromEntries(
     Object.entries(options).filter(([k, v]) => v !== undefined || k === 'metricsPort'),

@@ -8,7 +8,8 @@ import { type Command, CommandError, parseCommandArgs, UsageError } from '../com
 const usage = `usage: nhi bench normalize [--corpus DIR] [--rounds N] [--json]
        nhi bench ingest [--findings N] [--identities N | --findings-per-identity N] [--repeat-ratio R]
                         [--partitions N] [--step N] [--probes N] [--signals-in-flight N] [--no-worker] [--no-change-detection] [--json]
-       nhi bench scale-out [--consumers N] [--workers N] [--findings N] [--identities N] [--no-kill] [--json]
+       nhi bench scale-out [--consumers N] [--workers N] [--findings N] [--identities N] [--repeat-ratio R]
+                           [--no-kill | --kills N] [--json]
 
   normalize   the normaliser over every JSON file under DIR (default ../shared/findings-corpus), against bare
               UTF-8 decode + JSON.parse of the same bytes, interleaved rounds, medians; reports findings/s, the ratio
@@ -26,7 +27,11 @@ const usage = `usage: nhi bench normalize [--corpus DIR] [--rounds N] [--json]
               --no-change-detection: every finding goes to Temporal (the path before the digest).
   scale-out   N \`nhi run consumer\` processes (default 3) in one group on a 6-partition topic and M \`nhi run worker\`
               processes (default 2); one consumer is SIGKILLed once a third is committed (unless --no-kill);
-              reports findings/s until all is committed and checks that every identity holds exactly its findings.`;
+              reports findings/s until all is committed and checks that every identity holds exactly its findings.
+              --kills N: SIGKILL a consumer N times over the run (at each N+1-th of the messages committed, or
+              every 10 s, whichever comes first), each replaced by a new process; reports
+              the group's uncommitted messages after each kill and the findings re-signalled (deliveries of a
+              finding its workflow already held), which must stay within what was uncommitted.`;
 
 export const benchCommand: Command = {
   name: 'bench',
@@ -49,6 +54,7 @@ export const benchCommand: Command = {
       consumers: { type: 'string' },
       workers: { type: 'string' },
       'no-kill': { type: 'boolean' },
+      kills: { type: 'string' },
       json: { type: 'boolean' },
     });
     const which = positionals[0] ?? 'normalize';
@@ -76,6 +82,9 @@ export const benchCommand: Command = {
         `normalize    ${result.normalize.mbPerSec.toFixed(1)} MB/s, ${Math.round(result.normalize.findingsPerSec)} findings/s`,
       );
       io.out(`ratio        ${result.ratio.toFixed(2)} (normalize/parse throughput; target ≥ 0.5)`);
+      io.out(
+        `full check   ${Math.round(result.fullOutputCheck.findingsPerSec)} findings/s, ratio ${result.fullOutputCheck.ratio.toFixed(2)} (every finding through the full output schema, as before the sampled check; ${(result.fullOutputCheck.msPerRound / result.normalize.msPerRound).toFixed(2)}× the time)`,
+      );
       io.out('');
       const st = result.stages;
       const stage = (name: string, ms: number, what: string) =>
@@ -107,6 +116,15 @@ function positive(name: string, raw: string | undefined, fallback: number): numb
   return n;
 }
 
+function repeatRatioOf(values: Record<string, string | boolean | undefined>): number {
+  const repeatRatio = values['repeat-ratio'] === undefined ? 0 : Number(values['repeat-ratio']);
+  if (!Number.isFinite(repeatRatio) || repeatRatio < 0 || repeatRatio >= 1)
+    throw new UsageError(
+      `--repeat-ratio must be a number from 0 to below 1, got '${values['repeat-ratio']}'`,
+    );
+  return repeatRatio;
+}
+
 async function runIngestBench(
   values: Record<string, string | boolean | undefined>,
   io: Parameters<Command['run']>[1],
@@ -119,11 +137,7 @@ async function runIngestBench(
     perIdentity === undefined
       ? positive('identities', values.identities as string | undefined, 1_000)
       : Math.max(1, Math.floor(findings / positive('findings-per-identity', perIdentity as string, 1)));
-  const repeatRatio = values['repeat-ratio'] === undefined ? 0 : Number(values['repeat-ratio']);
-  if (!Number.isFinite(repeatRatio) || repeatRatio < 0 || repeatRatio >= 1)
-    throw new UsageError(
-      `--repeat-ratio must be a number from 0 to below 1, got '${values['repeat-ratio']}'`,
-    );
+  const repeatRatio = repeatRatioOf(values);
   const probes = values.probes === undefined ? 0 : positive('probes', values.probes as string, 1);
   if (probes && values['no-worker']) throw new UsageError('--probes needs the worker (drop --no-worker)');
   const opts = {
@@ -195,7 +209,11 @@ async function runScaleOutBench(
     findings: positive('findings', values.findings as string | undefined, 20_000),
     identities: positive('identities', values.identities as string | undefined, 2_000),
     kill: !values['no-kill'],
+    ...(values.kills === undefined ? {} : { kills: positive('kills', values.kills as string, 1) }),
+    repeatRatio: repeatRatioOf(values),
   };
+  if (values.kills !== undefined && values['no-kill'])
+    throw new UsageError('give --kills N or --no-kill, not both');
   const { benchScaleOut } = await import('../../bench/scale-out.ts');
   let result: Awaited<ReturnType<typeof benchScaleOut>>;
   try {
@@ -207,8 +225,12 @@ async function runScaleOutBench(
     io.out(JSON.stringify({ bench: 'scale-out', ...result }));
   } else {
     io.out(
-      `${result.consumers} consumer(s), ${result.workers} worker(s), ${result.partitions} partitions: ${result.findings} findings about ${result.identities} identities in ${Math.round(result.ms)} ms (${Math.round(result.findingsPerSec)} findings/s)${result.killed ? ', one consumer SIGKILLed mid-run' : ''}`,
+      `${result.consumers} consumer(s), ${result.workers} worker(s), ${result.partitions} partitions: ${result.findings} findings about ${result.identities} identities in ${Math.round(result.ms)} ms (${Math.round(result.findingsPerSec)} findings/s)${result.killed ? `, ${result.kills.length} consumer SIGKILL(s) mid-run` : ''}`,
     );
+    if (result.killed)
+      io.out(
+        `uncommitted after each kill: ${result.kills.map((k) => k.uncommitted).join(', ')} messages; findings re-signalled: ${result.redelivered} (of ${result.distinct} distinct)`,
+      );
     io.out(
       `identities complete ${result.identitiesComplete}/${result.identities}; findings missing ${result.missing}, unexpected ${result.unexpected}`,
     );

@@ -20,7 +20,8 @@ by default the local stack of 'nhi stack up'. TLS, SASL, the Temporal API key an
 come from NHI_TEMPORAL_TLS_*, NHI_TEMPORAL_API_KEY, NHI_KAFKA_SSL_*, NHI_KAFKA_SASL_* and NHI_PAYLOAD_KEYS* (see
 README). Deployment overrides: NHI_FINDINGS_TOPICS (comma-separated),
 NHI_DLQ_TOPIC, NHI_EVENTS_TOPIC, NHI_TASK_QUEUE, NHI_CONSUMER_GROUP, NHI_LAG_INTERVAL_SECONDS, NHI_STEP_SIZE,
-NHI_PARTITIONS_CONCURRENTLY, NHI_SESSION_TIMEOUT_MS.
+NHI_PARTITIONS_CONCURRENTLY, NHI_SESSION_TIMEOUT_MS, NHI_READ_AHEAD (findings read ahead of Temporal, default
+50000; 0 = a fetch waits for its signals).
 Refuses to start without NHI_FINGERPRINT_KEY unless every endpoint is local (loopback Kafka and Temporal, the AWS
 emulator): the development key is public.
 

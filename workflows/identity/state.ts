@@ -86,6 +86,9 @@ export interface IdentityRecord {
   findingIds: string[];
   /** Distinct findings ever delivered (the ids of all but the newest are forgotten). */
   findingsTotal?: number;
+  /** Deliveries of a finding already held, unchanged (a consumer re-signalling its uncommitted step after a crash
+   * or a rebalance): the count shows how much was sent twice. */
+  redelivered?: number;
   /** Finding details dropped to keep the record bounded, by their status then (counts only). */
   forgotten?: { open: number; resolved: number };
   /**
@@ -292,6 +295,7 @@ export class IdentityState {
         if (known) known.lastSeen = now;
         // Re-delivery changes nothing; a tool saying the problem is gone does.
         if (f.status === 'resolved' && this.closeRelated(f, now)) changed.push(f);
+        else this.record.redelivered = (this.record.redelivered ?? 0) + 1;
         continue;
       }
       this.seen.add(f.id);

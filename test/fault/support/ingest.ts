@@ -41,6 +41,8 @@ export interface IdentityCheck {
   unexpected: number;
   /** Finding ids recorded more than once (must stay 0: dedup). */
   duplicated: number;
+  /** Deliveries of a finding its workflow already held (re-signals after a crash), summed. */
+  redelivered: number;
   missing: number;
   problems: string[];
 }
@@ -55,13 +57,16 @@ export async function checkIdentities(
     complete: 0,
     unexpected: 0,
     duplicated: 0,
+    redelivered: 0,
     missing: 0,
     problems: [],
   };
   await inParallel([...expected], 24, async ([key, ids]) => {
     let held: string[];
     try {
-      held = (await client.workflow.getHandle(identityWorkflowId(key)).query(identityQuery)).findingIds;
+      const record = await client.workflow.getHandle(identityWorkflowId(key)).query(identityQuery);
+      held = record.findingIds;
+      check.redelivered += record.redelivered ?? 0;
     } catch (error) {
       check.missing += ids.size;
       if (check.problems.length < 5) check.problems.push(`${key}: ${(error as Error).message}`);

@@ -28,6 +28,8 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 export interface ScenarioResult {
   check: IdentityCheck;
   uncommitted: number;
+  /** Messages uncommitted right after each SIGKILL, summed: all a restart may read (and signal) again. */
+  uncommittedAtKills?: number;
   ms: number;
   notes: string[];
 }
@@ -109,6 +111,7 @@ export async function crashScenario(opts: CrashOptions): Promise<ScenarioResult>
   let worker: RunningPipeline | undefined;
   let consumer: Consumer | undefined;
   const start = Date.now();
+  let uncommittedAtKills = 0;
   try {
     worker = await startPipeline({
       role: 'worker',
@@ -138,6 +141,7 @@ export async function crashScenario(opts: CrashOptions): Promise<ScenarioResult>
       consumer.child.kill('SIGKILL');
       const code = await consumer.exited;
       const after = await uncommitted(groupId, [env.topics.siem!]);
+      uncommittedAtKills += after;
       notes.push(`kill ${kill}: uncommitted ${before} → ${after} (exit ${code ?? 'SIGKILL'})`);
       log(notes.at(-1)!);
       if (after === 0) notes.push(`kill ${kill} came after everything was committed`);
@@ -151,6 +155,9 @@ export async function crashScenario(opts: CrashOptions): Promise<ScenarioResult>
       240_000,
     );
     const check = await waitForIdentities(env.client, traffic.expected, 240_000);
+    notes.push(
+      `re-signalled ${check.redelivered} findings; ${uncommittedAtKills} messages uncommitted at the kills`,
+    );
     await sleep(1_500); // one lag sample after the last commit
     const address = /"address":"(http:[^"]+)"/.exec(consumer.stderr.join(''))?.[1];
     notes.push(`metrics: ${address ? await scrape(address) : 'no metrics-listening log line'}`);
@@ -160,6 +167,7 @@ export async function crashScenario(opts: CrashOptions): Promise<ScenarioResult>
     if (code !== 0) notes.push(consumer.stderr.join('').slice(-2_000));
     return {
       check,
+      uncommittedAtKills,
       uncommitted: await uncommitted(groupId, [env.topics.siem!]),
       ms: Date.now() - start,
       notes,

@@ -230,6 +230,34 @@ describe('coalescer', () => {
     expect(calls).toHaveLength(1);
   });
 
+  it('a leaked-credential finding overtakes batches of other identities waiting for a slot, not its own', async () => {
+    const sent: string[] = [];
+    let release: () => void = () => {};
+    const gate = new Promise<void>((r) => (release = r));
+    const c = new Coalescer(
+      async (identity, findings) => {
+        sent.push(`${identity.key}:${findings.map((f) => f.id.slice(-1)).join('')}`);
+        await gate;
+      },
+      { windowMs: 60_000, maxFindings: 1, parallel: 1 },
+    );
+    const ref = (key: string) => ({ ...baseFinding().identities[0]!, key });
+    const f = (n: number, kind: Finding['kind'] = 'anomalous-use') => ({
+      ...baseFinding(`f_${n.toString(16).padStart(32, '0')}`),
+      kind,
+    });
+    const all = [
+      c.signal(ref('a'), [f(1), f(2)]), // a:1 (sealed by the cap of 1) takes the only slot; a:2 stays open
+      c.signal(ref('b'), [f(3), f(4)]), // b:3 queued; b:4 open
+      c.signal(ref('c'), [f(5), f(6)]), // c:5 queued; c:6 open
+      c.signal(ref('c'), [f(7, 'exposed-secret')]), // c:6 sealed and queued; urgent c:7 ahead of b, after c's own
+    ];
+    await new Promise((r) => setTimeout(r, 20));
+    release();
+    await Promise.race([Promise.all(all), new Promise((r) => setTimeout(r, 200))]);
+    expect(sent.slice(0, 5)).toEqual(['a:1', 'c:5', 'c:6', 'c:7', 'b:3']);
+  });
+
   it('tells every submitter when the signal carrying its findings failed', async () => {
     const c = new Coalescer(
       async () => {

@@ -1,6 +1,8 @@
 // handOff: identities in parallel, one identity's chunks strictly in order, failures returned with what is left.
+
+import { WorkflowNotFoundError } from '@temporalio/client';
 import { describe, expect, it } from 'vitest';
-import { handOff, type IdentityWork } from '../../../consumers/handoff.ts';
+import { handOff, type IdentityWork, RunningWorkflows, temporalSignal } from '../../../consumers/handoff.ts';
 import type { Finding } from '../../../schemas/finding.ts';
 import type { IdentityRef } from '../../../schemas/identity.ts';
 
@@ -48,5 +50,56 @@ describe('handOff', () => {
 
   it('nothing to do', async () => {
     expect(await handOff(async () => {}, [])).toEqual({ failures: [], signals: 0, findings: 0 });
+  });
+});
+
+describe('temporalSignal', () => {
+  /** A client that records which call carried each delivery; `closed` workflows answer a plain signal with not found. */
+  function fakeClient(closed = new Set<string>()) {
+    const calls: string[] = [];
+    const client = {
+      workflow: {
+        signalWithStart: async (_type: string, o: { workflowId: string }) => {
+          calls.push(`start ${o.workflowId}`);
+          closed.delete(o.workflowId);
+        },
+        getHandle: (workflowId: string) => ({
+          signal: async () => {
+            if (closed.has(workflowId)) throw new WorkflowNotFoundError('closed', workflowId, undefined);
+            calls.push(`signal ${workflowId}`);
+          },
+        }),
+      },
+    };
+    return { client: client as never, calls };
+  }
+
+  it("starts an identity's workflow with its first signal, then signals the running workflow", async () => {
+    const { client, calls } = fakeClient();
+    const send = temporalSignal(client, 'q');
+    await send(identity('a'), [f('1')]);
+    await send(identity('a'), [f('2')]);
+    await send(identity('b'), [f('3')]);
+    expect(calls.map((c) => c.split(' ')[0])).toEqual(['start', 'signal', 'start']);
+  });
+
+  it('a workflow that closed meanwhile is started again: the plain signal never loses a delivery', async () => {
+    const closed = new Set<string>();
+    const { client, calls } = fakeClient(closed);
+    const send = temporalSignal(client, 'q');
+    await send(identity('a'), [f('1')]);
+    closed.add(calls[0]!.split(' ')[1]!);
+    await send(identity('a'), [f('2')]);
+    expect(calls.map((c) => c.split(' ')[0])).toEqual(['start', 'start']);
+    await send(identity('a'), [f('3')]);
+    expect(calls.map((c) => c.split(' ')[0])).toEqual(['start', 'start', 'signal']);
+  });
+
+  it('remembers at most its cap of running workflows', () => {
+    const running = new RunningWorkflows(2);
+    for (const id of ['a', 'b', 'c']) running.add(id);
+    expect(running.size).toBe(2);
+    expect(running.has('a')).toBe(false);
+    expect(running.has('c')).toBe(true);
   });
 });

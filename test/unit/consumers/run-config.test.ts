@@ -20,6 +20,7 @@ describe('pipelineOptionsFromEnv', () => {
         NHI_STEP_SIZE: '100',
         NHI_PARTITIONS_CONCURRENTLY: '8',
         NHI_SESSION_TIMEOUT_MS: '6000',
+        NHI_READ_AHEAD: '100',
       }),
     ).toEqual({
       topics: ['a', 'b', 'c'],
@@ -32,6 +33,7 @@ describe('pipelineOptionsFromEnv', () => {
       stepSize: 100,
       partitionsConsumedConcurrently: 8,
       sessionTimeoutMs: 6000,
+      readAhead: 100,
     });
   });
 

@@ -1,8 +1,9 @@
 // Random and mutated inputs never throw out of the normaliser: every record ends as valid findings or a typed
-// rejection with a readable reason.
+// rejection with a readable reason. Valid means the full Finding schema, checked here on every finding: at run
+// time the normaliser checks the full schema on a sample only (schemas/output-check.ts).
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { FORMATS, type FormatOrAuto } from '../../../schemas/finding.ts';
+import { Finding, FORMATS, type FormatOrAuto } from '../../../schemas/finding.ts';
 import { normalizeInput, type RecordOutcome } from '../../../schemas/normalize.ts';
 import { corpusAvailable, corpusFile, readManifest } from '../../support/corpus.ts';
 
@@ -10,8 +11,10 @@ const formats: FormatOrAuto[] = ['auto', ...FORMATS];
 
 function expectTyped(outcomes: RecordOutcome[]): void {
   for (const o of outcomes) {
-    if (o.ok) expect(Array.isArray(o.findings)).toBe(true);
-    else {
+    if (o.ok) {
+      expect(Array.isArray(o.findings)).toBe(true);
+      for (const f of o.findings) expect(Finding.safeParse(f).error?.issues ?? []).toEqual([]);
+    } else {
       expect(typeof o.reason).toBe('string');
       expect(o.reason.length).toBeGreaterThan(0);
       expect(o.reason).not.toContain('\n');

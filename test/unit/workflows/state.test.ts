@@ -58,6 +58,8 @@ describe('IdentityState', () => {
     expect(s.addFindings([a, finding('b'), a], NOW).map((f) => f.id)).toEqual([a.id, idOf('b')]);
     expect(s.addFindings([a], LATER)).toEqual([]);
     expect(s.record.findingIds).toEqual([a.id, idOf('b')]);
+    // Counted, so a bench can show how much a crash made the consumers send twice.
+    expect(s.record.redelivered).toBe(2);
     expect(s.record.findings[0]).toMatchObject({ firstSeen: NOW, lastSeen: LATER });
     expect(s.record.countsByKind).toEqual({ 'excess-privilege': 2 });
   });
