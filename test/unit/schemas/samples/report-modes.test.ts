@@ -259,6 +259,15 @@ const SAMPLES: Sample[] = [
     secrets: ['je7MtGbClwBF/2Zp9Utk/h3yCo8nvbEXAMPLEKEY'],
   },
   {
+    file: 'trivy/k8s-summary-report.json',
+    variant: 'trivy/k8s-summary',
+    // The misconfigurations of the split report, read the same; the CVE-only workload adds nothing.
+    kinds: ['misconfiguration', 'misconfiguration'],
+    severities: ['medium', 'low'],
+    statuses: open(2),
+    identities: [],
+  },
+  {
     file: 'elastic-alert/kibana-8.1-threat-match-hit.json',
     variant: 'elastic-alert/hit',
     // An indicator match on a host: no user, so no identity.
@@ -341,6 +350,13 @@ describe.each(SAMPLES)('$file', (sample) => {
           .join('\n')
       : prefix + JSON.stringify(keepEnvelopeSource(JSON.parse(body), canaries.prose));
     expect(canariesIn(JSON.stringify(findingsOf(planted, { format: 'auto' })), canaries)).toEqual([]);
+  });
+});
+
+describe('trivy k8s --report summary', () => {
+  it('gives the findings of the full report it consolidates, same ids', () => {
+    const ids = (file: string) => findingsOf(fixtureFile(file), { format: 'auto' }).map((f) => f.id);
+    expect(ids('trivy/k8s-summary-report.json')).toEqual(ids('trivy/k8s-cluster-pre-0.37.json'));
   });
 });
 
