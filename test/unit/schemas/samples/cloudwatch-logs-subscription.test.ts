@@ -3,10 +3,11 @@
 // test/fixtures/cloudtrail/README.md). Each log event's message is one CloudTrail record.
 import { gzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
+import { splitRecords } from '../../../../consumers/split-records.ts';
 import { shapesOf } from '../../../../schemas/normalize.ts';
 import { canariesIn, makeCanaries, plantInFreeText } from '../../../support/canaries.ts';
 import { fixtureFile } from '../../../support/corpus.ts';
-import { findingsOf, outcomesOf } from '../../../support/normalize.ts';
+import { findingsOf, outcomesOf, TEST_FINGERPRINT_KEY } from '../../../support/normalize.ts';
 
 const payload = JSON.parse(fixtureFile('cloudtrail/cloudwatch-logs-subscription.json').toString('utf8'));
 const awslogs = (doc: unknown) =>
@@ -60,6 +61,16 @@ describe('CloudTrail through a CloudWatch Logs subscription', () => {
       const findings = findingsOf(input, { format: 'auto' });
       expect(findings).toHaveLength(3);
       expect(canariesIn(JSON.stringify(findings), canaries)).toEqual([]);
+    }
+  });
+
+  it('nhi ingest publishes each log event as its CloudTrail record, keyed by its identity', () => {
+    const records = payload.logEvents.map((e: { message: string }) => JSON.parse(e.message));
+    for (const input of [JSON.stringify(payload), awslogs(payload)]) {
+      const out = splitRecords(Buffer.from(input), 'auto', TEST_FINGERPRINT_KEY);
+      expect(out.map((o) => o.format)).toEqual(['cloudtrail', 'cloudtrail', 'cloudtrail']);
+      expect(out.map((o) => o.problem)).toEqual([undefined, undefined, undefined]);
+      expect(out.map((o) => JSON.parse(String(o.value)))).toEqual(records);
     }
   });
 });
