@@ -2,7 +2,9 @@
 //
 // Shapes read: a bare record, a log file {"Records": [...]}, an EventBridge "… via CloudTrail" event (record
 // under `detail`), `aws cloudtrail lookup-events` output {"Events": [{"CloudTrailEvent": "<json>"}]}, and
-// arrays of these. Fields some producers write as "" instead of null/objects (responseElements, resources,
+// arrays of these; and CloudTrail delivered to CloudWatch Logs as a subscription sends it (a DATA_MESSAGE whose
+// logEvents' messages are records, decoded or as Lambda's gzip+base64 {awslogs: {data}}; ./cloudwatch-logs.ts).
+// Fields some producers write as "" instead of null/objects (responseElements, resources,
 // requestParameters) are tolerated. Time is the record's eventTime.
 //
 // A record is plain use ('activity', severity info) unless it is risky in itself:
@@ -40,6 +42,7 @@ import {
   resourceFromArn,
 } from './aws-common.ts';
 import { buildFinding } from './build.ts';
+import { decodeAwslogs, isAwslogs, isDataMessage, parseMessage } from './cloudwatch-logs.ts';
 import { clip } from './siem-common.ts';
 import { compact, findingId, isObject, parseRecord, requireTime, severityFromLabel } from './util.ts';
 
@@ -112,8 +115,13 @@ const isRecord = (doc: unknown): boolean => isBareRecord(doc) || isEnvelope(doc)
 
 const isLookupEvent = (doc: unknown): boolean => isObject(doc) && typeof doc.CloudTrailEvent === 'string';
 
+/** Lambda's `{awslogs: {data}}` → the subscription payload it carries; anything else as it is. */
+const payloadOf = (doc: unknown): unknown => (isAwslogs(doc) ? decodeAwslogs(doc) : doc);
+
 function listOf(doc: unknown): unknown[] | undefined {
   if (Array.isArray(doc)) return doc;
+  const payload = payloadOf(doc);
+  if (isDataMessage(payload)) return payload.logEvents.map((e) => parseMessage(e.message));
   if (isObject(doc) && Array.isArray(doc.Records)) return doc.Records;
   if (isObject(doc) && Array.isArray(doc.Events) && doc.Events.every(isLookupEvent)) return doc.Events;
   return undefined;
@@ -285,7 +293,7 @@ function labelOf(principal: IdentityRef | undefined, r: CloudTrailRecord): strin
 export const cloudtrailAdapter: Adapter = {
   format: 'cloudtrail',
   signature:
-    'CloudTrail record {eventSource "*.amazonaws.com", eventName, userIdentity}, Records[], or EventBridge "… via CloudTrail"',
+    'CloudTrail record {eventSource "*.amazonaws.com", eventName, userIdentity}, Records[], EventBridge "… via CloudTrail", or a CloudWatch Logs subscription DATA_MESSAGE of records',
   detect(doc) {
     if (isRecord(doc)) return true;
     const list = listOf(doc);
@@ -298,6 +306,8 @@ export const cloudtrailAdapter: Adapter = {
     return list ? list.map(unwrapLookup) : [doc];
   },
   variant(doc) {
+    if (isAwslogs(doc)) return 'cloudwatch-logs-awslogs';
+    if (isDataMessage(doc)) return 'cloudwatch-logs';
     if (isEnvelope(doc)) return 'eventbridge';
     if (isBareRecord(doc)) return 'event';
     if (Array.isArray(doc)) return isEnvelope(doc[0]) ? 'eventbridge-list' : 'list';

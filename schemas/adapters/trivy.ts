@@ -314,7 +314,7 @@ function records(doc: unknown): unknown[] {
   if (Array.isArray(doc.Results)) return doc.Results.flatMap((r) => itemsOf(r, context));
   const k8sResources = k8sWorkloads(doc);
   if (k8sResources) {
-    // trivy k8s: {ClusterName, Resources:[{Namespace, Kind, Name, Results}]} (the consolidated report says Findings;
+    // trivy k8s: {ClusterName, Resources:[{Namespace, Kind, Name, Results}]} (`--report summary` says Findings;
     // trivy before 0.37 split the workloads into Vulnerabilities and Misconfigurations lists of the same shape)
     const cluster =
       typeof doc.ClusterName === 'string'
@@ -377,7 +377,8 @@ function trivyVariant(doc: unknown): string {
   if (isItem(doc)) return 'item';
   if (typeof doc.ClusterName === 'string' && !Array.isArray(doc.Results)) {
     if (Array.isArray(doc.Resources)) return 'k8s-cluster';
-    if (Array.isArray(doc.Findings)) return 'k8s-cluster-consolidated';
+    // `--report summary --format json`: each workload's Results consolidated under Findings.
+    if (Array.isArray(doc.Findings)) return 'k8s-summary';
     return 'k8s-cluster-pre-0.37';
   }
   if ('Target' in doc) return 'result';

@@ -259,6 +259,32 @@ const SAMPLES: Sample[] = [
     secrets: ['je7MtGbClwBF/2Zp9Utk/h3yCo8nvbEXAMPLEKEY'],
   },
   {
+    file: 'trivy/k8s-summary-report.json',
+    variant: 'trivy/k8s-summary',
+    // The misconfigurations of the split report, read the same; the CVE-only workload adds nothing.
+    kinds: ['misconfiguration', 'misconfiguration'],
+    severities: ['medium', 'low'],
+    statuses: open(2),
+    identities: [],
+  },
+  {
+    file: 'elastic-alert/kibana-8.1-threat-match-hit.json',
+    variant: 'elastic-alert/hit',
+    // An indicator match on a host: no user, so no identity.
+    kinds: ['compromise-indicator'],
+    severities: ['low'],
+    statuses: open(1),
+    identities: [],
+  },
+  {
+    file: 'elastic-alert/siem-signal-7.16-source.json',
+    variant: 'elastic-alert/alert-legacy-signal',
+    kinds: ['compromise-indicator'],
+    severities: ['low'],
+    statuses: open(1),
+    identities: [],
+  },
+  {
     file: 'scoutsuite/gcp-results.js.txt',
     variant: 'scoutsuite/results',
     kinds: ['misconfiguration', 'misconfiguration'],
@@ -325,6 +351,29 @@ describe.each(SAMPLES)('$file', (sample) => {
       : prefix + JSON.stringify(keepEnvelopeSource(JSON.parse(body), canaries.prose));
     expect(canariesIn(JSON.stringify(findingsOf(planted, { format: 'auto' })), canaries)).toEqual([]);
   });
+});
+
+describe('trivy k8s --report summary', () => {
+  it('gives the findings of the full report it consolidates, same ids', () => {
+    const ids = (file: string) => findingsOf(fixtureFile(file), { format: 'auto' }).map((f) => f.id);
+    expect(ids('trivy/k8s-summary-report.json')).toEqual(ids('trivy/k8s-cluster-pre-0.37.json'));
+  });
+});
+
+describe('Elastic alerts: a canary in the reason (the description) is masked, the reason is kept', () => {
+  it.each(['elastic-alert/kibana-8.1-threat-match-hit.json', 'elastic-alert/siem-signal-7.16-source.json'])(
+    '%s',
+    (file) => {
+      const canaries = makeCanaries();
+      const doc = JSON.parse(fixtureFile(file).toString('utf8'));
+      const source = doc._source ?? doc.signal;
+      const key = doc._source ? 'kibana.alert.reason' : 'reason';
+      source[key] = `${source[key]} ${canaries.prose}`;
+      const [finding] = findingsOf(JSON.stringify(doc), { format: 'auto' });
+      expect(finding!.description).toContain('created low alert threat-match-rule.');
+      expect(canariesIn(JSON.stringify(finding), canaries)).toEqual([]);
+    },
+  );
 });
 
 describe('empty reports: zero findings, nothing rejected, the shape still named', () => {
