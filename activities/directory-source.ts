@@ -75,8 +75,10 @@ export function emptyGroupErrors(policy: Policy, policyFile: string): string[] {
     process.env.NHI_DIRECTORY_FILE ||
     (policy.directory ? resolve(dirname(policyFile), policy.directory) : undefined);
   if (!path)
-    return policy.rules.some((r) => r.approval)
-      ? [`${policyFile}: directory: missing, so nobody can approve the rules with mode approval`]
+    return policy.rules.some((r) => r.approval) || (policy.protectedActions ?? []).length
+      ? [
+          `${policyFile}: directory: missing, so nobody can approve the rules with mode approval or request protected actions`,
+        ]
       : [];
   let directory: DirectorySnapshot;
   try {
@@ -100,5 +102,12 @@ export function emptyGroupErrors(policy: Policy, policyFile: string): string[] {
       check(onTimeout.escalate, `rules[${i}](${rule.id}).approval.onTimeout.escalate`);
   });
   for (const group of policy.exceptions.approvers) check(group, 'exceptions.approvers');
+  (policy.protectedActions ?? []).forEach((a, i) => {
+    const at = `protectedActions[${i}](${a.name})`;
+    for (const group of a.requesters.groups) check(group, `${at}.requesters.groups`);
+    for (const group of Object.keys(a.approval?.groups ?? {})) check(group, `${at}.approval.groups.${group}`);
+    const onTimeout = a.approval?.onTimeout;
+    if (typeof onTimeout === 'object') check(onTimeout.escalate, `${at}.approval.onTimeout.escalate`);
+  });
   return errors;
 }

@@ -1,6 +1,8 @@
 // All activities, built by one factory from their clients: tests pass clients pointed at the local stack,
 // production passes real AWS and Kafka. Workflows import only the type.
 import type { Producer } from 'kafkajs';
+import { createAccessContextActivities } from './access/context.ts';
+import { type AssumeRoleSpy, createGrantActivities } from './access/grant.ts';
 import { createRegistryActivities } from './action-registry.ts';
 import type { RemediationAction } from './actions/action.ts';
 import { builtInActions } from './actions/registry.ts';
@@ -23,15 +25,20 @@ export interface ActivityDeps {
   eventsTopic?: string;
   /** The policy in force, read again at each use (default: NHI_POLICY_FILE, else policies/default.yaml). */
   policy?: () => PolicyInForce;
+  /** Sees each sts:AssumeRole request a grant sends (tests assert the session policy and duration). */
+  assumeRoleSpy?: AssumeRoleSpy;
 }
 
 export function createActivities(deps: ActivityDeps) {
   const policy = deps.policy ?? createPolicySource();
   // Accounts other than the worker's own come from the policy in force, so adding one needs no restart.
   const accounts = createAccountClients(deps.aws, () => policy().policy.accounts);
+  const assessIdentity = createAssessor(deps.aws, { policy, accounts });
   return {
     publishEnforcementEvent: createEventPublisher(deps.producer, deps.eventsTopic),
-    assessIdentity: createAssessor(deps.aws, { policy, accounts }),
+    assessIdentity,
+    ...createAccessContextActivities({ policy, accounts, assess: assessIdentity }),
+    ...createGrantActivities(accounts, deps.assumeRoleSpy),
     identityVisibility: createVisibilityCheck(),
     archiveEvidence: createEvidenceArchiver(),
     ...createRemediationActivities(deps.aws, accounts, deps.actions ?? builtInActions),

@@ -45,6 +45,23 @@ export const EnforcementEventType = z.enum([
   'exception.granted',
   'exception.expired',
   'exception.revoked',
+  /** Just-in-time access (workflows/access/): detail.grantId names the request from start to end. */
+  'access.requested',
+  /** A check failed at the moment of the request; detail.reason is the one-line refusal. */
+  'access.refused',
+  'access.approval-requested',
+  'access.decision',
+  'access.approved',
+  'access.rejected',
+  /** Issued: session name, expiry, policy hash, handoff entry; never the credentials. */
+  'access.granted',
+  /** A CloudTrail finding shows the grant's session in use. */
+  'access.used',
+  'access.expired',
+  'access.revoked',
+  'access.failed',
+  /** The grant ended before its sealed credentials were read: the one-time entry was deleted unread. */
+  'access.handoff-discarded',
 ]);
 
 export const EnforcementEvent = z.object({

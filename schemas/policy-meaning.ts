@@ -1,8 +1,11 @@
 // What a well-formed policy means, checked against what this worker can do: a rule naming an action the worker
 // does not have, or sending an action identity types it cannot act on, is an error — found when the policy is
 // read (`nhi policy check`, worker start, reload), not when a remediation runs. One line per problem.
+
+import { STS_MAX_SECONDS, STS_MIN_SECONDS } from './access.ts';
 import { isTeamActionName, type RegisteredAction, teamActionProblem } from './action-contract.ts';
 import { ACTION_SUPPORT, type ActionSupport } from './action-support.ts';
+import { durationMs, formatDuration } from './duration.ts';
 import type { Policy } from './policy.ts';
 
 /**
@@ -56,6 +59,7 @@ export function policyMeaningErrors(policy: Policy, context: MeaningContext = {}
     const why = protectedPatternProblem(pattern);
     if (why) errors.push(`enforcement.protected[${i}]: '${pattern}' matches no identity: ${why}`);
   });
+  errors.push(...protectedActionErrors(policy));
   for (const check of context.extraChecks ?? []) errors.push(...check(policy));
   return errors;
 }
@@ -102,4 +106,30 @@ export function protectedPatternProblem(pattern: string): string | undefined {
   if (!wild(resource) && !/^(user|role|assumed-role)\//.test(resource))
     return `'${resource}' names no user or role (user/NAME, role/NAME)`;
   return undefined;
+}
+
+/** What a protected action's entry means: a duration STS can issue, an approval for risky actions, real requesters. */
+export function protectedActionErrors(policy: Policy): string[] {
+  const errors: string[] = [];
+  (policy.protectedActions ?? []).forEach((a, i) => {
+    const at = `protectedActions[${i}](${a.name})`;
+    const ms = durationMs(a.maxDuration) ?? 0;
+    if (ms < STS_MIN_SECONDS * 1000 || ms > STS_MAX_SECONDS * 1000)
+      errors.push(
+        `${at}.maxDuration: ${a.maxDuration} is outside what sts:AssumeRole issues (${formatDuration(STS_MIN_SECONDS * 1000)} to ${formatDuration(STS_MAX_SECONDS * 1000)})`,
+      );
+    if ((a.risk === 'high' || a.risk === 'critical') && !a.approval)
+      errors.push(`${at}.approval: missing, but a ${a.risk}-risk action is never granted without approval`);
+    if (a.approval?.onTimeout === 'auto')
+      errors.push(
+        `${at}.approval.onTimeout: auto would grant access nobody approved (use cancel or escalate)`,
+      );
+    a.requesters.identities.forEach((key, j) => {
+      const why = key.includes('*')
+        ? 'a requester is one identity, not a pattern'
+        : protectedPatternProblem(key);
+      if (why) errors.push(`${at}.requesters.identities[${j}]: '${key}' names no identity: ${why}`);
+    });
+  });
+  return errors;
 }

@@ -2,6 +2,7 @@
 // score into remediation. Schema only (pure, no YAML): workflow code may import it. Text → Policy lives in
 // ./policy-file.ts. Strict objects: a misspelt key in a policy file is an error, not a silently ignored rule.
 import { z } from 'zod';
+import { protectedActionSchema } from './access.ts';
 import { TEAM_ACTION_NAME } from './action-contract.ts';
 import { Duration } from './duration.ts';
 import { FindingKind } from './finding.ts';
@@ -153,6 +154,10 @@ export const EvidenceArchive = z.strictObject({
 });
 export type EvidenceArchive = z.infer<typeof EvidenceArchive>;
 
+/** A catalogued protected action (schemas/access.ts): what a just-in-time grant covers, who asks, who approves. */
+export const ProtectedAction = protectedActionSchema(Approval);
+export type ProtectedAction = z.infer<typeof ProtectedAction>;
+
 /** auto: act at once; approval: act once people approve; observe: plan and record, act on nothing (rollout). */
 export const Mode = z.enum(['auto', 'approval', 'observe']);
 export type Mode = z.infer<typeof Mode>;
@@ -265,6 +270,8 @@ export const Policy = z
       .optional(),
     /** Evaluated in order; when two rules fire with the same action, the first one decides mode and approval. */
     rules: z.array(Rule),
+    /** Actions identities may get back for a while, just in time (`nhi request`): see schemas/access.ts. */
+    protectedActions: z.array(ProtectedAction).default([]),
     evidence: z.strictObject({ archive: EvidenceArchive.optional() }).optional(),
   })
   .superRefine((policy, ctx) => {
@@ -274,6 +281,17 @@ export const Policy = z
       if (seen === undefined) first.set(rule.id, i);
       else
         ctx.addIssue({ code: 'custom', path: ['rules', i, 'id'], message: `duplicates rules[${seen}].id` });
+    });
+    const names = new Map<string, number>();
+    policy.protectedActions.forEach((a, i) => {
+      const seen = names.get(a.name);
+      if (seen === undefined) names.set(a.name, i);
+      else
+        ctx.addIssue({
+          code: 'custom',
+          path: ['protectedActions', i, 'name'],
+          message: `duplicates protectedActions[${seen}].name`,
+        });
     });
     for (const [account, access] of Object.entries(policy.accounts)) {
       const roleAccount = access.roleArn.split(':')[4];
@@ -313,7 +331,10 @@ function pathOf(path: readonly PropertyKey[], input: unknown): string {
       out += `[${key}]`;
       node = Array.isArray(node) ? node[key] : undefined;
       const id = (node as { id?: unknown } | undefined)?.id;
+      const name = (node as { name?: unknown } | undefined)?.name;
       if (depth === 1 && path[0] === 'rules' && typeof id === 'string' && id) out += `(${id})`;
+      if (depth === 1 && path[0] === 'protectedActions' && typeof name === 'string' && name)
+        out += `(${name})`;
     } else {
       out += out ? `.${String(key)}` : String(key);
       node = node && typeof node === 'object' ? (node as Record<PropertyKey, unknown>)[key] : undefined;

@@ -21,6 +21,7 @@ import {
 } from '../../workflows/remediation/definitions.ts';
 import type { remediationWorkflow } from '../../workflows/remediation/workflow.ts';
 import { person, sign, snapshotOf } from '../support/people.ts';
+import { unusedAccessActivities } from '../support/unused-access.ts';
 
 let env: TestWorkflowEnvironment;
 let worker: Worker;
@@ -61,6 +62,7 @@ const activities: Activities = {
     throw new Error('not used');
   },
   ...createControlActivities(),
+  ...unusedAccessActivities,
 };
 
 beforeAll(async () => {

@@ -36,6 +36,7 @@ import type { identityWorkflow } from '../../workflows/identity/workflow.ts';
 import { remediationQuery } from '../../workflows/remediation/definitions.ts';
 import { recordExceptionFixtures, testSigner } from '../support/evidence.ts';
 import { person, snapshotOf, type TestPerson } from '../support/people.ts';
+import { unusedAccessActivities } from '../support/unused-access.ts';
 import { finding, replay } from './identity-support.ts';
 
 const DAY = 86_400_000;
@@ -113,6 +114,7 @@ const activities: Activities = {
   verifyRollback: async () => ({ ok: true, detail: 'stub' }),
   reserveAct: async () => ({ verdict: 'go' }),
   resolveTeamAction: async () => ({ refused: 'no team actions here' }),
+  ...unusedAccessActivities,
 };
 
 beforeAll(async () => {

@@ -6,6 +6,7 @@ import type { Finding } from '../../schemas/finding.ts';
 import type { IdentityRef } from '../../schemas/identity.ts';
 import type { Mode } from '../../schemas/policy.ts';
 import type { SignedDecision } from '../../schemas/signed-decision.ts';
+import type { GrantNotice } from '../access/definitions.ts';
 import type { CarriedRecord, ExceptionGrant, IdentityRecord } from './state.ts';
 
 export const TASK_QUEUE = 'nhi-enforce';
@@ -42,6 +43,9 @@ export interface RemediationEnded {
   at: string;
 }
 export const remediationEndedSignal = defineSignal<[RemediationEnded]>('remediationEnded');
+
+/** From an access-request workflow: a grant is live on this identity (or on this role): revoke it on new risk. */
+export const accessGrantSignal = defineSignal<[GrantNotice]>('accessGrant');
 
 export interface IdentityWorkflowInput {
   identity: IdentityRef;

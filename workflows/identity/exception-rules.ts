@@ -19,7 +19,7 @@ const isText = (v: unknown): v is string => typeof v === 'string' && v.trim() !=
 export const exceptionTermsHash = (t: ExceptionTerms): string =>
   hashOf({ identityKey: t.identityKey, action: t.action, for: t.for, ticket: t.ticket ?? '' });
 
-function signatureRefusal(
+export function signatureRefusal(
   directory: DirectorySnapshot,
   d: Partial<SignedDecision> | null,
   expect: { workflowId: string; runId: string; planHash: string; decisions: readonly string[] },

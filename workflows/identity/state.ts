@@ -7,6 +7,7 @@ import type { DirectorySnapshot } from '../../schemas/directory.ts';
 import type { Finding, FindingKind } from '../../schemas/finding.ts';
 import type { IdentityRef } from '../../schemas/identity.ts';
 import type { Mode } from '../../schemas/policy.ts';
+import type { GrantNotice } from '../access/definitions.ts';
 import { type PackedFindingIds, packFindingIds, unpackFindingIds } from './finding-ids.ts';
 import { rememberUse, usedActionOf } from './used-actions.ts';
 
@@ -126,6 +127,8 @@ export interface IdentityRecord {
    * target or to score: who owns a key or a user is read from AWS by the assessment.
    */
   claims?: { owners: string[] };
+  /** Just-in-time grants live on this identity or its role (access workflows): a critical finding revokes them. */
+  accessGrants?: Array<GrantNotice & { revokedFor?: string }>;
 }
 
 /** The record as continue-as-new carries it: finding ids packed (see finding-ids.ts). */

@@ -34,10 +34,13 @@ import { durationMs } from '../../schemas/duration.ts';
 import type { EnforcementEvent } from '../../schemas/enforcement-event.ts';
 import { DEFAULT_ENFORCEMENT } from '../../schemas/policy.ts';
 import type { SignedDecision } from '../../schemas/signed-decision.ts';
+import { accessUsedSignal, riskRevocationSignal } from '../access/definitions.ts';
 import { type ExceptionNotice, exceptionSignal, findingsClosedSignal } from '../remediation/definitions.ts';
 import { remediationWorkflow } from '../remediation/workflow.ts';
+import { type GrantMessage, grantMessagesFor, MAX_ACCESS_GRANTS } from './access-grants.ts';
 import { type ClosedRemediation, closeRemediationsOfClosedFindings } from './closed-remediations.ts';
 import {
+  accessGrantSignal,
   decideExceptionUpdate,
   type ExceptionRequestInput,
   type ExceptionResult,
@@ -130,10 +133,21 @@ export async function identityWorkflow(input: IdentityWorkflowInput): Promise<vo
     unannouncedMore += Math.max(0, ids.length - room);
   };
 
+  // Access grants to tell, from the main loop: revoke (new critical risk) or a use CloudTrail saw.
+  const grantMessages: GrantMessage[] = [];
+  setHandler(accessGrantSignal, (notice) => {
+    if (!notice?.grantId || !notice.workflowId) return;
+    const at = now();
+    const live = (record.accessGrants ?? []).filter((g) => g.expiresAt > at && g.grantId !== notice.grantId);
+    record.accessGrants = [...live, notice].slice(-MAX_ACCESS_GRANTS);
+  });
+
   setHandler(findingsSignal, (delivery) => {
     if (!delivery || !Array.isArray(delivery.findings)) return; // malformed: nothing to merge
     state.learn(delivery.identity);
     const changed = state.addFindings(delivery.findings, now());
+    if (record.accessGrants?.length)
+      grantMessages.push(...grantMessagesFor(record, delivery, changed, now()));
     if (changed.length) {
       remember(changed.map((f) => f.id));
       assessPending = true; // the score is assessed again on what is still open
@@ -355,6 +369,17 @@ export async function identityWorkflow(input: IdentityWorkflowInput): Promise<vo
     visibilityDirty = true;
   };
 
+  /** A grant that already ended (closed workflow) needs nothing: the failure is only logged. */
+  const tellGrant = async (m: GrantMessage) => {
+    const handle = getExternalWorkflowHandle(m.workflowId);
+    try {
+      if (m.revoke) await handle.signal(riskRevocationSignal, m.revoke);
+      if (m.use) await handle.signal(accessUsedSignal, m.use);
+    } catch (error) {
+      log.info('access grant not signalled (closed)', { workflowId: m.workflowId, error: causeOf(error) });
+    }
+  };
+
   const historyIsLong = () => {
     const info = workflowInfo();
     return info.continueAsNewSuggested || info.historyLength >= maxEvents;
@@ -378,6 +403,7 @@ export async function identityWorkflow(input: IdentityWorkflowInput): Promise<vo
       outbox.length > 0 ||
       notices.length > 0 ||
       closings.length > 0 ||
+      grantMessages.length > 0 ||
       contextWanted() ||
       historyIsLong();
     // No timer unless something is due: a timer per loop would cost two history events each time.
@@ -418,6 +444,7 @@ export async function identityWorkflow(input: IdentityWorkflowInput): Promise<vo
     for (const e of outbox.splice(0)) await publish(e.type, e.detail);
     for (const { action, notice } of notices.splice(0)) await notifyRemediations(action, notice);
     for (const c of closings.splice(0)) await notifyClosed(c);
+    for (const m of grantMessages.splice(0)) await tellGrant(m);
     if (visibilityDirty) {
       visibilityDirty = false;
       await visibility.update(state);
@@ -427,7 +454,8 @@ export async function identityWorkflow(input: IdentityWorkflowInput): Promise<vo
     if (historyIsLong()) {
       await condition(() => allHandlersFinished() || contextWanted());
       // What a handler just did is announced first (the record carries it, the event would be lost).
-      if (outbox.length || notices.length || closings.length || contextWanted()) continue;
+      if (outbox.length || notices.length || closings.length || grantMessages.length || contextWanted())
+        continue;
       return continueAsNew<typeof identityWorkflow>({
         identity: record.identity,
         state: carryRecord(record),

@@ -15,6 +15,8 @@ export interface GateView {
   requester?: string;
   /** Accepted decisions of the current round. */
   decided: readonly Decision[];
+  /** What is decided on, for refusals: `remediation` (default) or `access grant`. */
+  subject?: string;
 }
 
 const isText = (v: unknown): v is string => typeof v === 'string' && v.trim() !== '';
@@ -43,9 +45,10 @@ export function decisionRefusal(view: GateView, input: unknown): string | undefi
   if (!entry.groups.some((g) => allowed.includes(g)))
     return `${person} is in none of the groups this rule names (${allowed.join(', ')})`;
   const owner = view.owners.find((o) => sameOrMember(person, entry.groups, o));
-  if (owner) return `${person} is the identity's owner (${owner}) and cannot decide on its remediation`;
+  const subject = view.subject ?? 'remediation';
+  if (owner) return `${person} is the identity's owner (${owner}) and cannot decide on its ${subject}`;
   if (view.requester && sameOrMember(person, [], view.requester))
-    return `${person} requested this remediation and cannot decide on it`;
+    return `${person} requested this ${subject} and cannot decide on it`;
   const earlier = view.decided.find((x) => x.by === person);
   if (earlier) return `${person} has already decided on this request (${earlier.decision})`;
   return undefined;
