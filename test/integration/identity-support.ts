@@ -1,5 +1,6 @@
 // Shared by the identity-* integration tests: canonical findings, a worker on a private task queue with the real
 // activities (AWS emulator, Kafka events on a private topic), history helpers and recorded-history fixtures.
+
 import { execFileSync } from 'node:child_process';
 import { createHash, randomUUID } from 'node:crypto';
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
@@ -25,6 +26,7 @@ import type { Client } from '@temporalio/client';
 import { historyToJSON } from '@temporalio/common/lib/proto-utils';
 import { type NativeConnection, Worker } from '@temporalio/worker';
 import type { Producer } from 'kafkajs';
+import type { AssumeRoleSpy } from '../../activities/access/grant.ts';
 import type { RemediationAction } from '../../activities/actions/action.ts';
 import { builtInActions } from '../../activities/actions/registry.ts';
 import { awsClients } from '../../activities/aws/clients.ts';
@@ -267,7 +269,11 @@ export interface TestWorker {
  */
 export async function startTestWorker(
   name: string,
-  opts: { policyFile?: string; extraActions?: readonly RemediationAction[] } = {},
+  opts: {
+    policyFile?: string;
+    extraActions?: readonly RemediationAction[];
+    assumeRoleSpy?: AssumeRoleSpy;
+  } = {},
 ): Promise<TestWorker> {
   const taskQueue = `${name}-${randomUUID().slice(0, 8)}`;
   const topics = await createTestTopics(name, ['events']);
@@ -283,6 +289,7 @@ export async function startTestWorker(
       aws: awsClients(),
       producer,
       eventsTopic: topics.events,
+      ...(opts.assumeRoleSpy ? { assumeRoleSpy: opts.assumeRoleSpy } : {}),
       ...(opts.policyFile || opts.extraActions
         ? {
             policy: createPolicySource({

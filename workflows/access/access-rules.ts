@@ -76,15 +76,15 @@ export function requestVerdict(
     );
   if (ctx.accountRefusal) return refuse(ctx.accountRefusal);
   const key = ctx.identity.key;
+  const compromise = ctx.identity.compromise[0];
+  if (compromise)
+    return refuse(`${key} has an open compromise finding (${compromise.title}; ${compromise.id})`);
   if (ctx.identity.score === undefined)
     return refuse(`the current risk of ${key} is unknown (${ctx.identity.unknown ?? 'not assessed'})`);
   if (ctx.identity.score >= action.riskCeiling)
     return refuse(
       `${key} has risk score ${ctx.identity.score}, at or above ${action.name}'s ceiling of ${action.riskCeiling}`,
     );
-  const compromise = ctx.identity.compromise[0];
-  if (compromise)
-    return refuse(`${key} has an open compromise finding (${compromise.title}; ${compromise.id})`);
   return { checks, requester };
 }
 
