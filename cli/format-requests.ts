@@ -1,6 +1,7 @@
 // Requests as a reviewer reads them: what is decided (identity, account, action, plan steps and hash), about whom
 // (owner from the cloud, last use, every point of the score, capabilities and their paths), and how long is left.
 import { formatDuration } from '../schemas/duration.ts';
+import type { AccessState } from '../workflows/access/definitions.ts';
 import type { ExceptionRequestRecord } from '../workflows/identity/state.ts';
 import type { RemediationState } from '../workflows/remediation/definitions.ts';
 import type { ListedException, PendingRequest } from './requests-source.ts';
@@ -64,7 +65,41 @@ export function exceptionReview(
   ];
 }
 
+/** The reviewer's view of one access request: what would be issued, to whom, on which checks. */
+export function accessReview(id: string, s: AccessState, now: number): string[] {
+  const t = s.terms;
+  const c = s.checks;
+  const out = [
+    `access request ${id}`,
+    `  action       ${t.action} for ${t.identityKey}, ${t.duration}${t.ticket ? `, ticket ${t.ticket}` : ''}`,
+    `  requested by ${s.requestedBy}: ${t.reason} (cannot approve)`,
+    `  checks       risk ${c?.riskScore ?? '?'} below ceiling ${c?.riskCeiling ?? '?'}; open compromise findings ${c?.compromise.length ?? 0}; paused ${c?.paused ? 'yes' : 'no'}`,
+  ];
+  if (s.plan) {
+    out.push(`  role         ${s.plan.roleArn}, ${s.plan.durationSeconds}s`);
+    out.push(`  session      ${s.plan.sessionPolicy}`);
+  }
+  out.push(`  plan hash    ${s.planHash ?? '-'}`);
+  const groups = Object.entries(s.plan?.action.approval?.groups ?? {})
+    .map(([g, n]) => `${n} of ${g}`)
+    .join(' AND ');
+  out.push(
+    `  needs        ${groups}${s.request?.escalatedTo ? ` (or 1 of ${s.request.escalatedTo}: escalated)` : ''}`,
+  );
+  if (s.approvals.length) out.push(`  approved by  ${s.approvals.map((a) => a.by).join(', ')}`);
+  if (s.request)
+    out.push(`  deadline     ${s.request.deadline} (${left(Date.parse(s.request.deadline) - now)})`);
+  return out;
+}
+
 export function pendingLine(p: PendingRequest): string[] {
+  if (p.kind === 'access') {
+    const t = p.state.terms;
+    return [
+      `access     ${p.id}`,
+      `           ${t.action} for ${t.identityKey}, ${t.duration}, asked by ${p.state.requestedBy}: ${t.reason}; needs ${needs(p.missing)}; ${left(p.msLeft)}`,
+    ];
+  }
   if (p.kind === 'approval') {
     const i = p.state.input;
     return [

@@ -2,6 +2,7 @@
 // workflows' queries (approval requests) and the identity workflows' records (exception requests and grants).
 // Running remediations are found by a visibility query; identities with exceptions by their memo counts.
 import type { WorkflowExecutionInfo } from '@temporalio/client';
+import { ACCESS_WORKFLOW_TYPE, type AccessState, accessQuery } from '../workflows/access/definitions.ts';
 import {
   IDENTITY_MEMO_KEY,
   IDENTITY_WORKFLOW_PREFIX,
@@ -40,7 +41,33 @@ export interface PendingException {
   score?: number;
 }
 
-export type PendingRequest = PendingApproval | PendingException;
+export interface PendingAccess {
+  kind: 'access';
+  id: string;
+  openedAt: string;
+  deadline: string;
+  msLeft: number;
+  missing: Record<string, number>;
+  state: AccessState;
+}
+
+export type PendingRequest = PendingApproval | PendingException | PendingAccess;
+
+/** An access request's state, or one line saying why it cannot be read. */
+export async function readAccess(source: TemporalSource, workflowId: string): Promise<AccessState> {
+  try {
+    return await source.client.connection.withDeadline(Date.now() + QUERY_TIMEOUT_MS, () =>
+      source.client.workflow.getHandle(workflowId).query(accessQuery),
+    );
+  } catch (error) {
+    const text = String((error as Error)?.message ?? error).split('\n')[0] ?? '';
+    if (/not found/i.test(text))
+      throw new CommandError(`no access request '${workflowId}' (nhi pending lists open requests)`);
+    throw new CommandError(
+      `reading access request '${workflowId}' failed: ${text} (is \`nhi run\` running?)`,
+    );
+  }
+}
 
 async function list(source: TemporalSource, query: string): Promise<WorkflowExecutionInfo[]> {
   const out: WorkflowExecutionInfo[] = [];
@@ -96,6 +123,29 @@ export async function pendingRequests(source: TemporalSource, now: number): Prom
         state.approvals,
       ),
       state: { ...state, request: { ...request, directory: { ...request.directory, people: {} } } },
+    });
+  }
+  const accessRunning = await list(
+    source,
+    `WorkflowType = '${ACCESS_WORKFLOW_TYPE}' AND ExecutionStatus = 'Running'`,
+  );
+  for (const e of accessRunning) {
+    const state = await readAccess(source, e.workflowId).catch(() => undefined);
+    const request = state?.request;
+    if (!state || !request || state.status !== 'awaiting-approval') continue;
+    const { directory: _directory, ...shown } = request;
+    out.push({
+      kind: 'access',
+      id: e.workflowId,
+      openedAt: request.openedAt,
+      deadline: request.deadline,
+      msLeft: Date.parse(request.deadline) - now,
+      missing: approvalsMissing(
+        state.plan?.action.approval ?? { groups: { security: 1 } },
+        request,
+        state.approvals,
+      ),
+      state: { ...state, request: { ...shown, directory: { ...request.directory, people: {} } } },
     });
   }
   for (const e of await identitiesWith(source, 'openExceptionRequests')) {

@@ -2,21 +2,22 @@
 // approval request. Shows the reviewer what they decide, asks to confirm, signs over the request's workflow id, run
 // id and plan hash, and sends it. The workflow verifies the signature and answers accepted or refused (one line).
 
+import { ACCESS_WORKFLOW_PREFIX, accessWorkflowId, GRANT_ID } from '../../schemas/access.ts';
 import { decideUpdate } from '../../workflows/remediation/definitions.ts';
 import { type Command, CommandError, parseCommandArgs, UsageError } from '../command.ts';
 import { confirm } from '../confirm.ts';
 import { remediationDecision } from '../decisions.ts';
-import { remediationReview } from '../format-requests.ts';
-import { connectTemporal } from '../identity-source.ts';
+import { accessReview, remediationReview } from '../format-requests.ts';
+import { connectTemporal, type TemporalSource } from '../identity-source.ts';
 import { loadSigner, personArg } from '../keys.ts';
-import { readRemediation } from '../requests-source.ts';
+import { readAccess, readRemediation } from '../requests-source.ts';
 
 const usageOf = (
   verb: 'approve' | 'reject',
-) => `usage: nhi ${verb} REMEDIATION_ID --as WHO --reason R [--key FILE] [--yes] [--json]
+) => `usage: nhi ${verb} REMEDIATION_ID|ACCESS_ID --as WHO --reason R [--key FILE] [--yes] [--json]
 
 ${verb === 'approve' ? 'Approves' : 'Rejects'} a remediation awaiting approval (nhi pending lists them, e.g.
-remediate/scope-down/arn:aws:iam::123456789012:user/ci/0). Shows what is decided — identity, account, action, plan
+remediate/scope-down/arn:aws:iam::123456789012:user/ci/0), or a just-in-time access request (access/jit-…). Shows what is decided — identity, account, action, plan
 steps and hash, owner, last use, every point of the score, capabilities — asks to confirm, then sends a decision
 signed with WHO's Ed25519 key over {workflow id, run id, plan hash, decision, person, reason, time}.
 
@@ -50,20 +51,20 @@ function decideCommand(verb: 'approve' | 'reject'): Command {
       const signer = loadSigner(person, values.key);
       const source = await connectTemporal();
       try {
-        const state = await readRemediation(source, id);
-        if (!state.request)
-          throw new CommandError(`${id} has no open approval request (status ${state.status})`);
+        const target = await readDecidable(source, id);
+        if (!target.request)
+          throw new CommandError(`${id} has no open approval request (status ${target.status})`);
         // A request no longer open is not reviewed again; the attempt is still sent, so an open workflow records it.
-        const open = state.status === 'awaiting-approval' || state.status === 'paused';
-        if (open && !values.json) for (const line of remediationReview(id, state, Date.now())) io.err(line);
+        const open = target.status === 'awaiting-approval' || target.status === 'paused';
+        if (open && !values.json) for (const line of target.review(Date.now())) io.err(line);
         if (open && !values.yes && !(await confirm(`${verb} as ${person}? [y/N]`, io.err)))
           throw new CommandError('not confirmed: nothing sent');
-        const signed = remediationDecision(signer, state.request, verb, values.reason.trim());
+        const signed = remediationDecision(signer, target.request, verb, values.reason.trim());
         const result = await source.client.workflow
-          .getHandle(id)
+          .getHandle(target.workflowId)
           .executeUpdate(decideUpdate, { args: [signed] });
         if (values.json)
-          io.out(JSON.stringify({ id, planHash: state.planHash, decision: verb, person, result }));
+          io.out(JSON.stringify({ id, planHash: target.planHash, decision: verb, person, result }));
         else if (result.accepted)
           io.out(
             `${verb === 'approve' ? 'approved' : 'rejected'} ${id} as ${person}${
@@ -91,6 +92,33 @@ function decideCommand(verb: 'approve' | 'reject'): Command {
         await source.close();
       }
     },
+  };
+}
+
+/** A remediation (remediate/…) or an access request (access/jit-…, or jit-…): what is decided, and its review. */
+async function readDecidable(source: TemporalSource, id: string) {
+  const accessId = id.startsWith(ACCESS_WORKFLOW_PREFIX)
+    ? id
+    : GRANT_ID.test(id)
+      ? accessWorkflowId(id)
+      : undefined;
+  if (accessId) {
+    const state = await readAccess(source, accessId);
+    return {
+      workflowId: accessId,
+      status: state.status as string,
+      request: state.request,
+      planHash: state.planHash,
+      review: (now: number) => accessReview(accessId, state, now),
+    };
+  }
+  const state = await readRemediation(source, id);
+  return {
+    workflowId: id,
+    status: state.status as string,
+    request: state.request,
+    planHash: state.planHash,
+    review: (now: number) => remediationReview(id, state, now),
   };
 }
 

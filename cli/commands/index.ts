@@ -17,6 +17,8 @@ import { keysCommand } from './keys.ts';
 import { normalizeCommand } from './normalize.ts';
 import { pendingCommand } from './pending.ts';
 import { policyCommand } from './policy.ts';
+import { requestCommand } from './request.ts';
+import { revokeCommand } from './revoke.ts';
 import { rollbackCommand } from './rollback.ts';
 import { runCommand } from './run.ts';
 import { stackCommand } from './stack.ts';
@@ -39,6 +41,8 @@ export const commands: Command[] = [
   rejectCommand,
   exceptCommand,
   exceptionsCommand,
+  requestCommand,
+  revokeCommand,
   enforcementCommand,
   evidenceCommand,
   benchCommand,

@@ -3,6 +3,7 @@
 // trust policy (only the worker may assume it), the credentials working, and the session-scoped Deny refusing them
 // after a revocation. What it does not enforce (session policies, the Deny's aws:userid condition, expiry) is asserted
 // on the exact request sent to STS and the exact policy put on the role.
+import { execFile } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -26,6 +27,7 @@ import type { AssumeRoleSpy } from '../../activities/access/grant.ts';
 import { awsClients, awsClientsFor } from '../../activities/aws/clients.ts';
 import { awaitGrant, collectCredentials, requestAccess } from '../../cli/access-client.ts';
 import { remediationDecision } from '../../cli/decisions.ts';
+import { pendingRequests } from '../../cli/requests-source.ts';
 import { directoryYaml } from '../../demo/people.ts';
 import {
   accessWorkflowId,
@@ -157,6 +159,35 @@ async function settled(grantId: string, statuses: AccessState['status'][]) {
   );
 }
 
+const keysDir = join(tmpdir(), `${prefix}-keys`);
+
+interface Run {
+  code: number;
+  out: string[];
+  err: string[];
+}
+/** `node bin/nhi.js …` as a user runs it, with this test's keys and task queue. */
+function nhi(args: string[], timeoutMs = 120_000): Promise<Run> {
+  return new Promise((resolve) => {
+    execFile(
+      'node',
+      ['bin/nhi.js', ...args],
+      {
+        env: { ...process.env, NHI_KEYS_DIR: keysDir, NHI_TASK_QUEUE: worker.taskQueue },
+        timeout: timeoutMs,
+      },
+      (error, stdout, stderr) => {
+        const lines = (t: string) => t.split('\n').filter((l) => l !== '');
+        resolve({
+          code: error ? Number((error as { code?: number }).code ?? 1) : 0,
+          out: lines(stdout),
+          err: lines(stderr),
+        });
+      },
+    );
+  });
+}
+
 const credentialsOf = (c: { accessKeyId: string; secretAccessKey: string; sessionToken: string }) =>
   awsClientsFor({
     accessKeyId: c.accessKeyId,
@@ -176,6 +207,9 @@ beforeAll(async () => {
   await createRole('read-users', caller);
   await createRole('list-users', caller);
   await createRole('agent', caller);
+  // One role per test: the emulator ignores the Deny's aws:userid condition, so a revocation there denies every
+  // session of the role (on AWS, only the revoked one).
+  await createRole('cli', caller);
   users = {
     low: await createUser('ci'),
     admin: await createUser('admin', true),
@@ -186,6 +220,13 @@ beforeAll(async () => {
   mkdirSync(dir, { recursive: true });
   writeFileSync(join(dir, 'directory.yaml'), directoryYaml([alice, rita, dave]));
   process.env.NHI_DIRECTORY_FILE = join(dir, 'directory.yaml');
+  mkdirSync(keysDir, { recursive: true, mode: 0o700 });
+  for (const p of [alice, rita])
+    writeFileSync(
+      join(keysDir, `${p.id}.key`),
+      JSON.stringify({ person: p.id, publicKey: p.publicKey, secretKey: p.secretKey }),
+      { mode: 0o600 },
+    );
   const policyFile = join(dir, 'policy.yaml');
   writeFileSync(
     policyFile,
@@ -214,6 +255,16 @@ beforeAll(async () => {
           maxDuration: '30m',
           requesters: { groups: ['deployers'], identities: [users.low.key] },
           riskCeiling: 40,
+        },
+        {
+          name: 'cli-read',
+          actions: ['iam:ListUsers'],
+          risk: 'high',
+          role: `${prefix}-cli`,
+          maxDuration: '1h',
+          requesters: { groups: ['deployers'] },
+          riskCeiling: 40,
+          approval: { groups: { security: 1 }, timeout: '1h' },
         },
         {
           name: 'agent-list',
@@ -431,4 +482,84 @@ describe('just-in-time access', () => {
     }
     expect(texts[0]).toContain(`nhi-${grantId}`); // the grant is recorded, by its session name
   });
+
+  it('from the command line: nhi request waits, nhi pending lists it, nhi approve grants it, nhi revoke ends it', async () => {
+    const bad = await nhi([
+      'request',
+      'read-users',
+      '--for',
+      users.low.key,
+      '--duration',
+      'soon',
+      '--as',
+      rita.id,
+      '--reason',
+      'r',
+    ]);
+    expect(bad).toMatchObject({ code: 2, out: [] });
+    expect(bad.err).toEqual([expect.stringMatching(/--duration D is required, e.g. 15m or 1h/)]);
+
+    const requesting = nhi(
+      [
+        'request',
+        'cli-read',
+        '--for',
+        users.low.key,
+        '--duration',
+        '15m',
+        '--as',
+        rita.id,
+        '--reason',
+        'hotfix',
+        '--ticket',
+        'INC-9',
+        '--output',
+        'json',
+      ],
+      300_000,
+    );
+    // Waited for in-process (cheap), then listed once by the command.
+    const source = { client: worker.client, address: '', close: async () => {} };
+    await waitFor('the request to await approval', async () =>
+      (await pendingRequests(source, Date.now())).find(
+        (p) => p.kind === 'access' && p.state.terms.reason === 'hotfix',
+      ),
+    );
+    const pending = await waitFor('the request in nhi pending', async () => {
+      const run = await nhi(['pending', '--json']);
+      const access = run.out
+        .map((l) => JSON.parse(l))
+        .find((p) => p.kind === 'access' && p.state.terms.reason === 'hotfix');
+      return access as { id: string; missing: Record<string, number> } | undefined;
+    });
+    expect(pending.missing).toEqual({ security: 1 });
+    const self = await nhi(['approve', pending.id, '--as', rita.id, '--reason', 'mine', '--yes']);
+    expect(self.code).toBe(1);
+    expect(self.err.at(-1)).toBe(
+      `nhi approve: refused: ${rita.id} requested this access grant and cannot decide on it`,
+    );
+    expect(self.err[0]).toMatch(/^access request access\/jit-/); // the reviewer saw what they decide
+    const ok = await nhi(['approve', pending.id, '--as', alice.id, '--reason', 'hotfix ok', '--yes']);
+    expect(ok.code).toBe(0);
+
+    const granted = await requesting;
+    expect(granted.err.at(-1)).toMatch(/^granted jit-/);
+    expect(granted.code).toBe(0);
+    expect(granted.out).toHaveLength(1);
+    const out = JSON.parse(granted.out[0]!);
+    expect(out.grantId).toMatch(/^jit-[0-9a-f]{12}$/);
+    const session = credentialsOf(out.credentials);
+    expect(await works(() => session.iam.send(new ListUsersCommand({})))).toBe(true);
+    // Progress went to stderr, and never the secret.
+    expect(granted.err.join('\n')).not.toContain(out.credentials.secretAccessKey);
+
+    const revoked = await nhi(['revoke', out.grantId, '--as', alice.id, '--reason', 'hotfix done']);
+    expect(revoked.code).toBe(0);
+    expect(await denied(() => session.iam.send(new ListUsersCommand({})))).toBe(true);
+    const again = await nhi(['revoke', out.grantId, '--as', alice.id, '--reason', 'again']);
+    expect(again).toMatchObject({
+      code: 1,
+      err: [expect.stringMatching(/^nhi revoke: refused: grant jit-\w+ is revoked, not active/)],
+    });
+  }, 420_000);
 });
