@@ -63,7 +63,6 @@ let account: string;
 let users: Record<'low' | 'admin' | 'compromised' | 'agent', IdentityRef>;
 
 const roleArn = (name: string) => `arn:aws:iam::${account}:role/${prefix}-${name}`;
-const ALL_REQUEST_STATES: AccessState[] = [];
 
 async function createRole(name: string, trusted: string) {
   const { iam } = awsClients();
@@ -136,7 +135,6 @@ async function ask(
     deadline: Date.now() + 120_000,
     untilAwaiting: true,
   });
-  ALL_REQUEST_STATES.push(state);
   return { ...out, state };
 }
 
@@ -282,11 +280,15 @@ beforeAll(async () => {
 }, 120_000);
 
 afterAll(async () => {
-  for (const s of ALL_REQUEST_STATES)
-    await worker?.client.workflow
-      .getHandle(accessWorkflowId(s.grantId))
-      .terminate('test over')
-      .catch(() => {});
+  // Every workflow of this test's queue (the CLI's requests too): a revoked grant waits for its session's expiry.
+  if (worker)
+    for await (const e of worker.client.workflow.list({
+      query: `ExecutionStatus = 'Running' AND TaskQueue = '${worker.taskQueue}'`,
+    }))
+      await worker.client.workflow
+        .getHandle(e.workflowId, e.runId)
+        .terminate('test over')
+        .catch(() => {});
   for (const u of Object.values(users ?? {}))
     await worker?.client.workflow
       .getHandle(identityWorkflowId(u.key))
