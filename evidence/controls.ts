@@ -25,6 +25,7 @@ export const CONTROLS: readonly Control[] = [
   { framework: owasp, id: 'NHI5', title: 'Overprivileged NHI' },
   { framework: owasp, id: 'NHI7', title: 'Long-Lived Secrets' },
   { framework: nist, id: 'AC-2', title: 'Account Management' },
+  { framework: nist, id: 'AC-2(6)', title: 'Account Management | Dynamic Privilege Management' },
   { framework: nist, id: 'AC-6', title: 'Least Privilege' },
   { framework: nist, id: 'IA-5', title: 'Authenticator Management' },
   { framework: nist, id: 'IR-4', title: 'Incident Handling' },
@@ -152,3 +153,37 @@ export const CONTROL_TABLE: ReadonlyArray<MappedControl> = RULES.map(([id, , why
   ...(CONTROLS.find((c) => c.id === id) as Control),
   why,
 }));
+
+/** What a just-in-time access request is, as far as controls care (evidence/access-summary.ts). */
+export interface AccessControlFacts {
+  granted: boolean;
+  approved: boolean;
+  /** Refused at the moment of the request, or rejected by a person. */
+  refused: boolean;
+  revoked: boolean;
+  /** Revoked because new risk (a critical finding) arrived. */
+  revokedOnRisk: boolean;
+}
+
+const ACCESS_RULES: ReadonlyArray<[string, (a: AccessControlFacts) => boolean, string]> = [
+  ['NHI5', (a) => a.granted, 'one action for a while instead of standing privilege'],
+  ['NHI7', (a) => a.granted, 'short-lived credentials that expire by themselves'],
+  [
+    'AC-2(6)',
+    (a) => a.granted || a.refused,
+    "privilege granted or refused at the moment of use, on the identity's current risk",
+  ],
+  ['AC-6', (a) => a.granted, 'a session policy of exactly the catalogued actions'],
+  ['AU-10', (a) => a.approved, 'approvals are signed by the approver'],
+  ['IR-4', (a) => a.revokedOnRisk, 'a grant revoked on a new critical finding'],
+  ['CC6.2', (a) => a.revoked, 'access no longer authorised is removed'],
+];
+
+/** The controls a just-in-time access request serves, in table order. */
+export function accessControls(facts: AccessControlFacts): MappedControl[] {
+  return ACCESS_RULES.filter(([, applies]) => applies(facts)).map(([id, , why]) => {
+    const control = CONTROLS.find((c) => c.id === id);
+    if (!control) throw new Error(`controls table has no ${id}`);
+    return { ...control, why };
+  });
+}

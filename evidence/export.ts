@@ -6,6 +6,7 @@ import { dirname, join } from 'node:path';
 import type { Client } from '@temporalio/client';
 import type { PayloadCodec } from '@temporalio/common';
 import { encodeIdentityKey, remediationIdParts } from '../risk/decide.ts';
+import { ACCESS_WORKFLOW_TYPE, deriveAccessSummary } from './access-summary.ts';
 import { sha256 } from './canonical.ts';
 import { CASE_KINDS, caseMatches, kindsFor } from './case-kinds.ts';
 import type { CaseSummary } from './case-summary.ts';
@@ -42,6 +43,8 @@ export interface HistorySource {
   remediations(query: ExportQuery): Promise<string[]>;
   /** Workflows holding other cases (identities with exception requests), besides the remediations' parents. */
   caseHolders?(query: ExportQuery, skipped?: (line: string) => void): Promise<string[]>;
+  /** Access-request workflows matching the query (absent: none are exported). */
+  accessRequests?(query: ExportQuery): Promise<string[]>;
 }
 
 export const temporalSource = (client: Client): HistorySource => ({
@@ -55,6 +58,7 @@ export const temporalSource = (client: Client): HistorySource => ({
       for (const id of (await kind.holders?.(client, query, skipped)) ?? []) ids.add(id);
     return [...ids].sort();
   },
+  accessRequests: (query) => selectRemediations(client, query, ACCESS_WORKFLOW_TYPE),
 });
 
 export interface ExportOptions {
@@ -84,8 +88,12 @@ export interface ExportResult {
 const safeName = (id: string) => id.replace(/[^A-Za-z0-9._-]+/g, '_').slice(0, 180);
 
 /** Remediation workflow ids matching the query, oldest first. Visibility is the index; histories are the record. */
-export async function selectRemediations(client: Client, query: ExportQuery = {}): Promise<string[]> {
-  const clauses = [`WorkflowType = '${REMEDIATION_WORKFLOW_TYPE}'`];
+export async function selectRemediations(
+  client: Client,
+  query: ExportQuery = {},
+  workflowType = REMEDIATION_WORKFLOW_TYPE,
+): Promise<string[]> {
+  const clauses = [`WorkflowType = '${workflowType}'`];
   // Archives select by close time: a remediation still waiting for approval is archived once it is decided.
   const field = query.window === 'closed' ? 'CloseTime' : 'StartTime';
   if (query.window === 'closed') clauses.push(`ExecutionStatus != 'Running'`);
@@ -155,7 +163,10 @@ export async function exportEvidence(
     return chain;
   };
 
-  const ids = opts.workflowIds ?? (await source.remediations(query));
+  const ids = opts.workflowIds ?? [
+    ...(await source.remediations(query)),
+    ...((await source.accessRequests?.(query)) ?? []),
+  ];
   progress(`evidence: ${ids.length} workflow(s) to export`);
   const cases: ManifestCase[] = [];
   const summaries: RemediationSummary[] = [];
@@ -163,7 +174,11 @@ export async function exportEvidence(
     const own = await chainOf(workflowId);
     const started = own.runs[0]?.events[0]?.attrs;
     const type = (started?.workflowType as { name?: string } | undefined)?.name;
-    if (type !== REMEDIATION_WORKFLOW_TYPE) {
+    if (type === ACCESS_WORKFLOW_TYPE) {
+      const path = `summaries/${safeName(workflowId)}.json`;
+      write(path, `${JSON.stringify(deriveAccessSummary(workflowId, own.runs), null, 2)}\n`);
+      cases.push({ kind: 'access', workflowId, summary: path, histories: own.paths });
+    } else if (type !== REMEDIATION_WORKFLOW_TYPE) {
       cases.push({ kind: 'workflow', workflowId, histories: own.paths });
     } else {
       const parentId = (started?.parentWorkflowExecution as { workflowId?: string } | undefined)?.workflowId;

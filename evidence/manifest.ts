@@ -40,6 +40,13 @@ export const ManifestCase = z.discriminatedUnion('kind', [
     summary: z.string(),
     histories: z.array(z.string()).min(1),
   }),
+  /** A just-in-time access request: its history and the summary derived from it (evidence/access-summary.ts). */
+  z.strictObject({
+    kind: z.literal('access'),
+    workflowId: z.string(),
+    summary: z.string(),
+    histories: z.array(z.string()).min(1),
+  }),
   /** A workflow exported by id (an identity, a team workflow): its histories only. */
   z.strictObject({
     kind: z.literal('workflow'),

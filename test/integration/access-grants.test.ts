@@ -5,7 +5,7 @@
 // on the exact request sent to STS and the exact policy put on the role.
 import { execFile } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
@@ -29,6 +29,8 @@ import { awaitGrant, collectCredentials, requestAccess } from '../../cli/access-
 import { remediationDecision } from '../../cli/decisions.ts';
 import { pendingRequests } from '../../cli/requests-source.ts';
 import { directoryYaml } from '../../demo/people.ts';
+import { exportEvidence } from '../../evidence/export.ts';
+import { verifyExport } from '../../evidence/verify.ts';
 import {
   accessWorkflowId,
   revokePolicyName,
@@ -47,6 +49,7 @@ import {
 } from '../../workflows/control/definitions.ts';
 import { identityWorkflowId } from '../../workflows/identity/definitions.ts';
 import { decideUpdate } from '../../workflows/remediation/definitions.ts';
+import { testSigner } from '../support/evidence.ts';
 import { historyText } from '../support/history.ts';
 import { collect } from '../support/kafka.ts';
 import { person } from '../support/people.ts';
@@ -157,6 +160,8 @@ async function settled(grantId: string, statuses: AccessState['status'][]) {
   );
 }
 
+/** The approved (then revoked) grant of the first test: exported as evidence with the last one's. */
+let approvedGrantId = '';
 const keysDir = join(tmpdir(), `${prefix}-keys`);
 
 interface Run {
@@ -311,6 +316,7 @@ describe('just-in-time access', () => {
     expect(await approve(waiting, alice)).toMatchObject({ accepted: true });
     const state = await settled(grantId, ['active', 'failed']);
     expect(state.status).toBe('active');
+    approvedGrantId = grantId;
     const grant = state.grant!;
 
     // Exactly the catalogued actions, on the catalogued resources, for the asked duration.
@@ -482,6 +488,62 @@ describe('just-in-time access', () => {
       expect(text).not.toContain(creds.sessionToken);
       expect(text).not.toContain(creds.accessKeyId);
     }
+    // Evidence: both grants exported, verified, summarised; no credential in any file of the export.
+    const out = join(tmpdir(), `${prefix}-evidence`);
+    const exported = await exportEvidence(worker.client, {
+      outDir: out,
+      signer: testSigner(),
+      workflowIds: [accessWorkflowId(approvedGrantId), accessWorkflowId(grantId)],
+    });
+    expect(verifyExport(out).problems).toEqual([]);
+    expect(exported.manifest.cases.map((c) => c.kind)).toEqual(['access', 'access']);
+    const summaryOf = (id: string) =>
+      JSON.parse(
+        readFileSync(
+          join(
+            out,
+            (
+              exported.manifest.cases.find((c) => c.workflowId === accessWorkflowId(id)) as {
+                summary: string;
+              }
+            ).summary,
+          ),
+          'utf8',
+        ),
+      );
+    expect(summaryOf(approvedGrantId)).toMatchObject({
+      action: 'read-users',
+      identity: users.low.key,
+      requester: rita.id,
+      duration: '15m',
+      target: roleArn('read-users'),
+      approvers: [alice.id],
+      // Every refused attempt is evidence too: the self-approval, and the second revoke.
+      refusedDecisions: [
+        { by: rita.id, refusal: expect.stringMatching(/requested this access grant/) },
+        { by: alice.id, refusal: expect.stringMatching(/is revoked, not active/) },
+      ],
+      policyDecision: { checks: { riskCeiling: 40, paused: false, approvalRequired: true } },
+      grant: { sessionName: `nhi-${approvedGrantId}`, durationSeconds: 900 },
+      outcome: 'revoked',
+      revocation: { by: alice.id, reason: 'done early' },
+    });
+    expect(summaryOf(approvedGrantId).controls.map((c: { id: string }) => c.id)).toEqual([
+      'NHI5',
+      'NHI7',
+      'AC-2(6)',
+      'AC-6',
+      'AU-10',
+      'CC6.2',
+    ]);
+    expect(summaryOf(grantId)).toMatchObject({
+      outcome: 'revoked',
+      revocation: { by: 'nhi-enforce', findingId: expect.stringMatching(/^f_/) },
+    });
+    expect(summaryOf(grantId).controls.map((c: { id: string }) => c.id)).toContain('IR-4');
+    for (const file of exported.manifest.files.map((f) => f.path))
+      texts.push(readFileSync(join(out, file), 'utf8'));
+    for (const text of texts) expect(text).not.toContain(creds.secretAccessKey);
     expect(texts[0]).toContain(`nhi-${grantId}`); // the grant is recorded, by its session name
   });
 
