@@ -1,13 +1,15 @@
 // `nhi demo`: the main job end to end on a built-in sample, printing what happened at each step.
 // stack up → seed an IAM estate → a scanner finding with a leaked key goes to Kafka → consumer → identity
 // workflows score it → policy starts remediations → the key is deactivated, the user scoped down after an
-// approval → the leaked key is proven denied → the decisions' histories are written as evidence.
+// approval → the leaked key is proven denied → the scoped-down user gets one action back for 15 minutes (signed
+// approval, sealed credentials, then revoked) → the decisions' histories are written as evidence.
 import { randomUUID } from 'node:crypto';
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { AssumeRoleCommand } from '@aws-sdk/client-sts';
 import type { Client } from '@temporalio/client';
 import { awsClients, awsClientsFor } from '../activities/aws/clients.ts';
+import { defaultPolicyPath } from '../activities/policy-source.ts';
 import { remediationDecision } from '../cli/decisions.ts';
 import { splitRecords } from '../consumers/split-records.ts';
 import {
@@ -34,6 +36,7 @@ import {
   type RemediationState,
   remediationQuery,
 } from '../workflows/remediation/definitions.ts';
+import { demoCatalogueYaml, demoJustInTime, seedAccessRole } from './access.ts';
 import { checkEncryptedHistories } from './encryption-check.ts';
 import { renderSample, seedDemoEstate } from './estate.ts';
 import { type DemoPerson, demoPeople } from './people.ts';
@@ -81,6 +84,11 @@ export async function runDemo(say: (line: string) => void): Promise<void> {
   // The reviewers' directory, for the worker this process runs (the policy's own file lists nobody).
   const people = demoPeople(join(stateDir(), '..', 'demo', prefix));
   process.env.NHI_DIRECTORY_FILE = people.file;
+  // The default policy plus a just-in-time catalogue entry for this run's role.
+  await seedAccessRole(aws, prefix);
+  const policyFile = join(dirname(people.file), 'policy.yaml');
+  writeFileSync(policyFile, `${readFileSync(defaultPolicyPath, 'utf8')}\n${demoCatalogueYaml(prefix)}`);
+  process.env.NHI_POLICY_FILE = policyFile;
   const pipeline = await startPipeline({});
   const temporal = await temporalClient();
   try {
@@ -142,6 +150,8 @@ export async function runDemo(say: (line: string) => void): Promise<void> {
       `7. proof with the leaked key itself: sts:AssumeRole into the deploy role before scope-down ${before}, after ${after}`,
     );
 
+    const access = await demoJustInTime(temporal, aws, estate.user.arn, people, say);
+
     const dir = join(
       stateDir(),
       '..',
@@ -152,19 +162,20 @@ export async function runDemo(say: (line: string) => void): Promise<void> {
     const ids = [keyRemediation, remediationWorkflowId(estate.user.arn, 'scope-down', 0)];
     const chainFile = defaultChainFile();
     const evidence = await exportEvidence(temporal, {
-      workflowIds: ids,
+      workflowIds: [...ids, access.workflowId],
       outDir: dir,
       signer: evidenceSigner(defaultEvidenceKeyFile(), { create: true }),
       previous: readChainHead(chainFile),
     });
     writeChainHead(chainFile, linkTo(evidence));
     const verified = verifyExport(dir);
-    const secretLeaked = evidence.manifest.files.some((f) =>
-      readFileSync(join(dir, f.path), 'utf8').includes(estate.key.secret),
-    );
+    const secretLeaked = evidence.manifest.files.some((f) => {
+      const text = readFileSync(join(dir, f.path), 'utf8');
+      return text.includes(estate.key.secret) || text.includes(access.secret);
+    });
     const histories = evidence.manifest.files.filter((f) => f.path.startsWith('histories/')).length;
     say(
-      `8. evidence #${evidence.manifest.sequence}: ${histories} workflow histories, ${evidence.summaries.length} summaries, report.html, signed manifest → ${dir}`,
+      `9. evidence #${evidence.manifest.sequence}: ${histories} workflow histories, ${evidence.summaries.length} remediation summaries and 1 access summary, report.html, signed manifest → ${dir}`,
     );
     for (const s of evidence.summaries)
       say(
@@ -173,12 +184,21 @@ export async function runDemo(say: (line: string) => void): Promise<void> {
     say(
       `   nhi evidence verify: ${verified.ok ? 'OK' : verified.problems.map((p) => `${p.subject}: ${p.problem}`).join('; ')}`,
     );
-    say(`   raw secret in evidence: ${secretLeaked ? 'YES — BUG' : 'no (fingerprint and masked hint only)'}`);
+    const accessCase = evidence.manifest.cases.find((c) => c.kind === 'access');
+    if (accessCase?.kind === 'access') {
+      const a = JSON.parse(readFileSync(join(dir, accessCase.summary), 'utf8'));
+      say(
+        `   access ${a.action}: ${a.outcome}; requester ${a.requester}; approvers ${a.approvers.join(', ')}; revoked by ${a.revocation?.by}; controls ${a.controls.map((x: { id: string }) => x.id).join(' ')}`,
+      );
+    }
+    say(
+      `   raw secret in evidence: ${secretLeaked ? 'YES — BUG' : 'no (fingerprint and masked hint only; no part of the granted credentials)'}`,
+    );
     if (!verified.ok) throw new Error('the evidence export does not verify');
     if (secretLeaked) throw new Error('the raw secret reached the evidence');
     const stored = await checkEncryptedHistories(temporal, ids, estate.key.secret, estate.key.id);
     say(
-      `9. in Temporal: ${stored.encrypted} of ${stored.payloads} payloads are AES-256-GCM ciphertext (key ${stored.keyIds.join(', ')}), besides ${stored.searchAttributes} search attribute values`,
+      `10. in Temporal: ${stored.encrypted} of ${stored.payloads} payloads are AES-256-GCM ciphertext (key ${stored.keyIds.join(', ')}), besides ${stored.searchAttributes} search attribute values`,
     );
     say(
       `   decrypted with the demo's key they name ${estate.key.id}: ${stored.expectedFound ? 'yes' : 'NO — BUG'}; hold its raw secret: ${stored.secretFound ? 'YES — BUG' : 'no'}`,
