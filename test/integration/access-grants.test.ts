@@ -344,6 +344,23 @@ describe('just-in-time access', () => {
     const who = await session.sts.send(new GetCallerIdentityCommand({}));
     expect(who.Arn).toBe(grant.assumedRoleArn);
 
+    // CloudTrail saw the session at work: the finding lands on the role's identity workflow, naming the session.
+    const role: IdentityRef = {
+      key: roleArn('read-users'),
+      type: 'aws-role',
+      provider: 'aws',
+      account,
+      aliases: [grant.assumedRoleArn],
+    };
+    const use = finding(role, 'activity', { severity: 10 });
+    use.evidence = { eventSource: 'iam.amazonaws.com', eventName: 'ListUsers' };
+    await deliver(worker.client, worker.taskQueue, role, [use]);
+    const used = await waitFor('the use to be recorded', async () => {
+      const s = await awaitGrant(worker.client, grantId, { deadline: 0 });
+      return s.uses.length ? s : undefined;
+    });
+    expect(used.uses).toEqual([{ findingId: use.id, at: use.time, api: 'iam:ListUsers' }]);
+
     // Revoked early by a signed decision: a Deny on the role for this session only, and the credentials refused.
     const revoke = signDecision(
       {
@@ -525,6 +542,7 @@ describe('just-in-time access', () => {
       ],
       policyDecision: { checks: { riskCeiling: 40, paused: false, approvalRequired: true } },
       grant: { sessionName: `nhi-${approvedGrantId}`, durationSeconds: 900 },
+      uses: [{ api: 'iam:ListUsers', findingId: expect.stringMatching(/^f_/) }],
       outcome: 'revoked',
       revocation: { by: alice.id, reason: 'done early' },
     });
