@@ -104,6 +104,9 @@ describe('requestVerdict', () => {
       `the current risk of ${KEY} is unknown (no assessment)`,
     );
     expect(r(ctx(), terms({ recipientKey: 'x' }))).toMatch(/X25519 public key/);
+    expect(r(ctx({ accountRefusal: 'account 222222222222 is not configured' }), terms())).toBe(
+      'account 222222222222 is not configured',
+    );
   });
 
   it('an identity asks for itself only, unsigned', () => {
