@@ -32,6 +32,7 @@ import { changedIdentityKey, supportOf } from '../../schemas/action-support.ts';
 import { canonicalPerson } from '../../schemas/directory.ts';
 import { durationMs } from '../../schemas/duration.ts';
 import type { EnforcementEvent } from '../../schemas/enforcement-event.ts';
+import { isClosedStatus } from '../../schemas/finding.ts';
 import { DEFAULT_ENFORCEMENT } from '../../schemas/policy.ts';
 import type { SignedDecision } from '../../schemas/signed-decision.ts';
 import { type ExceptionNotice, exceptionSignal, findingsClosedSignal } from '../remediation/definitions.ts';
@@ -137,7 +138,7 @@ export async function identityWorkflow(input: IdentityWorkflowInput): Promise<vo
     if (changed.length) {
       remember(changed.map((f) => f.id));
       assessPending = true; // the score is assessed again on what is still open
-      if (changed.some((f) => f.status === 'resolved'))
+      if (changed.some((f) => isClosedStatus(f.status)))
         closings.push(...closeRemediationsOfClosedFindings(record, now()));
     }
   });
