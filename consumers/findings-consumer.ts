@@ -17,7 +17,13 @@ import { fingerprintKeyFromEnv } from '../schemas/redaction.ts';
 import { chunkForSend } from './chunk-for-send.ts';
 import { Coalescer, type CoalescerOptions } from './coalescer.ts';
 import { CommitLanes, type LaneOptions, type LaneTicket } from './commit-lanes.ts';
-import { decodeMessage, headerText } from './decode-message.ts';
+import {
+  decodeMessage,
+  headerText,
+  type MessageLimits,
+  messageLimits,
+  messageTime,
+} from './decode-message.ts';
 import { type DigestEntry, DigestMemory, type DigestMemoryOptions } from './digest-memory.ts';
 import { DigestStore, partitionKey } from './digest-store.ts';
 import { type DeadLetter, dlqTopic, toDlqMessage } from './dlq.ts';
@@ -87,6 +93,8 @@ export interface ConsumerDeps {
   backoffMs?: { initial: number; max: number };
   /** How often the consumer heartbeats while it waits on Temporal (default 1 s; kafkajs throttles further). */
   heartbeatEveryMs?: number;
+  /** Caps per message (default: the policy defaults, or NHI_MAX_*_PER_MESSAGE; the pipeline passes the policy's). */
+  limits?: MessageLimits;
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -133,6 +141,7 @@ export async function processBatch(deps: ConsumerDeps, payload: EachBatchPayload
   const { batch, isRunning, isStale } = payload;
   const log = deps.log ?? (() => {});
   const fingerprintKey = fingerprintKeyFromEnv();
+  const limits = deps.limits ?? messageLimits();
   const stepSize = deps.stepSize ?? DEFAULT_STEP;
   const signal = deps.coalescer?.signal ?? countedSignal(deps);
   const digest = deps.digest;
@@ -154,7 +163,13 @@ export async function processBatch(deps: ConsumerDeps, payload: EachBatchPayload
       const deadMessages = new Set<KafkaMessage>();
       const dead: DeadLetter[] = [];
       for (const message of step) {
-        const decoded = decodeMessage(message.value, headerText(message.headers?.format), fingerprintKey);
+        const decoded = decodeMessage(
+          message.value,
+          headerText(message.headers?.format),
+          fingerprintKey,
+          limits,
+          messageTime(message.timestamp),
+        );
         const told = headerText(message.headers?.['ingest-problem']);
         if (decoded.ok) {
           for (const f of decoded.findings) origin.set(f, message);

@@ -165,6 +165,12 @@ export const Finding = z.object({
   confidence: z.number().min(0).max(100).optional(),
   /** When the tool observed it, ISO 8601 UTC. */
   time: z.iso.datetime(),
+  /**
+   * When the report reached us: the Kafka message's timestamp, set by the consumer. A secret scanner reports an
+   * old commit's time, yet its report is news; a new consumer group re-reading last quarter's topic is not. The
+   * policy's maxFindingAgeForAction counts from the newer of this and `time` (risk/finding-age.ts).
+   */
+  reportedAt: z.iso.datetime().optional(),
   identities: z.array(IdentityRef),
   resources: z.array(Resource),
   cloud: z

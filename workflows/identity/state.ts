@@ -18,6 +18,8 @@ export interface FindingSummary {
   title: string;
   format: Finding['source']['format'];
   time: string;
+  /** When the report reached us (the Kafka message's timestamp), when the consumer knew it. */
+  reportedAt?: string;
   firstSeen: string;
   lastSeen: string;
   /** format:nativeId, to match a later closing report of the same finding. */
@@ -247,6 +249,7 @@ const summarize = (f: Finding, now: string): FindingSummary => ({
   title: f.title.slice(0, 200),
   format: f.source.format,
   time: f.time,
+  ...(typeof f.reportedAt === 'string' ? { reportedAt: f.reportedAt } : {}),
   firstSeen: now,
   lastSeen: now,
   ...(refOf(f) ? { ref: refOf(f) } : {}),

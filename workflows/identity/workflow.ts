@@ -511,7 +511,12 @@ async function assessAndEnforce(
     identity: { key: record.identity.key, type: record.identity.type },
     risk,
     openFindingKinds: actionableKinds(open),
-    openFindings: open.map((f) => ({ kind: f.kind, time: f.time, firstSeen: f.firstSeen })),
+    openFindings: open.map((f) => ({
+      kind: f.kind,
+      time: f.time,
+      firstSeen: f.firstSeen,
+      ...(f.reportedAt ? { reportedAt: f.reportedAt } : {}),
+    })),
     exceptions: [...state.liveExceptions(), ...principalExceptions],
     proposals: record.remediations,
     cooldownMinutes: enforcement.cooldownMinutes,

@@ -72,7 +72,11 @@ describe('a closing report closes the open finding it answers', () => {
 
   it('a later open report of the same finding (updated in place: same id) opens it again; a re-delivery does not', () => {
     const open = one(failed);
-    const resolved = one({ ...failed, Workflow: { Status: 'RESOLVED' }, LastObservedAt: '2030-01-01T00:00:00Z' });
+    const resolved = one({
+      ...failed,
+      Workflow: { Status: 'RESOLVED' },
+      LastObservedAt: '2030-01-01T00:00:00Z',
+    });
     const back = one({ ...failed, Workflow: { Status: 'NEW' }, LastObservedAt: '2030-02-01T00:00:00Z' });
     expect(back.id).toBe(open.id);
     const state = new IdentityState(emptyRecord(open.identities[0] ?? SOME_IDENTITY));
