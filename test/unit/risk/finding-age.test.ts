@@ -32,15 +32,15 @@ describe('isTooOldToAct', () => {
     expect(isTooOldToAct({ time: '2025-04-01T00:00:00Z' }, NOW, '30d')).toBe(true);
     expect(isTooOldToAct({ time: '2025-05-20T00:00:00Z' }, NOW, '30d')).toBe(false);
   });
-  it('counts from the newer of the tool\'s time and when the report reached Kafka (reportedAt)', () => {
+  it("counts from the newer of the tool's time and when the report reached Kafka (reportedAt)", () => {
     // A secret scanner reports a two-year-old commit today: news, young.
-    expect(isTooOldToAct({ time: '2023-06-01T00:00:00Z', reportedAt: '2025-05-31T00:00:00Z' }, NOW, '30d')).toBe(
-      false,
-    );
+    expect(
+      isTooOldToAct({ time: '2023-06-01T00:00:00Z', reportedAt: '2025-05-31T00:00:00Z' }, NOW, '30d'),
+    ).toBe(false);
     // A new consumer group re-reads a message published in January: old, whatever the tool's time.
-    expect(isTooOldToAct({ time: '2025-01-01T00:00:00Z', reportedAt: '2025-01-02T00:00:00Z' }, NOW, '30d')).toBe(
-      true,
-    );
+    expect(
+      isTooOldToAct({ time: '2025-01-01T00:00:00Z', reportedAt: '2025-01-02T00:00:00Z' }, NOW, '30d'),
+    ).toBe(true);
   });
   it('the default policy sets 30d', () => {
     expect(DEFAULT.maxFindingAgeForAction).toBe('30d');
