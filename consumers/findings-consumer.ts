@@ -30,6 +30,7 @@ import { type DeadLetter, dlqTopic, toDlqMessage } from './dlq.ts';
 import { dlqKey } from './dlq-seal.ts';
 import { groupByIdentity, type IdentityBatch } from './group-by-identity.ts';
 import { handOff, type IdentityWork, type SignalFn, temporalSignal, toWork } from './handoff.ts';
+import { type IdentityExists, keepRotatedSecretsTogether } from './rotated-secrets.ts';
 import { type ClassifiedError, classifyHandoffError, type HandoffErrorClass } from './temporal-errors.ts';
 
 export const FINDINGS_TOPICS = [topics.siem, topics.cspm, topics.scanner];
@@ -93,6 +94,8 @@ export interface ConsumerDeps {
   backoffMs?: { initial: number; max: number };
   /** How often the consumer heartbeats while it waits on Temporal (default 1 s; kafkajs throttles further). */
   heartbeatEveryMs?: number;
+  /** Whether an identity workflow exists (rotated-secrets.ts); unset: no rotation lookups (unit tests). */
+  identityExists?: IdentityExists;
   /** Caps per message (default: the policy defaults, or NHI_MAX_*_PER_MESSAGE; the pipeline passes the policy's). */
   limits?: MessageLimits;
 }
@@ -172,8 +175,12 @@ export async function processBatch(deps: ConsumerDeps, payload: EachBatchPayload
         );
         const told = headerText(message.headers?.['ingest-problem']);
         if (decoded.ok) {
-          for (const f of decoded.findings) origin.set(f, message);
-          findings.push(...decoded.findings);
+          // A fingerprint key rotation window: a secret already known under the old key keeps that identity.
+          const decodedFindings = deps.identityExists
+            ? await keepRotatedSecretsTogether(decoded.findings, deps.identityExists)
+            : decoded.findings;
+          for (const f of decodedFindings) origin.set(f, message);
+          findings.push(...decodedFindings);
           for (const r of decoded.rejected)
             dead.push({
               topic: batch.topic,

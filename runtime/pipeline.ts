@@ -12,6 +12,7 @@ import {
   runFindingsConsumer,
   withChangeDetection,
 } from '../consumers/findings-consumer.ts';
+import { temporalIdentityExists } from '../consumers/rotated-secrets.ts';
 import { PolicyError } from '../schemas/policy.ts';
 import { kafka, temporalClient, temporalWorkerConnection } from './connections.ts';
 import { startLagSampler } from './lag.ts';
@@ -169,6 +170,7 @@ export async function startPipeline(opts: PipelineOptions = {}): Promise<Running
         dlqTopic: opts.dlqTopic,
         stepSize: opts.stepSize,
         partitionsConsumedConcurrently: opts.partitionsConsumedConcurrently,
+        identityExists: temporalIdentityExists(temporal),
         // The policy's caps per message, read at start (NHI_MAX_*_PER_MESSAGE override them).
         limits: messageLimits(checkedPolicy(opts.policyFile ?? policyPath()).policy.policy.limits),
       };
