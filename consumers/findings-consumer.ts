@@ -13,23 +13,19 @@ import type { Consumer, EachBatchPayload, Kafka, KafkaMessage, Producer } from '
 import { topics } from '../infra/endpoints.ts';
 import type { Finding } from '../schemas/finding.ts';
 import type { IdentityRef } from '../schemas/identity.ts';
+import type { MessageLimitsPolicy } from '../schemas/policy.ts';
 import { fingerprintKeyFromEnv } from '../schemas/redaction.ts';
 import { chunkForSend } from './chunk-for-send.ts';
 import { Coalescer, type CoalescerOptions } from './coalescer.ts';
 import { CommitLanes, type LaneOptions, type LaneTicket } from './commit-lanes.ts';
-import {
-  decodeMessage,
-  headerText,
-  type MessageLimits,
-  messageLimits,
-  messageTime,
-} from './decode-message.ts';
+import { decodeMessage, headerText, messageLimits, messageTime } from './decode-message.ts';
 import { type DigestEntry, DigestMemory, type DigestMemoryOptions } from './digest-memory.ts';
 import { DigestStore, partitionKey } from './digest-store.ts';
 import { type DeadLetter, dlqTopic, toDlqMessage } from './dlq.ts';
 import { dlqKey } from './dlq-seal.ts';
 import { groupByIdentity, type IdentityBatch } from './group-by-identity.ts';
 import { handOff, type IdentityWork, type SignalFn, temporalSignal, toWork } from './handoff.ts';
+import { RESCAN_SCOPE_HEADER, type RescanFn, rescanReportOf } from './rescan-report.ts';
 import { type IdentityExists, keepRotatedSecretsTogether } from './rotated-secrets.ts';
 import { type ClassifiedError, classifyHandoffError, type HandoffErrorClass } from './temporal-errors.ts';
 
@@ -94,10 +90,15 @@ export interface ConsumerDeps {
   backoffMs?: { initial: number; max: number };
   /** How often the consumer heartbeats while it waits on Temporal (default 1 s; kafkajs throttles further). */
   heartbeatEveryMs?: number;
+  /** Hands a rescan's report to its scope's workflow (rescan-report.ts); unset: rescan headers are ignored. */
+  rescan?: RescanFn;
   /** Whether an identity workflow exists (rotated-secrets.ts); unset: no rotation lookups (unit tests). */
   identityExists?: IdentityExists;
-  /** Caps per message (default: the policy defaults, or NHI_MAX_*_PER_MESSAGE; the pipeline passes the policy's). */
-  limits?: MessageLimits;
+  /**
+   * The policy's caps per message (default: the policy defaults). NHI_MAX_*_PER_MESSAGE override them, read at
+   * each batch, so a raised cap applies without a restart.
+   */
+  limits?: MessageLimitsPolicy;
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -144,7 +145,7 @@ export async function processBatch(deps: ConsumerDeps, payload: EachBatchPayload
   const { batch, isRunning, isStale } = payload;
   const log = deps.log ?? (() => {});
   const fingerprintKey = fingerprintKeyFromEnv();
-  const limits = deps.limits ?? messageLimits();
+  const limits = messageLimits(deps.limits);
   const stepSize = deps.stepSize ?? DEFAULT_STEP;
   const signal = deps.coalescer?.signal ?? countedSignal(deps);
   const digest = deps.digest;
@@ -181,6 +182,14 @@ export async function processBatch(deps: ConsumerDeps, payload: EachBatchPayload
             : decoded.findings;
           for (const f of decodedFindings) origin.set(f, message);
           findings.push(...decodedFindings);
+          // The complete result of a tool for a scope: what it no longer names is closed (workflows/rescan/).
+          const scope = headerText(message.headers?.[RESCAN_SCOPE_HEADER]);
+          if (scope !== undefined && deps.rescan) {
+            const at = messageTime(message.timestamp) ?? new Date().toISOString();
+            const made = rescanReportOf(scope, headerText(message.headers?.format), decodedFindings, at);
+            if ('report' in made) await deps.rescan(made.report);
+            else log('rescan-refused', { topic: batch.topic, offset: message.offset, reason: made.problem });
+          }
           for (const r of decoded.rejected)
             dead.push({
               topic: batch.topic,

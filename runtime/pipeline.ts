@@ -4,7 +4,6 @@
 import { awsClients } from '../activities/aws/clients.ts';
 import { createActivities } from '../activities/index.ts';
 import { checkPolicyFile, createPolicySource, policyPath } from '../activities/policy-source.ts';
-import { messageLimits } from '../consumers/decode-message.ts';
 import {
   type ConsumerDeps,
   drainConsumer,
@@ -12,8 +11,10 @@ import {
   runFindingsConsumer,
   withChangeDetection,
 } from '../consumers/findings-consumer.ts';
+import { temporalRescan } from '../consumers/rescan-report.ts';
 import { temporalIdentityExists } from '../consumers/rotated-secrets.ts';
 import { PolicyError } from '../schemas/policy.ts';
+import { TASK_QUEUE } from '../workflows/identity/definitions.ts';
 import { kafka, temporalClient, temporalWorkerConnection } from './connections.ts';
 import { startLagSampler } from './lag.ts';
 import { type Log, silentLog } from './log.ts';
@@ -171,8 +172,9 @@ export async function startPipeline(opts: PipelineOptions = {}): Promise<Running
         stepSize: opts.stepSize,
         partitionsConsumedConcurrently: opts.partitionsConsumedConcurrently,
         identityExists: temporalIdentityExists(temporal),
-        // The policy's caps per message, read at start (NHI_MAX_*_PER_MESSAGE override them).
-        limits: messageLimits(checkedPolicy(opts.policyFile ?? policyPath()).policy.policy.limits),
+        rescan: temporalRescan(temporal, opts.taskQueue ?? TASK_QUEUE),
+        // The policy's caps per message, read at start (NHI_MAX_*_PER_MESSAGE override them, read per batch).
+        limits: checkedPolicy(opts.policyFile ?? policyPath()).policy.policy.limits,
       };
       const deps =
         opts.changeDetection === false
