@@ -493,10 +493,11 @@ export class IdentityState {
     let closed = false;
     for (const s of this.record.findings) {
       if (s.status !== 'open') continue;
+      // The cheap comparisons first: this runs for every open detail on every closing report.
       const answered =
         s.id === closing.id ||
-        (at(s.time) <= at(closing.time) &&
-          ((ref !== undefined && s.ref === ref) || (check !== undefined && s.check === check)));
+        (((ref !== undefined && s.ref === ref) || (check !== undefined && s.check === check)) &&
+          at(s.time) <= at(closing.time));
       if (!answered) continue;
       s.status = closing.status;
       s.closedAt = closing.time;
