@@ -102,6 +102,36 @@ export interface ConsumerDeps {
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/**
+ * A Temporal call made while decoding (a rotation lookup, a rescan's report): while Temporal is away it is retried
+ * with backoff, heartbeating, as long as this member still owns the batch; then the error goes to kafkajs, which
+ * restarts the consumer from the last committed offset.
+ */
+async function untilTemporalAnswers<T>(
+  deps: ConsumerDeps,
+  payload: EachBatchPayload,
+  what: string,
+  call: () => Promise<T>,
+): Promise<T> {
+  const backoff = deps.backoffMs ?? { initial: 250, max: 5_000 };
+  let delay = backoff.initial;
+  for (;;) {
+    try {
+      return await call();
+    } catch (error) {
+      if (!payload.isRunning() || payload.isStale()) throw error;
+      deps.log?.('temporal-retry', {
+        what,
+        error: (error as Error)?.message?.split('\n')[0],
+        retryInMs: delay,
+      });
+      await payload.heartbeat();
+      await sleep(delay);
+      delay = Math.min(delay * 2, backoff.max);
+    }
+  }
+}
 const elapsed = (start: bigint) => Number(process.hrtime.bigint() - start) / 1e6;
 const nextOffset = (offset: string) => (BigInt(offset) + 1n).toString();
 
@@ -177,8 +207,11 @@ export async function processBatch(deps: ConsumerDeps, payload: EachBatchPayload
         const told = headerText(message.headers?.['ingest-problem']);
         if (decoded.ok) {
           // A fingerprint key rotation window: a secret already known under the old key keeps that identity.
-          const decodedFindings = deps.identityExists
-            ? await keepRotatedSecretsTogether(decoded.findings, deps.identityExists)
+          const exists = deps.identityExists;
+          const decodedFindings = exists
+            ? await untilTemporalAnswers(deps, payload, 'rotation-lookup', () =>
+                keepRotatedSecretsTogether(decoded.findings, exists),
+              )
             : decoded.findings;
           for (const f of decodedFindings) origin.set(f, message);
           findings.push(...decodedFindings);
@@ -187,7 +220,9 @@ export async function processBatch(deps: ConsumerDeps, payload: EachBatchPayload
           if (scope !== undefined && deps.rescan) {
             const at = messageTime(message.timestamp) ?? new Date().toISOString();
             const made = rescanReportOf(scope, headerText(message.headers?.format), decodedFindings, at);
-            if ('report' in made) await deps.rescan(made.report);
+            const rescan = deps.rescan;
+            if ('report' in made)
+              await untilTemporalAnswers(deps, payload, 'rescan', () => rescan(made.report));
             else log('rescan-refused', { topic: batch.topic, offset: message.offset, reason: made.problem });
           }
           for (const r of decoded.rejected)
