@@ -169,7 +169,7 @@ export function identityReport(
   );
   for (const f of [...record.findings].reverse().slice(0, 10))
     out.push(
-      `    ${f.status.padEnd(8)} ${f.kind.padEnd(20)} ${String(f.severity).padStart(3)}  ${f.format.padEnd(12)} ${f.time}  ${clip(f.title, 80)}`,
+      `    ${f.status.padEnd(10)} ${f.kind.padEnd(20)} ${String(f.severity).padStart(3)}  ${f.format.padEnd(12)} ${f.time}  ${clip(f.title, 80)}`,
     );
   if (record.findings.length > 10) out.push(`    … ${record.findings.length - 10} more (--json for all)`);
 

@@ -6,6 +6,7 @@ import { createHash } from 'node:crypto';
 import type { Finding } from '../schemas/finding.ts';
 import { FormatOrAuto } from '../schemas/finding.ts';
 import { normalizeInput } from '../schemas/normalize.ts';
+import { MessageLimitsPolicy } from '../schemas/policy.ts';
 
 /** Larger messages are refused before parsing: a finding record is kilobytes, not megabytes. */
 export const MAX_MESSAGE_BYTES = 1024 * 1024;
@@ -26,28 +27,43 @@ export interface MessageLimits {
   records: number;
   findings: number;
   identities: number;
+  /** Where each cap came from, for the dead letter's reason: the policy's field or the overriding variable. */
+  source?: Partial<Record<keyof MessageLimits & ('records' | 'findings' | 'identities'), string>>;
 }
 
-const LIMIT_ENV: Record<keyof MessageLimits, [string, number]> = {
-  records: ['NHI_MAX_RECORDS_PER_MESSAGE', 5_000],
-  findings: ['NHI_MAX_FINDINGS_PER_MESSAGE', 5_000],
-  identities: ['NHI_MAX_IDENTITIES_PER_MESSAGE', 500],
+type Capped = 'records' | 'findings' | 'identities';
+
+const LIMITS: Record<Capped, { env: string; policy: keyof MessageLimitsPolicy }> = {
+  records: { env: 'NHI_MAX_RECORDS_PER_MESSAGE', policy: 'recordsPerMessage' },
+  findings: { env: 'NHI_MAX_FINDINGS_PER_MESSAGE', policy: 'findingsPerMessage' },
+  identities: { env: 'NHI_MAX_IDENTITIES_PER_MESSAGE', policy: 'identitiesPerMessage' },
 };
 
-/** The limits from NHI_MAX_{RECORDS,FINDINGS,IDENTITIES}_PER_MESSAGE, else the defaults above. */
-export function messageLimits(env: NodeJS.ProcessEnv = process.env): MessageLimits {
-  const read = (k: keyof MessageLimits) => {
-    const [name, fallback] = LIMIT_ENV[k];
+/**
+ * The caps: the policy's `limits` (its defaults when no policy is given), each overridden by its
+ * NHI_MAX_{RECORDS,FINDINGS,IDENTITIES}_PER_MESSAGE when that is a positive integer.
+ */
+export function messageLimits(
+  policy: MessageLimitsPolicy = MessageLimitsPolicy.parse({}),
+  env: NodeJS.ProcessEnv = process.env,
+): MessageLimits {
+  const limits: MessageLimits = { records: 0, findings: 0, identities: 0, source: {} };
+  for (const k of ['records', 'findings', 'identities'] as const) {
+    const { env: name, policy: field } = LIMITS[k];
     const n = Number(env[name]);
-    return env[name] && Number.isInteger(n) && n > 0 ? n : fallback;
-  };
-  return { records: read('records'), findings: read('findings'), identities: read('identities') };
+    const override = env[name] && Number.isInteger(n) && n > 0;
+    limits[k] = override ? n : policy[field];
+    limits.source![k] = override ? name : `policy limits.${field}`;
+  }
+  return limits;
 }
 
-function overLimit(limits: MessageLimits, counts: MessageLimits): string | undefined {
+function overLimit(limits: MessageLimits, counts: Record<Capped, number>): string | undefined {
   for (const k of ['records', 'findings', 'identities'] as const) {
-    if (counts[k] > limits[k])
-      return `message exceeds the limit of ${limits[k]} ${k} (has ${counts[k]}; ${LIMIT_ENV[k][0]})`;
+    if (counts[k] > limits[k]) {
+      const source = limits.source?.[k] ?? `policy limits.${LIMITS[k].policy}`;
+      return `message exceeds the limit of ${limits[k]} ${k} (has ${counts[k]}; ${source})`;
+    }
   }
   return undefined;
 }
@@ -68,6 +84,8 @@ export function decodeMessage(
   formatHeader: string | undefined,
   fingerprintKey: string,
   limits: MessageLimits = messageLimits(),
+  /** The message's timestamp (ISO): stamped on each finding as `reportedAt`. */
+  reportedAt?: string,
 ): Decoded {
   if (!value || value.length === 0) return { ok: false, reason: 'empty message' };
   if (value.length > MAX_MESSAGE_BYTES)
@@ -104,7 +122,17 @@ export function decodeMessage(
   const identities = new Set(findings.flatMap((f) => f.identities.map((i) => i.key))).size;
   const exceeded = overLimit(limits, { records: outcomes.length, findings: findings.length, identities });
   if (exceeded) return { ok: false, reason: exceeded, format: outcomes[0]?.format };
-  return { ok: true, findings, rejected };
+  return {
+    ok: true,
+    findings: reportedAt ? findings.map((f) => ({ ...f, reportedAt })) : findings,
+    rejected,
+  };
+}
+
+/** A Kafka message timestamp (ms since the epoch, as text) → ISO; undefined when absent or unreadable. */
+export function messageTime(timestamp: string | undefined): string | undefined {
+  const ms = Number(timestamp);
+  return timestamp && Number.isFinite(ms) && ms > 0 ? new Date(ms).toISOString() : undefined;
 }
 
 export const sha256 = (value: Buffer) => createHash('sha256').update(value).digest('hex');

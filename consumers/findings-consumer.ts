@@ -13,17 +13,20 @@ import type { Consumer, EachBatchPayload, Kafka, KafkaMessage, Producer } from '
 import { topics } from '../infra/endpoints.ts';
 import type { Finding } from '../schemas/finding.ts';
 import type { IdentityRef } from '../schemas/identity.ts';
+import type { MessageLimitsPolicy } from '../schemas/policy.ts';
 import { fingerprintKeyFromEnv } from '../schemas/redaction.ts';
 import { chunkForSend } from './chunk-for-send.ts';
 import { Coalescer, type CoalescerOptions } from './coalescer.ts';
 import { CommitLanes, type LaneOptions, type LaneTicket } from './commit-lanes.ts';
-import { decodeMessage, headerText } from './decode-message.ts';
+import { decodeMessage, headerText, messageLimits, messageTime } from './decode-message.ts';
 import { type DigestEntry, DigestMemory, type DigestMemoryOptions } from './digest-memory.ts';
 import { DigestStore, partitionKey } from './digest-store.ts';
 import { type DeadLetter, dlqTopic, toDlqMessage } from './dlq.ts';
 import { dlqKey } from './dlq-seal.ts';
 import { groupByIdentity, type IdentityBatch } from './group-by-identity.ts';
 import { handOff, type IdentityWork, type SignalFn, temporalSignal, toWork } from './handoff.ts';
+import { RESCAN_SCOPE_HEADER, type RescanFn, rescanReportOf } from './rescan-report.ts';
+import { type IdentityExists, keepRotatedSecretsTogether } from './rotated-secrets.ts';
 import { type ClassifiedError, classifyHandoffError, type HandoffErrorClass } from './temporal-errors.ts';
 
 export const FINDINGS_TOPICS = [topics.siem, topics.cspm, topics.scanner];
@@ -87,9 +90,48 @@ export interface ConsumerDeps {
   backoffMs?: { initial: number; max: number };
   /** How often the consumer heartbeats while it waits on Temporal (default 1 s; kafkajs throttles further). */
   heartbeatEveryMs?: number;
+  /** Hands a rescan's report to its scope's workflow (rescan-report.ts); unset: rescan headers are ignored. */
+  rescan?: RescanFn;
+  /** Whether an identity workflow exists (rotated-secrets.ts); unset: no rotation lookups (unit tests). */
+  identityExists?: IdentityExists;
+  /**
+   * The policy's caps per message (default: the policy defaults). NHI_MAX_*_PER_MESSAGE override them, read at
+   * each batch, so a raised cap applies without a restart.
+   */
+  limits?: MessageLimitsPolicy;
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/**
+ * A Temporal call made while decoding (a rotation lookup, a rescan's report): while Temporal is away it is retried
+ * with backoff, heartbeating, as long as this member still owns the batch; then the error goes to kafkajs, which
+ * restarts the consumer from the last committed offset.
+ */
+async function untilTemporalAnswers<T>(
+  deps: ConsumerDeps,
+  payload: EachBatchPayload,
+  what: string,
+  call: () => Promise<T>,
+): Promise<T> {
+  const backoff = deps.backoffMs ?? { initial: 250, max: 5_000 };
+  let delay = backoff.initial;
+  for (;;) {
+    try {
+      return await call();
+    } catch (error) {
+      if (!payload.isRunning() || payload.isStale()) throw error;
+      deps.log?.('temporal-retry', {
+        what,
+        error: (error as Error)?.message?.split('\n')[0],
+        retryInMs: delay,
+      });
+      await payload.heartbeat();
+      await sleep(delay);
+      delay = Math.min(delay * 2, backoff.max);
+    }
+  }
+}
 const elapsed = (start: bigint) => Number(process.hrtime.bigint() - start) / 1e6;
 const nextOffset = (offset: string) => (BigInt(offset) + 1n).toString();
 
@@ -133,6 +175,7 @@ export async function processBatch(deps: ConsumerDeps, payload: EachBatchPayload
   const { batch, isRunning, isStale } = payload;
   const log = deps.log ?? (() => {});
   const fingerprintKey = fingerprintKeyFromEnv();
+  const limits = messageLimits(deps.limits);
   const stepSize = deps.stepSize ?? DEFAULT_STEP;
   const signal = deps.coalescer?.signal ?? countedSignal(deps);
   const digest = deps.digest;
@@ -154,11 +197,34 @@ export async function processBatch(deps: ConsumerDeps, payload: EachBatchPayload
       const deadMessages = new Set<KafkaMessage>();
       const dead: DeadLetter[] = [];
       for (const message of step) {
-        const decoded = decodeMessage(message.value, headerText(message.headers?.format), fingerprintKey);
+        const decoded = decodeMessage(
+          message.value,
+          headerText(message.headers?.format),
+          fingerprintKey,
+          limits,
+          messageTime(message.timestamp),
+        );
         const told = headerText(message.headers?.['ingest-problem']);
         if (decoded.ok) {
-          for (const f of decoded.findings) origin.set(f, message);
-          findings.push(...decoded.findings);
+          // A fingerprint key rotation window: a secret already known under the old key keeps that identity.
+          const exists = deps.identityExists;
+          const decodedFindings = exists
+            ? await untilTemporalAnswers(deps, payload, 'rotation-lookup', () =>
+                keepRotatedSecretsTogether(decoded.findings, exists),
+              )
+            : decoded.findings;
+          for (const f of decodedFindings) origin.set(f, message);
+          findings.push(...decodedFindings);
+          // The complete result of a tool for a scope: what it no longer names is closed (workflows/rescan/).
+          const scope = headerText(message.headers?.[RESCAN_SCOPE_HEADER]);
+          if (scope !== undefined && deps.rescan) {
+            const at = messageTime(message.timestamp) ?? new Date().toISOString();
+            const made = rescanReportOf(scope, headerText(message.headers?.format), decodedFindings, at);
+            const rescan = deps.rescan;
+            if ('report' in made)
+              await untilTemporalAnswers(deps, payload, 'rescan', () => rescan(made.report));
+            else log('rescan-refused', { topic: batch.topic, offset: message.offset, reason: made.problem });
+          }
           for (const r of decoded.rejected)
             dead.push({
               topic: batch.topic,

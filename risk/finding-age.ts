@@ -1,5 +1,7 @@
 // A finding older than the policy's maxFindingAgeForAction is kept on the record but is never a reason to act:
-// a new consumer group reading a topic from its beginning must not rotate keys over last year's findings.
+// a new consumer group reading a topic from its beginning must not rotate keys over last year's findings. Its age
+// counts from the newer of the tool's time and when the report reached us (the Kafka message's timestamp): a
+// scanner's finding carries the leaking commit's date, which may be years old while the report is today's.
 // Pure: `now` is an argument.
 
 /** "30d", "12h", "90m" → milliseconds (the policy schema admits only these forms). */
@@ -15,12 +17,19 @@ export interface AgedFinding {
   time: string;
   /** When we first received it: the stand-in when the tool's time is unknown. */
   firstSeen?: string;
+  /** When the report reached us (the Kafka message's timestamp). */
+  reportedAt?: string;
 }
 
-/** The finding's own time, else when we first saw it; undefined when neither is a readable time. */
+/**
+ * The newer of the finding's own time and when it was reported, else when we first saw it; undefined when none is
+ * a readable time.
+ */
 function findingInstant(f: AgedFinding): number | undefined {
   const own = Date.parse(f.time);
-  if (!Number.isNaN(own) && own !== 0) return own;
+  const reported = f.reportedAt === undefined ? Number.NaN : Date.parse(f.reportedAt);
+  const known = [own, reported].filter((t) => !Number.isNaN(t) && t !== 0);
+  if (known.length) return Math.max(...known);
   const seen = f.firstSeen === undefined ? Number.NaN : Date.parse(f.firstSeen);
   return Number.isNaN(seen) ? undefined : seen;
 }

@@ -2,7 +2,7 @@
 // exposed, signs of compromise, posture findings and hygiene. Each factor has points (0–100: how bad this factor
 // is), the policy's weight, and contribution = round(points × weight); the score is the sum of contributions,
 // capped at 100, so every point is explained by a factor a reviewer can read. Pure and deterministic.
-import type { FindingKind } from '../schemas/finding.ts';
+import { type FindingKind, type FindingStatus, isClosedStatus } from '../schemas/finding.ts';
 import type { IdentityType } from '../schemas/identity.ts';
 import type { Hygiene, Weights } from '../schemas/policy.ts';
 import { shortName } from './reach.ts';
@@ -12,8 +12,8 @@ export interface RiskFinding {
   kind: FindingKind;
   /** 0–100. */
   severity: number;
-  /** Resolved findings are ignored. */
-  status?: 'open' | 'resolved';
+  /** Closed findings (resolved, suppressed, passed) are ignored. */
+  status?: FindingStatus;
   title?: string;
   /** The input format it came from: `guardduty` findings count as compromise signals. */
   format?: string;
@@ -255,7 +255,7 @@ function noOwnerFactor(s: IdentitySummary): FactorDraft | undefined {
 /** Score one identity under the policy's weights and hygiene limits. */
 export function scoreIdentity(summary: IdentitySummary, policy: ScoringPolicy): RiskScore {
   const { weights, hygiene } = policy;
-  const open = summary.findings.filter((f) => f.status !== 'resolved');
+  const open = summary.findings.filter((f) => !isClosedStatus(f.status));
   const partials = [
     capabilityFactor(summary, weights),
     breadthFactor(summary, weights),

@@ -11,7 +11,10 @@ import {
   runFindingsConsumer,
   withChangeDetection,
 } from '../consumers/findings-consumer.ts';
+import { temporalRescan } from '../consumers/rescan-report.ts';
+import { temporalIdentityExists } from '../consumers/rotated-secrets.ts';
 import { PolicyError } from '../schemas/policy.ts';
+import { TASK_QUEUE } from '../workflows/identity/definitions.ts';
 import { kafka, temporalClient, temporalWorkerConnection } from './connections.ts';
 import { startLagSampler } from './lag.ts';
 import { type Log, silentLog } from './log.ts';
@@ -77,6 +80,17 @@ export const CONSUMER_FETCH = { maxBytesPerPartition: 8 * 1024 * 1024, maxBytes:
 /** How long a stop waits for the findings read ahead to be accepted and committed (the rest is redelivered). */
 export const DRAIN_MS = 20_000;
 
+/** The policy file, checked as `nhi policy check` does; a process never starts on one it would misread. */
+function checkedPolicy(file: string): Extract<ReturnType<typeof checkPolicyFile>, { ok: true }> {
+  const checked = checkPolicyFile(file);
+  if (!checked.ok) {
+    const more =
+      checked.errors.length > 1 ? ` (and ${checked.errors.length - 1} more: nhi policy check ${file})` : '';
+    throw new PolicyError(`invalid policy: ${checked.errors[0]}${more}`);
+  }
+  return checked;
+}
+
 export async function startPipeline(opts: PipelineOptions = {}): Promise<RunningPipeline> {
   const role = opts.role ?? 'all';
   const log = opts.log ?? silentLog;
@@ -97,14 +111,7 @@ export async function startPipeline(opts: PipelineOptions = {}): Promise<Running
     if (role !== 'consumer') {
       // A worker never starts on a policy it would misread: syntax, schema or meaning (nhi policy check).
       const file = opts.policyFile ?? policyPath();
-      const checked = checkPolicyFile(file);
-      if (!checked.ok) {
-        const more =
-          checked.errors.length > 1
-            ? ` (and ${checked.errors.length - 1} more: nhi policy check ${file})`
-            : '';
-        throw new PolicyError(`invalid policy: ${checked.errors[0]}${more}`);
-      }
+      const checked = checkedPolicy(file);
       log('policy-loaded', { file, hash: checked.policy.hash, rules: checked.policy.policy.rules.length });
       // Re-read at each use: a change applies without a restart; a change that breaks it is logged, the last
       // valid policy stays in force.
@@ -164,6 +171,10 @@ export async function startPipeline(opts: PipelineOptions = {}): Promise<Running
         dlqTopic: opts.dlqTopic,
         stepSize: opts.stepSize,
         partitionsConsumedConcurrently: opts.partitionsConsumedConcurrently,
+        identityExists: temporalIdentityExists(temporal),
+        rescan: temporalRescan(temporal, opts.taskQueue ?? TASK_QUEUE),
+        // The policy's caps per message, read at start (NHI_MAX_*_PER_MESSAGE override them, read per batch).
+        limits: checkedPolicy(opts.policyFile ?? policyPath()).policy.policy.limits,
       };
       const deps =
         opts.changeDetection === false

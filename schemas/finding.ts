@@ -114,6 +114,18 @@ export const SecretRef = z.object({
 });
 export type SecretRef = z.infer<typeof SecretRef>;
 
+/**
+ * open: the problem stands. resolved: the tool says it is gone (key deleted, alert closed, finding archived).
+ * suppressed: a person or rule muted it (ASFF SUPPRESSED, SCC mute, Wiz REJECTED): closed for scoring and action,
+ * its reason kept for reviewers. passed: the check now holds (ASFF Compliance PASSED, OCSF/Prowler PASS).
+ */
+export const FindingStatus = z.enum(['open', 'resolved', 'suppressed', 'passed']);
+export type FindingStatus = z.infer<typeof FindingStatus>;
+
+/** Every status but open closes: the finding no longer counts toward risk or action. */
+export const isClosedStatus = (status: FindingStatus | undefined): boolean =>
+  status !== undefined && status !== 'open';
+
 const EvidenceValue = z.union([z.string(), z.number(), z.boolean(), z.null()]);
 
 export const Finding = z.object({
@@ -133,8 +145,19 @@ export const Finding = z.object({
       .optional(),
   }),
   kind: FindingKind,
-  /** resolved: the tool says the problem is gone (key deleted, alert closed). */
-  status: z.enum(['open', 'resolved']),
+  /** Where the tool says the finding stands; anything but open closes an open finding it matches (workflows/identity/state.ts). */
+  status: FindingStatus,
+  /** Why it is closed, as the tool says (a suppression's or dismissal's reason): kept for reviewers, redacted. */
+  statusReason: z.string().max(500).optional(),
+  /**
+   * The check on its subject, stable across the tool's reports: a hash of format, the tool's rule or check id and
+   * the resources (else identities) it concerns. A closing report matches an open one by native id or by this.
+   * Set by the normaliser (check-key.ts) when the tool names a rule or check.
+   */
+  checkKey: z
+    .string()
+    .regex(/^ck_[0-9a-f]{32}$/)
+    .optional(),
   title: z.string(),
   description: z.string().optional(),
   severity: Severity,
@@ -142,6 +165,12 @@ export const Finding = z.object({
   confidence: z.number().min(0).max(100).optional(),
   /** When the tool observed it, ISO 8601 UTC. */
   time: z.iso.datetime(),
+  /**
+   * When the report reached us: the Kafka message's timestamp, set by the consumer. A secret scanner reports an
+   * old commit's time, yet its report is news; a new consumer group re-reading last quarter's topic is not. The
+   * policy's maxFindingAgeForAction counts from the newer of this and `time` (risk/finding-age.ts).
+   */
+  reportedAt: z.iso.datetime().optional(),
   identities: z.array(IdentityRef),
   resources: z.array(Resource),
   cloud: z

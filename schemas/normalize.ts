@@ -2,6 +2,7 @@
 // every raw secret scrubbed) or a typed rejection with one readable reason. Nothing throws past here.
 import { type Adapter, type NormalizeContext, RecordError } from './adapters/adapter.ts';
 import { adapterFor, adapters } from './adapters/index.ts';
+import { checkKeyOf } from './check-key.ts';
 import type { Finding, Format, FormatOrAuto, SecretRef } from './finding.ts';
 import { type OutputChecker, outputChecker } from './output-check.ts';
 import { decodeUtf8, parseDocuments } from './parse-input.ts';
@@ -138,6 +139,13 @@ function withVariant(finding: Finding, variant: string): Finding {
   return { ...finding, source: { ...finding.source, variant } };
 }
 
+/** The check key (check-key.ts), computed on the redacted finding so it never depends on a secret's text. */
+function withCheckKey(finding: Finding): Finding {
+  if (finding.checkKey) return finding;
+  const checkKey = checkKeyOf(finding);
+  return checkKey ? { ...finding, checkKey } : finding;
+}
+
 /** The adapter's name for a document's shape, `<format>/<variant>`; a shape it cannot name is left unnamed. */
 export function variantOf(adapter: Adapter, doc: unknown): string | undefined {
   try {
@@ -167,7 +175,7 @@ export function normalizeWith(
       const list = scrubList(ctx.secrets);
       findings = raw.map((f) => scrubFinding(f, list));
     }
-    findings = findings.map(redactShapes);
+    findings = findings.map(redactShapes).map(withCheckKey);
     if (where.variant) findings = findings.map((f) => withVariant(f, where.variant!));
     const invalid = (settings.outputCheck ?? outputChecker).problem(adapter.format, findings);
     if (invalid !== undefined) return { ok: false, format: adapter.format, ...where, reason: invalid };

@@ -244,6 +244,17 @@ export const Enforcement = z.strictObject({
 });
 export type Enforcement = z.infer<typeof Enforcement>;
 
+/**
+ * Caps per Kafka message: one message must not fan out into unbounded work (signals, workflows, history). A
+ * message over one is dead-lettered whole with a reason naming the limit. NHI_MAX_*_PER_MESSAGE override them.
+ */
+export const MessageLimitsPolicy = z.strictObject({
+  recordsPerMessage: z.number().int().positive().default(5_000),
+  findingsPerMessage: z.number().int().positive().default(5_000),
+  identitiesPerMessage: z.number().int().positive().default(500),
+});
+export type MessageLimitsPolicy = z.infer<typeof MessageLimitsPolicy>;
+
 export const Policy = z
   .strictObject({
     version: z.literal(1),
@@ -268,6 +279,7 @@ export const Policy = z
       .string()
       .regex(/^[1-9]\d*[dhm]$/, { message: 'must be a duration like 30d, 12h or 90m' })
       .optional(),
+    limits: MessageLimitsPolicy.prefault({}),
     /** Evaluated in order; when two rules fire with the same action, the first one decides mode and approval. */
     rules: z.array(Rule),
     /** Actions identities may get back for a while, just in time (`nhi request`): see schemas/access.ts. */

@@ -7,3 +7,4 @@ export { identityWorkflow } from './identity/workflow.ts';
 export { actionRegistryWorkflow } from './registry/workflow.ts';
 export { remediationFollowUpWorkflow } from './remediation/follow-up.ts';
 export { remediationWorkflow } from './remediation/workflow.ts';
+export { rescanScopeWorkflow } from './rescan/workflow.ts';

@@ -5,6 +5,7 @@ import { type Command, CommandError, parseCommandArgs, UsageError } from '../com
 import { parseFormat, readInputFile } from './normalize.ts';
 
 const usage = `usage: nhi ingest FILE… [--topic T] [--format F] [--json]
+       nhi ingest --rescan SCOPE --format F FILE [--topic T] [--json]
 
 Publishes each record of the files to Kafka as one message, keyed by the identity it names (so one identity's
 findings keep their order), with the format in a 'format' header. Records that fail the local check are sent
@@ -15,6 +16,10 @@ record) on stderr, its neighbours are published, and the exit status is 1.
   --topic T    findings topic (default: by format — scanners → findings.scanner, SIEM → findings.siem,
                posture → findings.cspm)
   --format F   auto (default) or one of: ${FORMATS.join(', ')}
+  --rescan S   FILE is the tool's complete result for scope S (a repository or path): it is sent whole as one
+               message with the header nhi-rescan-scope, and every secret the previous complete result of that
+               tool for S named that this one does not is closed as resolved. Needs --format (the tool) and
+               one FILE of at most 1 MB.
   --json       print the summary as JSON`;
 
 const SEND_BATCH = 500;
@@ -31,9 +36,18 @@ export const ingestCommand: Command = {
       topic: { type: 'string' },
       format: { type: 'string', short: 'f' },
       json: { type: 'boolean' },
+      rescan: { type: 'string' },
     });
     if (positionals.length === 0) throw new UsageError('no input file given');
     const format = parseFormat(values.format);
+    if (values.rescan !== undefined) {
+      if (!values.rescan.trim() || values.rescan.length > 500)
+        throw new UsageError('--rescan needs a scope of 1 to 500 characters');
+      if (format === 'auto')
+        throw new UsageError('--rescan needs --format (the tool whose complete result it is)');
+      if (positionals.length !== 1)
+        throw new UsageError('--rescan takes exactly one FILE (the complete result)');
+    }
     const inputs = positionals.map((file) => ({ file, bytes: readInputFile(file) }));
     const { splitRecords } = await import('../../consumers/split-records.ts');
     const { chunkForSend } = await import('../../consumers/chunk-for-send.ts');
@@ -57,6 +71,28 @@ export const ingestCommand: Command = {
       perTopic: {} as Record<string, number>,
     };
     try {
+      if (values.rescan !== undefined && format !== 'auto') {
+        const { file, bytes } = inputs[0]!;
+        if (bytes.length > MAX_RECORD_BYTES)
+          throw new CommandError(
+            `${file}: a rescan is sent as one message and this file is ${bytes.length} bytes > ${MAX_RECORD_BYTES}: split the scope`,
+          );
+        const topic = values.topic ?? topicForFormat(format);
+        await producer.send({
+          topic,
+          acks: -1,
+          messages: [
+            { key: null, value: bytes, headers: { format, 'nhi-rescan-scope': values.rescan.trim() } },
+          ],
+        });
+        const result = { files: 1, messages: 1, rescan: { scope: values.rescan.trim(), format, topic } };
+        io.out(
+          values.json
+            ? JSON.stringify(result)
+            : `published ${file} as the complete ${format} result for ${values.rescan.trim()} (${topic})`,
+        );
+        return 0;
+      }
       for (const { file, bytes } of inputs) {
         const all = splitRecords(bytes, format, fingerprintKeyFromEnv());
         const records = all.filter((r) => {

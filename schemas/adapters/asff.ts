@@ -20,8 +20,8 @@
 // | Types "TTPs/…" or "Unusual Behaviors/…"                                | anomalous-use              |
 // | anything else (posture checks, vulnerabilities)                         | misconfiguration           |
 //
-// Status: RecordState ARCHIVED, Workflow.Status (or legacy WorkflowState) RESOLVED → resolved. Compliance.Status
-// PASSED → resolved too: Security Hub updates a control finding in place (same Id, so the same finding id
+// Status: RecordState ARCHIVED, Workflow.Status (or legacy WorkflowState) RESOLVED → resolved; SUPPRESSED →
+// suppressed (Note.Text as the reason); NEW and NOTIFIED → open. Compliance.Status PASSED → passed: Security Hub updates a control finding in place (same Id, so the same finding id
 // here) from FAILED to PASSED when the problem is fixed, so a PASSED record is the tool saying "gone".
 //
 // Identities: Resources of type AwsIamUser / AwsIamRole (ARN Id, UserId/RoleId as aliases), any resource whose
@@ -31,6 +31,7 @@
 // Secret findings (Trivy) carry no secret value: the fingerprint is HMAC(detector + file + account).
 import { z } from 'zod';
 import type {
+  Finding,
   FindingKind,
   Location,
   Reference,
@@ -146,6 +147,7 @@ const AsffFinding = z.object({
     })
     .nullish(),
   Workflow: z.object({ Status: str }).nullish(),
+  Note: z.object({ Text: str }).nullish(),
   WorkflowState: str,
   RecordState: str,
   FindingProviderFields: z
@@ -420,11 +422,14 @@ function productOf(f: AsffFinding): { product: string; vendor: string } {
   };
 }
 
-function statusOf(f: AsffFinding): 'open' | 'resolved' {
-  if (f.RecordState?.toUpperCase() === 'ARCHIVED') return 'resolved';
-  if ((f.Workflow?.Status ?? f.WorkflowState)?.toUpperCase() === 'RESOLVED') return 'resolved';
-  if (f.Compliance?.Status?.toUpperCase() === 'PASSED') return 'resolved';
-  return 'open';
+function statusOf(f: AsffFinding): { status: Finding['status']; statusReason?: string } {
+  const workflow = (f.Workflow?.Status ?? f.WorkflowState)?.toUpperCase();
+  const note = f.Note?.Text?.trim() ? { statusReason: f.Note.Text.trim() } : {};
+  if (f.RecordState?.toUpperCase() === 'ARCHIVED') return { status: 'resolved', ...note };
+  if (workflow === 'RESOLVED') return { status: 'resolved', ...note };
+  if (workflow === 'SUPPRESSED') return { status: 'suppressed', ...note };
+  if (f.Compliance?.Status?.toUpperCase() === 'PASSED') return { status: 'passed' };
+  return { status: 'open' };
 }
 
 export const asffAdapter: Adapter = {
@@ -487,7 +492,7 @@ export const asffAdapter: Adapter = {
         id,
         source: { format: 'asff', ...productOf(f), nativeId: f.Id },
         kind,
-        status: statusOf(f),
+        ...statusOf(f),
         title: f.Title ?? f.GeneratorId ?? f.Id,
         description: f.Description,
         severity: severityOf(f),

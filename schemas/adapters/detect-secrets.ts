@@ -5,7 +5,7 @@
 // Kind: exposed-secret.
 // Severity: a baseline is an inventory of accepted, unverified candidates, so low/medium only:
 //   is_verified (a plugin confirmed it live) or is_secret true (audited as real) → medium 50; otherwise → low 30.
-// Status: is_secret false (audited: not a secret) → resolved; otherwise open.
+// Status: is_secret false (audited: not a secret) → suppressed; otherwise open.
 // Time: generated_at (when the baseline was written); a bare entry without it → unknown (see observedTime).
 //
 // Secrets: a baseline holds no plaintext, only hashed_secret (unsalted SHA-1 of the value). It is never copied —
@@ -47,7 +47,7 @@ function normalizeEntry(record: unknown, ctx: NormalizeContext): Finding {
     id: findingId('detect-secrets', e.filename, line, e.type, parts.secret.fingerprint),
     source: { format: 'detect-secrets', product: 'detect-secrets', vendor: 'Yelp' },
     kind: 'exposed-secret',
-    status: e.is_secret === false ? 'resolved' : 'open',
+    ...(e.is_secret === false ? { status: 'suppressed', statusReason: 'audited: not a secret' } : {}),
     title: `${e.type} in ${e.filename}`,
     severity: confirmed ? { label: 'medium', score: 50 } : { label: 'low', score: 30 },
     time,

@@ -6,7 +6,8 @@
 // Severity (GitHub has no severity; its validity check is a verification):
 //   validity "active" → critical 95 · "inactive" → low 30 · publicly_leaked (validity unknown) → high 75 ·
 //   otherwise → medium 50.
-// Status: alert.state "resolved" → resolved; without a state (webhooks) action resolved/revoked → resolved,
+// Status: alert.state "resolved" → resolved, or suppressed when its resolution is false_positive, wont_fix or
+//   used_in_tests (the resolution as the reason; its comment is not copied); without a state (webhooks) action resolved/revoked → resolved,
 //   created/reopened/validated/… → open. A `reopened` webhook is observed at its updated_at, with its own id. A state change is a new finding (state is part of the id), a re-delivery
 //   of the same state is not.
 // Time: resolved → resolved_at; else created_at; then updated_at. The webhook payloads of older GitHub versions
@@ -49,6 +50,8 @@ const LocationDetails = z
   })
   .nullable()
   .optional();
+
+const SUPPRESSING = new Set(['false_positive', 'wont_fix', 'used_in_tests']);
 
 const Alert = z.object({
   number: z.number(),
@@ -142,7 +145,12 @@ function normalizeAlert(
     : action === 'resolved' ||
       action === 'revoked' ||
       (action === undefined && nonEmpty(alert.resolution) !== undefined);
-  const status = resolved ? 'resolved' : 'open';
+  // GitHub's resolutions: revoked (the provider killed it), pattern_edited/deleted → resolved; false_positive,
+  // wont_fix, used_in_tests → suppressed (someone decided not to act; the secret may still work), reason kept.
+  const resolution = nonEmpty(alert.resolution)?.toLowerCase();
+  const status = !resolved ? 'open' : resolution && SUPPRESSING.has(resolution) ? 'suppressed' : 'resolved';
+  // The resolution only: its comment is a person's free text, never copied.
+  const statusReason = resolved && resolution ? resolution : undefined;
   // A reopen is a new observation after the resolution: its own id and time, so it is not taken for the first
   // report (already closed) nor for a report that the resolution overtook.
   const reopenedAt = !resolved && action === 'reopened' ? (alert.updated_at ?? undefined) : undefined;
@@ -172,7 +180,7 @@ function normalizeAlert(
       'github-secret-scanning',
       repo ?? alert.html_url ?? alert.url ?? undefined,
       alert.number,
-      status,
+      resolved ? 'resolved' : 'open', // the id predates suppressed; a resolution's kind does not make it new
       ...(reopenedAt ? ['reopened', reopenedAt] : []),
     ),
     source: {
@@ -183,6 +191,7 @@ function normalizeAlert(
     },
     kind: 'exposed-secret',
     status,
+    ...(statusReason ? { statusReason } : {}),
     title: `${display} exposed${repo ? ` in ${repo}` : ''}`,
     severity,
     time,

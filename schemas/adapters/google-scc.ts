@@ -16,8 +16,8 @@
 //     New Geography, New User Agent, Dormant, Anonymizing Proxy, Self-Investigation, Unusual) → anomalous-use,
 //     otherwise compromise-indicator
 //   VULNERABILITY, MISCONFIGURATION, POSTURE_VIOLATION, OBSERVATION, anything else                → misconfiguration
-// Status: state INACTIVE → resolved. A muted finding stays open (the problem is still there; the mute is a human's
-//   decision, kept as evidence for the policy to weigh).
+// Status: state INACTIVE → resolved; mute MUTED → suppressed (muteInitiator as the reason: closed for scoring and
+//   action, the reviewer sees who muted it); anything else open. The id keeps its pre-suppressed form.
 // Time: eventTime (last detection), else createTime.
 // Identities: access.principalEmail (and the delegation chain), access.serviceAccountKeyName, iamBindings members,
 //   service accounts in resourceName (//iam.googleapis.com/projects/p/serviceAccounts/sa@…[/keys/k]) and any SA
@@ -158,7 +158,9 @@ function normalizeScc(rec: z.infer<typeof SccRecord>): Finding[] {
   const r = rec.resource ?? undefined;
   const resourceName = f.resourceName ?? r?.name ?? undefined;
   const time = requireTime('google scc finding', f.eventTime, f.createTime);
-  const status = f.state?.toUpperCase() === 'INACTIVE' ? 'resolved' : 'open';
+  const muted = f.mute?.toUpperCase() === 'MUTED';
+  const status = f.state?.toUpperCase() === 'INACTIVE' ? 'resolved' : muted ? 'suppressed' : 'open';
+  const statusReason = muted ? (f.muteInitiator ? `muted: ${f.muteInitiator}` : 'muted') : undefined;
   const category = f.category ?? 'SCC finding';
 
   // Identities.
@@ -228,7 +230,8 @@ function normalizeScc(rec: z.infer<typeof SccRecord>): Finding[] {
   const sev = f.severity?.toLowerCase();
   return [
     buildFinding({
-      id: findingId('google-scc', f.canonicalName ?? f.name, status),
+      // The id predates suppressed: a mute alone does not make a new finding id.
+      id: findingId('google-scc', f.canonicalName ?? f.name, status === 'resolved' ? 'resolved' : 'open'),
       source: {
         format: 'google-scc',
         product: 'Security Command Center',
@@ -237,6 +240,7 @@ function normalizeScc(rec: z.infer<typeof SccRecord>): Finding[] {
       },
       kind: sccKind(category, f.findingClass ?? undefined),
       status,
+      ...(statusReason ? { statusReason } : {}),
       title: category,
       description: clip(f.description ?? undefined, 1000),
       severity: severityFromLabel(sev && SEVERITIES.has(sev) ? sev : undefined, 'medium'),

@@ -9,8 +9,8 @@
 //
 // Severity: GuardDuty's 0–10 float, see aws-common guardDutySeverity (score = severity × 10).
 // Kind: the finding type's threat purpose, see aws-common guardDutyKind.
-// Status: service.archived true → resolved (GuardDuty's own "archive", which Security Hub shows as
-// RecordState ARCHIVED); otherwise open.
+// Status: service.archived true → suppressed, reason "archived in GuardDuty" (an archive is a person or a
+// suppression rule dismissing it, not a fix; Security Hub shows it as RecordState ARCHIVED); otherwise open.
 // Identities: resource.accessKeyDetails → the access key (aws:access-key:…) owned by its principal
 // (IAMUser → arn:…:user/<userName>, AssumedRole → the role <userName> with the session as alias, Root →
 // account root); EKS: kubernetesUserDetails (service accounts → k8s keys, IAM ARNs → AWS identities).
@@ -328,7 +328,8 @@ export const guarddutyAdapter: Adapter = {
           ...(nativeId ? { nativeId } : {}),
         },
         kind: guardDutyKind(f.type),
-        status: archived ? 'resolved' : 'open',
+        status: archived ? 'suppressed' : 'open',
+        ...(archived ? { statusReason: 'archived in GuardDuty' } : {}),
         title: f.title ?? f.type,
         description: f.description,
         severity: guardDutySeverity(f.severity),

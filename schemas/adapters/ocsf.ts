@@ -9,9 +9,9 @@
 //
 // Prowler's MANUAL results are skipped (no finding emitted): "could not be checked automatically" asserts nothing
 // about the resource, so there is nothing to score or enforce; a reviewer sees it in Prowler, not as a risk here.
-// Status: status_code PASS, compliance.status Pass (status_id 1), status Resolved/Archived (status_id 4/5) →
-// resolved: a passing check is the tool saying the failure it reported for that check and resource is gone, and
-// it carries the same finding_info.uid, so it closes that failure. Anything else (New, In Progress, Suppressed) → open.
+// Status: status_code PASS, compliance.status Pass (status_id 1) → passed; status Suppressed (status_id 3) →
+// suppressed; Resolved/Archived/Deleted (status_id 4/5/6) → resolved (status_detail as the reason): a passing check is the tool saying the failure it reported for that check and resource is gone, and
+// it carries the same finding_info.uid (and the same check key), so it closes that failure. New, In Progress → open.
 //
 // Severity (severity_id): 0 Unknown and 1 Informational → info, 2 Low → low, 3 Medium → medium, 4 High → high,
 // 5 Critical → critical, 6 Fatal → critical (score 100), 99 Other / absent → the `severity` caption's word.
@@ -35,7 +35,7 @@
 // under unmapped.actor when it is a user or app (an IP address actor is evidence only). Other resources stay
 // resources, and so do GuardDuty affectedResources the Security Hub mapping leaves under unmapped.
 import { z } from 'zod';
-import type { FindingKind, Reference, Resource, Severity } from '../finding.ts';
+import type { Finding, FindingKind, Reference, Resource, Severity } from '../finding.ts';
 import type { IdentityRef, Provider } from '../identity.ts';
 import {
   awsAccessKeyIdentity,
@@ -209,9 +209,24 @@ function passed(e: OcsfEvent): boolean {
   return c?.status_id === 1 || /^pass/i.test(c?.status ?? '');
 }
 
-function statusOf(e: OcsfEvent): 'open' | 'resolved' {
-  if (passed(e) || e.status_id === 4 || e.status_id === 5) return 'resolved';
-  return /^(resolved|archived|closed)$/i.test(e.status ?? '') ? 'resolved' : 'open';
+/** OCSF status_id: 1 New, 2 In Progress, 3 Suppressed, 4 Resolved, 5 Archived, 6 Deleted. */
+const STATUS_IDS: Record<number, string> = { 3: 'suppressed', 4: 'resolved', 5: 'archived', 6: 'deleted' };
+
+/**
+ * The caption wins over the id when both are written: Prowler 4.2 writes status "New" with status_id 3, which
+ * would read as Suppressed.
+ */
+function statusOf(e: OcsfEvent): { status: Finding['status']; statusReason?: string } {
+  if (passed(e)) return { status: 'passed' };
+  const said = (
+    e.status?.trim() ||
+    (e.status_id !== undefined ? STATUS_IDS[e.status_id] : '') ||
+    ''
+  ).toLowerCase();
+  const reason = e.status_detail?.trim() ? { statusReason: e.status_detail.trim() } : {};
+  if (said === 'suppressed') return { status: 'suppressed', ...reason };
+  if (/^(resolved|archived|closed|deleted)$/.test(said)) return { status: 'resolved', ...reason };
+  return { status: 'open' };
 }
 
 function prowlerKind(check: string): FindingKind {
@@ -510,7 +525,7 @@ function normalizeEvent(e: OcsfEvent) {
       ...(nativeId ? { nativeId } : {}),
     },
     kind: kindOf(e, guardDutyType),
-    status: statusOf(e),
+    ...statusOf(e),
     title: fi?.title ?? e.message ?? activityTitle(e),
     description: e.message && e.message !== fi?.title ? e.message : fi?.desc,
     severity: severityOf(e),

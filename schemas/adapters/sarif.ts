@@ -16,7 +16,8 @@
 //   everything else → misconfiguration.
 //
 // Status: result.kind pass / notApplicable are not findings (skipped); baselineState "absent" (gone since the
-// baseline) or a suppression that is not rejected / under review → resolved; else open.
+// baseline) → resolved; a suppression that is not rejected / under review → suppressed (its justification as
+// the reason); else open.
 //
 // Secrets: snippet texts (region and contextRegion, every location) are registered with the scrubber; for a
 // secret result the message text and the rule's long texts are never copied (tools write the value or the match
@@ -316,9 +317,14 @@ function referencesOf(ruleId: string, rule: SarifRule | undefined, tags: string[
   return refs;
 }
 
-function isResolved(result: SarifResult): boolean {
-  if (result.baselineState === 'absent') return true;
-  return (result.suppressions ?? []).some((s) => s.status !== 'rejected' && s.status !== 'underReview');
+function statusOf(result: SarifResult): { status: Finding['status']; statusReason?: string } {
+  if (result.baselineState === 'absent') return { status: 'resolved' };
+  const accepted = (result.suppressions ?? []).find(
+    (s) => s.status !== 'rejected' && s.status !== 'underReview',
+  );
+  if (!accepted) return { status: 'open' };
+  const why = typeof accepted.justification === 'string' ? accepted.justification.trim() : '';
+  return why ? { status: 'suppressed', statusReason: why } : { status: 'suppressed' };
 }
 
 const ARN_IN = /arn:aws[a-z-]*:(?:iam|sts)::\d{12}:[^\s"',;]+/g;
@@ -443,7 +449,7 @@ function normalizeResult(run: SarifRun, result: SarifResult, ctx: NormalizeConte
       ...(result.guid ? { nativeId: result.guid } : {}),
     },
     kind: secretHit ? 'exposed-secret' : 'misconfiguration',
-    status: isResolved(result) ? 'resolved' : 'open',
+    ...statusOf(result),
     title,
     ...(description ? { description } : {}),
     severity: severityOf(rule, result),

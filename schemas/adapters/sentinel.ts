@@ -8,7 +8,7 @@
 // Severity: High/Medium/Low/Informational → high/medium/low/info (scores 75/50/30/10).
 // Kind: siemKind over title, description and alert type, then the ATT&CK tactics (see siem-common.ts); e.g. an
 //   Identity Protection "Leaked credentials" alert → exposed-secret, InitialAccess/Persistence → compromise-indicator.
-// Status: incident Closed, alert Resolved/Dismissed → resolved.
+// Status: incident Closed, alert Resolved → resolved; alert Dismissed → suppressed (classification as the reason).
 // Time: when Sentinel generated it — alert timeGenerated/TimeGenerated, incident createdTimeUtc/CreatedTime
 //   (7-digit fractional seconds are cut to milliseconds by toIsoTime).
 // Identities: entities of kind Account (AadUserId → azure principal, UPN as alias; otherwise ARN/access key/GCP SA/
@@ -406,7 +406,18 @@ function fromEntities(entities: unknown[], tenantDefault?: string) {
   return { identities: linked, resources, ips };
 }
 
-const RESOLVED = new Set(['closed', 'resolved', 'dismissed']);
+const RESOLVED = new Set(['closed', 'resolved']);
+
+/** Incident Closed / alert Resolved → resolved; alert Dismissed → suppressed; the classification is the reason. */
+function statusOf(v: View): { status: Finding['status']; statusReason?: string } {
+  const said = v.status?.toLowerCase() ?? '';
+  const status = RESOLVED.has(said) ? 'resolved' : said === 'dismissed' ? 'suppressed' : 'open';
+  if (status === 'open') return { status };
+  const why = [v.evidence.classification, v.evidence.classificationReason].filter(
+    (x): x is string => typeof x === 'string' && x !== '',
+  );
+  return why.length ? { status, statusReason: why.join(': ') } : { status };
+}
 
 function toFinding(v: View): Finding {
   const { identities, resources, ips } = fromEntities(v.entities, v.tenant);
@@ -418,7 +429,7 @@ function toFinding(v: View): Finding {
       ownerResources.push({ uid: upn, type: 'sentinel-incident-owner', name });
     }
   }
-  const status = v.status && RESOLVED.has(v.status.toLowerCase()) ? 'resolved' : 'open';
+  const { status, statusReason } = statusOf(v);
   const references: Reference[] = [
     ...v.ruleIds.map((r) => ({ kind: 'rule' as const, id: r.split('/').at(-1) || r })),
     ...techniqueRefs(v.techniques),
@@ -430,7 +441,8 @@ function toFinding(v: View): Finding {
       ? undefined
       : Math.max(0, Math.min(100, v.confidence <= 1 ? v.confidence * 100 : v.confidence));
   return buildFinding({
-    id: findingId('sentinel', v.what, v.armId ?? v.nativeId, status),
+    // The id predates suppressed: an alert dismissed keeps the id it had as "resolved".
+    id: findingId('sentinel', v.what, v.armId ?? v.nativeId, status === 'open' ? 'open' : 'resolved'),
     source: {
       format: 'sentinel',
       product: v.what === 'incident' ? 'Microsoft Sentinel incident' : 'Microsoft Sentinel alert',
@@ -440,6 +452,7 @@ function toFinding(v: View): Finding {
     // Not the description: an alert's description may interpolate event fields an attacker can write.
     kind: siemKind([v.title, alertType], v.tactics),
     status,
+    ...(statusReason ? { statusReason } : {}),
     title: v.title,
     description: clip(v.description, 1000),
     severity: severityFromLabel(v.severity, 'medium'),

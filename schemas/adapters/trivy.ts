@@ -11,7 +11,7 @@
 // CRITICAL → critical 95 (severityFromLabel). trivy does not verify secrets, its rule severity is kept.
 // Kind: Secrets → exposed-secret. Misconfigurations by the table below (ids, then title words), else
 // misconfiguration.
-// Status: misconfiguration Status EXCEPTION (waived by policy) → resolved; everything else open.
+// Status: misconfiguration Status EXCEPTION (waived by policy) → suppressed; everything else open.
 // Time: the report's CreatedAt (9-digit fractions: trimmed); reports before trivy 0.49 have none → unknown (see
 // observedTime). Metadata.ImageConfig.created is the image's build time ("0001-01-01…" when unset), not used.
 //
@@ -242,7 +242,7 @@ function fromMisconfig(
       ...(nonEmpty(m.AVDID) ? { nativeId: m.AVDID } : {}),
     },
     kind: misconfigKind(nonEmpty(m.AVDID) ?? id, m.Title),
-    status: status === 'EXCEPTION' ? 'resolved' : 'open',
+    ...(status === 'EXCEPTION' ? { status: 'suppressed', statusReason: 'exception (waived by policy)' } : {}),
     title: nonEmpty(m.Title) ?? id,
     ...(nonEmpty(m.Message) || nonEmpty(m.Description)
       ? { description: nonEmpty(m.Message) ?? m.Description }

@@ -14,7 +14,7 @@
 //   admin / privilege / escalate / impersonate / bind / wildcard / over-permissive / owner role,
 //     root account access keys                                             → excess-privilege
 //   anything else (issue type THREAT_DETECTION without words above → compromise-indicator) → misconfiguration
-// Status: RESOLVED and REJECTED (Wiz's two closed states) → resolved; OPEN and IN_PROGRESS → open.
+// Status: RESOLVED → resolved; REJECTED (won't fix, false positive) → suppressed; OPEN and IN_PROGRESS → open.
 // Time: updatedAt (Wiz's latest evaluation; analyzedAt / lastDetectedAt for configuration and vulnerability
 //   findings), else statusChangedAt, else createdAt; Wiz writes microseconds.
 // Identities: the entitySnapshot when it is an identity — an AWS principal ARN, an access key id, a GCP service
@@ -193,7 +193,8 @@ function entityIdentity(e: z.infer<typeof Entity>): IdentityRef | undefined {
 function normalizeIssue(issue: WizIssue): Finding[] {
   // Configuration findings that passed (or were not assessed) are not findings.
   if (issue.result && issue.result.toUpperCase() !== 'FAIL') return [];
-  const status = issue.status === 'RESOLVED' || issue.status === 'REJECTED' ? 'resolved' : 'open';
+  const status: Finding['status'] =
+    issue.status === 'RESOLVED' ? 'resolved' : issue.status === 'REJECTED' ? 'suppressed' : 'open';
   const time = requireTime('wiz issue', issue.updatedAt, issue.statusChangedAt, issue.createdAt);
   const e = issue.entitySnapshot ?? undefined;
   const platform = PLATFORMS[(e?.cloudPlatform ?? '').toLowerCase()] ?? e?.cloudPlatform?.toLowerCase();
@@ -243,7 +244,8 @@ function normalizeIssue(issue: WizIssue): Finding[] {
 
   return [
     buildFinding({
-      id: findingId('wiz', issue.id, status),
+      // The id predates suppressed: a rejected issue keeps the id it had as "resolved".
+      id: findingId('wiz', issue.id, status === 'open' ? 'open' : 'resolved'),
       source: { format: 'wiz', product: 'Wiz', vendor: 'Wiz', nativeId: issue.id },
       kind: wizKind(issue),
       status,

@@ -64,7 +64,11 @@ describe('a resolved finding closes its open one', () => {
     const before = (await query(user.key)).assessment!.risk.score;
 
     // The tool reports the same finding resolved (same id, a later observation).
-    const resolved: Finding = { ...open, status: 'resolved', time: '2026-11-02T10:00:00.000Z' };
+    const resolved: Finding = {
+      ...open,
+      status: 'resolved',
+      time: new Date(Date.parse(open.time) + 60_000).toISOString(),
+    };
     await deliver(w.client, w.taskQueue, user, [resolved]);
 
     const cancelled = await waitFor(
@@ -75,7 +79,9 @@ describe('a resolved finding closes its open one', () => {
       },
       180_000,
     );
-    expect(cancelled.cancelled?.reason).toBe(`every finding it was started on was closed: ${open.id}`);
+    expect(cancelled.cancelled?.reason).toBe(
+      `every finding it was started on was closed: ${open.id} (resolved)`,
+    );
     expect(cancelled.approvals).toEqual([]);
 
     const record = await waitFor(
@@ -92,7 +98,7 @@ describe('a resolved finding closes its open one', () => {
     expect(record.remediations[0]).toMatchObject({
       action: 'scope-down',
       findingIds: [open.id],
-      findingsClosed: { reason: `every finding it was started on was closed: ${open.id}` },
+      findingsClosed: { reason: `every finding it was started on was closed: ${open.id} (resolved)` },
       ended: { status: 'cancelled' },
     });
 

@@ -244,7 +244,8 @@ export function finding(
     status: 'open',
     title: opts.title ?? `${kind} on ${identity.name ?? identity.key}`,
     severity: { label: severity >= 70 ? 'high' : 'medium', score: severity },
-    time: '2026-11-01T10:00:00.000Z',
+    // An hour ago: young enough for the policy's maxFindingAgeForAction whenever the test runs.
+    time: new Date(Date.now() - 3_600_000).toISOString(),
     identities: [identity],
     resources: [],
     references: [],

@@ -71,7 +71,12 @@ export async function collect(
 
 export async function produce(
   topic: string,
-  messages: Array<{ key?: string; value: string | Buffer; headers?: Record<string, string> }>,
+  messages: Array<{
+    key?: string;
+    value: string | Buffer;
+    headers?: Record<string, string>;
+    timestamp?: string;
+  }>,
 ): Promise<void> {
   const producer = kafka('nhi-test-producer').producer();
   await producer.connect();

@@ -1,6 +1,7 @@
 // Which live remediations lost every reason they were started for: all the open findings they were started on have
-// since been closed (resolved or passed). Pure; the identity workflow tells them, and one awaiting approval cancels.
-import type { IdentityRecord, RemediationRecord } from './state.ts';
+// since been closed (resolved, suppressed or passed). Pure; the identity workflow tells them, and one awaiting approval cancels.
+import { isClosedStatus } from '../../schemas/finding.ts';
+import type { FindingSummary, IdentityRecord, RemediationRecord } from './state.ts';
 
 export interface ClosedRemediation {
   workflowId: string;
@@ -13,13 +14,13 @@ export interface ClosedRemediation {
  * finding whose details were dropped from the record is not known to be closed, so it keeps its remediation alive.
  */
 export function closeRemediationsOfClosedFindings(record: IdentityRecord, now: string): ClosedRemediation[] {
-  const status = new Map(record.findings.map((f) => [f.id, f.status]));
+  const details = new Map(record.findings.map((f) => [f.id, f]));
   const closed: ClosedRemediation[] = [];
   for (const r of record.remediations) {
     if (!isWaiting(r)) continue;
     const ids = r.findingIds ?? [];
-    if (ids.length === 0 || !ids.every((id) => status.get(id) === 'resolved')) continue;
-    const reason = `every finding it was started on was closed: ${ids.join(', ')}`;
+    if (ids.length === 0 || !ids.every((id) => isClosedStatus(details.get(id)?.status))) continue;
+    const reason = `every finding it was started on was closed: ${ids.map((id) => howClosed(details.get(id)!)).join(', ')}`;
     r.findingsClosed = { reason, at: now };
     closed.push({ workflowId: r.workflowId, findingIds: ids, reason });
   }
@@ -27,3 +28,10 @@ export function closeRemediationsOfClosedFindings(record: IdentityRecord, now: s
 }
 
 const isWaiting = (r: RemediationRecord) => !r.observe && !r.ended && !r.findingsClosed;
+
+/** `f_… (passed by f_…)`, `f_… (suppressed: accepted risk)`: what a reviewer needs to see why it stopped. */
+function howClosed(f: FindingSummary): string {
+  const by = f.closedBy ? ` by ${f.closedBy}` : '';
+  const why = f.statusReason ? `: ${f.statusReason}` : '';
+  return `${f.id} (${f.status}${by}${why})`;
+}

@@ -4,7 +4,7 @@ import type { AssessFinding, Assessment } from '../../activities/assess-identity
 import type { SkippedRule } from '../../risk/decide.ts';
 import type { ProposalEnd } from '../../risk/proposals.ts';
 import type { DirectorySnapshot } from '../../schemas/directory.ts';
-import type { Finding, FindingKind } from '../../schemas/finding.ts';
+import { type Finding, type FindingKind, isClosedStatus } from '../../schemas/finding.ts';
 import type { IdentityRef } from '../../schemas/identity.ts';
 import type { Mode } from '../../schemas/policy.ts';
 import type { GrantNotice } from '../access/definitions.ts';
@@ -19,10 +19,20 @@ export interface FindingSummary {
   title: string;
   format: Finding['source']['format'];
   time: string;
+  /** When the report reached us (the Kafka message's timestamp), when the consumer knew it. */
+  reportedAt?: string;
   firstSeen: string;
   lastSeen: string;
-  /** format:nativeId, to match a later "resolved" report of the same finding. */
+  /** format:nativeId, to match a later closing report of the same finding. */
   ref?: string;
+  /** The finding's check key (schemas/check-key.ts): a closing report of the same check on the same subject. */
+  check?: string;
+  /** Why it is closed, as the tool said (a suppression's reason), clipped. */
+  statusReason?: string;
+  /** The id of the report that closed it, when another finding did (a pass, a resolution, a rescan). */
+  closedBy?: string;
+  /** When the tool observed it closed: a later open report of the same finding id reopens it. */
+  closedAt?: string;
   /** The scanner verified the secret is live. */
   verified?: boolean;
   /** The secret was seen somewhere public. */
@@ -90,7 +100,7 @@ export interface IdentityRecord {
   /** Deliveries of a finding already held, unchanged (a consumer re-signalling its uncommitted step after a crash
    * or a rebalance): the count shows how much was sent twice. */
   redelivered?: number;
-  /** Finding details dropped to keep the record bounded, by their status then (counts only). */
+  /** Finding details dropped to keep the record bounded, by their status then (counts only; resolved: any closed). */
   forgotten?: { open: number; resolved: number };
   /**
    * Details of recent findings, in arrival order; at most MAX_FINDING_DETAILS. When over, resolved ones go
@@ -118,7 +128,10 @@ export interface IdentityRecord {
   remediations: RemediationRecord[];
   /** Rules that fired at the latest assessment but started nothing, and why (protected, cool-down, …). */
   skipped?: SkippedRule[];
-  /** Latest "resolved" report per format:nativeId, so a resolution that overtook its finding still counts. */
+  /**
+   * Latest closing report's time per format:nativeId and per check key, so a closing report that overtook its
+   * finding still counts.
+   */
   resolvedRefs: Record<string, string>;
   /** Actions it was seen using (CloudTrail), with when last: scope-down keeps them. Absent in older records. */
   usedActions?: Record<string, string>;
@@ -239,9 +252,12 @@ const summarize = (f: Finding, now: string): FindingSummary => ({
   title: f.title.slice(0, 200),
   format: f.source.format,
   time: f.time,
+  ...(typeof f.reportedAt === 'string' ? { reportedAt: f.reportedAt } : {}),
   firstSeen: now,
   lastSeen: now,
   ...(refOf(f) ? { ref: refOf(f) } : {}),
+  ...(f.checkKey ? { check: f.checkKey } : {}),
+  ...(f.statusReason ? { statusReason: f.statusReason.slice(0, 200) } : {}),
   ...(f.secret?.verified !== undefined ? { verified: f.secret.verified } : {}),
   ...(f.evidence?.public === true ? { public: true } : {}),
   ...(f.evidence?.sample === true ? { sample: true } : {}),
@@ -296,8 +312,10 @@ export class IdentityState {
       if (this.seen.has(f.id) || this.details.has(f.id)) {
         const known = this.details.get(f.id);
         if (known) known.lastSeen = now;
-        // Re-delivery changes nothing; a tool saying the problem is gone does.
-        if (f.status === 'resolved' && this.closeRelated(f, now)) changed.push(f);
+        // Re-delivery changes nothing; a tool saying the problem is gone does, and so does one saying it is back
+        // (Security Hub, SCC and Wiz update a finding in place: the same id, open again after it closed).
+        if (isClosedStatus(f.status) && this.closeRelated(f, now)) changed.push(f);
+        else if (f.status === 'open' && known && this.reopen(known, f, now)) changed.push(f);
         else this.record.redelivered = (this.record.redelivered ?? 0) + 1;
         continue;
       }
@@ -310,7 +328,7 @@ export class IdentityState {
         rememberUse(this.record.usedActions, used, f.time);
       }
       const summary = summarize(f, now);
-      if (f.status === 'resolved') this.closeRelated(f, now);
+      if (isClosedStatus(f.status)) this.closeRelated(f, now);
       else if (this.resolvedLater(summary)) summary.status = 'resolved';
       this.record.findings.push(summary);
       this.details.set(summary.id, summary);
@@ -466,36 +484,62 @@ export class IdentityState {
     return left.length ? Math.min(...left) : undefined;
   }
 
-  /** A resolved report closes the open findings the same tool reported under the same id, observed no later. */
-  private closeRelated(resolved: Finding, now: string): boolean {
-    const ref = refOf(resolved);
-    if (ref) {
-      const previous = this.record.resolvedRefs[ref];
-      if (!previous || at(previous) < at(resolved.time)) {
-        delete this.record.resolvedRefs[ref]; // re-insert: newest last, so trimming drops the oldest
-        this.record.resolvedRefs[ref] = resolved.time;
-        const refs = Object.keys(this.record.resolvedRefs);
-        for (const old of refs.slice(0, Math.max(0, refs.length - MAX_RESOLVED_REFS)))
-          delete this.record.resolvedRefs[old];
-      }
-    }
+  /**
+   * A closing report (resolved, suppressed, passed) closes the open findings it answers: the same finding id, or,
+   * observed no later, the same tool's native id or the same check on the same subject (check key). Each closed
+   * one takes the report's status and reason and names the report, so the record shows what closed it.
+   */
+  private closeRelated(closing: Finding, now: string): boolean {
+    const ref = refOf(closing);
+    const check = closing.checkKey;
+    for (const k of [ref, check]) if (k) this.rememberClosing(k, closing.time);
     let closed = false;
     for (const s of this.record.findings) {
-      const same =
-        s.id === resolved.id || (ref !== undefined && s.ref === ref && at(s.time) <= at(resolved.time));
-      if (s.status === 'open' && same) {
-        s.status = 'resolved';
-        s.lastSeen = now;
-        closed = true;
-      }
+      if (s.status !== 'open') continue;
+      // The cheap comparisons first: this runs for every open detail on every closing report.
+      const answered =
+        s.id === closing.id ||
+        (((ref !== undefined && s.ref === ref) || (check !== undefined && s.check === check)) &&
+          at(s.time) <= at(closing.time));
+      if (!answered) continue;
+      s.status = closing.status;
+      s.closedAt = closing.time;
+      s.lastSeen = now;
+      if (closing.statusReason) s.statusReason = closing.statusReason.slice(0, 200);
+      if (s.id !== closing.id) s.closedBy = closing.id;
+      closed = true;
     }
     return closed;
   }
 
-  /** The finding arrived after a report that it was resolved (delivery order is not observation order). */
+  /** An open report observed after the one that closed it: open again, without the closing's reason. */
+  private reopen(s: FindingSummary, f: Finding, now: string): boolean {
+    if (s.status === 'open' || !s.closedAt || !(at(f.time) > at(s.closedAt))) return false;
+    s.status = 'open';
+    s.time = f.time;
+    s.lastSeen = now;
+    delete s.closedAt;
+    delete s.closedBy;
+    delete s.statusReason;
+    return true;
+  }
+
+  private rememberClosing(key: string, time: string): void {
+    const previous = this.record.resolvedRefs[key];
+    if (previous && at(previous) >= at(time)) return;
+    delete this.record.resolvedRefs[key]; // re-insert: newest last, so trimming drops the oldest
+    this.record.resolvedRefs[key] = time;
+    const keys = Object.keys(this.record.resolvedRefs);
+    for (const old of keys.slice(0, Math.max(0, keys.length - MAX_RESOLVED_REFS)))
+      delete this.record.resolvedRefs[old];
+  }
+
+  /** The finding arrived after a report that closed it (delivery order is not observation order). */
   private resolvedLater(s: FindingSummary): boolean {
-    const resolvedAt = s.ref ? this.record.resolvedRefs[s.ref] : undefined;
-    return resolvedAt !== undefined && at(s.time) <= at(resolvedAt);
+    return [s.ref, s.check].some((k) => {
+      const closedAt = k ? this.record.resolvedRefs[k] : undefined;
+      return closedAt !== undefined && at(s.time) <= at(closedAt);
+    });
   }
 
   /**
@@ -506,7 +550,7 @@ export class IdentityState {
   private trimDetails(): void {
     const list = this.record.findings;
     if (list.length <= MAX_FINDING_DETAILS) return;
-    const rank = (s: FindingSummary) => (s.status === 'resolved' ? 0 : s.kind === 'activity' ? 1 : 2);
+    const rank = (s: FindingSummary) => (s.status !== 'open' ? 0 : s.kind === 'activity' ? 1 : 2);
     const perRank = [0, 0, 0];
     for (const s of list) perRank[rank(s)]! += 1;
     let excess = list.length - Math.floor(MAX_FINDING_DETAILS * 0.9);
@@ -522,7 +566,7 @@ export class IdentityState {
         drop[r]! -= 1;
         this.details.delete(s.id);
         this.record.forgotten ??= { open: 0, resolved: 0 };
-        this.record.forgotten[s.status === 'resolved' ? 'resolved' : 'open'] += 1;
+        this.record.forgotten[s.status === 'open' ? 'open' : 'resolved'] += 1;
       } else kept.push(s);
     }
     this.record.findings = kept;

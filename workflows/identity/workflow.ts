@@ -32,6 +32,7 @@ import { changedIdentityKey, supportOf } from '../../schemas/action-support.ts';
 import { canonicalPerson } from '../../schemas/directory.ts';
 import { durationMs } from '../../schemas/duration.ts';
 import type { EnforcementEvent } from '../../schemas/enforcement-event.ts';
+import { isClosedStatus } from '../../schemas/finding.ts';
 import { DEFAULT_ENFORCEMENT } from '../../schemas/policy.ts';
 import type { SignedDecision } from '../../schemas/signed-decision.ts';
 import { accessUsedSignal, riskRevocationSignal } from '../access/definitions.ts';
@@ -151,7 +152,7 @@ export async function identityWorkflow(input: IdentityWorkflowInput): Promise<vo
     if (changed.length) {
       remember(changed.map((f) => f.id));
       assessPending = true; // the score is assessed again on what is still open
-      if (changed.some((f) => f.status === 'resolved'))
+      if (changed.some((f) => isClosedStatus(f.status)))
         closings.push(...closeRemediationsOfClosedFindings(record, now()));
     }
   });
@@ -538,7 +539,12 @@ async function assessAndEnforce(
     identity: { key: record.identity.key, type: record.identity.type },
     risk,
     openFindingKinds: actionableKinds(open),
-    openFindings: open.map((f) => ({ kind: f.kind, time: f.time, firstSeen: f.firstSeen })),
+    openFindings: open.map((f) => ({
+      kind: f.kind,
+      time: f.time,
+      firstSeen: f.firstSeen,
+      ...(f.reportedAt ? { reportedAt: f.reportedAt } : {}),
+    })),
     exceptions: [...state.liveExceptions(), ...principalExceptions],
     proposals: record.remediations,
     cooldownMinutes: enforcement.cooldownMinutes,

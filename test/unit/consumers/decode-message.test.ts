@@ -8,7 +8,9 @@ import {
   headerText,
   MAX_MESSAGE_BYTES,
   messageLimits,
+  messageTime,
 } from '../../../consumers/decode-message.ts';
+import { parsePolicy } from '../../../schemas/policy.ts';
 
 const KEY = 'test-key';
 const good = () => Buffer.from(notableTraffic(1, 1).messages[0]!.value as string);
@@ -94,26 +96,53 @@ describe('decodeMessage', () => {
     });
     expect(decodeMessage(Buffer.from(lines), undefined, KEY, limits(3, 10, 10))).toEqual({
       ok: false,
-      reason: 'message exceeds the limit of 3 records (has 4; NHI_MAX_RECORDS_PER_MESSAGE)',
+      reason: 'message exceeds the limit of 3 records (has 4; policy limits.recordsPerMessage)',
     });
     expect(decodeMessage(Buffer.from(lines), undefined, KEY, limits(10, 3, 10))).toMatchObject({
       ok: false,
-      reason: /limit of 3 findings \(has 4; NHI_MAX_FINDINGS_PER_MESSAGE\)/,
+      reason: /limit of 3 findings \(has 4; policy limits.findingsPerMessage\)/,
     });
     expect(decodeMessage(Buffer.from(lines), undefined, KEY, limits(10, 10, 0))).toMatchObject({
       ok: false,
-      reason: /limit of 0 identities .*NHI_MAX_IDENTITIES_PER_MESSAGE/,
+      reason: /limit of 0 identities .*policy limits.identitiesPerMessage/,
     });
     expect(decodeMessage(Buffer.from(lines), undefined, KEY, limits(4, 4, 4)).ok).toBe(true);
   });
 
-  it('limits come from the environment, defaults otherwise', () => {
-    expect(messageLimits({})).toEqual({ records: 5_000, findings: 5_000, identities: 500 });
-    expect(messageLimits({ NHI_MAX_RECORDS_PER_MESSAGE: '7', NHI_MAX_IDENTITIES_PER_MESSAGE: 'x' })).toEqual({
-      records: 7,
-      findings: 5_000,
-      identities: 500,
+  it("limits come from the policy's `limits` (defaults 5000/5000/500); NHI_MAX_*_PER_MESSAGE override one each", () => {
+    const defaults = parsePolicy({ version: 1, rules: [] }).limits;
+    expect(defaults).toEqual({
+      recordsPerMessage: 5_000,
+      findingsPerMessage: 5_000,
+      identitiesPerMessage: 500,
     });
+    expect(messageLimits(defaults, {})).toMatchObject({ records: 5_000, findings: 5_000, identities: 500 });
+    const policy = parsePolicy({
+      version: 1,
+      rules: [],
+      limits: { recordsPerMessage: 2, findingsPerMessage: 9, identitiesPerMessage: 4 },
+    }).limits;
+    const limits = messageLimits(policy, {
+      NHI_MAX_FINDINGS_PER_MESSAGE: '3',
+      NHI_MAX_IDENTITIES_PER_MESSAGE: 'x',
+    });
+    expect(limits).toMatchObject({ records: 2, findings: 3, identities: 4 });
+    const lines = Array.from({ length: 3 }, () => good().toString()).join('\n');
+    expect(decodeMessage(Buffer.from(lines), undefined, KEY, limits)).toEqual({
+      ok: false,
+      reason: 'message exceeds the limit of 2 records (has 3; policy limits.recordsPerMessage)',
+    });
+    expect(() => parsePolicy({ version: 1, rules: [], limits: { recordsPerMessage: 0 } })).toThrow(
+      /limits\.recordsPerMessage/,
+    );
+    expect(() => parsePolicy({ version: 1, rules: [], limits: { records: 5 } })).toThrow(/limits/);
+  });
+
+  it('stamps the message time on each finding as reportedAt', () => {
+    const d = decodeMessage(good(), undefined, KEY, messageLimits(), messageTime('1764500000000'));
+    expect(d.ok && d.findings.every((f) => f.reportedAt === '2025-11-30T10:53:20.000Z')).toBe(true);
+    expect(messageTime(undefined)).toBeUndefined();
+    expect(messageTime('-1')).toBeUndefined();
   });
 
   it('an empty report is no record and no problem', () => {

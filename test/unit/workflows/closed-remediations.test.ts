@@ -42,15 +42,28 @@ describe('closeRemediationsOfClosedFindings', () => {
       {
         workflowId: 'r1',
         findingIds: ['f_a', 'f_b'],
-        reason: 'every finding it was started on was closed: f_a, f_b',
+        reason: 'every finding it was started on was closed: f_a (resolved), f_b (resolved)',
       },
     ]);
     expect(record.remediations[0]!.findingsClosed).toEqual({
-      reason: 'every finding it was started on was closed: f_a, f_b',
+      reason: 'every finding it was started on was closed: f_a (resolved), f_b (resolved)',
       at: NOW,
     });
     // Told once.
     expect(closeRemediationsOfClosedFindings(record, NOW)).toEqual([]);
+  });
+
+  it('counts passed and suppressed as closed, and names what closed each and why', () => {
+    const record = recordWith(
+      [
+        { ...summary('f_a', 'passed'), closedBy: 'f_c' },
+        { ...summary('f_b', 'suppressed'), statusReason: 'accepted risk' },
+      ],
+      [remediation('r1')],
+    );
+    expect(closeRemediationsOfClosedFindings(record, NOW).map((c) => c.reason)).toEqual([
+      'every finding it was started on was closed: f_a (passed by f_c), f_b (suppressed: accepted risk)',
+    ]);
   });
 
   it('keeps a remediation while one of its findings is open or no longer known', () => {

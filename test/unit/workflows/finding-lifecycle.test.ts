@@ -1,6 +1,7 @@
 // Each format's closing statuses, end to end through the normaliser and the identity record: the tool's report
-// that a finding is resolved, passed or archived closes the open finding it answers (same id, or the same tool's
-// native id — for a check, the check on the resource), and a GitHub reopen opens it again.
+// that a finding is resolved, passed or suppressed closes the open finding it answers (same id, the same tool's
+// native id, or the same check on the same subject: the check key), keeping the report's status and reason, and a
+// later open report of the same finding opens it again.
 import { describe, expect, it } from 'vitest';
 import type { Finding } from '../../../schemas/finding.ts';
 import type { IdentityRef } from '../../../schemas/identity.ts';
@@ -35,10 +36,10 @@ function lifecycle(open: Finding, closing: Finding) {
   return { before, after: statusOf(), changed: changed.length, open: state.openFindings().length };
 }
 
-const closes = (open: Finding, closing: Finding) => {
+const closes = (open: Finding, closing: Finding, as: Finding['status'] = 'resolved') => {
   expect(open.status).toBe('open');
-  expect(closing.status).toBe('resolved');
-  expect(lifecycle(open, closing)).toEqual({ before: 'open', after: 'resolved', changed: 1, open: 0 });
+  expect(closing.status).toBe(as);
+  expect(lifecycle(open, closing)).toEqual({ before: 'open', after: as, changed: 1, open: 0 });
 };
 
 describe('a closing report closes the open finding it answers', () => {
@@ -49,26 +50,99 @@ describe('a closing report closes the open finding it answers', () => {
   it('ASFF: Workflow.Status RESOLVED, RecordState ARCHIVED and Compliance.Status PASSED close it', () => {
     closes(one(failed), one({ ...failed, Workflow: { Status: 'RESOLVED' } }));
     closes(one(failed), one({ ...failed, RecordState: 'ARCHIVED' }));
-    closes(one(failed), one({ ...failed, Compliance: { Status: 'PASSED' } }));
+    closes(one(failed), one({ ...failed, Compliance: { Status: 'PASSED' } }), 'passed');
+    expect(one({ ...failed, Workflow: { Status: 'NOTIFIED' } }).status).toBe('open');
   });
 
-  it('ASFF: Workflow.Status SUPPRESSED stays open (a person muted it; the problem is still there)', () => {
-    expect(one({ ...failed, Workflow: { Status: 'SUPPRESSED' } }).status).toBe('open');
+  it('ASFF: Workflow.Status SUPPRESSED closes it as suppressed, the note kept as the reason for reviewers', () => {
+    const muted = one({
+      ...failed,
+      Workflow: { Status: 'SUPPRESSED' },
+      Note: { Text: 'accepted risk, TICKET-7' },
+    });
+    expect(muted.statusReason).toBe('accepted risk, TICKET-7');
+    closes(one(failed), muted, 'suppressed');
+    const state = new IdentityState(emptyRecord(one(failed).identities[0] ?? SOME_IDENTITY));
+    state.addFindings([one(failed), muted], NOW);
+    expect(state.record.findings[0]).toMatchObject({
+      status: 'suppressed',
+      statusReason: 'accepted risk, TICKET-7',
+    });
+  });
+
+  it('a later open report of the same finding (updated in place: same id) opens it again; a re-delivery does not', () => {
+    const open = one(failed);
+    const resolved = one({
+      ...failed,
+      Workflow: { Status: 'RESOLVED' },
+      LastObservedAt: '2030-01-01T00:00:00Z',
+    });
+    const back = one({ ...failed, Workflow: { Status: 'NEW' }, LastObservedAt: '2030-02-01T00:00:00Z' });
+    expect(back.id).toBe(open.id);
+    const state = new IdentityState(emptyRecord(open.identities[0] ?? SOME_IDENTITY));
+    state.addFindings([open, resolved], NOW);
+    expect(state.openFindings()).toEqual([]);
+    expect(state.addFindings([open], NOW)).toEqual([]); // the first report again: older than the closing
+    expect(state.addFindings([back], NOW).map((f) => f.id)).toEqual([open.id]);
+    expect(state.openFindings().map((f) => f.id)).toEqual([open.id]);
   });
 
   it('OCSF (Prowler): status_code PASS closes the FAIL of the same check on the same resource', () => {
     closes(
       one(fixtureFile('ocsf/prowler-4.2-fail-single.json')),
       one(fixtureFile('ocsf/prowler-4.2-pass-single.json')),
+      'passed',
     );
   });
 
-  it('GuardDuty: service.archived closes it', () => {
+  it('OCSF: a PASS under another id closes the FAIL of the same check on the same resource (check key)', () => {
+    const fail = one(fixtureFile('ocsf/prowler-4.2-fail-single.json'));
+    const passJson = json('ocsf/prowler-4.2-pass-single.json');
+    const pass = one({
+      ...passJson,
+      finding_info: { ...passJson.finding_info, uid: 'another-scan-run-uid' },
+    });
+    expect(pass.source.nativeId).not.toBe(fail.source.nativeId);
+    expect(pass.checkKey).toMatch(/^ck_[0-9a-f]{32}$/);
+    expect(pass.checkKey).toBe(fail.checkKey);
+    expect(lifecycle(fail, pass)).toEqual({ before: 'open', after: 'passed', changed: 1, open: 0 });
+    // Another check on the same resource is another check key: it closes nothing.
+    const other = one({
+      ...passJson,
+      finding_info: { ...passJson.finding_info, uid: 'x' },
+      metadata: { ...passJson.metadata, event_code: 'iam_some_other_check' },
+    });
+    expect(other.checkKey).not.toBe(fail.checkKey);
+    expect(lifecycle(fail, other)).toMatchObject({ after: 'open', open: 1 });
+  });
+
+  it('a closing report that overtook the failure it answers (by check key) still closes it on arrival', () => {
+    const fail = one(fixtureFile('ocsf/prowler-4.2-fail-single.json'));
+    const passJson = json('ocsf/prowler-4.2-pass-single.json');
+    const pass = one({
+      ...passJson,
+      finding_info: { ...passJson.finding_info, uid: 'another-scan-run-uid' },
+    });
+    const state = new IdentityState(emptyRecord(fail.identities[0] ?? SOME_IDENTITY));
+    state.addFindings([pass], NOW);
+    state.addFindings([fail], NOW);
+    expect(state.openFindings()).toEqual([]);
+  });
+
+  it('GuardDuty: service.archived closes it as suppressed (an archive is a dismissal, not a fix)', () => {
     const gd = json('guardduty/bare-instance-credential-exfiltration.json');
-    closes(
-      one({ ...gd, service: { ...gd.service, archived: false } }),
-      one({ ...gd, service: { ...gd.service, archived: true } }),
-    );
+    const archived = one({ ...gd, service: { ...gd.service, archived: true } });
+    expect(archived.statusReason).toBe('archived in GuardDuty');
+    closes(one({ ...gd, service: { ...gd.service, archived: false } }), archived, 'suppressed');
+  });
+
+  it('GitHub secret scanning: a false_positive / wont_fix / used_in_tests resolution is suppressed, its comment not copied', () => {
+    const hook = json('github-secret-scanning/webhook-resolved.json');
+    for (const resolution of ['false_positive', 'wont_fix', 'used_in_tests']) {
+      const f = one({ ...hook, alert: { ...hook.alert, resolution, resolution_comment: 'CANARY-COMMENT' } });
+      expect(f).toMatchObject({ status: 'suppressed', statusReason: resolution });
+      expect(JSON.stringify(f)).not.toContain('CANARY-COMMENT');
+    }
   });
 
   it('GitHub secret scanning: resolved closes it; a later reopen is open again', () => {

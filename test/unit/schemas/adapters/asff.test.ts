@@ -96,7 +96,7 @@ const CORPUS: Record<string, Expected> = {
     kinds: ['misconfiguration'],
     severities: [['info', 0]],
     times: ['2020-06-14T21:02:53.940Z'],
-    status: ['resolved'], // Compliance.Status PASSED
+    status: ['passed'], // Compliance.Status PASSED
   },
   'asff/defectdojo-asff-guardduty-networkpermissions.json': {
     count: 1,
@@ -272,14 +272,14 @@ describe('asff: mapping and edge cases', () => {
     expect(noTime).toMatchObject({ ok: false, reason: expect.stringContaining('no usable timestamp') });
   });
 
-  it('PASSED compliance marks the same finding resolved (same id as its FAILED version)', () => {
+  it('PASSED compliance marks the same finding passed (same id as its FAILED version)', () => {
     const file = JSON.parse(fixtureFile('asff/controls-resolved-keys.json').toString('utf8'));
     const failed = { ...file.Findings[2] };
     const passed = { ...failed, Compliance: { Status: 'PASSED' } };
     const [a] = findingsOf(JSON.stringify(failed));
     const [b] = findingsOf(JSON.stringify(passed));
     expect(a!.status).toBe('open');
-    expect(b!.status).toBe('resolved');
+    expect(b!.status).toBe('passed');
     expect(a!.id).toBe(b!.id);
   });
 });

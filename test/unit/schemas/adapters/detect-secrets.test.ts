@@ -74,12 +74,12 @@ describe.runIf(corpusAvailable())('detect-secrets corpus: DefectDojo 1.0.3 basel
     expect(findings.every((f) => f.time === '2021-05-19T10:40:18.000Z')).toBe(true);
   });
 
-  it('is_secret true (audited real) → medium; is_secret false (audited not a secret) → resolved', () => {
+  it('is_secret true (audited real) → medium; is_secret false (audited not a secret) → suppressed', () => {
     expect(findings.map((f) => [f.location?.line, f.status, f.severity.label])).toEqual([
       [151, 'open', 'low'],
       [156, 'open', 'medium'],
       [109, 'open', 'low'],
-      [112, 'resolved', 'low'],
+      [112, 'suppressed', 'low'],
     ]);
     expect(findings[1]!.evidence.audited).toBe('secret');
     expect(findings[3]!.evidence.audited).toBe('not-a-secret');
@@ -102,7 +102,7 @@ describe('detect-secrets fixture: 0.14 baseline (entries without filename)', () 
       { file: 'config/settings.py', line: 22 },
       { file: 'deploy/id_rsa', line: 1 },
     ]);
-    expect(findings.map((f) => f.status)).toEqual(['open', 'resolved', 'open']);
+    expect(findings.map((f) => f.status)).toEqual(['open', 'suppressed', 'open']);
     expect(findings[0]!.identities[0]).toMatchObject({ provider: 'aws', name: 'AWS Access Key' });
     expect(findings[0]!.time).toBe('2020-09-14T16:22:31.000Z');
   });

@@ -86,9 +86,10 @@ describe('google-scc fixture: ListFindings response', () => {
     );
   });
 
-  it('THREAT: the caller and the granted member are identities; muted stays open', () => {
+  it('THREAT: the caller and the granted member are identities; muted is suppressed, who muted it the reason', () => {
     expect(anomalousGrant!.kind).toBe('anomalous-use');
-    expect(anomalousGrant!.status).toBe('open');
+    expect(anomalousGrant!.status).toBe('suppressed');
+    expect(anomalousGrant!.statusReason).toMatch(/^muted/);
     expect(anomalousGrant!.severity.label).toBe('high');
     expect(anomalousGrant!.identities.map((i) => [i.key, i.type])).toEqual([
       ['gcp:principal:alex@example.org', 'gcp-principal'],

@@ -111,13 +111,13 @@ describe('guardduty fixtures', () => {
     });
   });
 
-  it('get-findings PascalCase output: archived → resolved, 9.2 → critical, affected secret as a resource', () => {
+  it('get-findings PascalCase output: archived → suppressed, 9.2 → critical, affected secret as a resource', () => {
     const outcomes = outcomesOf(fixtureFile('guardduty/get-findings-cli.json'), { format: 'auto' });
     expect(outcomes.map((o) => o.format)).toEqual(['guardduty']);
     const [f] = findingsOf(fixtureFile('guardduty/get-findings-cli.json'));
     expect(f).toMatchObject({
       kind: 'compromise-indicator',
-      status: 'resolved',
+      status: 'suppressed',
       severity: { label: 'critical', score: 92 },
     });
     expect(f!.time).toBe('2024-07-01T10:00:00.000Z');

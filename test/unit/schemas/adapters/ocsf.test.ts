@@ -56,12 +56,12 @@ describe.runIf(corpusAvailable())('ocsf corpus', () => {
     for (const id of manifestIds(file)) expect(ids).toContain(id);
   });
 
-  it('prowler-gcp: project id as account, no ARNs; PASS records are resolved findings', () => {
+  it('prowler-gcp: project id as account, no ARNs; PASS records are passed findings', () => {
     const file = 'ocsf/prowler-gcp.ocsf.json';
     const all = findingsOf(corpusFile(file), { format: 'auto' });
     const passed = all.filter((f) => f.evidence.statusCode === 'PASS');
     expect(passed.length).toBeGreaterThan(0);
-    expect(passed.every((f) => f.status === 'resolved')).toBe(true);
+    expect(passed.every((f) => f.status === 'passed')).toBe(true);
     const findings = all.filter((f) => f.evidence.statusCode !== 'PASS');
     expect(findings).toHaveLength(2);
     expect(findings.map((f) => f.resources[0]!.uid)).toEqual(['containeranalysis.googleapis.com', '<uid>']);
@@ -78,8 +78,8 @@ describe.runIf(corpusAvailable())('ocsf corpus', () => {
   it('prowler-kubernetes: no cloud block; namespace kept as evidence', () => {
     const file = 'ocsf/prowler-kubernetes.ocsf.json';
     const all = findingsOf(corpusFile(file), { format: 'auto' });
-    expect(all).toHaveLength(6); // 6 records, 1 PASS: resolved
-    expect(all.filter((f) => f.status === 'resolved').map((f) => f.evidence.statusCode)).toEqual(['PASS']);
+    expect(all).toHaveLength(6); // 6 records, 1 PASS: passed
+    expect(all.filter((f) => f.status === 'passed').map((f) => f.evidence.statusCode)).toEqual(['PASS']);
     const findings = all.filter((f) => f.evidence.statusCode !== 'PASS');
     expect(findings.every((f) => f.cloud === undefined)).toBe(true);
     expect(findings.map((f) => f.severity.label)).toEqual(['medium', 'medium', 'medium', 'medium', 'high']);
@@ -148,7 +148,7 @@ describe.runIf(corpusAvailable())('ocsf corpus', () => {
 });
 
 describe('ocsf fixtures', () => {
-  it('Compliance Finding Fail → open with the control; Pass → resolved; status Resolved → resolved; API Activity → activity', () => {
+  it('Compliance Finding Fail → open with the control; Pass → passed; status Resolved → resolved; API Activity → activity', () => {
     const outcomes = outcomesOf(fixtureFile('ocsf/compliance-and-activity.jsonl'), { format: 'auto' });
     expect(outcomes.map((o) => o.format)).toEqual(['ocsf', 'ocsf', 'ocsf', 'ocsf']);
     const all = findingsOf(fixtureFile('ocsf/compliance-and-activity.jsonl'));
@@ -157,7 +157,7 @@ describe('ocsf fixtures', () => {
       (f) => f.evidence.complianceStatus !== undefined && /pass/i.test(String(f.evidence.complianceStatus)),
     );
     const findings = all.filter((f) => !pass.includes(f));
-    expect(pass.map((f) => f.status)).toEqual(['resolved']);
+    expect(pass.map((f) => f.status)).toEqual(['passed']);
     const [compliance, detection, activity] = findings;
 
     expect(compliance).toMatchObject({
@@ -213,8 +213,8 @@ describe('ocsf fixtures', () => {
       'arn:aws:lambda:us-east-1:210987654321:function:etl-loader',
     ]);
     expect(keys(findings[2]!)).toEqual(['arn:aws:iam::210987654321:user/ci-bot']);
-    // Suppressed (muted) is not resolved: the problem is still there.
-    expect(findings[2]!.status).toBe('open');
+    // Suppressed (muted in Prowler): closed for scoring and action, the status detail kept as the reason.
+    expect(findings[2]!.status).toBe('suppressed');
     expect(findings[1]!.severity).toEqual({ label: 'critical', score: 95 });
   });
 });

@@ -85,8 +85,8 @@ describe('sarif fixture: Semgrep CI run', () => {
     expect(shell!.references).toContainEqual({ kind: 'cwe', id: 'CWE-78' });
   });
 
-  it('a suppressed result is resolved; level note (rule default) → low', () => {
-    expect(suppressed!.status).toBe('resolved');
+  it('a suppressed result is suppressed; level note (rule default) → low', () => {
+    expect(suppressed!.status).toBe('suppressed');
     expect(suppressed!.severity).toEqual({ label: 'low', score: 30 });
   });
 });

@@ -178,9 +178,9 @@ describe('wiz edge cases', () => {
     },
   };
 
-  it('REJECTED is closed; non-identity entities are resources', () => {
+  it('REJECTED is closed as suppressed; non-identity entities are resources', () => {
     const [f] = findingsOf(JSON.stringify(node));
-    expect(f!.status).toBe('resolved');
+    expect(f!.status).toBe('suppressed');
     expect(f!.identities).toEqual([]);
     expect(f!.resources).toEqual([
       { uid: 'arn:aws:s3:::b', type: 'BUCKET', name: 'b', account: '123456789012' },

@@ -25,11 +25,11 @@ describe('OCSF: a Prowler 4.2 result as a single object', () => {
     expect(f!.identities.map((i) => i.key)).toEqual([ROLE]);
   });
 
-  it('PASS: a resolved finding with the same id, which closes the failure on the identity', () => {
+  it('PASS: a passed finding with the same id, which closes the failure on the identity', () => {
     const [failed] = findingsOf(fail, { format: 'auto' });
     const [passed, ...rest] = findingsOf(pass, { format: 'auto' });
     expect(rest).toEqual([]);
-    expect(passed).toMatchObject({ status: 'resolved', id: failed!.id });
+    expect(passed).toMatchObject({ status: 'passed', id: failed!.id });
     expect(passed!.identities.map((i) => i.key)).toEqual([ROLE]);
     const state = new IdentityState(emptyRecord(failed!.identities[0]!));
     state.addFindings([failed], '2024-06-04T00:00:00.000Z');

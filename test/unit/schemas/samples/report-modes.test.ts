@@ -56,7 +56,8 @@ const SAMPLES: Sample[] = [
     variant: 'github-secret-scanning/rest-alerts',
     kinds: ['exposed-secret', 'exposed-secret', 'exposed-secret'],
     severities: ['critical', 'critical', 'low'],
-    statuses: ['resolved', 'open', 'resolved'],
+    // The first resolved as a false positive (suppressed), the third revoked (resolved).
+    statuses: ['suppressed', 'open', 'resolved'],
     identities: ['secret:adafruit:…', 'secret:aws:…', 'secret:github:…'],
     secrets: ['aio_XXXXXXXXXXXXXXXXXXXXXXXXXXXX', 'ghp_xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx'],
   },
@@ -117,7 +118,7 @@ const SAMPLES: Sample[] = [
     kinds: ['unused-credential', 'stale-credential', 'misconfiguration'],
     severities: ['medium', 'medium', 'medium'],
     // The first check PASSED for this user.
-    statuses: ['resolved', 'open', 'open'],
+    statuses: ['passed', 'open', 'open'],
     identities: ['arn:aws:iam::123456789012:user/dams'],
   },
   {

@@ -1,0 +1,115 @@
+// The default policy's maxFindingAgeForAction (30d) through Kafka: a finding whose report reached Kafka long ago
+// — what a new consumer group reading a topic from its beginning sees — is recorded and assessed, but no rule
+// fires, and the record says why. A secret scanner's report of an old commit, published now, is news: it acts.
+import { randomBytes, randomUUID } from 'node:crypto';
+import type { Client } from '@temporalio/client';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { temporalClient } from '../../runtime/connections.ts';
+import { type RunningPipeline, startPipeline } from '../../runtime/pipeline.ts';
+import { identityQuery, identityWorkflowId } from '../../workflows/identity/definitions.ts';
+import { createTestTopics, deleteTestTopics, produce } from '../support/kafka.ts';
+import { seedAdminUser, waitFor } from './identity-support.ts';
+
+const prefix = `age-${randomUUID().slice(0, 8)}`;
+let topics: Record<string, string>;
+let pipeline: RunningPipeline;
+let client: Client;
+const DAY = 86_400_000;
+
+/** A trufflehog v3 record of a verified AWS key, committed at `committed`. */
+function leak(secret: string, keyId: string, userArn: string, committed: Date) {
+  const git = committed
+    .toISOString()
+    .replace('T', ' ')
+    .replace(/\.\d+Z$/, ' +0000');
+  return {
+    SourceMetadata: {
+      Data: {
+        Git: {
+          commit: 'abc123',
+          file: 'deploy/.env',
+          repository: 'https://github.com/example/app',
+          timestamp: git,
+          line: 3,
+        },
+      },
+    },
+    SourceName: 'trufflehog - git',
+    DetectorType: 2,
+    DetectorName: 'AWS',
+    Verified: true,
+    Raw: Buffer.from(secret).toString('base64'),
+    Redacted: keyId,
+    ExtraData: { account: userArn.split(':')[4], arn: userArn },
+  };
+}
+
+beforeAll(async () => {
+  topics = await createTestTopics('age', ['scanner', 'dlq', 'events', 'digest']);
+  // The default policy (policies/default.yaml): maxFindingAgeForAction 30d, exposed access key → deactivate-key.
+  pipeline = await startPipeline({
+    taskQueue: `${prefix}-q`,
+    topics: [topics.scanner!],
+    dlqTopic: topics.dlq,
+    eventsTopic: topics.events,
+    digestTopic: topics.digest,
+    groupId: `${prefix}-group`,
+  });
+  client = await temporalClient();
+});
+
+afterAll(async () => {
+  await pipeline?.stop();
+  await client?.connection.close();
+  if (topics) await deleteTestTopics(topics);
+});
+
+describe('maxFindingAgeForAction in the default policy', () => {
+  it('an old report is recorded but never acts; an old commit reported now acts', async () => {
+    const stale = await seedAdminUser(`${prefix}-stale`);
+    const fresh = await seedAdminUser(`${prefix}-fresh`);
+    const keyOf = (s: typeof stale) => s.key.name!;
+    // The value only feeds the fingerprint; the key id (Redacted) names the identity.
+    const secret = () => randomBytes(30).toString('base64');
+    const now = Date.now();
+    await produce(topics.scanner!, [
+      {
+        key: stale.user.key,
+        value: JSON.stringify(leak(secret(), keyOf(stale), stale.user.key, new Date(now - 61 * DAY))),
+        headers: { format: 'trufflehog' },
+        timestamp: String(now - 60 * DAY),
+      },
+      {
+        key: fresh.user.key,
+        value: JSON.stringify(leak(secret(), keyOf(fresh), fresh.user.key, new Date(now - 700 * DAY))),
+        headers: { format: 'trufflehog' },
+      },
+    ]);
+    const query = (key: string) => client.workflow.getHandle(identityWorkflowId(key)).query(identityQuery);
+
+    const acted = await waitFor(
+      'the fresh report to start deactivate-key',
+      async () => {
+        const r = await query(fresh.key.key).catch(() => undefined);
+        return r?.remediations.some((x) => x.action === 'deactivate-key') ? r : undefined;
+      },
+      240_000,
+    );
+    expect(acted.findings[0]!.time < new Date(now - 600 * DAY).toISOString()).toBe(true);
+
+    const held = await waitFor(
+      'the stale report to be assessed',
+      async () => {
+        const r = await query(stale.key.key).catch(() => undefined);
+        return r?.assessment && r.skipped?.length ? r : undefined;
+      },
+      240_000,
+    );
+    expect(held.findings).toHaveLength(1);
+    expect(held.findings[0]!.reportedAt! < new Date(now - 59 * DAY).toISOString()).toBe(true);
+    expect(held.remediations).toEqual([]);
+    expect(held.skipped!.map((s) => s.reason)).toContainEqual(
+      expect.stringMatching(/older than maxFindingAgeForAction \(30d\)/),
+    );
+  });
+});
