@@ -133,4 +133,6 @@ export interface IdentityMemo {
   openExceptionRequests?: number;
   liveExceptions?: number;
   endedExceptions?: number;
+  /** Exception requests ever received, refused at once included: where an evidence export finds them all. */
+  exceptionRequests?: number;
 }

@@ -122,6 +122,11 @@ export interface IdentityRecord {
   /** Numbers exception requests: `exc-1`, `exc-2`, … */
   exceptionSeq: number;
   /**
+   * Exception requests ever received, refused at once included (those get no number): the memo shows it, so an
+   * evidence export finds every identity that holds one. Absent in records from before it was counted.
+   */
+  exceptionRequestsReceived?: number;
+  /**
    * Every proposal and observe-mode plan, oldest first: the chain of an action's proposals is its entries by
    * epoch, each with how it ended.
    */
@@ -374,6 +379,17 @@ export class IdentityState {
     this.record.exceptionRequests.push(opened);
     this.trimEnded();
     return opened;
+  }
+
+  /** One more exception request received, whatever its answer; older ones counted as at least those numbered. */
+  countExceptionRequest(): void {
+    this.record.exceptionRequestsReceived =
+      (this.record.exceptionRequestsReceived ?? this.record.exceptionSeq ?? 0) + 1;
+  }
+
+  /** Exception requests received as far as the record knows (numbered ones, before they were all counted). */
+  exceptionRequestsReceived(): number {
+    return this.record.exceptionRequestsReceived ?? this.record.exceptionSeq ?? 0;
   }
 
   exceptionRequest(id: string): ExceptionRequestRecord | undefined {

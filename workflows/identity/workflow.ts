@@ -15,6 +15,7 @@ import {
   getExternalWorkflowHandle,
   log,
   ParentClosePolicy,
+  patched,
   proxyActivities,
   setHandler,
   startChild,
@@ -104,6 +105,11 @@ const MAX_EVENT_FINDING_IDS = 1_000;
 const RETRY_FIRST_MS = 60_000;
 const RETRY_MAX_MS = 30 * 60_000;
 const DEFAULT_REQUEST_TIMEOUT = '72h';
+/**
+ * Every exception request is counted and the memo shows the count, so an export finds one refused at once on an
+ * otherwise quiet identity. Histories recorded before it replay as they ran (no count, no extra memo upsert).
+ */
+export const COUNT_EXCEPTION_REQUESTS = 'count-exception-requests';
 
 type EventType = EnforcementEvent['type'];
 
@@ -198,6 +204,10 @@ export async function identityWorkflow(input: IdentityWorkflowInput): Promise<vo
   setHandler(
     requestExceptionUpdate,
     async ({ terms, signed }: ExceptionRequestInput): Promise<ExceptionResult> => {
+      if (patched(COUNT_EXCEPTION_REQUESTS)) {
+        state.countExceptionRequest();
+        visibilityDirty = true; // the memo says so whatever the answer
+      }
       const ctx = await loadContext();
       const workflowId = workflowInfo().workflowId;
       const refusal = requestRefusal(
@@ -722,6 +732,9 @@ class Visibility {
       openExceptionRequests: record.exceptionRequests.filter((r) => r.status === 'open').length,
       liveExceptions: record.exceptions.filter((e) => !e.expiredAt).length,
       endedExceptions: record.exceptions.filter((e) => e.expiredAt).length,
+      ...(patched(COUNT_EXCEPTION_REQUESTS) && state.exceptionRequestsReceived() > 0
+        ? { exceptionRequests: state.exceptionRequestsReceived() }
+        : {}),
     };
     const text = JSON.stringify(memo);
     if (text !== this.lastMemo) {
