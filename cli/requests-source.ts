@@ -1,13 +1,13 @@
 // Where `nhi pending`, `nhi approve|reject` and `nhi except`/`nhi exceptions` read requests from: the remediation
 // workflows' queries (approval requests) and the identity workflows' records (exception requests and grants).
-// Running remediations are found by a visibility query; identities with exceptions by their memo counts.
+// Running remediations are found by a visibility query; identities with exceptions by their memo counts (each
+// memo read on its own: one that does not decode is named, not fatal).
 import type { WorkflowExecutionInfo } from '@temporalio/client';
+import { listIdentityMemos } from '../runtime/identity-memos.ts';
 import { ACCESS_WORKFLOW_TYPE, type AccessState, accessQuery } from '../workflows/access/definitions.ts';
 import {
-  IDENTITY_MEMO_KEY,
   IDENTITY_WORKFLOW_PREFIX,
   IDENTITY_WORKFLOW_TYPE,
-  type IdentityMemo,
   identityQuery,
 } from '../workflows/identity/definitions.ts';
 import type { ExceptionGrant, ExceptionRequestRecord, IdentityRecord } from '../workflows/identity/state.ts';
@@ -91,19 +91,31 @@ export async function readRemediation(source: TemporalSource, workflowId: string
   }
 }
 
-const identitiesWith = (
+/**
+ * Running identity workflows whose memo counts `field`, memos read one by one: one that does not decode (written
+ * under a payload key this process does not hold) is named on `unreadable` and passed over, not fatal.
+ */
+async function identitiesWith(
   source: TemporalSource,
   field: 'openExceptionRequests' | 'liveExceptions' | 'endedExceptions',
-) =>
-  list(
-    source,
-    `WorkflowType = '${IDENTITY_WORKFLOW_TYPE}' AND ExecutionStatus = 'Running' AND WorkflowId STARTS_WITH '${IDENTITY_WORKFLOW_PREFIX}'`,
-  ).then((all) =>
-    all.filter((e) => ((e.memo?.[IDENTITY_MEMO_KEY] as IdentityMemo | undefined)?.[field] ?? 0) > 0),
+  unreadable: (line: string) => void,
+): Promise<string[]> {
+  const listed = await source.client.connection.withDeadline(Date.now() + 60_000, () =>
+    listIdentityMemos(
+      source.client,
+      `WorkflowType = '${IDENTITY_WORKFLOW_TYPE}' AND ExecutionStatus = 'Running' AND WorkflowId STARTS_WITH '${IDENTITY_WORKFLOW_PREFIX}'`,
+      (workflowId, reason) => unreadable(`skipped ${workflowId}: its memo does not decode (${reason})`),
+    ),
   );
+  return listed.filter(({ memo }) => (memo?.[field] ?? 0) > 0).map(({ workflowId }) => workflowId);
+}
 
 /** Open approval and exception requests, oldest first. */
-export async function pendingRequests(source: TemporalSource, now: number): Promise<PendingRequest[]> {
+export async function pendingRequests(
+  source: TemporalSource,
+  now: number,
+  unreadable: (line: string) => void = () => {},
+): Promise<PendingRequest[]> {
   const out: PendingRequest[] = [];
   const running = await list(source, `WorkflowType = 'remediationWorkflow' AND ExecutionStatus = 'Running'`);
   for (const e of running) {
@@ -148,8 +160,8 @@ export async function pendingRequests(source: TemporalSource, now: number): Prom
       state: { ...state, request: { ...shown, directory: { ...request.directory, people: {} } } },
     });
   }
-  for (const e of await identitiesWith(source, 'openExceptionRequests')) {
-    const key = e.workflowId.slice(IDENTITY_WORKFLOW_PREFIX.length);
+  for (const workflowId of await identitiesWith(source, 'openExceptionRequests', unreadable)) {
+    const key = workflowId.slice(IDENTITY_WORKFLOW_PREFIX.length);
     const record = await readIdentity(source, key).catch(() => undefined);
     for (const r of record?.exceptionRequests.filter((x) => x.status === 'open') ?? []) {
       const { directory: _directory, ...request } = r;
@@ -178,14 +190,18 @@ export interface ListedException extends ExceptionGrant {
 /** Granted exceptions: live ones, or (expired) the ones that ended. */
 export async function listExceptions(
   source: TemporalSource,
-  opts: { expired: boolean; now: number },
+  opts: { expired: boolean; now: number; unreadable?: (line: string) => void },
 ): Promise<ListedException[]> {
-  const holders = await identitiesWith(source, opts.expired ? 'endedExceptions' : 'liveExceptions');
+  const holders = await identitiesWith(
+    source,
+    opts.expired ? 'endedExceptions' : 'liveExceptions',
+    opts.unreadable ?? (() => {}),
+  );
   const out: ListedException[] = [];
-  for (const e of holders) {
-    const key = e.workflowId.slice(IDENTITY_WORKFLOW_PREFIX.length);
+  for (const workflowId of holders) {
+    const key = workflowId.slice(IDENTITY_WORKFLOW_PREFIX.length);
     const record: IdentityRecord | undefined = await source.client.workflow
-      .getHandle(e.workflowId)
+      .getHandle(workflowId)
       .query(identityQuery)
       .catch(() => undefined);
     for (const g of record?.exceptions ?? []) {

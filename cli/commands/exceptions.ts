@@ -25,7 +25,11 @@ export const exceptionsCommand: Command = {
     const source = await connectTemporal();
     try {
       const now = Date.now();
-      const list = await listExceptions(source, { expired: values.expired === true, now });
+      const list = await listExceptions(source, {
+        expired: values.expired === true,
+        now,
+        unreadable: (line) => io.err(`nhi exceptions: ${line}`),
+      });
       if (values.json) for (const e of list) io.out(JSON.stringify(e));
       else if (!list.length) io.out(values.expired ? 'no ended exceptions' : 'no live exceptions');
       else for (const e of list) io.out(exceptionLine(e, now));

@@ -24,7 +24,7 @@ export const pendingCommand: Command = {
     if (positionals.length) throw new UsageError(`unexpected argument '${positionals[0]}'`);
     const source = await connectTemporal();
     try {
-      const pending = await pendingRequests(source, Date.now());
+      const pending = await pendingRequests(source, Date.now(), (line) => io.err(`nhi pending: ${line}`));
       if (values.json) for (const p of pending) io.out(JSON.stringify(p));
       else if (!pending.length) io.out('no open requests');
       else for (const p of pending) for (const line of pendingLine(p)) io.out(line);
