@@ -2,7 +2,7 @@
 // once on an identity that has nothing else (no finding, no remediation, no exception) is counted in its memo, so
 // `nhi evidence export` without --identity exports it and the export verifies; and an identity memo written under a
 // payload key this process does not hold is named on stderr by `nhi evidence export`, `nhi pending` and
-// `nhi exceptions`, which list the rest.
+// `nhi exceptions`, which list the rest. The count is versioned (patched); the history it writes replays.
 import { randomBytes, randomUUID } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -28,7 +28,7 @@ import {
 import type { identityWorkflow } from '../../workflows/identity/workflow.ts';
 import { testSigner } from '../support/evidence.ts';
 import { directoryFile, person } from '../support/people.ts';
-import { startTestWorker, type TestWorker, waitFor } from './identity-support.ts';
+import { finalHistory, replay, startTestWorker, type TestWorker, waitFor } from './identity-support.ts';
 
 const suffix = randomUUID().slice(0, 8);
 const quiet = `arn:aws:iam::123456789012:user/quiet-${suffix}`;
@@ -212,5 +212,12 @@ describe('nhi pending and nhi exceptions with a memo that does not decode', () =
     const ended = await listing(['exceptions', '--expired', '--json']);
     expect(ended.code).toBe(0);
     expect(ended.err).toContainEqual(foreignSkipped('nhi exceptions'));
+
+    // The counting is versioned (patched): the history it wrote replays against the code that wrote it.
+    const history = await finalHistory(w.client, identityWorkflowId(quiet));
+    expect(history.events?.some((e) => e.markerRecordedEventAttributes?.markerName === 'core_patch')).toBe(
+      true,
+    );
+    expect(await replay([{ workflowId: identityWorkflowId(quiet), history }])).toEqual([]);
   }, 240_000);
 });

@@ -142,6 +142,25 @@ describe('IdentityState', () => {
   });
 });
 
+describe('exception requests received', () => {
+  it('counts every request, refused at once included, and carries the count over continue-as-new', () => {
+    const s = fresh();
+    expect(s.exceptionRequestsReceived()).toBe(0);
+    s.countExceptionRequest(); // refused at once: no number, no record entry
+    expect(s.exceptionRequestsReceived()).toBe(1);
+    expect(s.record.exceptionRequests).toEqual([]);
+    expect(restoreRecord(carryRecord(s.record)).exceptionRequestsReceived).toBe(1);
+  });
+
+  it('a record from before the count starts from the requests it numbered', () => {
+    const s = fresh();
+    s.record.exceptionSeq = 3; // three opened, none counted
+    expect(s.exceptionRequestsReceived()).toBe(3);
+    s.countExceptionRequest();
+    expect(s.exceptionRequestsReceived()).toBe(4);
+  });
+});
+
 describe('continue-as-new carry', () => {
   it('round-trips the record (ids packed) and still reads records carried by the previous version', () => {
     const s = fresh();
