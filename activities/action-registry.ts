@@ -94,16 +94,22 @@ export async function activityPollers(
   return { live, pollers };
 }
 
-/** The remediation's first step for a team action: the registered contract, checked against the rule's params. */
-export function createRegistryActivities() {
+/**
+ * The remediation's first step for a team action: the registered contract, checked against the rule's params.
+ * `local` names the team-style actions this worker itself carries (built into its process, e.g. by a deployment
+ * that adds its own action code): those run here, on this worker's queue, like the built-ins.
+ */
+export function createRegistryActivities(local: readonly string[] = []) {
+  const own = new Set(local);
   return {
     async resolveTeamAction(request: {
       action: string;
       identityType: IdentityType;
       params?: Record<string, unknown>;
-    }): Promise<{ action: RegisteredAction } | { refused: string }> {
+    }): Promise<{ action: RegisteredAction } | { refused: string } | { local: true }> {
       if (!isTeamActionName(request.action))
         throw ApplicationFailure.nonRetryable(`'${request.action}' is not a team action name`);
+      if (own.has(request.action)) return { local: true };
       const { client, info } = Context.current();
       const found = teamActionProblem(
         await registeredActions(client, info.taskQueue),

@@ -44,7 +44,7 @@ export function createActivities(deps: ActivityDeps) {
     ...createRemediationActivities(deps.aws, accounts, deps.actions ?? builtInActions),
     ...createDirectoryActivities(),
     ...createControlActivities(),
-    ...createRegistryActivities(),
+    ...createRegistryActivities((deps.actions ?? builtInActions).map((a) => a.name)),
   };
 }
 

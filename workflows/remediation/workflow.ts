@@ -234,8 +234,11 @@ export async function remediationWorkflow(input: RemediationInput): Promise<Reme
       await condition(allHandlersFinished);
       return ended();
     }
-    state.teamAction = resolved.action;
-    calls = teamCalls(resolved.action, input, noWorkerHooks(input.onNoWorker ?? 'wait'));
+    // An action this worker carries itself runs on its own queue, like the built-ins.
+    if ('action' in resolved) {
+      state.teamAction = resolved.action;
+      calls = teamCalls(resolved.action, input, noWorkerHooks(input.onNoWorker ?? 'wait'));
+    }
   }
 
   const replan = async () => {
