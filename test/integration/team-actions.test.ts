@@ -3,7 +3,8 @@
 // action; a scanner's finding of a database URL drives it through the policy and a signed approval; act and
 // verify run on the team's worker; the old password is refused and the new one works; rollback restores the old
 // one. Bad params and unknown actions are refused by `nhi policy check` and at run time; with the team's worker
-// stopped the remediation waits and says so, and finishes once it starts; a worker SIGKILLed mid-act and started
+// stopped the remediation waits and says so, and finishes once it starts; a worker SIGKILLed mid-act (before the
+// PostgreSQL change, after it, after the Secrets Manager stage moved) and started
 // again rotates exactly once; `nhi actions` lists it all; a second action written from the README registers.
 import { type ChildProcess, execFile, spawn } from 'node:child_process';
 import { randomBytes, randomUUID } from 'node:crypto';
@@ -443,26 +444,30 @@ describe('a team action: the database team rotates a PostgreSQL password kept in
     expect(await canLogIn(pg.admin, db.role, await currentPassword(db))).toBe(true);
   });
 
-  it('a team worker SIGKILLed mid-act and started again rotates exactly once', async () => {
-    await stopTeamWorker(teamWorker!);
-    const doomed = startTeamWorker({ NHI_TEST_CRASH_AT: 'rotate-postgres:after-alter' });
-    const db = await seedDatabaseSecret();
-    const handle = await startRemediation(db.identity, ACTION_NAME, { secretId: db.secretName });
-    const how = await Promise.race([
-      doomed.exited,
-      new Promise((r) => setTimeout(() => r('still running after 90 s'), 90_000)),
-    ]);
-    expect(how).toBe('SIGKILL');
-    teamWorker = startTeamWorker();
-    const state = (await handle.result()) as RemediationState;
-    expect(state.status, JSON.stringify(state.verification ?? state.outcome)).toBe('executed');
-    const versions =
-      (await sm().send(new ListSecretVersionIdsCommand({ SecretId: db.secretArn }))).Versions ?? [];
-    expect(versions).toHaveLength(2); // the original and exactly one rotation
-    const fresh = await currentPassword(db);
-    expect(await canLogIn(pg.admin, db.role, fresh)).toBe(true);
-    expect(await canLogIn(pg.admin, db.role, db.password)).toBe(false);
-  });
+  // Killed between the pending version and the PostgreSQL change, after it, and after the secret's AWSCURRENT moved.
+  it.each(['rotate-postgres:after-put', 'rotate-postgres:after-alter', 'rotate-postgres:after-stage'])(
+    'a team worker SIGKILLed mid-act (at %s) and started again rotates exactly once',
+    async (point) => {
+      await stopTeamWorker(teamWorker!);
+      const doomed = startTeamWorker({ NHI_TEST_CRASH_AT: point });
+      const db = await seedDatabaseSecret();
+      const handle = await startRemediation(db.identity, ACTION_NAME, { secretId: db.secretName });
+      const how = await Promise.race([
+        doomed.exited,
+        new Promise((r) => setTimeout(() => r('still running after 90 s'), 90_000)),
+      ]);
+      expect(how).toBe('SIGKILL');
+      teamWorker = startTeamWorker();
+      const state = (await handle.result()) as RemediationState;
+      expect(state.status, JSON.stringify(state.verification ?? state.outcome)).toBe('executed');
+      const versions =
+        (await sm().send(new ListSecretVersionIdsCommand({ SecretId: db.secretArn }))).Versions ?? [];
+      expect(versions).toHaveLength(2); // the original and exactly one rotation
+      const fresh = await currentPassword(db);
+      expect(await canLogIn(pg.admin, db.role, fresh)).toBe(true);
+      expect(await canLogIn(pg.admin, db.role, db.password)).toBe(false);
+    },
+  );
 
   it('the brakes hold a team action too: the kill switch holds it until resume; a protected identity is refused', async () => {
     await registeredBy(teamWorker!);
