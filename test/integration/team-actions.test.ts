@@ -23,6 +23,8 @@ import {
 import type { Client } from '@temporalio/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { awsClients } from '../../activities/aws/clients.ts';
+import { identityReport } from '../../cli/format-identity.ts';
+import { readRemediations } from '../../cli/identity-source.ts';
 import { selectRemediations } from '../../evidence/export.ts';
 import { fetchHistory } from '../../evidence/fetch-history.ts';
 import { historyJson, runFromJson } from '../../evidence/history-json.ts';
@@ -43,6 +45,7 @@ import { secretIdentity } from '../../schemas/identity-keys.ts';
 import { normalizeInput } from '../../schemas/normalize.ts';
 import { DEFAULT_ENFORCEMENT } from '../../schemas/policy.ts';
 import { fingerprint, fingerprintKeyFromEnv } from '../../schemas/redaction.ts';
+import { emptyRecord } from '../../workflows/identity/state.ts';
 import {
   decideUpdate,
   followUpQuery,
@@ -398,6 +401,22 @@ describe('a team action: the database team rotates a PostgreSQL password kept in
       90_000,
     );
     expect(waiting).toMatchObject({ phase: 'plan', taskQueue: teamQueue });
+    // What `nhi identity KEY` (and --json) reads for a remediation: the wait, with its phase and queue.
+    const [view] = await readRemediations({ client, address: 'test', close: async () => undefined }, [
+      {
+        action: ACTION_NAME,
+        ruleId: 'by-hand',
+        workflowId: handle.workflowId,
+        mode: 'auto',
+        reasons: ['test'],
+        startedAt: waiting.since,
+        score: 0,
+      },
+    ]);
+    expect(view?.state?.waitingForWorker).toEqual(waiting);
+    expect(identityReport(emptyRecord(db.identity), [view!], Date.now()).join('\n')).toContain(
+      `waiting for a worker since ${waiting.since}: none has picked up its plan phase on task queue ${teamQueue}`,
+    );
     const events = await collect(main.eventsTopic, (ms) =>
       ms.some(
         (m) =>
