@@ -51,6 +51,7 @@ import {
 } from '../../workflows/remediation/definitions.ts';
 import type { remediationWorkflow } from '../../workflows/remediation/workflow.ts';
 import { person, sign, snapshotOf } from '../support/people.ts';
+import { unusedAccessActivities } from '../support/unused-access.ts';
 import { tagSecret } from './fixtures/team-action/tag-secret.ts';
 import { finding } from './identity-support.ts';
 
@@ -151,6 +152,7 @@ const activities: Activities = {
   },
   ...createControlActivities(),
   ...createRegistryActivities(),
+  ...unusedAccessActivities,
 };
 
 beforeAll(async () => {
