@@ -55,7 +55,14 @@ function remediationLine(r: RemediationView): string {
       : r.state?.refusal && r.state.refusal !== plan?.refused
         ? `\n      refused: ${r.state.refusal}`
         : '';
-  return `    ${r.action.padEnd(16)} ${status.padEnd(18)} ${which}, rule ${r.ruleId} (${r.mode}) at score ${r.score}, ${r.startedAt}${target}${because}${approvals}${rejected}${verified}${ended}${rearmed}${open}${taken}\n      ${r.workflowId}${brake}`;
+  // A team action's phase nobody picked up: the team's worker is away (the remediation waits, or fails as the rule says).
+  const w = r.state?.waitingForWorker;
+  const worker = !w
+    ? ''
+    : r.state?.status === 'failed'
+      ? `\n      failed for want of a worker: none picked up its ${w.phase} phase on task queue ${w.taskQueue} (waiting since ${w.since})`
+      : `\n      waiting for a worker since ${w.since}: none has picked up its ${w.phase} phase on task queue ${w.taskQueue}`;
+  return `    ${r.action.padEnd(16)} ${status.padEnd(18)} ${which}, rule ${r.ruleId} (${r.mode}) at score ${r.score}, ${r.startedAt}${target}${because}${approvals}${rejected}${verified}${ended}${rearmed}${open}${taken}\n      ${r.workflowId}${brake}${worker}`;
 }
 
 function followUpLine(f: NonNullable<RemediationView['followUp']>): string {

@@ -104,6 +104,7 @@ export interface RemediationView extends RemediationRecord {
     | 'hold'
     | 'approvalReason'
     | 'refusal'
+    | 'waitingForWorker'
   >;
   /** Temporal's execution status (RUNNING, COMPLETED, TERMINATED, …), always known. */
   execution: string;
@@ -148,7 +149,17 @@ export async function readRemediations(
     }
     try {
       const s = await withTimeout(source, 5_000, () => handle.query(remediationQuery));
-      const { status, approvals, rejection, verification, plan, hold, approvalReason, refusal } = s;
+      const {
+        status,
+        approvals,
+        rejection,
+        verification,
+        plan,
+        hold,
+        approvalReason,
+        refusal,
+        waitingForWorker,
+      } = s;
       // The request without its directory snapshot: a reviewer needs the round and deadline, not everyone's keys.
       const request = s.request
         ? { ...s.request, directory: { ...s.request.directory, people: {} } }
@@ -157,6 +168,7 @@ export async function readRemediations(
         ...(hold ? { hold } : {}),
         ...(approvalReason ? { approvalReason } : {}),
         ...(refusal ? { refusal } : {}),
+        ...(waitingForWorker ? { waitingForWorker } : {}),
       };
       const followUp = s.followUpWorkflowId ? await readFollowUp(source, s.followUpWorkflowId) : undefined;
       return {

@@ -3,7 +3,8 @@
 // action; a scanner's finding of a database URL drives it through the policy and a signed approval; act and
 // verify run on the team's worker; the old password is refused and the new one works; rollback restores the old
 // one. Bad params and unknown actions are refused by `nhi policy check` and at run time; with the team's worker
-// stopped the remediation waits and says so, and finishes once it starts; a worker SIGKILLed mid-act and started
+// stopped the remediation waits and says so, and finishes once it starts; a worker SIGKILLed mid-act (before the
+// PostgreSQL change, after it, after the Secrets Manager stage moved) and started
 // again rotates exactly once; `nhi actions` lists it all; a second action written from the README registers.
 import { type ChildProcess, execFile, spawn } from 'node:child_process';
 import { randomBytes, randomUUID } from 'node:crypto';
@@ -22,6 +23,8 @@ import {
 import type { Client } from '@temporalio/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { awsClients } from '../../activities/aws/clients.ts';
+import { identityReport } from '../../cli/format-identity.ts';
+import { readRemediations } from '../../cli/identity-source.ts';
 import { selectRemediations } from '../../evidence/export.ts';
 import { fetchHistory } from '../../evidence/fetch-history.ts';
 import { historyJson, runFromJson } from '../../evidence/history-json.ts';
@@ -42,6 +45,7 @@ import { secretIdentity } from '../../schemas/identity-keys.ts';
 import { normalizeInput } from '../../schemas/normalize.ts';
 import { DEFAULT_ENFORCEMENT } from '../../schemas/policy.ts';
 import { fingerprint, fingerprintKeyFromEnv } from '../../schemas/redaction.ts';
+import { emptyRecord } from '../../workflows/identity/state.ts';
 import {
   decideUpdate,
   followUpQuery,
@@ -397,6 +401,22 @@ describe('a team action: the database team rotates a PostgreSQL password kept in
       90_000,
     );
     expect(waiting).toMatchObject({ phase: 'plan', taskQueue: teamQueue });
+    // What `nhi identity KEY` (and --json) reads for a remediation: the wait, with its phase and queue.
+    const [view] = await readRemediations({ client, address: 'test', close: async () => undefined }, [
+      {
+        action: ACTION_NAME,
+        ruleId: 'by-hand',
+        workflowId: handle.workflowId,
+        mode: 'auto',
+        reasons: ['test'],
+        startedAt: waiting.since,
+        score: 0,
+      },
+    ]);
+    expect(view?.state?.waitingForWorker).toEqual(waiting);
+    expect(identityReport(emptyRecord(db.identity), [view!], Date.now()).join('\n')).toContain(
+      `waiting for a worker since ${waiting.since}: none has picked up its plan phase on task queue ${teamQueue}`,
+    );
     const events = await collect(main.eventsTopic, (ms) =>
       ms.some(
         (m) =>
@@ -443,26 +463,30 @@ describe('a team action: the database team rotates a PostgreSQL password kept in
     expect(await canLogIn(pg.admin, db.role, await currentPassword(db))).toBe(true);
   });
 
-  it('a team worker SIGKILLed mid-act and started again rotates exactly once', async () => {
-    await stopTeamWorker(teamWorker!);
-    const doomed = startTeamWorker({ NHI_TEST_CRASH_AT: 'rotate-postgres:after-alter' });
-    const db = await seedDatabaseSecret();
-    const handle = await startRemediation(db.identity, ACTION_NAME, { secretId: db.secretName });
-    const how = await Promise.race([
-      doomed.exited,
-      new Promise((r) => setTimeout(() => r('still running after 90 s'), 90_000)),
-    ]);
-    expect(how).toBe('SIGKILL');
-    teamWorker = startTeamWorker();
-    const state = (await handle.result()) as RemediationState;
-    expect(state.status, JSON.stringify(state.verification ?? state.outcome)).toBe('executed');
-    const versions =
-      (await sm().send(new ListSecretVersionIdsCommand({ SecretId: db.secretArn }))).Versions ?? [];
-    expect(versions).toHaveLength(2); // the original and exactly one rotation
-    const fresh = await currentPassword(db);
-    expect(await canLogIn(pg.admin, db.role, fresh)).toBe(true);
-    expect(await canLogIn(pg.admin, db.role, db.password)).toBe(false);
-  });
+  // Killed between the pending version and the PostgreSQL change, after it, and after the secret's AWSCURRENT moved.
+  it.each(['rotate-postgres:after-put', 'rotate-postgres:after-alter', 'rotate-postgres:after-stage'])(
+    'a team worker SIGKILLed mid-act (at %s) and started again rotates exactly once',
+    async (point) => {
+      await stopTeamWorker(teamWorker!);
+      const doomed = startTeamWorker({ NHI_TEST_CRASH_AT: point });
+      const db = await seedDatabaseSecret();
+      const handle = await startRemediation(db.identity, ACTION_NAME, { secretId: db.secretName });
+      const how = await Promise.race([
+        doomed.exited,
+        new Promise((r) => setTimeout(() => r('still running after 90 s'), 90_000)),
+      ]);
+      expect(how).toBe('SIGKILL');
+      teamWorker = startTeamWorker();
+      const state = (await handle.result()) as RemediationState;
+      expect(state.status, JSON.stringify(state.verification ?? state.outcome)).toBe('executed');
+      const versions =
+        (await sm().send(new ListSecretVersionIdsCommand({ SecretId: db.secretArn }))).Versions ?? [];
+      expect(versions).toHaveLength(2); // the original and exactly one rotation
+      const fresh = await currentPassword(db);
+      expect(await canLogIn(pg.admin, db.role, fresh)).toBe(true);
+      expect(await canLogIn(pg.admin, db.role, db.password)).toBe(false);
+    },
+  );
 
   it('the brakes hold a team action too: the kill switch holds it until resume; a protected identity is refused', async () => {
     await registeredBy(teamWorker!);

@@ -1,0 +1,59 @@
+// `nhi identity KEY`: a team action's remediation that no worker has picked up says so, with the phase, the team's
+// task queue and since when; one that failed for want of a worker (onNoWorker: fail) says that instead.
+import { describe, expect, it } from 'vitest';
+import { identityReport } from '../../../cli/format-identity.ts';
+import type { RemediationView } from '../../../cli/identity-source.ts';
+import type { IdentityRef } from '../../../schemas/identity.ts';
+import { emptyRecord } from '../../../workflows/identity/state.ts';
+import type { RemediationStatus } from '../../../workflows/remediation/definitions.ts';
+
+const identity: IdentityRef = {
+  key: 'secret:uri:0123456789abcdef',
+  type: 'secret',
+  provider: 'generic',
+  aliases: [],
+};
+const since = '2026-11-30T08:00:00.000Z';
+
+function remediation(status: RemediationStatus): RemediationView {
+  return {
+    action: 'dbteam/rotate-postgres-password',
+    ruleId: 'leaked-db-password',
+    workflowId: 'remediate/dbteam/rotate-postgres-password/secret:uri:0123456789abcdef/0',
+    mode: 'auto',
+    reasons: ['risk score 80 ≥ 0'],
+    startedAt: since,
+    score: 80,
+    execution: status === 'failed' ? 'FAILED' : 'RUNNING',
+    state: {
+      status,
+      approvals: [],
+      waitingForWorker: { phase: 'plan', taskQueue: 'dbteam-rotations', since },
+    },
+  };
+}
+
+const report = (r: RemediationView) =>
+  identityReport(emptyRecord(identity), [r], Date.parse(since)).join('\n');
+
+describe('identityReport: a team action waiting for its worker', () => {
+  it('names the phase, the task queue and since when', () => {
+    const lines = report(remediation('planning'));
+    expect(lines).toContain(
+      `      waiting for a worker since ${since}: none has picked up its plan phase on task queue dbteam-rotations`,
+    );
+  });
+
+  it('a remediation that failed for want of a worker says so', () => {
+    const lines = report(remediation('failed'));
+    expect(lines).toContain(
+      `      failed for want of a worker: none picked up its plan phase on task queue dbteam-rotations (waiting since ${since})`,
+    );
+    expect(lines).not.toContain('waiting for a worker since');
+  });
+
+  it('nothing about workers when its phases were picked up', () => {
+    const { waitingForWorker: _, ...state } = remediation('acting').state!;
+    expect(report({ ...remediation('acting'), state })).not.toMatch(/worker/);
+  });
+});
