@@ -15,7 +15,7 @@ import {
 import type { WorkflowHandle } from '@temporalio/client';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { DefaultLogger, Runtime, Worker } from '@temporalio/worker';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createRegistryActivities, registerAction } from '../../activities/action-registry.ts';
 import type { Assessment } from '../../activities/assess-identity.ts';
 import { awsClients } from '../../activities/aws/clients.ts';
@@ -44,7 +44,6 @@ import type { IdentityRecord } from '../../workflows/identity/state.ts';
 import type { identityWorkflow } from '../../workflows/identity/workflow.ts';
 import {
   decideUpdate,
-  followUpWorkflowId,
   type RemediationInput,
   type RemediationState,
   remediationQuery,
@@ -155,8 +154,13 @@ const activities: Activities = {
   ...unusedAccessActivities,
 };
 
-beforeAll(async () => {
+beforeAll(() => {
   Runtime.install({ logger: new DefaultLogger(process.env.DBG ? 'WARN' : 'ERROR') });
+});
+
+// A time-skipping server per case: workflows an earlier case left waiting (follow-up re-checks, exception timers,
+// held remediations) would otherwise keep the server from skipping time for the next one.
+beforeEach(async () => {
   env = await TestWorkflowEnvironment.createTimeSkipping({
     server: { executable: { type: 'existing-path', path: testServerPath() } },
   });
@@ -170,24 +174,13 @@ beforeAll(async () => {
   });
   running.push(enforcer.run(), team.run());
   await registerAction(env.client, taskQueue, registrationOf(action, teamQueue), 'dana@example.com');
-}, 120_000);
+}, 180_000);
 
-// Each case ends its workflows: a follow-up still re-checking would keep the test server from skipping time.
-const started: string[] = [];
 afterEach(async () => {
-  for (const id of started.splice(0))
-    for (const wf of [followUpWorkflowId(id), id])
-      await env.client.workflow
-        .getHandle(wf)
-        .terminate('test over')
-        .catch(() => undefined);
-});
-
-afterAll(async () => {
   for (const w of [enforcer, team]) if (w?.getState() === 'RUNNING') w.shutdown();
-  await Promise.all(running);
+  await Promise.all(running.splice(0));
   await env?.teardown();
-});
+}, 120_000);
 
 /** A secret in the emulator and the scanner identity of its leak (in `account`, for the rate limits). */
 async function leakedSecret(name: string, account = '111111111111'): Promise<IdentityRef> {
@@ -220,7 +213,6 @@ async function until<T>(what: string, probe: () => Promise<T | undefined>): Prom
   }
 }
 const statusOf = (h: WorkflowHandle, ...statuses: string[]) => {
-  started.push(h.workflowId);
   return until(`${h.workflowId} to be ${statuses.join(' or ')}`, async () => {
     const s = (await h.query(remediationQuery)) as RemediationState;
     return statuses.includes(s.status) ? s : undefined;
