@@ -175,7 +175,7 @@ export async function runDemo(say: (line: string) => void): Promise<void> {
     });
     const histories = evidence.manifest.files.filter((f) => f.path.startsWith('histories/')).length;
     say(
-      `9. evidence #${evidence.manifest.sequence}: ${histories} workflow histories, ${evidence.summaries.length} remediation summaries and 1 access summary, report.html, signed manifest → ${dir}`,
+      `9. evidence #${evidence.manifest.sequence}: ${histories} workflow histories, ${evidence.summaries.length} remediation summaries and ${evidence.cases.filter((c) => c.kind === 'access').length} access summary, report.html, signed manifest → ${dir}`,
     );
     for (const s of evidence.summaries)
       say(

@@ -1,9 +1,12 @@
 // Case kinds derived from workflow histories other than remediations: for each, which workflows hold its cases,
 // which cases a history holds, and how one is summarised (pure). Export and verify go through this table only, so
-// a new kind (e.g. access requests) is one entry here (workflow type, deriver, where its cases are found), its name
+// a new kind (exception requests, access requests) is one entry here (workflow type, deriver, where its cases are found), its name
 // in manifest.ts DERIVED_CASE_KINDS, and a summary that extends CaseSummary: the report and verify need no change.
 import type { Client } from '@temporalio/client';
+import { ACCESS_WORKFLOW_TYPE } from '../workflows/access/definitions.ts';
 import { IDENTITY_WORKFLOW_TYPE } from '../workflows/identity/definitions.ts';
+import { selectAccessHolders } from './access-holders.ts';
+import { deriveAccessSummaries } from './access-summary.ts';
 import type { CaseSummary } from './case-summary.ts';
 import { selectExceptionHolders } from './exception-holders.ts';
 import { deriveExceptionSummaries } from './exception-summary.ts';
@@ -27,6 +30,11 @@ export const CASE_KINDS: Record<DerivedCaseKind, CaseKind> = {
     workflowType: IDENTITY_WORKFLOW_TYPE,
     derive: deriveExceptionSummaries,
     holders: selectExceptionHolders,
+  },
+  access: {
+    workflowType: ACCESS_WORKFLOW_TYPE,
+    derive: deriveAccessSummaries,
+    holders: selectAccessHolders,
   },
 };
 

@@ -6,7 +6,6 @@ import { dirname, join } from 'node:path';
 import type { Client } from '@temporalio/client';
 import type { PayloadCodec } from '@temporalio/common';
 import { encodeIdentityKey, remediationIdParts } from '../risk/decide.ts';
-import { ACCESS_WORKFLOW_TYPE, deriveAccessSummary } from './access-summary.ts';
 import { sha256 } from './canonical.ts';
 import { CASE_KINDS, caseMatches, kindsFor } from './case-kinds.ts';
 import type { CaseSummary } from './case-summary.ts';
@@ -41,10 +40,8 @@ export interface HistorySource {
   codecs?: readonly PayloadCodec[];
   runChain(workflowId: string): Promise<Run[]>;
   remediations(query: ExportQuery): Promise<string[]>;
-  /** Workflows holding other cases (identities with exception requests), besides the remediations' parents. */
+  /** Workflows holding other cases (identities with exception requests, access requests), besides the remediations' parents. */
   caseHolders?(query: ExportQuery, skipped?: (line: string) => void): Promise<string[]>;
-  /** Access-request workflows matching the query (absent: none are exported). */
-  accessRequests?(query: ExportQuery): Promise<string[]>;
 }
 
 export const temporalSource = (client: Client): HistorySource => ({
@@ -58,7 +55,6 @@ export const temporalSource = (client: Client): HistorySource => ({
       for (const id of (await kind.holders?.(client, query, skipped)) ?? []) ids.add(id);
     return [...ids].sort();
   },
-  accessRequests: (query) => selectRemediations(client, query, ACCESS_WORKFLOW_TYPE),
 });
 
 export interface ExportOptions {
@@ -88,12 +84,8 @@ export interface ExportResult {
 const safeName = (id: string) => id.replace(/[^A-Za-z0-9._-]+/g, '_').slice(0, 180);
 
 /** Remediation workflow ids matching the query, oldest first. Visibility is the index; histories are the record. */
-export async function selectRemediations(
-  client: Client,
-  query: ExportQuery = {},
-  workflowType = REMEDIATION_WORKFLOW_TYPE,
-): Promise<string[]> {
-  const clauses = [`WorkflowType = '${workflowType}'`];
+export async function selectRemediations(client: Client, query: ExportQuery = {}): Promise<string[]> {
+  const clauses = [`WorkflowType = '${REMEDIATION_WORKFLOW_TYPE}'`];
   // Archives select by close time: a remediation still waiting for approval is archived once it is decided.
   const field = query.window === 'closed' ? 'CloseTime' : 'StartTime';
   if (query.window === 'closed') clauses.push(`ExecutionStatus != 'Running'`);
@@ -163,10 +155,7 @@ export async function exportEvidence(
     return chain;
   };
 
-  const ids = opts.workflowIds ?? [
-    ...(await source.remediations(query)),
-    ...((await source.accessRequests?.(query)) ?? []),
-  ];
+  const ids = opts.workflowIds ?? (await source.remediations(query));
   progress(`evidence: ${ids.length} workflow(s) to export`);
   const cases: ManifestCase[] = [];
   const summaries: RemediationSummary[] = [];
@@ -174,11 +163,7 @@ export async function exportEvidence(
     const own = await chainOf(workflowId);
     const started = own.runs[0]?.events[0]?.attrs;
     const type = (started?.workflowType as { name?: string } | undefined)?.name;
-    if (type === ACCESS_WORKFLOW_TYPE) {
-      const path = `summaries/${safeName(workflowId)}.json`;
-      write(path, `${JSON.stringify(deriveAccessSummary(workflowId, own.runs), null, 2)}\n`);
-      cases.push({ kind: 'access', workflowId, summary: path, histories: own.paths });
-    } else if (type !== REMEDIATION_WORKFLOW_TYPE) {
+    if (type !== REMEDIATION_WORKFLOW_TYPE) {
       cases.push({ kind: 'workflow', workflowId, histories: own.paths });
     } else {
       const parentId = (started?.parentWorkflowExecution as { workflowId?: string } | undefined)?.workflowId;
@@ -222,7 +207,10 @@ export async function exportEvidence(
       }
     }
   }
-  if (others.length) progress(`evidence: ${others.length} other case(s) (exception requests)`);
+  if (others.length)
+    progress(
+      `evidence: ${others.length} other case(s) (${[...new Set(others.map((c) => c.kind))].join(', ')})`,
+    );
 
   const exportedAt = (opts.now ?? new Date()).toISOString();
   const previous = opts.previous ?? null;

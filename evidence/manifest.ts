@@ -17,7 +17,7 @@ export const ManifestFile = z.strictObject({
 export type ManifestFile = z.infer<typeof ManifestFile>;
 
 /** Case kinds derived from histories by evidence/case-kinds.ts (a remediation has its own shape below). */
-export const DERIVED_CASE_KINDS = ['exception'] as const;
+export const DERIVED_CASE_KINDS = ['exception', 'access'] as const;
 export type DerivedCaseKind = (typeof DERIVED_CASE_KINDS)[number];
 
 export const ManifestCase = z.discriminatedUnion('kind', [
@@ -32,17 +32,10 @@ export const ManifestCase = z.discriminatedUnion('kind', [
     /** Its follow-up workflow's run chain (re-checks, drift, rollback), when it executed and started one. */
     followUpHistories: z.array(z.string()).optional(),
   }),
-  /** A case of a derived kind (an exception request…): its summary, and the run chain it is derived from. */
+  /** A case of a derived kind (an exception request, a just-in-time access request…): its summary, and the run chain it is derived from. */
   z.strictObject({
     kind: z.enum(DERIVED_CASE_KINDS),
     id: z.string(),
-    workflowId: z.string(),
-    summary: z.string(),
-    histories: z.array(z.string()).min(1),
-  }),
-  /** A just-in-time access request: its history and the summary derived from it (evidence/access-summary.ts). */
-  z.strictObject({
-    kind: z.literal('access'),
     workflowId: z.string(),
     summary: z.string(),
     histories: z.array(z.string()).min(1),

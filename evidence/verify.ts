@@ -4,7 +4,6 @@
 
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
-import { deriveAccessSummary } from './access-summary.ts';
 import { canonicalJson, sha256 } from './canonical.ts';
 import { CASE_KINDS } from './case-kinds.ts';
 import type { CaseSummary } from './case-summary.ts';
@@ -173,23 +172,9 @@ export function verifyExport(dir: string, opts: { publicKey?: string } = {}): Ve
       if (!manifest.files.some((f) => f.path === p))
         fail(
           p,
-          `named by case ${c.kind === 'remediation' || c.kind === 'workflow' || c.kind === 'access' ? c.workflowId : c.id} but not in the manifest`,
+          `named by case ${c.kind === 'remediation' || c.kind === 'workflow' ? c.workflowId : c.id} but not in the manifest`,
         );
     if (c.kind === 'workflow') continue;
-    if (c.kind === 'access') {
-      if (!needed.every((p) => existsSync(join(dir, p)))) continue;
-      const derived = JSON.parse(JSON.stringify(deriveAccessSummary(c.workflowId, runsOf(c.histories))));
-      let written: unknown;
-      try {
-        written = JSON.parse(read(c.summary));
-      } catch (error) {
-        fail(c.summary, `not JSON: ${(error as Error).message}`);
-        continue;
-      }
-      const diff = firstDifference(derived, written);
-      if (diff) fail(c.summary, `differs from its history at ${diff}`);
-      continue;
-    }
     if (c.kind !== 'remediation') {
       othersAll++;
       if (!needed.every((p) => existsSync(join(dir, p)))) continue;

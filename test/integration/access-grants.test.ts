@@ -49,7 +49,7 @@ import {
 } from '../../workflows/control/definitions.ts';
 import { identityWorkflowId } from '../../workflows/identity/definitions.ts';
 import { decideUpdate } from '../../workflows/remediation/definitions.ts';
-import { testSigner } from '../support/evidence.ts';
+import { recordAccessFixtures, testSigner } from '../support/evidence.ts';
 import { historyText } from '../support/history.ts';
 import { collect } from '../support/kafka.ts';
 import { person } from '../support/people.ts';
@@ -521,14 +521,18 @@ describe('just-in-time access', () => {
       workflowIds: [accessWorkflowId(approvedGrantId), accessWorkflowId(grantId)],
     });
     expect(verifyExport(out).problems).toEqual([]);
-    expect(exported.manifest.cases.map((c) => c.kind)).toEqual(['access', 'access']);
+    // Named by id: each workflow's histories, and the access case derived from them (evidence/case-kinds.ts).
+    expect(exported.manifest.cases.map((c) => c.kind)).toEqual(['workflow', 'workflow', 'access', 'access']);
+    recordAccessFixtures(out, exported.manifest);
     const summaryOf = (id: string) =>
       JSON.parse(
         readFileSync(
           join(
             out,
             (
-              exported.manifest.cases.find((c) => c.workflowId === accessWorkflowId(id)) as {
+              exported.manifest.cases.find(
+                (c) => c.kind === 'access' && c.workflowId === accessWorkflowId(id),
+              ) as {
                 summary: string;
               }
             ).summary,
@@ -538,7 +542,7 @@ describe('just-in-time access', () => {
       );
     expect(summaryOf(approvedGrantId)).toMatchObject({
       action: 'read-users',
-      identity: users.low.key,
+      identity: { key: users.low.key },
       requester: rita.id,
       duration: '15m',
       target: roleArn('read-users'),
@@ -567,6 +571,17 @@ describe('just-in-time access', () => {
       revocation: { by: 'nhi-enforce', findingId: expect.stringMatching(/^f_/) },
     });
     expect(summaryOf(grantId).controls.map((c: { id: string }) => c.id)).toContain('IR-4');
+    // Selected by query (no ids): access workflows are found through Temporal's visibility, and --action and
+    // --identity apply to the cases derived from them.
+    const selected = await exportEvidence(worker.client, {
+      outDir: join(tmpdir(), `${prefix}-evidence-query`),
+      signer: testSigner(),
+      query: { action: 'read-users', identity: users.low.key },
+    });
+    expect(selected.cases.map((c) => [c.kind, c.workflowId])).toEqual([
+      ['access', accessWorkflowId(approvedGrantId)],
+    ]);
+    expect(verifyExport(selected.dir).problems).toEqual([]);
     for (const file of exported.manifest.files.map((f) => f.path))
       texts.push(readFileSync(join(out, file), 'utf8'));
     for (const text of texts) expect(text).not.toContain(creds.secretAccessKey);

@@ -104,48 +104,62 @@ export function fixtureSource(): HistorySource & { ids: string[] } {
 }
 
 const exceptionFixturesDir = fileURLToPath(new URL('../fixtures/evidence-exceptions/', import.meta.url));
+const accessFixturesDir = fileURLToPath(new URL('../fixtures/evidence-access/', import.meta.url));
 
 /**
- * Copies the identity histories of an export holding exception requests as fixtures (test/fixtures/evidence-
- * exceptions/: one file per identity workflow, single run), once or again with NHI_RECORD_HISTORIES=1.
+ * Copies the histories of an export's cases of one kind as fixtures (one file per workflow run), once or again
+ * with NHI_RECORD_HISTORIES=1; EXAMPLE key ids.
  */
-export function recordExceptionFixtures(dir: string, manifest: Manifest): void {
-  if (existsSync(join(exceptionFixturesDir, INDEX)) && process.env.NHI_RECORD_HISTORIES !== '1') return;
+function recordCaseFixtures(
+  kind: 'exception' | 'access',
+  fixtures: string,
+  prefix: string,
+  dir: string,
+  manifest: Manifest,
+): void {
+  if (existsSync(join(fixtures, INDEX)) && process.env.NHI_RECORD_HISTORIES !== '1') return;
   const chains: Record<string, string[]> = {};
   for (const c of manifest.cases) {
-    if (c.kind !== 'exception' || chains[c.workflowId]) continue;
+    if (c.kind !== kind || chains[c.workflowId]) continue;
     chains[c.workflowId] = c.histories.map((f, i) => {
-      const name = `identity-${Object.keys(chains).length + 1}${c.histories.length > 1 ? `.run-${i + 1}` : ''}.json`;
-      mkdirSync(exceptionFixturesDir, { recursive: true });
-      writeFileSync(
-        join(exceptionFixturesDir, name),
-        withExampleAccessKeys(readFileSync(join(dir, f), 'utf8')),
-      );
+      const name = `${prefix}-${Object.keys(chains).length + 1}${c.histories.length > 1 ? `.run-${i + 1}` : ''}.json`;
+      mkdirSync(fixtures, { recursive: true });
+      writeFileSync(join(fixtures, name), withExampleAccessKeys(readFileSync(join(dir, f), 'utf8')));
       return name;
     });
   }
   const index: FixtureIndex = { namespace: manifest.namespace, chains, remediations: [] };
-  writeFileSync(join(exceptionFixturesDir, INDEX), `${JSON.stringify(index, null, 2)}\n`);
+  writeFileSync(join(fixtures, INDEX), `${JSON.stringify(index, null, 2)}\n`);
   execFileSync(
     fileURLToPath(new URL('../../node_modules/.bin/biome', import.meta.url)),
-    ['format', '--write', exceptionFixturesDir],
+    ['format', '--write', fixtures],
     { stdio: 'ignore' },
   );
 }
 
-/** The recorded identity histories with exception requests, as a HistorySource, and their workflow ids. */
-export function exceptionFixtureSource(): HistorySource & { ids: string[] } {
-  const index = JSON.parse(readFileSync(join(exceptionFixturesDir, INDEX), 'utf8')) as FixtureIndex;
+/** The recorded histories of one case kind as a HistorySource, and their workflow ids. */
+function caseFixtureSource(fixtures: string): HistorySource & { ids: string[] } {
+  const index = JSON.parse(readFileSync(join(fixtures, INDEX), 'utf8')) as FixtureIndex;
   return {
     namespace: index.namespace,
     ids: Object.keys(index.chains),
     remediations: async () => [],
     runChain: async (workflowId) =>
       (index.chains[workflowId] ?? []).map((f) => {
-        const history = historyFromJSON(JSON.parse(readFileSync(join(exceptionFixturesDir, f), 'utf8')));
+        const history = historyFromJSON(JSON.parse(readFileSync(join(fixtures, f), 'utf8')));
         const runId =
           history.events?.[0]?.workflowExecutionStartedEventAttributes?.originalExecutionRunId ?? '?';
         return { runId, history };
       }),
   };
 }
+
+/** Identity histories holding exception requests (test/integration/identity-exception.test.ts records them). */
+export const recordExceptionFixtures = (dir: string, manifest: Manifest) =>
+  recordCaseFixtures('exception', exceptionFixturesDir, 'identity', dir, manifest);
+export const exceptionFixtureSource = () => caseFixtureSource(exceptionFixturesDir);
+
+/** Access-request histories (test/integration/access-grants.test.ts records them). */
+export const recordAccessFixtures = (dir: string, manifest: Manifest) =>
+  recordCaseFixtures('access', accessFixturesDir, 'access', dir, manifest);
+export const accessFixtureSource = () => caseFixtureSource(accessFixturesDir);
