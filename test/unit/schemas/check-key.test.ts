@@ -67,6 +67,37 @@ describe('check key: the subject is the set of what the check concerns, not the 
     expect(keyOf({ ...bare, notes: [another] })).toBe(keyOf({ ...bare, notes: [] }));
   });
 
+  it('Google SCC: the person who muted it (muteInitiator) is not part of the subject', () => {
+    const response = json('google-scc/list-findings-response.json');
+    const result = response.listFindingsResults[0];
+    const withFinding = (finding: unknown) => ({
+      ...response,
+      listFindingsResults: [{ ...result, finding }],
+    });
+    const open = keyOf(withFinding(result.finding));
+    const muted = withFinding({
+      ...result.finding,
+      mute: 'MUTED',
+      muteInitiator: 'Manual mute by secops@example.com',
+    });
+    expect(findingsOf(JSON.stringify(muted))[0]!.resources.some((r) => r.type === 'scc-mute-initiator')).toBe(
+      true,
+    );
+    expect(keyOf(muted)).toBe(open);
+  });
+
+  it('Sentinel: the analyst the incident is assigned to is not part of the subject', () => {
+    const incident = json('sentinel/incident-rest-get.json');
+    const rule = `${incident.id.split('/incidents/')[0]}/alertRules/leaked-key-rule`;
+    const properties = { ...incident.properties, relatedAnalyticRuleIds: [rule] };
+    const assigned = findingsOf(JSON.stringify({ ...incident, properties }))[0]!;
+    expect(assigned.resources.some((r) => r.type === 'sentinel-incident-owner')).toBe(true);
+    const { owner, ...unassigned } = properties;
+    const reassigned = { ...properties, owner: { ...owner, userPrincipalName: 'other@contoso.example' } };
+    expect(keyOf({ ...incident, properties: unassigned })).toBe(assigned.checkKey);
+    expect(keyOf({ ...incident, properties: reassigned })).toBe(assigned.checkKey);
+  });
+
   it('trivy: the IaC block a FAIL names is not part of the subject (a PASS names none)', () => {
     const report = json('trivy/config-terraform.json');
     const result = report.Results[0];
