@@ -89,6 +89,30 @@ describe('trivy: a PASS closes the FAIL of the same check on the same file', () 
   });
 });
 
+describe('trivy k8s: a PASS on a Role closes its FAIL on that identity', () => {
+  // The findings reach the identity workflow of the Role they name; there the PASS closes the FAIL.
+  const report = JSON.parse(fixtureFile('trivy/k8s-cluster.json').toString('utf8'));
+  const [role] = report.Resources;
+  const [result] = role.Results;
+  const [failed] = result.Misconfigurations;
+  const reportOf = (misconfiguration: unknown) => ({
+    ...report,
+    Resources: [{ ...role, Results: [{ ...result, Misconfigurations: [misconfiguration] }] }],
+  });
+
+  it('same identity, same check key; the PASS closes the FAIL, a PASS of another check does not', () => {
+    const fail = one(reportOf(failed));
+    const pass = one(reportOf({ ...failed, Status: 'PASS', Message: 'No issues found', CauseMetadata: {} }));
+    expect(fail.identities.map((i) => i.key)).toEqual(pass.identities.map((i) => i.key));
+    expect(fail.identities).toHaveLength(1);
+    expect(pass.checkKey).toBe(fail.checkKey);
+    expect(afterClosing(fail, pass)).toEqual({ after: 'passed', closedBy: pass.id, open: 0 });
+    const other = one(reportOf({ ...failed, ID: 'KSV049', AVDID: 'AVD-KSV-0049', Status: 'PASS' }));
+    expect(other.checkKey).not.toBe(fail.checkKey);
+    expect(afterClosing(fail, other)).toMatchObject({ after: 'open', open: 1 });
+  });
+});
+
 describe('Wiz: a configuration PASS closes the FAIL of the same rule on the same entity', () => {
   // The real sample's two results of "Root account access keys exist" on the root user: a PASS that names the
   // root user's ARN, a FAIL whose providerId is empty. Wiz's own entity id is the same in both.
