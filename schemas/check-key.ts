@@ -4,7 +4,7 @@
 //
 // The subject is a SET, sorted, never "the first resource": no supported format marks one of its resources as
 // the primary (ASFF's Resources are "the resources involved in a finding", up to 32; OCSF's resources[] and
-// resource likewise; SARIF's locations, Wiz's entity with its note authors, Sentinel's entities), and adapters
+// resource, SARIF's locations and Sentinel's entities name none either), and adapters
 // list them in the tool's order, which differs between reports of the same check. Left out of the set is what
 // says who worked the finding rather than what it is about, which changes between reports: CONTEXT_TYPES.
 // Per format:
@@ -15,8 +15,10 @@
 //   are per file and name no block, so the block is where the failure shows, not what the check ran on;
 // - Wiz (API issues and configuration findings): Wiz's own id of the entity (evidence.entityId), which its PASS
 //   and FAIL results of a rule both carry, while the providerId (so an identity's ARN) may be missing in one;
-// - everything else (ASFF, OCSF, checkov, kube-bench's node type, Wiz, SCC, SARIF, SIEM alerts): identities,
-//   resources and the file the finding names (checkov's resource address is unique within its file only).
+// - everything else (ASFF, OCSF, checkov, kube-bench's node type, Wiz CLI, SCC, SARIF, SIEM alerts, a Wiz
+//   entity without an id): identities, resources and the file the finding names (checkov's resource address is
+//   unique within its file only).
+// Tested in test/unit/schemas/check-key.test.ts and test/unit/workflows/passed-results-close.test.ts.
 import { createHash } from 'node:crypto';
 import type { Finding } from './finding.ts';
 
