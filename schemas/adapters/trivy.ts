@@ -4,14 +4,15 @@
 //
 // Records: one per secret or misconfiguration, {Target, Class, ArtifactName, ArtifactType, CreatedAt, Namespace?,
 // Kind?, Name?, Secret | Misconfiguration} — such a record maps to itself. Vulnerabilities (package CVEs) are not
-// about identities and are not read; misconfigurations whose Status is PASS (with --include-non-failures) are
-// compliant checks, not findings, and are skipped.
+// about identities and are not read.
 //
 // Severity: trivy's own scale, UNKNOWN → info 10 · LOW → low 30 · MEDIUM → medium 50 · HIGH → high 75 ·
 // CRITICAL → critical 95 (severityFromLabel). trivy does not verify secrets, its rule severity is kept.
 // Kind: Secrets → exposed-secret. Misconfigurations by the table below (ids, then title words), else
 // misconfiguration.
-// Status: misconfiguration Status EXCEPTION (waived by policy) → suppressed; everything else open.
+// Status: misconfiguration Status EXCEPTION (waived by policy) → suppressed; PASS (a compliant check, reported
+// with --include-non-failures) → passed, closing the failure of the same check on the same file (check-key.ts:
+// trivy evaluates a check per file, and a PASS names no IaC block); everything else open.
 // Time: the report's CreatedAt (9-digit fractions: trimmed); reports before trivy 0.49 have none → unknown (see
 // observedTime). Metadata.ImageConfig.created is the image's build time ("0001-01-01…" when unset), not used.
 //
@@ -203,13 +204,8 @@ function fromSecret(item: Item, s: z.infer<typeof Secret>, ctx: NormalizeContext
   });
 }
 
-function fromMisconfig(
-  item: Item,
-  m: z.infer<typeof Misconfiguration>,
-  ctx: NormalizeContext,
-): Finding | undefined {
+function fromMisconfig(item: Item, m: z.infer<typeof Misconfiguration>, ctx: NormalizeContext): Finding {
   const status = m.Status?.toUpperCase();
-  if (status === 'PASS') return undefined; // a compliant check is not a finding
   const { time, known, artifact, resources, identities, k8sObject } = common(item, ctx);
   const id = nonEmpty(m.ID) ?? nonEmpty(m.AVDID) ?? 'unknown-check';
   const cause = m.CauseMetadata;
@@ -243,6 +239,7 @@ function fromMisconfig(
     },
     kind: misconfigKind(nonEmpty(m.AVDID) ?? id, m.Title),
     ...(status === 'EXCEPTION' ? { status: 'suppressed', statusReason: 'exception (waived by policy)' } : {}),
+    ...(status === 'PASS' ? { status: 'passed', statusReason: 'check passed' } : {}),
     title: nonEmpty(m.Title) ?? id,
     ...(nonEmpty(m.Message) || nonEmpty(m.Description)
       ? { description: nonEmpty(m.Message) ?? m.Description }
@@ -269,10 +266,7 @@ function normalizeItem(record: unknown, ctx: NormalizeContext): Finding[] {
   const item = parseRecord(Item, record, 'trivy');
   const out: Finding[] = [];
   if (item.Secret) out.push(fromSecret(item, item.Secret, ctx));
-  if (item.Misconfiguration) {
-    const f = fromMisconfig(item, item.Misconfiguration, ctx);
-    if (f) out.push(f);
-  }
+  if (item.Misconfiguration) out.push(fromMisconfig(item, item.Misconfiguration, ctx));
   return out;
 }
 

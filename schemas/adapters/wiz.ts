@@ -1,8 +1,9 @@
 // wiz: Wiz issues — GraphQL `issues`/`issuesV2` nodes (one per line as exported, a list, or a whole
 // `{data: {issues: {nodes: [...]}}}` response) and Issue webhook payloads (`{trigger, issue, resource, control}`,
 // mapped onto the node shape). Also read, mapped onto the same shape: cloud configuration findings
-// (`{id, name, result, rule, resource, analyzedAt}` — only result FAIL is a finding, PASS is compliant and other
-// results are not assessed) and vulnerability findings (`{id, name: CVE-…, vulnerableAsset, …}`, misconfiguration
+// (`{id, name, result, rule, resource, analyzedAt}` — result FAIL is a finding, PASS is the rule holding on the
+// resource: a finding with status passed that closes the FAIL of the same rule on the same resource by check key;
+// other results, IN_PROGRESS, ERROR, NOT_ASSESSED, are no verdict and are skipped) and vulnerability findings (`{id, name: CVE-…, vulnerableAsset, …}`, misconfiguration
 // with the CVE as reference).
 //
 // Severity: CRITICAL/HIGH/MEDIUM/LOW/INFORMATIONAL → critical/high/medium/low/info (95/75/50/30/10).
@@ -14,7 +15,8 @@
 //   admin / privilege / escalate / impersonate / bind / wildcard / over-permissive / owner role,
 //     root account access keys                                             → excess-privilege
 //   anything else (issue type THREAT_DETECTION without words above → compromise-indicator) → misconfiguration
-// Status: RESOLVED → resolved; REJECTED (won't fix, false positive) → suppressed; OPEN and IN_PROGRESS → open.
+// Status: result PASS → passed; else RESOLVED → resolved; REJECTED (won't fix, false positive) → suppressed;
+//   OPEN and IN_PROGRESS → open.
 // Time: updatedAt (Wiz's latest evaluation; analyzedAt / lastDetectedAt for configuration and vulnerability
 //   findings), else statusChangedAt, else createdAt; Wiz writes microseconds.
 // Identities: the entitySnapshot when it is an identity — an AWS principal ARN, an access key id, a GCP service
@@ -191,10 +193,17 @@ function entityIdentity(e: z.infer<typeof Entity>): IdentityRef | undefined {
 }
 
 function normalizeIssue(issue: WizIssue): Finding[] {
-  // Configuration findings that passed (or were not assessed) are not findings.
-  if (issue.result && issue.result.toUpperCase() !== 'FAIL') return [];
+  // A configuration finding not assessed (IN_PROGRESS, ERROR, NOT_ASSESSED) says nothing either way.
+  const result = issue.result?.toUpperCase();
+  if (result && result !== 'FAIL' && result !== 'PASS') return [];
   const status: Finding['status'] =
-    issue.status === 'RESOLVED' ? 'resolved' : issue.status === 'REJECTED' ? 'suppressed' : 'open';
+    result === 'PASS'
+      ? 'passed'
+      : issue.status === 'RESOLVED'
+        ? 'resolved'
+        : issue.status === 'REJECTED'
+          ? 'suppressed'
+          : 'open';
   const time = requireTime('wiz issue', issue.updatedAt, issue.statusChangedAt, issue.createdAt);
   const e = issue.entitySnapshot ?? undefined;
   const platform = PLATFORMS[(e?.cloudPlatform ?? '').toLowerCase()] ?? e?.cloudPlatform?.toLowerCase();
@@ -244,8 +253,12 @@ function normalizeIssue(issue: WizIssue): Finding[] {
 
   return [
     buildFinding({
-      // The id predates suppressed: a rejected issue keeps the id it had as "resolved".
-      id: findingId('wiz', issue.id, status === 'open' ? 'open' : 'resolved'),
+      // The id predates suppressed: a rejected issue keeps the id it had as "resolved". A PASS is its own record.
+      id: findingId(
+        'wiz',
+        issue.id,
+        status === 'open' ? 'open' : status === 'passed' ? 'passed' : 'resolved',
+      ),
       source: { format: 'wiz', product: 'Wiz', vendor: 'Wiz', nativeId: issue.id },
       kind: wizKind(issue),
       status,
@@ -272,6 +285,9 @@ function normalizeIssue(issue: WizIssue): Finding[] {
         result: issue.result ?? undefined,
         issueType: issue.type ?? undefined,
         ruleType: rule?.__typename ?? undefined,
+        // Wiz's own id of the entity: the same in its PASS and FAIL results even when one lacks the providerId
+        // (the real sample's root user), so the check key (check-key.ts) stands on it.
+        entityId: e?.id ?? undefined,
         entityType: e?.type ?? undefined,
         nativeType: e?.nativeType ?? undefined,
         entityName: e?.name ?? undefined,

@@ -87,9 +87,10 @@ describe.runIf(corpusAvailable())('trivy corpus: DefectDojo misconfigurations an
 describe('trivy fixture: terraform config scan', () => {
   const findings = findingsOf(fixtureFile('trivy/config-terraform.json'), { format: 'auto' });
 
-  it('PASS checks are not findings; wildcards → excess-privilege; EXCEPTION → suppressed stale-credential', () => {
+  it('PASS → passed; wildcards → excess-privilege; EXCEPTION → suppressed stale-credential', () => {
     expect(findings.map((f) => [f.source.nativeId, f.kind, f.status, f.severity.label])).toEqual([
       ['AVD-AWS-0057', 'excess-privilege', 'open', 'high'],
+      ['AVD-AWS-0143', 'excess-privilege', 'passed', 'low'],
       ['AVD-AWS-0146', 'stale-credential', 'suppressed', 'low'],
     ]);
   });

@@ -119,17 +119,18 @@ describe('wiz fixture: cloud configuration findings', () => {
   const outcomes = outcomesOf(input, { format: 'auto' });
   const findings = findingsOf(input, { format: 'auto' });
 
-  it('auto-detects every line; only FAIL results are findings (PASS and IN_PROGRESS are not)', () => {
+  it('auto-detects every line; FAIL and PASS results are findings (IN_PROGRESS is not)', () => {
     expect(outcomes.map((o) => [o.format, o.ok ? o.findings.length : -1])).toEqual([
       ['wiz', 1],
-      ['wiz', 0],
+      ['wiz', 1],
       ['wiz', 1],
       ['wiz', 0],
     ]);
   });
 
   it('maps the failed rule and its resource', () => {
-    const [rotation, root] = findings;
+    const [rotation, rootPassed, root] = findings;
+    expect(rootPassed!.status).toBe('passed');
     expect(rotation!.title).toBe('User access key not rotated for more than 90 days');
     expect(rotation!.kind).toBe('stale-credential');
     expect(rotation!.identities.map((i) => i.key)).toEqual(['arn:aws:iam::998231069301:user/etl-runner']);
