@@ -378,7 +378,7 @@ describe('exceptions as requests', () => {
       workflowIds: [identityWorkflowId(batch), identityWorkflowId(revokedKey)],
       progress: (l) => progress.push(l),
     });
-    expect(progress).toContain('evidence: 6 other case(s) (exception requests)');
+    expect(progress).toContain('evidence: 6 other case(s) (exception)');
     const byId = new Map(result.cases.map((c) => [c.id, c as ExceptionSummary]));
     expect([...byId.keys()]).toEqual([
       `refused-1@${batch}`,

@@ -19,14 +19,13 @@ import { canonicalPerson } from '../../schemas/directory.ts';
 import { durationMs } from '../../schemas/duration.ts';
 import type { Approval } from '../../schemas/policy.ts';
 import type { SignedDecision } from '../../schemas/signed-decision.ts';
-import { approvalsMissing, decisionRefusal, isRejected } from '../remediation/approval-rules.ts';
 import {
-  type Decision,
-  type DecisionResult,
-  decideUpdate,
-  MAX_ATTEMPTS,
-  type RemediationState,
-} from '../remediation/definitions.ts';
+  approvalsMissing,
+  decisionRefusal,
+  isRejected,
+  recordDecision,
+} from '../remediation/approval-rules.ts';
+import { type DecisionResult, decideUpdate, type RemediationState } from '../remediation/definitions.ts';
 import { ACT_OPTIONS } from '../remediation/timeouts.ts';
 import { accessPlanHash, accessPlanOf, requestVerdict, revokeRefusal } from './access-rules.ts';
 import {
@@ -111,32 +110,7 @@ export async function accessRequestWorkflow(input: AccessRequestInput): Promise<
           decision,
         )
       : 'this request needs no approval';
-    const by = typeof decision?.person === 'string' ? canonicalPerson(decision.person) : '?';
-    const round = state.request?.round ?? 0;
-    const at = now();
-    state.attempts.push({
-      by,
-      decision: String(decision?.decision),
-      at,
-      round,
-      accepted: !refusal,
-      ...(refusal ? { refusal } : {}),
-    });
-    if (state.attempts.length > MAX_ATTEMPTS) state.attempts.splice(0, state.attempts.length - MAX_ATTEMPTS);
-    let missing: Record<string, number> | undefined;
-    if (!refusal) {
-      const accepted: Decision = {
-        by,
-        decision: decision.decision,
-        reason: decision.reason.trim(),
-        at,
-        signedAt: decision.time,
-        signature: decision.signature,
-        round,
-      };
-      (decision.decision === 'approve' ? state.approvals : state.rejections).push(accepted);
-      missing = approvalsMissing(approval!, state.request!, state.approvals);
-    }
+    const { by, missing } = recordDecision(state, decision, refusal, approval!, now());
     await record('access.decision', {
       by,
       decision: String(decision?.decision),

@@ -3,7 +3,13 @@
 import { canonicalPerson, type DirectorySnapshot } from '../../schemas/directory.ts';
 import type { Approval } from '../../schemas/policy.ts';
 import { type SignedDecision, verifyDecision } from '../../schemas/signed-decision.ts';
-import type { ApprovalRequest, Decision, RemediationState } from './definitions.ts';
+import {
+  type ApprovalRequest,
+  type Decision,
+  type DecisionAttempt,
+  MAX_ATTEMPTS,
+  type RemediationState,
+} from './definitions.ts';
 
 export interface GateView {
   status: RemediationState['status'];
@@ -148,4 +154,48 @@ export function isRejected(
   if (rejections.length === 0) return false;
   if (approval.reject !== 'quorum') return true;
   return Object.keys(quorumMissing(approval.groups, groupsOf(request, rejections))).length === 0;
+}
+
+/** What a signed decision is recorded on: the open request, every attempt, the counted approvals and rejections. */
+export interface DecisionLedger {
+  request?: ApprovalRequest;
+  attempts: DecisionAttempt[];
+  approvals: Decision[];
+  rejections: Decision[];
+}
+
+/**
+ * Records one decision attempt (refused ones too, the newest MAX_ATTEMPTS kept) and, when it counts, the decision
+ * itself; answers who decided, in which round, and which groups still miss approvals then. Shared by remediations and access requests.
+ */
+export function recordDecision(
+  ledger: DecisionLedger,
+  decision: SignedDecision,
+  refusal: string | undefined,
+  approval: Pick<Approval, 'groups'>,
+  at: string,
+): { by: string; round: number; missing?: Record<string, number> } {
+  const by = typeof decision?.person === 'string' ? canonicalPerson(decision.person) : '?';
+  const round = ledger.request?.round ?? 0;
+  ledger.attempts.push({
+    by,
+    decision: String(decision?.decision),
+    at,
+    round,
+    accepted: !refusal,
+    ...(refusal ? { refusal } : {}),
+  });
+  if (ledger.attempts.length > MAX_ATTEMPTS) ledger.attempts.splice(0, ledger.attempts.length - MAX_ATTEMPTS);
+  if (refusal) return { by, round };
+  const accepted: Decision = {
+    by,
+    decision: decision.decision,
+    reason: decision.reason.trim(),
+    at,
+    signedAt: decision.time,
+    signature: decision.signature,
+    round,
+  };
+  (decision.decision === 'approve' ? ledger.approvals : ledger.rejections).push(accepted);
+  return { by, round, missing: approvalsMissing(approval, ledger.request!, ledger.approvals) };
 }

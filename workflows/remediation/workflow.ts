@@ -30,17 +30,15 @@ import type { Activities } from '../../activities/index.ts';
 import { type ActAnswer, accountOf, protectionOf } from '../../risk/brakes.ts';
 import type { ProposalEnd } from '../../risk/proposals.ts';
 import { isTeamActionName } from '../../schemas/action-contract.ts';
-import { canonicalPerson } from '../../schemas/directory.ts';
 import { durationMs } from '../../schemas/duration.ts';
 import { type Approval, DEFAULT_ENFORCEMENT } from '../../schemas/policy.ts';
 import { hashOf, type SignedDecision } from '../../schemas/signed-decision.ts';
 import { actDoneSignal, controlWorkflowId } from '../control/definitions.ts';
 import { identityWorkflowId, remediationEndedSignal } from '../identity/definitions.ts';
 import { type ActionCalls, builtInCalls, type NoWorkerHooks, teamCalls } from './action-calls.ts';
-import { approvalsMissing, decisionRefusal, isRejected } from './approval-rules.ts';
+import { approvalsMissing, decisionRefusal, isRejected, recordDecision } from './approval-rules.ts';
 import {
   brakesReleasedSignal,
-  type Decision,
   type DecisionResult,
   decideUpdate,
   exceptionSignal,
@@ -48,7 +46,6 @@ import {
   findingsClosedSignal,
   followUpWorkflowId,
   LATE_DECISION_WINDOW_MS,
-  MAX_ATTEMPTS,
   type RemediationInput,
   type RemediationPlan,
   type RemediationState,
@@ -183,32 +180,7 @@ export async function remediationWorkflow(input: RemediationInput): Promise<Reme
       },
       decision,
     );
-    const by = typeof decision?.person === 'string' ? canonicalPerson(decision.person) : '?';
-    const round = state.request?.round ?? 0;
-    const at = now();
-    state.attempts.push({
-      by,
-      decision: String(decision?.decision),
-      at,
-      round,
-      accepted: !refusal,
-      ...(refusal ? { refusal } : {}),
-    });
-    if (state.attempts.length > MAX_ATTEMPTS) state.attempts.splice(0, state.attempts.length - MAX_ATTEMPTS);
-    let missing: Record<string, number> | undefined;
-    if (!refusal) {
-      const accepted: Decision = {
-        by,
-        decision: decision.decision,
-        reason: decision.reason.trim(),
-        at,
-        signedAt: decision.time,
-        signature: decision.signature,
-        round,
-      };
-      (decision.decision === 'approve' ? state.approvals : state.rejections).push(accepted);
-      missing = approvalsMissing(approval, state.request!, state.approvals);
-    }
+    const { by, round, missing } = recordDecision(state, decision, refusal, approval, now());
     await record('approval.decision', {
       by,
       decision: String(decision?.decision),
