@@ -6,7 +6,7 @@
 // A case of the generic evidence framework (case-kinds.ts): the report and verify read it as any CaseSummary.
 import { accessWorkflowId } from '../schemas/access.ts';
 import { ACCESS_WORKFLOW_TYPE } from '../workflows/access/definitions.ts';
-import type { CaseSummary } from './case-summary.ts';
+import { blankCaseParts, type CaseSummary } from './case-summary.ts';
 import { type AccessControlFacts, accessControls } from './controls.ts';
 import type { RunEvents } from './summary.ts';
 
@@ -145,19 +145,8 @@ function deriveAccessSummary(workflowId: string, runs: RunEvents[], startedAt: s
           },
         }
       : {}),
-    lines: [],
-    timeline: [],
     decisions: [],
-    enforcement: {
-      action: '',
-      identity: identityKey,
-      target: [],
-      approvers: [],
-      refusedBy: [],
-      policyDecision: '',
-      controls: [],
-    },
-    controls: [],
+    ...blankCaseParts('', identityKey),
   };
   const facts: AccessControlFacts = {
     granted: !!granted,

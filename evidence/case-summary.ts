@@ -29,15 +29,38 @@ export interface CaseSummary {
     failure?: string;
     signatureValid?: boolean;
   }>;
-  /** The facts every protected decision logs: action, identity, target, approvers, refusals, policy decision. */
-  enforcement: {
-    action: string;
-    identity: string;
-    target: string[];
-    approvers: string[];
-    refusedBy: string[];
-    policyDecision: string;
-    controls: string[];
-  };
+  enforcement: EnforcementFacts;
   controls: MappedControl[];
+}
+
+/** The facts every protected decision logs: action, identity, target, approvers, refusals, policy decision. */
+export interface EnforcementFacts {
+  action: string;
+  identity: string;
+  target: string[];
+  approvers: string[];
+  refusedBy: string[];
+  policyDecision: string;
+  controls: string[];
+}
+
+/** A case's report parts before its history fills them in: no lines, timeline, approvers or controls yet. */
+export function blankCaseParts(
+  action: string,
+  identity: string,
+): Pick<CaseSummary, 'lines' | 'timeline' | 'enforcement' | 'controls'> {
+  return {
+    lines: [],
+    timeline: [],
+    enforcement: {
+      action,
+      identity,
+      target: [],
+      approvers: [],
+      refusedBy: [],
+      policyDecision: '',
+      controls: [],
+    },
+    controls: [],
+  };
 }

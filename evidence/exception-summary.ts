@@ -7,7 +7,7 @@ import { canonicalPerson } from '../schemas/directory.ts';
 import { type SignedDecision, verifyDecision } from '../schemas/signed-decision.ts';
 import { exceptionTermsHash } from '../workflows/identity/exception-rules.ts';
 import { canonicalSha256 } from './canonical.ts';
-import type { CaseSummary } from './case-summary.ts';
+import { blankCaseParts, type CaseSummary } from './case-summary.ts';
 import { controlsFor, type MappedControl } from './controls.ts';
 import type { RunEvents } from './summary.ts';
 
@@ -205,18 +205,7 @@ export function deriveExceptionSummaries(runs: RunEvents[]): ExceptionSummary[] 
           : undefined,
         decisions: [request],
         events: [],
-        lines: [],
-        timeline: [],
-        enforcement: {
-          action,
-          identity: identityKey,
-          target: [],
-          approvers: [],
-          refusedBy: [],
-          policyDecision: '',
-          controls: [],
-        },
-        controls: [],
+        ...blankCaseParts(action, identityKey),
       });
       out.push(summary);
       if (requestId) byRequest.set(requestId, { summary, directory });

@@ -4,8 +4,10 @@
 // name — so decisions added by later workflow versions (signed approvals, refusals, rollback, re-checks) appear
 // without a change here.
 
+import { type ActionPhase, isTeamActionName } from '../schemas/action-contract.ts';
 import { type SignedDecision, verifyDecision } from '../schemas/signed-decision.ts';
 import { canonicalSha256 } from './canonical.ts';
+import type { EnforcementFacts } from './case-summary.ts';
 import { controlsFor, type MappedControl } from './controls.ts';
 import type { DecodedEvent } from './history-json.ts';
 
@@ -123,14 +125,7 @@ export interface RemediationSummary {
   /** The enforcement events the workflows published (the SIEM's copy of the decision trail). */
   events: Array<{ type: string; at: string; detail?: unknown }>;
   timeline: TimelineEntry[];
-  enforcement: {
-    action: string;
-    identity: string;
-    target: string[];
-    approvers: string[];
-    refusedBy: string[];
-    policyDecision: string;
-    controls: string[];
+  enforcement: EnforcementFacts & {
     /** Drifts the follow-up found after the action (re-enforced or announced). */
     drifts?: number;
     /** The rollback the follow-up ran, and whether its verification held. */
@@ -238,7 +233,7 @@ function readActivities(runs: RunEvents[]): Activity[] {
  * A team action's phase activity (`team/verb:act`, on the team's task queue) read as the built-in activity of the
  * same phase, so its plan, act, verification and rollback are summarised the same way.
  */
-const TEAM_PHASES: Record<string, string> = {
+const TEAM_PHASES: Record<ActionPhase, string> = {
   plan: 'planRemediation',
   act: 'executeRemediation',
   verify: 'verifyRemediation',
@@ -246,8 +241,11 @@ const TEAM_PHASES: Record<string, string> = {
   'verify-rollback': 'verifyRollback',
 };
 function phaseName(name: string): string {
-  const m = /^[a-z][a-z0-9-]*\/[a-z][a-z0-9-]*:([a-z-]+)$/.exec(name);
-  return (m && TEAM_PHASES[m[1]!]) || name;
+  const at = name.lastIndexOf(':');
+  const phase = name.slice(at + 1) as ActionPhase;
+  return at > 0 && isTeamActionName(name.slice(0, at)) && Object.hasOwn(TEAM_PHASES, phase)
+    ? TEAM_PHASES[phase]
+    : name;
 }
 
 /** Updates and signals, each a decision by someone (or some other message). */

@@ -156,6 +156,38 @@ export function verifyExport(dir: string, opts: { publicKey?: string } = {}): Ve
   // Summaries are never trusted on their own: derive each from its histories again.
   const read = (path: string) => readFileSync(join(dir, path), 'utf8');
   const runsOf = (paths: string[]): RunEvents[] => paths.map((p) => runFromJson(read(p)));
+  /**
+   * Every decision that counted carries a signature its directory snapshot verifies, and the written summary equals
+   * the one derived again from the histories.
+   */
+  const checkAgainstWritten = (
+    summaryPath: string,
+    derived: {
+      decisions: readonly {
+        signatureValid?: boolean;
+        outcome: string;
+        kind: string;
+        by?: string;
+        at: string;
+      }[];
+    },
+  ) => {
+    for (const d of derived.decisions)
+      if (d.signatureValid === false && d.outcome === 'accepted')
+        fail(
+          summaryPath,
+          `the ${d.kind} by ${d.by} at ${d.at} has a signature its directory snapshot does not verify`,
+        );
+    let written: unknown;
+    try {
+      written = JSON.parse(read(summaryPath));
+    } catch (error) {
+      fail(summaryPath, `not JSON: ${(error as Error).message}`);
+      return;
+    }
+    const diff = firstDifference(JSON.parse(JSON.stringify(derived)), written);
+    if (diff) fail(summaryPath, `differs from its history at ${diff}`);
+  };
   const summaries = [];
   const others: CaseSummary[] = [];
   let othersAll = 0;
@@ -190,21 +222,7 @@ export function verifyExport(dir: string, opts: { publicKey?: string } = {}): Ve
         continue;
       }
       others.push(derived);
-      for (const d of derived.decisions)
-        if (d.signatureValid === false && d.outcome === 'accepted')
-          fail(
-            c.summary,
-            `the ${d.kind} by ${d.by} at ${d.at} has a signature its directory snapshot does not verify`,
-          );
-      let written: unknown;
-      try {
-        written = JSON.parse(read(c.summary));
-      } catch (error) {
-        fail(c.summary, `not JSON: ${(error as Error).message}`);
-        continue;
-      }
-      const diff = firstDifference(JSON.parse(JSON.stringify(derived)), written);
-      if (diff) fail(c.summary, `differs from its history at ${diff}`);
+      checkAgainstWritten(c.summary, derived);
       continue;
     }
     // A missing history is named above ('missing'); the summary is then not derived again from a partial record.
@@ -229,22 +247,7 @@ export function verifyExport(dir: string, opts: { publicKey?: string } = {}): Ve
       continue;
     }
     summaries.push(derived);
-    // Every decision that counted must carry a signature that the request's directory snapshot verifies.
-    for (const d of derived.decisions)
-      if (d.signatureValid === false && d.outcome === 'accepted')
-        fail(
-          c.summary,
-          `the ${d.kind} by ${d.by} at ${d.at} has a signature its directory snapshot does not verify`,
-        );
-    let written: unknown;
-    try {
-      written = JSON.parse(read(c.summary));
-    } catch (error) {
-      fail(c.summary, `not JSON: ${(error as Error).message}`);
-      continue;
-    }
-    const diff = firstDifference(JSON.parse(JSON.stringify(derived)), written);
-    if (diff) fail(c.summary, `differs from its history at ${diff}`);
+    checkAgainstWritten(c.summary, derived);
   }
 
   // The report is rendered from the derived summaries: what the reviewer reads is what the histories say.
