@@ -34,15 +34,7 @@ export function remediationReview(id: string, s: RemediationState, now: number):
   if (ctx.capabilities?.length) out.push('  capabilities');
   for (const c of ctx.capabilities ?? []) out.push(`    ${c.id} (${c.weight}) via ${c.path.join(' → ')}`);
   out.push(`  reasons      ${i.reasons.join('; ')}`);
-  const groups = Object.entries(i.approval?.groups ?? {})
-    .map(([g, n]) => `${n} of ${g}`)
-    .join(' AND ');
-  out.push(
-    `  needs        ${groups}${s.request?.escalatedTo ? ` (or 1 of ${s.request.escalatedTo}: escalated)` : ''}`,
-  );
-  if (s.approvals.length) out.push(`  approved by  ${s.approvals.map((a) => a.by).join(', ')}`);
-  if (s.request)
-    out.push(`  deadline     ${s.request.deadline} (${left(Date.parse(s.request.deadline) - now)})`);
+  out.push(...gateLines(i.approval?.groups, s, now));
   if (s.pausedBy) out.push(`  paused by    exception ${s.pausedBy.exceptionId} until ${s.pausedBy.until}`);
   return out;
 }
@@ -80,15 +72,7 @@ export function accessReview(id: string, s: AccessState, now: number): string[] 
     out.push(`  session      ${s.plan.sessionPolicy}`);
   }
   out.push(`  plan hash    ${s.planHash ?? '-'}`);
-  const groups = Object.entries(s.plan?.action.approval?.groups ?? {})
-    .map(([g, n]) => `${n} of ${g}`)
-    .join(' AND ');
-  out.push(
-    `  needs        ${groups}${s.request?.escalatedTo ? ` (or 1 of ${s.request.escalatedTo}: escalated)` : ''}`,
-  );
-  if (s.approvals.length) out.push(`  approved by  ${s.approvals.map((a) => a.by).join(', ')}`);
-  if (s.request)
-    out.push(`  deadline     ${s.request.deadline} (${left(Date.parse(s.request.deadline) - now)})`);
+  out.push(...gateLines(s.plan?.action.approval?.groups, s, now));
   return out;
 }
 
@@ -120,4 +104,24 @@ export function exceptionLine(e: ListedException, now: number): string {
       ? `live until ${e.expiresAt} (${left(Date.parse(e.expiresAt) - now)})`
       : `expired ${e.expiresAt}`;
   return `${e.publicId}  ${e.action}  ${state}; requested by ${e.requestedBy}, approved by ${e.approvedBy}: ${e.reason}${e.ticket ? ` [${e.ticket}]` : ''}`;
+}
+
+/** The approval gate as a reviewer reads it: who must still approve, who did, and until when. */
+function gateLines(
+  groups: Record<string, number> | undefined,
+  gate: {
+    request?: { escalatedTo?: string; deadline: string };
+    approvals: readonly { by: string }[];
+  },
+  now: number,
+): string[] {
+  const needs = Object.entries(groups ?? {})
+    .map(([g, n]) => `${n} of ${g}`)
+    .join(' AND ');
+  const escalated = gate.request?.escalatedTo ? ` (or 1 of ${gate.request.escalatedTo}: escalated)` : '';
+  const out = [`  needs        ${needs}${escalated}`];
+  if (gate.approvals.length) out.push(`  approved by  ${gate.approvals.map((a) => a.by).join(', ')}`);
+  if (gate.request)
+    out.push(`  deadline     ${gate.request.deadline} (${left(Date.parse(gate.request.deadline) - now)})`);
+  return out;
 }

@@ -12,8 +12,6 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
-import chromium from '@sparticuz/chromium';
-import { chromium as playwright } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { main } from '../../cli/main.ts';
 import { exportEvidence } from '../../evidence/export.ts';
@@ -21,6 +19,7 @@ import { temporalUi } from '../../infra/services/temporal-ui.ts';
 import { remediationWorkflowId } from '../../risk/decide.ts';
 import { ENCRYPTED_ENCODING } from '../../runtime/payload-codec.ts';
 import type { RemediationState } from '../../workflows/remediation/definitions.ts';
+import { launchChromium, testResults } from '../support/browser.ts';
 import { testSigner } from '../support/evidence.ts';
 import {
   deliver,
@@ -32,7 +31,6 @@ import {
 } from './identity-support.ts';
 
 const ui = temporalUi();
-const results = fileURLToPath(new URL('../../test-results/', import.meta.url));
 const token = randomBytes(18).toString('base64url');
 let w: TestWorker;
 let codecServer: ChildProcess | undefined;
@@ -115,11 +113,7 @@ describe.skipIf(!ui?.codecEndpoint)('Temporal Web UI', () => {
     const link = hrefs.find((m) => m[2] === runId)?.[1]?.replaceAll('&amp;', '&');
     expect(link, 'the report links the run to the Web UI').toBeDefined();
 
-    const browser = await playwright.launch({
-      executablePath: await chromium.executablePath(),
-      args: chromium.args,
-      headless: true,
-    });
+    const browser = await launchChromium();
     try {
       const context = await browser.newContext({ viewport: { width: 1400, height: 1000 } });
       // What a reviewer sets in the UI's codec server settings: this endpoint, with cross-origin credentials.
@@ -157,8 +151,8 @@ describe.skipIf(!ui?.codecEndpoint)('Temporal Web UI', () => {
       // The input as the UI decodes it: the rule and the identity, in the page's own text.
       await page.getByText('exposed-access-key').first().waitFor({ timeout: 60_000 });
       expect(await page.locator('body').textContent()).toContain(key.key);
-      mkdirSync(results, { recursive: true });
-      await page.screenshot({ path: join(results, 'temporal-web-ui.png'), fullPage: true });
+      mkdirSync(testResults, { recursive: true });
+      await page.screenshot({ path: join(testResults, 'temporal-web-ui.png'), fullPage: true });
     } finally {
       await browser.close();
     }

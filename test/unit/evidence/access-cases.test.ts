@@ -3,21 +3,18 @@
 // revoked by her, one an identity asked for itself and revoked on a critical finding. Derived the same every time,
 // selected by --action/--identity/--since/--until, verified (a changed summary is named), and shown in the
 // reviewer report as rendered by headless Chromium (JavaScript off). Screenshot: test-results/evidence-report-access.png.
-import { cpSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
-import chromium from '@sparticuz/chromium';
-import { chromium as playwright } from 'playwright-core';
 import { describe, expect, it } from 'vitest';
 import type { AccessSummary } from '../../../evidence/access-summary.ts';
 import { CASE_KINDS } from '../../../evidence/case-kinds.ts';
 import { exportEvidence } from '../../../evidence/export.ts';
 import { runFromJson } from '../../../evidence/history-json.ts';
 import { verifyExport } from '../../../evidence/verify.ts';
+import { checkReport } from '../../support/browser.ts';
 import { accessFixtureSource, testSigner } from '../../support/evidence.ts';
 
-const results = fileURLToPath(new URL('../../../test-results/', import.meta.url));
 const source = accessFixtureSource();
 const ci = 'arn:aws:iam::123456789012:user/jit-9c7f2b-ci';
 const agent = 'arn:aws:iam::123456789012:user/jit-9c7f2b-agent';
@@ -135,17 +132,7 @@ describe('access requests as evidence cases', () => {
 
   it('the report shows each access case, its decisions, grant, revocation and controls in headless Chromium', async () => {
     const result = await exported('report');
-    const browser = await playwright.launch({
-      executablePath: await chromium.executablePath(),
-      args: chromium.args,
-      headless: true,
-    });
-    try {
-      const page = await (await browser.newContext({ javaScriptEnabled: false })).newPage();
-      await page.goto(pathToFileURL(join(result.dir, 'report.html')).href);
-      const text = async (selector: string) =>
-        // biome-ignore lint/performance/useDomNodeTextContent: what is rendered is what this test checks
-        (await page.locator(selector).innerText()).replace(/\s+/g, ' ');
+    await checkReport(join(result.dir, 'report.html'), 'evidence-report-access.png', async (page, text) => {
       const summary = await text('#summary');
       expect(summary).toContain('2 other case(s): 2 access.');
       expect(summary).toContain('access revoked 2');
@@ -169,10 +156,6 @@ describe('access requests as evidence cases', () => {
       const risk = await text(`section.case:has(h3:text-is("access ${riskId}"))`);
       expect(risk).toContain('Revoked by nhi-enforce');
       expect(risk).toContain('IR-4');
-      mkdirSync(results, { recursive: true });
-      await page.screenshot({ path: join(results, 'evidence-report-access.png'), fullPage: true });
-    } finally {
-      await browser.close();
-    }
+    });
   }, 120_000);
 });

@@ -2,20 +2,17 @@
 // written by test/integration/identity-exception.test.ts): derived the same every time, verified, and shown in the
 // reviewer report as rendered by headless Chromium (JavaScript off). Screenshot:
 // test-results/evidence-report-exceptions.png.
-import { mkdirSync, mkdtempSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
-import chromium from '@sparticuz/chromium';
-import { chromium as playwright } from 'playwright-core';
 import { describe, expect, it } from 'vitest';
 import { CASE_KINDS } from '../../../evidence/case-kinds.ts';
 import type { ExceptionSummary } from '../../../evidence/exception-summary.ts';
 import { exportEvidence } from '../../../evidence/export.ts';
 import { verifyExport } from '../../../evidence/verify.ts';
+import { checkReport } from '../../support/browser.ts';
 import { exceptionFixtureSource, testSigner } from '../../support/evidence.ts';
 
-const results = fileURLToPath(new URL('../../../test-results/', import.meta.url));
 const source = exceptionFixtureSource();
 const batch = 'arn:aws:iam::123456789012:user/nightly-batch';
 const work = mkdtempSync(join(tmpdir(), 'nhi-exception-cases-'));
@@ -77,36 +74,26 @@ describe('exception requests as evidence cases', () => {
 
   it('the report shows each request, its decision trail and its controls in headless Chromium', async () => {
     const result = await exported('report');
-    const browser = await playwright.launch({
-      executablePath: await chromium.executablePath(),
-      args: chromium.args,
-      headless: true,
-    });
-    try {
-      const page = await (await browser.newContext({ javaScriptEnabled: false })).newPage();
-      await page.goto(pathToFileURL(join(result.dir, 'report.html')).href);
-      const text = async (selector: string) =>
-        // biome-ignore lint/performance/useDomNodeTextContent: what is rendered is what this test checks
-        (await page.locator(selector).innerText()).replace(/\s+/g, ' ');
-      const summary = await text('#summary');
-      expect(summary).toContain('6 other case(s): 6 exception.');
-      expect(summary).toContain('exception refused 3');
-      expect(summary).toContain('CM-3 Configuration Change Control 3');
-      expect(await page.locator('section.case').count()).toBe(6);
-      const granted = await text(`section.case:has(h3:text-is("exception exc-1@${batch}"))`);
-      expect(granted).toContain('Requested by bob@example.com');
-      expect(granted).toContain('Approved by: alice@example.com. Rejected by: (nobody).');
-      expect(granted).toContain('bob@example.com requested this exception and cannot approve it');
-      expect(granted).toMatch(/approval alice@example\.com .* accepted verifies/);
-      expect(granted).toContain('AU-10 Non-repudiation');
-      const revoked = await text(
-        'section.case:has(h3:text-is("exception exc-1@arn:aws:iam::123456789012:user/revoked"))',
-      );
-      expect(revoked).toContain('Revoked by bob@example.com');
-      mkdirSync(results, { recursive: true });
-      await page.screenshot({ path: join(results, 'evidence-report-exceptions.png'), fullPage: true });
-    } finally {
-      await browser.close();
-    }
+    await checkReport(
+      join(result.dir, 'report.html'),
+      'evidence-report-exceptions.png',
+      async (page, text) => {
+        const summary = await text('#summary');
+        expect(summary).toContain('6 other case(s): 6 exception.');
+        expect(summary).toContain('exception refused 3');
+        expect(summary).toContain('CM-3 Configuration Change Control 3');
+        expect(await page.locator('section.case').count()).toBe(6);
+        const granted = await text(`section.case:has(h3:text-is("exception exc-1@${batch}"))`);
+        expect(granted).toContain('Requested by bob@example.com');
+        expect(granted).toContain('Approved by: alice@example.com. Rejected by: (nobody).');
+        expect(granted).toContain('bob@example.com requested this exception and cannot approve it');
+        expect(granted).toMatch(/approval alice@example\.com .* accepted verifies/);
+        expect(granted).toContain('AU-10 Non-repudiation');
+        const revoked = await text(
+          'section.case:has(h3:text-is("exception exc-1@arn:aws:iam::123456789012:user/revoked"))',
+        );
+        expect(revoked).toContain('Revoked by bob@example.com');
+      },
+    );
   }, 120_000);
 });

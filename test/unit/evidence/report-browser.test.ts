@@ -4,14 +4,13 @@
 import { mkdirSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
-import chromium from '@sparticuz/chromium';
-import { type Browser, type Locator, chromium as playwright } from 'playwright-core';
+import { pathToFileURL } from 'node:url';
+import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type ExportResult, exportEvidence } from '../../../evidence/export.ts';
+import { launchChromium, testResults, visibleText } from '../../support/browser.ts';
 import { fixtureSource, testSigner } from '../../support/evidence.ts';
 
-const results = fileURLToPath(new URL('../../../test-results/', import.meta.url));
 let browser: Browser;
 let exported: ExportResult;
 
@@ -21,20 +20,10 @@ beforeAll(async () => {
     signer: testSigner(),
     now: new Date('2026-11-30T00:00:00.000Z'),
   });
-  browser = await playwright.launch({
-    executablePath: await chromium.executablePath(),
-    args: chromium.args,
-    headless: true,
-  });
+  browser = await launchChromium();
 }, 120_000);
 
 afterAll(async () => browser?.close());
-
-/** The text as a reviewer sees it rendered (innerText: cells apart, hidden text left out), spaces collapsed. */
-async function visibleText(locator: Locator): Promise<string> {
-  // biome-ignore lint/performance/useDomNodeTextContent: what is rendered is what this test checks
-  return (await locator.innerText()).replace(/\s+/g, ' ');
-}
 
 describe('reviewer report in headless Chromium', () => {
   it('shows each enforcement’s facts without scripts or network', async () => {
@@ -81,8 +70,8 @@ describe('reviewer report in headless Chromium', () => {
     expect(border).toBe('solid');
     expect(requests).toEqual([]);
 
-    mkdirSync(results, { recursive: true });
-    await page.screenshot({ path: join(results, 'evidence-report.png'), fullPage: true });
+    mkdirSync(testResults, { recursive: true });
+    await page.screenshot({ path: join(testResults, 'evidence-report.png'), fullPage: true });
     await context.close();
   });
 });
