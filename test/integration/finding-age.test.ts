@@ -4,15 +4,14 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import type { Client } from '@temporalio/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { temporalClient } from '../../runtime/connections.ts';
-import { type RunningPipeline, startPipeline } from '../../runtime/pipeline.ts';
 import { identityQuery, identityWorkflowId } from '../../workflows/identity/definitions.ts';
-import { createTestTopics, deleteTestTopics, produce } from '../support/kafka.ts';
+import { produce } from '../support/kafka.ts';
+import { pipelineOnTestTopics, type TestPipeline } from '../support/pipeline.ts';
 import { seedAdminUser, waitFor } from './identity-support.ts';
 
 const prefix = `age-${randomUUID().slice(0, 8)}`;
 let topics: Record<string, string>;
-let pipeline: RunningPipeline;
+let test: TestPipeline;
 let client: Client;
 const DAY = 86_400_000;
 
@@ -45,23 +44,15 @@ function leak(secret: string, keyId: string, userArn: string, committed: Date) {
 }
 
 beforeAll(async () => {
-  topics = await createTestTopics('age', ['scanner', 'dlq', 'events', 'digest']);
-  // The default policy (policies/default.yaml): maxFindingAgeForAction 30d, exposed access key → deactivate-key.
-  pipeline = await startPipeline({
+  test = await pipelineOnTestTopics('age', 'scanner', {
     taskQueue: `${prefix}-q`,
-    topics: [topics.scanner!],
-    dlqTopic: topics.dlq,
-    eventsTopic: topics.events,
-    digestTopic: topics.digest,
     groupId: `${prefix}-group`,
   });
-  client = await temporalClient();
+  ({ topics, client } = test);
 });
 
 afterAll(async () => {
-  await pipeline?.stop();
-  await client?.connection.close();
-  if (topics) await deleteTestTopics(topics);
+  await test?.stop();
 });
 
 describe('maxFindingAgeForAction in the default policy', () => {

@@ -10,17 +10,16 @@ import { join } from 'node:path';
 import type { Client } from '@temporalio/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { remediationWorkflowId } from '../../risk/decide.ts';
-import { temporalClient } from '../../runtime/connections.ts';
-import { type RunningPipeline, startPipeline } from '../../runtime/pipeline.ts';
 import { identityQuery, identityWorkflowId } from '../../workflows/identity/definitions.ts';
 import { remediationQuery } from '../../workflows/remediation/definitions.ts';
-import { createTestTopics, deleteTestTopics, produce } from '../support/kafka.ts';
+import { produce } from '../support/kafka.ts';
+import { pipelineOnTestTopics, type TestPipeline } from '../support/pipeline.ts';
 import { seedAdminUser, waitFor } from './identity-support.ts';
 
 const prefix = `lifek-${randomUUID().slice(0, 8)}`;
 const taskQueue = `${prefix}-q`;
 let topics: Record<string, string>;
-let pipeline: RunningPipeline;
+let test: TestPipeline;
 let client: Client;
 
 const POLICY = `version: 1
@@ -54,23 +53,12 @@ function prowler(userArn: string, check: string, code: 'FAIL' | 'PASS', uid: str
 beforeAll(async () => {
   const policyFile = join(mkdtempSync(join(tmpdir(), 'nhi-lifecycle-kafka-')), 'policy.yaml');
   writeFileSync(policyFile, POLICY);
-  topics = await createTestTopics('lifek', ['cspm', 'dlq', 'events', 'digest']);
-  pipeline = await startPipeline({
-    taskQueue,
-    topics: [topics.cspm!],
-    dlqTopic: topics.dlq,
-    eventsTopic: topics.events,
-    digestTopic: topics.digest,
-    groupId: taskQueue,
-    policyFile,
-  });
-  client = await temporalClient();
+  test = await pipelineOnTestTopics('lifek', 'cspm', { taskQueue, groupId: taskQueue, policyFile });
+  ({ topics, client } = test);
 });
 
 afterAll(async () => {
-  await pipeline?.stop();
-  await client?.connection.close();
-  if (topics) await deleteTestTopics(topics);
+  await test?.stop();
 });
 
 describe('a pass under a new id closes the failure it answers, through Kafka', () => {

@@ -4,11 +4,10 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import type { Client } from '@temporalio/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { temporalClient } from '../../runtime/connections.ts';
-import { type RunningPipeline, startPipeline } from '../../runtime/pipeline.ts';
 import { fingerprint } from '../../schemas/redaction.ts';
 import { identityQuery, identityWorkflowId } from '../../workflows/identity/definitions.ts';
-import { createTestTopics, deleteTestTopics, produce } from '../support/kafka.ts';
+import { produce } from '../support/kafka.ts';
+import { pipelineOnTestTopics, type TestPipeline } from '../support/pipeline.ts';
 import { waitFor } from './identity-support.ts';
 
 const prefix = `rot-${randomUUID().slice(0, 8)}`;
@@ -16,7 +15,7 @@ const OLD = `old-${randomBytes(16).toString('hex')}`;
 const NEW = `new-${randomBytes(16).toString('hex')}`;
 const saved = { key: process.env.NHI_FINGERPRINT_KEY, previous: process.env.NHI_FINGERPRINT_KEY_PREVIOUS };
 let topics: Record<string, string>;
-let pipeline: RunningPipeline;
+let test: TestPipeline;
 let client: Client;
 
 const token = () => `ghp_${randomBytes(18).toString('hex')}`;
@@ -42,22 +41,15 @@ const setKeys = (key: string, previous?: string) => {
 
 beforeAll(async () => {
   setKeys(OLD);
-  topics = await createTestTopics('rot', ['scanner', 'dlq', 'events', 'digest']);
-  pipeline = await startPipeline({
+  test = await pipelineOnTestTopics('rot', 'scanner', {
     taskQueue: `${prefix}-q`,
-    topics: [topics.scanner!],
-    dlqTopic: topics.dlq,
-    eventsTopic: topics.events,
-    digestTopic: topics.digest,
     groupId: `${prefix}-group`,
   });
-  client = await temporalClient();
+  ({ topics, client } = test);
 });
 
 afterAll(async () => {
-  await pipeline?.stop();
-  await client?.connection.close();
-  if (topics) await deleteTestTopics(topics);
+  await test?.stop();
   if (saved.key === undefined) delete process.env.NHI_FINGERPRINT_KEY;
   else process.env.NHI_FINGERPRINT_KEY = saved.key;
   if (saved.previous === undefined) delete process.env.NHI_FINGERPRINT_KEY_PREVIOUS;

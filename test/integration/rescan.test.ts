@@ -9,19 +9,18 @@ import { join } from 'node:path';
 import type { Client } from '@temporalio/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { main } from '../../cli/main.ts';
-import { temporalClient } from '../../runtime/connections.ts';
-import { type RunningPipeline, startPipeline } from '../../runtime/pipeline.ts';
 import { fingerprint, fingerprintKeyFromEnv } from '../../schemas/redaction.ts';
 import { identityQuery, identityWorkflowId } from '../../workflows/identity/definitions.ts';
 import { rescanStateQuery, rescanWorkflowId } from '../../workflows/rescan/definitions.ts';
-import { createTestTopics, deleteTestTopics, produce } from '../support/kafka.ts';
+import { produce } from '../support/kafka.ts';
+import { pipelineOnTestTopics, type TestPipeline } from '../support/pipeline.ts';
 import { waitFor } from './identity-support.ts';
 
 const prefix = `rescan-${randomUUID().slice(0, 8)}`;
 const SCOPE = `github.com/example/${prefix}`;
 const taskQueue = `${prefix}-q`;
 let topics: Record<string, string>;
-let pipeline: RunningPipeline;
+let test: TestPipeline;
 let client: Client;
 
 const token = () => `ghp_${randomBytes(18).toString('hex')}`;
@@ -40,26 +39,17 @@ const keyOf = (secret: string) =>
 const query = (key: string) => client.workflow.getHandle(identityWorkflowId(key)).query(identityQuery);
 
 beforeAll(async () => {
-  topics = await createTestTopics('rescan', ['scanner', 'dlq', 'events', 'digest']);
-  pipeline = await startPipeline({
-    taskQueue,
-    topics: [topics.scanner!],
-    dlqTopic: topics.dlq,
-    eventsTopic: topics.events,
-    digestTopic: topics.digest,
-    groupId: taskQueue,
-  });
-  client = await temporalClient();
+  test = await pipelineOnTestTopics('rescan', 'scanner', { taskQueue, groupId: taskQueue });
+  ({ topics, client } = test);
 });
 
 afterAll(async () => {
-  await pipeline?.stop();
-  await client?.workflow
-    .getHandle(rescanWorkflowId('gitleaks', SCOPE))
-    .terminate('test over')
-    .catch(() => {});
-  await client?.connection.close();
-  if (topics) await deleteTestTopics(topics);
+  await test?.stop(async (client) => {
+    await client.workflow
+      .getHandle(rescanWorkflowId('gitleaks', SCOPE))
+      .terminate('test over')
+      .catch(() => {});
+  });
 });
 
 describe('rescans', () => {
