@@ -25,7 +25,6 @@ import { temporalClient } from '../../runtime/connections.ts';
 import { type RunningPipeline, startPipeline } from '../../runtime/pipeline.ts';
 import { identityWorkflowId, requestExceptionUpdate } from '../../workflows/identity/definitions.ts';
 import {
-  decideUpdate,
   type FollowUpState,
   followUpWorkflowId,
   type RemediationState,
@@ -33,7 +32,7 @@ import {
 } from '../../workflows/remediation/definitions.ts';
 import { recordEvidenceFixtures, testSigner } from '../support/evidence.ts';
 import { createTestTopics, deleteTestTopics, produce } from '../support/kafka.ts';
-import { directoryFile, person, sign, type TestPerson } from '../support/people.ts';
+import { decideRemediation, directoryFile, person, type TestPerson } from '../support/people.ts';
 import { waitFor } from './identity-support.ts';
 
 const prefix = `ev-${randomUUID().slice(0, 8)}`;
@@ -61,21 +60,8 @@ const io = () => {
 };
 
 /** A signed decision on the request open right now, as `nhi approve|reject` sends it. */
-async function decide(id: string, who: TestPerson, decision: 'approve' | 'reject', reason: string) {
-  const handle = client.workflow.getHandle(id);
-  const open = await handle.query(remediationQuery);
-  return handle.executeUpdate(decideUpdate, {
-    args: [
-      sign(who, {
-        workflowId: open.request!.workflowId,
-        runId: open.request!.runId,
-        planHash: open.planHash!,
-        decision,
-        reason,
-      }),
-    ],
-  });
-}
+const decide = (id: string, who: TestPerson, decision: 'approve' | 'reject', reason: string) =>
+  decideRemediation(client.workflow.getHandle(id), who, decision, reason);
 
 beforeAll(async () => {
   process.env.NHI_DIRECTORY_FILE = directoryFile([alice, bob], work);

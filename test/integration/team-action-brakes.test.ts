@@ -43,13 +43,12 @@ import {
 import type { IdentityRecord } from '../../workflows/identity/state.ts';
 import type { identityWorkflow } from '../../workflows/identity/workflow.ts';
 import {
-  decideUpdate,
   type RemediationInput,
   type RemediationState,
   remediationQuery,
 } from '../../workflows/remediation/definitions.ts';
 import type { remediationWorkflow } from '../../workflows/remediation/workflow.ts';
-import { person, sign, snapshotOf } from '../support/people.ts';
+import { decideRemediation, person, snapshotOf } from '../support/people.ts';
 import { unusedAccessActivities } from '../support/unused-access.ts';
 import { tagSecret } from './fixtures/team-action/tag-secret.ts';
 import { finding } from './identity-support.ts';
@@ -302,17 +301,7 @@ describe('the circuit breaker holds a team action', () => {
     const waiting = await statusOf(held, 'awaiting-approval', 'executed');
     expect(waiting.approvalReason).toBe(`circuit breaker open since ${status.openedAt}: ${status.reason}`);
     expect(await tagged(healthy)).toBe(false);
-    const answer = await held.executeUpdate(decideUpdate, {
-      args: [
-        sign(alice, {
-          workflowId: waiting.request!.workflowId,
-          runId: waiting.request!.runId,
-          planHash: waiting.planHash!,
-          decision: 'approve',
-          reason: 'checked by hand',
-        }),
-      ],
-    });
+    const answer = await decideRemediation(held, alice, 'approve', 'checked by hand');
     expect(answer.accepted).toBe(true);
     expect((await statusOf(held, 'executed', 'failed')).status).toBe('executed');
     expect(await tagged(healthy)).toBe(true);

@@ -3,7 +3,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { Client } from '@temporalio/client';
+import type { Client, WorkflowHandle } from '@temporalio/client';
 import { exceptionDecision, exceptionRequest } from '../../cli/decisions.ts';
 import { directoryYaml } from '../../demo/people.ts';
 import type { DirectorySnapshot } from '../../schemas/directory.ts';
@@ -20,6 +20,7 @@ import {
   identityWorkflowId,
   requestExceptionUpdate,
 } from '../../workflows/identity/definitions.ts';
+import { decideUpdate, remediationQuery } from '../../workflows/remediation/definitions.ts';
 
 export interface TestPerson {
   id: string;
@@ -88,6 +89,27 @@ export async function grantException(
         'approve',
         'ok',
       ),
+    ],
+  });
+}
+
+/** A signed decision on the remediation's request open right now, as `nhi approve|reject` sends it. */
+export async function decideRemediation(
+  handle: WorkflowHandle,
+  who: TestPerson,
+  decision: 'approve' | 'reject',
+  reason: string,
+) {
+  const open = await handle.query(remediationQuery);
+  return handle.executeUpdate(decideUpdate, {
+    args: [
+      sign(who, {
+        workflowId: open.request!.workflowId,
+        runId: open.request!.runId,
+        planHash: open.planHash!,
+        decision,
+        reason,
+      }),
     ],
   });
 }
