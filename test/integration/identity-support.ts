@@ -191,7 +191,7 @@ export async function seedEstate(iam: IAMClient, prefix: string): Promise<Estate
 export async function seedAdminUser(
   name: string,
   opts: { owner?: string } = {},
-): Promise<{ user: IdentityRef; key: IdentityRef; account: string }> {
+): Promise<{ user: IdentityRef; key: IdentityRef; account: string; secretAccessKey: string }> {
   const { iam } = awsClients();
   const user = (await iam.send(new CreateUserCommand({ UserName: name }))).User!;
   const account = user.Arn!.split(':')[4]!;
@@ -212,6 +212,7 @@ export async function seedAdminUser(
   const key = (await iam.send(new CreateAccessKeyCommand({ UserName: name }))).AccessKey!;
   return {
     account,
+    secretAccessKey: key.SecretAccessKey!,
     user: { key: user.Arn!, type: 'aws-user', provider: 'aws', account, name, aliases: [user.UserId!] },
     key: {
       key: `aws:access-key:${key.AccessKeyId}`,

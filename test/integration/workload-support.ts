@@ -1,14 +1,8 @@
-// A workload for scope-down tests: an IAM user allowed everything (Allow * on *: the emulator denies
+// A workload for scope-down tests: an IAM user allowed everything (seedAdminUser: Allow * on *; the emulator denies
 // resource-scoped Allows), a bucket object and a queue it works with, a secret, and the calls it can try with its
 // own key — to prove what a policy really allows or denies, not just that our API call returned 200.
 import { randomUUID } from 'node:crypto';
-import {
-  AttachUserPolicyCommand,
-  CreateAccessKeyCommand,
-  CreatePolicyCommand,
-  CreateRoleCommand,
-  CreateUserCommand,
-} from '@aws-sdk/client-iam';
+import { CreateAccessKeyCommand, CreateRoleCommand, CreateUserCommand } from '@aws-sdk/client-iam';
 import { CreateBucketCommand, GetObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { CreateSecretCommand, GetSecretValueCommand } from '@aws-sdk/client-secrets-manager';
 import { CreateQueueCommand, SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
@@ -17,6 +11,7 @@ import { type AwsCredentials, awsClients, awsClientsFor } from '../../activities
 import { endpoints, stateDir } from '../../infra/endpoints.ts';
 import { readAdminCredentials } from '../../infra/services/moto-admin.ts';
 import type { IdentityRef } from '../../schemas/identity.ts';
+import { seedAdminUser } from './identity-support.ts';
 
 export function clientsAs(credentials: AwsCredentials) {
   const { awsEndpoint, awsRegion } = endpoints();
@@ -39,20 +34,7 @@ export const denied = (fn: () => Promise<unknown>) =>
 export async function workload(name = `wl-${randomUUID().slice(0, 8)}`) {
   const { iam } = awsClients();
   const admin = clientsAs(readAdminCredentials(stateDir())!);
-  const user = (await iam.send(new CreateUserCommand({ UserName: name }))).User!;
-  const policy = (
-    await iam.send(
-      new CreatePolicyCommand({
-        PolicyName: `${name}-admin`,
-        PolicyDocument: JSON.stringify({
-          Version: '2012-10-17',
-          Statement: [{ Effect: 'Allow', Action: '*', Resource: '*' }],
-        }),
-      }),
-    )
-  ).Policy!;
-  await iam.send(new AttachUserPolicyCommand({ UserName: name, PolicyArn: policy.Arn }));
-  const key = (await iam.send(new CreateAccessKeyCommand({ UserName: name }))).AccessKey!;
+  const seeded = await seedAdminUser(name);
   await admin.s3.send(new CreateBucketCommand({ Bucket: name }));
   await admin.s3.send(new PutObjectCommand({ Bucket: name, Key: 'data.txt', Body: 'hello' }));
   const queueUrl = (await admin.sqs.send(new CreateQueueCommand({ QueueName: name }))).QueueUrl!;
@@ -66,14 +48,13 @@ export async function workload(name = `wl-${randomUUID().slice(0, 8)}`) {
         RoleName: `${name}-deploy`,
         AssumeRolePolicyDocument: JSON.stringify({
           Version: '2012-10-17',
-          Statement: [{ Effect: 'Allow', Principal: { AWS: user.Arn }, Action: 'sts:AssumeRole' }],
+          Statement: [{ Effect: 'Allow', Principal: { AWS: seeded.user.key }, Action: 'sts:AssumeRole' }],
         }),
       }),
     )
   ).Role!;
-  const as = clientsAs({ accessKeyId: key.AccessKeyId!, secretAccessKey: key.SecretAccessKey! });
-  const account = user.Arn!.split(':')[4]!;
-  const ref: IdentityRef = { key: user.Arn!, type: 'aws-user', provider: 'aws', account, name, aliases: [] };
+  const as = clientsAs({ accessKeyId: seeded.key.name!, secretAccessKey: seeded.secretAccessKey });
+  const ref: IdentityRef = { ...seeded.user, aliases: [] };
   const uses = {
     getObject: () => as.s3.send(new GetObjectCommand({ Bucket: name, Key: 'data.txt' })),
     sendMessage: () => as.sqs.send(new SendMessageCommand({ QueueUrl: queueUrl, MessageBody: 'hi' })),
