@@ -4,15 +4,11 @@
 import type { Client } from '@temporalio/client';
 import { ACCESS_WORKFLOW_TYPE } from '../workflows/access/definitions.ts';
 import type { ExportQuery } from './manifest.ts';
+import { visibilityWindow } from './visibility-window.ts';
 
 export async function selectAccessHolders(client: Client, query: ExportQuery): Promise<string[]> {
-  const closed = query.window === 'closed';
-  const field = closed ? 'CloseTime' : 'StartTime';
-  const clauses = [`WorkflowType = '${ACCESS_WORKFLOW_TYPE}'`];
-  if (closed) clauses.push(`ExecutionStatus != 'Running'`);
-  if (query.since) clauses.push(`${field} >= '${new Date(query.since).toISOString()}'`);
-  if (query.until) clauses.push(`${field} ${closed ? '<' : '<='} '${new Date(query.until).toISOString()}'`);
   const ids = new Set<string>();
-  for await (const wf of client.workflow.list({ query: clauses.join(' AND ') })) ids.add(wf.workflowId);
+  for await (const wf of client.workflow.list({ query: visibilityWindow(ACCESS_WORKFLOW_TYPE, query) }))
+    ids.add(wf.workflowId);
   return [...ids].sort();
 }

@@ -30,6 +30,7 @@ import {
   type RemediationSummary,
   type RunEvents,
 } from './summary.ts';
+import { visibilityWindow } from './visibility-window.ts';
 
 export const REMEDIATION_WORKFLOW_TYPE = 'remediationWorkflow';
 
@@ -85,17 +86,10 @@ const safeName = (id: string) => id.replace(/[^A-Za-z0-9._-]+/g, '_').slice(0, 1
 
 /** Remediation workflow ids matching the query, oldest first. Visibility is the index; histories are the record. */
 export async function selectRemediations(client: Client, query: ExportQuery = {}): Promise<string[]> {
-  const clauses = [`WorkflowType = '${REMEDIATION_WORKFLOW_TYPE}'`];
-  // Archives select by close time: a remediation still waiting for approval is archived once it is decided.
-  const field = query.window === 'closed' ? 'CloseTime' : 'StartTime';
-  if (query.window === 'closed') clauses.push(`ExecutionStatus != 'Running'`);
-  if (query.since) clauses.push(`${field} >= '${new Date(query.since).toISOString()}'`);
-  if (query.until)
-    clauses.push(
-      `${field} ${query.window === 'closed' ? '<' : '<='} '${new Date(query.until).toISOString()}'`,
-    );
   const ids = new Map<string, number>();
-  for await (const wf of client.workflow.list({ query: clauses.join(' AND ') })) {
+  for await (const wf of client.workflow.list({
+    query: visibilityWindow(REMEDIATION_WORKFLOW_TYPE, query),
+  })) {
     const { action, key } = remediationIdParts(wf.workflowId) ?? {};
     if (query.action && action !== query.action) continue;
     if (query.identity && key !== encodeIdentityKey(query.identity)) continue;
