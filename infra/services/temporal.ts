@@ -17,7 +17,7 @@ export const SEARCH_ATTRIBUTES = { NhiRiskScore: 'Int', NhiIdentityType: 'Keywor
 // The operator API's IndexedValueType numbers (temporal.api.enums.v1).
 const INDEXED_VALUE_TYPE = { Keyword: 2, Int: 3 } as const;
 
-async function registerSearchAttributes(port: number, log: (line: string) => void): Promise<void> {
+export async function registerSearchAttributes(port: number, log: (line: string) => void): Promise<void> {
   const connection = await Connection.connect({ address: `127.0.0.1:${port}`, connectTimeout: 5_000 });
   try {
     const namespace = 'default';
