@@ -13,6 +13,7 @@ import type { IdentityRef } from '../../schemas/identity.ts';
 import { findingsSignal, identityQuery, identityWorkflowId } from '../../workflows/identity/definitions.ts';
 import type { IdentityRecord } from '../../workflows/identity/state.ts';
 import type { identityWorkflow } from '../../workflows/identity/workflow.ts';
+import { ENFORCEMENT_PRIORITY } from '../../workflows/priority.ts';
 import type { RemediationState } from '../../workflows/remediation/definitions.ts';
 import type { remediationWorkflow } from '../../workflows/remediation/workflow.ts';
 import { collect } from '../support/kafka.ts';
@@ -228,6 +229,11 @@ describe('exactly one remediation per identity per action', () => {
       .getHandle(remediationWorkflowId(keyA.key, 'deactivate-key', 0))
       .result()) as RemediationState;
     expect(done.status).toBe('executed');
+    // Acting goes ahead of bulk assessment in the task queue: the remediation runs with the enforcement priority.
+    const described = await w.client.workflow
+      .getHandle(remediationWorkflowId(keyA.key, 'deactivate-key', 0))
+      .describe();
+    expect(described.priority?.priorityKey).toBe(ENFORCEMENT_PRIORITY.priorityKey);
     const { iam } = awsClients();
     const status = async (user: string, key: string) =>
       (await iam.send(new ListAccessKeysCommand({ UserName: user }))).AccessKeyMetadata?.find(
