@@ -10,6 +10,7 @@ import { planWorkflowId, remediationWorkflowId } from '../../risk/decide.ts';
 import { EnforcementEvent } from '../../schemas/enforcement-event.ts';
 import type { Finding } from '../../schemas/finding.ts';
 import type { IdentityRef } from '../../schemas/identity.ts';
+import { controlWorkflowId } from '../../workflows/control/definitions.ts';
 import { findingsSignal, identityQuery, identityWorkflowId } from '../../workflows/identity/definitions.ts';
 import type { IdentityRecord } from '../../workflows/identity/state.ts';
 import type { identityWorkflow } from '../../workflows/identity/workflow.ts';
@@ -234,6 +235,9 @@ describe('exactly one remediation per identity per action', () => {
       .getHandle(remediationWorkflowId(keyA.key, 'deactivate-key', 0))
       .describe();
     expect(described.priority?.priorityKey).toBe(ENFORCEMENT_PRIORITY.priorityKey);
+    // So does the control workflow every act reserves its turn with.
+    const control = await w.client.workflow.getHandle(controlWorkflowId(w.taskQueue)).describe();
+    expect(control.priority?.priorityKey).toBe(ENFORCEMENT_PRIORITY.priorityKey);
     const { iam } = awsClients();
     const status = async (user: string, key: string) =>
       (await iam.send(new ListAccessKeysCommand({ UserName: user }))).AccessKeyMetadata?.find(
