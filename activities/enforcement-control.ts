@@ -9,6 +9,7 @@ import {
   controlWorkflowId,
   reserveActUpdate,
 } from '../workflows/control/definitions.ts';
+import { ENFORCEMENT_PRIORITY } from '../workflows/priority.ts';
 
 /**
  * Temporal refuses more than a few updates in flight per workflow (10 by default: ResourceExhausted). A burst of
@@ -37,6 +38,8 @@ export function createControlActivities() {
           workflowId: controlWorkflowId(info.taskQueue),
           taskQueue: info.taskQueue,
           workflowIdConflictPolicy: 'USE_EXISTING',
+          // It serves only acting: its update tasks must not queue behind bulk assessment (workflows/priority.ts).
+          priority: ENFORCEMENT_PRIORITY,
           args: [{}],
         },
       );

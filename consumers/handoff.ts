@@ -5,12 +5,15 @@
 // One identity's chunks go in order, one at a time (a "resolved" report must not overtake the "open" one);
 // different identities go in parallel. A failure stops that identity only: the result says what is left, so the
 // caller retries exactly that and never re-sends what Temporal already holds.
-import { type Client, WorkflowNotFoundError } from '@temporalio/client';
+import { type Client, isGrpcServiceError, WorkflowNotFoundError } from '@temporalio/client';
 import type { Finding } from '../schemas/finding.ts';
 import type { IdentityRef } from '../schemas/identity.ts';
 import { findingsSignal, identityWorkflowId, TASK_QUEUE } from '../workflows/identity/definitions.ts';
 import type { identityWorkflow } from '../workflows/identity/workflow.ts';
+import { ENFORCEMENT_PRIORITY } from '../workflows/priority.ts';
+import { isUrgent } from './coalescer.ts';
 import { chunkBySize, type IdentityBatch } from './group-by-identity.ts';
+import { GrpcStatus } from './temporal-errors.ts';
 
 export const PARALLEL_SIGNALS = 16;
 
@@ -51,8 +54,11 @@ export function temporalSignal(
 ): SignalFn {
   return async (identity, findings) => {
     const workflowId = identityWorkflowId(identity.key);
+    const urgent = findings.some(isUrgent);
     if (running.has(workflowId)) {
       try {
+        // Before the signal, so the workflow task the signal schedules already has the priority.
+        if (urgent) await raisePriority(client, workflowId);
         await client.workflow.getHandle(workflowId).signal(findingsSignal, { identity, findings });
         return;
       } catch (error) {
@@ -66,12 +72,33 @@ export function temporalSignal(
     >('identityWorkflow', {
       workflowId,
       taskQueue,
+      // Started by a leaked or compromised credential: its tasks go ahead of bulk assessment in the queue.
+      ...(urgent ? { priority: ENFORCEMENT_PRIORITY } : {}),
       args: [{ identity }],
       signal: findingsSignal,
       signalArgs: [{ identity, findings }],
     });
     running.add(workflowId);
   };
+}
+
+/**
+ * A running identity workflow that receives a leaked or compromised credential takes the enforcement priority from
+ * then on (its later bulk work included: the identity is compromised). Not running: "not found", as a signal says.
+ */
+async function raisePriority(client: Client, workflowId: string): Promise<void> {
+  try {
+    await client.workflowService.updateWorkflowExecutionOptions({
+      namespace: client.options.namespace,
+      workflowExecution: { workflowId },
+      workflowExecutionOptions: { priority: { priorityKey: ENFORCEMENT_PRIORITY.priorityKey } },
+      updateMask: { paths: ['priority'] },
+    });
+  } catch (error) {
+    if (isGrpcServiceError(error) && error.code === GrpcStatus.NOT_FOUND)
+      throw new WorkflowNotFoundError('identity workflow not running', workflowId, undefined);
+    throw error;
+  }
 }
 
 /** Workflow ids seen running, the most recent `cap` of them (a miss only costs a signal-with-start). */

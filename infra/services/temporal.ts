@@ -68,6 +68,10 @@ export function temporalService(): Service {
         'journal_mode=wal',
         '--sqlite-pragma',
         'synchronous=normal',
+        // Task priority (urgent enforcement ahead of bulk assessment: workflows/priority.ts) needs the priority
+        // matcher; said explicitly so the stack does not depend on the server version's default.
+        '--dynamic-config-value',
+        'matching.useNewMatcher=true',
         '--log-level',
         'warn',
         ...Object.entries(SEARCH_ATTRIBUTES).flatMap(([name, type]) => [

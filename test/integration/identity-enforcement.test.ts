@@ -10,9 +10,11 @@ import { planWorkflowId, remediationWorkflowId } from '../../risk/decide.ts';
 import { EnforcementEvent } from '../../schemas/enforcement-event.ts';
 import type { Finding } from '../../schemas/finding.ts';
 import type { IdentityRef } from '../../schemas/identity.ts';
+import { controlWorkflowId } from '../../workflows/control/definitions.ts';
 import { findingsSignal, identityQuery, identityWorkflowId } from '../../workflows/identity/definitions.ts';
 import type { IdentityRecord } from '../../workflows/identity/state.ts';
 import type { identityWorkflow } from '../../workflows/identity/workflow.ts';
+import { ENFORCEMENT_PRIORITY } from '../../workflows/priority.ts';
 import type { RemediationState } from '../../workflows/remediation/definitions.ts';
 import type { remediationWorkflow } from '../../workflows/remediation/workflow.ts';
 import { collect } from '../support/kafka.ts';
@@ -228,6 +230,14 @@ describe('exactly one remediation per identity per action', () => {
       .getHandle(remediationWorkflowId(keyA.key, 'deactivate-key', 0))
       .result()) as RemediationState;
     expect(done.status).toBe('executed');
+    // Acting goes ahead of bulk assessment in the task queue: the remediation runs with the enforcement priority.
+    const described = await w.client.workflow
+      .getHandle(remediationWorkflowId(keyA.key, 'deactivate-key', 0))
+      .describe();
+    expect(described.priority?.priorityKey).toBe(ENFORCEMENT_PRIORITY.priorityKey);
+    // So does the control workflow every act reserves its turn with.
+    const control = await w.client.workflow.getHandle(controlWorkflowId(w.taskQueue)).describe();
+    expect(control.priority?.priorityKey).toBe(ENFORCEMENT_PRIORITY.priorityKey);
     const { iam } = awsClients();
     const status = async (user: string, key: string) =>
       (await iam.send(new ListAccessKeysCommand({ UserName: user }))).AccessKeyMetadata?.find(

@@ -19,6 +19,7 @@ import { payloadKeyRing } from '../../runtime/payload-keys.ts';
 import { type RunningPipeline, startPipeline } from '../../runtime/pipeline.ts';
 import { identityQuery, identityWorkflowId } from '../../workflows/identity/definitions.ts';
 import { COUNT_EXCEPTION_REQUESTS } from '../../workflows/identity/workflow.ts';
+import { ENFORCEMENT_PRIORITY_PATCH } from '../../workflows/priority.ts';
 
 import { historyText } from '../support/history.ts';
 import { collect, createTestTopics, deleteTestTopics, produce } from '../support/kafka.ts';
@@ -50,7 +51,7 @@ function payloadsIn(value: unknown, path = '', out: Array<{ path: string; payloa
   return out;
 }
 /** Patch ids the workflows use: the only text the SDK's patch markers carry. */
-const PATCHES: unknown[] = [COUNT_EXCEPTION_REQUESTS];
+const PATCHES: unknown[] = [COUNT_EXCEPTION_REQUESTS, ENFORCEMENT_PRIORITY_PATCH];
 const utf8 = (b?: Uint8Array | null) => Buffer.from(b ?? []).toString('utf8');
 
 beforeAll(async () => {

@@ -37,6 +37,7 @@ import { isClosedStatus } from '../../schemas/finding.ts';
 import { DEFAULT_ENFORCEMENT } from '../../schemas/policy.ts';
 import type { SignedDecision } from '../../schemas/signed-decision.ts';
 import { accessUsedSignal, riskRevocationSignal } from '../access/definitions.ts';
+import { ENFORCEMENT_PRIORITY, ENFORCEMENT_PRIORITY_PATCH } from '../priority.ts';
 import { type ExceptionNotice, exceptionSignal, findingsClosedSignal } from '../remediation/definitions.ts';
 import { remediationWorkflow } from '../remediation/workflow.ts';
 import { type GrantMessage, grantMessagesFor, MAX_ACCESS_GRANTS } from './access-grants.ts';
@@ -589,9 +590,13 @@ async function assessAndEnforce(
       ? planWorkflowId(target, d.action, d.observation ?? 0)
       : remediationWorkflowId(target, d.action, d.epoch ?? 0);
     let alreadyStarted = false;
+    // Acting goes ahead of bulk assessment in the task queue (its activities inherit the priority).
+    const priority =
+      !observe && patched(ENFORCEMENT_PRIORITY_PATCH) ? { priority: ENFORCEMENT_PRIORITY } : {};
     try {
       await startChild(remediationWorkflow, {
         workflowId,
+        ...priority,
         // The remediation outlives this run (continue-as-new) and must not be cancelled with it.
         parentClosePolicy: ParentClosePolicy.ABANDON,
         // The id means "this proposal of this action for this identity": not again after it finished either.

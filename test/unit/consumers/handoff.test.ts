@@ -5,6 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { handOff, type IdentityWork, RunningWorkflows, temporalSignal } from '../../../consumers/handoff.ts';
 import type { Finding } from '../../../schemas/finding.ts';
 import type { IdentityRef } from '../../../schemas/identity.ts';
+import { ENFORCEMENT_PRIORITY } from '../../../workflows/priority.ts';
 
 const identity = (key: string): IdentityRef => ({ key, type: 'principal', provider: 'generic', aliases: [] });
 const f = (id: string) => ({ id }) as unknown as Finding;
@@ -93,6 +94,27 @@ describe('temporalSignal', () => {
     expect(calls.map((c) => c.split(' ')[0])).toEqual(['start', 'start']);
     await send(identity('a'), [f('3')]);
     expect(calls.map((c) => c.split(' ')[0])).toEqual(['start', 'start', 'signal']);
+  });
+
+  it("an urgent finding (a leaked credential) starts its identity's workflow with the enforcement priority", async () => {
+    const starts: { workflowId: string; priority?: unknown }[] = [];
+    const client = {
+      workflow: {
+        signalWithStart: async (_type: string, o: { workflowId: string; priority?: unknown }) => {
+          starts.push({ workflowId: o.workflowId, priority: o.priority });
+        },
+      },
+    } as never;
+    const send = temporalSignal(client, 'q');
+    const leaked = { id: 'l', kind: 'exposed-secret', status: 'open' } as unknown as Finding;
+    const stale = { id: 's', kind: 'exposed-secret', status: 'resolved' } as unknown as Finding;
+    await send(identity('urgent'), [f('1'), leaked]);
+    await send(identity('bulk'), [f('2'), stale]);
+    expect(starts).toEqual([
+      { workflowId: 'identity/urgent', priority: ENFORCEMENT_PRIORITY },
+      { workflowId: 'identity/bulk', priority: undefined },
+    ]);
+    expect(ENFORCEMENT_PRIORITY.priorityKey).toBeLessThan(3);
   });
 
   it('remembers at most its cap of running workflows', () => {
