@@ -85,8 +85,11 @@ export function serverConfig({ port, shards, postgres, dynamicConfigFile }: Serv
 
 /**
  * Dynamic config: the same choices as the local dev server (infra/services/temporal.ts), so the two compare like
- * for like; search attributes are read fresh so the ones registered at start are usable at once.
+ * for like (the priority matcher that urgent enforcement needs: workflows/priority.ts); search attributes are read
+ * fresh so the ones registered at start are usable at once.
  */
 export const dynamicConfig = `system.forceSearchAttributesCacheRefreshOnRead:
+  - value: true
+matching.useNewMatcher:
   - value: true
 `;

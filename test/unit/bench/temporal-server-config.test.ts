@@ -3,7 +3,7 @@
 // refused in one line before anything is installed or started.
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
-import { serverConfig, serverPorts } from '../../../bench/temporal-server/config.ts';
+import { dynamicConfig, serverConfig, serverPorts } from '../../../bench/temporal-server/config.ts';
 import { main } from '../../../cli/main.ts';
 
 const input = {
@@ -28,6 +28,10 @@ describe('scale-path server config', () => {
     }
     expect(config.persistence.datastores['postgres-visibility'].sql.databaseName).toBe('temporal_visibility');
     expect(config.dynamicConfigClient.filepath).toBe('/tmp/dc.yaml');
+  });
+
+  it('runs the priority matcher, as the local dev server does (urgent enforcement goes first)', () => {
+    expect(parse(dynamicConfig)['matching.useNewMatcher']).toEqual([{ value: true }]);
   });
 
   it('listens on 127.0.0.1 only, on distinct ports from the base, clients dialling the frontend', () => {
