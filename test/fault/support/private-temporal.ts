@@ -49,10 +49,13 @@ export async function outageTarget(log: (line: string) => void): Promise<OutageT
   }
   const savedPort = process.env.NHI_TEMPORAL_PORT;
   const savedAddress = process.env.NHI_TEMPORAL_ADDRESS;
+  const savedUi = process.env.NHI_TEMPORAL_UI_PORT;
   const dir = mkdtempSync(join(tmpdir(), 'nhi-outage-temporal-'));
   const port = await freePort();
   process.env.NHI_TEMPORAL_PORT = String(port);
   delete process.env.NHI_TEMPORAL_ADDRESS;
+  // Headless: a UI port given for the shared stack (NHI_TEMPORAL_UI_PORT) would be taken twice.
+  process.env.NHI_TEMPORAL_UI_PORT = 'off';
   const service = temporalService();
   const spec = service.process(dir);
   const start = async () => {
@@ -74,6 +77,8 @@ export async function outageTarget(log: (line: string) => void): Promise<OutageT
       if (savedPort === undefined) delete process.env.NHI_TEMPORAL_PORT;
       else process.env.NHI_TEMPORAL_PORT = savedPort;
       if (savedAddress !== undefined) process.env.NHI_TEMPORAL_ADDRESS = savedAddress;
+      if (savedUi === undefined) delete process.env.NHI_TEMPORAL_UI_PORT;
+      else process.env.NHI_TEMPORAL_UI_PORT = savedUi;
     },
   };
 }
