@@ -17,8 +17,11 @@ export interface LatencyProbe {
   ms: number;
   /** The bulk load was still being ingested when the finding was produced. */
   underLoad: boolean;
-  /** The identity workflows it created (to clean up). */
+  /** The identity workflows it created (to clean up, and to read the phases from). */
   identities: string[];
+  /** Epoch ms when the finding was produced and when the key was seen Inactive (for probePhases). */
+  producedAt: number;
+  inactiveAt: number;
 }
 
 export interface ProbeOptions {
@@ -39,6 +42,7 @@ export async function probeEnforcement(opts: ProbeOptions): Promise<LatencyProbe
     fingerprintKeyFromEnv(),
   );
   const underLoad = opts.loadRunning();
+  const producedAt = Date.now();
   const start = performance.now();
   await opts.producer.send({
     topic: opts.topic,
@@ -56,6 +60,8 @@ export async function probeEnforcement(opts: ProbeOptions): Promise<LatencyProbe
   }
   return {
     ms: performance.now() - start,
+    producedAt,
+    inactiveAt: Date.now(),
     underLoad,
     identities: [`aws:access-key:${estate.key.id}`, estate.user.arn],
   };

@@ -15,6 +15,7 @@ import { CONSUMER_FETCH } from '../runtime/pipeline.ts';
 import { createWorker } from '../runtime/worker.ts';
 import { identityWorkflowId } from '../workflows/identity/definitions.ts';
 import { type LatencyProbe, percentile, probeEnforcement } from './enforcement-latency.ts';
+import { medianPhases, type ProbePhases, probePhases } from './probe-phases.ts';
 import { notableTraffic } from './traffic.ts';
 
 export interface IngestBenchOptions {
@@ -71,7 +72,13 @@ export interface IngestBenchResult {
   /** Peak of this process (consumer + worker when in process) while ingesting. */
   memory: { peakRssMb: number; peakHeapMb: number; digestEntries: number };
   /** Produce → key Inactive in the emulator, ms: while the bulk load ran, and after it (idle). */
-  latency: { underLoad: LatencySummary; idle: LatencySummary; failures: string[] };
+  latency: {
+    underLoad: LatencySummary;
+    idle: LatencySummary;
+    /** Median of each phase (bench/probe-phases.ts), under load and idle. */
+    phases: { underLoad: ProbePhases | undefined; idle: ProbePhases | undefined };
+    failures: string[];
+  };
   /** Time summed over steps (partitions run concurrently, so the sum can exceed the wall time). */
   breakdown: { decodeMs: number; handoffMs: number; dlqMs: number; digestMs: number; commitMs: number };
   /** Shares of the step time, 0..1. */
@@ -244,6 +251,12 @@ export async function benchIngest(opts: IngestBenchOptions): Promise<IngestBench
     loadRunning = false;
     say('ingested; waiting for the remaining latency probes');
     await probing;
+    const phases = await Promise.all(
+      probes.map(async (p) => ({
+        underLoad: p.underLoad,
+        phases: await probePhases(temporal, p.identities, p.producedAt, p.inactiveAt),
+      })),
+    );
     clearInterval(sampler);
     sampleMemory();
     const digestEntries = deps.digest?.memory.entries() ?? 0;
@@ -305,6 +318,10 @@ export async function benchIngest(opts: IngestBenchOptions): Promise<IngestBench
       latency: {
         underLoad: summary(probes.filter((p) => p.underLoad).map((p) => p.ms)),
         idle: summary(probes.filter((p) => !p.underLoad).map((p) => p.ms)),
+        phases: {
+          underLoad: medianPhases(phases.filter((p) => p.underLoad).flatMap((p) => p.phases ?? [])),
+          idle: medianPhases(phases.filter((p) => !p.underLoad).flatMap((p) => p.phases ?? [])),
+        },
         failures,
       },
       breakdown,

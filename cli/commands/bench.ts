@@ -3,6 +3,7 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { benchNormalize } from '../../bench/normalize.ts';
+import type { ProbePhases } from '../../bench/probe-phases.ts';
 import { startScalePath } from '../../bench/temporal-server/start.ts';
 import { type Command, CommandError, parseCommandArgs, UsageError } from '../command.ts';
 
@@ -203,8 +204,16 @@ async function runIngestBench(
           `${name} ${l.n} probes: p50 ${Math.round(l.p50!)} ms, p99 ${Math.round(l.p99!)} ms, max ${Math.round(l.max!)} ms (produce → key Inactive)`,
         )
       : undefined;
+  const phases = (name: string, p: ProbePhases | undefined) =>
+    p
+      ? io.out(
+          `${name} medians: to workflow start ${Math.round(p.toWorkflowMs)} ms, task queue ${Math.round(p.queuedMs)} ms, assessment ${Math.round(p.assessMs)} ms, remediation ${Math.round(p.actMs)} ms`,
+        )
+      : undefined;
   lat('latency load ', result.latency.underLoad);
+  phases('  phases load', result.latency.phases.underLoad);
   lat('latency idle ', result.latency.idle);
+  phases('  phases idle', result.latency.phases.idle);
   for (const f of result.latency.failures) io.out(`latency probe failed: ${f}`);
   io.out(
     `time per step decode/normalise ${Math.round(b.decodeMs)} ms (${pct(result.shares.decode)}), handoff ${Math.round(b.handoffMs)} ms (${pct(result.shares.handoff)}), dlq ${Math.round(b.dlqMs)} ms (${pct(result.shares.dlq)}), digest ${Math.round(b.digestMs)} ms (${pct(result.shares.digest)}), commit ${Math.round(b.commitMs)} ms (${pct(result.shares.commit)})`,
