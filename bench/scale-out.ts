@@ -122,18 +122,23 @@ export async function benchScaleOut(opts: ScaleOutOptions): Promise<ScaleOutResu
     const planned = opts.kills ?? (opts.kill ? 1 : 0);
     const kills: Array<{ uncommitted: number }> = [];
     let lastKill = 0;
+    let leftAtLastKill = opts.findings;
     for (;;) {
       const left = await uncommitted(taskQueue, topic);
       if (left === 0) break;
       // The k-th kill once (k / (planned + 1)) of the messages are committed, or 10 s after the one before if
-      // commits come in larger jumps than that (reading ahead); never sooner than 5 s after the one before.
+      // commits come in larger jumps than that (reading ahead) — but only once the group committed something since
+      // the one before, so every kill lands on a consumer with work in progress (not on one still joining).
+      // Never sooner than 5 s after the one before.
       const due = opts.findings * (1 - (kills.length + 1) / (planned + 1));
       const since = Date.now() - (lastKill || began);
-      if (kills.length < planned && since > 5_000 && (left <= due || since > 10_000)) {
+      const progressed = left < leftAtLastKill;
+      if (kills.length < planned && since > 5_000 && progressed && (left <= due || since > 10_000)) {
         const victim = consumers.shift()!;
         victim.kill('SIGKILL');
         lastKill = Date.now();
         const after = await uncommitted(taskQueue, topic);
+        leftAtLastKill = after;
         kills.push({ uncommitted: after });
         say(`SIGKILL consumer ${kills.length}/${planned} with ${after} messages uncommitted`);
         if (opts.kills !== undefined) consumers.push(start('consumer'));
@@ -150,7 +155,7 @@ export async function benchScaleOut(opts: ScaleOutOptions): Promise<ScaleOutResu
     let unexpected = 0;
     const deadline = Date.now() + 10 * 60_000;
     let redelivered = 0;
-    for (const [key, ids] of traffic.expected) {
+    const check = async ([key, ids]: [string, Set<string>]) => {
       for (;;) {
         const record = await temporal.workflow
           .getHandle(identityWorkflowId(key))
@@ -163,11 +168,18 @@ export async function benchScaleOut(opts: ScaleOutOptions): Promise<ScaleOutResu
           unexpected += [...held].filter((f) => !ids.has(f)).length;
           redelivered += record?.redelivered ?? 0;
           if (lost === 0) complete++;
-          break;
+          return;
         }
         await sleep(500);
       }
-    }
+    };
+    // Queries in parallel (each may replay a workflow the workers evicted): thousands of identities in minutes.
+    const queue = [...traffic.expected];
+    await Promise.all(
+      Array.from({ length: 32 }, async () => {
+        for (let next = queue.shift(); next; next = queue.shift()) await check(next);
+      }),
+    );
     return {
       consumers: opts.consumers,
       workers: opts.workers,

@@ -32,7 +32,8 @@ const usage = `usage: nhi bench normalize [--corpus DIR] [--rounds N] [--json]
               processes (default 2); one consumer is SIGKILLed once a third is committed (unless --no-kill);
               reports findings/s until all is committed and checks that every identity holds exactly its findings.
               --kills N: SIGKILL a consumer N times over the run (at each N+1-th of the messages committed, or
-              every 10 s, whichever comes first), each replaced by a new process; reports
+              10 s after the one before once the group committed more since, whichever comes first), each replaced
+              by a new process; reports
               the group's uncommitted messages after each kill and the findings re-signalled (deliveries of a
               finding its workflow already held), which must stay within what was uncommitted.
   temporal-server

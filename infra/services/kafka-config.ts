@@ -48,6 +48,11 @@ export function toPropertiesFile(props: Record<string, string>): string {
 }
 
 /** Kafka cluster ids are 16 random bytes, base64url without padding (22 chars), like `kafka-storage random-uuid`. */
-export function newClusterId(): string {
-  return randomBytes(16).toString('base64url');
+export function newClusterId(random: () => Buffer = () => randomBytes(16)): string {
+  // As Kafka's own Uuid.randomUuid(): never one that starts with '-', which kafka-storage's argument parser
+  // takes for an option ("--cluster-id: expected one argument"; 1 fresh stack in 64 failed to format).
+  for (;;) {
+    const id = random().toString('base64url');
+    if (!id.startsWith('-')) return id;
+  }
 }

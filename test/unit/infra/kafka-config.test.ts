@@ -42,4 +42,12 @@ describe('kafka server.properties', () => {
     expect(Buffer.from(id, 'base64url')).toHaveLength(16);
     expect(newClusterId()).not.toBe(id);
   });
+
+  it('never makes one that starts with a dash (kafka-storage would read it as an option)', () => {
+    // 0xf8 as the first byte encodes to '-' first in base64url.
+    const draws = [Buffer.alloc(16, 0xf8), Buffer.alloc(16, 0x41)];
+    const id = newClusterId(() => draws.shift()!);
+    expect(id.startsWith('-')).toBe(false);
+    expect(Buffer.from(id, 'base64url')).toEqual(Buffer.alloc(16, 0x41));
+  });
 });
