@@ -44,6 +44,8 @@ export interface ScaleOutResult {
   identitiesComplete: number;
   missing: number;
   unexpected: number;
+  /** Children that died on their own (a dead worker is replaced), with their last stderr line. */
+  unexpectedExits: Array<{ role: string; code: number | null; signal: string | null; lastLine: string }>;
 }
 
 async function uncommitted(groupId: string, topic: string): Promise<number> {
@@ -74,6 +76,8 @@ export async function benchScaleOut(opts: ScaleOutOptions): Promise<ScaleOutResu
   await admin.connect();
   const temporal = await temporalClient();
   const children: ChildProcess[] = [];
+  const unexpectedExits: ScaleOutResult['unexpectedExits'] = [];
+  let finished = false;
   const traffic = notableTraffic(opts.findings, opts.identities, id, { repeatRatio: opts.repeatRatio ?? 0 });
   try {
     await admin.createTopics({
@@ -97,12 +101,24 @@ export async function benchScaleOut(opts: ScaleOutOptions): Promise<ScaleOutResu
       NHI_SESSION_TIMEOUT_MS: '10000',
       NHI_PARTITIONS_CONCURRENTLY: String(partitions),
     };
-    const start = (role: string) => {
+    // A child that dies on its own (not by our SIGKILL or the final SIGTERM) is said with its last stderr line;
+    // a dead worker is replaced, or the check below would wait on queries nobody answers.
+    const start = (role: string): ChildProcess => {
       const child = spawn(process.execPath, [nhiBin, 'run', role], {
         env,
         stdio: ['ignore', 'ignore', 'pipe'],
       });
-      child.stderr!.resume();
+      let lastLine = '';
+      child.stderr!.on('data', (chunk: Buffer) => {
+        const lines = chunk.toString().trim().split('\n');
+        lastLine = lines.at(-1) || lastLine;
+      });
+      child.once('exit', (code, signal) => {
+        if (finished || signal === 'SIGKILL') return;
+        unexpectedExits.push({ role, code, signal, lastLine: lastLine.slice(0, 500) });
+        say(`${role} exited on its own (${signal ?? `code ${code}`}): ${lastLine.slice(0, 300)}`);
+        if (role === 'worker') start('worker');
+      });
       children.push(child);
       return child;
     };
@@ -195,8 +211,10 @@ export async function benchScaleOut(opts: ScaleOutOptions): Promise<ScaleOutResu
       identitiesComplete: complete,
       missing,
       unexpected,
+      unexpectedExits,
     };
   } finally {
+    finished = true;
     // A SIGKILLed child has no exit code but a signal code: it has exited too.
     const alive = children.filter((c) => c.exitCode === null && c.signalCode === null);
     for (const child of alive) child.kill('SIGTERM');

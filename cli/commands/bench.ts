@@ -26,7 +26,9 @@ const usage = `usage: nhi bench normalize [--corpus DIR] [--rounds N] [--json]
               --repeat-ratio R: the share of findings (0..1) that repeat an earlier finding with only volatile fields
               changed. Also reported: signals per finding, Temporal signals/s, repeats held back, peak memory, and
               with --probes N the finding→enforcement latency (a leaked-key finding produced into the same topic,
-              timed until the key is Inactive in the emulator) p50/p99 while the load runs and after it.
+              timed until the key is Inactive in the emulator) p50/p99 while the load runs and after it, with
+              the median of its phases from the identity workflow's history (to workflow start, task queue,
+              assessment, remediation).
               --no-change-detection: every finding goes to Temporal (the path before the digest).
   scale-out   N \`nhi run consumer\` processes (default 3) in one group on a 6-partition topic and M \`nhi run worker\`
               processes (default 2); one consumer is SIGKILLed once a third is committed (unless --no-kill);
@@ -257,6 +259,8 @@ async function runScaleOutBench(
     io.out(
       `identities complete ${result.identitiesComplete}/${result.identities}; findings missing ${result.missing}, unexpected ${result.unexpected}`,
     );
+    for (const e of result.unexpectedExits)
+      io.out(`${e.role} exited on its own (${e.signal ?? `code ${e.code}`}): ${e.lastLine}`);
   }
   return result.missing === 0 && result.unexpected === 0 ? 0 : 1;
 }
