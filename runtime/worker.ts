@@ -12,6 +12,7 @@ import type { Activities } from '../activities/index.ts';
 import { endpoints } from '../infra/endpoints.ts';
 import { TASK_QUEUE } from '../workflows/identity/definitions.ts';
 import { temporalDataConverter } from './connections.ts';
+import { workflowCacheSize } from './workflow-cache.ts';
 
 export const workflowsPath = fileURLToPath(new URL('../workflows/index.ts', import.meta.url));
 
@@ -64,6 +65,7 @@ export async function createWorker(
     // Payloads encrypted like every client's (runtime/payload-codec.ts), unless the caller brings its own
     // converter (a time-skipping test environment whose client has none).
     dataConverter: dataConverter ?? (await temporalDataConverter()),
+    maxCachedWorkflows: workflowCacheSize(),
     ...rest,
   });
 }
