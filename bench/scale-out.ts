@@ -108,13 +108,14 @@ export async function benchScaleOut(opts: ScaleOutOptions): Promise<ScaleOutResu
         env,
         stdio: ['ignore', 'ignore', 'pipe'],
       });
-      let lastLine = '';
+      // The last 40 lines: a crash's native stack trace follows the line that says why.
+      let tail: string[] = [];
       child.stderr!.on('data', (chunk: Buffer) => {
-        const lines = chunk.toString().trim().split('\n');
-        lastLine = lines.at(-1) || lastLine;
+        tail = [...tail, ...chunk.toString().trim().split('\n')].slice(-40);
       });
       child.once('exit', (code, signal) => {
         if (finished || signal === 'SIGKILL') return;
+        const lastLine = tail.findLast((l) => /FATAL|Error|error/.test(l)) ?? tail.at(-1) ?? '';
         unexpectedExits.push({ role, code, signal, lastLine: lastLine.slice(0, 500) });
         say(`${role} exited on its own (${signal ?? `code ${code}`}): ${lastLine.slice(0, 300)}`);
         if (role === 'worker') start('worker');
