@@ -41,3 +41,11 @@ export function parseCommandArgs<O extends Options>(argv: string[], options: O, 
     throw new UsageError((error as Error).message.split('\n')[0] ?? String(error));
   }
 }
+
+/** Resolves on the first SIGINT or SIGTERM: for commands that serve until they are told to stop. */
+export function untilStopSignal(): Promise<void> {
+  return new Promise((resolve) => {
+    process.once('SIGINT', () => resolve());
+    process.once('SIGTERM', () => resolve());
+  });
+}

@@ -1,5 +1,6 @@
 // The Temporal server's static config for the scale-path bench: PostgreSQL for both stores, N history shards, all
 // four services in one process, every listener on 127.0.0.1 from one base port. Rendered as JSON, which is YAML.
+import { DYNAMIC_CONFIG } from '../../infra/services/temporal.ts';
 
 export interface ServerConfigInput {
   /** Frontend gRPC port (what clients dial); the other services take the ports after it. */
@@ -84,12 +85,12 @@ export function serverConfig({ port, shards, postgres, dynamicConfigFile }: Serv
 }
 
 /**
- * Dynamic config: the same choices as the local dev server (infra/services/temporal.ts), so the two compare like
- * for like (the priority matcher that urgent enforcement needs: workflows/priority.ts); search attributes are read
- * fresh so the ones registered at start are usable at once.
+ * Dynamic config: the local dev server's (DYNAMIC_CONFIG), so the two compare like for like; search attributes are
+ * read fresh so the ones registered at start are usable at once.
  */
-export const dynamicConfig = `system.forceSearchAttributesCacheRefreshOnRead:
-  - value: true
-matching.useNewMatcher:
-  - value: true
-`;
+export const dynamicConfig = Object.entries({
+  ...DYNAMIC_CONFIG,
+  'system.forceSearchAttributesCacheRefreshOnRead': true,
+})
+  .map(([key, value]) => `${key}:\n  - value: ${JSON.stringify(value)}\n`)
+  .join('');

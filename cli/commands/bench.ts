@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { benchNormalize } from '../../bench/normalize.ts';
 import type { ProbePhases } from '../../bench/probe-phases.ts';
 import { startScalePath } from '../../bench/temporal-server/start.ts';
-import { type Command, CommandError, parseCommandArgs, UsageError } from '../command.ts';
+import { type Command, CommandError, parseCommandArgs, UsageError, untilStopSignal } from '../command.ts';
 
 const usage = `usage: nhi bench normalize [--corpus DIR] [--rounds N] [--json]
        nhi bench ingest [--findings N] [--identities N | --findings-per-identity N] [--repeat-ratio R]
@@ -276,10 +276,7 @@ async function runTemporalServer(
     throw new UsageError('--port and --postgres-port must be below 65527');
   const server = await startScalePath({ port, postgresPort, shards, log: (line) => io.err(line) });
   io.out(`NHI_TEMPORAL_ADDRESS=${server.address}`);
-  await new Promise<void>((resolve) => {
-    process.once('SIGINT', () => resolve());
-    process.once('SIGTERM', () => resolve());
-  });
+  await untilStopSignal();
   io.err('temporal-server: stopping (data thrown away)');
   await server.stop();
   return 0;

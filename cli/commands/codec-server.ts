@@ -1,7 +1,7 @@
 // `nhi codec-server`: serves the payload codec to the Temporal CLI and Web UI, so encrypted histories read normally.
 import { randomBytes } from 'node:crypto';
 import { localCodecPort, temporalUi } from '../../infra/services/temporal-ui.ts';
-import { type Command, CommandError, parseCommandArgs, UsageError } from '../command.ts';
+import { type Command, CommandError, parseCommandArgs, UsageError, untilStopSignal } from '../command.ts';
 
 const usage = `usage: nhi codec-server [--port N] [--origin URL]... [--no-token] [--json]
 
@@ -115,10 +115,7 @@ export const codecServerCommand: Command = {
           `  Web UI in a browser: sign in at ${loginUrl}, then tick "Include cross-origin credentials" in the UI's codec settings`,
         );
     }
-    await new Promise<void>((resolve) => {
-      process.once('SIGINT', () => resolve());
-      process.once('SIGTERM', () => resolve());
-    });
+    await untilStopSignal();
     await server.close();
     return 0;
   },

@@ -14,6 +14,13 @@ import { temporalUi, temporalUiArgs } from './temporal-ui.ts';
  * started before they were added, by `ready` through the operator API.
  */
 export const SEARCH_ATTRIBUTES = { NhiRiskScore: 'Int', NhiIdentityType: 'Keyword' } as const;
+/**
+ * Dynamic config the local Temporal runs with (and the scale-path bench's server, so the two compare like for like).
+ * Task priority (urgent enforcement ahead of bulk assessment: workflows/priority.ts) needs the priority matcher;
+ * said explicitly so the stack does not depend on the server version's default.
+ */
+export const DYNAMIC_CONFIG = { 'matching.useNewMatcher': true } as const;
+
 // The operator API's IndexedValueType numbers (temporal.api.enums.v1).
 const INDEXED_VALUE_TYPE = { Keyword: 2, Int: 3 } as const;
 
@@ -68,10 +75,10 @@ export function temporalService(): Service {
         'journal_mode=wal',
         '--sqlite-pragma',
         'synchronous=normal',
-        // Task priority (urgent enforcement ahead of bulk assessment: workflows/priority.ts) needs the priority
-        // matcher; said explicitly so the stack does not depend on the server version's default.
-        '--dynamic-config-value',
-        'matching.useNewMatcher=true',
+        ...Object.entries(DYNAMIC_CONFIG).flatMap(([key, value]) => [
+          '--dynamic-config-value',
+          `${key}=${JSON.stringify(value)}`,
+        ]),
         '--log-level',
         'warn',
         ...Object.entries(SEARCH_ATTRIBUTES).flatMap(([name, type]) => [
