@@ -21,6 +21,7 @@ import {
 } from '../../workflows/remediation/definitions.ts';
 import type { remediationWorkflow } from '../../workflows/remediation/workflow.ts';
 import { person, sign, snapshotOf } from '../support/people.ts';
+import { recordedEvents } from '../support/recorded-events.ts';
 import { unusedAccessActivities } from '../support/unused-access.ts';
 
 let env: TestWorkflowEnvironment;
@@ -36,14 +37,7 @@ const activities: Activities = {
     throw new Error('not used');
   },
   resolveTeamAction: async () => ({ refused: 'no team actions here' }),
-  publishEnforcementEvent: async (event) => {
-    published.push(event);
-    return `event-${published.length}`;
-  },
-  identityVisibility: async () => ({ searchAttributes: [], memo: false }),
-  archiveEvidence: async () => {
-    throw new Error('not part of this test');
-  },
+  ...recordedEvents(published),
   planRemediation: async (input) => ({
     action: input.action,
     identityKey: input.identity.key,

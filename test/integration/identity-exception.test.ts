@@ -36,6 +36,7 @@ import type { identityWorkflow } from '../../workflows/identity/workflow.ts';
 import { remediationQuery } from '../../workflows/remediation/definitions.ts';
 import { recordExceptionFixtures, testSigner } from '../support/evidence.ts';
 import { person, snapshotOf, type TestPerson } from '../support/people.ts';
+import { recordedEvents } from '../support/recorded-events.ts';
 import { unusedAccessActivities } from '../support/unused-access.ts';
 import { finding, replay } from './identity-support.ts';
 
@@ -93,14 +94,7 @@ const activities: Activities = {
       },
     } satisfies Assessment;
   },
-  publishEnforcementEvent: async (event) => {
-    published.push(event);
-    return `event-${published.length}`;
-  },
-  identityVisibility: async () => ({ searchAttributes: [], memo: false }),
-  archiveEvidence: async () => {
-    throw new Error('not part of this test');
-  },
+  ...recordedEvents(published),
   loadDirectory: async () => directory,
   exceptionContext: async () => ({
     directory,

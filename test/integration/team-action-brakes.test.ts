@@ -49,6 +49,7 @@ import {
 } from '../../workflows/remediation/definitions.ts';
 import type { remediationWorkflow } from '../../workflows/remediation/workflow.ts';
 import { decideRemediation, person, snapshotOf } from '../support/people.ts';
+import { recordedEvents } from '../support/recorded-events.ts';
 import { unusedAccessActivities } from '../support/unused-access.ts';
 import { tagSecret } from './fixtures/team-action/tag-secret.ts';
 import { finding } from './identity-support.ts';
@@ -119,14 +120,7 @@ const activities: Activities = {
       capabilities: [],
       risk: { score: 80, total: 80, factors: [] },
     }) as unknown as Assessment,
-  publishEnforcementEvent: async (event) => {
-    published.push(event);
-    return `event-${published.length}`;
-  },
-  identityVisibility: async () => ({ searchAttributes: [], memo: false }),
-  archiveEvidence: async () => {
-    throw new Error('not part of this test');
-  },
+  ...recordedEvents(published),
   loadDirectory: async () => directory,
   exceptionContext: async () => ({
     directory,
