@@ -116,13 +116,18 @@ describe('payload encryption', () => {
     expect(encrypted.length).toBeGreaterThan(4);
     for (const { payload } of encrypted) expect(utf8(payload.metadata![KEY_ID_METADATA])).toBe(keyId);
     // …except search attributes, which the server must index (a score and a type, no text of the finding), and
-    // the SDK's own patch markers, which it writes without the codec and which name only the patch.
+    // what the SDK writes for a patch without the codec: its marker and the TemporalChangeVersion search attribute,
+    // which name only the patch.
     const plain = found.filter((f) => !encrypted.includes(f));
     for (const { path, payload } of plain) {
       if (/markerRecordedEventAttributes\.details\.patch-data\.payloads\.\d+$/.test(path)) {
         const marker = JSON.parse(utf8(payload.data)) as Record<string, unknown>;
         expect(Object.keys(marker).sort()).toEqual(['deprecated', 'id']);
         expect(PATCHES).toContain(marker.id);
+        continue;
+      }
+      if (path.endsWith('searchAttributes.indexedFields.TemporalChangeVersion')) {
+        for (const id of JSON.parse(utf8(payload.data)) as unknown[]) expect(PATCHES).toContain(id);
         continue;
       }
       expect(path).toMatch(/searchAttributes\.indexedFields\.(NhiRiskScore|NhiIdentityType)$/);
