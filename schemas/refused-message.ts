@@ -22,3 +22,10 @@ export function recordRefusal(list: RefusedMessage[], refusal: RefusedMessage): 
   const next = [...list, refusal];
   return next.length > MAX_REFUSED_MESSAGES ? next.slice(next.length - MAX_REFUSED_MESSAGES) : next;
 }
+
+/**
+ * The memo key under which every workflow keeps its `RefusedMessage[]` (`upsertMemo` on each refusal), so the
+ * refusals are in the history (WorkflowPropertiesModified) where evidence export reads them, and in visibility
+ * where the CLI reads them without a query. The identity workflow also keeps them in its record's memo.
+ */
+export const REFUSED_MEMO_KEY = 'refusedMessages';
