@@ -15,13 +15,18 @@ interface Shape {
   source: string;
 }
 
+// Every alternative runs in time linear in the text (issue #22: "eyJ-" repeated 100k times took 50 s). V8's
+// engine backtracks, so each alternative is written so that it cannot: a quantifier whose match can still fail
+// after it (the JWT's first segment, a URL's user and password) may start only where a run of its characters
+// starts (a lookbehind), so each run is scanned a bounded number of times; every other unbounded quantifier ends
+// its alternative (it cannot fail once reached) or is bounded. The property test and `nhi bench redact` check it.
 const SHAPES: Shape[] = [
   {
     id: 'private-key',
-    source: String.raw`-----BEGIN[A-Z ]*PRIVATE KEY(?: BLOCK)?-----[\s\S]*?(?:-----END[A-Z ]*PRIVATE KEY(?: BLOCK)?-----|$)`,
+    source: String.raw`-----BEGIN[A-Z ]{0,40}PRIVATE KEY(?: BLOCK)?-----[\s\S]*?(?:-----END[A-Z ]{0,40}PRIVATE KEY(?: BLOCK)?-----|$)`,
   },
-  // A run of 40 or more base64 characters; only a run of exactly 40 standing alone is an AWS secret access key,
-  // checked in isAwsSecretKey (with no lookbehind in the pattern: V8 runs it far faster).
+  // A run of 40 or more base64 characters; whether it is (or holds, or wraps) an AWS secret access key is decided
+  // in awsKeySpans (with no lookbehind in the pattern: V8 runs it far faster).
   { id: 'aws-secret-access-key', source: '[A-Za-z0-9/+]{40,}' },
   { id: 'github-token', source: String.raw`\bgh[pousr]_[A-Za-z0-9]{36,255}\b` },
   { id: 'github-fine-grained-token', source: String.raw`\bgithub_pat_[A-Za-z0-9_]{22,255}` },
@@ -35,12 +40,15 @@ const SHAPES: Shape[] = [
   { id: 'npm-token', source: String.raw`\bnpm_[A-Za-z0-9]{36}\b` },
   { id: 'sendgrid-key', source: String.raw`\bSG\.[A-Za-z0-9_-]{22}\.[A-Za-z0-9_-]{43}\b` },
   { id: 'openai-anthropic-key', source: String.raw`\bsk-(?:ant-|proj-)?[A-Za-z0-9_-]{32,}` },
-  // header.payload[.signature], both JSON objects ("eyJ" is base64url of '{"').
-  { id: 'jwt', source: String.raw`\beyJ[A-Za-z0-9_-]{8,}\.eyJ[A-Za-z0-9_-]{8,}\.?[A-Za-z0-9_-]*` },
-  // scheme://user:password@host — only the password is redacted (group "urlpw").
+  // header.payload[.signature], both JSON objects ("eyJ" is base64url of '{"'); only where a base64url run starts.
+  {
+    id: 'jwt',
+    source: String.raw`(?<![A-Za-z0-9_-])eyJ[A-Za-z0-9_-]{8,}\.eyJ[A-Za-z0-9_-]{8,}\.?[A-Za-z0-9_-]*`,
+  },
+  // scheme://user:password@host — only the password is redacted (group "urlpw"); only where a scheme starts.
   {
     id: 'url-password',
-    source: String.raw`\b[a-zA-Z][a-zA-Z0-9+.-]{1,20}://[^\s:/@"'<>]+:(?<urlpw>[^\s/@"'<>]+)@`,
+    source: String.raw`(?<![a-zA-Z0-9+.-])[a-zA-Z][a-zA-Z0-9+.-]{1,20}://[^\s:/@"'<>]+:(?<urlpw>[^\s/@"'<>]+)@`,
   },
 ];
 
@@ -56,77 +64,203 @@ function entropy(text: string): number {
   return bits;
 }
 
+const SLASH = 0x2f;
+const AWS_KEY_LENGTH = 40;
+
 /**
- * A 40-character base64 run is taken for an AWS secret key only if it mixes upper case, lower case and digits
+ * Is the 40-character base64 window at `at` an AWS secret key? Only if it mixes upper case, lower case and digits
  * (a commit hash is lower-case hex), looks random, and is not the path of an ARN (`arn:aws:…:role/…`) or of a URL
- * (`https://portal.azure.com/#asset/…/Incident/subscriptions/…`): a URL's password is url-password's concern.
+ * (`https://portal.azure.com/#asset/…/Incident/subscriptions/…`). In a URL's user info or query string it is a
+ * key (`?secret=…`, `https://AKIA…:…@host`): a secret there leaks as surely as in prose.
  */
-function isAwsSecretKey(candidate: string, text: string, at: number): boolean {
-  if (candidate.length !== 40 || /[A-Za-z0-9/+]/.test(text[at - 1] ?? '') || text[at + 40] === '=')
-    return false;
+function looksLikeAwsKey(text: string, at: number): boolean {
+  if (text[at + AWS_KEY_LENGTH] === '=') return false;
+  const candidate = text.slice(at, at + AWS_KEY_LENGTH);
   if (!/[A-Z]/.test(candidate) || !/[a-z]/.test(candidate) || !/[0-9]/.test(candidate)) return false;
   if (entropy(candidate) < 4) return false;
   const before = text.slice(Math.max(0, at - 300), at);
   const token = before.slice(
-    Math.max(before.lastIndexOf(' '), before.lastIndexOf('"'), before.lastIndexOf("'")) + 1,
+    Math.max(
+      before.lastIndexOf(' '),
+      before.lastIndexOf('"'),
+      before.lastIndexOf("'"),
+      before.lastIndexOf('\n'),
+    ) + 1,
   );
-  return !token.startsWith('arn:') && !token.includes('://');
+  if (token.startsWith('arn:')) return false;
+  const scheme = token.indexOf('://');
+  if (scheme < 0) return true;
+  const rest = token.slice(scheme + 3);
+  return rest.includes('?') || !rest.includes('/');
 }
 
-interface Match {
+/**
+ * The AWS secret keys in the base64 run text[start, end): the run itself when it is exactly 40 characters, or a
+ * 40-character window at either end of a longer run that a `/` cuts off (`…KEY/path`, `dir/KEY`): a key's own
+ * characters include `/`, so the run alone cannot say where a key followed by a path ends.
+ */
+function awsKeyStarts(text: string, start: number, end: number): number[] {
+  if (end - start === AWS_KEY_LENGTH) return looksLikeAwsKey(text, start) ? [start] : [];
+  const found: number[] = [];
+  if (text.charCodeAt(start + AWS_KEY_LENGTH) === SLASH && looksLikeAwsKey(text, start)) found.push(start);
+  const last = end - AWS_KEY_LENGTH;
+  if (last > start && text.charCodeAt(last - 1) === SLASH && looksLikeAwsKey(text, last)) found.push(last);
+  return found;
+}
+
+const PRINTABLE = /[^\x20-\x7e\t\r\n]/g;
+
+/**
+ * Does the base64 run text[start, end) wrap text that holds a credential shape (`base64("aws_secret_access_key=…")`
+ * in a log line or a Kubernetes secret)? Decoded once, scanned once, never decoded again (depth 1): linear.
+ */
+function wrapsSecret(text: string, start: number, end: number, depth: number): boolean {
+  if (depth > 0) return false;
+  let run = text.slice(start, end);
+  if (run.length % 4 === 1) run = run.slice(0, -1);
+  let decoded: string;
+  try {
+    decoded = atob(run);
+  } catch {
+    return false;
+  }
+  const unprintable = decoded.match(PRINTABLE)?.length ?? 0;
+  if (unprintable > decoded.length / 20) return false;
+  return spansOf(decoded, depth + 1).length > 0;
+}
+
+/** A part of the text to redact: [from, to), and the shape found there. */
+interface Span {
   id: string;
-  index: number;
-  text: string;
-  /** Offset and length, within the match, of what to redact. */
-  redactFrom: number;
-  redactLength: number;
+  from: number;
+  to: number;
 }
 
-function* matches(text: string): Generator<Match> {
+/** The credential shapes in `text` itself, in order (overlaps possible: mergeSpans sorts them out). */
+function directSpans(text: string, depth: number): Span[] {
+  const spans: Span[] = [];
   COMBINED.lastIndex = 0;
   for (let m = COMBINED.exec(text); m; m = COMBINED.exec(text)) {
-    const hit = GROUPS.find((g) => m?.groups?.[g.group] !== undefined);
+    const groups = m.groups!;
+    const hit = GROUPS.find((g) => groups[g.group] !== undefined);
     if (!hit) continue;
-    if (hit.id === 'aws-secret-access-key' && !isAwsSecretKey(m[0], text, m.index)) continue;
-    if (hit.id === 'url-password') {
-      const pw = m.groups!.urlpw!;
-      yield {
-        id: hit.id,
-        index: m.index,
-        text: m[0],
-        redactFrom: m[0].length - pw.length - 1,
-        redactLength: pw.length,
-      };
+    const from = m.index;
+    const to = from + m[0].length;
+    if (hit.id === 'aws-secret-access-key') {
+      // Where V8 resumes after this match, so a nested exec (wrapsSecret) cannot move it.
+      const resume = COMBINED.lastIndex;
+      const keys = awsKeyStarts(text, from, to);
+      for (const at of keys) spans.push({ id: hit.id, from: at, to: at + AWS_KEY_LENGTH });
+      if (keys.length === 0 && wrapsSecret(text, from, to, depth))
+        spans.push({ id: 'base64-wrapped', from, to });
+      COMBINED.lastIndex = resume;
+    } else if (hit.id === 'url-password') {
+      const pw = groups.urlpw!;
+      spans.push({ id: hit.id, from: to - pw.length - 1, to: to - 1 });
     } else {
-      yield { id: hit.id, index: m.index, text: m[0], redactFrom: 0, redactLength: m[0].length };
+      spans.push({ id: hit.id, from, to });
     }
   }
+  return spans;
+}
+
+/**
+ * The text as a decoder would read it, when it holds escapes that can cut a credential in two: JSON's `\/` and
+ * `\u002f` (a JSON document quoted inside a string field), and a URL's percent-encoding (`%2F` in a query string).
+ * `at[i]` is where the view's i-th character starts in the original (one extra entry: the original's length).
+ * Undefined when there is nothing to decode. One pass, so linear.
+ */
+function decodedView(text: string): { view: string; at: number[] } | undefined {
+  if (!text.includes('\\') && !PERCENT.test(text)) return undefined;
+  let view = '';
+  const at: number[] = [];
+  for (let i = 0; i < text.length; ) {
+    const c = text[i]!;
+    at.push(i);
+    if (c === '\\' && i + 1 < text.length) {
+      const e = text[i + 1]!;
+      if (e === 'u' && /^[0-9a-fA-F]{4}$/.test(text.slice(i + 2, i + 6))) {
+        view += String.fromCharCode(Number.parseInt(text.slice(i + 2, i + 6), 16));
+        i += 6;
+        continue;
+      }
+      view += ESCAPED[e] ?? e;
+      i += 2;
+      continue;
+    }
+    if (c === '%' && /^[0-9a-fA-F]{2}$/.test(text.slice(i + 1, i + 3))) {
+      view += String.fromCharCode(Number.parseInt(text.slice(i + 1, i + 3), 16));
+      i += 3;
+      continue;
+    }
+    view += c;
+    i++;
+  }
+  at.push(text.length);
+  return { view, at };
+}
+
+const PERCENT = /%[0-9a-fA-F]{2}/;
+const ESCAPED: Record<string, string> = { n: '\n', r: '\r', t: '\t', b: '\b', f: '\f' };
+
+/** Sorted, overlapping spans joined (the first shape's id kept). */
+function mergeSpans(spans: Span[]): Span[] {
+  if (spans.length < 2) return spans;
+  spans.sort((a, b) => a.from - b.from);
+  const out: Span[] = [{ ...spans[0]! }];
+  for (const s of spans.slice(1)) {
+    const last = out.at(-1)!;
+    if (s.from <= last.to) last.to = Math.max(last.to, s.to);
+    else out.push({ ...s });
+  }
+  return out;
+}
+
+/**
+ * Every credential shape in `text`, as spans of the original text: found in the text itself and in its decoded
+ * view (up to two levels of escaping: a JSON document quoted in a JSON string quoted again).
+ */
+function spansOf(text: string, depth = 0): Span[] {
+  const spans = directSpans(text, depth);
+  let view = decodedView(text);
+  for (let level = 0; view && level < 2; level++) {
+    for (const s of directSpans(view.view, depth))
+      spans.push({ id: s.id, from: view.at[s.from]!, to: view.at[s.to]! });
+    const inner = decodedView(view.view);
+    const outer = view.at;
+    view = inner && { view: inner.view, at: inner.at.map((i) => outer[i]!) };
+  }
+  return mergeSpans(spans);
 }
 
 /** Quick refusal: every shape contains one of these, so most strings are passed without running the regex. */
-const HINT = /[A-Za-z0-9/+_-]{16}|PRIVATE KEY|:\/\//;
+const HINT = /[A-Za-z0-9/+_-]{16}|PRIVATE KEY|:\/\/|\\|%[0-9a-fA-F]{2}/;
 
 /** The ids of the credential shapes found in `text` (empty when none). */
 export function secretShapesIn(text: string): string[] {
   if (!HINT.test(text)) return [];
-  return [...new Set([...matches(text)].map((m) => m.id))];
+  return [...new Set(spansOf(text).map((s) => s.id))];
 }
 
 export function hasSecretShape(text: string): boolean {
   return secretShapesIn(text).length > 0;
 }
 
-/** `text` with every credential shape replaced by [REDACTED]. */
-export function redactSecretShapes(text: string): string {
+/** `text` with every credential shape replaced by [REDACTED], or by what `replace` makes of the secret. */
+export function redactSecretShapes(
+  text: string,
+  replace: (secret: string) => string = () => REDACTED,
+): string {
   if (!HINT.test(text)) return text;
+  const spans = spansOf(text);
+  if (spans.length === 0) return text;
   let out = '';
   let last = 0;
-  for (const m of matches(text)) {
-    const from = m.index + m.redactFrom;
-    out += text.slice(last, from) + REDACTED;
-    last = from + m.redactLength;
+  for (const s of spans) {
+    out += text.slice(last, s.from) + replace(text.slice(s.from, s.to));
+    last = s.to;
   }
-  return last === 0 ? text : out + text.slice(last);
+  return out + text.slice(last);
 }
 
 /**
