@@ -2,11 +2,14 @@
 // every raw secret scrubbed) or a typed rejection with one readable reason. Nothing throws past here.
 import { type Adapter, type NormalizeContext, RecordError } from './adapters/adapter.ts';
 import { adapterFor, adapters } from './adapters/index.ts';
+import { checkAwsIds } from './aws-id-check.ts';
 import { checkKeyOf } from './check-key.ts';
 import type { Finding, Format, FormatOrAuto, SecretRef } from './finding.ts';
+import type { IdentityRef } from './identity.ts';
 import { type OutputChecker, outputChecker } from './output-check.ts';
 import { decodeUtf8, parseDocuments } from './parse-input.ts';
 import {
+  fingerprint,
   fingerprintKeyFromEnv,
   mentionsSecret,
   previousFingerprintKeyFromEnv,
@@ -109,17 +112,45 @@ function scrubFinding(finding: Finding, secrets: readonly string[]): Finding {
  * CSPM description. Ids, times and the fingerprints are ours and never hold one: they are not scanned (an id or a
  * fingerprint is long enough to look like a key to the scanner, and scanning them was a third of its work).
  */
-function redactShapes(finding: Finding): Finding {
+function redactShapes(finding: Finding, fingerprintKey: string): Finding {
   let out: Record<string, unknown> | undefined;
   for (const k in finding) {
     if (k === 'id' || k === 'time' || !Object.hasOwn(finding, k)) continue;
     const inner = finding[k as keyof Finding];
-    const redacted = k === 'secret' ? redactSecretRef(inner as SecretRef) : redactSecretShapesCow(inner);
+    const redacted =
+      k === 'secret'
+        ? redactSecretRef(inner as SecretRef)
+        : k === 'identities'
+          ? redactIdentities(inner as IdentityRef[], fingerprintKey)
+          : redactSecretShapesCow(inner);
     if (redacted === inner) continue;
     out ??= { ...finding };
     out[k] = redacted;
   }
   return (out as Finding | undefined) ?? finding;
+}
+
+/**
+ * An identity whose key holds a credential shape (a SIEM that put a token where a user name goes) keeps a key of
+ * its own: each secret in it becomes `[REDACTED:<16 hex of its keyed fingerprint>]`, so two such identities stay two
+ * workflows (not one `principal:generic:[REDACTED]` that every redacted key collapsed into), the same secret stays
+ * one, and the key reveals nothing without the fingerprint key. Its name and aliases are redacted plainly.
+ */
+function redactIdentities(identities: IdentityRef[], fingerprintKey: string): IdentityRef[] {
+  const redacted = redactSecretShapesCow(identities);
+  if (redacted === identities) return identities;
+  const keyed = (secret: string) => `[REDACTED:${fingerprint(secret, fingerprintKey).slice(0, 16)}]`;
+  return redacted.map((identity, i) => {
+    const original = identities[i]!;
+    if (identity === original) return identity;
+    const fields: Array<'key' | 'owner'> = ['key', 'owner'];
+    const out = { ...identity };
+    for (const f of fields) {
+      const value = original[f];
+      if (value !== undefined && out[f] !== value) out[f] = redactSecretShapes(value, keyed);
+    }
+    return out;
+  });
 }
 
 function redactSecretRef(secret: SecretRef): SecretRef {
@@ -133,6 +164,44 @@ function redactSecretRef(secret: SecretRef): SecretRef {
     out[k] = redacted;
   }
   return (out as SecretRef | undefined) ?? secret;
+}
+
+/**
+ * The finding without identities whose AWS ids are malformed or documentation samples (aws-id-check.ts): each
+ * becomes a resource of the finding (what it mentions, for a reviewer; never a target) and a line of its evidence,
+ * so no workflow is started or acts for it.
+ */
+function withCheckedIds(finding: Finding): Finding {
+  const checked = checkAwsIds(finding.identities);
+  if (checked.identities === finding.identities && checked.samples.length === 0) return finding;
+  const kept = new Set(checked.identities.map((i) => i.key));
+  const left = finding.identities.filter((i) => !kept.has(i.key));
+  // An owner link to a left-out identity would point at nothing: dropped with it.
+  const identities = checked.identities.map((i) =>
+    i.owner !== undefined && left.some((o) => o.key === i.owner) ? withoutOwner(i) : i,
+  );
+  const resources = [
+    ...finding.resources,
+    ...left.map((i) => ({
+      uid: i.type === 'aws-access-key' && i.name ? i.name : i.key,
+      type: 'aws-malformed-id',
+    })),
+  ];
+  return {
+    ...finding,
+    identities,
+    resources,
+    evidence: {
+      ...finding.evidence,
+      ...(checked.warnings.length ? { idWarnings: checked.warnings.join('; ') } : {}),
+      ...(checked.samples.length ? { sampleIds: checked.samples.join(', ') } : {}),
+    },
+  };
+}
+
+function withoutOwner(identity: IdentityRef): IdentityRef {
+  const { owner: _owner, ...rest } = identity;
+  return rest;
 }
 
 function withVariant(finding: Finding, variant: string): Finding {
@@ -175,7 +244,10 @@ export function normalizeWith(
       const list = scrubList(ctx.secrets);
       findings = raw.map((f) => scrubFinding(f, list));
     }
-    findings = findings.map(redactShapes).map(withCheckKey);
+    findings = findings
+      .map((f) => redactShapes(f, settings.fingerprintKey))
+      .map(withCheckedIds)
+      .map(withCheckKey);
     if (where.variant) findings = findings.map((f) => withVariant(f, where.variant!));
     const invalid = (settings.outputCheck ?? outputChecker).problem(adapter.format, findings);
     if (invalid !== undefined) return { ok: false, format: adapter.format, ...where, reason: invalid };

@@ -253,14 +253,20 @@ export function ingestionTime(ctx?: unknown): string {
   return UNKNOWN_TIME;
 }
 
-/** Small evidence values only: long strings are cut so a reviewer sees the gist, never a dump. */
-/** Cut long prose; credential shapes are redacted first, so a cut cannot leave an unrecognisable piece of one. */
+/**
+ * Cut long prose so a reviewer sees the gist, never a dump. Only the head is scanned: the first `max` characters
+ * and CLIP_MARGIN after them, redacted before the cut, so a credential the cut would split is still seen whole
+ * (every shape but a PEM block or a JWT fits in the margin, and those two are recognised by their first part).
+ * Scanning the whole value first made a 400 KB alert cost its whole length for 200 characters kept.
+ */
 export function clip(v: string | undefined, max = 200): string | undefined {
   if (v === undefined) return undefined;
   if (v.length <= max) return v;
-  const safe = redactSecretShapes(v);
-  return safe.length > max ? `${safe.slice(0, max)}…` : safe;
+  const safe = redactSecretShapes(v.slice(0, max + CLIP_MARGIN));
+  return safe.length > max || v.length > max + CLIP_MARGIN ? `${safe.slice(0, max)}…` : safe;
 }
+
+const CLIP_MARGIN = 1024;
 
 /** Drop undefined entries so evidence stays flat and small. */
 export function evidenceOf(

@@ -83,7 +83,8 @@ const CORPUS: Record<string, Expected> = {
   },
   'asff/ocsf-examples-sechub-guardduty.raw.json': {
     count: 1,
-    keys: [['arn:aws:iam::111111111111:role/Admin', 'aws:access-key:ASIATMJPC7EXAMPLE']],
+    // ASIATMJPC7EXAMPLE has 17 characters: malformed, so a resource and a warning, not an identity (aws-id-check.ts)
+    keys: [['arn:aws:iam::111111111111:role/Admin']],
     kinds: ['anomalous-use'], // Stealth:IAMUser/CloudTrailLoggingDisabled
     severities: [['low', 30]], // Label LOW wins over Normalized 40 (outside LOW's band)
     times: ['2023-09-19T14:55:09.000Z'],
@@ -100,12 +101,8 @@ const CORPUS: Record<string, Expected> = {
   },
   'asff/defectdojo-asff-guardduty-networkpermissions.json': {
     count: 1,
-    keys: [
-      [
-        'arn:aws:iam::123456789012:user/GeneratedFindingUserName',
-        'aws:access-key:GeneratedFindingAccessKeyId',
-      ],
-    ],
+    // GuardDuty's sample key id is no key id: a resource and a warning, not an identity (aws-id-check.ts)
+    keys: [['arn:aws:iam::123456789012:user/GeneratedFindingUserName']],
     kinds: ['anomalous-use'],
     severities: [['medium', 50]],
     times: ['2020-11-28T23:11:30.811Z'],
@@ -142,10 +139,12 @@ describe.runIf(corpusAvailable())('asff corpus', () => {
       'arn:aws:sts::111111111111:assumed-role/Admin/example',
       'AROATMJPC7YEXAMPLE',
     ]);
-    expect(gd!.identities.find((i) => i.type === 'aws-access-key')!.owner).toBe(role.key);
+    // The 17-character ASIATMJPC7EXAMPLE is malformed: a resource, not an identity (aws-id-check.ts).
+    expect(gd!.identities.find((i) => i.type === 'aws-access-key')).toBeUndefined();
     // GuardDuty's affected trail from ProductFields, and its API call as evidence.
     expect(gd!.resources.map((r) => r.uid)).toEqual([
       'arn:aws:cloudtrail:us-east-2:111111111111:trail/delete-me',
+      'ASIATMJPC7EXAMPLE',
     ]);
     expect(gd!.evidence).toMatchObject({ api: 'DeleteTrail', remoteIp: '52.94.133.131', asn: '16509' });
   });

@@ -29,12 +29,9 @@ describe.runIf(corpusAvailable())('guardduty corpus', () => {
     expect(f.status).toBe('open');
     // Envelope time is 1970-01-01 (bogus): the finding's updatedAt is used.
     expect(f.time).toBe('2017-12-08T15:32:49.862Z');
-    expect(keys(f)).toEqual([
-      'arn:aws:iam::883606788610:user/GeneratedFindingUserName',
-      'aws:access-key:GeneratedFindingAccessKeyId',
-    ]);
-    const key = f.identities.find((i) => i.type === 'aws-access-key')!;
-    expect(key.owner).toBe('arn:aws:iam::883606788610:user/GeneratedFindingUserName');
+    // "GeneratedFindingAccessKeyId" is no key id: a resource and a warning, never an identity (aws-id-check.ts).
+    expect(keys(f)).toEqual(['arn:aws:iam::883606788610:user/GeneratedFindingUserName']);
+    expect(String(f.evidence.idWarnings)).toContain('malformed access key id GeneratedFindingAccessKe');
     expect(f.identities.every((i) => i.account === '883606788610')).toBe(true);
     expect(f.cloud).toEqual({ provider: 'aws', account: '883606788610', region: 'us-east-1' });
     expect(f.evidence).toMatchObject({
@@ -43,7 +40,11 @@ describe.runIf(corpusAvailable())('guardduty corpus', () => {
       sample: true,
       eventBridgeAccount: '101010101111',
     });
-    expect(f.resources.map((r) => r.uid).sort()).toEqual(['GeneratedFindingTrailName', 'i-99999999']);
+    expect(f.resources.map((r) => r.uid).sort()).toEqual([
+      'GeneratedFindingAccessKeyId',
+      'GeneratedFindingTrailName',
+      'i-99999999',
+    ]);
     expect(f.references).toEqual([{ kind: 'rule', id: 'UnauthorizedAccess:IAMUser/TorIPCaller' }]);
     expect(f.source.nativeId).toBe(
       'arn:aws:guardduty:us-east-1:883606788610:detector/883606788610/finding/36b01b60fc22bb4edb19d62d9899e953',

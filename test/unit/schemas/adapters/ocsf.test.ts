@@ -37,7 +37,12 @@ describe.runIf(corpusAvailable())('ocsf corpus', () => {
     // time 1739539623 (s) = 13:27:03Z; time_dt "2025-02-14T14:27:03.913874" is local time without a zone.
     expect(findings.map((f) => f.time)).toEqual(['2025-02-14T13:27:03.000Z', '2025-02-14T13:27:03.000Z']);
     expect(findings.map((f) => f.status)).toEqual(['open', 'open']);
-    expect(findings.map(keys)).toEqual([[], ['arn:aws:iam::<account_uid>:root']]);
+    // "arn:aws:iam::<account_uid>:root" names no account: a resource and a warning, not an identity.
+    expect(findings.map(keys)).toEqual([[], []]);
+    expect(findings[1]!.resources).toContainEqual({
+      uid: 'arn:aws:iam::<account_uid>:root',
+      type: 'aws-malformed-id',
+    });
     expect(findings[0]!.resources).toEqual([
       {
         uid: '<resource_uid>',
@@ -99,9 +104,11 @@ describe.runIf(corpusAvailable())('ocsf corpus', () => {
     expect(f!.time).toBe('2023-09-19T15:05:22.487Z'); // 1695135922487 ms
     expect(f!.kind).toBe('anomalous-use');
     expect(f!.severity).toEqual({ label: 'low', score: 30 });
-    expect(keys(f!)).toEqual(['arn:aws:iam::111111111111:role/Admin', 'aws:access-key:ASIATMJPC7EXAMPLE']);
+    // ASIATMJPC7EXAMPLE has 17 characters: malformed, a resource and a warning, not an identity.
+    expect(keys(f!)).toEqual(['arn:aws:iam::111111111111:role/Admin']);
     expect(f!.resources.map((r) => r.uid)).toEqual([
       'arn:aws:cloudtrail:us-east-2:111111111111:trail/delete-me',
+      'ASIATMJPC7EXAMPLE',
     ]);
     expect(f!.evidence).toMatchObject({ api: 'DeleteTrail', srcIp: '52.94.133.131', asn: '16509' });
     expect(f!.source).toMatchObject({

@@ -24,10 +24,7 @@ describe('an SNS notification around a GuardDuty EventBridge event', () => {
     const bare = findingsOf(JSON.stringify(event), { format: 'auto' });
     expect(findings.map((f) => f.id)).toEqual(bare.map((f) => f.id));
     expect(findings.map((f) => f.identities.map((i) => i.key))).toEqual([
-      [
-        'arn:aws:iam::883606788610:user/GeneratedFindingUserName',
-        'aws:access-key:GeneratedFindingAccessKeyId',
-      ],
+      ['arn:aws:iam::883606788610:user/GeneratedFindingUserName'],
     ]);
     expect(findings.map((f) => [f.kind, f.severity.label, f.status])).toEqual([
       ['compromise-indicator', 'medium', 'open'],
