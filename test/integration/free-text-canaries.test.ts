@@ -80,7 +80,8 @@ describe('canary secrets in SIEM and CSPM free text', () => {
       { topic: topics.cspm!, format: 'asff', value: planted('asff/controls-resolved-keys.json', canaries) },
       { topic: topics.cspm!, format: 'ocsf', value: planted('ocsf/prowler-credentials.ocsf.json', canaries) },
     ];
-    for (const m of messages) expect(canariesIn(m.value, canaries).length, m.format).toBe(8);
+    for (const m of messages)
+      expect(canariesIn(m.value, canaries).length, m.format).toBe(Object.keys(canaries.values).length);
     // Rejected (no time), its reason quoting the record: the DLQ must carry neither value nor reason in clear.
     const rejected = JSON.stringify({ 'kibana.alert.rule.name': 'x', '@timestamp': canaries.prose });
 

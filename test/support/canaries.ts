@@ -14,6 +14,15 @@ function awsSecretKey(): string {
   }
 }
 
+/** An AWS-style secret key with at least one `/` in it (where a JSON escape or percent-encoding can cut it). */
+function awsSecretKeyWithSlash(): string {
+  for (;;) {
+    const key = awsSecretKey();
+    const i = key.indexOf('/');
+    if (i > 0 && i < 39) return key;
+  }
+}
+
 const b64url = (v: unknown) => Buffer.from(JSON.stringify(v)).toString('base64url');
 
 export interface Canaries {
@@ -34,7 +43,17 @@ export function makeCanaries(): Canaries {
     jwt: `${b64url({ alg: 'HS256', typ: 'JWT' })}.${b64url({ sub: pick(ALNUM, 12) })}.${randomBytes(32).toString('base64url')}`,
     urlPassword: password,
     privateKeyBody: randomBytes(48).toString('base64'),
+    // The AWS secret key in the places issue #22 found it missed or may be missed: followed by a path, in a URL's
+    // query string and user info, quoted, base64-wrapped, and cut by a JSON escape (`\/`, `\u002f`).
+    awsKeyThenSlash: awsSecretKey(),
+    awsKeyInQuery: awsSecretKey(),
+    awsKeyInUserinfo: awsSecretKeyWithSlash(),
+    awsKeyQuoted: awsSecretKey(),
+    awsKeyBase64: '',
+    awsKeyJsonEscaped: awsSecretKeyWithSlash(),
+    awsKeyUnicodeEscaped: awsSecretKeyWithSlash(),
   };
+  values.awsKeyBase64 = Buffer.from(`aws_secret_access_key = ${awsSecretKey()}`).toString('base64');
   const prose = [
     `aws_secret_access_key=${values.awsSecretAccessKey}`,
     `token ${values.githubToken}`,
@@ -44,6 +63,13 @@ export function makeCanaries(): Canaries {
     `Authorization: Bearer ${values.jwt}`,
     `db postgres://svc_app:${password}@db.internal.example:5432/app`,
     `-----BEGIN RSA PRIVATE KEY-----\n${values.privateKeyBody}\n-----END RSA PRIVATE KEY-----`,
+    `backup ${values.awsKeyThenSlash}/2024/state.tfstate`,
+    `called https://api.example.com/v1/sign?region=us-east-1&aws_secret_key=${values.awsKeyInQuery}&x=1`,
+    `remote https://AKIAIOSFODNN7EXAMPLE:${encodeURIComponent(values.awsKeyInUserinfo!)}@s3.example.com/b`,
+    `config secret: '${values.awsKeyQuoted}' and "${values.awsKeyQuoted}"`,
+    `env ${values.awsKeyBase64}`,
+    `payload {"secret":"${values.awsKeyJsonEscaped!.replaceAll('/', '\\/')}"}`,
+    `payload {"secret":"${values.awsKeyUnicodeEscaped!.replaceAll('/', '\\u002f')}"}`,
   ].join(' ; ');
   return { values, prose };
 }
@@ -64,12 +90,26 @@ export function plantInFreeText<T>(record: T, prose: string): T {
   return walk(record, '') as T;
 }
 
-/** Which canaries (or 12-character pieces of one) appear in `text`. */
+/** `text` with JSON escapes (`\/`, `\\`, `\u002f`) and percent-encoding undone, as a reader of it would see it. */
+function decoded(text: string): string {
+  return text
+    .replace(/\\u([0-9a-fA-F]{4})/g, (_, hex: string) => String.fromCharCode(Number.parseInt(hex, 16)))
+    .replace(/\\(.)/g, '$1')
+    .replace(/%([0-9a-fA-F]{2})/g, (_, hex: string) => String.fromCharCode(Number.parseInt(hex, 16)));
+}
+
+/**
+ * Which canaries (or 12-character pieces of one) appear in `text`, as written or once or twice decoded (a key cut
+ * by `\/` or `%2F` is still that key to whoever reads it).
+ */
 export function canariesIn(text: string, canaries: Canaries): string[] {
   const found: string[] = [];
+  const once = decoded(text);
+  const views = [text, once, decoded(once)];
   for (const [name, value] of Object.entries(canaries.values)) {
     for (let i = 0; i + 12 <= value.length; i += 6) {
-      if (text.includes(value.slice(i, i + 12))) {
+      const piece = value.slice(i, i + 12);
+      if (views.some((v) => v.includes(piece))) {
         found.push(name);
         break;
       }

@@ -36,6 +36,10 @@ const CASES: Array<[Format, string]> = [
   ['asff', 'asff/controls-resolved-keys.json'],
   ['ocsf', 'ocsf/prowler-credentials.ocsf.json'],
   ['ocsf', 'ocsf/compliance-and-activity.jsonl'],
+  ['cloudtrail', 'cloudtrail/records-risky.json'],
+  ['guardduty', 'guardduty/bare-instance-credential-exfiltration.json'],
+  ['google-scc', 'google-scc/list-findings-threat-sa.json'],
+  ['wiz', 'wiz/issue-webhook.json'],
 ];
 
 describe('canaries in SIEM and CSPM free text', () => {

@@ -30,6 +30,7 @@ describe('secret shapes', () => {
     expect(secretShapesIn(prose).sort()).toEqual(
       [
         'aws-secret-access-key',
+        'base64-wrapped',
         'github-token',
         'google-api-key',
         'jwt',
