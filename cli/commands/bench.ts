@@ -4,10 +4,12 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { benchNormalize } from '../../bench/normalize.ts';
 import type { ProbePhases } from '../../bench/probe-phases.ts';
+import { benchRedact } from '../../bench/redact.ts';
 import { startScalePath } from '../../bench/temporal-server/start.ts';
 import { type Command, CommandError, parseCommandArgs, UsageError, untilStopSignal } from '../command.ts';
 
 const usage = `usage: nhi bench normalize [--corpus DIR] [--rounds N] [--json]
+       nhi bench redact [--max-kb N] [--json]
        nhi bench ingest [--findings N] [--identities N | --findings-per-identity N] [--repeat-ratio R]
                         [--partitions N] [--step N] [--probes N] [--signals-in-flight N] [--no-worker] [--no-change-detection] [--json]
        nhi bench scale-out [--consumers N] [--workers N] [--findings N] [--identities N] [--repeat-ratio R]
@@ -18,6 +20,8 @@ const usage = `usage: nhi bench normalize [--corpus DIR] [--rounds N] [--json]
               UTF-8 decode + JSON.parse of the same bytes, interleaved rounds, medians; reports findings/s, the ratio
               (normalise throughput / parse throughput; ≥ 0.5 means normalising costs at most as much again as
               parsing), where a round's time goes stage by stage, and the same per input format
+  redact      redaction's growth on backtracking bait for every secret pattern, 1 KB doubling to --max-kb (default
+              1024): ms per size and the ratio per doubling (about 2 when linear, 4 when quadratic)
   ingest      on the running local stack (nhi stack up), private topics: a bare kafkajs consumer (fetch +
               commit) against the full ingest path (decode/normalise → DLQ → signal-with-start → commit) over the
               same N findings (default 10000 about 1000 identities, 4 partitions); reports findings/s, the ratio
@@ -69,15 +73,17 @@ export const benchCommand: Command = {
       shards: { type: 'string' },
       port: { type: 'string' },
       'postgres-port': { type: 'string' },
+      'max-kb': { type: 'string' },
       json: { type: 'boolean' },
     });
     const which = positionals[0] ?? 'normalize';
     if (which === 'ingest') return runIngestBench(values, io);
     if (which === 'scale-out') return runScaleOutBench(values, io);
     if (which === 'temporal-server') return runTemporalServer(values, io);
+    if (which === 'redact') return runRedactBench(values, io);
     if (which !== 'normalize')
       throw new UsageError(
-        `unknown benchmark '${which}' (known: normalize, ingest, scale-out, temporal-server)`,
+        `unknown benchmark '${which}' (known: normalize, redact, ingest, scale-out, temporal-server)`,
       );
     const corpus = values.corpus ?? join(process.cwd(), '..', 'shared', 'findings-corpus');
     if (!existsSync(corpus)) throw new CommandError(`corpus not found at ${corpus} (use --corpus DIR)`);
@@ -124,6 +130,26 @@ export const benchCommand: Command = {
     return 0;
   },
 };
+
+function runRedactBench(
+  values: { 'max-kb'?: string; json?: boolean },
+  io: Parameters<Command['run']>[1],
+): number {
+  const maxKb = positive('max-kb', values['max-kb'], 1024);
+  io.err(`bench redact: 1 KB to ${maxKb} KB of bait per pattern`);
+  const result = benchRedact({ maxBytes: maxKb * 1024 });
+  if (values.json) {
+    io.out(JSON.stringify({ bench: 'redact', ...result }));
+    return 0;
+  }
+  const kb = result.sizes.map((n) => `${n / 1024}K`.padStart(8));
+  io.out(`${'pattern'.padEnd(26)}${kb.join('')}  per doubling (ms at each size; ≈2 linear, ≈4 quadratic)`);
+  for (const r of result.rows)
+    io.out(
+      `${r.pattern.padEnd(26)}${r.ms.map((m) => m.toFixed(m < 10 ? 2 : 0).padStart(8)).join('')}  ${r.growthPerDoubling.toFixed(2)}`,
+    );
+  return 0;
+}
 
 function positive(name: string, raw: string | undefined, fallback: number): number {
   if (raw === undefined) return fallback;
