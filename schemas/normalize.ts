@@ -87,7 +87,7 @@ const ourFingerprints = (secret: NonNullable<Finding['secret']>) => ({
  * the fingerprint are hashes or ISO times, and a secret that happens to look like part of one must not corrupt
  * them (a corrupted id or time would reject a good finding).
  */
-function scrubFinding(finding: Finding, secrets: readonly string[]): Finding {
+function scrubFinding(finding: Finding, secrets: readonly string[]): [Finding, boolean] {
   // The finding without id, time and secret, in its own key order (a plain loop: object rest is slow in V8).
   const rest: Record<string, unknown> = {};
   for (const k in finding) {
@@ -100,11 +100,11 @@ function scrubFinding(finding: Finding, secrets: readonly string[]): Finding {
     rest.id = id;
     rest.time = time;
     if (secret) rest.secret = { ...secret };
-    return rest as Finding;
+    return [rest as Finding, false];
   }
   const scrubbed = scrubSecrets(rest, secrets);
   const safeSecret = secret && { ...scrubSecrets(secret, secrets), ...ourFingerprints(secret) };
-  return { ...scrubbed, id, time, ...(safeSecret ? { secret: safeSecret } : {}) } as Finding;
+  return [{ ...scrubbed, id, time, ...(safeSecret ? { secret: safeSecret } : {}) } as Finding, true];
 }
 
 /**
@@ -239,17 +239,19 @@ export function normalizeWith(
   };
   try {
     const raw = adapter.normalize(record, ctx);
-    let findings = raw;
-    if (ctx.secrets.size) {
-      const list = scrubList(ctx.secrets);
-      findings = raw.map((f) => scrubFinding(f, list));
-    }
-    findings = findings
-      .map((f) => redactShapes(f, settings.fingerprintKey))
-      .map(withCheckedIds)
-      .map(withCheckKey);
+    const list = ctx.secrets.size ? scrubList(ctx.secrets) : undefined;
+    // A finding the boundary rewrote (a secret scrubbed, a shape redacted, an id left out) left by the slow path:
+    // it is checked in full, not only when the sample falls on it (output-check.ts).
+    const rewritten: boolean[] = [];
+    let findings = raw.map((f) => {
+      const [scrubbed, wasScrubbed] = list ? scrubFinding(f, list) : [f, false];
+      const redacted = redactShapes(scrubbed, settings.fingerprintKey);
+      const checked = withCheckedIds(redacted);
+      rewritten.push(wasScrubbed || redacted !== scrubbed || checked !== redacted);
+      return withCheckKey(checked);
+    });
     if (where.variant) findings = findings.map((f) => withVariant(f, where.variant!));
-    const invalid = (settings.outputCheck ?? outputChecker).problem(adapter.format, findings);
+    const invalid = (settings.outputCheck ?? outputChecker).problem(adapter.format, findings, rewritten);
     if (invalid !== undefined) return { ok: false, format: adapter.format, ...where, reason: invalid };
     return { ok: true, format: adapter.format, ...where, findings };
   } catch (error) {

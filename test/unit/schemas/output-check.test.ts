@@ -62,6 +62,11 @@ describe('output check', () => {
     for (let i = 0; i < 10 * OUTPUT_CHECK_EVERY; i++) sampled.problem('wiz', [good(i)]);
     expect(sampled.fullChecks - before).toBe(10);
     expect(new OutputChecker('all').problem('wiz', [subtle])).toMatch(/resources\.0\.uid/);
+    // A finding the boundary rewrote (the slow path) is checked in full even where the sample would skip it.
+    const warm = new OutputChecker('sample');
+    for (let i = 0; i < OUTPUT_CHECK_WARMUP + 1; i++) warm.problem('sentinel', [good(i)]);
+    expect(warm.problem('sentinel', [subtle], [false])).toBeUndefined();
+    expect(warm.problem('sentinel', [subtle], [true])).toMatch(/resources\.0\.uid/);
   });
 
   it.skipIf(!corpusAvailable())('every adapter output over the corpus passes the full schema', () => {
