@@ -4,6 +4,7 @@
 // speed claim: `nhi bench redact` measures the growth). Also: a redacted identity key keeps a fingerprint.
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { clip } from '../../../schemas/adapters/siem-common.ts';
 import { redactSecretShapes } from '../../../schemas/secret-shapes.ts';
 import { canariesIn, makeCanaries } from '../../support/canaries.ts';
 import { findingsOf } from '../../support/normalize.ts';
@@ -119,6 +120,24 @@ describe('redaction properties', () => {
       { numRuns: 25 },
     );
   }, 120_000);
+});
+
+describe('clip (SIEM evidence)', () => {
+  it('a secret the cut would split is redacted whole; the cut keeps max characters', () => {
+    const { values } = makeCanaries();
+    const key = values.awsSecretAccessKey!;
+    const text = `${'x '.repeat(95)}key=${key} ${'tail '.repeat(100_000)}`;
+    const out = clip(text)!;
+    expect(out).not.toContain(key.slice(0, 12));
+    expect(out.startsWith('x x ')).toBe(true);
+    expect(out.length).toBeLessThanOrEqual(201);
+  });
+
+  it('scans only the head it keeps: 400 KB of JWT bait is cut within a bound', () => {
+    const start = performance.now();
+    expect(clip('eyJ-'.repeat(100_000))!.length).toBe(201);
+    expect(performance.now() - start).toBeLessThan(1_000);
+  });
 });
 
 describe('a redacted identity key keeps a fingerprint of its own', () => {
