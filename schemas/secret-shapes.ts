@@ -108,7 +108,16 @@ function awsKeyStarts(text: string, start: number, end: number): number[] {
   return found;
 }
 
-const PRINTABLE = /[^\x20-\x7e\t\r\n]/g;
+/** At most one character in 20 outside printable ASCII and line breaks: text, not binary (stops counting early). */
+function mostlyPrintable(decoded: string): boolean {
+  const allowed = decoded.length / 20;
+  let bad = 0;
+  for (let i = 0; i < decoded.length; i++) {
+    const c = decoded.charCodeAt(i);
+    if ((c < 0x20 || c > 0x7e) && c !== 9 && c !== 10 && c !== 13 && ++bad > allowed) return false;
+  }
+  return true;
+}
 
 /**
  * Does the base64 run text[start, end) wrap text that holds a credential shape (`base64("aws_secret_access_key=…")`
@@ -124,9 +133,7 @@ function wrapsSecret(text: string, start: number, end: number, depth: number): b
   } catch {
     return false;
   }
-  const unprintable = decoded.match(PRINTABLE)?.length ?? 0;
-  if (unprintable > decoded.length / 20) return false;
-  return spansOf(decoded, depth + 1).length > 0;
+  return mostlyPrintable(decoded) && spansOf(decoded, depth + 1).length > 0;
 }
 
 /** A part of the text to redact: [from, to), and the shape found there. */
@@ -170,34 +177,49 @@ function directSpans(text: string, depth: number): Span[] {
  * `at[i]` is where the view's i-th character starts in the original (one extra entry: the original's length).
  * Undefined when there is nothing to decode. One pass, so linear.
  */
-function decodedView(text: string): { view: string; at: number[] } | undefined {
+function decodedView(text: string): { view: string; at: Int32Array } | undefined {
   if (!text.includes('\\') && !PERCENT.test(text)) return undefined;
-  let view = '';
-  const at: number[] = [];
-  for (let i = 0; i < text.length; ) {
-    const c = text[i]!;
-    at.push(i);
-    if (c === '\\' && i + 1 < text.length) {
-      const e = text[i + 1]!;
-      if (e === 'u' && /^[0-9a-fA-F]{4}$/.test(text.slice(i + 2, i + 6))) {
-        view += String.fromCharCode(Number.parseInt(text.slice(i + 2, i + 6), 16));
-        i += 6;
-        continue;
-      }
-      view += ESCAPED[e] ?? e;
-      i += 2;
-      continue;
-    }
-    if (c === '%' && /^[0-9a-fA-F]{2}$/.test(text.slice(i + 1, i + 3))) {
-      view += String.fromCharCode(Number.parseInt(text.slice(i + 1, i + 3), 16));
-      i += 3;
-      continue;
-    }
-    view += c;
-    i++;
+  const parts: string[] = [];
+  const at = new Int32Array(text.length + 1);
+  let v = 0;
+  let i = 0;
+  const plain = (to: number) => {
+    if (to <= i) return;
+    parts.push(text.slice(i, to));
+    for (let k = i; k < to; k++) at[v++] = k;
+  };
+  const special = /[\\%]/g;
+  for (let m = special.exec(text); m; m = special.exec(text)) {
+    const j = m.index;
+    const [char, length] = escapeAt(text, j);
+    if (length === 0) continue;
+    plain(j);
+    parts.push(char);
+    at[v++] = j;
+    i = j + length;
+    special.lastIndex = i;
   }
-  at.push(text.length);
-  return { view, at };
+  plain(text.length);
+  at[v] = text.length;
+  return { view: parts.join(''), at: at.subarray(0, v + 1) };
+}
+
+const HEX4 = /^[0-9a-fA-F]{4}$/;
+const HEX2 = /^[0-9a-fA-F]{2}$/;
+
+/** The character an escape at `i` stands for and the escape's length; length 0 when none starts there. */
+function escapeAt(text: string, i: number): [string, number] {
+  if (text[i] === '%') {
+    const hex = text.slice(i + 1, i + 3);
+    return HEX2.test(hex) ? [String.fromCharCode(Number.parseInt(hex, 16)), 3] : ['', 0];
+  }
+  if (i + 1 >= text.length) return ['', 0];
+  const e = text[i + 1]!;
+  if (e === 'u') {
+    const hex = text.slice(i + 2, i + 6);
+    if (HEX4.test(hex)) return [String.fromCharCode(Number.parseInt(hex, 16)), 6];
+  }
+  return [ESCAPED[e] ?? e, 2];
 }
 
 const PERCENT = /%[0-9a-fA-F]{2}/;
