@@ -5,7 +5,7 @@ import { adapterFor, adapters } from './adapters/index.ts';
 import { checkKeyOf } from './check-key.ts';
 import type { Finding, Format, FormatOrAuto, SecretRef } from './finding.ts';
 import { type OutputChecker, outputChecker } from './output-check.ts';
-import { decodeUtf8, parseDocuments } from './parse-input.ts';
+import { decodeText, parseDocuments } from './parse-input.ts';
 import {
   fingerprintKeyFromEnv,
   mentionsSecret,
@@ -249,7 +249,7 @@ function normalizeUnwrapped(
 export function shapesOf(input: Uint8Array | string, format: FormatOrAuto = 'auto'): string[] {
   let text: string;
   try {
-    text = typeof input === 'string' ? input : decodeUtf8(input);
+    text = typeof input === 'string' ? input : decodeText(input);
   } catch {
     return [];
   }
@@ -273,7 +273,7 @@ export function shapesOf(input: Uint8Array | string, format: FormatOrAuto = 'aut
 export function normalizeInput(input: Uint8Array | string, opts: NormalizeOptions = {}): RecordOutcome[] {
   let text: string;
   try {
-    text = typeof input === 'string' ? input : decodeUtf8(input);
+    text = typeof input === 'string' ? input : decodeText(input);
   } catch (error) {
     return [{ ok: false, line: 0, record: 0, reason: (error as Error).message }];
   }
