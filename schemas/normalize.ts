@@ -1,6 +1,6 @@
 // The normaliser's boundary: whatever comes in, what goes out is either canonical findings (validated, with
 // every raw secret scrubbed) or a typed rejection with one readable reason. Nothing throws past here.
-import { type Adapter, type NormalizeContext, RecordError } from './adapters/adapter.ts';
+import { type Adapter, type NormalizeContext, RecordError, RecordSkipped } from './adapters/adapter.ts';
 import { adapterFor, adapters } from './adapters/index.ts';
 import { checkKeyOf } from './check-key.ts';
 import type { Finding, Format, FormatOrAuto, SecretRef } from './finding.ts';
@@ -27,9 +27,20 @@ export interface NormalizeOptions {
   outputCheck?: OutputChecker;
 }
 
-/** `variant`: the shape the record's document had, `<format>/<variant>` (see Adapter.variant). */
+/**
+ * `variant`: the shape the record's document had, `<format>/<variant>` (see Adapter.variant). `skipped`: why a
+ * record of a documented type gave no finding (RecordSkipped), named for `nhi normalize` and the logs.
+ */
 export type RecordOutcome =
-  | { ok: true; format: Format; variant?: string; line: number; record: number; findings: Finding[] }
+  | {
+      ok: true;
+      format: Format;
+      variant?: string;
+      line: number;
+      record: number;
+      findings: Finding[];
+      skipped?: string;
+    }
   | {
       ok: false;
       format?: Format;
@@ -181,6 +192,14 @@ export function normalizeWith(
     if (invalid !== undefined) return { ok: false, format: adapter.format, ...where, reason: invalid };
     return { ok: true, format: adapter.format, ...where, findings };
   } catch (error) {
+    if (error instanceof RecordSkipped)
+      return {
+        ok: true,
+        format: adapter.format,
+        ...where,
+        findings: [],
+        skipped: redactSecretShapes(error.message),
+      };
     return { ok: false, format: adapter.format, ...where, reason: reasonOf(error) };
   }
 }
@@ -189,15 +208,45 @@ function chooseAdapter(doc: unknown, format: FormatOrAuto): Adapter {
   return format === 'auto' ? detectFormat(doc) : adapterFor(format);
 }
 
-const AZURE_LIST_KEYS = new Set(['value', 'nextLink', '@odata.context', '@odata.nextLink', '@odata.count']);
+/** Keys under which list APIs return their records: Azure `value`, AWS `Findings`/`findings`, GraphQL `nodes`… */
+const PAGE_LIST_KEYS = new Set([
+  'value',
+  'findings',
+  'Findings',
+  'FindingIds',
+  'findingIds',
+  'results',
+  'items',
+  'Items',
+  'alerts',
+  'data',
+  'hits',
+  'records',
+  'Records',
+  'issues',
+  'incidents',
+  'events',
+  'nodes',
+]);
 
-/** An Azure REST list response with nothing in it (`{"value": []}`, maybe with its paging links): no records. */
-function isEmptyAzureList(doc: unknown): boolean {
+/** Keys of a page that only say where the next page is, or how many there are. */
+const PAGE_META_KEY =
+  /^(@odata\..+|next\w*|Next\w*|prev\w*|total\w*|Total\w*|count|Count|page\w*|cursor|has_?[Mm]ore\w*|readTime|read_time|ResponseMetadata|limit|offset)$/;
+
+/**
+ * A list API's page with nothing in it (`{"findings": []}`, Azure `{"value": []}`, `{"Findings": [], "NextToken":
+ * null}`): no records. An API dump written one page per line often ends with one; it is no shape to refuse.
+ */
+function isEmptyPage(doc: unknown): boolean {
   if (!doc || typeof doc !== 'object' || Array.isArray(doc)) return false;
-  const o = doc as Record<string, unknown>;
-  return (
-    Array.isArray(o.value) && o.value.length === 0 && Object.keys(o).every((k) => AZURE_LIST_KEYS.has(k))
-  );
+  let lists = 0;
+  for (const [k, v] of Object.entries(doc)) {
+    if (PAGE_LIST_KEYS.has(k) && Array.isArray(v)) {
+      if (v.length) return false;
+      lists++;
+    } else if (!PAGE_META_KEY.test(k) || Array.isArray(v)) return false;
+  }
+  return lists > 0;
 }
 
 /** One parsed document (a file, a line of a JSON-lines file, or a Kafka message) → outcomes per record. */
@@ -223,7 +272,7 @@ function normalizeUnwrapped(
   // An empty array is an empty report (gitleaks writes [] when it finds nothing): no records, nothing wrong.
   // So is a bare null: Go tools marshal an empty result list as null (a gitleaks report with nothing found).
   if ((Array.isArray(doc) && doc.length === 0) || doc === null) return [];
-  if (isEmptyAzureList(doc)) return [];
+  if (isEmptyPage(doc)) return [];
   let adapter: Adapter;
   let records: unknown[];
   let variant: string | undefined;

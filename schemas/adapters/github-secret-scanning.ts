@@ -15,11 +15,15 @@
 //   holds, a lower bound of the event's time since webhooks are sent as the event happens — then pushed_at.
 //
 // Secrets: alert.secret is the value (REST; `is_base64_encoded` → decoded too): registered with the scrubber,
-// fingerprinted (HMAC) and masked, never copied. Without it (webhooks), the fingerprint is HMAC of
+// fingerprinted (HMAC) and masked, never copied. An AWS alert's access key id (the value of aws_access_key_id and
+// aws_temporary_access_key_id alerts, or the id part of a pair's value) is an identifier, not a secret: the finding
+// names `aws:access-key:AKIA…` too, the secret's owner. Without it (webhooks), the fingerprint is HMAC of
 // repo + alert number (the tool's own id for that secret). Free-text comments (resolution_comment,
 // push_protection_bypass_request_comment) are never copied: people paste secrets into them.
 import { z } from 'zod';
 import type { Finding, Resource, Severity } from '../finding.ts';
+import type { IdentityRef } from '../identity.ts';
+import { awsAccessKeyIdentity, isAccessKeyId } from '../identity-keys.ts';
 import type { Adapter, NormalizeContext } from './adapter.ts';
 import { buildFinding } from './build.ts';
 import {
@@ -138,6 +142,14 @@ function normalizeAlert(
     ...(verified !== undefined ? { verified } : {}),
   });
 
+  const identities: IdentityRef[] = [parts.identity];
+  const keyId = awsAccessKeyIdOf(alert, plaintext);
+  if (keyId) {
+    const key = awsAccessKeyIdentity(keyId);
+    parts.identity.owner = key.key;
+    identities.push(key);
+  }
+
   const action = hook?.action;
   const state = alert.state?.toLowerCase();
   const resolved = state
@@ -195,7 +207,7 @@ function normalizeAlert(
     title: `${display} exposed${repo ? ` in ${repo}` : ''}`,
     severity,
     time,
-    identities: [parts.identity],
+    identities,
     resources,
     location: {
       ...(repo ? { repo } : {}),
@@ -224,6 +236,23 @@ function normalizeAlert(
       ...(known ? {} : { timeUnknown: true }),
     },
   });
+}
+
+/** AWS's secret types (GitHub's supported-patterns list): the key id ones carry the id itself as the secret. */
+const AWS_KEY_ID_TYPES = new Set(['aws_access_key_id', 'aws_temporary_access_key_id']);
+const KEY_ID_IN_TEXT = /(?<![A-Z0-9])((?:AKIA|ASIA)[A-Z0-9]{16})(?![A-Z0-9])/;
+
+/**
+ * The AWS access key id an alert carries: the value of an `aws_access_key_id` / `aws_temporary_access_key_id`
+ * alert is the id (the public half of the pair, an identifier, not a secret), and a pair's value written together
+ * (`AKIA…:secret`, `AKIA… secret`) holds it too. The secret access key never becomes an identity.
+ */
+function awsAccessKeyIdOf(alert: Alert, plaintext: string | undefined): string | undefined {
+  const value = plaintext?.trim();
+  if (!value || !/^aws_/.test(alert.secret_type)) return undefined;
+  if (AWS_KEY_ID_TYPES.has(alert.secret_type) && isAccessKeyId(value)) return value;
+  const found = KEY_ID_IN_TEXT.exec(value)?.[1];
+  return found && isAccessKeyId(found) ? found : undefined;
 }
 
 const isAlert = (o: unknown): boolean =>
