@@ -249,6 +249,20 @@ function isEmptyPage(doc: unknown): boolean {
   return lists > 0;
 }
 
+/**
+ * An EventBridge event no adapter claims (another AWS service's, or a detail-type a tool added later): refused with
+ * its source and detail-type named, so the operator sees what was sent instead of an unknown shape.
+ */
+function unreadEvent(doc: unknown): string | undefined {
+  if (!doc || typeof doc !== 'object' || Array.isArray(doc)) return undefined;
+  const o = doc as Record<string, unknown>;
+  if (typeof o['detail-type'] !== 'string' || typeof o.source !== 'string' || !('detail' in o))
+    return undefined;
+  return redactSecretShapes(
+    `EventBridge event "${o['detail-type'].slice(0, 80)}" from ${o.source.slice(0, 60)} is no format we read (each format's events: nhi normalize --help)`,
+  );
+}
+
 /** One parsed document (a file, a line of a JSON-lines file, or a Kafka message) → outcomes per record. */
 export function normalizeDocument(doc: unknown, opts: NormalizeOptions = {}, line = 1): RecordOutcome[] {
   const sns = unwrapSns(doc);
@@ -281,7 +295,8 @@ function normalizeUnwrapped(
     variant = sns ? viaSns(variantOf(adapter, doc)) : variantOf(adapter, doc);
     records = adapter.records(doc);
   } catch (error) {
-    const reason = error instanceof UnknownFormatError ? error.message : reasonOf(error);
+    const reason =
+      error instanceof UnknownFormatError ? (unreadEvent(doc) ?? error.message) : reasonOf(error);
     return [{ ok: false, line, record: 0, reason }];
   }
   return records.map((record, i) => {

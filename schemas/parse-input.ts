@@ -105,6 +105,24 @@ function firstLine(lines: string[]): { index: number; value: unknown } | undefin
   }
 }
 
+/**
+ * The tools' documented report formats that are not JSON, named so the refusal says what to write instead:
+ * JUnit XML (gitleaks, checkov, kube-bench `--junit`), CSV (gitleaks, checkov), HTML and SARIF-less text output.
+ */
+function textReportName(text: string): string | undefined {
+  const head = text.slice(0, 300);
+  if (/^<\?xml[^>]*>\s*<testsuites?\b|^<testsuites?\b/.test(head))
+    return "a JUnit XML report (gitleaks, checkov, kube-bench --junit): not read; write the tool's JSON or SARIF";
+  if (/^<\?xml|^<(!doctype\s+)?html/i.test(head))
+    return "an XML or HTML report: not read; write the tool's JSON or SARIF";
+  const firstRow = head.split(/\r?\n/)[0] ?? '';
+  if (/^RuleID,Commit,File,/.test(firstRow))
+    return 'a gitleaks CSV report: not read; run gitleaks with --report-format json (or sarif)';
+  if (/^[\w ."-]+(,[\w ."-]+){3,}$/.test(firstRow) && !/^[[{]/.test(firstRow))
+    return "a CSV report: not read; write the tool's JSON or SARIF";
+  return undefined;
+}
+
 // ScoutSuite writes its results as a JavaScript assignment for its HTML report to load.
 const JS_ASSIGNMENT = /^\s*scoutsuite_results\s*=\s*/;
 
@@ -118,7 +136,7 @@ export function parseDocuments(text: string): ParsedDocument[] {
     // JSON lines only if the first line is a document of its own; otherwise this is one broken document
     // (pretty-printed, truncated) and JSON's own reason for it is the useful one.
     const first = firstLine(lines);
-    if (!first) return [{ line: 1, ok: false, reason: jsonError(wholeError) }];
+    if (!first) return [{ line: 1, ok: false, reason: textReportName(trimmed) ?? jsonError(wholeError) }];
     const docs: ParsedDocument[] = [{ line: first.index + 1, ok: true, value: first.value }];
     for (let i = first.index + 1; i < lines.length; i++) {
       const raw = lines[i]!;

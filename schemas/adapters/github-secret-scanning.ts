@@ -24,7 +24,7 @@ import { z } from 'zod';
 import type { Finding, Resource, Severity } from '../finding.ts';
 import type { IdentityRef } from '../identity.ts';
 import { awsAccessKeyIdentity, isAccessKeyId } from '../identity-keys.ts';
-import type { Adapter, NormalizeContext } from './adapter.ts';
+import { type Adapter, type NormalizeContext, RecordSkipped } from './adapter.ts';
 import { buildFinding } from './build.ts';
 import {
   decodeBase64Text,
@@ -263,14 +263,52 @@ const isAlert = (o: unknown): boolean =>
 const isWebhook = (o: unknown): boolean =>
   isObject(o) && typeof o.action === 'string' && isObject(o.alert) && isAlert(o.alert);
 
+/**
+ * GitHub's other secret scanning payloads, named and read as zero findings: the `secret_scanning_scan` webhook (a
+ * scan finished: its type, source and secret types, no alert) and the REST "list locations for an alert" answer
+ * (`[{type: commit|wiki_commit|issue_title|…, details}]`, where a secret was seen, without the alert it belongs to:
+ * send the alert, or the `secret_scanning_alert_location` webhook, which carries both).
+ */
+const isScanWebhook = (o: unknown): boolean =>
+  isObject(o) &&
+  typeof o.action === 'string' &&
+  Array.isArray(o.secret_types) &&
+  typeof o.type === 'string' &&
+  !('alert' in o);
+const LOCATION_TYPES =
+  /^(commit|wiki_commit|issue_(title|body|comment)|discussion_(title|body|comment)|pull_request_(title|body|comment|review|review_comment))$/;
+const isLocation = (o: unknown): boolean =>
+  isObject(o) && typeof o.type === 'string' && LOCATION_TYPES.test(o.type) && isObject(o.details);
+const isLocationList = (doc: unknown): boolean => Array.isArray(doc) && doc.length > 0 && isLocation(doc[0]);
+
 export const githubSecretScanningAdapter: Adapter = {
   format: 'github-secret-scanning',
   signature:
     'secret_scanning_alert webhook {action, alert:{number, secret_type}} or REST alert list [{number, secret_type, state}]',
-  detect: (doc) => (Array.isArray(doc) ? doc.length > 0 && isAlert(doc[0]) : isAlert(doc) || isWebhook(doc)),
-  records: (doc) => (Array.isArray(doc) ? doc : [doc]),
-  variant: (doc) => (isWebhook(doc) ? 'webhook' : Array.isArray(doc) ? 'rest-alerts' : 'rest-alert'),
+  detect: (doc) =>
+    Array.isArray(doc)
+      ? doc.length > 0 && (isAlert(doc[0]) || isLocation(doc[0]))
+      : isAlert(doc) || isWebhook(doc) || isScanWebhook(doc),
+  records: (doc) => (Array.isArray(doc) && !isLocationList(doc) ? doc : [doc]),
+  variant: (doc) =>
+    isWebhook(doc)
+      ? 'webhook'
+      : isScanWebhook(doc)
+        ? 'webhook-scan'
+        : isLocationList(doc)
+          ? 'rest-locations'
+          : Array.isArray(doc)
+            ? 'rest-alerts'
+            : 'rest-alert',
   normalize: (record, ctx) => {
+    if (isScanWebhook(record))
+      throw new RecordSkipped(
+        'github-secret-scanning: secret_scanning_scan webhook (a scan completed; it names no alert): skipped',
+      );
+    if (isLocationList(record))
+      throw new RecordSkipped(
+        "github-secret-scanning: REST list of an alert's locations (no alert in it: send the alert, or the secret_scanning_alert_location webhook): skipped",
+      );
     if (isObject(record) && 'action' in record && 'alert' in record) {
       const hook = parseRecord(Webhook, record, 'GitHub secret scanning webhook');
       return [
