@@ -6,7 +6,7 @@
 
 import { adapterFor } from '../schemas/adapters/index.ts';
 import type { Format, FormatOrAuto } from '../schemas/finding.ts';
-import { detectFormat, normalizeWith } from '../schemas/normalize.ts';
+import { detectFormat, isEmptyPage, normalizeWith } from '../schemas/normalize.ts';
 import {
   decodeText,
   decodeUtf8,
@@ -127,6 +127,7 @@ function fromDocuments(
     // An SNS notification carries its finding as a JSON string: its records are the Message's.
     const sns = unwrapSns(doc.value);
     const value = sns.wrapped && sns.ok ? sns.message : doc.value;
+    if (isEmptyPage(value)) continue; // a list API's page with nothing in it: nothing to send
     try {
       if (sns.wrapped && !sns.ok) throw new Error(sns.reason);
       adapter = format === 'auto' ? detectFormat(value) : adapterFor(format);

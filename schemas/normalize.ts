@@ -237,7 +237,7 @@ const PAGE_META_KEY =
  * A list API's page with nothing in it (`{"findings": []}`, Azure `{"value": []}`, `{"Findings": [], "NextToken":
  * null}`): no records. An API dump written one page per line often ends with one; it is no shape to refuse.
  */
-function isEmptyPage(doc: unknown): boolean {
+export function isEmptyPage(doc: unknown): boolean {
   if (!doc || typeof doc !== 'object' || Array.isArray(doc)) return false;
   let lists = 0;
   for (const [k, v] of Object.entries(doc)) {
