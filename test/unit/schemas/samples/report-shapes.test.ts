@@ -244,5 +244,28 @@ describe('documented types read or named, never an unknown shape', () => {
       /^a gitleaks CSV report/,
     );
     expect(reasonOf('<?xml version="1.0"?>\n<testsuites>\n</testsuites>')).toMatch(/^a JUnit XML report/);
+    expect(reasonOf('check_id,file,resource,check_name,guideline\nCKV_AWS_1,a.tf,x,y,z\n')).toMatch(
+      /^a CSV report/,
+    );
+    expect(reasonOf('<!DOCTYPE html>\n<html></html>')).toMatch(/^an XML or HTML report/);
+  });
+
+  it('GuardDuty finding types without a principal (Runtime, AttackSequence) are read on their resources', () => {
+    const env = JSON.parse(fixtureFile('guardduty/eventbridge-via-sns.json').toString('utf8'));
+    const finding = JSON.parse(env.Message).detail;
+    const onInstance = (type: string) => ({
+      ...finding,
+      type,
+      id: type,
+      arn: `${finding.arn}/${type}`,
+      resource: { resourceType: 'Instance', instanceDetails: { instanceId: 'i-99999999' } },
+    });
+    const types = ['Execution:Runtime/NewBinaryExecuted', 'AttackSequence:IAM/CompromisedCredentials'];
+    const findings = findingsOf(JSON.stringify(types.map(onInstance)));
+    expect(findings).toHaveLength(2);
+    for (const f of findings)
+      expect(f.resources.map((r) => r.uid)).toContain(
+        'arn:aws:ec2:us-east-1:883606788610:instance/i-99999999',
+      );
   });
 });
