@@ -1,12 +1,19 @@
 // A tool's output file → one Kafka message per record, as the normaliser splits it (JSON lines, arrays,
 // wrappers), each keyed by the identity it names so one identity's findings stay on one partition, in order.
-// Bytes that are not UTF-8 are never re-encoded: in a JSON-lines file each line is decoded on its own, and a line
+// The file may be UTF-8 or UTF-16 (schemas/parse-input.ts decodeText); records go as UTF-8 JSON. Bytes that do not
+// decode are never re-encoded: in a JSON-lines file each line is decoded on its own, and a line
 // that is not UTF-8 goes as the bytes it is (the consumer dead-letters it, sealed), its neighbours as usual.
 
 import { adapterFor } from '../schemas/adapters/index.ts';
 import type { Format, FormatOrAuto } from '../schemas/finding.ts';
-import { detectFormat, normalizeWith } from '../schemas/normalize.ts';
-import { decodeUtf8, type ParsedDocument, parseDocuments } from '../schemas/parse-input.ts';
+import { detectFormat, isEmptyPage, normalizeWith } from '../schemas/normalize.ts';
+import {
+  decodeText,
+  decodeUtf8,
+  type ParsedDocument,
+  parseDocuments,
+  TextDecodeError,
+} from '../schemas/parse-input.ts';
 import { unwrapSns } from '../schemas/sns-envelope.ts';
 
 /** Unreadable text larger than this is not sent (Kafka's default limit is ~1 MB); its reason still is. */
@@ -49,8 +56,18 @@ export function splitRecords(
 ): OutgoingRecord[] {
   let text: string;
   try {
-    text = decodeUtf8(bytes);
+    text = decodeText(bytes);
   } catch (error) {
+    // A UTF-16 or UTF-32 file has no byte lines to fall back on: it goes whole, with the reason.
+    if (error instanceof TextDecodeError && error.encoding !== 'utf-8')
+      return [
+        {
+          value: bytes.length <= MAX_RAW_BYTES ? Buffer.from(bytes) : Buffer.alloc(0),
+          problem: error.message,
+          line: 0,
+          record: 0,
+        },
+      ];
     return splitByLine(bytes, format, fingerprintKey, (error as Error).message);
   }
   return fromDocuments(parseDocuments(text), text, format, fingerprintKey);
@@ -110,6 +127,7 @@ function fromDocuments(
     // An SNS notification carries its finding as a JSON string: its records are the Message's.
     const sns = unwrapSns(doc.value);
     const value = sns.wrapped && sns.ok ? sns.message : doc.value;
+    if (isEmptyPage(value)) continue; // a list API's page with nothing in it: nothing to send
     try {
       if (sns.wrapped && !sns.ok) throw new Error(sns.reason);
       adapter = format === 'auto' ? detectFormat(value) : adapterFor(format);

@@ -1,13 +1,13 @@
 // The normaliser's boundary: whatever comes in, what goes out is either canonical findings (validated, with
 // every raw secret scrubbed) or a typed rejection with one readable reason. Nothing throws past here.
-import { type Adapter, type NormalizeContext, RecordError } from './adapters/adapter.ts';
+import { type Adapter, type NormalizeContext, RecordError, RecordSkipped } from './adapters/adapter.ts';
 import { adapterFor, adapters } from './adapters/index.ts';
 import { checkAwsIds } from './aws-id-check.ts';
 import { checkKeyOf } from './check-key.ts';
 import type { Finding, Format, FormatOrAuto, SecretRef } from './finding.ts';
 import type { IdentityRef } from './identity.ts';
 import { type OutputChecker, outputChecker } from './output-check.ts';
-import { decodeUtf8, parseDocuments } from './parse-input.ts';
+import { decodeText, parseDocuments } from './parse-input.ts';
 import {
   fingerprint,
   fingerprintKeyFromEnv,
@@ -30,9 +30,20 @@ export interface NormalizeOptions {
   outputCheck?: OutputChecker;
 }
 
-/** `variant`: the shape the record's document had, `<format>/<variant>` (see Adapter.variant). */
+/**
+ * `variant`: the shape the record's document had, `<format>/<variant>` (see Adapter.variant). `skipped`: why a
+ * record of a documented type gave no finding (RecordSkipped), named for `nhi normalize` and the logs.
+ */
 export type RecordOutcome =
-  | { ok: true; format: Format; variant?: string; line: number; record: number; findings: Finding[] }
+  | {
+      ok: true;
+      format: Format;
+      variant?: string;
+      line: number;
+      record: number;
+      findings: Finding[];
+      skipped?: string;
+    }
   | {
       ok: false;
       format?: Format;
@@ -255,6 +266,14 @@ export function normalizeWith(
     if (invalid !== undefined) return { ok: false, format: adapter.format, ...where, reason: invalid };
     return { ok: true, format: adapter.format, ...where, findings };
   } catch (error) {
+    if (error instanceof RecordSkipped)
+      return {
+        ok: true,
+        format: adapter.format,
+        ...where,
+        findings: [],
+        skipped: redactSecretShapes(error.message),
+      };
     return { ok: false, format: adapter.format, ...where, reason: reasonOf(error) };
   }
 }
@@ -263,14 +282,58 @@ function chooseAdapter(doc: unknown, format: FormatOrAuto): Adapter {
   return format === 'auto' ? detectFormat(doc) : adapterFor(format);
 }
 
-const AZURE_LIST_KEYS = new Set(['value', 'nextLink', '@odata.context', '@odata.nextLink', '@odata.count']);
+/** Keys under which list APIs return their records: Azure `value`, AWS `Findings`/`findings`, GraphQL `nodes`… */
+const PAGE_LIST_KEYS = new Set([
+  'value',
+  'findings',
+  'Findings',
+  'FindingIds',
+  'findingIds',
+  'results',
+  'items',
+  'Items',
+  'alerts',
+  'data',
+  'hits',
+  'records',
+  'Records',
+  'issues',
+  'incidents',
+  'events',
+  'nodes',
+]);
 
-/** An Azure REST list response with nothing in it (`{"value": []}`, maybe with its paging links): no records. */
-function isEmptyAzureList(doc: unknown): boolean {
+/** Keys of a page that only say where the next page is, or how many there are. */
+const PAGE_META_KEY =
+  /^(@odata\..+|next\w*|Next\w*|prev\w*|total\w*|Total\w*|count|Count|page\w*|cursor|has_?[Mm]ore\w*|readTime|read_time|ResponseMetadata|limit|offset)$/;
+
+/**
+ * A list API's page with nothing in it (`{"findings": []}`, Azure `{"value": []}`, `{"Findings": [], "NextToken":
+ * null}`): no records. An API dump written one page per line often ends with one; it is no shape to refuse.
+ */
+export function isEmptyPage(doc: unknown): boolean {
   if (!doc || typeof doc !== 'object' || Array.isArray(doc)) return false;
+  let lists = 0;
+  for (const [k, v] of Object.entries(doc)) {
+    if (PAGE_LIST_KEYS.has(k) && Array.isArray(v)) {
+      if (v.length) return false;
+      lists++;
+    } else if (!PAGE_META_KEY.test(k) || Array.isArray(v)) return false;
+  }
+  return lists > 0;
+}
+
+/**
+ * An EventBridge event no adapter claims (another AWS service's, or a detail-type a tool added later): refused with
+ * its source and detail-type named, so the operator sees what was sent instead of an unknown shape.
+ */
+function unreadEvent(doc: unknown): string | undefined {
+  if (!doc || typeof doc !== 'object' || Array.isArray(doc)) return undefined;
   const o = doc as Record<string, unknown>;
-  return (
-    Array.isArray(o.value) && o.value.length === 0 && Object.keys(o).every((k) => AZURE_LIST_KEYS.has(k))
+  if (typeof o['detail-type'] !== 'string' || typeof o.source !== 'string' || !('detail' in o))
+    return undefined;
+  return redactSecretShapes(
+    `EventBridge event "${o['detail-type'].slice(0, 80)}" from ${o.source.slice(0, 60)} is no format we read (each format's events: nhi normalize --help)`,
   );
 }
 
@@ -297,7 +360,7 @@ function normalizeUnwrapped(
   // An empty array is an empty report (gitleaks writes [] when it finds nothing): no records, nothing wrong.
   // So is a bare null: Go tools marshal an empty result list as null (a gitleaks report with nothing found).
   if ((Array.isArray(doc) && doc.length === 0) || doc === null) return [];
-  if (isEmptyAzureList(doc)) return [];
+  if (isEmptyPage(doc)) return [];
   let adapter: Adapter;
   let records: unknown[];
   let variant: string | undefined;
@@ -306,7 +369,8 @@ function normalizeUnwrapped(
     variant = sns ? viaSns(variantOf(adapter, doc)) : variantOf(adapter, doc);
     records = adapter.records(doc);
   } catch (error) {
-    const reason = error instanceof UnknownFormatError ? error.message : reasonOf(error);
+    const reason =
+      error instanceof UnknownFormatError ? (unreadEvent(doc) ?? error.message) : reasonOf(error);
     return [{ ok: false, line, record: 0, reason }];
   }
   return records.map((record, i) => {
@@ -323,7 +387,7 @@ function normalizeUnwrapped(
 export function shapesOf(input: Uint8Array | string, format: FormatOrAuto = 'auto'): string[] {
   let text: string;
   try {
-    text = typeof input === 'string' ? input : decodeUtf8(input);
+    text = typeof input === 'string' ? input : decodeText(input);
   } catch {
     return [];
   }
@@ -347,7 +411,7 @@ export function shapesOf(input: Uint8Array | string, format: FormatOrAuto = 'aut
 export function normalizeInput(input: Uint8Array | string, opts: NormalizeOptions = {}): RecordOutcome[] {
   let text: string;
   try {
-    text = typeof input === 'string' ? input : decodeUtf8(input);
+    text = typeof input === 'string' ? input : decodeText(input);
   } catch (error) {
     return [{ ok: false, line: 0, record: 0, reason: (error as Error).message }];
   }

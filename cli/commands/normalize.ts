@@ -17,7 +17,8 @@ JSON object per line. Offline: needs no Kafka, Temporal or AWS. A summary goes t
   --json       JSON lines on stdout
 
 Raw secrets are never printed: findings carry a keyed fingerprint (NHI_FINGERPRINT_KEY) and a masked hint.
-Exit status: 0 when every record was valid, 1 when any was rejected (valid records are still printed).
+Exit status: 0 when every record was valid, 1 when any was rejected (valid records are still printed). A record
+of a type its tool documents that carries nothing to act on is skipped, with a line naming it (exit 0).
 
 What --format auto recognises, in the order it tries:
 ${adapters.map((a) => `  ${a.format.padEnd(22)} ${a.signature}`).join('\n')}`;
@@ -68,6 +69,7 @@ export const normalizeCommand: Command = {
 
     let records = 0;
     let rejected = 0;
+    let skipped = 0;
     const findings: Finding[] = [];
     const perFormat = new Map<string, number>();
     for (const { file, bytes, receivedAt } of inputs) {
@@ -80,6 +82,10 @@ export const normalizeCommand: Command = {
       for (const o of outcomes) {
         if (o.ok) {
           findings.push(...o.findings);
+          if (o.skipped) {
+            skipped += 1;
+            io.err(`  skipped ${file}:${o.line}${o.record ? ` record ${o.record}` : ''}: ${o.skipped}`);
+          }
           perFormat.set(o.format, (perFormat.get(o.format) ?? 0) + o.findings.length);
         } else {
           rejected += 1;
@@ -91,7 +97,7 @@ export const normalizeCommand: Command = {
     else for (const f of findings) io.out(findingRow(f));
     const counts = [...perFormat].map(([f, n]) => `${f} ${n}`).join(', ') || 'none';
     io.err(
-      `${records} record(s) read from ${inputs.length} file(s), ${findings.length} finding(s) out (${counts}), ${rejected} rejected`,
+      `${records} record(s) read from ${inputs.length} file(s), ${findings.length} finding(s) out (${counts}), ${rejected} rejected${skipped ? `, ${skipped} skipped` : ''}`,
     );
     return rejected ? 1 : 0;
   },

@@ -34,3 +34,10 @@ export interface Adapter {
 
 /** A record the adapter cannot use; the message is one readable line for the user and the DLQ. */
 export class RecordError extends Error {}
+
+/**
+ * A record of a type its tool documents that carries nothing to act on (a Security Hub insight's counts, a
+ * GuardDuty finding type that names no identity): zero findings and not an error. The message names the type and
+ * why, e.g. "asff: Security Hub Insight Results event (counts per insight, no findings): skipped".
+ */
+export class RecordSkipped extends Error {}

@@ -43,7 +43,7 @@ import type {
 import type { IdentityRef } from '../identity.ts';
 import { awsIdentityFromArn, secretIdentity } from '../identity-keys.ts';
 import { fingerprint } from '../redaction.ts';
-import type { Adapter } from './adapter.ts';
+import { type Adapter, RecordSkipped } from './adapter.ts';
 import {
   accessKeyIdFromResourceId,
   accessKeyWithOwner,
@@ -185,6 +185,25 @@ function envelopeFindings(doc: unknown): unknown[] | undefined {
   if (!dt || (doc as { source?: unknown }).source !== 'aws.securityhub') return undefined;
   const list = (doc as { detail: Record<string, unknown> }).detail.findings;
   return Array.isArray(list) ? list : undefined;
+}
+
+/**
+ * Security Hub's `Security Hub Insight Results` event (a custom action run on an insight): counts per grouping
+ * value (`{"<resource>": 5}`), no finding. Read as zero findings and named, not refused.
+ */
+function isInsightResults(doc: unknown): boolean {
+  return (
+    eventBridgeDetailType(doc) === 'Security Hub Insight Results' &&
+    (doc as { source?: unknown }).source === 'aws.securityhub'
+  );
+}
+
+function insightResultsSkipped(doc: unknown): RecordSkipped {
+  const detail = (doc as { detail: Record<string, unknown> }).detail;
+  const by = typeof detail.resultType === 'string' ? ` per ${detail.resultType.slice(0, 60)}` : '';
+  return new RecordSkipped(
+    `asff: Security Hub Insight Results event (an insight's counts${by}, no findings): skipped`,
+  );
 }
 
 function listOf(doc: unknown): unknown[] | undefined {
@@ -437,7 +456,7 @@ export const asffAdapter: Adapter = {
   signature:
     'ASFF finding {SchemaVersion "2018-10-08", Id, ProductArn, …} bare, in Findings[]/findings[], an array, or EventBridge "Security Hub Findings" detail.findings',
   detect(doc) {
-    if (isFinding(doc)) return true;
+    if (isFinding(doc) || isInsightResults(doc)) return true;
     const list = listOf(doc);
     if (!list) return false;
     if (list.length === 0)
@@ -445,6 +464,7 @@ export const asffAdapter: Adapter = {
     return isFinding(list[0]);
   },
   records(doc) {
+    if (isInsightResults(doc)) return [doc];
     const list = listOf(doc);
     if (!list) return [doc];
     // An array of envelopes or of Findings wrappers (one per export page) unwraps one level further.
@@ -452,6 +472,7 @@ export const asffAdapter: Adapter = {
   },
   variant(doc) {
     if (isFinding(doc)) return 'finding';
+    if (isInsightResults(doc)) return 'eventbridge-insight-results';
     if (envelopeFindings(doc)) {
       const custom = eventBridgeDetailType(doc) === 'Security Hub Findings - Custom Action';
       return custom ? 'eventbridge-custom-action' : 'eventbridge';
@@ -465,6 +486,7 @@ export const asffAdapter: Adapter = {
     return stored ? 'get-findings' : 'findings';
   },
   normalize(record, ctx) {
+    if (isInsightResults(record)) throw insightResultsSkipped(record);
     const f = parseRecord(AsffFinding, record, 'ASFF');
     const types = typesOf(f);
     const guardDutyType = types.map(guardDutyTypeFromTaxonomy).find((t) => t !== undefined);

@@ -32,7 +32,7 @@ import { z } from 'zod';
 import type { FindingKind, Resource, Severity } from '../finding.ts';
 import type { IdentityRef } from '../identity.ts';
 import { awsAccessKeyIdentity } from '../identity-keys.ts';
-import type { Adapter, NormalizeContext } from './adapter.ts';
+import { type Adapter, type NormalizeContext, RecordSkipped } from './adapter.ts';
 import {
   awsPrincipal,
   definedFacts,
@@ -290,30 +290,62 @@ function labelOf(principal: IdentityRef | undefined, r: CloudTrailRecord): strin
   );
 }
 
+/**
+ * CloudTrail Insights events (`eventType` AwsCloudTrailInsight, in an Insights log file or as EventBridge "AWS
+ * Insight via CloudTrail"): an account's API call or error rate against its baseline. Their attributions name up
+ * to five top callers, a statistic, not an act of one principal: zero findings, named.
+ */
+const isInsight = (doc: unknown): boolean =>
+  isObject(doc) && doc.eventType === 'AwsCloudTrailInsight' && isObject(doc.insightDetails);
+
+/** A log file integrity digest (CloudTrail-Digest/…json.gz): hashes of log files, no event. */
+const isDigest = (doc: unknown): boolean =>
+  isObject(doc) && typeof doc.digestS3Object === 'string' && Array.isArray(doc.logFiles);
+
+function skippedShape(doc: unknown): RecordSkipped | undefined {
+  if (isDigest(doc))
+    return new RecordSkipped(
+      'cloudtrail: log file integrity digest (hashes of log files, no events): skipped',
+    );
+  const raw = isEnvelope(doc) ? doc.detail : doc;
+  if (!isInsight(raw)) return undefined;
+  const d = (raw as { insightDetails: Record<string, unknown> }).insightDetails;
+  const what = [d.insightType, d.eventSource, d.eventName].filter((x) => typeof x === 'string').join(' ');
+  return new RecordSkipped(
+    `cloudtrail: CloudTrail Insights event (${what.slice(0, 120) || 'an API rate'} against the account's baseline, not one principal's act): skipped`,
+  );
+}
+
 export const cloudtrailAdapter: Adapter = {
   format: 'cloudtrail',
   signature:
     'CloudTrail record {eventSource "*.amazonaws.com", eventName, userIdentity}, Records[], EventBridge "… via CloudTrail", or a CloudWatch Logs subscription DATA_MESSAGE of records',
   detect(doc) {
-    if (isRecord(doc)) return true;
+    if (isRecord(doc) || isDigest(doc) || isInsight(doc) || (isEnvelope(doc) && isInsight(doc.detail)))
+      return true;
     const list = listOf(doc);
     if (!list) return false;
     if (list.length === 0) return isObject(doc) && Array.isArray(doc.Records);
-    return isRecord(unwrapLookup(list[0]));
+    return isRecord(unwrapLookup(list[0])) || isInsight(list[0]);
   },
   records(doc) {
+    if (isDigest(doc)) return [doc];
     const list = listOf(doc);
     return list ? list.map(unwrapLookup) : [doc];
   },
   variant(doc) {
     if (isAwslogs(doc)) return 'cloudwatch-logs-awslogs';
     if (isDataMessage(doc)) return 'cloudwatch-logs';
-    if (isEnvelope(doc)) return 'eventbridge';
+    if (isDigest(doc)) return 'digest';
+    if (isEnvelope(doc)) return isInsight(doc.detail) ? 'eventbridge-insight' : 'eventbridge';
+    if (isInsight(doc)) return 'insight';
     if (isBareRecord(doc)) return 'event';
     if (Array.isArray(doc)) return isEnvelope(doc[0]) ? 'eventbridge-list' : 'list';
     return isObject(doc) && Array.isArray(doc.Records) ? 'log-file' : 'lookup-events';
   },
   normalize(record, ctx) {
+    const skipped = skippedShape(record);
+    if (skipped) throw skipped;
     const raw = isEnvelope(record) ? record.detail : record;
     const r = parseRecord(CloudTrailRecord, raw, 'CloudTrail');
     registerSecrets(r, ctx);

@@ -237,7 +237,7 @@ function normalizeAlert(doc: Record<string, unknown>, hitId: string | undefined)
   ];
   const tags = [...strs(v['kibana.alert.rule.tags']), ...strs(v['signal.rule.tags'])];
   const tactics = [
-    ...threat.map((t) => str(t.tactic?.name)).filter((x): x is string => !!x),
+    ...threat.map((t) => str(t.tactic?.name) ?? str(t.tactic?.id)).filter((x): x is string => !!x),
     ...tags.map((t) => /^Tactic:\s*(.+)$/i.exec(t)?.[1]).filter((x): x is string => !!x),
   ];
   const techniqueIds = threat.flatMap((t) =>

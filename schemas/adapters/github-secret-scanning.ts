@@ -15,12 +15,16 @@
 //   holds, a lower bound of the event's time since webhooks are sent as the event happens — then pushed_at.
 //
 // Secrets: alert.secret is the value (REST; `is_base64_encoded` → decoded too): registered with the scrubber,
-// fingerprinted (HMAC) and masked, never copied. Without it (webhooks), the fingerprint is HMAC of
+// fingerprinted (HMAC) and masked, never copied. An AWS alert's access key id (the value of aws_access_key_id and
+// aws_temporary_access_key_id alerts, or the id part of a pair's value) is an identifier, not a secret: the finding
+// names `aws:access-key:AKIA…` too, the secret's owner. Without it (webhooks), the fingerprint is HMAC of
 // repo + alert number (the tool's own id for that secret). Free-text comments (resolution_comment,
 // push_protection_bypass_request_comment) are never copied: people paste secrets into them.
 import { z } from 'zod';
 import type { Finding, Resource, Severity } from '../finding.ts';
-import type { Adapter, NormalizeContext } from './adapter.ts';
+import type { IdentityRef } from '../identity.ts';
+import { awsAccessKeyIdentity, isAccessKeyId } from '../identity-keys.ts';
+import { type Adapter, type NormalizeContext, RecordSkipped } from './adapter.ts';
 import { buildFinding } from './build.ts';
 import {
   decodeBase64Text,
@@ -138,6 +142,14 @@ function normalizeAlert(
     ...(verified !== undefined ? { verified } : {}),
   });
 
+  const identities: IdentityRef[] = [parts.identity];
+  const keyId = awsAccessKeyIdOf(alert, plaintext);
+  if (keyId) {
+    const key = awsAccessKeyIdentity(keyId);
+    parts.identity.owner = key.key;
+    identities.push(key);
+  }
+
   const action = hook?.action;
   const state = alert.state?.toLowerCase();
   const resolved = state
@@ -195,7 +207,7 @@ function normalizeAlert(
     title: `${display} exposed${repo ? ` in ${repo}` : ''}`,
     severity,
     time,
-    identities: [parts.identity],
+    identities,
     resources,
     location: {
       ...(repo ? { repo } : {}),
@@ -226,6 +238,23 @@ function normalizeAlert(
   });
 }
 
+/** AWS's secret types (GitHub's supported-patterns list): the key id ones carry the id itself as the secret. */
+const AWS_KEY_ID_TYPES = new Set(['aws_access_key_id', 'aws_temporary_access_key_id']);
+const KEY_ID_IN_TEXT = /(?<![A-Z0-9])((?:AKIA|ASIA)[A-Z0-9]{16})(?![A-Z0-9])/;
+
+/**
+ * The AWS access key id an alert carries: the value of an `aws_access_key_id` / `aws_temporary_access_key_id`
+ * alert is the id (the public half of the pair, an identifier, not a secret), and a pair's value written together
+ * (`AKIA…:secret`, `AKIA… secret`) holds it too. The secret access key never becomes an identity.
+ */
+function awsAccessKeyIdOf(alert: Alert, plaintext: string | undefined): string | undefined {
+  const value = plaintext?.trim();
+  if (!value || !/^aws_/.test(alert.secret_type)) return undefined;
+  if (AWS_KEY_ID_TYPES.has(alert.secret_type) && isAccessKeyId(value)) return value;
+  const found = KEY_ID_IN_TEXT.exec(value)?.[1];
+  return found && isAccessKeyId(found) ? found : undefined;
+}
+
 const isAlert = (o: unknown): boolean =>
   isObject(o) &&
   typeof o.number === 'number' &&
@@ -234,14 +263,52 @@ const isAlert = (o: unknown): boolean =>
 const isWebhook = (o: unknown): boolean =>
   isObject(o) && typeof o.action === 'string' && isObject(o.alert) && isAlert(o.alert);
 
+/**
+ * GitHub's other secret scanning payloads, named and read as zero findings: the `secret_scanning_scan` webhook (a
+ * scan finished: its type, source and secret types, no alert) and the REST "list locations for an alert" answer
+ * (`[{type: commit|wiki_commit|issue_title|…, details}]`, where a secret was seen, without the alert it belongs to:
+ * send the alert, or the `secret_scanning_alert_location` webhook, which carries both).
+ */
+const isScanWebhook = (o: unknown): boolean =>
+  isObject(o) &&
+  typeof o.action === 'string' &&
+  Array.isArray(o.secret_types) &&
+  typeof o.type === 'string' &&
+  !('alert' in o);
+const LOCATION_TYPES =
+  /^(commit|wiki_commit|issue_(title|body|comment)|discussion_(title|body|comment)|pull_request_(title|body|comment|review|review_comment))$/;
+const isLocation = (o: unknown): boolean =>
+  isObject(o) && typeof o.type === 'string' && LOCATION_TYPES.test(o.type) && isObject(o.details);
+const isLocationList = (doc: unknown): boolean => Array.isArray(doc) && doc.length > 0 && isLocation(doc[0]);
+
 export const githubSecretScanningAdapter: Adapter = {
   format: 'github-secret-scanning',
   signature:
     'secret_scanning_alert webhook {action, alert:{number, secret_type}} or REST alert list [{number, secret_type, state}]',
-  detect: (doc) => (Array.isArray(doc) ? doc.length > 0 && isAlert(doc[0]) : isAlert(doc) || isWebhook(doc)),
-  records: (doc) => (Array.isArray(doc) ? doc : [doc]),
-  variant: (doc) => (isWebhook(doc) ? 'webhook' : Array.isArray(doc) ? 'rest-alerts' : 'rest-alert'),
+  detect: (doc) =>
+    Array.isArray(doc)
+      ? doc.length > 0 && (isAlert(doc[0]) || isLocation(doc[0]))
+      : isAlert(doc) || isWebhook(doc) || isScanWebhook(doc),
+  records: (doc) => (Array.isArray(doc) && !isLocationList(doc) ? doc : [doc]),
+  variant: (doc) =>
+    isWebhook(doc)
+      ? 'webhook'
+      : isScanWebhook(doc)
+        ? 'webhook-scan'
+        : isLocationList(doc)
+          ? 'rest-locations'
+          : Array.isArray(doc)
+            ? 'rest-alerts'
+            : 'rest-alert',
   normalize: (record, ctx) => {
+    if (isScanWebhook(record))
+      throw new RecordSkipped(
+        'github-secret-scanning: secret_scanning_scan webhook (a scan completed; it names no alert): skipped',
+      );
+    if (isLocationList(record))
+      throw new RecordSkipped(
+        "github-secret-scanning: REST list of an alert's locations (no alert in it: send the alert, or the secret_scanning_alert_location webhook): skipped",
+      );
     if (isObject(record) && 'action' in record && 'alert' in record) {
       const hook = parseRecord(Webhook, record, 'GitHub secret scanning webhook');
       return [

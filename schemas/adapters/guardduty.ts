@@ -19,7 +19,7 @@ import { z } from 'zod';
 import type { Resource } from '../finding.ts';
 import type { IdentityRef } from '../identity.ts';
 import { awsIdentityFromArn, k8sServiceAccountIdentity, principalIdentity } from '../identity-keys.ts';
-import { type Adapter, RecordError } from './adapter.ts';
+import { type Adapter, RecordError, RecordSkipped } from './adapter.ts';
 import {
   accessKeyWithOwner,
   definedFacts,
@@ -32,7 +32,7 @@ import {
   resourceFromArn,
 } from './aws-common.ts';
 import { buildFinding } from './build.ts';
-import { compact, findingId, isObject, parseRecord, requireTime } from './util.ts';
+import { compact, findingId, isObject, parseRecord, requireTime, slug } from './util.ts';
 
 const str = optString;
 const num = z.union([z.number(), z.string()]).nullish();
@@ -137,6 +137,21 @@ const isEnvelope = (doc: unknown): doc is { detail: unknown; account?: unknown }
     (dt !== undefined && (doc as { source?: unknown }).source === 'aws.guardduty')
   );
 };
+
+/**
+ * GuardDuty's other EventBridge events (its user guide): Malware Protection for S3 "GuardDuty Malware Protection
+ * Object Scan Result", "… Post Scan Action Failed" and "… Resource Status"; Malware Protection for EC2 and Backup
+ * scan results; Runtime Monitoring coverage. They report a scan or an agent, never a finding (a malicious object
+ * is also a `Object:S3/MaliciousFile` finding, sent as "GuardDuty Finding"): zero findings, named.
+ */
+function otherEventType(doc: unknown): string | undefined {
+  const dt = eventBridgeDetailType(doc);
+  return dt !== undefined &&
+    dt !== 'GuardDuty Finding' &&
+    (doc as { source?: unknown }).source === 'aws.guardduty'
+    ? dt
+    : undefined;
+}
 
 /** A GuardDuty finding in either spelling: a type "Purpose:Resource/Name", a service and a resource object. */
 function isNativeFinding(doc: unknown): boolean {
@@ -306,12 +321,19 @@ export const guarddutyAdapter: Adapter = {
   },
   variant(doc) {
     if (isIdList(doc)) return 'list-findings';
+    const other = otherEventType(doc);
+    if (other) return `eventbridge-${slug(other.replace(/^GuardDuty /, ''))}`;
     if (isEnvelope(doc)) return 'eventbridge';
     if (isNativeFinding(doc)) return 'finding';
     if (Array.isArray(doc)) return isEnvelope(doc[0]) ? 'eventbridge-list' : 'list';
     return 'get-findings';
   },
   normalize(record) {
+    const other = otherEventType(record);
+    if (other)
+      throw new RecordSkipped(
+        `guardduty: EventBridge "${other.slice(0, 80)}" event (a scan's or an agent's status, not a finding): skipped`,
+      );
     const envelope = isEnvelope(record) ? record : undefined;
     let raw: unknown = envelope ? envelope.detail : record;
     if (isObject(raw) && typeof raw.Type === 'string' && raw.type === undefined) raw = camelKeys(raw);

@@ -52,6 +52,7 @@ import {
   awsPrincipal,
   controlKind,
   definedFacts,
+  eventBridgeDetailType,
   guardDutyKind,
   guardDutyTypeFromTaxonomy,
   kindFromText,
@@ -557,16 +558,30 @@ function normalizeEvent(e: OcsfEvent) {
   });
 }
 
+/**
+ * Security Hub's "Findings Imported V2" EventBridge event (the Security Hub of 2025, whose findings are OCSF):
+ * the findings under detail.findings, one per event.
+ */
+function securityHubV2Findings(doc: unknown): unknown[] | undefined {
+  if (eventBridgeDetailType(doc) !== 'Findings Imported V2') return undefined;
+  if ((doc as { source?: unknown }).source !== 'aws.securityhub') return undefined;
+  const list = (doc as { detail: Record<string, unknown> }).detail.findings;
+  return Array.isArray(list) ? list : undefined;
+}
+
 export const ocsfAdapter: Adapter = {
   format: 'ocsf',
   signature:
     'OCSF event {class_uid, category_uid/type_uid, metadata} (Detection/Compliance Finding, …), one or an array',
   detect(doc) {
     if (Array.isArray(doc)) return doc.length > 0 && isEvent(doc[0]);
+    const v2 = securityHubV2Findings(doc);
+    if (v2) return v2.length === 0 || isEvent(v2[0]);
     return isEvent(doc);
   },
-  records: (doc) => (Array.isArray(doc) ? doc : [doc]),
-  variant: (doc) => (Array.isArray(doc) ? 'list' : 'event'),
+  records: (doc) => (Array.isArray(doc) ? doc : (securityHubV2Findings(doc) ?? [doc])),
+  variant: (doc) =>
+    Array.isArray(doc) ? 'list' : securityHubV2Findings(doc) ? 'eventbridge-security-hub-v2' : 'event',
   normalize(record) {
     const e = parseRecord(OcsfEvent, record, 'OCSF');
     if (isNotAFinding(e)) return [];

@@ -11,8 +11,11 @@
 //   error → high 75 · warning → medium 50 · note → low 30 · none → info 10.
 //
 // Kind:
-//   tags secret/secrets/credential(s)/hardcoded-secret, CWE-798/259/321 (hard-coded credentials), a rule id
-//   naming a secret (CKV_SECRET_2, generic-secret), or a known secret scanner as the driver → exposed-secret;
+//   tags secret/secrets/credential(s)/hardcoded-secret, a credential weakness (SECRET_CWES: CWE-798/259/321
+//   hard-coded, 312/313/315/256/257/260 cleartext storage, 522, 540, 615) in the tags, a `cwe` property of the rule
+//   or result, or the rule's CWE taxonomy relationships; a rule id naming a secret (CKV_SECRET_2, generic-secret) or
+//   a hard-coded credential (its id, name or short description), or a known secret scanner as the driver →
+//   exposed-secret;
 //   everything else → misconfiguration.
 //
 // Status: result.kind pass / notApplicable are not findings (skipped); baselineState "absent" (gone since the
@@ -45,6 +48,7 @@ const Region = z
 const Properties = z
   .looseObject({
     tags: z.array(z.unknown()).optional(),
+    cwe: z.unknown().optional(),
     'security-severity': z.union([z.string(), z.number()]).optional(),
   })
   .optional();
@@ -261,6 +265,30 @@ export function sarifTime(ctx: NormalizeContext, run: SarifRun, result: SarifRes
 const stringTags = (list: unknown): string[] =>
   Array.isArray(list) ? list.filter((t): t is string => typeof t === 'string') : [];
 
+/** A `cwe` property as tools write it: "CWE-798: Use of…" (njsscan, mobsfscan), ["CWE-798"] (Snyk Code), 798. */
+function cweProperty(value: unknown): string[] {
+  const one = (v: unknown) =>
+    typeof v === 'number' && Number.isInteger(v) ? `CWE-${v}` : typeof v === 'string' ? v : undefined;
+  const list = Array.isArray(value) ? value : [value];
+  return list.map(one).filter((t): t is string => t !== undefined && /^\s*cwe[-/:]?\d/i.test(t));
+}
+
+/**
+ * The weaknesses a rule or result names outside its tags, as tags (`CWE-798`): the `cwe` property of the rule or
+ * the result, and SARIF's own taxonomy references, `rule.relationships[].target` in the CWE tool component (gosec).
+ */
+function weaknessTags(rule: SarifRule | undefined, result: SarifResult): string[] {
+  const out = [...cweProperty(rule?.properties?.cwe), ...cweProperty(result.properties?.cwe)];
+  const relationships = (rule as { relationships?: unknown } | undefined)?.relationships;
+  for (const r of Array.isArray(relationships) ? relationships : []) {
+    const target = isObject(r) && isObject(r.target) ? r.target : undefined;
+    const component = target && isObject(target.toolComponent) ? target.toolComponent.name : undefined;
+    if (typeof component === 'string' && /^cwe$/i.test(component.trim()) && /^\d+$/.test(String(target!.id)))
+      out.push(`CWE-${target!.id}`);
+  }
+  return out;
+}
+
 // ---------------------------------------------------------------------------------------------------------
 // Mapping tables
 
@@ -288,7 +316,28 @@ const SECRET_TAGS = new Set([
   'hardcoded-credentials',
   'exposed-secret',
 ]);
-const SECRET_CWES = new Set(['798', '259', '321']);
+/**
+ * Weaknesses that are a credential sitting where it can be read: hard-coded credentials (798), password (259) and
+ * key (321); cleartext storage (312, 313, 315, 256, 257 recoverable format, 260 in a configuration file);
+ * insufficiently protected credentials (522); sensitive information in source code (540) or its comments (615).
+ */
+const SECRET_CWES = new Set([
+  '798',
+  '259',
+  '321',
+  '312',
+  '313',
+  '315',
+  '256',
+  '257',
+  '260',
+  '522',
+  '540',
+  '615',
+]);
+/** A rule the tool itself names for a hard-coded credential (Snyk Code `NoHardcodedCredentials`, "Hardcoded password"). */
+const SECRET_RULE_NAME =
+  /hard-?coded[\s_-]*(credential|password|passwd|secret|api[\s_-]*key|key|token)|no-?hardcoded-?(credential|password|secret)/i;
 const SECRET_SCANNERS =
   /gitleaks|trufflehog|detect-secrets|ggshield|gitguardian|nosey ?parker|secretlint|kingfisher|betterleaks|whispers|talisman/i;
 const SECRET_RULE_ID = /(^|[_\-./])secrets?([_\-./]|$)/i;
@@ -296,8 +345,10 @@ const SECRET_RULE_ID = /(^|[_\-./])secrets?([_\-./]|$)/i;
 /** "external/cwe/cwe-798" (CodeQL), "CWE-798: Use of Hard-coded Credentials" (Semgrep), "cwe-798" → "798". */
 const cweOf = (tag: string): string | undefined => /(?:^|\/)cwe[-/:]?0*(\d+)\b/i.exec(tag.trim())?.[1];
 
-function isSecretResult(driver: string, ruleId: string, tags: string[]): boolean {
+function isSecretResult(driver: string, ruleId: string, tags: string[], rule?: SarifRule): boolean {
   if (SECRET_SCANNERS.test(driver) || SECRET_RULE_ID.test(ruleId)) return true;
+  const names = [ruleId, rule?.name, rule?.shortDescription?.text];
+  if (names.some((n) => typeof n === 'string' && SECRET_RULE_NAME.test(n.slice(0, 200)))) return true;
   return tags.some((t) => {
     const lower = t.toLowerCase();
     const cwe = cweOf(lower);
@@ -371,8 +422,12 @@ function normalizeResult(run: SarifRun, result: SarifResult, ctx: NormalizeConte
   const driver = run.tool.driver;
   const rule = resultRule(run, result);
   const ruleId = result.ruleId ?? result.rule?.id ?? rule?.id ?? 'unknown-rule';
-  const tags = [...stringTags(rule?.properties?.tags), ...stringTags(result.properties?.tags)];
-  const secretHit = isSecretResult(driver.name, ruleId, tags);
+  const tags = [
+    ...stringTags(rule?.properties?.tags),
+    ...stringTags(result.properties?.tags),
+    ...weaknessTags(rule, result),
+  ];
+  const secretHit = isSecretResult(driver.name, ruleId, tags, rule);
 
   // Every snippet is registered; for secret results each long token of it too (the value inside a line).
   const snippets = snippetsOf(result);

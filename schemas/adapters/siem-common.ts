@@ -184,7 +184,9 @@ export function techniqueRefs(values: Iterable<string>): Reference[] {
 //   over-privileged, excessive permissions, admin policy attached, wildcard → excess-privilege
 //   anomalous/unusual/rare/first-seen, new geo/ASN, impossible travel,
 //   brute force, failed-logon bursts, password spraying, ML/new-terms rules → anomalous-use
-// then the ATT&CK tactics: Discovery/Reconnaissance alone → anomalous-use; any other tactic → compromise-indicator.
+// then the ATT&CK tactics (names in any spelling, or ids: TA0006 is Credential Access): Discovery/Reconnaissance
+// alone → anomalous-use; any other tactic (Credential Access, Exfiltration, …) → compromise-indicator. A product's
+// CamelCase alert type (Entra ID Protection `LeakedCredentials`) is read as words.
 const KIND_BY_WORDS: Array<[RegExp, FindingKind]> = [
   [
     /\b(leak(ed|s)?|expos(ed|ure)|hard-?coded|plain-?text|clear-?text|committed)\b.{0,40}\b(secrets?|credentials?|keys?|passwords?|tokens?)\b|\b(secrets?|credentials?|keys?|tokens?)\b.{0,20}\b(leak(ed)?|exposed|found in (code|repo|source))\b/i,
@@ -207,14 +209,46 @@ const KIND_BY_WORDS: Array<[RegExp, FindingKind]> = [
 
 const RECON_TACTICS = new Set(['discovery', 'reconnaissance']);
 
+/** ATT&CK enterprise tactic ids (TA0006) as the tools write them beside or instead of the name. */
+const TACTIC_BY_ID: Record<string, string> = {
+  TA0043: 'reconnaissance',
+  TA0042: 'resourcedevelopment',
+  TA0001: 'initialaccess',
+  TA0002: 'execution',
+  TA0003: 'persistence',
+  TA0004: 'privilegeescalation',
+  TA0005: 'defenseevasion',
+  TA0006: 'credentialaccess',
+  TA0007: 'discovery',
+  TA0008: 'lateralmovement',
+  TA0009: 'collection',
+  TA0011: 'commandandcontrol',
+  TA0010: 'exfiltration',
+  TA0040: 'impact',
+};
+
+/** "Credential Access", "credential-access", "CredentialAccess", "TA0006" → "credentialaccess". */
+function tacticKey(t: string): string {
+  const trimmed = t.trim().slice(0, 60);
+  return TACTIC_BY_ID[trimmed.toUpperCase()] ?? trimmed.toLowerCase().replace(/[\s_-]+/g, '');
+}
+
+/** A product's CamelCase alert type ("LeakedCredentials", "ImpossibleTravel") read as words. */
+const spacedCamel = (text: string): string => text.replace(/([a-z])([A-Z])/g, '$1 $2');
+
 export function siemKind(
   texts: Array<string | undefined>,
   tactics: string[] = [],
   fallback: FindingKind = 'compromise-indicator',
 ): FindingKind {
-  const text = texts.filter(Boolean).join(' \n ');
+  // Each text as written and, where it has CamelCase words, spaced too (the rules match either).
+  const text = texts
+    .filter((t): t is string => !!t)
+    .map((t) => t.slice(0, 500))
+    .flatMap((t) => (spacedCamel(t) === t ? [t] : [t, spacedCamel(t)]))
+    .join(' \n ');
   for (const [re, kind] of KIND_BY_WORDS) if (re.test(text)) return kind;
-  const known = tactics.map((t) => t.toLowerCase().replace(/[\s_-]+/g, '')).filter((t) => /^[a-z]+$/.test(t));
+  const known = tactics.map(tacticKey).filter((t) => /^[a-z]+$/.test(t));
   const attack = known.filter((t) => ATTACK_TACTICS.has(t));
   if (attack.length && attack.every((t) => RECON_TACTICS.has(t))) return 'anomalous-use';
   if (attack.length) return 'compromise-indicator';

@@ -279,7 +279,13 @@ function normalizeNotable(rec: SplunkNotable): Finding[] {
 
   const nativeId = get('event_id') ?? (rec._bkt && rec._cd ? `${rec._bkt}:${rec._cd}` : undefined);
   const status = resolved ? 'resolved' : 'open';
-  const tactics = [...all('annotations.mitre_attack.mitre_tactic'), ...all('mitre_tactic')];
+  // Names or ATT&CK ids (TA0006): ES writes both, a correlation search may carry only the ids.
+  const tactics = [
+    ...all('annotations.mitre_attack.mitre_tactic'),
+    ...all('mitre_tactic'),
+    ...all('annotations.mitre_attack.mitre_tactic_id'),
+    ...all('mitre_tactic_id'),
+  ];
   const firstSrc = get('src') ?? get('src_ip');
 
   return [

@@ -25,7 +25,7 @@ import { z } from 'zod';
 import type { Finding, FindingKind, Reference, Resource } from '../finding.ts';
 import type { IdentityRef } from '../identity.ts';
 import { k8sServiceAccountIdentity } from '../identity-keys.ts';
-import type { Adapter, NormalizeContext } from './adapter.ts';
+import { type Adapter, type NormalizeContext, RecordSkipped } from './adapter.ts';
 import { buildFinding } from './build.ts';
 import { isMasked, nonEmpty, observedTime, registerSecret, secretParts } from './secret-common.ts';
 import { k8sRoleIdentity } from './siem-common.ts';
@@ -262,7 +262,19 @@ function fromMisconfig(item: Item, m: z.infer<typeof Misconfiguration>, ctx: Nor
   });
 }
 
+/**
+ * `trivy … --format spdx-json` writes an SPDX document (`spdxVersion`): packages and their relationships, no
+ * vulnerability, misconfiguration or secret. Named and read as zero findings (CycloneDX, which can carry
+ * vulnerabilities, is read as a report: see isCleanReport).
+ */
+const isSpdx = (o: unknown): boolean =>
+  isObject(o) && typeof o.spdxVersion === 'string' && typeof o.SPDXID === 'string';
+
 function normalizeItem(record: unknown, ctx: NormalizeContext): Finding[] {
+  if (isSpdx(record))
+    throw new RecordSkipped(
+      'trivy: SPDX SBOM (--format spdx-json: packages only, no vulnerabilities, misconfigurations or secrets): skipped',
+    );
   const item = parseRecord(Item, record, 'trivy');
   const out: Finding[] = [];
   if (item.Secret) out.push(fromSecret(item, item.Secret, ctx));
@@ -366,6 +378,7 @@ const ARTIFACT_MODES: Record<string, string> = {
 };
 
 function trivyVariant(doc: unknown): string {
+  if (isSpdx(doc)) return 'spdx';
   if (Array.isArray(doc)) return isItem(doc[0]) ? 'items' : 'schema-v1';
   if (!isObject(doc)) return 'report';
   if (isItem(doc)) return 'item';
@@ -387,7 +400,8 @@ export const trivyAdapter: Adapter = {
   detect: (doc) =>
     Array.isArray(doc)
       ? doc.length > 0 && isResult(doc[0])
-      : isObject(doc) && (isReport(doc) || isItem(doc) || (isResult(doc) && !('Results' in doc))),
+      : isObject(doc) &&
+        (isReport(doc) || isItem(doc) || isSpdx(doc) || (isResult(doc) && !('Results' in doc))),
   records,
   variant: trivyVariant,
   normalize: normalizeItem,

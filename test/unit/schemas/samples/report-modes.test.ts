@@ -58,7 +58,13 @@ const SAMPLES: Sample[] = [
     severities: ['critical', 'critical', 'low'],
     // The first resolved as a false positive (suppressed), the third revoked (resolved).
     statuses: ['suppressed', 'open', 'resolved'],
-    identities: ['secret:adafruit:…', 'secret:aws:…', 'secret:github:…'],
+    // The AWS alert's value is the access key id: the key is named beside the secret (the id is no secret).
+    identities: [
+      'aws:access-key:AKIAIOSFODNN7EXAMPLE',
+      'secret:adafruit:…',
+      'secret:aws:…',
+      'secret:github:…',
+    ],
     secrets: ['aio_XXXXXXXXXXXXXXXXXXXXXXXXXXXX', 'ghp_xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx'],
   },
   {
