@@ -10,6 +10,9 @@ export default defineConfig({
         test: {
           name: 'unit',
           include: ['test/unit/**/*.test.ts'],
+          // A hang guard, not a speed check: property tests (fast-check) run hundreds of cases, and on 2 busy
+          // cores the default 5 s cut some off mid-run.
+          testTimeout: 30_000,
         },
       },
       {
