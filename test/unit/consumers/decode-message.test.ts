@@ -42,7 +42,7 @@ describe('decodeMessage', () => {
       '5 MB value',
       Buffer.alloc(5 * 1024 * 1024, 0x61),
       undefined,
-      /^message too large \(5242880 bytes > 1048576\)$/,
+      /^message too large \(5242880 bytes > 1048576; policy limits.messageBytes\)$/,
     ],
   ];
   it.each(hostile)('%s → a one-line reason', (_name, value, header, reason) => {
@@ -90,6 +90,8 @@ describe('decodeMessage', () => {
   it('caps records, findings and identities per message, with a reason naming the limit', () => {
     const lines = Array.from({ length: 4 }, () => good().toString()).join('\n');
     const limits = (records: number, findings: number, identities: number) => ({
+      ...messageLimits(undefined, {}),
+      source: undefined,
       records,
       findings,
       identities,
@@ -115,6 +117,11 @@ describe('decodeMessage', () => {
       recordsPerMessage: 5_000,
       findingsPerMessage: 5_000,
       identitiesPerMessage: 500,
+      messageBytes: 1024 * 1024,
+      nestingDepth: 64,
+      keysPerObject: 10_000,
+      stringChars: 256 * 1024,
+      messageBudgetMs: 500,
     });
     expect(messageLimits(defaults, {})).toMatchObject({ records: 5_000, findings: 5_000, identities: 500 });
     const policy = parsePolicy({

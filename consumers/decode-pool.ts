@@ -1,0 +1,153 @@
+// Worker threads that decode the messages the consumer does not decode inline (message-budget.ts), each under a
+// hard time limit: a message still running when its budget is spent has its thread terminated (V8 stops even a
+// running regular expression), and a fresh thread takes its place. Threads are unref'd: they never keep a process
+// alive, and are started only when a message first needs one.
+import { Worker } from 'node:worker_threads';
+import type { Decoded, MessageLimits } from './decode-message.ts';
+
+export interface DecodeTask {
+  value: Buffer | null;
+  format: string | undefined;
+  fingerprintKey: string;
+  limits: MessageLimits;
+  reportedAt?: string;
+}
+
+/** What a thread answered, or `timeout` when it was terminated at the budget. */
+export type PoolOutcome = { decoded: Decoded } | { timeout: true } | { failed: string };
+
+const WORKER_ENTRY = new URL('./decode-worker.mjs', import.meta.url);
+/** A thread loads the normaliser (through tsx) before its first message: seconds on a cold, busy machine. */
+const START_TIMEOUT_MS = 60_000;
+
+interface Slot {
+  worker?: Worker;
+  ready?: Promise<Worker>;
+  busy: boolean;
+}
+
+export class DecodePool {
+  private readonly slots: Slot[];
+  private readonly waiting: Array<() => void> = [];
+  private nextId = 0;
+  private closed = false;
+
+  constructor(size = 2) {
+    this.slots = Array.from({ length: Math.max(1, size) }, () => ({ busy: false }));
+  }
+
+  /** Decodes in a thread; the budget (limits.budgetMs) counts from the moment the thread has the message. */
+  async run(task: DecodeTask): Promise<PoolOutcome> {
+    const slot = await this.acquire();
+    try {
+      let worker: Worker;
+      try {
+        worker = await this.start(slot);
+      } catch (error) {
+        return { failed: `decode worker did not start: ${(error as Error).message}` };
+      }
+      return await this.send(slot, worker, task);
+    } finally {
+      slot.busy = false;
+      this.waiting.shift()?.();
+    }
+  }
+
+  /** Terminates every thread (a stopping consumer). */
+  async close(): Promise<void> {
+    this.closed = true;
+    await Promise.all(this.slots.map((s) => this.kill(s)));
+  }
+
+  private async acquire(): Promise<Slot> {
+    for (;;) {
+      const free = this.slots.find((s) => !s.busy);
+      if (free) {
+        free.busy = true;
+        return free;
+      }
+      await new Promise<void>((resolve) => this.waiting.push(resolve));
+    }
+  }
+
+  private start(slot: Slot): Promise<Worker> {
+    if (this.closed) return Promise.reject(new Error('decode pool closed'));
+    slot.ready ??= new Promise<Worker>((resolve, reject) => {
+      const worker = new Worker(WORKER_ENTRY);
+      worker.unref();
+      // Listeners are removed one by one: Worker keeps listeners of its own (removeAllListeners breaks it).
+      const off = () => worker.off('error', fail).off('exit', exited).off('message', ready);
+      const fail = (error: Error) => {
+        clearTimeout(timer);
+        off();
+        slot.ready = undefined;
+        slot.worker = undefined;
+        worker.terminate().catch(() => {});
+        reject(error);
+      };
+      const exited = (code: number) => fail(new Error(`exited with code ${code} while starting`));
+      const ready = () => {
+        clearTimeout(timer);
+        off();
+        // A thread that dies between messages is replaced when the next message needs it.
+        worker.once('exit', () => {
+          if (slot.worker === worker) {
+            slot.worker = undefined;
+            slot.ready = undefined;
+          }
+        });
+        slot.worker = worker;
+        resolve(worker);
+      };
+      const timer = setTimeout(
+        () => fail(new Error(`not ready within ${START_TIMEOUT_MS} ms`)),
+        START_TIMEOUT_MS,
+      );
+      worker.once('error', fail).once('exit', exited).once('message', ready);
+    });
+    return slot.ready;
+  }
+
+  private send(slot: Slot, worker: Worker, task: DecodeTask): Promise<PoolOutcome> {
+    const id = this.nextId++;
+    return new Promise<PoolOutcome>((resolve) => {
+      const onMessage = (m: { id: number; decoded: Decoded }) => {
+        if (m.id === id) done({ decoded: revive(m.decoded) }, false);
+      };
+      const onError = (error: Error) => done({ failed: `decode worker failed: ${error.message}` }, true);
+      const onExit = (code: number) => done({ failed: `decode worker exited with code ${code}` }, true);
+      const done = (outcome: PoolOutcome, replace: boolean) => {
+        clearTimeout(timer);
+        worker.off('message', onMessage).off('error', onError).off('exit', onExit);
+        if (replace) {
+          void this.kill(slot);
+          // Warm again at once: the next large message should not wait for a thread to load.
+          if (!this.closed) this.start(slot).catch(() => {});
+        }
+        resolve(outcome);
+      };
+      const timer = setTimeout(() => done({ timeout: true }, true), task.limits.budgetMs);
+      worker.on('message', onMessage).once('error', onError).once('exit', onExit);
+      worker.postMessage({ id, ...task });
+    });
+  }
+
+  private async kill(slot: Slot): Promise<void> {
+    const worker = slot.worker;
+    slot.worker = undefined;
+    slot.ready = undefined;
+    if (worker) await worker.terminate().catch(() => {});
+  }
+}
+
+/** Buffers come back from a thread as Uint8Arrays. */
+function revive(decoded: Decoded): Decoded {
+  if (!decoded.ok) return decoded;
+  return {
+    ...decoded,
+    rejected: decoded.rejected.map((r) => ({
+      ...r,
+      value: Buffer.from(r.value.buffer, r.value.byteOffset, r.value.byteLength),
+    })),
+  };
+}
