@@ -1,6 +1,7 @@
 // Worker threads that decode the messages the consumer does not decode inline (message-budget.ts), each under a
-// hard time limit: a message still running when its budget is spent has its thread terminated (V8 stops even a
-// running regular expression), and a fresh thread takes its place. Threads are unref'd: they never keep a process
+// hard time limit: a message still running when its budget is spent is answered `timeout` at once, and its thread,
+// unless it finishes within a grace period, is terminated (V8 stops even a running regular expression) and a fresh
+// one takes its place. Threads are unref'd: they never keep a process
 // alive, and are started only when a message first needs one.
 import { Worker } from 'node:worker_threads';
 import type { Decoded, MessageLimits } from './decode-message.ts';
@@ -19,6 +20,8 @@ export type PoolOutcome = { decoded: Decoded } | { timeout: true } | { failed: s
 const WORKER_ENTRY = new URL('./decode-worker.mjs', import.meta.url);
 /** A thread loads the normaliser (through tsx) before its first message: seconds on a cold, busy machine. */
 const START_TIMEOUT_MS = 60_000;
+/** A thread past a message's budget may finish within this (or 3 budgets) and stay; after it, it is terminated. */
+const GRACE_MS = 2_000;
 
 interface Slot {
   worker?: Worker;
@@ -36,9 +39,14 @@ export class DecodePool {
     this.slots = Array.from({ length: Math.max(1, size) }, () => ({ busy: false }));
   }
 
-  /** Decodes in a thread; the budget (limits.budgetMs) counts from the moment the thread has the message. */
+  /**
+   * Decodes in a thread; the budget (limits.budgetMs) counts from the moment the thread has the message. At the
+   * budget the answer is `timeout` at once (the partition goes on); the thread gets a grace period to finish
+   * (kept warm: a cold thread is slow) before it is terminated and replaced. Its slot stays busy meanwhile.
+   */
   async run(task: DecodeTask): Promise<PoolOutcome> {
     const slot = await this.acquire();
+    let freed: Promise<void> | undefined;
     try {
       let worker: Worker;
       try {
@@ -46,10 +54,16 @@ export class DecodePool {
       } catch (error) {
         return { failed: `decode worker did not start: ${(error as Error).message}` };
       }
-      return await this.send(slot, worker, task);
+      const sent = this.send(slot, worker, task);
+      freed = sent.free;
+      return await sent.outcome;
     } finally {
-      slot.busy = false;
-      this.waiting.shift()?.();
+      const release = () => {
+        slot.busy = false;
+        this.waiting.shift()?.();
+      };
+      if (freed) void freed.then(release);
+      else release();
     }
   }
 
@@ -108,28 +122,45 @@ export class DecodePool {
     return slot.ready;
   }
 
-  private send(slot: Slot, worker: Worker, task: DecodeTask): Promise<PoolOutcome> {
+  private send(
+    slot: Slot,
+    worker: Worker,
+    task: DecodeTask,
+  ): { outcome: Promise<PoolOutcome>; free: Promise<void> } {
     const id = this.nextId++;
-    return new Promise<PoolOutcome>((resolve) => {
-      const onMessage = (m: { id: number; decoded: Decoded }) => {
-        if (m.id === id) done({ decoded: revive(m.decoded) }, false);
-      };
-      const onError = (error: Error) => done({ failed: `decode worker failed: ${error.message}` }, true);
-      const onExit = (code: number) => done({ failed: `decode worker exited with code ${code}` }, true);
-      const done = (outcome: PoolOutcome, replace: boolean) => {
-        clearTimeout(timer);
-        worker.off('message', onMessage).off('error', onError).off('exit', onExit);
-        if (replace) {
-          void this.kill(slot);
-          // Warm again at once: the next large message should not wait for a thread to load.
-          if (!this.closed) this.start(slot).catch(() => {});
-        }
-        resolve(outcome);
-      };
-      const timer = setTimeout(() => done({ timeout: true }, true), task.limits.budgetMs);
-      worker.on('message', onMessage).once('error', onError).once('exit', onExit);
-      worker.postMessage({ id, ...task });
-    });
+    let answer!: (outcome: PoolOutcome) => void;
+    let freeSlot!: () => void;
+    const outcome = new Promise<PoolOutcome>((resolve) => (answer = resolve));
+    const free = new Promise<void>((resolve) => (freeSlot = resolve));
+    let grace: NodeJS.Timeout | undefined;
+    const finish = (result: PoolOutcome | undefined, replace: boolean) => {
+      clearTimeout(timer);
+      clearTimeout(grace);
+      worker.off('message', onMessage).off('error', onError).off('exit', onExit);
+      if (result) answer(result);
+      if (replace) {
+        void this.kill(slot);
+        // Warm again at once: the next large message should not wait for a thread to load.
+        if (!this.closed) this.start(slot).catch(() => {});
+      }
+      freeSlot();
+    };
+    let timedOut = false;
+    const onMessage = (m: { id: number; decoded: Decoded }) => {
+      if (m.id === id) finish(timedOut ? undefined : { decoded: revive(m.decoded) }, false);
+    };
+    const onError = (error: Error) =>
+      finish(timedOut ? undefined : { failed: `decode worker failed: ${error.message}` }, true);
+    const onExit = (code: number) =>
+      finish(timedOut ? undefined : { failed: `decode worker exited with code ${code}` }, true);
+    const timer = setTimeout(() => {
+      timedOut = true;
+      answer({ timeout: true });
+      grace = setTimeout(() => finish(undefined, true), Math.max(3 * task.limits.budgetMs, GRACE_MS));
+    }, task.limits.budgetMs);
+    worker.on('message', onMessage).once('error', onError).once('exit', onExit);
+    worker.postMessage({ id, ...task });
+    return { outcome, free };
   }
 
   private async kill(slot: Slot): Promise<void> {

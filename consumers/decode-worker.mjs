@@ -33,14 +33,22 @@ parentPort.on('message', (task) => {
   }
   parentPort.postMessage({ id: task.id, decoded });
 });
-// Warm before the first real message: a cold thread's first decode compiles the normaliser, and that time is not
-// the message's to pay out of its budget.
-const sample = JSON.stringify({
+// Warm before the first real message: a cold thread's first decode compiles the code paths it takes (every
+// adapter's detection, JSON lines, the structure check), and that time is not the message's to pay from its budget.
+const notable = JSON.stringify({
   result: {
     _time: '2026-01-01T00:00:00Z',
     _raw: 'search_name="warm-up", user="arn:aws:iam::123456789012:user/w"',
   },
 });
+const samples = [
+  notable,
+  `${notable}\n${notable}\n{"broken"`,
+  JSON.stringify({ unknown: 'shape', list: [1, 'two', { three: 3 }] }),
+  `{"a":${'['.repeat(100)}${']'.repeat(100)}}`,
+  JSON.stringify({ Findings: [{ SchemaVersion: '2018-10-08', Id: 'w' }] }),
+];
 for (let i = 0; i < 20; i++)
-  decodeMessage(Buffer.from(sample), undefined, 'warm-up-key-warm-up-key-warm-up!');
+  for (const sample of samples)
+    decodeMessage(Buffer.from(sample), undefined, 'warm-up-key-warm-up-key-warm-up!');
 parentPort.postMessage({ ready: true });
