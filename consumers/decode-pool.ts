@@ -40,31 +40,49 @@ export class DecodePool {
   }
 
   /**
-   * Decodes in a thread; the budget (limits.budgetMs) counts from the moment the thread has the message. At the
-   * budget the answer is `timeout` at once (the partition goes on); the thread gets a grace period to finish
-   * (kept warm: a cold thread is slow) before it is terminated and replaced. Its slot stays busy meanwhile.
+   * Decodes in a thread, all within the budget (limits.budgetMs): waiting for a free, started thread counts, so a
+   * message never waits longer than its budget. At the budget the answer is `timeout` at once (the partition goes
+   * on); a thread still decoding gets a grace period to finish (kept warm: a cold thread is slow) before it is
+   * terminated and replaced. Its slot stays busy meanwhile.
    */
   async run(task: DecodeTask): Promise<PoolOutcome> {
-    const slot = await this.acquire();
-    let freed: Promise<void> | undefined;
-    try {
-      let worker: Worker;
+    const started = performance.now();
+    let expired!: () => void;
+    const expiry = new Promise<'expired'>((resolve) => {
+      const timer = setTimeout(() => resolve('expired'), task.limits.budgetMs);
+      expired = () => clearTimeout(timer);
+    });
+    type Ready = { slot: Slot; worker: Worker } | { failed: string };
+    const ready = this.acquire().then(async (slot): Promise<Ready> => {
       try {
-        worker = await this.start(slot);
+        return { slot, worker: await this.start(slot) };
       } catch (error) {
+        this.release(slot);
         return { failed: `decode worker did not start: ${(error as Error).message}` };
       }
-      const sent = this.send(slot, worker, task);
-      freed = sent.free;
-      return await sent.outcome;
-    } finally {
-      const release = () => {
-        slot.busy = false;
-        this.waiting.shift()?.();
-      };
-      if (freed) void freed.then(release);
-      else release();
+    });
+    const got = await Promise.race([ready, expiry]);
+    expired();
+    if (got === 'expired') {
+      // No thread free in time: the message is out of budget; the slot, when it comes, goes back at once.
+      void ready.then((r) => 'slot' in r && this.release(r.slot));
+      return { timeout: true };
     }
+    if ('failed' in got) return { failed: got.failed };
+    const left = Math.max(1, task.limits.budgetMs - (performance.now() - started));
+    const sent = this.send(got.slot, got.worker, task, left);
+    void sent.free.then(() => this.release(got.slot));
+    return sent.outcome;
+  }
+
+  /** Starts every thread now (a consumer starting), so the first large message does not wait for one. */
+  warm(): void {
+    for (const slot of this.slots) this.start(slot).catch(() => {});
+  }
+
+  private release(slot: Slot): void {
+    slot.busy = false;
+    this.waiting.shift()?.();
   }
 
   /** Terminates every thread (a stopping consumer). */
@@ -126,6 +144,7 @@ export class DecodePool {
     slot: Slot,
     worker: Worker,
     task: DecodeTask,
+    budgetMs: number,
   ): { outcome: Promise<PoolOutcome>; free: Promise<void> } {
     const id = this.nextId++;
     let answer!: (outcome: PoolOutcome) => void;
@@ -157,7 +176,7 @@ export class DecodePool {
       timedOut = true;
       answer({ timeout: true });
       grace = setTimeout(() => finish(undefined, true), Math.max(3 * task.limits.budgetMs, GRACE_MS));
-    }, task.limits.budgetMs);
+    }, budgetMs);
     worker.on('message', onMessage).once('error', onError).once('exit', onExit);
     worker.postMessage({ id, ...task });
     return { outcome, free };

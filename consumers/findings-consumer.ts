@@ -755,6 +755,7 @@ export async function runFindingsConsumer(
     if (!payload.restart) schedule();
   });
   await deps.digest?.ensureTopic();
+  (deps.decoder ?? sharedDecoder()).warm();
   await consumer.connect();
   await consumer.subscribe({ topics: deps.topics ?? FINDINGS_TOPICS, fromBeginning: true });
   await consumer.run(config);

@@ -93,6 +93,11 @@ export class MessageDecoder {
     return { decoded, ms: ms(), path: 'inline', retried: inline };
   }
 
+  /** Starts the decode threads now (a consumer starting), so the first large message does not wait for one. */
+  warm(): void {
+    this.pool.warm();
+  }
+
   close(): Promise<void> {
     return this.pool.close();
   }
