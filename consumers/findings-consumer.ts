@@ -18,13 +18,14 @@ import { fingerprintKeyFromEnv } from '../schemas/redaction.ts';
 import { chunkForSend } from './chunk-for-send.ts';
 import { Coalescer, type CoalescerOptions } from './coalescer.ts';
 import { CommitLanes, type LaneOptions, type LaneTicket } from './commit-lanes.ts';
-import { decodeMessage, headerText, messageLimits, messageTime } from './decode-message.ts';
+import { exceptionReason, headerText, messageLimits, messageTime } from './decode-message.ts';
 import { type DigestEntry, DigestMemory, type DigestMemoryOptions } from './digest-memory.ts';
 import { DigestStore, partitionKey } from './digest-store.ts';
 import { type DeadLetter, dlqTopic, toDlqMessage } from './dlq.ts';
 import { dlqKey } from './dlq-seal.ts';
 import { groupByIdentity, type IdentityBatch } from './group-by-identity.ts';
 import { handOff, type IdentityWork, type SignalFn, temporalSignal, toWork } from './handoff.ts';
+import { type MessageDecoder, sharedDecoder } from './message-budget.ts';
 import { RESCAN_SCOPE_HEADER, type RescanFn, rescanReportOf } from './rescan-report.ts';
 import { type IdentityExists, keepRotatedSecretsTogether } from './rotated-secrets.ts';
 import { type ClassifiedError, classifyHandoffError, type HandoffErrorClass } from './temporal-errors.ts';
@@ -48,6 +49,10 @@ export interface StepStats {
   repeats: number;
   deadLetters: { decode: number; temporal: number };
   decodeMs: number;
+  /** The longest any one message of the step took to decode (its hold on the partition), and how many ran out of
+   * their time budget. */
+  slowestMessageMs: number;
+  overBudget: number;
   handoffMs: number;
   dlqMs: number;
   digestMs: number;
@@ -99,6 +104,8 @@ export interface ConsumerDeps {
    * each batch, so a raised cap applies without a restart.
    */
   limits?: MessageLimitsPolicy;
+  /** Decodes each message within its time budget (default: the process's, message-budget.ts). */
+  decoder?: MessageDecoder;
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -162,6 +169,8 @@ interface StepWork {
   dead: DeadLetter[];
   decodeDead: number;
   decodeMs: number;
+  slowestMessageMs: number;
+  overBudget: number;
   repeats: number;
   /** What the digest learns once Temporal accepted the step's signals. */
   entries: DigestEntry[];
@@ -171,12 +180,27 @@ interface StepWork {
   ticket?: LaneTicket;
 }
 
+const HOSTILE = {
+  budget: 'the message exceeded its time budget',
+  exception: 'decoding the message threw',
+} as const;
+
+/** A rescan's report, or the reason there is none: a finding that breaks the report's own checks is a reason. */
+function rescanReport(...args: Parameters<typeof rescanReportOf>): ReturnType<typeof rescanReportOf> {
+  try {
+    return rescanReportOf(...args);
+  } catch (error) {
+    return { problem: exceptionReason('rescan report failed', error) };
+  }
+}
+
 export async function processBatch(deps: ConsumerDeps, payload: EachBatchPayload): Promise<void> {
   const { batch, isRunning, isStale } = payload;
   const log = deps.log ?? (() => {});
   const fingerprintKey = fingerprintKeyFromEnv();
   const limits = messageLimits(deps.limits);
   const stepSize = deps.stepSize ?? DEFAULT_STEP;
+  const decoder = deps.decoder ?? sharedDecoder();
   const signal = deps.coalescer?.signal ?? countedSignal(deps);
   const digest = deps.digest;
   const tp = partitionKey(batch.topic, batch.partition);
@@ -196,15 +220,36 @@ export async function processBatch(deps: ConsumerDeps, payload: EachBatchPayload
       const origin = new Map<Finding, KafkaMessage>();
       const deadMessages = new Set<KafkaMessage>();
       const dead: DeadLetter[] = [];
+      let slowestMessageMs = 0;
+      let overBudget = 0;
+      let beat = Date.now();
       for (const message of step) {
-        const decoded = decodeMessage(
+        // One message's work is bounded by its budget, but a step of them is not: keep the membership alive.
+        if (Date.now() - beat > (deps.heartbeatEveryMs ?? 1_000)) {
+          await payload.heartbeat();
+          beat = Date.now();
+        }
+        // Never throws: whatever one message does to the decoder (an exception, the time budget) is its reason.
+        const { decoded, ms } = await decoder.decode(
           message.value,
           headerText(message.headers?.format),
           fingerprintKey,
           limits,
           messageTime(message.timestamp),
         );
-        const told = headerText(message.headers?.['ingest-problem']);
+        slowestMessageMs = Math.max(slowestMessageMs, ms);
+        if (!decoded.ok && decoded.hostile === 'budget') {
+          overBudget++;
+          log('message-over-budget', {
+            topic: batch.topic,
+            partition: batch.partition,
+            offset: message.offset,
+            bytes: message.value?.length ?? 0,
+            ms: Math.round(ms),
+            budgetMs: limits.budgetMs,
+          });
+        }
+        const told = headerText(message.headers?.['ingest-problem'])?.slice(0, 300);
         if (decoded.ok) {
           // A fingerprint key rotation window: a secret already known under the old key keeps that identity.
           const exists = deps.identityExists;
@@ -219,7 +264,7 @@ export async function processBatch(deps: ConsumerDeps, payload: EachBatchPayload
           const scope = headerText(message.headers?.[RESCAN_SCOPE_HEADER]);
           if (scope !== undefined && deps.rescan) {
             const at = messageTime(message.timestamp) ?? new Date().toISOString();
-            const made = rescanReportOf(scope, headerText(message.headers?.format), decodedFindings, at);
+            const made = rescanReport(scope, headerText(message.headers?.format), decodedFindings, at);
             const rescan = deps.rescan;
             if ('report' in made)
               await untilTemporalAnswers(deps, payload, 'rescan', () => rescan(made.report));
@@ -243,6 +288,7 @@ export async function processBatch(deps: ConsumerDeps, payload: EachBatchPayload
             reason:
               told && told !== decoded.reason ? `${decoded.reason} (nhi ingest: ${told})` : decoded.reason,
             format: decoded.format,
+            ...(decoded.hostile ? { hostile: HOSTILE[decoded.hostile] } : {}),
           });
         }
       }
@@ -267,6 +313,8 @@ export async function processBatch(deps: ConsumerDeps, payload: EachBatchPayload
         dead,
         decodeDead: dead.length,
         decodeMs,
+        slowestMessageMs,
+        overBudget,
         repeats: selected.repeats,
         entries: selected.entries,
         started: t,
@@ -443,6 +491,8 @@ async function finishStep(
     repeats: work.repeats,
     deadLetters: { decode: work.decodeDead, temporal: dead.length - work.decodeDead },
     decodeMs: work.decodeMs,
+    slowestMessageMs: work.slowestMessageMs,
+    overBudget: work.overBudget,
     handoffMs,
     dlqMs,
     digestMs,
@@ -607,8 +657,13 @@ async function untilStopped<T>(
 }
 
 export interface ConsumerRunOptions {
-  /** Called once if kafkajs gives up on the consumer (a crash it will not restart from). */
-  onFatal?: (error: Error) => void;
+  /** Restart backoff after a crash kafkajs does not restart from itself: first and longest wait (1 s, 30 s). */
+  restartMs?: { initial: number; max: number };
+}
+
+export interface RunningConsumer {
+  /** The consumer is being stopped: a crash from now on is not restarted. */
+  stopRestarting(): void;
 }
 
 export interface ChangeDetectionOptions {
@@ -650,25 +705,64 @@ export async function drainConsumer(deps: ConsumerDeps, timeoutMs = 20_000): Pro
   return drained;
 }
 
-export async function runFindingsConsumer(deps: ConsumerDeps, opts: ConsumerRunOptions = {}): Promise<void> {
+/**
+ * Runs the consumer until it is stopped. A crash never ends it: kafkajs restarts from retriable errors by itself
+ * (restartOnFailure, runtime/pipeline.ts), and a crash it will not restart from (a non-retriable error, a bug) is
+ * restarted here with backoff, from the last committed offset. Input cannot cause either: a message's every failure
+ * is its dead letter (decode-message.ts, message-budget.ts, dlq.ts).
+ */
+export async function runFindingsConsumer(
+  deps: ConsumerDeps,
+  opts: ConsumerRunOptions = {},
+): Promise<RunningConsumer> {
   const { consumer } = deps;
+  const backoff = opts.restartMs ?? { initial: 1_000, max: 30_000 };
+  let delay = backoff.initial;
+  let stopped = false;
+  let restartTimer: NodeJS.Timeout | undefined;
+  const config = {
+    autoCommit: false,
+    eachBatchAutoResolve: false,
+    partitionsConsumedConcurrently: deps.partitionsConsumedConcurrently ?? 4,
+    eachBatch: (payload: EachBatchPayload) => processBatch(deps, payload),
+  };
+  const restart = () => {
+    restartTimer = undefined;
+    if (stopped) return;
+    deps.log?.('consumer-restart', { afterMs: delay });
+    consumer
+      .connect()
+      .then(() => consumer.run(config))
+      .catch((error: Error) => {
+        deps.log?.('consumer-restart-failed', { error: error.message });
+        schedule();
+      });
+  };
+  const schedule = () => {
+    if (stopped || restartTimer) return;
+    restartTimer = setTimeout(restart, delay);
+    delay = Math.min(delay * 2, backoff.max);
+  };
   // A new assignment: what this member held may have moved on meanwhile; restore before the next step.
   consumer.on(consumer.events.GROUP_JOIN, ({ payload }) => {
+    delay = backoff.initial;
     deps.lanes?.reset();
     deps.digest?.memory.dropAll();
     deps.log?.('group-joined', { memberId: payload.memberId, assignment: payload.memberAssignment });
   });
   consumer.on(consumer.events.CRASH, ({ payload }) => {
-    deps.log?.('consumer-crash', { error: payload.error.message, restart: payload.restart });
-    if (!payload.restart) opts.onFatal?.(payload.error);
+    deps.log?.('consumer-crash', { error: payload.error.message, restart: payload.restart || !stopped });
+    if (!payload.restart) schedule();
   });
   await deps.digest?.ensureTopic();
+  (deps.decoder ?? sharedDecoder()).warm();
   await consumer.connect();
   await consumer.subscribe({ topics: deps.topics ?? FINDINGS_TOPICS, fromBeginning: true });
-  await consumer.run({
-    autoCommit: false,
-    eachBatchAutoResolve: false,
-    partitionsConsumedConcurrently: deps.partitionsConsumedConcurrently ?? 4,
-    eachBatch: (payload) => processBatch(deps, payload),
-  });
+  await consumer.run(config);
+  return {
+    stopRestarting: () => {
+      stopped = true;
+      clearTimeout(restartTimer);
+    },
+  };
 }

@@ -15,6 +15,7 @@ import {
   TextDecodeError,
 } from '../schemas/parse-input.ts';
 import { unwrapSns } from '../schemas/sns-envelope.ts';
+import { structureProblem } from '../schemas/structure-limits.ts';
 
 /** Unreadable text larger than this is not sent (Kafka's default limit is ~1 MB); its reason still is. */
 const MAX_RAW_BYTES = 512 * 1024;
@@ -117,6 +118,18 @@ function fromDocuments(
       out.push({
         value: Buffer.byteLength(raw) <= MAX_RAW_BYTES ? raw : '',
         problem: doc.reason,
+        line: doc.line,
+        record: 0,
+      });
+      continue;
+    }
+    // Too deep or too wide for the recursive code below (and for JSON.stringify): sent as its text, with the reason.
+    const tooBig = structureProblem(doc.value);
+    if (tooBig) {
+      const raw = docs.length === 1 ? text : (text.split(/\r?\n/)[doc.line - 1 - lineOffset] ?? '');
+      out.push({
+        value: Buffer.byteLength(raw) <= MAX_RAW_BYTES ? raw : '',
+        problem: tooBig,
         line: doc.line,
         record: 0,
       });

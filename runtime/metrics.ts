@@ -70,6 +70,19 @@ export function createPipelineMetrics(
     buckets: SECONDS,
     registers: [registry],
   });
+  const slowest = new Gauge({
+    name: 'nhi_consumer_slowest_message_seconds',
+    help: 'The longest one message took to decode since the start (its hold on its partition), by source topic',
+    labelNames: ['topic'],
+    registers: [registry],
+  });
+  const overBudget = new Counter({
+    name: 'nhi_consumer_over_budget_messages_total',
+    help: 'Messages dead-lettered because they exceeded their time budget (policy limits.messageBudgetMs)',
+    labelNames: ['topic'],
+    registers: [registry],
+  });
+  const slowestSeen = new Map<string, number>();
   const retries = new Counter({
     name: 'nhi_consumer_handoff_retries_total',
     help: 'Handoff attempts that failed and were retried after a pause, by cause (unavailable, config)',
@@ -105,6 +118,11 @@ export function createPipelineMetrics(
       handoff.observe(s.handoffMs / 1000);
       decode.observe(s.decodeMs / 1000);
       commit.observe(s.commitMs / 1000);
+      if (s.overBudget) overBudget.inc({ topic: s.topic }, s.overBudget);
+      if (s.slowestMessageMs > (slowestSeen.get(s.topic) ?? -1)) {
+        slowestSeen.set(s.topic, s.slowestMessageMs);
+        slowest.set({ topic: s.topic }, s.slowestMessageMs / 1000);
+      }
     },
     signalled() {
       signals.inc();

@@ -147,12 +147,19 @@ export async function startPipeline(opts: PipelineOptions = {}): Promise<Running
         sessionTimeout: opts.sessionTimeoutMs ?? 30_000,
         heartbeatInterval: Math.min(3_000, Math.floor((opts.sessionTimeoutMs ?? 30_000) / 3)),
         ...CONSUMER_FETCH,
+        // A retriable crash is always restarted (from the committed offset); runFindingsConsumer restarts the rest.
+        retry: {
+          retries: 8,
+          initialRetryTime: 200,
+          restartOnFailure: async (error) => {
+            log('consumer-restart-on-failure', { error: error.message });
+            return true;
+          },
+        },
       });
       const producer = broker.producer({ idempotent: true });
       await producer.connect();
       const temporal = await temporalClient({ maxAttempts: 3 });
-      let fatal: (error: Error) => void = () => {};
-      running.push(new Promise<void>((_, reject) => (fatal = reject)));
       const observer = metrics.observer;
       const base: ConsumerDeps = {
         consumer,
@@ -191,7 +198,7 @@ export async function startPipeline(opts: PipelineOptions = {}): Promise<Running
                     ? { maxPendingFindings: opts.readAhead }
                     : {},
             });
-      await runFindingsConsumer(deps, { onFatal: (error) => fatal(error) });
+      const runningConsumer = await runFindingsConsumer(deps);
       const lagEvery = opts.lagIntervalMs ?? 15_000;
       const sampler =
         lagEvery > 0
@@ -206,6 +213,7 @@ export async function startPipeline(opts: PipelineOptions = {}): Promise<Running
           : undefined;
       // The consumer stops first: disconnect() lets the step in flight finish and commit, then leaves the group.
       stops.unshift(async () => {
+        runningConsumer.stopRestarting();
         await sampler?.stop();
         // Steps queued behind the fetch position finish and commit while this member still owns them.
         await drainConsumer(deps, DRAIN_MS).catch(() => false);

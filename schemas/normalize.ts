@@ -1,5 +1,7 @@
 // The normaliser's boundary: whatever comes in, what goes out is either canonical findings (validated, with
-// every raw secret scrubbed) or a typed rejection with one readable reason. Nothing throws past here.
+// every raw secret scrubbed) or a typed rejection with one readable reason. Nothing throws past here
+// but the caller's own deadline (OverBudgetError). Documents too deep, too wide or with too long a string are
+// rejected before any adapter sees them (structure-limits.ts).
 import { type Adapter, type NormalizeContext, RecordError, RecordSkipped } from './adapters/adapter.ts';
 import { adapterFor, adapters } from './adapters/index.ts';
 import { checkAwsIds } from './aws-id-check.ts';
@@ -18,6 +20,7 @@ import {
 } from './redaction.ts';
 import { redactSecretShapes, redactSecretShapesCow } from './secret-shapes.ts';
 import { unwrapSns, viaSns } from './sns-envelope.ts';
+import { DEFAULT_STRUCTURE_LIMITS, type StructureLimits, structureProblem } from './structure-limits.ts';
 
 export interface NormalizeOptions {
   format?: FormatOrAuto;
@@ -28,7 +31,16 @@ export interface NormalizeOptions {
   receivedAt?: string;
   /** Default: the process's (output-check.ts); the bench passes one that checks every finding to compare. */
   outputCheck?: OutputChecker;
+  /** Each document's shape is checked against these before an adapter sees it (default DEFAULT_STRUCTURE_LIMITS);
+   * `structureSource` names where each came from, for the reason. */
+  structure?: StructureLimits;
+  structureSource?: Partial<Record<keyof StructureLimits, string>>;
+  /** Asked between documents and records: true stops the work with an OverBudgetError (the caller's deadline). */
+  overBudget?: () => boolean;
 }
+
+/** Thrown out of normalizeInput (only) when the caller's `overBudget` says stop: the one exception to "nothing throws". */
+export class OverBudgetError extends Error {}
 
 /**
  * `variant`: the shape the record's document had, `<format>/<variant>` (see Adapter.variant). `skipped`: why a
@@ -374,6 +386,7 @@ function normalizeUnwrapped(
     return [{ ok: false, line, record: 0, reason }];
   }
   return records.map((record, i) => {
+    if (opts.overBudget?.()) throw new OverBudgetError('time budget exceeded');
     const outcome = normalizeWith(adapter, record, settings, { line, record: i, variant });
     // A rejected record keeps its input, so it can be dead-lettered on its own (consumers/decode-message.ts).
     return outcome.ok ? outcome : { ...outcome, input: record };
@@ -415,9 +428,13 @@ export function normalizeInput(input: Uint8Array | string, opts: NormalizeOption
   } catch (error) {
     return [{ ok: false, line: 0, record: 0, reason: (error as Error).message }];
   }
-  return parseDocuments(text).flatMap((doc) =>
-    doc.ok
-      ? normalizeDocument(doc.value, opts, doc.line)
-      : [{ ok: false as const, line: doc.line, record: 0, reason: redactSecretShapes(doc.reason) }],
-  );
+  const limits = opts.structure ?? DEFAULT_STRUCTURE_LIMITS;
+  return parseDocuments(text).flatMap((doc): RecordOutcome[] => {
+    if (opts.overBudget?.()) throw new OverBudgetError('time budget exceeded');
+    if (!doc.ok) return [{ ok: false, line: doc.line, record: 0, reason: redactSecretShapes(doc.reason) }];
+    // Before anything recursive (adapters, zod, scrubbing) sees it: the check itself does not recurse.
+    const tooBig = structureProblem(doc.value, limits, opts.structureSource);
+    if (tooBig) return [{ ok: false, line: doc.line, record: 0, reason: tooBig }];
+    return normalizeDocument(doc.value, opts, doc.line);
+  });
 }

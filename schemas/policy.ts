@@ -245,13 +245,30 @@ export const Enforcement = z.strictObject({
 export type Enforcement = z.infer<typeof Enforcement>;
 
 /**
- * Caps per Kafka message: one message must not fan out into unbounded work (signals, workflows, history). A
- * message over one is dead-lettered whole with a reason naming the limit. NHI_MAX_*_PER_MESSAGE override them.
+ * Caps per Kafka message: one message must not fan out into unbounded work (signals, workflows, history), nor
+ * hold its partition. A message over one is dead-lettered whole with a reason naming the limit. Environment
+ * variables override them (consumers/decode-message.ts: NHI_MAX_*, NHI_MESSAGE_BUDGET_MS).
  */
 export const MessageLimitsPolicy = z.strictObject({
   recordsPerMessage: z.number().int().positive().default(5_000),
   findingsPerMessage: z.number().int().positive().default(5_000),
   identitiesPerMessage: z.number().int().positive().default(500),
+  /** Larger messages are refused before anything reads them. */
+  messageBytes: z
+    .number()
+    .int()
+    .positive()
+    .default(1024 * 1024),
+  /** Structure, checked without recursion before anything recursive sees a document (schemas/structure-limits.ts). */
+  nestingDepth: z.number().int().min(2).max(1_000).default(64),
+  keysPerObject: z.number().int().positive().default(10_000),
+  stringChars: z
+    .number()
+    .int()
+    .positive()
+    .default(256 * 1024),
+  /** Time to decode and normalise one message; over it, the message is dead-lettered (consumers/message-budget.ts). */
+  messageBudgetMs: z.number().int().min(10).default(500),
 });
 export type MessageLimitsPolicy = z.infer<typeof MessageLimitsPolicy>;
 

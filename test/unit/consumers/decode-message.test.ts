@@ -42,7 +42,7 @@ describe('decodeMessage', () => {
       '5 MB value',
       Buffer.alloc(5 * 1024 * 1024, 0x61),
       undefined,
-      /^message too large \(5242880 bytes > 1048576\)$/,
+      /^message too large \(5242880 bytes > 1048576; policy limits.messageBytes\)$/,
     ],
   ];
   it.each(hostile)('%s → a one-line reason', (_name, value, header, reason) => {
@@ -90,6 +90,8 @@ describe('decodeMessage', () => {
   it('caps records, findings and identities per message, with a reason naming the limit', () => {
     const lines = Array.from({ length: 4 }, () => good().toString()).join('\n');
     const limits = (records: number, findings: number, identities: number) => ({
+      ...messageLimits(undefined, {}),
+      source: undefined,
       records,
       findings,
       identities,
@@ -115,6 +117,11 @@ describe('decodeMessage', () => {
       recordsPerMessage: 5_000,
       findingsPerMessage: 5_000,
       identitiesPerMessage: 500,
+      messageBytes: 1024 * 1024,
+      nestingDepth: 64,
+      keysPerObject: 10_000,
+      stringChars: 256 * 1024,
+      messageBudgetMs: 500,
     });
     expect(messageLimits(defaults, {})).toMatchObject({ records: 5_000, findings: 5_000, identities: 500 });
     const policy = parsePolicy({
@@ -157,6 +164,68 @@ describe('decodeMessage', () => {
     const d = decodeMessage(good(), 'x'.repeat(10_000), KEY);
     expect(d.ok).toBe(false);
     if (!d.ok) expect(d.reason.length).toBeLessThan(80);
+  });
+
+  it('a JSON-lines message with one record nested 6,000 levels deep: the good record goes on, the deep one is refused by depth', () => {
+    // The attack of issue #22: JSON.stringify of the rejected record overflowed the stack and killed the consumer.
+    const record = JSON.parse(
+      readFileSync(
+        join(import.meta.dirname, '..', '..', 'fixtures', 'gitleaks', 'gitleaks-v8-aws.json'),
+        'utf8',
+      ),
+    )[0];
+    const deep = `{"RuleID":${'{"a":'.repeat(6_000)}1${'}'.repeat(6_000)}}`;
+    const d = decodeMessage(Buffer.from(`${JSON.stringify(record)}\n${deep}`), 'gitleaks', KEY);
+    if (!d.ok) throw new Error(d.reason);
+    expect(d.findings.length).toBeGreaterThan(0);
+    expect(d.rejected).toHaveLength(1);
+    expect(d.rejected[0]).toMatchObject({
+      line: 2,
+      reason: 'nested deeper than the limit of 64 levels (policy limits.nestingDepth)',
+    });
+    expect(d.rejected[0]!.value.toString()).toBe(deep);
+  });
+
+  it('structure and size limits come from the policy, each overridden by its variable', () => {
+    const limits = messageLimits(parsePolicy({ version: 1, rules: [], limits: { nestingDepth: 3 } }).limits, {
+      NHI_MAX_STRING_CHARS: '20',
+      NHI_MAX_MESSAGE_BYTES: '5000',
+      NHI_MESSAGE_BUDGET_MS: '250',
+      NHI_MAX_KEYS_PER_OBJECT: '0',
+    });
+    expect(limits).toMatchObject({ depth: 3, stringChars: 20, bytes: 5_000, budgetMs: 250, keys: 10_000 });
+    expect(decodeMessage(Buffer.from('{"a":{"b":{"c":{}}}}'), undefined, KEY, limits)).toMatchObject({
+      ok: false,
+      reason: 'nested deeper than the limit of 3 levels (policy limits.nestingDepth)',
+    });
+    expect(
+      decodeMessage(Buffer.from(JSON.stringify({ a: 'x'.repeat(21) })), undefined, KEY, limits),
+    ).toMatchObject({
+      reason: 'a string of 21 characters exceeds the limit of 20 (NHI_MAX_STRING_CHARS)',
+    });
+    expect(decodeMessage(Buffer.alloc(5_001, 0x20), undefined, KEY, limits)).toMatchObject({
+      reason: 'message too large (5001 bytes > 5000; NHI_MAX_MESSAGE_BYTES)',
+    });
+  });
+
+  it('never throws: an exception anywhere in decoding is the reason, and a spent budget says so', () => {
+    const boom = () => {
+      throw new TypeError(`boom with ghp_${'aB3d'.repeat(9)} inside`);
+    };
+    const d = decodeMessage(good(), undefined, KEY, messageLimits(undefined, {}), undefined, boom);
+    expect(d).toEqual({
+      ok: false,
+      reason: expect.stringMatching(/^decoding failed: boom with .*inside$/),
+      hostile: 'exception',
+    });
+    if (!d.ok) expect(d.reason).not.toContain('aB3daB3d');
+    expect(
+      decodeMessage(good(), undefined, KEY, messageLimits(undefined, {}), undefined, () => true),
+    ).toEqual({
+      ok: false,
+      reason: 'message exceeded its time budget of 500 ms (policy limits.messageBudgetMs)',
+      hostile: 'budget',
+    });
   });
 
   it('headerText reads Buffer, string and array headers', () => {

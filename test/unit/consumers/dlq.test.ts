@@ -3,7 +3,7 @@
 // format's source kind and by the content, never by the topic's name.
 import { describe, expect, it } from 'vitest';
 import { chunkForSend } from '../../../consumers/chunk-for-send.ts';
-import { keepingOf, MAX_KEPT_BYTES, toDlqMessage } from '../../../consumers/dlq.ts';
+import { keepingOf, MAX_KEPT_BYTES, MAX_SCANNED_BYTES, toDlqMessage } from '../../../consumers/dlq.ts';
 import { dlqKey, unseal } from '../../../consumers/dlq-seal.ts';
 import { topics } from '../../../infra/endpoints.ts';
 import { kafkaMessage } from './fakes.ts';
@@ -131,5 +131,54 @@ describe('chunkForSend', () => {
       const bytes = c.reduce((n, m) => n + (m.value?.length ?? 0), 0);
       expect(bytes).toBeLessThanOrEqual(900 * 1024);
     }
+  });
+
+  it('a value that broke the time budget or threw is sealed without being scanned; so is any value over 16 KiB', () => {
+    expect(keepingOf('asff', Buffer.from('{"Title":"x"}'), 'the message exceeded its time budget')).toEqual({
+      keep: 'sealed',
+      why: 'the message exceeded its time budget: not scanned for secrets',
+    });
+    expect(keepingOf('asff', Buffer.alloc(MAX_SCANNED_BYTES + 1, 0x61))).toMatchObject({
+      keep: 'sealed',
+      why: /larger than 16384 bytes: not scanned/,
+    });
+    expect(keepingOf('asff', Buffer.alloc(MAX_SCANNED_BYTES, 0x61))).toEqual({ keep: 'clear' });
+  });
+
+  it('never throws: when the dead letter cannot be built, the last resort keeps offset, size and reason', () => {
+    const broken = dead('{"a":1}');
+    Object.defineProperty(broken.message, 'headers', {
+      get() {
+        throw new Error('hostile headers');
+      },
+    });
+    const m = toDlqMessage(broken, NOW, KEY);
+    expect(m.value).toBeNull();
+    expect(m.headers).toEqual({
+      reason: 'unknown input shape',
+      'source-topic': topics.siem,
+      'source-partition': '3',
+      'source-offset': '42',
+      'dead-lettered-at': NOW.toISOString(),
+      'value-bytes': '7',
+      'value-withheld': 'the dead letter could not be built: hostile headers',
+    });
+    // Even a reason that cannot be printed.
+    const worse = {
+      ...dead(null),
+      reason: {
+        toString: () => {
+          throw new Error('no');
+        },
+      } as unknown as string,
+    };
+    expect(toDlqMessage(worse, NOW, KEY).headers).toMatchObject({
+      reason: 'reason withheld: it could not be checked for secrets',
+    });
+  });
+
+  it('a reason is clipped to 500 characters before it is scanned', () => {
+    const m = toDlqMessage({ ...dead('x'), reason: `bad ${'eyJ-'.repeat(100_000)}` }, NOW, KEY);
+    expect(headersOf(m).reason!.length).toBeLessThanOrEqual(500);
   });
 });

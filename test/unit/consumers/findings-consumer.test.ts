@@ -90,6 +90,26 @@ describe('processBatch', () => {
     expect(fake.commits).toEqual([{ topic: TOPIC, partition: 1, offset: '6' }]);
   });
 
+  it('the poison message of issue #22 (a record 6,000 levels deep) is dead-lettered, the partition goes on', async () => {
+    const { messages } = trafficMessages(2, 2);
+    const deep = `{"RuleID":${'{"a":'.repeat(6_000)}1${'}'.repeat(6_000)}}`;
+    const poison = kafkaMessage(2, `${messages[0]!.value!.toString()}\n${deep}`);
+    const proto = kafkaMessage(3, '{"__proto__":{"polluted":1},"constructor":{"prototype":{"polluted":1}}}');
+    const after = kafkaMessage(4, messages[1]!.value!.toString());
+    const { signal, delivered } = recordingSignal();
+    const { producer, sent } = fakeProducer();
+    const fake = fakePayload(TOPIC, 0, [...messages, poison, proto, after]);
+    await processBatch(deps(signal, producer), fake.payload);
+    expect(delivered.size).toBe(2);
+    const headers = sent.flatMap((s) => s.messages).map((m) => m.headers as Record<string, string>);
+    expect(headers.map((h) => [h['source-offset'], h.reason])).toEqual([
+      ['2', 'record 0 of line 2: nested deeper than the limit of 64 levels (policy limits.nestingDepth)'],
+      ['3', expect.stringMatching(/unknown input shape/)],
+    ]);
+    expect(fake.commits).toEqual([{ topic: TOPIC, partition: 0, offset: '5' }]);
+    expect(({} as Record<string, unknown>).polluted).toBeUndefined();
+  });
+
   it('a message with good records and a bad one: the good findings go on, the bad record is dead-lettered alone', async () => {
     const { messages } = trafficMessages(2, 2);
     const lines = [messages[0]!.value!.toString(), '{}', messages[1]!.value!.toString()].join('\n');

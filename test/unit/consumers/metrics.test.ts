@@ -12,6 +12,8 @@ const step = {
   repeats: 5,
   deadLetters: { decode: 2, temporal: 0 },
   decodeMs: 4,
+  slowestMessageMs: 2,
+  overBudget: 0,
   handoffMs: 120,
   dlqMs: 2,
   digestMs: 1,
