@@ -6,6 +6,7 @@ import {
   Runtime,
   Worker,
   type WorkerOptions,
+  type WorkflowBundlePath,
   type WorkflowBundleWithSourceMap,
 } from '@temporalio/worker';
 import type { Activities } from '../activities/index.ts';
@@ -22,6 +23,14 @@ let bundle: Promise<WorkflowBundleWithSourceMap> | undefined;
 export function workflowBundle(): Promise<WorkflowBundleWithSourceMap> {
   bundle ??= bundleWorkflowCode({ workflowsPath, logger: quietLogger });
   return bundle;
+}
+
+/**
+ * The workflow bundle `npm run build` wrote (NHI_WORKFLOW_BUNDLE, set by the compiled dist/nhi.js): a production
+ * worker loads it instead of bundling workflows/ (TypeScript, webpack) at start.
+ */
+export function prebuiltWorkflowBundle(env = process.env): WorkflowBundlePath | undefined {
+  return env.NHI_WORKFLOW_BUNDLE ? { codePath: env.NHI_WORKFLOW_BUNDLE } : undefined;
 }
 
 const quietLogger = { trace() {}, debug() {}, info() {}, warn() {}, error() {}, log() {} } as never;
@@ -60,7 +69,7 @@ export async function createWorker(
     connection,
     namespace: endpoints().temporalNamespace,
     taskQueue,
-    workflowBundle: await workflowBundle(),
+    workflowBundle: prebuiltWorkflowBundle() ?? (await workflowBundle()),
     activities,
     // Payloads encrypted like every client's (runtime/payload-codec.ts), unless the caller brings its own
     // converter (a time-skipping test environment whose client has none).

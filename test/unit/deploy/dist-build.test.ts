@@ -1,0 +1,74 @@
+// `npm run build` compiles the command to dist/, and the compiled command loads no TypeScript: every module a run
+// loads is recorded (test/support/module-load-log.mjs) and none is tsx, the TypeScript compiler or a .ts file.
+// The same recorder on bin/nhi.js (the source runner) does see tsx: the check can fail.
+import { execFile } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { buildDist } from '../../../deploy/build.ts';
+
+const root = fileURLToPath(new URL('../../../', import.meta.url));
+const recorder = join(root, 'test', 'support', 'module-load-log.mjs');
+const scratch = mkdtempSync(join(tmpdir(), 'nhi-dist-'));
+
+/** Runs `node [--import recorder] SCRIPT ARGS…`; returns its output and every module URL it loaded. */
+async function runRecorded(script: string, args: string[]) {
+  const log = join(scratch, `modules-${Math.random().toString(36).slice(2)}.txt`);
+  const { stdout } = await promisify(execFile)(
+    process.execPath,
+    ['--import', recorder, join(root, script), ...args],
+    { cwd: root, env: { ...process.env, NODE_OPTIONS: '', NHI_MODULE_LOG: log } },
+  );
+  const modules = readFileSync(log, 'utf8').split('\n').filter(Boolean);
+  return { stdout, modules };
+}
+
+const typescriptAtRunTime = (modules: string[]) =>
+  modules.filter((url) => /\/node_modules\/(tsx|typescript)\/|\.[cm]?ts$/.test(url));
+
+beforeAll(async () => {
+  await buildDist();
+}, 180_000);
+
+afterAll(() => rmSync(scratch, { recursive: true, force: true }));
+
+describe('npm run build', () => {
+  it('writes the command, the kit and the prebuilt workflow bundle to dist/', () => {
+    for (const file of ['nhi.js', 'actions.js', 'workflow-bundle.js'])
+      expect(existsSync(join(root, 'dist', file)), file).toBe(true);
+    // The bundle holds the workflows themselves (webpack output), not a loader of workflows/index.ts.
+    expect(readFileSync(join(root, 'dist', 'workflow-bundle.js'), 'utf8')).toContain('identityWorkflow');
+  });
+
+  it('node dist/nhi.js --help runs with no TypeScript loaded', async () => {
+    const { stdout, modules } = await runRecorded('dist/nhi.js', ['--help']);
+    expect(stdout).toContain('usage: nhi COMMAND');
+    expect(modules.some((url) => url.endsWith('/dist/nhi.js'))).toBe(true);
+    expect(typescriptAtRunTime(modules)).toEqual([]);
+  }, 60_000);
+
+  it('a real command (normalize --json) runs from dist/ with no TypeScript loaded', async () => {
+    const { stdout, modules } = await runRecorded('dist/nhi.js', [
+      'normalize',
+      'test/fixtures/gitleaks/gitleaks-v8-aws.json',
+      '--json',
+    ]);
+    const findings = stdout
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line));
+    expect(findings.length).toBeGreaterThan(0);
+    expect(findings[0]).toMatchObject({ source: { format: 'gitleaks' } });
+    expect(modules.some((url) => url.includes('/node_modules/zod/'))).toBe(true);
+    expect(typescriptAtRunTime(modules)).toEqual([]);
+  }, 60_000);
+
+  it('the recorder does see TypeScript where it is loaded: bin/nhi.js runs the sources through tsx', async () => {
+    const { modules } = await runRecorded('bin/nhi.js', ['--help']);
+    expect(typescriptAtRunTime(modules).some((url) => url.includes('/node_modules/tsx/'))).toBe(true);
+    expect(typescriptAtRunTime(modules).some((url) => url.endsWith('/cli/main.ts'))).toBe(true);
+  }, 60_000);
+});
