@@ -2,6 +2,7 @@
 import { fileURLToPath } from 'node:url';
 import {
   bundleWorkflowCode,
+  type MetricsExporterConfig,
   type NativeConnection,
   Runtime,
   Worker,
@@ -37,23 +38,26 @@ const quietLogger = { trace() {}, debug() {}, info() {}, warn() {}, error() {}, 
 
 let runtimeInstalled = false;
 /**
- * Installs the SDK's Runtime our way, before the first native connection fixes it:
+ * Installs the SDK's Runtime our way, before the first native connection fixes it (true when this call did):
  * - no shutdown signals: by default the SDK stops every worker itself on SIGINT/SIGTERM, before our stop chain
  *   runs (the consumer must finish and commit its step first) and our own `worker.shutdown()` then throws on a
  *   stopped worker. The process owns its signals (cli/commands/run.ts);
  * - the SDK logs to the console by default: keep our logs JSON and quiet unless NHI_TEMPORAL_LOGS asks.
  */
-export function installQuietRuntime(): void {
-  if (runtimeInstalled) return;
+export function installQuietRuntime(metrics?: MetricsExporterConfig): boolean {
+  if (runtimeInstalled) return false;
   runtimeInstalled = true;
   const verbose = Boolean(process.env.NHI_TEMPORAL_LOGS);
   try {
     Runtime.install({
       shutdownSignals: [],
-      ...(verbose ? {} : { logger: quietLogger, telemetryOptions: { logging: { forward: {} } } }),
+      ...(verbose ? {} : { logger: quietLogger }),
+      // metrics: the SDK's own Prometheus exporter, when the caller asks (runtime/sdk-metrics.ts).
+      telemetryOptions: { ...(verbose ? {} : { logging: { forward: {} } }), ...(metrics ? { metrics } : {}) },
     });
+    return true;
   } catch {
-    // already installed by someone else in this process
+    return false; // already installed by someone else in this process
   }
 }
 
