@@ -12,6 +12,9 @@ import { buildDist } from '../../../deploy/build.ts';
 
 const root = fileURLToPath(new URL('../../../', import.meta.url));
 const recorder = join(root, 'test', 'support', 'module-load-log.mjs');
+// Its own output directory, one level below the root like dist/ (what `npm run build` writes): the integration
+// project builds its own meanwhile, and a developer's dist/ is left alone.
+const distDir = join(root, '.dist-test-unit');
 const scratch = mkdtempSync(join(tmpdir(), 'nhi-dist-'));
 
 /** Runs `node [--import recorder] SCRIPT ARGS…`; returns its output and every module URL it loaded. */
@@ -30,28 +33,31 @@ const typescriptAtRunTime = (modules: string[]) =>
   modules.filter((url) => /\/node_modules\/(tsx|typescript)\/|\.[cm]?ts$/.test(url));
 
 beforeAll(async () => {
-  await buildDist();
+  await buildDist(distDir);
 }, 180_000);
 
-afterAll(() => rmSync(scratch, { recursive: true, force: true }));
+afterAll(() => {
+  rmSync(scratch, { recursive: true, force: true });
+  rmSync(distDir, { recursive: true, force: true });
+});
 
 describe('npm run build', () => {
   it('writes the command, the kit and the prebuilt workflow bundle to dist/', () => {
     for (const file of ['nhi.js', 'actions.js', 'workflow-bundle.js'])
-      expect(existsSync(join(root, 'dist', file)), file).toBe(true);
+      expect(existsSync(join(distDir, file)), file).toBe(true);
     // The bundle holds the workflows themselves (webpack output), not a loader of workflows/index.ts.
-    expect(readFileSync(join(root, 'dist', 'workflow-bundle.js'), 'utf8')).toContain('identityWorkflow');
+    expect(readFileSync(join(distDir, 'workflow-bundle.js'), 'utf8')).toContain('identityWorkflow');
   });
 
   it('node dist/nhi.js --help runs with no TypeScript loaded', async () => {
-    const { stdout, modules } = await runRecorded('dist/nhi.js', ['--help']);
+    const { stdout, modules } = await runRecorded('.dist-test-unit/nhi.js', ['--help']);
     expect(stdout).toContain('usage: nhi COMMAND');
-    expect(modules.some((url) => url.endsWith('/dist/nhi.js'))).toBe(true);
+    expect(modules.some((url) => url.endsWith('/.dist-test-unit/nhi.js'))).toBe(true);
     expect(typescriptAtRunTime(modules)).toEqual([]);
   }, 60_000);
 
   it('a real command (normalize --json) runs from dist/ with no TypeScript loaded', async () => {
-    const { stdout, modules } = await runRecorded('dist/nhi.js', [
+    const { stdout, modules } = await runRecorded('.dist-test-unit/nhi.js', [
       'normalize',
       'test/fixtures/gitleaks/gitleaks-v8-aws.json',
       '--json',
