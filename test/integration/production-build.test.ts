@@ -17,6 +17,7 @@ import { buildDist } from '../../deploy/build.ts';
 import { temporalClient } from '../../runtime/connections.ts';
 import { identityWorkflowId } from '../../workflows/identity/definitions.ts';
 import { waitUntil } from '../fault/support/ingest.ts';
+import { alertExpressions, dashboardExpressions, metricNames } from '../support/deploy-metrics.ts';
 import { collect, createTestTopics, deleteTestTopics, produce } from '../support/kafka.ts';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
@@ -152,6 +153,12 @@ describe('nhi from dist/ in production', () => {
     expect(series(text, 'nhi_enforcement_paused')).toBe(0);
     expect(series(text, 'nhi_enforcement_breaker_open')).toBe(0);
     expect(series(text, 'temporal_activity_execution_latency_seconds_count')).toBeGreaterThan(0);
+    // Every SDK metric the dashboard and the alerts query is one this worker exports; the failure counters appear
+    // with the first failure (promtool's tests feed them).
+    const sdk = metricNames([...dashboardExpressions(), ...alertExpressions()]).filter(
+      (n) => n.startsWith('temporal_') && !n.endsWith('_failed_total'),
+    );
+    expect(sdk.filter((n) => !new RegExp(`^${n}[{ ]`, 'm').test(text))).toEqual([]);
     expect(
       series(text, 'temporal_worker_task_slots_available', { worker_type: 'WorkflowWorker' }),
     ).toBeGreaterThan(0);
