@@ -155,9 +155,9 @@ export async function startPipeline(opts: PipelineOptions = {}): Promise<Running
         const state = worker.getState();
         return state === 'RUNNING' ? undefined : `worker ${state.toLowerCase()}`;
       });
-      // The brakes, sampled for the gauges (paused, breaker open, held) at the lag's pace.
+      // The brakes, sampled for the gauges (paused, breaker open, held) at the lag's pace, when they are served.
       const sampleEvery = opts.lagIntervalMs ?? 15_000;
-      if (workerMetrics && sampleEvery > 0) {
+      if (workerMetrics && sampleEvery > 0 && metricsPort !== undefined) {
         const client = await temporalClient({ maxAttempts: 3 });
         const sampler = startControlSampler({
           client,

@@ -72,6 +72,20 @@ describe('npm run build', () => {
     expect(typescriptAtRunTime(modules)).toEqual([]);
   }, 60_000);
 
+  it('the compiled kit exports what a team worker imports; in production `nhi-enforce/actions` resolves to it', async () => {
+    const probe = `const kit = await import(${JSON.stringify(join(distDir, 'actions.js'))});
+      console.log(JSON.stringify({ kit: [typeof kit.defineAction, typeof kit.runActionWorker],
+        resolved: import.meta.resolve('nhi-enforce/actions') }));`;
+    const { stdout } = await promisify(execFile)(
+      process.execPath,
+      ['--conditions=production', '--input-type=module', '-e', probe],
+      { cwd: root, env: { ...process.env, NODE_OPTIONS: '' } },
+    );
+    const { kit, resolved } = JSON.parse(stdout);
+    expect(kit).toEqual(['function', 'function']);
+    expect(resolved).toBe(`file://${join(root, 'dist', 'actions.js')}`);
+  }, 60_000);
+
   it('the recorder does see TypeScript where it is loaded: bin/nhi.js runs the sources through tsx', async () => {
     const { modules } = await runRecorded('bin/nhi.js', ['--help']);
     expect(typescriptAtRunTime(modules).some((url) => url.includes('/node_modules/tsx/'))).toBe(true);
