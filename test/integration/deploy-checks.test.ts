@@ -67,22 +67,20 @@ async function render(values?: string, set: string[] = []): Promise<Run & { obje
   return { ...run, objects };
 }
 
-beforeAll(async () => {
-  await Promise.all([installHadolint(log), installKubernetesValidate(log)]);
-  // One Go build at a time: on 2 cores they would only compete.
-  await installHelm(log);
-  await installPromtool(log);
-}, 60 * 60_000);
+// Each tool is installed by the tests that use it (a first install of helm or promtool takes minutes).
+const INSTALL_MS = 60 * 60_000;
 
 afterAll(() => rmSync(scratch, { recursive: true, force: true }));
 
 describe('deploy/Dockerfile', () => {
+  beforeAll(() => installHadolint(log), INSTALL_MS);
   it('passes hadolint', async () => {
     expect(await tool(hadolintPath(), [join(deploy, 'Dockerfile')])).toEqual({ code: 0, out: '' });
   });
 });
 
 describe('deploy/helm/nhi-enforce', () => {
+  beforeAll(() => Promise.all([installKubernetesValidate(log), installHelm(log)]), INSTALL_MS);
   for (const values of [undefined, ...examples]) {
     const name = values ? values.split('/').at(-1)! : 'default values';
     it(`${name}: helm lint passes, every rendered object validates against the Kubernetes API schemas`, async () => {
@@ -176,6 +174,7 @@ function checkObjects(objects: K8sObject[]): void {
 }
 
 describe('deploy/prometheus/alerts.yaml', () => {
+  beforeAll(() => installPromtool(log), INSTALL_MS);
   it('promtool checks the rules and their tests pass on test series', async () => {
     const check = await tool(promtoolPath(), ['check', 'rules', 'alerts.yaml'], join(deploy, 'prometheus'));
     expect(check.code, check.out).toBe(0);
