@@ -48,4 +48,14 @@ describe('codec server metrics', () => {
     // Nothing about a payload: only counts and timings.
     expect(text).not.toContain('AAAA');
   });
+
+  it('--host binds another address (0.0.0.0 in a pod): reachable on loopback too, and says where', async () => {
+    const wide = await serveCodec({ codec, token: 'secret-token', port: 0, origins: [], host: '0.0.0.0' });
+    try {
+      expect(wide.url).toBe(`http://0.0.0.0:${wide.port}`);
+      expect((await fetch(`http://127.0.0.1:${wide.port}/livez`)).status).toBe(200);
+    } finally {
+      await wide.close();
+    }
+  });
 });
