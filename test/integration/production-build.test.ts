@@ -1,7 +1,8 @@
 // Production from dist/: the compiled `nhi run all` (worker with the prebuilt workflow bundle, and the consumer)
 // takes one real finding from Kafka to its identity workflow and an enforcement event, with no TypeScript and
 // no workflow bundling at run time; its /metrics (ours and the Temporal SDK's), /livez and /readyz answer and
-// the series move; the compiled codec server decodes a payload of that workflow's history and counts it.
+// the series move; the compiled codec server decodes a payload of that workflow's history and counts it; and
+// `nhi demo` runs whole from dist/.
 import { type ChildProcess, spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -217,4 +218,20 @@ describe('nhi from dist/ in production', () => {
     // Bundling workflows/ at start would load the SWC compiler webpack runs them through.
     expect(modules.filter((url) => url.includes('/node_modules/@swc/'))).toEqual([]);
   });
+
+  it('the demo runs from dist/ end to end, loading no TypeScript', async () => {
+    const demoLog = join(scratch, 'demo-modules.txt');
+    const demo = spawnDist(['demo'], { NHI_MODULE_LOG: demoLog });
+    let stdout = '';
+    demo.child.stdout!.setEncoding('utf8');
+    demo.child.stdout!.on('data', (chunk: string) => {
+      stdout += chunk;
+    });
+    expect(await demo.exited, demo.stderr().slice(-600)).toBe(0);
+    expect(stdout).toContain('nhi evidence verify: OK');
+    expect(stdout).toContain('raw secret in evidence: no');
+    const modules = readFileSync(demoLog, 'utf8').split('\n').filter(Boolean);
+    expect(modules.filter((url) => /\/node_modules\/(tsx|typescript)\/|\.[cm]?ts$/.test(url))).toEqual([]);
+    expect(modules.filter((url) => url.includes('/node_modules/@swc/'))).toEqual([]);
+  }, 600_000);
 });
