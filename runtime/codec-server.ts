@@ -11,6 +11,7 @@ import { randomBytes, timingSafeEqual } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Payload, PayloadCodec } from '@temporalio/common';
+import { Counter, Histogram, Registry } from 'prom-client';
 import { z } from 'zod';
 
 const MAX_BODY_BYTES = 16 * 1024 * 1024;
@@ -35,6 +36,8 @@ export interface CodecServerOptions {
   port: number;
   /** Web UI origins allowed to read answers (CORS), e.g. http://localhost:8233. */
   origins: readonly string[];
+  /** The address to bind (default 127.0.0.1; 0.0.0.0 in a pod, behind a TLS ingress). */
+  host?: string;
 }
 
 export interface RunningCodecServer {
@@ -131,9 +134,50 @@ async function login(
   });
 }
 
+/**
+ * Requests by route and status (401: no or wrong token; 422: a payload the keys cannot decode) and their latency,
+ * on GET /metrics beside GET /livez and /readyz: these three need no token (probes and Prometheus carry none) and
+ * say nothing about any payload.
+ */
+function codecMetrics() {
+  const registry = new Registry();
+  const requests = new Counter({
+    name: 'nhi_codec_requests_total',
+    help: 'Codec server requests by route (encode, decode, login, other) and HTTP status',
+    labelNames: ['route', 'status'],
+    registers: [registry],
+  });
+  const seconds = new Histogram({
+    name: 'nhi_codec_request_seconds',
+    help: 'Codec server request latency by route',
+    labelNames: ['route'],
+    buckets: [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
+    registers: [registry],
+  });
+  return {
+    registry,
+    observe(res: ServerResponse, route: string) {
+      const end = seconds.startTimer({ route });
+      res.once('finish', () => {
+        end();
+        requests.inc({ route, status: String(res.statusCode) });
+      });
+    },
+  };
+}
+
+const OPS = /^\/(metrics|livez|readyz)\/?$/;
+
 export async function serveCodec(opts: CodecServerOptions): Promise<RunningCodecServer> {
   const session = randomBytes(32).toString('base64url');
+  const metrics = codecMetrics();
   const server = createServer(async (req, res) => {
+    const opsPath = OPS.exec(new URL(req.url ?? '/', 'http://codec').pathname)?.[1];
+    if (opsPath && req.method === 'GET') {
+      if (opsPath !== 'metrics') return void res.writeHead(200, { 'content-type': 'text/plain' }).end('ok\n');
+      const text = await metrics.registry.metrics();
+      return void res.writeHead(200, { 'content-type': metrics.registry.contentType }).end(text);
+    }
     const origin = req.headers.origin;
     if (origin && opts.origins.includes(origin)) {
       res.setHeader('access-control-allow-origin', origin);
@@ -143,8 +187,9 @@ export async function serveCodec(opts: CodecServerOptions): Promise<RunningCodec
       res.setHeader('vary', 'Origin');
     }
     const pathname = new URL(req.url ?? '/', 'http://codec').pathname;
-    if (LOGIN.test(pathname)) return login(req, res, opts.token, session, opts.origins);
     const route = ROUTE.exec(pathname)?.[1] as 'encode' | 'decode' | undefined;
+    metrics.observe(res, route ?? (LOGIN.test(pathname) ? 'login' : 'other'));
+    if (LOGIN.test(pathname)) return login(req, res, opts.token, session, opts.origins);
     if (!route) return reply(res, 404, { error: 'no such endpoint: POST /encode or /decode' });
     // Browsers send the preflight without credentials: it only says which origins may ask.
     if (req.method === 'OPTIONS') return void res.writeHead(204).end();
@@ -178,11 +223,11 @@ export async function serveCodec(opts: CodecServerOptions): Promise<RunningCodec
   });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
-    server.listen(opts.port, '127.0.0.1', () => resolve());
+    server.listen(opts.port, opts.host ?? '127.0.0.1', () => resolve());
   });
   const port = (server.address() as AddressInfo).port;
   return {
-    url: `http://127.0.0.1:${port}`,
+    url: `http://${opts.host ?? '127.0.0.1'}:${port}`,
     port,
     close: () => new Promise<void>((resolve) => server.close(() => resolve())),
   };

@@ -4,6 +4,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
 import type { ConsumerObserver } from '../consumers/findings-consumer.ts';
+import type { Readiness } from './health.ts';
 import type { PartitionLag } from './lag.ts';
 
 export interface PipelineMetrics {
@@ -154,19 +155,38 @@ export interface MetricsServer {
   close(): Promise<void>;
 }
 
-/** GET /metrics on 127.0.0.1 (port 0 = any free port; the bound one is returned). */
+export interface ServeOptions {
+  /** Answers GET /readyz (200, or 503 with the reasons); without it /readyz answers like /livez. */
+  readiness?: Readiness;
+  /** More exposition text appended to /metrics (the Temporal SDK's own exporter, fetched on each scrape). */
+  more?: () => Promise<string>;
+}
+
+/**
+ * GET /metrics, GET /livez and GET /readyz on host:port (default 127.0.0.1; port 0 = any free port, the bound one
+ * is returned). A pod's probes and Prometheus reach it only on a non-loopback host (NHI_METRICS_HOST=0.0.0.0).
+ */
 export async function serveMetrics(
   registry: Registry,
   port: number,
   host = '127.0.0.1',
+  opts: ServeOptions = {},
 ): Promise<MetricsServer> {
   const server: Server = createServer((req, res) => {
-    if (req.method !== 'GET' || (req.url !== '/metrics' && req.url !== '/')) {
-      res.writeHead(404).end('not found: GET /metrics\n');
+    const path = req.method === 'GET' ? new URL(req.url ?? '/', 'http://metrics').pathname : undefined;
+    if (path === '/livez') return void res.writeHead(200, { 'content-type': 'text/plain' }).end('ok\n');
+    if (path === '/readyz') {
+      const problems = opts.readiness?.problems() ?? [];
+      res.writeHead(problems.length ? 503 : 200, { 'content-type': 'text/plain' });
+      return void res.end(problems.length ? `${problems.join('\n')}\n` : 'ok\n');
+    }
+    if (path !== '/metrics' && path !== '/') {
+      res.writeHead(404).end('not found: GET /metrics, /livez or /readyz\n');
       return;
     }
-    registry.metrics().then(
-      (text) => res.writeHead(200, { 'content-type': registry.contentType }).end(text),
+    Promise.all([registry.metrics(), opts.more?.() ?? '']).then(
+      ([text, more]) =>
+        res.writeHead(200, { 'content-type': registry.contentType }).end(more ? `${text}\n${more}` : text),
       (error) => res.writeHead(500).end(`${(error as Error).message}\n`),
     );
   });

@@ -16,10 +16,14 @@ import { temporalIdentityExists } from '../consumers/rotated-secrets.ts';
 import { PolicyError } from '../schemas/policy.ts';
 import { TASK_QUEUE } from '../workflows/identity/definitions.ts';
 import { kafka, temporalClient, temporalWorkerConnection } from './connections.ts';
+import { startControlSampler } from './control-sampler.ts';
+import { createReadiness } from './health.ts';
 import { startLagSampler } from './lag.ts';
 import { type Log, silentLog } from './log.ts';
 import { createPipelineMetrics, type PipelineMetrics, serveMetrics } from './metrics.ts';
+import { installSdkMetrics } from './sdk-metrics.ts';
 import { createWorker } from './worker.ts';
+import { createWorkerMetrics } from './worker-metrics.ts';
 
 export type Role = 'all' | 'consumer' | 'worker';
 
@@ -44,8 +48,10 @@ export interface PipelineOptions {
   topics?: string[];
   dlqTopic?: string;
   eventsTopic?: string;
-  /** Serve GET /metrics on 127.0.0.1:port (0 = any free port); undefined = no server. */
+  /** Serve GET /metrics, /livez and /readyz on port (0 = any free port); undefined = no server. */
   metricsPort?: number;
+  /** The address that server binds (default 127.0.0.1; 0.0.0.0 in a pod, for its probes and Prometheus). */
+  metricsHost?: string;
   /** Consumer lag sampling period (default 15 s; 0 = off). */
   lagIntervalMs?: number;
   /** Messages per handoff step (default DEFAULT_STEP). */
@@ -98,14 +104,24 @@ export async function startPipeline(opts: PipelineOptions = {}): Promise<Running
   const running: Promise<unknown>[] = [];
   const broker = kafka();
   const metrics = createPipelineMetrics();
+  const workerMetrics = role !== 'consumer' ? createWorkerMetrics(metrics.registry) : undefined;
+  const readiness = createReadiness();
+  let stopRequested = false;
+  readiness.check('process', () => (stopRequested ? 'stopping' : undefined));
   let metricsPort: number | undefined;
 
   try {
     if (opts.metricsPort !== undefined) {
-      const server = await serveMetrics(metrics.registry, opts.metricsPort);
+      // The SDK's Runtime takes its exporter before the worker's first connection: install it first.
+      const sdkMetrics = role !== 'consumer' ? await installSdkMetrics() : undefined;
+      const host = opts.metricsHost ?? '127.0.0.1';
+      const server = await serveMetrics(metrics.registry, opts.metricsPort, host, {
+        readiness,
+        ...(sdkMetrics ? { more: sdkMetrics } : {}),
+      });
       metricsPort = server.port;
       stops.push(() => server.close());
-      log('metrics-listening', { address: `http://127.0.0.1:${server.port}/metrics` });
+      log('metrics-listening', { address: `http://${host}:${server.port}/metrics` });
     }
 
     if (role !== 'consumer') {
@@ -119,16 +135,42 @@ export async function startPipeline(opts: PipelineOptions = {}): Promise<Running
         path: file,
         onInvalid: (errors, kept) => log('policy-invalid', { file, errors, keptHash: kept.hash }),
       });
+      readiness.check('worker', () => 'starting');
       const producer = broker.producer({ idempotent: true });
       await producer.connect();
       const connection = await temporalWorkerConnection();
       const worker = await createWorker(
         connection,
-        createActivities({ aws: awsClients(), producer, eventsTopic: opts.eventsTopic, policy }),
+        createActivities({
+          aws: awsClients(),
+          producer: workerMetrics?.countEvents(producer) ?? producer,
+          eventsTopic: opts.eventsTopic,
+          policy,
+        }),
         opts.taskQueue,
       );
       const run = worker.run();
       running.push(run);
+      readiness.check('worker', () => {
+        const state = worker.getState();
+        return state === 'RUNNING' ? undefined : `worker ${state.toLowerCase()}`;
+      });
+      // The brakes, sampled for the gauges (paused, breaker open, held) at the lag's pace, when they are served.
+      const sampleEvery = opts.lagIntervalMs ?? 15_000;
+      if (workerMetrics && sampleEvery > 0 && metricsPort !== undefined) {
+        const client = await temporalClient({ maxAttempts: 3 });
+        const sampler = startControlSampler({
+          client,
+          taskQueue: worker.options.taskQueue,
+          intervalMs: sampleEvery,
+          onSample: workerMetrics.recordControl,
+          onError: (error) => log('control-sample-failed', { error: error.message }),
+        });
+        stops.unshift(async () => {
+          await sampler.stop();
+          await client.connection.close();
+        });
+      }
       stops.unshift(async () => {
         // Only a running worker can be asked to stop; one that stopped by itself (crash) just gets closed.
         if (worker.getState() === 'RUNNING') worker.shutdown();
@@ -159,6 +201,7 @@ export async function startPipeline(opts: PipelineOptions = {}): Promise<Running
       });
       const producer = broker.producer({ idempotent: true });
       await producer.connect();
+      readiness.check('consumer', () => 'starting');
       const temporal = await temporalClient({ maxAttempts: 3 });
       const observer = metrics.observer;
       const base: ConsumerDeps = {
@@ -199,6 +242,8 @@ export async function startPipeline(opts: PipelineOptions = {}): Promise<Running
                     : {},
             });
       const runningConsumer = await runFindingsConsumer(deps);
+      // A crash is restarted, never fatal (runFindingsConsumer): once running, the consumer is ready.
+      readiness.check('consumer', () => undefined);
       const lagEvery = opts.lagIntervalMs ?? 15_000;
       const sampler =
         lagEvery > 0
@@ -234,6 +279,7 @@ export async function startPipeline(opts: PipelineOptions = {}): Promise<Running
   done.catch(() => {});
   return {
     stop: () => {
+      stopRequested = true;
       // Every part is stopped even if one fails, so no connection is left holding the process open.
       stopping ??= (async () => {
         const failures: Error[] = [];

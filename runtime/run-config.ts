@@ -51,6 +51,7 @@ export function pipelineOptionsFromEnv(env: NodeJS.ProcessEnv = process.env): Pi
     taskQueue: text(env.NHI_TASK_QUEUE),
     groupId: text(env.NHI_CONSUMER_GROUP),
     metricsPort: metricsPortFrom(env.NHI_METRICS_PORT),
+    metricsHost: text(env.NHI_METRICS_HOST),
     lagIntervalMs: lagSeconds === undefined ? undefined : lagSeconds * 1000,
     stepSize: whole('NHI_STEP_SIZE', env.NHI_STEP_SIZE, 1, 100_000),
     partitionsConsumedConcurrently: whole(

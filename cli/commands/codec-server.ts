@@ -3,7 +3,7 @@ import { randomBytes } from 'node:crypto';
 import { localCodecPort, temporalUi } from '../../infra/services/temporal-ui.ts';
 import { type Command, CommandError, parseCommandArgs, UsageError, untilStopSignal } from '../command.ts';
 
-const usage = `usage: nhi codec-server [--port N] [--origin URL]... [--no-token] [--json]
+const usage = `usage: nhi codec-server [--port N] [--host ADDR] [--origin URL]... [--no-token] [--json]
 
 Serves Temporal's codec server protocol (POST /encode, /decode, also under /{namespace}/) on 127.0.0.1 with the
 payload keys this process is configured with (NHI_PAYLOAD_KEYS, NHI_PAYLOAD_KEYS_SECRET, or the development key
@@ -15,10 +15,12 @@ Every request needs "Authorization: Bearer TOKEN" (the token is NHI_CODEC_TOKEN,
 start) or the session cookie of a browser that signed in with the token at /login. Temporal's Web UI decodes in
 the browser: sign in once at http://127.0.0.1:PORT/login, then in the UI's codec server settings tick "Use my
 browser setting" and "Include cross-origin credentials" (the local stack's UI already points at this port).
-Runs until SIGINT/SIGTERM.
+GET /metrics (requests by route and status, latency), /livez and /readyz need no token: they say nothing about
+any payload. Runs until SIGINT/SIGTERM.
 
   --port N      port on 127.0.0.1 (default NHI_CODEC_PORT, or the local stack's Web UI port + 1, which
                 nhi stack up points the UI at; 0 = any free port)
+  --host ADDR   the address to bind (default NHI_CODEC_HOST, else 127.0.0.1; 0.0.0.0 in a pod, behind TLS)
   --origin URL  a Web UI origin allowed to read answers (repeatable; default the local stack's UI,
                 http://127.0.0.1:UIPORT and http://localhost:UIPORT)
   --no-token    no authentication at all — refused unless the keys are the public development key
@@ -42,6 +44,7 @@ export const codecServerCommand: Command = {
       argv,
       {
         port: { type: 'string' },
+        host: { type: 'string' },
         origin: { type: 'string', multiple: true },
         'no-token': { type: 'boolean' },
         json: { type: 'boolean' },
@@ -85,7 +88,8 @@ export const codecServerCommand: Command = {
       : process.env.NHI_CODEC_TOKEN || randomBytes(24).toString('base64url');
     let server: Awaited<ReturnType<typeof serveCodec>>;
     try {
-      server = await serveCodec({ codec, token, port, origins });
+      const host = values.host || process.env.NHI_CODEC_HOST || undefined;
+      server = await serveCodec({ codec, token, port, origins, ...(host ? { host } : {}) });
     } catch (error) {
       const e = error as NodeJS.ErrnoException;
       throw new CommandError(

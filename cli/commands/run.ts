@@ -12,7 +12,9 @@ const usage = `usage: nhi run [all|consumer|worker] [--group ID] [--metrics-port
 Runs the pipeline until SIGINT/SIGTERM: 'all' (default) runs the findings consumer and the Temporal worker in one
 process; 'consumer' and 'worker' run one role each, for production where they scale separately. On SIGINT/SIGTERM
 the consumer finishes the step in flight, commits it and leaves its group; a second signal exits at once.
-Logs are JSON lines on stderr. Prometheus metrics on http://127.0.0.1:PORT/metrics.
+Logs are JSON lines on stderr. Prometheus metrics on http://127.0.0.1:PORT/metrics (the worker's include the
+Temporal SDK's), liveness on /livez and readiness on /readyz (503 with the reasons while starting, stopping or
+after a crash); NHI_METRICS_HOST=0.0.0.0 serves them beyond loopback (a pod's probes, Prometheus).
 The worker reads its policy from NHI_POLICY_FILE (default policies/default.yaml) and refuses to start when it
 has errors (nhi policy check FILE lists them); later changes to the file apply without a restart.
 Endpoints come from NHI_KAFKA_BROKERS, NHI_TEMPORAL_ADDRESS, NHI_TEMPORAL_NAMESPACE, NHI_AWS_ENDPOINT (see README);

@@ -37,6 +37,13 @@ describe('pipelineOptionsFromEnv', () => {
     });
   });
 
+  it('NHI_METRICS_HOST: the address /metrics, /livez and /readyz are served on (a pod: 0.0.0.0)', () => {
+    expect(pipelineOptionsFromEnv({ NHI_METRICS_HOST: ' 0.0.0.0 ' })).toEqual({
+      metricsPort: 9464,
+      metricsHost: '0.0.0.0',
+    });
+  });
+
   it('metrics off, and bad numbers are one-line errors', () => {
     expect(metricsPortFrom('off')).toBeUndefined();
     expect(() => metricsPortFrom('70000')).toThrow(RunConfigError);
