@@ -1,5 +1,6 @@
 // An identity's record, as its workflow keeps it. Pure and deterministic: no I/O, time is passed in.
 
+import type { RefusedMessage } from '../../schemas/refused-message.ts';
 import type { AssessFinding, Assessment } from '../../activities/assess-identity.ts';
 import type { SkippedRule } from '../../risk/decide.ts';
 import type { ProposalEnd } from '../../risk/proposals.ts';
@@ -147,6 +148,10 @@ export interface IdentityRecord {
   claims?: { owners: string[] };
   /** Just-in-time grants live on this identity or its role (access workflows): a critical finding revokes them. */
   accessGrants?: Array<GrantNotice & { revokedFor?: string }>;
+  /** Messages this identity refused (forged, unsigned, replayed, stale): the newest, see schemas/refused-message.ts. */
+  refusedMessages?: RefusedMessage[];
+  /** Nonces of the signed decisions it accepted (the newest): a replayed one is refused. */
+  decisionNonces?: string[];
 }
 
 /** The record as continue-as-new carries it: finding ids packed (see finding-ids.ts). */

@@ -5,6 +5,7 @@ import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 import type { BrakeSettings } from '../../risk/brakes.ts';
 import type { RegisteredAction } from '../../schemas/action-contract.ts';
 import type { DirectorySnapshot } from '../../schemas/directory.ts';
+import type { RefusedMessage } from '../../schemas/refused-message.ts';
 import type { IdentityRef } from '../../schemas/identity.ts';
 import type { Approval, Mode } from '../../schemas/policy.ts';
 import type { DecisionKind, SignedDecision } from '../../schemas/signed-decision.ts';
@@ -106,6 +107,8 @@ export interface Decision {
   signature: string;
   /** The request round it counted in. */
   round: number;
+  /** The directory it was checked against (`sha256:…`), when the snapshot had a hash. */
+  directoryHash?: string;
 }
 
 /** Every attempt, accepted or refused, in arrival order. */
@@ -184,6 +187,8 @@ export interface RemediationState {
   followUpWorkflowId?: string;
   /** A team action: its registered contract as resolved when the remediation started (queue, timeouts, schema). */
   teamAction?: RegisteredAction;
+  /** Messages it refused (forged, unsigned, replayed, stale decisions): the newest. */
+  refusedMessages?: RefusedMessage[];
   /** A team action's phase nobody has picked up yet (no worker polls its task queue). */
   waitingForWorker?: { phase: string; taskQueue: string; since: string };
 }
