@@ -44,7 +44,8 @@ export function personEntry(
 
 /** The person a decision names, canonical, for the record ('?' when it names none): a claim until verified. */
 export const claimedPerson = (d: unknown): string => {
-  const p = (d as { person?: unknown } | null)?.person;
+  const claim = d as { person?: unknown; by?: unknown } | null;
+  const p = typeof claim?.person === 'string' ? claim.person : claim?.by;
   return typeof p === 'string' && p.trim() ? canonicalPerson(p).slice(0, 200) : '?';
 };
 

@@ -48,10 +48,9 @@ import {
   type RemediationInput,
   type RemediationState,
   remediationQuery,
-  rollbackUpdate,
 } from '../../workflows/remediation/definitions.ts';
 import { collect } from '../support/kafka.ts';
-import { directoryFile, person, sign } from '../support/people.ts';
+import { directoryFile, person, rollbackAs, sign } from '../support/people.ts';
 import { deliver, startTestWorker, type TestWorker, waitFor } from './identity-support.ts';
 
 const nhi = fileURLToPath(new URL('../../bin/nhi.js', import.meta.url));
@@ -320,9 +319,7 @@ describe('a team action: the database team rotates a PostgreSQL password kept in
     for (const secret of [db.password, fresh]) expect(text).not.toContain(secret);
 
     // Rollback through the follow-up: the previous password and version are back.
-    const rolled = await client.workflow
-      .getHandle(`${id}/follow-up`)
-      .executeUpdate(rollbackUpdate, { args: [{ by: 'alice@example.com', reason: 'the app broke' }] });
+    const rolled = await rollbackAs(client, `${id}/follow-up`, alice, 'the app broke');
     expect(rolled.status).toBe('rolled-back');
     expect(rolled.rollback?.verification?.ok).toBe(true);
     expect(await currentPassword(db)).toBe(db.password);

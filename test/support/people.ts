@@ -20,7 +20,12 @@ import {
   identityWorkflowId,
   requestExceptionUpdate,
 } from '../../workflows/identity/definitions.ts';
-import { decideUpdate, remediationQuery } from '../../workflows/remediation/definitions.ts';
+import {
+  decideUpdate,
+  followUpQuery,
+  remediationQuery,
+  rollbackUpdate,
+} from '../../workflows/remediation/definitions.ts';
 
 export interface TestPerson {
   id: string;
@@ -48,6 +53,18 @@ export function sign(
     { ...claims, person: who.id, time: claims.time ?? new Date().toISOString() },
     who.secretKey,
   );
+}
+
+/** Key files of people as `nhi keys new` writes them (NHI_KEYS_DIR): what the CLI signs with for `--as`. */
+export function keyFiles(people: readonly TestPerson[], dir: string): string {
+  mkdirSync(dir, { recursive: true, mode: 0o700 });
+  for (const p of people)
+    writeFileSync(
+      join(dir, `${p.id}.key`),
+      `${JSON.stringify({ person: p.id, publicKey: p.publicKey, secretKey: p.secretKey })}\n`,
+      { mode: 0o600 },
+    );
+  return dir;
 }
 
 /** A directory file for the real activities (NHI_DIRECTORY_FILE), as a person would write it. */
@@ -108,6 +125,23 @@ export async function decideRemediation(
         runId: open.request!.runId,
         planHash: open.planHash!,
         decision,
+        reason,
+      }),
+    ],
+  });
+}
+
+/** A signed rollback of a remediation's follow-up, as `nhi rollback --as WHO` sends it. */
+export async function rollbackAs(client: Client, followUpId: string, who: TestPerson, reason: string) {
+  const handle = client.workflow.getHandle(followUpId);
+  const open = await handle.query(followUpQuery);
+  return handle.executeUpdate(rollbackUpdate, {
+    args: [
+      sign(who, {
+        workflowId: followUpId,
+        runId: open.runId!,
+        planHash: open.termsHash!,
+        decision: 'rollback',
         reason,
       }),
     ],

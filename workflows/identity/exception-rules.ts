@@ -1,11 +1,11 @@
 // Exceptions as requests: who may request one, approve it, revoke it, and for how long. Pure (signature checks are
 // pure JS), shared by the identity workflow's update handlers and tests.
 import { ACTION_SUPPORT, supportOf } from '../../schemas/action-support.ts';
+import { type Freshness, personEntry, signedDecisionRefusal } from '../../schemas/decision-check.ts';
 import { canonicalPerson, type DirectorySnapshot } from '../../schemas/directory.ts';
 import { durationMs } from '../../schemas/duration.ts';
 import type { IdentityType } from '../../schemas/identity.ts';
 import { type ExceptionLimits, isActionName } from '../../schemas/policy.ts';
-import { type Freshness, personEntry, signedDecisionRefusal } from '../../schemas/decision-check.ts';
 import { hashOf, type SignedDecision } from '../../schemas/signed-decision.ts';
 import type { ExceptionTerms } from './definitions.ts';
 import type { ExceptionGrant, ExceptionRequestRecord } from './state.ts';

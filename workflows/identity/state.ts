@@ -1,6 +1,5 @@
 // An identity's record, as its workflow keeps it. Pure and deterministic: no I/O, time is passed in.
 
-import type { RefusedMessage } from '../../schemas/refused-message.ts';
 import type { AssessFinding, Assessment } from '../../activities/assess-identity.ts';
 import type { SkippedRule } from '../../risk/decide.ts';
 import type { ProposalEnd } from '../../risk/proposals.ts';
@@ -8,6 +7,7 @@ import type { DirectorySnapshot } from '../../schemas/directory.ts';
 import { type Finding, type FindingKind, isClosedStatus } from '../../schemas/finding.ts';
 import type { IdentityRef } from '../../schemas/identity.ts';
 import type { Mode } from '../../schemas/policy.ts';
+import type { RefusedMessage } from '../../schemas/refused-message.ts';
 import type { GrantNotice } from '../access/definitions.ts';
 import { type PackedFindingIds, packFindingIds, unpackFindingIds } from './finding-ids.ts';
 import { rememberUse, usedActionOf } from './used-actions.ts';

@@ -30,12 +30,12 @@ import { protectionOf } from '../../risk/brakes.ts';
 import { evaluateRules, planWorkflowId, remediationWorkflowId } from '../../risk/decide.ts';
 import { rearm, rearmObservations } from '../../risk/proposals.ts';
 import { changedIdentityKey, supportOf } from '../../schemas/action-support.ts';
+import { type Freshness, rememberNonce, SIGNED_DECISIONS_V2 } from '../../schemas/decision-check.ts';
 import { canonicalPerson } from '../../schemas/directory.ts';
 import { durationMs } from '../../schemas/duration.ts';
 import type { EnforcementEvent } from '../../schemas/enforcement-event.ts';
 import { isClosedStatus } from '../../schemas/finding.ts';
 import { DEFAULT_ENFORCEMENT } from '../../schemas/policy.ts';
-import { type Freshness, rememberNonce, SIGNED_DECISIONS_V2 } from '../../schemas/decision-check.ts';
 import { REFUSED_MEMO_KEY, recordRefusal } from '../../schemas/refused-message.ts';
 import type { SignedDecision } from '../../schemas/signed-decision.ts';
 import { accessUsedSignal, riskRevocationSignal } from '../access/definitions.ts';
@@ -176,6 +176,13 @@ export async function identityWorkflow(input: IdentityWorkflowInput): Promise<vo
   setHandler(remediationEndedSignal, (end) => {
     const r = record.remediations.find((x) => x.workflowId === end?.workflowId);
     if (r && !r.ended) r.ended = { status: end.status, at: end.at };
+    else if (r && end.status === 'rolled-back' && r.ended?.status === 'executed') {
+      // A signed rollback (its follow-up workflow checked it) undid it: while the risk stays, the rule is armed
+      // again, so the action is proposed again after the cool-down instead of counting as done for ever.
+      r.ended = { status: 'rolled-back', at: end.at };
+      r.rearmedAt = end.at;
+      assessPending = true;
+    }
   });
   // Handlers get the policy and directory through the main loop, which runs the activity: an update handler that
   // schedules its own activity did not replay deterministically from a recorded history.
@@ -641,6 +648,7 @@ async function assessAndEnforce(
             approval: d.approval ?? enforcement.approval,
             ...(d.params ? { params: d.params } : {}),
             ...(d.onNoWorker ? { onNoWorker: d.onNoWorker } : {}),
+            ...(d.rollbackGroups ? { rollbackGroups: d.rollbackGroups } : {}),
             reasons: d.reasons,
             findingIds: open.map((f) => f.id).slice(-50),
             usedActions: Object.keys(record.usedActions ?? {}),
