@@ -223,7 +223,9 @@ export async function identityWorkflow(input: IdentityWorkflowInput): Promise<vo
     upsertMemo({ [REFUSED_MEMO_KEY]: record.refusedMessages });
   };
   const noteAccepted = (fresh: Freshness | undefined, signed: unknown) => {
-    if (fresh) rememberNonce((record.decisionNonces ??= []), signed);
+    if (!fresh) return;
+    record.decisionNonces = record.decisionNonces ?? [];
+    rememberNonce(record.decisionNonces, signed);
   };
 
   // No validators: a validator's refusal leaves no trace in history. Each handler answers every attempt, and the

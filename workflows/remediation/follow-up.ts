@@ -23,7 +23,6 @@ import {
   type Freshness,
   personEntry,
   rememberNonce,
-  SIGNED_DECISIONS_V2,
   signedDecisionRefusal,
 } from '../../schemas/decision-check.ts';
 import { canonicalPerson, type DirectorySnapshot } from '../../schemas/directory.ts';
