@@ -14,7 +14,6 @@ const DAY_MS = 86_400_000;
 /** `runId` claim of a new request: there is no request id before it opens. */
 export const NEW_REQUEST = 'new';
 
-
 /** What an exception's signatures cover: the identity, the action, how long, the ticket. */
 export const exceptionTermsHash = (t: ExceptionTerms): string =>
   hashOf({ identityKey: t.identityKey, action: t.action, for: t.for, ticket: t.ticket ?? '' });
