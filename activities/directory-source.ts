@@ -46,6 +46,7 @@ export function currentDirectory(): DirectorySnapshot {
   return {
     ...snapshot,
     maxSkewSeconds: (durationMs(settings.maxSkew) ?? 600_000) / 1000,
+    roles: { brakes: [...settings.brakes], registrants: [...settings.registrants] },
     ...(settings.directoryHash ? { pin: settings.directoryHash } : {}),
   };
 }

@@ -71,6 +71,8 @@ export interface DirectorySnapshot {
   pin?: string;
   /** How far a decision's signed time may be from the workflow's time (policy `decisions.maxSkew`). */
   maxSkewSeconds?: number;
+  /** The groups the policy names for the acts no rule names (`decisions.brakes`, `decisions.registrants`). */
+  roles?: { brakes: string[]; registrants: string[] };
 }
 
 /** The directory's identity: its people, groups and keys (canonical JSON, so file order does not matter). */

@@ -50,7 +50,7 @@ import {
   remediationQuery,
 } from '../../workflows/remediation/definitions.ts';
 import { collect } from '../support/kafka.ts';
-import { directoryFile, person, rollbackAs, sign } from '../support/people.ts';
+import { directoryFile, keyFiles, person, rollbackAs, sign } from '../support/people.ts';
 import { deliver, startTestWorker, type TestWorker, waitFor } from './identity-support.ts';
 
 const nhi = fileURLToPath(new URL('../../bin/nhi.js', import.meta.url));
@@ -245,6 +245,7 @@ beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'nhi-team-actions-'));
   // The worker's directory (as grantException does): alice (security) may approve.
   process.env.NHI_DIRECTORY_FILE = directoryFile([alice], dir);
+  process.env.NHI_KEYS_DIR = keyFiles([alice], join(dir, 'keys'));
   policyFile = join(dir, 'policy.yaml');
   writeFileSync(policyFile, 'version: 1\nrules: []\n');
   main = await startTestWorker('team-actions', { policyFile });
@@ -501,7 +502,7 @@ describe('a team action: the database team rotates a PostgreSQL password kept in
     expect(refused.refusal).toMatch(/protected/);
     expect(await currentPassword(guarded)).toBe(guarded.password);
 
-    const paused = await nhiCli(['enforcement', 'pause', '--as', 'oncall', '--reason', 'incident']);
+    const paused = await nhiCli(['enforcement', 'pause', '--as', alice.id, '--reason', 'incident']);
     expect(paused.code).toBe(0);
     try {
       const db = await seedDatabaseSecret();
@@ -523,12 +524,12 @@ describe('a team action: the database team rotates a PostgreSQL password kept in
       );
       expect(held.hold?.reason).toMatch(/paused/);
       expect(await currentPassword(db)).toBe(db.password);
-      expect((await nhiCli(['enforcement', 'resume', '--as', 'oncall', '--reason', 'over'])).code).toBe(0);
+      expect((await nhiCli(['enforcement', 'resume', '--as', alice.id, '--reason', 'over'])).code).toBe(0);
       const state = (await handle.result()) as RemediationState;
       expect(state.status).toBe('executed');
       expect(await canLogIn(pg.admin, db.role, db.password)).toBe(false);
     } finally {
-      await nhiCli(['enforcement', 'resume', '--as', 'oncall', '--reason', 'test over']);
+      await nhiCli(['enforcement', 'resume', '--as', alice.id, '--reason', 'test over']);
     }
   });
 

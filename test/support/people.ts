@@ -3,7 +3,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { Client, WorkflowHandle } from '@temporalio/client';
+import { type Client, WithStartWorkflowOperation, type WorkflowHandle } from '@temporalio/client';
 import { exceptionDecision, exceptionRequest } from '../../cli/decisions.ts';
 import { directoryYaml } from '../../demo/people.ts';
 import type { DirectorySnapshot } from '../../schemas/directory.ts';
@@ -13,6 +13,16 @@ import {
   type SignedDecision,
   signDecision,
 } from '../../schemas/signed-decision.ts';
+import {
+  brakeTerms,
+  CONTROL_RUN,
+  CONTROL_WORKFLOW_TYPE,
+  type ControlInput,
+  controlStatusQuery,
+  controlWorkflowId,
+  pauseUpdate,
+  resumeUpdate,
+} from '../../workflows/control/definitions.ts';
 import {
   decideExceptionUpdate,
   type ExceptionResult,
@@ -145,5 +155,33 @@ export async function rollbackAs(client: Client, followUpId: string, who: TestPe
         reason,
       }),
     ],
+  });
+}
+
+/** A signed pause or resume of a deployment's enforcement, as `nhi enforcement pause|resume --as WHO` sends it. */
+export async function brakeAs(
+  client: Client,
+  taskQueue: string,
+  who: TestPerson,
+  act: 'pause' | 'resume',
+  reason: string,
+) {
+  const workflowId = controlWorkflowId(taskQueue);
+  const status =
+    act === 'resume' ? await client.workflow.getHandle(workflowId).query(controlStatusQuery) : {};
+  const signed = sign(who, {
+    workflowId,
+    runId: CONTROL_RUN,
+    planHash: brakeTerms(act, status),
+    decision: act,
+    reason,
+  });
+  const startWorkflowOperation = new WithStartWorkflowOperation<(input: ControlInput) => Promise<void>>(
+    CONTROL_WORKFLOW_TYPE,
+    { workflowId, taskQueue, workflowIdConflictPolicy: 'USE_EXISTING', args: [{}] },
+  );
+  return client.workflow.executeUpdateWithStart(act === 'pause' ? pauseUpdate : resumeUpdate, {
+    args: [signed],
+    startWorkflowOperation,
   });
 }
