@@ -65,6 +65,9 @@ let dir: string;
 let policyFile: string;
 const teamQueue = `dbteam-${randomUUID().slice(0, 8)}`;
 const alice = person('alice@example.com', 'security');
+// The team's worker signs its registrations with its service key: listed in the directory in its team's group.
+const dbteamService = person('svc-dbteam@example.com', 'dbteam');
+const dana = person('dana@example.com', 'fixture');
 const started: string[] = [];
 
 interface TeamWorker {
@@ -81,6 +84,7 @@ function startTeamWorker(env: Record<string, string> = {}): TeamWorker {
       PGROTATE_TASK_QUEUE: teamQueue,
       PGROTATE_SCHEDULE_TO_START: '4s',
       NHI_TASK_QUEUE: main.taskQueue,
+      NHI_SERVICE_KEY_FILE: join(dir, 'keys', `${dbteamService.id}.key`),
       ...env,
     },
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -244,8 +248,8 @@ let teamWorker: TeamWorker | undefined;
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'nhi-team-actions-'));
   // The worker's directory (as grantException does): alice (security) may approve.
-  process.env.NHI_DIRECTORY_FILE = directoryFile([alice], dir);
-  process.env.NHI_KEYS_DIR = keyFiles([alice], join(dir, 'keys'));
+  process.env.NHI_DIRECTORY_FILE = directoryFile([alice, dbteamService, dana], dir);
+  process.env.NHI_KEYS_DIR = keyFiles([alice, dbteamService, dana], join(dir, 'keys'));
   policyFile = join(dir, 'policy.yaml');
   writeFileSync(policyFile, 'version: 1\nrules: []\n');
   main = await startTestWorker('team-actions', { policyFile });
@@ -587,6 +591,7 @@ describe('a team action: the database team rotates a PostgreSQL password kept in
       actions: [action],
       taskQueue: queue,
       registryQueue: main.taskQueue,
+      signer: { person: dana.id, secretKey: dana.secretKey },
     });
     try {
       await worker.registered;
@@ -609,6 +614,7 @@ describe('a team action: the database team rotates a PostgreSQL password kept in
       ],
       taskQueue: `${queue}-bad`,
       registryQueue: main.taskQueue,
+      signer: { person: dana.id, secretKey: dana.secretKey },
     });
     try {
       await expect(bad.registered).rejects.toThrow(
