@@ -11,21 +11,52 @@ import {
   teamActionProblem,
 } from '../schemas/action-contract.ts';
 import type { IdentityType } from '../schemas/identity.ts';
+import { signDecision } from '../schemas/signed-decision.ts';
 import {
+  REGISTRY_RUN,
   REGISTRY_WORKFLOW_TYPE,
   type RegistryInput,
   registerActionUpdate,
   registeredActionsQuery,
+  registrationTerms,
   registryWorkflowId,
+  removalTerms,
   removeActionUpdate,
 } from '../workflows/registry/definitions.ts';
+
+/** Who signs a registry change: a person (`nhi actions --as`) or a team worker's service key, as the directory lists them. */
+export interface RegistrySigner {
+  person: string;
+  secretKey: string;
+}
+
+const signed = (
+  signer: RegistrySigner,
+  registryQueue: string,
+  decision: 'register' | 'remove',
+  planHash: string,
+  reason: string,
+) =>
+  signDecision(
+    {
+      workflowId: registryWorkflowId(registryQueue),
+      runId: REGISTRY_RUN,
+      planHash,
+      decision,
+      person: signer.person,
+      reason,
+      time: new Date().toISOString(),
+    },
+    signer.secretKey,
+  );
 
 /** Registers (or replaces) a team action with the deployment's registry, starting the registry if it is not running. */
 export async function registerAction(
   client: Client,
   registryQueue: string,
   action: RegisteredActionInput,
-  by: string,
+  signer: RegistrySigner,
+  reason = `register ${action.name}`,
 ): Promise<RegisteredAction> {
   const startWorkflowOperation = new WithStartWorkflowOperation<(input: RegistryInput) => Promise<void>>(
     REGISTRY_WORKFLOW_TYPE,
@@ -37,7 +68,7 @@ export async function registerAction(
     },
   );
   return client.workflow.executeUpdateWithStart(registerActionUpdate, {
-    args: [{ action, by }],
+    args: [{ action, signed: signed(signer, registryQueue, 'register', registrationTerms(action), reason) }],
     startWorkflowOperation,
   });
 }
@@ -46,11 +77,12 @@ export async function removeAction(
   client: Client,
   registryQueue: string,
   name: string,
-  by: string,
+  signer: RegistrySigner,
+  reason = `remove ${name}`,
 ): Promise<RegisteredAction> {
-  return client.workflow
-    .getHandle(registryWorkflowId(registryQueue))
-    .executeUpdate(removeActionUpdate, { args: [{ name, by }] });
+  return client.workflow.getHandle(registryWorkflowId(registryQueue)).executeUpdate(removeActionUpdate, {
+    args: [{ name, signed: signed(signer, registryQueue, 'remove', removalTerms(name), reason) }],
+  });
 }
 
 /** The registered team actions; none when nothing was ever registered (no registry workflow yet). */

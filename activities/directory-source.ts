@@ -4,7 +4,8 @@ import { existsSync, readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { parse } from 'yaml';
 import { type DirectorySnapshot, safeParseDirectory, snapshotOf } from '../schemas/directory.ts';
-import type { ExceptionLimits, Policy } from '../schemas/policy.ts';
+import { durationMs } from '../schemas/duration.ts';
+import { DEFAULT_DECISIONS, type ExceptionLimits, type Policy } from '../schemas/policy.ts';
 import { loadPolicy, policyPath } from './policy-source.ts';
 
 export class DirectoryError extends Error {
@@ -30,8 +31,27 @@ export function loadDirectoryFile(path: string): DirectorySnapshot {
   return snapshotOf(parsed.directory, path);
 }
 
-/** A snapshot, never a throw: a missing or bad directory is an empty one that says why (so refusals can). */
+/**
+ * A snapshot, never a throw: a missing or bad directory is an empty one that says why (so refusals can). It carries
+ * the policy's decision settings that the workflow checks against it: the skew, and the pinned directory hash.
+ */
 export function currentDirectory(): DirectorySnapshot {
+  const snapshot = directorySnapshot();
+  let settings = DEFAULT_DECISIONS;
+  try {
+    settings = loadPolicy().decisions ?? DEFAULT_DECISIONS;
+  } catch {
+    // the policy is reported where it is loaded for enforcement; the defaults hold here
+  }
+  return {
+    ...snapshot,
+    maxSkewSeconds: (durationMs(settings.maxSkew) ?? 600_000) / 1000,
+    roles: { brakes: [...settings.brakes], registrants: [...settings.registrants] },
+    ...(settings.directoryHash ? { pin: settings.directoryHash } : {}),
+  };
+}
+
+function directorySnapshot(): DirectorySnapshot {
   const path = directoryPath();
   if (!path) return { people: {}, source: 'none', note: 'the policy names no directory' };
   if (!existsSync(path)) return { people: {}, source: path, note: `directory ${path} does not exist` };

@@ -83,3 +83,25 @@ export function exceptionDecision(
     signer.secretKey,
   );
 }
+
+/** Any other signed act on a workflow (rollback, pause, resume, register, remove, cancel): over its id, run and terms. */
+export function signedAct(
+  signer: Signer,
+  target: { workflowId: string; runId: string; termsHash: string },
+  decision: DecisionKind,
+  reason: string,
+  time?: string,
+): SignedDecision {
+  return signDecision(
+    {
+      workflowId: target.workflowId,
+      runId: target.runId,
+      planHash: target.termsHash,
+      decision,
+      person: signer.person,
+      reason,
+      time: at(time),
+    },
+    signer.secretKey,
+  );
+}

@@ -4,12 +4,12 @@
 // credentials and network, and registers the actions with the deployment's registry at start-up. The enforcer runs
 // each phase as the activity `<name>:<phase>` on that queue, under all of its own safety (plan hash, approvals,
 // exceptions, brakes, protected identities, rollback window, events, evidence).
-import { hostname } from 'node:os';
+import { readFileSync } from 'node:fs';
 import { ApplicationFailure, Context } from '@temporalio/activity';
 import { type Client, WorkflowUpdateFailedError } from '@temporalio/client';
 import { type NativeConnection, Worker } from '@temporalio/worker';
 import { z } from 'zod';
-import { registerAction } from '../activities/action-registry.ts';
+import { type RegistrySigner, registerAction } from '../activities/action-registry.ts';
 import { crashIfAsked } from '../activities/actions/crash-hook.ts';
 import { endpoints } from '../infra/endpoints.ts';
 import { temporalClient, temporalDataConverter, temporalWorkerConnection } from '../runtime/connections.ts';
@@ -187,8 +187,22 @@ export interface ActionWorkerOptions {
   connection?: NativeConnection;
   /** The enforcer's task queue, whose registry the actions join (default NHI_TASK_QUEUE, else nhi-enforce). */
   registryQueue?: string;
-  /** Who registers, as the registry records it (default: worker@<host>/<pid>). */
-  registeredBy?: string;
+  /**
+   * The team's service key that signs the registrations: a directory entry (an email-shaped id, e.g.
+   * `svc-dbteam@example.com`) in the team's own group, so it may register its own team's actions only. Default:
+   * the key file NHI_SERVICE_KEY_FILE (as `nhi keys new --as svc-…` writes it). Without one nothing registers.
+   */
+  signer?: RegistrySigner;
+}
+
+/** The service key from NHI_SERVICE_KEY_FILE (`{ person, secretKey }`, mode 0600), or undefined. */
+export function serviceSignerFromEnv(): RegistrySigner | undefined {
+  const file = process.env.NHI_SERVICE_KEY_FILE;
+  if (!file) return undefined;
+  const parsed = JSON.parse(readFileSync(file, 'utf8')) as { person?: unknown; secretKey?: unknown };
+  if (typeof parsed.person !== 'string' || typeof parsed.secretKey !== 'string')
+    throw new Error(`${file}: not a key file ({ person, secretKey })`);
+  return { person: parsed.person, secretKey: parsed.secretKey };
 }
 
 export interface ActionWorker {
@@ -224,15 +238,19 @@ export async function runActionWorker(options: ActionWorkerOptions): Promise<Act
   let stopped = false;
   let client: Client | undefined;
   const registryQueue = options.registryQueue ?? process.env.NHI_TASK_QUEUE ?? TASK_QUEUE;
-  const by = options.registeredBy ?? `worker@${hostname()}/${process.pid}`;
+  const signer = options.signer ?? serviceSignerFromEnv();
   const registered = (async () => {
+    if (!signer)
+      throw new Error(
+        'registration refused: no service key to sign it (options.signer or NHI_SERVICE_KEY_FILE, listed in the directory in the team group)',
+      );
     client = await temporalClient();
     const out: RegisteredAction[] = [];
     for (const action of options.actions)
       for (let delay = 1000; ; delay = Math.min(delay * 2, 30_000)) {
         try {
           out.push(
-            await registerAction(client, registryQueue, registrationOf(action, options.taskQueue), by),
+            await registerAction(client, registryQueue, registrationOf(action, options.taskQueue), signer),
           );
           break;
         } catch (error) {

@@ -49,6 +49,8 @@ export interface Decision {
   /** A team action's parameters and what to do when its worker is away (the rule's). */
   params?: Record<string, unknown>;
   onNoWorker?: 'wait' | 'fail';
+  /** Who may roll it back (the rule's `rollback.groups`); unset: its approval groups, or security. */
+  rollbackGroups?: string[];
   reasons: string[];
   /** A real proposal's epoch (mode auto or approval)… */
   epoch?: number;
@@ -177,6 +179,7 @@ export function evaluateRules(
       ...(rule.approval ? { approval: rule.approval } : {}),
       ...(rule.params ? { params: rule.params } : {}),
       ...(rule.onNoWorker ? { onNoWorker: rule.onNoWorker } : {}),
+      ...(rule.rollback ? { rollbackGroups: rule.rollback.groups } : {}),
       reasons,
       ...numbering,
     });

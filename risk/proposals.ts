@@ -13,10 +13,19 @@ export type ProposalEnd =
   | 'noop'
   | 'not-applicable'
   /** Cancelled while awaiting approval: every finding that triggered it was closed (resolved or passed). */
-  | 'cancelled';
+  | 'cancelled'
+  /** Executed, then undone by a person's signed rollback: proposed again while the risk stays. */
+  | 'rolled-back';
 
 /** Ends after which the action may be proposed again (on new risk, after the cool-down). */
-export const REPROPOSABLE: readonly ProposalEnd[] = ['rejected', 'expired', 'failed', 'refused', 'cancelled'];
+export const REPROPOSABLE: readonly ProposalEnd[] = [
+  'rejected',
+  'expired',
+  'failed',
+  'refused',
+  'cancelled',
+  'rolled-back',
+];
 
 export interface ProposalRecord {
   action: string;

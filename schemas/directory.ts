@@ -3,6 +3,7 @@
 // and workflows keep a snapshot of it (DirectorySnapshot) taken when a request opens.
 import { z } from 'zod';
 import { formatPolicyIssues, GroupName } from './policy.ts';
+import { hashOf } from './signed-decision.ts';
 
 /** `ed25519:` + the 32-byte public key in hex, as `nhi keys new` prints it. */
 export const PUBLIC_KEY_PREFIX = 'ed25519:';
@@ -41,6 +42,20 @@ export const Directory = z
       else
         ctx.addIssue({ code: 'custom', path: ['people', i, 'id'], message: `duplicates people[${first}]` });
     });
+    // One key is one person: a key listed twice would let its holder count as two people in a quorum.
+    const owners = new Map<string, number>();
+    dir.people.forEach((p, i) => {
+      p.keys.forEach((key, k) => {
+        const first = owners.get(key);
+        if (first === undefined) owners.set(key, i);
+        else if (first !== i && dir.people[first]!.id !== p.id)
+          ctx.addIssue({
+            code: 'custom',
+            path: ['people', i, 'keys', k],
+            message: `is also people[${first}]'s key (${dir.people[first]!.id}): one key belongs to one person`,
+          });
+      });
+    });
   });
 export type Directory = z.infer<typeof Directory>;
 
@@ -50,13 +65,26 @@ export interface DirectorySnapshot {
   /** Where it came from, and why it is empty when it is. */
   source: string;
   note?: string;
+  /** `sha256:…` of the people, groups and keys (directoryHash): recorded with every decision taken under it. */
+  hash?: string;
+  /** The hash the policy pins (`decisions.directoryHash`): a decision under another directory is refused. */
+  pin?: string;
+  /** How far a decision's signed time may be from the workflow's time (policy `decisions.maxSkew`). */
+  maxSkewSeconds?: number;
+  /** The groups the policy names for the acts no rule names (`decisions.brakes`, `decisions.registrants`). */
+  roles?: { brakes: string[]; registrants: string[] };
 }
 
+/** The directory's identity: its people, groups and keys (canonical JSON, so file order does not matter). */
+export const directoryHash = (people: DirectorySnapshot['people']): string => `sha256:${hashOf(people)}`;
+
 export function snapshotOf(dir: Directory, source: string): DirectorySnapshot {
-  const people: DirectorySnapshot['people'] = {};
+  // No prototype: a person named `constructor` is nobody (history turns it back into a plain object, so lookups
+  // use schemas/decision-check.ts personEntry too).
+  const people: DirectorySnapshot['people'] = Object.create(null);
   for (const p of dir.people)
     people[p.id] = { groups: [...p.groups], keys: p.keys.map((k) => k.slice(PUBLIC_KEY_PREFIX.length)) };
-  return { people, source };
+  return { people, source, hash: directoryHash(people) };
 }
 
 export type DirectoryParseResult = { ok: true; directory: Directory } | { ok: false; error: string };

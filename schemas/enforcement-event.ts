@@ -17,6 +17,11 @@ export const EnforcementEventType = z.enum([
   'remediation.failed',
   'remediation.rolled-back',
   'remediation.drifted',
+  /**
+   * A workflow refused a message (an unsigned or forged decision, a role the policy does not give, a replay):
+   * detail.message, detail.claimedBy (a claim), detail.reason. The workflow's state and memo keep it too.
+   */
+  'message.refused',
   'approval.requested',
   'approval.decision',
   'approval.reminder',

@@ -177,6 +177,11 @@ export const Rule = z
     onNoWorker: z.enum(['wait', 'fail']).optional(),
     mode: Mode,
     approval: Approval.optional(),
+    /**
+     * Who may roll this rule's remediation back (`nhi rollback`, signed; never the identity's owner). Unset: the
+     * rule's approval groups, or `security` for an automatic rule.
+     */
+    rollback: z.strictObject({ groups: z.array(GroupName).min(1) }).optional(),
   })
   .superRefine((rule, ctx) => {
     if (rule.mode === 'approval' && !rule.approval) {
@@ -272,6 +277,22 @@ export const MessageLimitsPolicy = z.strictObject({
 });
 export type MessageLimitsPolicy = z.infer<typeof MessageLimitsPolicy>;
 
+/** How signed decisions are checked (schemas/decision-check.ts) and who signs the decisions no rule names. */
+export const DecisionSettings = z.strictObject({
+  /** A decision signed further than this from the workflow's time (before or after) is refused. */
+  maxSkew: Duration.default('10m'),
+  /** Pin the directory: decisions taken under a directory with another hash (`nhi keys hash`) are refused. */
+  directoryHash: z
+    .string()
+    .regex(/^sha256:[0-9a-f]{64}$/, { message: 'must be sha256:<64 hex digits>' })
+    .optional(),
+  /** Who pauses and resumes enforcement (`nhi enforcement pause|resume`; resume also closes the breaker). */
+  brakes: z.array(GroupName).min(1).default(['security']),
+  /** Who may register or remove any team action, besides the team's own group (the name before the `/`). */
+  registrants: z.array(GroupName).min(1).default(['security']),
+});
+export type DecisionSettings = z.infer<typeof DecisionSettings>;
+
 export const Policy = z
   .strictObject({
     version: z.literal(1),
@@ -288,6 +309,7 @@ export const Policy = z
     accounts: z.record(AccountId, AccountAccess).default({}),
     ownership: Ownership.prefault({}),
     enforcement: Enforcement.prefault({}),
+    decisions: DecisionSettings.prefault({}),
     /**
      * A finding older than this ("30d", "12h", "90m") is recorded and scored but never makes a rule fire
      * (risk/finding-age.ts). Unset: findings of any age may.
@@ -339,6 +361,7 @@ export type PolicyInput = z.input<typeof Policy>;
 export const DEFAULT_WEIGHTS: Weights = Weights.parse({});
 export const DEFAULT_HYGIENE: Hygiene = Hygiene.parse({});
 export const DEFAULT_ENFORCEMENT: Enforcement = Enforcement.parse({});
+export const DEFAULT_DECISIONS: DecisionSettings = DecisionSettings.parse({});
 
 export class PolicyError extends Error {
   override readonly name = 'PolicyError';

@@ -1,11 +1,30 @@
 // A person's decision, signed with their Ed25519 key over exactly what they decide: which workflow run, which plan
-// (by hash), approve or reject, who, why and when. Pure JS (@noble/curves): workflows verify it deterministically,
-// and evidence can verify it again later from the history alone.
+// (by hash), which act, who, why and when. Pure JS (@noble/curves): workflows verify it deterministically, and
+// evidence can verify it again later from the history alone.
+//
+// Version 2 (every decision signed since) also signs a nonce, so one signed message counts once: a workflow keeps
+// the nonces it accepted and refuses a replay. Version 1 decisions (no nonce) still verify, so histories recorded
+// before stay verifiable; workflows accept them only on the code paths recorded before (patched()).
 import { ed25519 } from '@noble/curves/ed25519.js';
 import { sha256 } from '@noble/hashes/sha2.js';
-import { bytesToHex, hexToBytes, utf8ToBytes } from '@noble/hashes/utils.js';
+import { bytesToHex, hexToBytes, randomBytes, utf8ToBytes } from '@noble/hashes/utils.js';
 
-export type DecisionKind = 'approve' | 'reject' | 'request' | 'revoke';
+/**
+ * Every act a person signs: a remediation's approve/reject, an exception's request/approve/reject/revoke, a
+ * rollback, a pause or resume of enforcement (resume also closes the breaker), a registry change (register,
+ * remove), a just-in-time access request or revocation, a workflow's cancellation.
+ */
+export type DecisionKind =
+  | 'approve'
+  | 'reject'
+  | 'request'
+  | 'revoke'
+  | 'rollback'
+  | 'pause'
+  | 'resume'
+  | 'register'
+  | 'remove'
+  | 'cancel';
 
 /**
  * What is signed. For a remediation: its workflow id, run id and plan hash. For an exception: the identity
@@ -18,8 +37,12 @@ export interface DecisionClaims {
   decision: DecisionKind;
   person: string;
   reason: string;
-  /** ISO 8601, when the person signed. */
+  /** ISO 8601, when the person signed: the workflow refuses it outside the policy's skew of its own time. */
   time: string;
+  /** 2 for every decision signed now (signs `nonce` too); absent in version 1 decisions. */
+  version?: 2;
+  /** Random, hex: a workflow counts one nonce once (a replayed decision is refused). */
+  nonce?: string;
 }
 
 export interface SignedDecision extends DecisionClaims {
@@ -28,22 +51,36 @@ export interface SignedDecision extends DecisionClaims {
 }
 
 const DOMAIN = 'nhi-enforce decision v1\n';
+const DOMAIN_V2 = 'nhi-enforce decision v2\n';
 
-/** The exact bytes signed: a fixed prefix and the claims as a JSON array in a fixed order. */
+/** The exact bytes signed: a fixed prefix (per version) and the claims as a JSON array in a fixed order. */
 export function decisionMessage(c: DecisionClaims): Uint8Array {
-  return utf8ToBytes(
-    DOMAIN + JSON.stringify([c.workflowId, c.runId, c.planHash, c.decision, c.person, c.reason, c.time]),
-  );
+  const claims = [c.workflowId, c.runId, c.planHash, c.decision, c.person, c.reason, c.time];
+  return c.version === 2
+    ? utf8ToBytes(DOMAIN_V2 + JSON.stringify([...claims, c.nonce]))
+    : utf8ToBytes(DOMAIN + JSON.stringify(claims));
 }
 
-export function signDecision(claims: DecisionClaims, secretKeyHex: string): SignedDecision {
-  const signature = bytesToHex(ed25519.sign(decisionMessage(claims), hexToBytes(secretKeyHex)));
-  return { ...claims, signature };
+/** Signs a version 2 decision (a fresh nonce unless one is given); `version: 1` signs the old form (tests). */
+export function signDecision(
+  claims: Omit<DecisionClaims, 'version'> & { version?: 1 | 2 },
+  secretKeyHex: string,
+): SignedDecision {
+  const { version, ...rest } = claims;
+  const full: DecisionClaims =
+    version === 1
+      ? { ...rest, nonce: undefined }
+      : { ...rest, version: 2, nonce: rest.nonce ?? bytesToHex(randomBytes(16)) };
+  if (version === 1) delete full.nonce;
+  const signature = bytesToHex(ed25519.sign(decisionMessage(full), hexToBytes(secretKeyHex)));
+  return { ...full, signature };
 }
 
 /** True when one of the person's keys (hex) verifies the signature. Never throws on malformed input. */
 export function verifyDecision(d: SignedDecision, publicKeysHex: readonly string[]): boolean {
   if (typeof d.signature !== 'string' || !/^[0-9a-f]{128}$/i.test(d.signature)) return false;
+  if (d.version !== undefined && d.version !== 2) return false;
+  if (d.version === 2 && (typeof d.nonce !== 'string' || !/^[0-9a-f]{16,128}$/.test(d.nonce))) return false;
   const message = decisionMessage(d);
   const signature = hexToBytes(d.signature.toLowerCase());
   return publicKeysHex.some((key) => {

@@ -3,6 +3,7 @@
 // action registry (an entity workflow per deployment) and run on the team's task queue. Each is listed with whether
 // a worker polls its queue right now (DescribeTaskQueue pollers).
 import { readFileSync } from 'node:fs';
+import { WorkflowUpdateFailedError } from '@temporalio/client';
 import { parse } from 'yaml';
 import {
   activityPollers,
@@ -14,13 +15,16 @@ import {
 import { builtInActions } from '../../activities/actions/registry.ts';
 import { parseRegisteredAction, type RegisteredAction } from '../../schemas/action-contract.ts';
 import { ACTION_SUPPORT } from '../../schemas/action-support.ts';
+import type { RefusedMessage } from '../../schemas/refused-message.ts';
 import { TASK_QUEUE } from '../../workflows/identity/definitions.ts';
+import { refusedRegistrationsQuery, registryWorkflowId } from '../../workflows/registry/definitions.ts';
 import { type Command, CommandError, parseCommandArgs, UsageError } from '../command.ts';
 import { connectTemporal } from '../identity-source.ts';
+import { loadSigner, personArg } from '../keys.ts';
 
 const usage = `usage: nhi actions [--json]
-       nhi actions register FILE --as WHO [--json]
-       nhi actions remove NAME --as WHO [--json]
+       nhi actions register FILE --as WHO [--key FILE] [--json]
+       nhi actions remove NAME --as WHO [--key FILE] [--json]
 
 The remediation actions a policy rule may name:
   (list)    built-in actions (run by the enforcer's worker) and team actions registered with the action registry,
@@ -31,7 +35,10 @@ The remediation actions a policy rule may name:
             worker built with nhi-enforce/actions registers itself at start-up instead)
   remove    removes a registered team action (policies naming it are then refused when they fire)
 
-  --as WHO        who registers or removes (recorded in the registry)
+  --as WHO        who registers or removes: signed with WHO's key over the whole registration (queue, risk,
+                  schema); WHO must be in the team's own group (the name before the /) or in the policy's
+                  registrants (decisions.registrants, default security). A built-in action's name is never taken
+  --key FILE      your key file (default: $NHI_KEYS_DIR/WHO.key, from nhi keys new)
   --task-queue Q  the deployment's task queue, whose registry this is (default NHI_TASK_QUEUE, else ${TASK_QUEUE})
   --json          one JSON object: { taskQueue, actions: [...] }, or the registered/removed action
 
@@ -79,6 +86,7 @@ export const actionsCommand: Command = {
     const { values, positionals } = parseCommandArgs(argv, {
       json: { type: 'boolean' },
       as: { type: 'string' },
+      key: { type: 'string' },
       'task-queue': { type: 'string' },
     });
     const [verb, arg, ...rest] = positionals;
@@ -89,6 +97,7 @@ export const actionsCommand: Command = {
     if (verb && !values.as?.trim()) throw new UsageError(`${verb} needs --as WHO`);
     const taskQueue = values['task-queue'] || process.env.NHI_TASK_QUEUE || TASK_QUEUE;
     const registration = verb === 'register' ? readRegistration(arg!) : undefined;
+    const signer = verb ? loadSigner(personArg(values.as), values.key) : undefined;
 
     const source = await connectTemporal();
     const { client } = source;
@@ -96,12 +105,18 @@ export const actionsCommand: Command = {
       client.connection.withDeadline(Date.now() + ms, fn);
     try {
       if (verb) {
-        const by = values.as!.trim();
-        const changed = await within(30_000, () =>
-          registration
-            ? registerAction(client, taskQueue, registration, by)
-            : removeAction(client, taskQueue, arg!, by),
-        );
+        let changed: RegisteredAction;
+        try {
+          changed = await within(30_000, () =>
+            registration
+              ? registerAction(client, taskQueue, registration, signer!)
+              : removeAction(client, taskQueue, arg!, signer!),
+          );
+        } catch (error) {
+          if (error instanceof WorkflowUpdateFailedError)
+            throw new CommandError(firstLine(error.cause ?? error));
+          throw error;
+        }
         if (values.json)
           io.out(JSON.stringify({ taskQueue, [registration ? 'registered' : 'removed']: changed }));
         else
@@ -145,8 +160,16 @@ export const actionsCommand: Command = {
           ...(a.registeredAt ? { registeredAt: a.registeredAt } : {}),
           ...(a.registeredBy ? { registeredBy: a.registeredBy } : {}),
         });
-      if (values.json) io.out(JSON.stringify({ taskQueue, actions: listed }));
-      else for (const line of describe(listed)) io.out(line);
+      const refused = await within(15_000, () =>
+        client.workflow.getHandle(registryWorkflowId(taskQueue)).query(refusedRegistrationsQuery),
+      ).catch((): RefusedMessage[] => []);
+      if (values.json)
+        io.out(JSON.stringify({ taskQueue, actions: listed, ...(refused.length ? { refused } : {}) }));
+      else {
+        for (const line of describe(listed)) io.out(line);
+        for (const r of refused.slice(-5))
+          io.out(`refused ${r.message} at ${r.at} (claimed by ${r.claimedBy ?? '?'}): ${r.reason}`);
+      }
       return 0;
     } catch (error) {
       if (error instanceof CommandError || error instanceof UsageError) throw error;

@@ -1,8 +1,14 @@
 // `nhi enforcement pause|resume|status [--json]`: the kill switch. A pause is acknowledged once the control
 // workflow has recorded it and no act granted before it is still running: from then on nothing acts, and
 // remediations that reach their act wait (kept, not dropped) until `resume`.
-import { WithStartWorkflowOperation, WorkflowNotFoundError } from '@temporalio/client';
 import {
+  WithStartWorkflowOperation,
+  WorkflowNotFoundError,
+  WorkflowUpdateFailedError,
+} from '@temporalio/client';
+import {
+  brakeTerms,
+  CONTROL_RUN,
   CONTROL_WORKFLOW_TYPE,
   type ControlInput,
   type ControlStatus,
@@ -13,10 +19,12 @@ import {
 } from '../../workflows/control/definitions.ts';
 import { TASK_QUEUE } from '../../workflows/identity/definitions.ts';
 import { type Command, CommandError, parseCommandArgs, UsageError } from '../command.ts';
+import { signedAct } from '../decisions.ts';
 import { connectTemporal } from '../identity-source.ts';
+import { loadSigner, personArg } from '../keys.ts';
 
-const usage = `usage: nhi enforcement pause --as WHO --reason R [--json]
-       nhi enforcement resume --as WHO --reason R [--json]
+const usage = `usage: nhi enforcement pause --as WHO --reason R [--key FILE] [--json]
+       nhi enforcement resume --as WHO --reason R [--key FILE] [--json]
        nhi enforcement status [--json]
 
 The brakes on automatic enforcement, kept by the control workflow (one per task queue, in Temporal):
@@ -25,8 +33,10 @@ The brakes on automatic enforcement, kept by the control workflow (one per task 
   resume   lifts the pause, closes an open circuit breaker, and lets held remediations go on
   status   paused or not, circuit breaker, acts in the last hour per account, held and in-flight remediations
 
-  --as WHO        who pauses or resumes (recorded)
-  --reason R      why (recorded)
+  --as WHO        who pauses or resumes: signed with WHO's key; WHO must be in the brakes' group (policy
+                  decisions.brakes, default security). A resume is signed over the exact pause and breaker it lifts
+  --reason R      why (signed and recorded)
+  --key FILE      your key file (default: $NHI_KEYS_DIR/WHO.key, from nhi keys new)
   --task-queue Q  the deployment's task queue (default NHI_TASK_QUEUE, else ${TASK_QUEUE})
   --json          the control's status as one JSON object
 
@@ -44,6 +54,7 @@ export const enforcementCommand: Command = {
       json: { type: 'boolean' },
       as: { type: 'string' },
       reason: { type: 'string' },
+      key: { type: 'string' },
       'task-queue': { type: 'string' },
     });
     const [verb, ...rest] = positionals;
@@ -53,15 +64,16 @@ export const enforcementCommand: Command = {
     if (rest.length) throw new UsageError(`unexpected argument '${rest[0]}'`);
     if (verb !== 'status' && (!values.as?.trim() || !values.reason?.trim()))
       throw new UsageError(`${verb} needs --as WHO and --reason R`);
+    const signer = verb === 'status' ? undefined : loadSigner(personArg(values.as), values.key);
     const taskQueue = values['task-queue'] || process.env.NHI_TASK_QUEUE || TASK_QUEUE;
     const workflowId = controlWorkflowId(taskQueue);
 
     const source = await connectTemporal();
     try {
       let status: ControlStatus;
-      if (verb === 'status') {
+      const current = async (): Promise<ControlStatus> => {
         try {
-          status = await source.client.connection.withDeadline(Date.now() + 10_000, () =>
+          return await source.client.connection.withDeadline(Date.now() + 10_000, () =>
             source.client.workflow.getHandle(workflowId).query(controlStatusQuery),
           );
         } catch (error) {
@@ -71,7 +83,7 @@ export const enforcementCommand: Command = {
           )
             throw error;
           // Never paused and nothing acted yet: the control starts with the first reservation or pause.
-          status = {
+          return {
             acknowledged: false,
             inflight: [],
             recentFailures: 0,
@@ -79,14 +91,25 @@ export const enforcementCommand: Command = {
             held: 0,
           };
         }
-      } else {
+      };
+      if (verb === 'status') status = await current();
+      else {
+        const act = verb as 'pause' | 'resume';
+        // A resume is signed over what it lifts: the pause and breaker in force now.
+        const termsHash = brakeTerms(act, act === 'resume' ? await current() : {});
+        const signed = signedAct(
+          signer!,
+          { workflowId, runId: CONTROL_RUN, termsHash },
+          act,
+          values.reason!.trim(),
+        );
         const startWorkflowOperation = new WithStartWorkflowOperation<(input: ControlInput) => Promise<void>>(
           CONTROL_WORKFLOW_TYPE,
           { workflowId, taskQueue, workflowIdConflictPolicy: 'USE_EXISTING', args: [{}] },
         );
         status = await source.client.connection.withDeadline(Date.now() + ACK_TIMEOUT_MS, () =>
-          source.client.workflow.executeUpdateWithStart(verb === 'pause' ? pauseUpdate : resumeUpdate, {
-            args: [{ by: values.as!.trim(), reason: values.reason!.trim() }],
+          source.client.workflow.executeUpdateWithStart(act === 'pause' ? pauseUpdate : resumeUpdate, {
+            args: [signed],
             startWorkflowOperation,
           }),
         );
@@ -96,6 +119,10 @@ export const enforcementCommand: Command = {
       return 0;
     } catch (error) {
       if (error instanceof CommandError || error instanceof UsageError) throw error;
+      if (error instanceof WorkflowUpdateFailedError)
+        throw new CommandError(
+          `enforcement ${verb}: ${String((error.cause as Error | undefined)?.message ?? error.message).split('\n')[0]}`,
+        );
       throw new CommandError(
         `enforcement ${verb} failed: ${String((error as Error).message).split('\n')[0]}`,
       );
@@ -125,5 +152,7 @@ function describe(s: ControlStatus): string[] {
     .join(', ');
   lines.push(`acts in the last hour: ${s.actsLastHour.total}${per ? ` (${per})` : ''}`);
   lines.push(`held remediations: ${s.held}; in flight: ${s.inflight.length}`);
+  for (const r of (s.refusedMessages ?? []).slice(-5))
+    lines.push(`refused ${r.message} at ${r.at} (claimed by ${r.claimedBy ?? '?'}): ${r.reason}`);
   return lines;
 }

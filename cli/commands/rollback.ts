@@ -4,13 +4,16 @@
 import { WorkflowNotFoundError, WorkflowUpdateFailedError } from '@temporalio/client';
 import {
   type FollowUpState,
+  followUpQuery,
   followUpWorkflowId,
   rollbackUpdate,
 } from '../../workflows/remediation/definitions.ts';
 import { type Command, CommandError, parseCommandArgs, UsageError } from '../command.ts';
+import { signedAct } from '../decisions.ts';
 import { connectTemporal } from '../identity-source.ts';
+import { loadSigner, personArg } from '../keys.ts';
 
-const usage = `usage: nhi rollback REMEDIATION_ID --as WHO --reason R [--json]
+const usage = `usage: nhi rollback REMEDIATION_ID --as WHO --reason R [--key FILE] [--json]
 
 Undoes an executed remediation: the access key Active again (deactivate-key; rotate-secret keeps the new key
 too), the inline policy removed or its previous version restored (quarantine, revoke-sessions, scope-down). The
@@ -21,8 +24,11 @@ Possible while the rollback window is open (policy remediation.rollbackWindowHou
 when its action cannot be rolled back (rotating a Secrets Manager secret: the leaked value would come back).
 
   REMEDIATION_ID  the remediation workflow id, e.g. remediate/deactivate-key/… (nhi identity KEY lists them)
-  --as WHO        who asks for the rollback (recorded)
-  --reason R      why (recorded)
+  --as WHO        who rolls it back: signed with WHO's key; WHO must be in a group the policy names for rolling
+                  this rule back (rules[].rollback.groups; else its approval groups; security for automatic
+                  rules), and never the identity's owner
+  --reason R      why (signed and recorded)
+  --key FILE      your key file (default: $NHI_KEYS_DIR/WHO.key, from nhi keys new)
   --json          the follow-up workflow's final state as one JSON object
 
 Needs Temporal (NHI_TEMPORAL_ADDRESS) and a worker (nhi run).
@@ -36,22 +42,34 @@ export const rollbackCommand: Command = {
     const { values, positionals } = parseCommandArgs(argv, {
       as: { type: 'string' },
       reason: { type: 'string' },
+      key: { type: 'string' },
       json: { type: 'boolean' },
     });
     if (positionals.length !== 1) throw new UsageError('give exactly one REMEDIATION_ID');
-    const by = values.as?.trim();
+    const person = personArg(values.as);
     const reason = values.reason?.trim();
-    if (!by) throw new UsageError('--as WHO is required');
     if (!reason) throw new UsageError('--reason R is required');
+    const signer = loadSigner(person, values.key);
     const remediationId = positionals[0]!;
     const source = await connectTemporal();
     try {
       let state: FollowUpState;
       try {
-        state = await source.client.workflow
-          .getHandle(followUpWorkflowId(remediationId))
-          .executeUpdate(rollbackUpdate, { args: [{ by, reason }] });
+        const handle = source.client.workflow.getHandle(followUpWorkflowId(remediationId));
+        const open = await handle.query(followUpQuery);
+        if (!open.runId || !open.termsHash)
+          throw new CommandError(
+            `${remediationId}: its follow-up predates signed rollbacks; it cannot be rolled back`,
+          );
+        const signed = signedAct(
+          signer,
+          { workflowId: followUpWorkflowId(remediationId), runId: open.runId, termsHash: open.termsHash },
+          'rollback',
+          reason,
+        );
+        state = await handle.executeUpdate(rollbackUpdate, { args: [signed] });
       } catch (error) {
+        if (error instanceof CommandError) throw error;
         if (error instanceof WorkflowNotFoundError)
           throw new CommandError(
             `${remediationId}: no open follow-up (never executed, or its rollback window has closed)`,

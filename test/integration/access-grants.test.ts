@@ -20,7 +20,6 @@ import {
 } from '@aws-sdk/client-iam';
 import { GetSecretValueCommand } from '@aws-sdk/client-secrets-manager';
 import { GetCallerIdentityCommand } from '@aws-sdk/client-sts';
-import { WithStartWorkflowOperation } from '@temporalio/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
 import type { AssumeRoleSpy } from '../../activities/access/grant.ts';
@@ -40,19 +39,12 @@ import {
 import type { IdentityRef } from '../../schemas/identity.ts';
 import { signDecision } from '../../schemas/signed-decision.ts';
 import { type AccessState, revokeAccessUpdate } from '../../workflows/access/definitions.ts';
-import {
-  CONTROL_WORKFLOW_TYPE,
-  type ControlInput,
-  controlWorkflowId,
-  pauseUpdate,
-  resumeUpdate,
-} from '../../workflows/control/definitions.ts';
 import { identityWorkflowId } from '../../workflows/identity/definitions.ts';
 import { decideUpdate } from '../../workflows/remediation/definitions.ts';
 import { recordAccessFixtures, testSigner } from '../support/evidence.ts';
 import { historyText } from '../support/history.ts';
 import { collect } from '../support/kafka.ts';
-import { person } from '../support/people.ts';
+import { brakeAs, person } from '../support/people.ts';
 import {
   deliver,
   finalHistory,
@@ -437,27 +429,12 @@ describe('just-in-time access', () => {
       /has an open compromise finding \(GuardDuty: credential exfiltration; f_[0-9a-f]{32}\)$/,
     );
 
-    const control = worker.client.workflow;
-    const start = new WithStartWorkflowOperation<(input: ControlInput) => Promise<void>>(
-      CONTROL_WORKFLOW_TYPE,
-      {
-        workflowId: controlWorkflowId(worker.taskQueue),
-        taskQueue: worker.taskQueue,
-        workflowIdConflictPolicy: 'USE_EXISTING',
-        args: [{}],
-      },
-    );
-    await control.executeUpdateWithStart(pauseUpdate, {
-      args: [{ by: 'alice@example.com', reason: 'incident 7' }],
-      startWorkflowOperation: start,
-    });
+    await brakeAs(worker.client, worker.taskQueue, alice, 'pause', 'incident 7');
     const paused = await ask(asks('list-users', users.low, rita.id), rita);
     expect(paused.state.refusal).toBe(
       'enforcement is paused by alice@example.com (incident 7): no new grants until it resumes',
     );
-    await control
-      .getHandle(controlWorkflowId(worker.taskQueue))
-      .executeUpdate(resumeUpdate, { args: [{ by: 'alice@example.com', reason: 'over' }] });
+    await brakeAs(worker.client, worker.taskQueue, alice, 'resume', 'over');
 
     // Nothing was issued for any of them, and each refusal is an event with its reason.
     for (const r of [tooLong, stranger, forOther, risky, compromised, paused]) {

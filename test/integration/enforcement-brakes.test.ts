@@ -30,7 +30,7 @@ import {
   remediationQuery,
 } from '../../workflows/remediation/definitions.ts';
 import { openAccount } from '../support/moto-accounts.ts';
-import { directoryFile, person, sign } from '../support/people.ts';
+import { directoryFile, keyFiles, person, sign } from '../support/people.ts';
 import {
   deliver,
   finalHistory,
@@ -148,7 +148,12 @@ async function mapBounded<T, R>(items: readonly T[], fn: (item: T) => Promise<R>
   return out;
 }
 
+// Pauses and resumes are signed by the brakes' group (security by default).
+const oncall = person('oncall@example.com', 'security');
+
 beforeAll(async () => {
+  process.env.NHI_DIRECTORY_FILE = directoryFile([oncall], dir);
+  process.env.NHI_KEYS_DIR = keyFiles([oncall], join(dir, 'keys'));
   for (const account of ACCOUNTS)
     accountRoles[account] = { roleArn: await openAccount(account, `${prefix}-nhi`) };
   usePolicy('observe', policy('observe'));
@@ -226,7 +231,7 @@ describe('brakes on automatic enforcement', () => {
       'enforcement',
       'pause',
       '--as',
-      'oncall',
+      oncall.id,
       '--reason',
       'incident 42',
       '--task-queue',
@@ -238,7 +243,7 @@ describe('brakes on automatic enforcement', () => {
     expect(pausedStatus).toMatchObject({
       acknowledged: true,
       inflight: [],
-      paused: { by: 'oncall', reason: 'incident 42' },
+      paused: { by: oncall.id, reason: 'incident 42' },
     });
     const late = role('444444444444', `${prefix}-late`);
     w.terminateAtStop.push(identityWorkflowId(late.key), remediationWorkflowId(late.key, 'test/mark', 0));
@@ -248,11 +253,11 @@ describe('brakes on automatic enforcement', () => {
       return s?.status === 'held' ? s : undefined;
     });
     expect(lateHeld.hold?.reason).toBe(
-      `enforcement paused by oncall at ${pausedStatus.paused!.at}: incident 42`,
+      `enforcement paused by ${oncall.id} at ${pausedStatus.paused!.at}: incident 42`,
     );
     expect(marked).not.toContain(late.key);
     const text = await nhi('enforcement', 'status', '--task-queue', w.taskQueue);
-    expect(text.out[0]).toBe(`paused by oncall at ${pausedStatus.paused!.at}: incident 42`);
+    expect(text.out[0]).toBe(`paused by ${oncall.id} at ${pausedStatus.paused!.at}: incident 42`);
     expect(text.out[1]).toBe('acknowledged: nothing acts until resume');
 
     // Resume: the held work goes on (the late one acts; the rate-limited ones stay held by their limit).
@@ -260,7 +265,7 @@ describe('brakes on automatic enforcement', () => {
       'enforcement',
       'resume',
       '--as',
-      'oncall',
+      oncall.id,
       '--reason',
       'incident over',
       '--task-queue',
@@ -294,7 +299,7 @@ describe('brakes on automatic enforcement', () => {
     w.terminateAtStop.push(identityWorkflowId(user.key), first, second);
     // The worker in this process reads the directory when a request opens.
     const alice = person('alice@example.com', 'security');
-    process.env.NHI_DIRECTORY_FILE = directoryFile([alice], tmpdir());
+    process.env.NHI_DIRECTORY_FILE = directoryFile([alice, oncall], tmpdir());
 
     const f1 = compromised(user, `${user.key}/1`);
     await deliver(w.client, w.taskQueue, user, [f1]);

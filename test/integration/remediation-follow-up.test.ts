@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { GetUserPolicyCommand, ListAccessKeysCommand, UpdateAccessKeyCommand } from '@aws-sdk/client-iam';
+import { WorkflowUpdateFailedError } from '@temporalio/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { actionNamed } from '../../activities/actions/registry.ts';
 import { awsClients } from '../../activities/aws/clients.ts';
@@ -23,6 +24,7 @@ import {
 } from '../../workflows/remediation/definitions.ts';
 import { remediationFollowUpWorkflow } from '../../workflows/remediation/follow-up.ts';
 import { collect } from '../support/kafka.ts';
+import { directoryFile, keyFiles, person, sign } from '../support/people.ts';
 import {
   deliver,
   finding,
@@ -53,11 +55,16 @@ rules:
 `;
 
 let worker: TestWorker;
+// Automatic rules are rolled back by security (the policy names no rollback groups); bob is in platform.
+const alice = person('alice@example.com', 'security');
+const bob = person('bob@example.com', 'platform');
 
 beforeAll(async () => {
   const dir = mkdtempSync(join(tmpdir(), 'nhi-follow-up-'));
   writeFileSync(join(dir, 'policy.yaml'), policy);
   process.env.NHI_POLICY_FILE = join(dir, 'policy.yaml');
+  process.env.NHI_DIRECTORY_FILE = directoryFile([alice, bob], dir);
+  process.env.NHI_KEYS_DIR = keyFiles([alice, bob], join(dir, 'keys'));
   worker = await startTestWorker('follow-up');
 });
 afterAll(async () => {
@@ -78,7 +85,7 @@ const followUp = (id: string) => worker.client.workflow.getHandle(id).query(foll
 async function rollback(remediationId: string, ...extra: string[]) {
   return run(
     process.execPath,
-    [nhi, 'rollback', remediationId, '--as', 'alice', '--reason', 'false positive', ...extra],
+    [nhi, 'rollback', remediationId, '--as', alice.id, '--reason', 'false positive', ...extra],
     {
       env: process.env,
     },
@@ -112,18 +119,69 @@ describe('follow-up after a remediation', () => {
     expect(drifted.rechecks.find((r) => !r.ok)?.detail).toMatch(/is Active/);
     expect(await status()).toBe('Inactive');
 
+    // Forged, as an attacker with only a Temporal connection would send it: refused and recorded, the key stays.
+    const handle = worker.client.workflow.getHandle(state.followUpWorkflowId!);
+    const forged = (args: unknown) =>
+      handle.executeUpdate('rollback', { args: [args] }).then(
+        () => 'accepted',
+        (e: Error) => (e instanceof WorkflowUpdateFailedError ? String(e.cause?.message) : e.message),
+      );
+    expect(await forged({ by: 'totally-not-a-person', reason: 'trust me' })).toMatch(
+      /rollback refused: the request must be signed by a person/,
+    );
+    expect(
+      await forged({
+        ...sign(alice, { workflowId: 'x', runId: 'y', planHash: 'z', decision: 'rollback', reason: 'r' }),
+        person: 'constructor',
+      }),
+    ).toMatch(/unknown person constructor/);
+    const open = await followUp(state.followUpWorkflowId!);
+    const terms = { workflowId: state.followUpWorkflowId!, runId: open.runId!, planHash: open.termsHash! };
+    // Signed, but an hour old: refused against the workflow's time.
+    const stale = new Date(Date.now() - 3600_000).toISOString();
+    expect(await forged(sign(alice, { ...terms, decision: 'rollback', reason: 'r', time: stale }))).toMatch(
+      /signed at .* before the workflow's time/,
+    );
+    // Signed by a person outside the groups that may roll an automatic rule back.
+    expect(await forged(sign(bob, { ...terms, decision: 'rollback', reason: 'r' }))).toMatch(
+      /bob@example.com is in none of the groups that may roll this rule back \(security\)/,
+    );
+    const refusedState = await followUp(state.followUpWorkflowId!);
+    expect(refusedState.status).toBe('watching');
+    expect(refusedState.refusedMessages?.map((r) => r.claimedBy)).toEqual([
+      'totally-not-a-person',
+      'constructor',
+      alice.id,
+      bob.id,
+    ]);
+    expect(await status()).toBe('Inactive');
+
     const out = await rollback(id, '--json');
     expect(out.code).toBe(0);
     const after = JSON.parse(out.stdout) as FollowUpState;
     expect(after).toMatchObject({
       status: 'rolled-back',
-      rollback: { by: 'alice', reason: 'false positive', verification: { ok: true } },
+      rollback: { by: alice.id, reason: 'false positive', verification: { ok: true } },
     });
+    expect(after.rollback?.signature).toMatch(/^[0-9a-f]{128}$/);
     expect(await status()).toBe('Active');
+    // Rolled back while the leak stays open: the rule is armed again, not "already executed" for ever.
+    const rearmed = await waitFor('the identity to re-arm the rolled-back rule', async () => {
+      const r = await worker.client.workflow.getHandle(identityWorkflowId(key.key)).query(identityQuery);
+      const entry = r.remediations.find((x) => x.workflowId === id);
+      return entry?.ended?.status === 'rolled-back' && entry.rearmedAt ? entry : undefined;
+    });
+    expect(rearmed.rearmedAt).toBeDefined();
+    // Proposed again once the policy's cool-down (default 24h) after the rollback has passed.
+    const skipped = await waitFor('the re-armed rule to wait for its cool-down', async () => {
+      const r = await worker.client.workflow.getHandle(identityWorkflowId(key.key)).query(identityQuery);
+      return r.skipped?.find((x) => /rolled-back at .*cool-down until/.test(x.reason));
+    });
+    expect(skipped.ruleId).toBe('leaked-key');
     // A reviewer sees it: the remediation executed, its follow-up rolled it back (who, why, verified).
     const shown = await run(process.execPath, [nhi, 'identity', key.key], { env: process.env });
     expect(shown.stdout).toMatch(
-      /follow-up: rolled-back; rolled back by alice at \S+: false positive \(1 key\(s\) active\), drift seen \d+×/,
+      /follow-up: rolled-back; rolled back by alice@example.com at \S+: false positive \(1 key\(s\) active\), drift seen \d+×/,
     );
     // A second rollback is refused with one line.
     const again = await rollback(id);

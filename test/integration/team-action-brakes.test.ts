@@ -166,7 +166,10 @@ beforeEach(async () => {
     activities: activitiesOf(action),
   });
   running.push(enforcer.run(), team.run());
-  await registerAction(env.client, taskQueue, registrationOf(action, teamQueue), 'dana@example.com');
+  await registerAction(env.client, taskQueue, registrationOf(action, teamQueue), {
+    person: alice.id,
+    secretKey: alice.secretKey,
+  });
 }, 180_000);
 
 afterEach(async () => {

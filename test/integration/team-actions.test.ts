@@ -48,10 +48,9 @@ import {
   type RemediationInput,
   type RemediationState,
   remediationQuery,
-  rollbackUpdate,
 } from '../../workflows/remediation/definitions.ts';
 import { collect } from '../support/kafka.ts';
-import { directoryFile, person, sign } from '../support/people.ts';
+import { directoryFile, keyFiles, person, rollbackAs, sign } from '../support/people.ts';
 import { deliver, startTestWorker, type TestWorker, waitFor } from './identity-support.ts';
 
 const nhi = fileURLToPath(new URL('../../bin/nhi.js', import.meta.url));
@@ -66,6 +65,9 @@ let dir: string;
 let policyFile: string;
 const teamQueue = `dbteam-${randomUUID().slice(0, 8)}`;
 const alice = person('alice@example.com', 'security');
+// The team's worker signs its registrations with its service key: listed in the directory in its team's group.
+const dbteamService = person('svc-dbteam@example.com', 'dbteam');
+const dana = person('dana@example.com', 'fixture');
 const started: string[] = [];
 
 interface TeamWorker {
@@ -82,6 +84,7 @@ function startTeamWorker(env: Record<string, string> = {}): TeamWorker {
       PGROTATE_TASK_QUEUE: teamQueue,
       PGROTATE_SCHEDULE_TO_START: '4s',
       NHI_TASK_QUEUE: main.taskQueue,
+      NHI_SERVICE_KEY_FILE: join(dir, 'keys', `${dbteamService.id}.key`),
       ...env,
     },
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -245,7 +248,8 @@ let teamWorker: TeamWorker | undefined;
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'nhi-team-actions-'));
   // The worker's directory (as grantException does): alice (security) may approve.
-  process.env.NHI_DIRECTORY_FILE = directoryFile([alice], dir);
+  process.env.NHI_DIRECTORY_FILE = directoryFile([alice, dbteamService, dana], dir);
+  process.env.NHI_KEYS_DIR = keyFiles([alice, dbteamService, dana], join(dir, 'keys'));
   policyFile = join(dir, 'policy.yaml');
   writeFileSync(policyFile, 'version: 1\nrules: []\n');
   main = await startTestWorker('team-actions', { policyFile });
@@ -320,9 +324,7 @@ describe('a team action: the database team rotates a PostgreSQL password kept in
     for (const secret of [db.password, fresh]) expect(text).not.toContain(secret);
 
     // Rollback through the follow-up: the previous password and version are back.
-    const rolled = await client.workflow
-      .getHandle(`${id}/follow-up`)
-      .executeUpdate(rollbackUpdate, { args: [{ by: 'alice@example.com', reason: 'the app broke' }] });
+    const rolled = await rollbackAs(client, `${id}/follow-up`, alice, 'the app broke');
     expect(rolled.status).toBe('rolled-back');
     expect(rolled.rollback?.verification?.ok).toBe(true);
     expect(await currentPassword(db)).toBe(db.password);
@@ -504,7 +506,7 @@ describe('a team action: the database team rotates a PostgreSQL password kept in
     expect(refused.refusal).toMatch(/protected/);
     expect(await currentPassword(guarded)).toBe(guarded.password);
 
-    const paused = await nhiCli(['enforcement', 'pause', '--as', 'oncall', '--reason', 'incident']);
+    const paused = await nhiCli(['enforcement', 'pause', '--as', alice.id, '--reason', 'incident']);
     expect(paused.code).toBe(0);
     try {
       const db = await seedDatabaseSecret();
@@ -526,12 +528,12 @@ describe('a team action: the database team rotates a PostgreSQL password kept in
       );
       expect(held.hold?.reason).toMatch(/paused/);
       expect(await currentPassword(db)).toBe(db.password);
-      expect((await nhiCli(['enforcement', 'resume', '--as', 'oncall', '--reason', 'over'])).code).toBe(0);
+      expect((await nhiCli(['enforcement', 'resume', '--as', alice.id, '--reason', 'over'])).code).toBe(0);
       const state = (await handle.result()) as RemediationState;
       expect(state.status).toBe('executed');
       expect(await canLogIn(pg.admin, db.role, db.password)).toBe(false);
     } finally {
-      await nhiCli(['enforcement', 'resume', '--as', 'oncall', '--reason', 'test over']);
+      await nhiCli(['enforcement', 'resume', '--as', alice.id, '--reason', 'test over']);
     }
   });
 
@@ -589,6 +591,7 @@ describe('a team action: the database team rotates a PostgreSQL password kept in
       actions: [action],
       taskQueue: queue,
       registryQueue: main.taskQueue,
+      signer: { person: dana.id, secretKey: dana.secretKey },
     });
     try {
       await worker.registered;
@@ -611,6 +614,7 @@ describe('a team action: the database team rotates a PostgreSQL password kept in
       ],
       taskQueue: `${queue}-bad`,
       registryQueue: main.taskQueue,
+      signer: { person: dana.id, secretKey: dana.secretKey },
     });
     try {
       await expect(bad.registered).rejects.toThrow(

@@ -3,7 +3,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { Client, WorkflowHandle } from '@temporalio/client';
+import { type Client, WithStartWorkflowOperation, type WorkflowHandle } from '@temporalio/client';
 import { exceptionDecision, exceptionRequest } from '../../cli/decisions.ts';
 import { directoryYaml } from '../../demo/people.ts';
 import type { DirectorySnapshot } from '../../schemas/directory.ts';
@@ -14,13 +14,28 @@ import {
   signDecision,
 } from '../../schemas/signed-decision.ts';
 import {
+  brakeTerms,
+  CONTROL_RUN,
+  CONTROL_WORKFLOW_TYPE,
+  type ControlInput,
+  controlStatusQuery,
+  controlWorkflowId,
+  pauseUpdate,
+  resumeUpdate,
+} from '../../workflows/control/definitions.ts';
+import {
   decideExceptionUpdate,
   type ExceptionResult,
   identityQuery,
   identityWorkflowId,
   requestExceptionUpdate,
 } from '../../workflows/identity/definitions.ts';
-import { decideUpdate, remediationQuery } from '../../workflows/remediation/definitions.ts';
+import {
+  decideUpdate,
+  followUpQuery,
+  remediationQuery,
+  rollbackUpdate,
+} from '../../workflows/remediation/definitions.ts';
 
 export interface TestPerson {
   id: string;
@@ -48,6 +63,18 @@ export function sign(
     { ...claims, person: who.id, time: claims.time ?? new Date().toISOString() },
     who.secretKey,
   );
+}
+
+/** Key files of people as `nhi keys new` writes them (NHI_KEYS_DIR): what the CLI signs with for `--as`. */
+export function keyFiles(people: readonly TestPerson[], dir: string): string {
+  mkdirSync(dir, { recursive: true, mode: 0o700 });
+  for (const p of people)
+    writeFileSync(
+      join(dir, `${p.id}.key`),
+      `${JSON.stringify({ person: p.id, publicKey: p.publicKey, secretKey: p.secretKey })}\n`,
+      { mode: 0o600 },
+    );
+  return dir;
 }
 
 /** A directory file for the real activities (NHI_DIRECTORY_FILE), as a person would write it. */
@@ -111,5 +138,50 @@ export async function decideRemediation(
         reason,
       }),
     ],
+  });
+}
+
+/** A signed rollback of a remediation's follow-up, as `nhi rollback --as WHO` sends it. */
+export async function rollbackAs(client: Client, followUpId: string, who: TestPerson, reason: string) {
+  const handle = client.workflow.getHandle(followUpId);
+  const open = await handle.query(followUpQuery);
+  return handle.executeUpdate(rollbackUpdate, {
+    args: [
+      sign(who, {
+        workflowId: followUpId,
+        runId: open.runId!,
+        planHash: open.termsHash!,
+        decision: 'rollback',
+        reason,
+      }),
+    ],
+  });
+}
+
+/** A signed pause or resume of a deployment's enforcement, as `nhi enforcement pause|resume --as WHO` sends it. */
+export async function brakeAs(
+  client: Client,
+  taskQueue: string,
+  who: TestPerson,
+  act: 'pause' | 'resume',
+  reason: string,
+) {
+  const workflowId = controlWorkflowId(taskQueue);
+  const status =
+    act === 'resume' ? await client.workflow.getHandle(workflowId).query(controlStatusQuery) : {};
+  const signed = sign(who, {
+    workflowId,
+    runId: CONTROL_RUN,
+    planHash: brakeTerms(act, status),
+    decision: act,
+    reason,
+  });
+  const startWorkflowOperation = new WithStartWorkflowOperation<(input: ControlInput) => Promise<void>>(
+    CONTROL_WORKFLOW_TYPE,
+    { workflowId, taskQueue, workflowIdConflictPolicy: 'USE_EXISTING', args: [{}] },
+  );
+  return client.workflow.executeUpdateWithStart(act === 'pause' ? pauseUpdate : resumeUpdate, {
+    args: [signed],
+    startWorkflowOperation,
   });
 }

@@ -8,6 +8,7 @@ import {
   STS_MIN_SECONDS,
   sessionPolicyText,
 } from '../../schemas/access.ts';
+import { type Freshness, personEntry } from '../../schemas/decision-check.ts';
 import { canonicalPerson, type DirectorySnapshot } from '../../schemas/directory.ts';
 import { formatDuration } from '../../schemas/duration.ts';
 import { hashOf, type SignedDecision } from '../../schemas/signed-decision.ts';
@@ -30,6 +31,7 @@ export function requestVerdict(
   terms: AccessTerms,
   signed: SignedDecision | undefined,
   workflowId: string,
+  fresh?: Freshness,
 ): RequestVerdict {
   const requester = isText(terms?.requester)
     ? EMAIL.test(terms.requester.trim())
@@ -68,7 +70,7 @@ export function requestVerdict(
       `duration ${terms.duration} is under ${formatDuration(STS_MIN_SECONDS * 1000)}, the shortest session STS issues`,
     );
 
-  const who = requesterRefusal(ctx, terms, signed, requester, workflowId);
+  const who = requesterRefusal(ctx, terms, signed, requester, workflowId, fresh);
   if (who) return refuse(who);
   if (ctx.paused)
     return refuse(
@@ -94,6 +96,7 @@ function requesterRefusal(
   signed: SignedDecision | undefined,
   requester: string,
   workflowId: string,
+  fresh: Freshness | undefined,
 ): string | undefined {
   const action = ctx.action!;
   const allowed = `requesters: ${[
@@ -101,16 +104,21 @@ function requesterRefusal(
     ...action.requesters.identities.map((i) => `identity ${i}`),
   ].join(', ')}`;
   if (EMAIL.test(requester)) {
-    const bad = signatureRefusal(ctx.directory, signed ?? null, {
-      workflowId,
-      runId: NEW_REQUEST,
-      planHash: accessTermsHash(terms),
-      decisions: ['request'],
-    });
+    const bad = signatureRefusal(
+      ctx.directory,
+      signed ?? null,
+      {
+        workflowId,
+        runId: NEW_REQUEST,
+        planHash: accessTermsHash(terms),
+        decisions: ['request'],
+      },
+      fresh,
+    );
     if (bad) return bad;
     if (canonicalPerson(signed!.person) !== requester)
       return `signed by ${canonicalPerson(signed!.person)}, not by the requester ${requester}`;
-    const groups = ctx.directory.people[requester]?.groups ?? [];
+    const groups = personEntry(ctx.directory, requester)?.groups ?? [];
     if (!groups.some((g) => action.requesters.groups.includes(g)))
       return `${requester} may not request ${action.name} (${allowed})`;
     return undefined;
@@ -120,6 +128,10 @@ function requesterRefusal(
     return `${requester} may request ${action.name} only for itself, not for ${terms.identityKey}`;
   if (!action.requesters.identities.includes(requester))
     return `${requester} may not request ${action.name} (${allowed})`;
+  // Reaching Temporal proves nothing about who asks: an identity's own request is granted only after a person
+  // (signed, in the catalogue's approval groups) approves it.
+  if (fresh && !action.approval)
+    return `${requester} may request ${action.name} for itself only with a person's signed approval, and its catalogue entry names no approval`;
   return undefined;
 }
 
@@ -152,19 +164,25 @@ export function revokeRefusal(
   signed: SignedDecision,
   directory: DirectorySnapshot,
   workflowId: string,
+  fresh?: Freshness,
 ): string | undefined {
   if (!state.grant || state.status !== 'active')
     return `grant ${state.grantId} is ${state.status}, not active: nothing to revoke`;
-  const bad = signatureRefusal(directory, signed, {
-    workflowId,
-    runId: state.grantId,
-    planHash: state.grant.policyHash,
-    decisions: ['revoke'],
-  });
+  const bad = signatureRefusal(
+    directory,
+    signed,
+    {
+      workflowId,
+      runId: state.grantId,
+      planHash: state.grant.policyHash,
+      decisions: ['revoke'],
+    },
+    fresh,
+  );
   if (bad) return bad;
   const person = canonicalPerson(signed.person);
   const groups = Object.keys(state.plan?.action.approval?.groups ?? { security: 1 });
-  const member = directory.people[person]?.groups.some((g) => groups.includes(g));
+  const member = personEntry(directory, person)?.groups.some((g) => groups.includes(g));
   if (person !== state.requestedBy && !member)
     return `${person} may not revoke ${state.grantId}: only its requester or a member of ${groups.join(', ')}`;
   return undefined;

@@ -4,6 +4,7 @@ import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 import type { AccessGrant, AccessTerms } from '../../schemas/access.ts';
 import type { DirectorySnapshot } from '../../schemas/directory.ts';
 import type { ProtectedAction } from '../../schemas/policy.ts';
+import type { RefusedMessage } from '../../schemas/refused-message.ts';
 import type { SignedDecision } from '../../schemas/signed-decision.ts';
 import type { ApprovalRequest, Decision, DecisionAttempt } from '../remediation/definitions.ts';
 
@@ -101,6 +102,8 @@ export interface AccessState {
   /** Calls made with the grant's session, as CloudTrail findings show them. */
   uses: Array<{ at: string; findingId: string; api?: string }>;
   error?: string;
+  /** Messages it refused (an unsigned or forged request, decision or revocation): the newest. */
+  refusedMessages?: RefusedMessage[];
 }
 
 /** `nhi revoke`: signed by a person (decision `revoke`, runId = grant id, planHash = the grant's policy hash). */

@@ -9,15 +9,19 @@ import {
   allHandlersFinished,
   condition,
   log,
+  patched,
   proxyActivities,
   setHandler,
   sleep,
+  upsertMemo,
   workflowInfo,
 } from '@temporalio/workflow';
 import type { Activities } from '../../activities/index.ts';
+import { rememberNonce, SIGNED_DECISIONS_V2 } from '../../schemas/decision-check.ts';
 import { canonicalPerson } from '../../schemas/directory.ts';
 import { durationMs } from '../../schemas/duration.ts';
 import type { Approval } from '../../schemas/policy.ts';
+import { REFUSED_MEMO_KEY, recordRefusal } from '../../schemas/refused-message.ts';
 import type { SignedDecision } from '../../schemas/signed-decision.ts';
 import {
   approvalsMissing,
@@ -93,9 +97,23 @@ export async function accessRequestWorkflow(input: AccessRequestInput): Promise<
     }
   };
 
+  /** A refused message: in state, the memo (evidence) and the history. */
+  const refuseMessage = (message: string, claimedBy: string, reason: string) => {
+    state.refusedMessages = recordRefusal(state.refusedMessages ?? [], {
+      at: now(),
+      message,
+      claimedBy,
+      reason,
+    });
+    upsertMemo({ [REFUSED_MEMO_KEY]: state.refusedMessages });
+  };
+  const nonces: string[] = [];
+  const freshness = () =>
+    patched(SIGNED_DECISIONS_V2) ? { nowMs: Date.now(), seenNonces: nonces } : undefined;
   setHandler(accessQuery, () => state);
   // Same update as a remediation's: `nhi approve|reject` sign over this request's workflow, run and plan hash.
   setHandler(decideUpdate, async (decision: SignedDecision): Promise<DecisionResult> => {
+    const fresh = freshness();
     const refusal = approval
       ? decisionRefusal(
           {
@@ -106,11 +124,14 @@ export async function accessRequestWorkflow(input: AccessRequestInput): Promise<
             requester: state.requestedBy,
             decided: [...state.approvals, ...state.rejections],
             subject: 'access grant',
+            ...(fresh ? { fresh } : {}),
           },
           decision,
         )
       : 'this request needs no approval';
     const { by, missing } = recordDecision(state, decision, refusal, approval!, now());
+    if (fresh && refusal) refuseMessage('decide', by, refusal);
+    else if (fresh) rememberNonce(nonces, decision);
     await record('access.decision', {
       by,
       decision: String(decision?.decision),
@@ -124,10 +145,13 @@ export async function accessRequestWorkflow(input: AccessRequestInput): Promise<
     };
   });
   setHandler(revokeAccessUpdate, async (signed: SignedDecision): Promise<RevokeResult> => {
+    const fresh = freshness();
     const refusal = ctx
-      ? revokeRefusal(state, signed, ctx.directory, workflowId)
+      ? revokeRefusal(state, signed, ctx.directory, workflowId, fresh)
       : 'the request is not open yet';
     const by = typeof signed?.person === 'string' ? canonicalPerson(signed.person) : '?';
+    if (fresh && refusal) refuseMessage('revokeAccess', by, refusal);
+    else if (fresh) rememberNonce(nonces, signed);
     if (refusal) {
       await record('access.decision', { by, decision: 'revoke', accepted: false, refusal });
       return { accepted: false, refusal, status: state.status };
@@ -150,7 +174,9 @@ export async function accessRequestWorkflow(input: AccessRequestInput): Promise<
 
   // 1. Checked at the moment of the request.
   ctx = await accessContext({ action: terms.action, identityKey: terms.identityKey });
-  const verdict = requestVerdict(ctx, terms, input.signed, workflowId);
+  const requestFresh = freshness();
+  const verdict = requestVerdict(ctx, terms, input.signed, workflowId, requestFresh);
+  if (requestFresh && verdict.refusal) refuseMessage('request', verdict.requester, verdict.refusal);
   state.requestedBy = verdict.requester;
   state.checks = verdict.checks;
   state.plan = accessPlanOf(ctx, terms);

@@ -4,6 +4,8 @@
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 import type { ActAnswer, ActOutcome, ActRequest, ControlState } from '../../risk/brakes.ts';
 import type { CircuitBreaker } from '../../schemas/policy.ts';
+import type { RefusedMessage } from '../../schemas/refused-message.ts';
+import { hashOf, type SignedDecision } from '../../schemas/signed-decision.ts';
 
 /** One control per deployment (task queue): its workers run it, `nhi enforcement` talks to it. */
 export const controlWorkflowId = (taskQueue: string): string => `enforcement-control/${taskQueue}`;
@@ -12,6 +14,9 @@ export const CONTROL_WORKFLOW_TYPE = 'enforcementControlWorkflow';
 export interface ControlInput {
   /** Carried over by continue-as-new. */
   state?: ControlState;
+  /** Carried over by continue-as-new: refused pauses and resumes, and the nonces of accepted ones. */
+  refusedMessages?: RefusedMessage[];
+  nonces?: string[];
   /** Continue as new after this many history events; tests make it small. */
   maxHistoryEvents?: number;
 }
@@ -29,12 +34,28 @@ export interface ControlStatus {
   actsLastHour: { total: number; byAccount: Record<string, number> };
   /** Remediations waiting for a release. */
   held: number;
+  /** Pauses and resumes it refused (unsigned, forged, a group the policy does not name): the newest. */
+  refusedMessages?: RefusedMessage[];
 }
 
-export interface PauseRequest {
-  by: string;
-  reason: string;
-}
+/**
+ * `nhi enforcement pause|resume`: a person's signed decision (`pause` or `resume`) from the brakes' group (policy
+ * `decisions.brakes`, default security), over the control's id, CONTROL_RUN and brakeTerms. Histories from before
+ * signing carry `{ by, reason }`, which only their old code path reads.
+ */
+export type PauseRequest = SignedDecision;
+
+/** The control is one entity across its runs (continue-as-new): decisions name it by id, and this as its run. */
+export const CONTROL_RUN = 'control';
+
+/** What a pause or resume is signed over: the act, and for resume the exact pause and breaker it lifts. */
+export const brakeTerms = (
+  act: 'pause' | 'resume',
+  status: Pick<ControlStatus, 'paused' | 'breaker'> = {},
+): string =>
+  act === 'pause'
+    ? hashOf({ act })
+    : hashOf({ act, paused: status.paused?.at ?? null, breaker: status.breaker?.openedAt ?? null });
 
 export const reserveActUpdate = defineUpdate<ActAnswer, [ActRequest]>('reserveAct');
 /** Returns once the pause is acknowledged: no act granted before it is still running (or the wait timed out). */

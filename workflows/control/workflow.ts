@@ -4,13 +4,16 @@
 // (risk/brakes.ts); this file only orders them, keeps time, and announces what changed.
 import {
   ActivityFailure,
+  ApplicationFailure,
   allHandlersFinished,
   condition,
   continueAsNew,
   getExternalWorkflowHandle,
   log,
+  patched,
   proxyActivities,
   setHandler,
+  upsertMemo,
   workflowInfo,
 } from '@temporalio/workflow';
 import type { Activities } from '../../activities/index.ts';
@@ -24,10 +27,22 @@ import {
   reserveAct,
   resume,
 } from '../../risk/brakes.ts';
-import { DEFAULT_ENFORCEMENT } from '../../schemas/policy.ts';
+import {
+  claimedPerson,
+  personEntry,
+  rememberNonce,
+  SIGNED_DECISIONS_V2,
+  signedDecisionRefusal,
+} from '../../schemas/decision-check.ts';
+import { canonicalPerson, type DirectorySnapshot } from '../../schemas/directory.ts';
+import { DEFAULT_DECISIONS, DEFAULT_ENFORCEMENT } from '../../schemas/policy.ts';
+import { REFUSED_MEMO_KEY, type RefusedMessage, recordRefusal } from '../../schemas/refused-message.ts';
+import type { SignedDecision } from '../../schemas/signed-decision.ts';
 import { brakesReleasedSignal } from '../remediation/definitions.ts';
 import {
   actDoneSignal,
+  brakeTerms,
+  CONTROL_RUN,
   type ControlInput,
   type ControlStatus,
   controlStatusQuery,
@@ -36,6 +51,10 @@ import {
   resumeUpdate,
 } from './definitions.ts';
 
+const { loadDirectory } = proxyActivities<Activities>({
+  startToCloseTimeout: '1 minute',
+  retry: { initialInterval: '1 second', maximumInterval: '20 seconds', maximumAttempts: 10 },
+});
 const { publishEnforcementEvent } = proxyActivities<Activities>({
   startToCloseTimeout: '30 seconds',
   retry: { initialInterval: '1 second', maximumInterval: '1 minute', maximumAttempts: 20 },
@@ -56,10 +75,65 @@ export async function enforcementControlWorkflow(input: ControlInput = {}): Prom
       | 'enforcement.paused'
       | 'enforcement.resumed'
       | 'enforcement.breaker-opened'
-      | 'enforcement.breaker-closed';
+      | 'enforcement.breaker-closed'
+      | 'message.refused';
     detail: Record<string, unknown>;
   }> = [];
   const releases: string[] = [];
+  let refusedMessages: RefusedMessage[] = input.refusedMessages ?? [];
+  const nonces: string[] = [...(input.nonces ?? [])];
+
+  /**
+   * A pause or resume must be a signed decision from the brakes' group (histories from before replay as they ran).
+   * Returns who decided and why, or records the refusal (state, memo, event, history) and refuses the update.
+   */
+  const signedBy = async (
+    act: 'pause' | 'resume',
+    request: SignedDecision,
+  ): Promise<{ by: string; reason: string }> => {
+    if (!patched(SIGNED_DECISIONS_V2)) {
+      const old = request as unknown as { by: string; reason: string };
+      return { by: old.by, reason: old.reason };
+    }
+    const directory: DirectorySnapshot = await loadDirectory();
+    const groups = directory.roles?.brakes ?? DEFAULT_DECISIONS.brakes;
+    let refusal = signedDecisionRefusal(
+      directory,
+      request,
+      {
+        workflowId: workflowInfo().workflowId,
+        runId: CONTROL_RUN,
+        planHash: brakeTerms(act, status()),
+        decisions: [act],
+        termsRefusal:
+          act === 'resume'
+            ? 'signed over another pause or breaker than the one in force (read nhi enforcement status, sign again)'
+            : 'signed over other terms',
+      },
+      { nowMs: Date.now(), seenNonces: nonces },
+    );
+    if (!refusal) {
+      const person = canonicalPerson(request.person);
+      if (!personEntry(directory, person)!.groups.some((g) => groups.includes(g)))
+        refusal = `${person} is in none of the groups that may ${act} enforcement (${groups.join(', ')}: policy decisions.brakes)`;
+    }
+    if (refusal) {
+      refusedMessages = recordRefusal(refusedMessages, {
+        at: now(),
+        message: act,
+        claimedBy: claimedPerson(request),
+        reason: refusal,
+      });
+      upsertMemo({ [REFUSED_MEMO_KEY]: refusedMessages });
+      announcements.push({
+        type: 'message.refused',
+        detail: { message: act, claimedBy: claimedPerson(request), reason: refusal },
+      });
+      throw ApplicationFailure.create({ message: `${act} refused: ${refusal}`, nonRetryable: true });
+    }
+    rememberNonce(nonces, request);
+    return { by: canonicalPerson(request.person), reason: request.reason.trim() };
+  };
 
   // Read-only views (a query must not change state): acts within the hour, and the grants still in flight.
   const recentActs = () => state.acts.filter((a) => Date.now() - Date.parse(a.at) < 3_600_000);
@@ -81,6 +155,7 @@ export async function enforcementControlWorkflow(input: ControlInput = {}): Prom
       recentFailures: state.failures.length,
       actsLastHour: { total: recent.length, byAccount },
       held: state.held.length,
+      ...(refusedMessages.length ? { refusedMessages } : {}),
     };
   };
 
@@ -91,23 +166,21 @@ export async function enforcementControlWorkflow(input: ControlInput = {}): Prom
         throw new Error('a reservation names its workflow and brakes');
     },
   });
-  setHandler(
-    pauseUpdate,
-    async ({ by, reason }) => {
-      if (!state.paused) {
-        state.paused = { by, reason, at: now() };
-        announcements.push({ type: 'enforcement.paused', detail: { by, reason } });
-      }
-      // Acknowledged only when nothing granted before the pause is still acting.
-      await condition(() => liveInflight().length === 0, PAUSE_ACK_WAIT_MS);
-      pruneControlState(state, now());
-      return status();
-    },
-    { validator: pauseValidator },
-  );
-  setHandler(
-    resumeUpdate,
-    ({ by, reason }) => {
+  // No validators: a validator's refusal leaves no trace in history; the handlers record every refusal.
+  setHandler(pauseUpdate, async (request) => {
+    const { by, reason } = await signedBy('pause', request);
+    if (!state.paused) {
+      state.paused = { by, reason, at: now() };
+      announcements.push({ type: 'enforcement.paused', detail: { by, reason } });
+    }
+    // Acknowledged only when nothing granted before the pause is still acting.
+    await condition(() => liveInflight().length === 0, PAUSE_ACK_WAIT_MS);
+    pruneControlState(state, now());
+    return status();
+  });
+  setHandler(resumeUpdate, async (request) => {
+    const { by, reason } = await signedBy('resume', request);
+    {
       const wasPaused = state.paused;
       const breaker = state.breaker;
       const released = resume(state);
@@ -118,9 +191,8 @@ export async function enforcementControlWorkflow(input: ControlInput = {}): Prom
           detail: { by, reason, released: released.length, ...(breaker ? { breakerClosed: true } : {}) },
         });
       return status();
-    },
-    { validator: pauseValidator },
-  );
+    }
+  });
   setHandler(actDoneSignal, (outcome) => {
     const opened = recordOutcome(
       state,
@@ -167,13 +239,10 @@ export async function enforcementControlWorkflow(input: ControlInput = {}): Prom
       if (announcements.length || releases.length) continue;
       return continueAsNew<typeof enforcementControlWorkflow>({
         state,
+        ...(refusedMessages.length ? { refusedMessages } : {}),
+        ...(nonces.length ? { nonces } : {}),
         ...(input.maxHistoryEvents !== undefined ? { maxHistoryEvents: input.maxHistoryEvents } : {}),
       });
     }
   }
-}
-
-function pauseValidator(request: { by?: string; reason?: string }): void {
-  if (!request?.by?.trim() || !request.reason?.trim())
-    throw new Error('name who does it (--as) and why (--reason)');
 }

@@ -1,11 +1,12 @@
 // Exceptions as requests: who may request one, approve it, revoke it, and for how long. Pure (signature checks are
 // pure JS), shared by the identity workflow's update handlers and tests.
 import { ACTION_SUPPORT, supportOf } from '../../schemas/action-support.ts';
+import { type Freshness, personEntry, signedDecisionRefusal } from '../../schemas/decision-check.ts';
 import { canonicalPerson, type DirectorySnapshot } from '../../schemas/directory.ts';
 import { durationMs } from '../../schemas/duration.ts';
 import type { IdentityType } from '../../schemas/identity.ts';
 import { type ExceptionLimits, isActionName } from '../../schemas/policy.ts';
-import { hashOf, type SignedDecision, verifyDecision } from '../../schemas/signed-decision.ts';
+import { hashOf, type SignedDecision } from '../../schemas/signed-decision.ts';
 import type { ExceptionTerms } from './definitions.ts';
 import type { ExceptionGrant, ExceptionRequestRecord } from './state.ts';
 
@@ -13,32 +14,18 @@ const DAY_MS = 86_400_000;
 /** `runId` claim of a new request: there is no request id before it opens. */
 export const NEW_REQUEST = 'new';
 
-const isText = (v: unknown): v is string => typeof v === 'string' && v.trim() !== '';
-
 /** What an exception's signatures cover: the identity, the action, how long, the ticket. */
 export const exceptionTermsHash = (t: ExceptionTerms): string =>
   hashOf({ identityKey: t.identityKey, action: t.action, for: t.for, ticket: t.ticket ?? '' });
 
+/** The signed-decision check (schemas/decision-check.ts); `fresh` (time, nonce, pin) on code paths since v2. */
 export function signatureRefusal(
   directory: DirectorySnapshot,
   d: Partial<SignedDecision> | null,
   expect: { workflowId: string; runId: string; planHash: string; decisions: readonly string[] },
+  fresh?: Freshness,
 ): string | undefined {
-  if (typeof d !== 'object' || d === null || !isText(d.person) || !isText(d.signature))
-    return 'the request must be signed by a person (--as WHO)';
-  if (!expect.decisions.includes(String(d.decision)))
-    return `'${String(d.decision)}' is not one of ${expect.decisions.join(', ')}`;
-  if (!isText(d.reason)) return 'a reason is required (--reason R)';
-  const person = canonicalPerson(d.person);
-  const entry = directory.people[person];
-  if (!entry)
-    return `unknown person ${person} (not in the directory ${directory.source}${directory.note ? `: ${directory.note}` : ''})`;
-  if (!verifyDecision(d as SignedDecision, entry.keys))
-    return `bad signature: no key of ${person} in the directory verifies this decision`;
-  if (d.workflowId !== expect.workflowId || d.runId !== expect.runId)
-    return `signed for another request (${String(d.workflowId)} ${String(d.runId)})`;
-  if (d.planHash !== expect.planHash) return 'signed over different terms (action, duration or ticket)';
-  return undefined;
+  return signedDecisionRefusal(directory, d, expect, fresh);
 }
 
 export interface RequestContext {
@@ -54,6 +41,7 @@ export function requestRefusal(
   ctx: RequestContext,
   terms: ExceptionTerms,
   signed: unknown,
+  fresh?: Freshness,
 ): string | undefined {
   if (typeof terms !== 'object' || terms === null) return 'an exception request must name its terms';
   const action = typeof terms.action === 'string' ? terms.action.trim() : '';
@@ -68,12 +56,17 @@ export function requestRefusal(
   if (ms === undefined) return `duration '${String(terms.for)}' is not a duration such as 7d or 12h (--for)`;
   if (ms > ctx.limits.maxDurationDays * DAY_MS)
     return `an exception may last at most ${ctx.limits.maxDurationDays} days (policy exceptions.maxDurationDays)`;
-  return signatureRefusal(ctx.directory, signed as Partial<SignedDecision>, {
-    workflowId: ctx.workflowId,
-    runId: NEW_REQUEST,
-    planHash: exceptionTermsHash(terms),
-    decisions: ['request'],
-  });
+  return signatureRefusal(
+    ctx.directory,
+    signed as Partial<SignedDecision>,
+    {
+      workflowId: ctx.workflowId,
+      runId: NEW_REQUEST,
+      planHash: exceptionTermsHash(terms),
+      decisions: ['request'],
+    },
+    fresh,
+  );
 }
 
 /** Why this approval or rejection of an exception request does not count, or undefined. */
@@ -82,21 +75,27 @@ export function exceptionDecisionRefusal(
   requestId: string,
   owners: readonly string[],
   signed: unknown,
+  fresh?: Freshness,
 ): string | undefined {
   if (!request) return `no exception request ${requestId} for this identity`;
   if (request.status === 'expired') return `exception request ${requestId} expired at ${request.deadline}`;
   if (request.status !== 'open')
     return `exception request ${requestId} was already decided (${request.status})`;
   const directory = request.directory ?? { people: {}, source: 'none' };
-  const bad = signatureRefusal(directory, signed as Partial<SignedDecision>, {
-    workflowId: request.workflowId,
-    runId: request.id,
-    planHash: request.termsHash,
-    decisions: ['approve', 'reject'],
-  });
+  const bad = signatureRefusal(
+    directory,
+    signed as Partial<SignedDecision>,
+    {
+      workflowId: request.workflowId,
+      runId: request.id,
+      planHash: request.termsHash,
+      decisions: ['approve', 'reject'],
+    },
+    fresh,
+  );
   if (bad) return bad;
   const person = canonicalPerson((signed as SignedDecision).person);
-  const groups = directory.people[person]!.groups;
+  const groups = personEntry(directory, person)!.groups;
   if (person === request.requestedBy) return `${person} requested this exception and cannot approve it`;
   if (!groups.some((g) => request.approvers.includes(g)))
     return `${person} is in none of the exception-approver groups (${request.approvers.join(', ')})`;
@@ -113,19 +112,25 @@ export function revokeRefusal(
   directory: DirectorySnapshot,
   approvers: readonly string[],
   signed: unknown,
+  fresh?: Freshness,
 ): string | undefined {
   if (!grant) return `no exception ${grantId} for this identity`;
   if (grant.revokedAt) return `exception ${grantId} was already revoked at ${grant.revokedAt}`;
   if (grant.expiredAt) return `exception ${grantId} already expired at ${grant.expiresAt}`;
-  const bad = signatureRefusal(directory, signed as Partial<SignedDecision>, {
-    workflowId,
-    runId: grant.id,
-    planHash: grant.termsHash ?? '',
-    decisions: ['revoke'],
-  });
+  const bad = signatureRefusal(
+    directory,
+    signed as Partial<SignedDecision>,
+    {
+      workflowId,
+      runId: grant.id,
+      planHash: grant.termsHash ?? '',
+      decisions: ['revoke'],
+    },
+    fresh,
+  );
   if (bad) return bad;
   const person = canonicalPerson((signed as SignedDecision).person);
-  const groups = directory.people[person]!.groups;
+  const groups = personEntry(directory, person)!.groups;
   const involved = person === grant.requestedBy || person === grant.approvedBy;
   if (!involved && !groups.some((g) => approvers.includes(g)))
     return `${person} may not revoke it (only its requester, its approver or the groups ${approvers.join(', ')})`;

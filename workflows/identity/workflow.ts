@@ -30,11 +30,13 @@ import { protectionOf } from '../../risk/brakes.ts';
 import { evaluateRules, planWorkflowId, remediationWorkflowId } from '../../risk/decide.ts';
 import { rearm, rearmObservations } from '../../risk/proposals.ts';
 import { changedIdentityKey, supportOf } from '../../schemas/action-support.ts';
+import { type Freshness, rememberNonce, SIGNED_DECISIONS_V2 } from '../../schemas/decision-check.ts';
 import { canonicalPerson } from '../../schemas/directory.ts';
 import { durationMs } from '../../schemas/duration.ts';
 import type { EnforcementEvent } from '../../schemas/enforcement-event.ts';
 import { isClosedStatus } from '../../schemas/finding.ts';
 import { DEFAULT_ENFORCEMENT } from '../../schemas/policy.ts';
+import { REFUSED_MEMO_KEY, recordRefusal } from '../../schemas/refused-message.ts';
 import type { SignedDecision } from '../../schemas/signed-decision.ts';
 import { accessUsedSignal, riskRevocationSignal } from '../access/definitions.ts';
 import { ENFORCEMENT_PRIORITY, ENFORCEMENT_PRIORITY_PATCH } from '../priority.ts';
@@ -174,6 +176,13 @@ export async function identityWorkflow(input: IdentityWorkflowInput): Promise<vo
   setHandler(remediationEndedSignal, (end) => {
     const r = record.remediations.find((x) => x.workflowId === end?.workflowId);
     if (r && !r.ended) r.ended = { status: end.status, at: end.at };
+    else if (r && end.status === 'rolled-back' && r.ended?.status === 'executed') {
+      // A signed rollback (its follow-up workflow checked it) undid it: while the risk stays, the rule is armed
+      // again, so the action is proposed again after the cool-down instead of counting as done for ever.
+      r.ended = { status: 'rolled-back', at: end.at };
+      r.rearmedAt = end.at;
+      assessPending = true;
+    }
   });
   // Handlers get the policy and directory through the main loop, which runs the activity: an update handler that
   // schedules its own activity did not replay deterministically from a recorded history.
@@ -199,6 +208,25 @@ export async function identityWorkflow(input: IdentityWorkflowInput): Promise<vo
     const p = (signed as Partial<SignedDecision> | null)?.person;
     return typeof p === 'string' ? canonicalPerson(p) : '?';
   };
+  /** Since signed decisions v2: the time and nonce are checked too (histories from before replay as they ran). */
+  const freshness = (): Freshness | undefined =>
+    patched(SIGNED_DECISIONS_V2) ? { nowMs: Date.now(), seenNonces: record.decisionNonces ?? [] } : undefined;
+  /** A refused decision: in the record (nhi identity), the memo (visibility, evidence) and the history. */
+  const noteRefusal = (fresh: Freshness | undefined, message: string, signed: unknown, reason: string) => {
+    if (!fresh) return;
+    record.refusedMessages = recordRefusal(record.refusedMessages ?? [], {
+      at: now(),
+      message,
+      claimedBy: personOf(signed),
+      reason,
+    });
+    upsertMemo({ [REFUSED_MEMO_KEY]: record.refusedMessages });
+  };
+  const noteAccepted = (fresh: Freshness | undefined, signed: unknown) => {
+    if (!fresh) return;
+    record.decisionNonces = record.decisionNonces ?? [];
+    rememberNonce(record.decisionNonces, signed);
+  };
 
   // No validators: a validator's refusal leaves no trace in history. Each handler answers every attempt, and the
   // update (input and answer) is in the history; the events say the same on enforcement.events.
@@ -210,6 +238,7 @@ export async function identityWorkflow(input: IdentityWorkflowInput): Promise<vo
         visibilityDirty = true; // the memo says so whatever the answer
       }
       const ctx = await loadContext();
+      const fresh = freshness();
       const workflowId = workflowInfo().workflowId;
       const refusal = requestRefusal(
         {
@@ -221,15 +250,18 @@ export async function identityWorkflow(input: IdentityWorkflowInput): Promise<vo
         },
         { ...terms, identityKey: record.identity.key },
         signed,
+        fresh,
       );
       const by = personOf(signed);
       if (refusal) {
+        noteRefusal(fresh, 'requestException', signed, refusal);
         outbox.push({
           type: 'exception.decision',
           detail: { decision: 'request', by, accepted: false, refusal },
         });
         return refused(refusal);
       }
+      noteAccepted(fresh, signed);
       const openedAt = now();
       const timeout = durationMs(ctx.limits.requestTimeout ?? DEFAULT_REQUEST_TIMEOUT) ?? 72 * 3600_000;
       const request = state.openExceptionRequest({
@@ -266,8 +298,11 @@ export async function identityWorkflow(input: IdentityWorkflowInput): Promise<vo
   setHandler(decideExceptionUpdate, (signed: SignedDecision): ExceptionResult => {
     const requestId = typeof signed?.runId === 'string' ? signed.runId : '?';
     const request = state.exceptionRequest(requestId);
-    const refusal = exceptionDecisionRefusal(request, requestId, owners(), signed);
+    const fresh = freshness();
+    const refusal = exceptionDecisionRefusal(request, requestId, owners(), signed, fresh);
     const by = personOf(signed);
+    if (refusal) noteRefusal(fresh, 'decideException', signed, refusal);
+    else noteAccepted(fresh, signed);
     const at = now();
     if (request)
       state.noteAttempt(request, {
@@ -322,6 +357,7 @@ export async function identityWorkflow(input: IdentityWorkflowInput): Promise<vo
     const grantId = typeof signed?.runId === 'string' ? signed.runId : '?';
     const grant = state.exception(grantId);
     const ctx = await loadContext();
+    const fresh = freshness();
     const refusal = revokeRefusal(
       grant,
       grantId,
@@ -329,8 +365,11 @@ export async function identityWorkflow(input: IdentityWorkflowInput): Promise<vo
       ctx.directory,
       ctx.limits.approvers ?? ['security'],
       signed,
+      fresh,
     );
     const by = personOf(signed);
+    if (refusal) noteRefusal(fresh, 'revokeException', signed, refusal);
+    else noteAccepted(fresh, signed);
     outbox.push({
       type: refusal ? 'exception.decision' : 'exception.revoked',
       detail: {
@@ -611,6 +650,7 @@ async function assessAndEnforce(
             approval: d.approval ?? enforcement.approval,
             ...(d.params ? { params: d.params } : {}),
             ...(d.onNoWorker ? { onNoWorker: d.onNoWorker } : {}),
+            ...(d.rollbackGroups ? { rollbackGroups: d.rollbackGroups } : {}),
             reasons: d.reasons,
             findingIds: open.map((f) => f.id).slice(-50),
             usedActions: Object.keys(record.usedActions ?? {}),

@@ -1,6 +1,13 @@
 // Who may decide, and when a request is decided: pure rules over a request's directory snapshot, shared by the
 // workflow's decision handler and tests. Deterministic (signature checks are pure JS), so they run in workflows.
-import { canonicalPerson, type DirectorySnapshot } from '../../schemas/directory.ts';
+import {
+  directoryRefusal,
+  type Freshness,
+  freshnessRefusal,
+  personEntry,
+  unknownPersonRefusal,
+} from '../../schemas/decision-check.ts';
+import { canonicalPerson } from '../../schemas/directory.ts';
 import type { Approval } from '../../schemas/policy.ts';
 import { type SignedDecision, verifyDecision } from '../../schemas/signed-decision.ts';
 import {
@@ -23,6 +30,8 @@ export interface GateView {
   decided: readonly Decision[];
   /** What is decided on, for refusals: `remediation` (default) or `access grant`. */
   subject?: string;
+  /** Since signed decisions v2: the workflow's time and the nonces it accepted (absent on older code paths). */
+  fresh?: Freshness;
 }
 
 const isText = (v: unknown): v is string => typeof v === 'string' && v.trim() !== '';
@@ -38,15 +47,19 @@ export function decisionRefusal(view: GateView, input: unknown): string | undefi
   const closed = closedReason(view);
   if (closed) return closed;
   const request = view.request!;
+  const pinned = view.fresh && directoryRefusal(request.directory);
+  if (pinned) return pinned;
   const person = canonicalPerson(d.person);
-  const entry = request.directory.people[person];
-  if (!entry) return unknownPerson(person, request.directory);
+  const entry = personEntry(request.directory, person);
+  if (!entry) return unknownPersonRefusal(person, request.directory);
   if (!verifyDecision(d as SignedDecision, entry.keys))
     return `bad signature: no key of ${person} in the directory verifies this decision`;
   if (d.workflowId !== request.workflowId || d.runId !== request.runId)
     return `signed for another request (${String(d.workflowId)} run ${String(d.runId)})`;
   if (d.planHash !== request.planHash)
     return `stale plan hash ${String(d.planHash).slice(0, 12)}: the current plan is ${request.planHash.slice(0, 12)} (fetch the request again)`;
+  const stale = view.fresh && freshnessRefusal(d, request.directory, view.fresh);
+  if (stale) return stale;
   const allowed = allowedGroups(view);
   if (!entry.groups.some((g) => allowed.includes(g)))
     return `${person} is in none of the groups this rule names (${allowed.join(', ')})`;
@@ -81,11 +94,6 @@ function closedReason(view: GateView): string | undefined {
     default:
       return `the request is ${view.status}, not awaiting a decision`;
   }
-}
-
-function unknownPerson(person: string, directory: DirectorySnapshot): string {
-  const why = directory.note ? `: ${directory.note}` : '';
-  return `unknown person ${person} (not in the directory ${directory.source}${why})`;
 }
 
 /** A person is an owner when the owner names them, or names a group (team) they belong to. */
@@ -131,7 +139,7 @@ export function quorumMissing(
 }
 
 const groupsOf = (request: ApprovalRequest, decisions: readonly Decision[]) =>
-  decisions.map((d) => ({ groups: request.directory.people[d.by]?.groups ?? [] }));
+  decisions.map((d) => ({ groups: personEntry(request.directory, d.by)?.groups ?? [] }));
 
 /** What approvals are still missing; {} when approved (the escalation group's one approval also suffices). */
 export function approvalsMissing(
@@ -195,6 +203,7 @@ export function recordDecision(
     signedAt: decision.time,
     signature: decision.signature,
     round,
+    ...(ledger.request?.directory.hash ? { directoryHash: ledger.request.directory.hash } : {}),
   };
   (decision.decision === 'approve' ? ledger.approvals : ledger.rejections).push(accepted);
   return { by, round, missing: approvalsMissing(approval, ledger.request!, ledger.approvals) };

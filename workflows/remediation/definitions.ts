@@ -7,7 +7,8 @@ import type { RegisteredAction } from '../../schemas/action-contract.ts';
 import type { DirectorySnapshot } from '../../schemas/directory.ts';
 import type { IdentityRef } from '../../schemas/identity.ts';
 import type { Approval, Mode } from '../../schemas/policy.ts';
-import type { DecisionKind, SignedDecision } from '../../schemas/signed-decision.ts';
+import type { RefusedMessage } from '../../schemas/refused-message.ts';
+import { type DecisionKind, hashOf, type SignedDecision } from '../../schemas/signed-decision.ts';
 
 export interface RemediationInput {
   identity: IdentityRef;
@@ -51,6 +52,8 @@ export interface RemediationInput {
   target?: string;
   /** The policy file the decision was taken on (`sha256:…`). */
   policyHash?: string;
+  /** Who may roll it back (the rule's `rollback.groups`); unset: the approval groups, or security when automatic. */
+  rollbackGroups?: string[];
 }
 
 export interface ReviewContext {
@@ -106,6 +109,8 @@ export interface Decision {
   signature: string;
   /** The request round it counted in. */
   round: number;
+  /** The directory it was checked against (`sha256:…`), when the snapshot had a hash. */
+  directoryHash?: string;
 }
 
 /** Every attempt, accepted or refused, in arrival order. */
@@ -184,6 +189,8 @@ export interface RemediationState {
   followUpWorkflowId?: string;
   /** A team action: its registered contract as resolved when the remediation started (queue, timeouts, schema). */
   teamAction?: RegisteredAction;
+  /** Messages it refused (forged, unsigned, replayed, stale decisions): the newest. */
+  refusedMessages?: RefusedMessage[];
   /** A team action's phase nobody has picked up yet (no worker polls its task queue). */
   waitingForWorker?: { phase: string; taskQueue: string; since: string };
 }
@@ -214,6 +221,10 @@ export interface RollbackRecord {
   by: string;
   reason: string;
   at: string;
+  /** The signed decision's signature, time and directory hash (absent in rollbacks from before signing). */
+  signature?: string;
+  signedAt?: string;
+  directoryHash?: string;
   outcome?: Record<string, unknown>;
   verification?: { ok: boolean; detail: string };
 }
@@ -228,11 +239,31 @@ export interface FollowUpState {
   rechecks: Array<{ at: string; ok: boolean; detail: string; reenforced?: boolean }>;
   drifts: number;
   rollback?: RollbackRecord;
+  /** Rollbacks it refused (unsigned, forged, a group the policy does not name, the owner): the newest. */
+  refusedMessages?: RefusedMessage[];
+  /** The run a rollback is signed for (its workflowId is the follow-up's id). */
+  runId?: string;
+  /** What a rollback is signed over: rollbackTermsHash(remediationId, plan). */
+  termsHash?: string;
+  /** Who may sign a rollback (the rule's rollback groups, else its approval groups, else security). */
+  rollbackGroups?: string[];
 }
 
-export interface RollbackInput {
-  by: string;
-  reason: string;
+/**
+ * `nhi rollback`: a person's signed decision `rollback` over the follow-up workflow's id and run and
+ * rollbackTermsHash. Histories from before signing carry `{ by, reason }`, which only their old code path read.
+ */
+export type RollbackInput = SignedDecision;
+
+/** What a rollback's signature covers: which remediation, and what it did (action, identity, steps). */
+export const rollbackTermsHash = (remediationId: string, plan: RemediationPlan): string =>
+  hashOf({ remediationId, action: plan.action, identityKey: plan.identityKey, steps: plan.steps });
+
+/** Who may roll a remediation back: the rule's rollback groups, else its approval groups, else security. */
+export function rollbackGroupsOf(input: RemediationInput): string[] {
+  if (input.rollbackGroups?.length) return [...input.rollbackGroups];
+  if (input.mode === 'approval' && input.approval) return Object.keys(input.approval.groups);
+  return ['security'];
 }
 
 export interface DecisionResult {

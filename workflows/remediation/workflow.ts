@@ -20,9 +20,11 @@ import {
   getExternalWorkflowHandle,
   log,
   ParentClosePolicy,
+  patched,
   proxyActivities,
   setHandler,
   startChild,
+  upsertMemo,
   WorkflowIdReusePolicy,
   workflowInfo,
 } from '@temporalio/workflow';
@@ -30,8 +32,10 @@ import type { Activities } from '../../activities/index.ts';
 import { type ActAnswer, accountOf, protectionOf } from '../../risk/brakes.ts';
 import type { ProposalEnd } from '../../risk/proposals.ts';
 import { isTeamActionName } from '../../schemas/action-contract.ts';
+import { rememberNonce, SIGNED_DECISIONS_V2 } from '../../schemas/decision-check.ts';
 import { durationMs } from '../../schemas/duration.ts';
 import { type Approval, DEFAULT_ENFORCEMENT } from '../../schemas/policy.ts';
+import { REFUSED_MEMO_KEY, recordRefusal } from '../../schemas/refused-message.ts';
 import { hashOf, type SignedDecision } from '../../schemas/signed-decision.ts';
 import { actDoneSignal, controlWorkflowId } from '../control/definitions.ts';
 import { identityWorkflowId, remediationEndedSignal } from '../identity/definitions.ts';
@@ -154,6 +158,16 @@ export async function remediationWorkflow(input: RemediationInput): Promise<Reme
   // Set when every finding that triggered this was closed; only a request awaiting approval ends on it.
   let closed: FindingsClosedNotice | undefined;
 
+  /** A refused message: in state (nhi identity shows it), the memo (evidence) and the history. */
+  const refuseMessage = (message: string, claimedBy: string, reason: string) => {
+    state.refusedMessages = recordRefusal(state.refusedMessages ?? [], {
+      at: now(),
+      message,
+      claimedBy,
+      reason,
+    });
+    upsertMemo({ [REFUSED_MEMO_KEY]: state.refusedMessages });
+  };
   setHandler(remediationQuery, () => state);
   setHandler(brakesReleasedSignal, () => {
     released = true;
@@ -167,7 +181,9 @@ export async function remediationWorkflow(input: RemediationInput): Promise<Reme
     if (typeof notice?.reason === 'string' && !closed) closed = notice;
   });
   // No validator: a validator's refusal leaves no trace in history. The handler records every attempt.
+  const nonces: string[] = [];
   setHandler(decideUpdate, async (decision: SignedDecision): Promise<DecisionResult> => {
+    const fresh = patched(SIGNED_DECISIONS_V2) ? { nowMs: Date.now(), seenNonces: nonces } : undefined;
     const refusal = decisionRefusal(
       {
         status: state.status,
@@ -177,10 +193,13 @@ export async function remediationWorkflow(input: RemediationInput): Promise<Reme
         owners,
         requester: input.requestedBy,
         decided: [...state.approvals, ...state.rejections],
+        ...(fresh ? { fresh } : {}),
       },
       decision,
     );
     const { by, round, missing } = recordDecision(state, decision, refusal, approval, now());
+    if (fresh && refusal) refuseMessage('decide', by, refusal);
+    else if (fresh) rememberNonce(nonces, decision);
     await record('approval.decision', {
       by,
       decision: String(decision?.decision),

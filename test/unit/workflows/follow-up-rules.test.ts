@@ -20,8 +20,8 @@ const state = (over: Partial<FollowUpState> = {}): FollowUpState => ({
 });
 
 describe('rollback rules', () => {
-  it('needs who and why', () => {
-    expect(rollbackRefusal(state(), { by: ' ', reason: 'r' })).toMatch(/--as WHO/);
+  it('needs a reason (who it is comes from the signature, never a by field)', () => {
+    expect(rollbackRefusal(state(), { by: ' ', reason: 'r' })).toBeUndefined();
     expect(rollbackRefusal(state(), { by: 'alice', reason: '' })).toMatch(/--reason R/);
     expect(rollbackRefusal(state(), { by: 'alice', reason: 'false positive' })).toBeUndefined();
   });
