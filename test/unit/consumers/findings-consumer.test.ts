@@ -4,6 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { notableTraffic } from '../../../bench/traffic.ts';
 import { processBatch } from '../../../consumers/findings-consumer.ts';
 import type { SignalFn } from '../../../consumers/handoff.ts';
+import { MessageDecoder } from '../../../consumers/message-budget.ts';
 import type { Finding } from '../../../schemas/finding.ts';
 import { fakePayload, fakeProducer, kafkaMessage } from './fakes.ts';
 
@@ -36,7 +37,11 @@ const grpcError = (code: number, details: string) =>
     cause: Object.assign(new Error(`${code} ${details}`), { code, details, metadata: {} }),
   });
 
+// Every message decoded inline (no threads to start on a loaded machine): threads are message-budget.test.ts's.
+const inline = new MessageDecoder({ inlineBytes: 16 * 1024 * 1024 });
+
 const deps = (signal: SignalFn, producer = fakeProducer().producer, extra = {}) => ({
+  decoder: inline,
   consumer: undefined as never,
   producer,
   signal,
