@@ -177,6 +177,11 @@ export const Rule = z
     onNoWorker: z.enum(['wait', 'fail']).optional(),
     mode: Mode,
     approval: Approval.optional(),
+    /**
+     * Says that this rule may act with nobody's approval although its mode is `approval` (`onTimeout: auto`).
+     * Without it `nhi policy check` (and the worker) report that as effective auto-approval (policy-meaning.ts).
+     */
+    autoApprove: z.boolean().optional(),
   })
   .superRefine((rule, ctx) => {
     if (rule.mode === 'approval' && !rule.approval) {
