@@ -1,11 +1,20 @@
 // The rescan scope workflow's messages, shared by the workflow, the consumer and the tests.
 import { defineQuery, defineSignal } from '@temporalio/workflow';
 import type { Format } from '../../schemas/finding.ts';
+import { rescanScopeHash } from '../../schemas/rescan-scope.ts';
 import type { RescanReport, ScopeState } from './scope-state.ts';
 
-/** One workflow per tool and scope: `rescan/gitleaks/github.com/org/repo`. */
-export const rescanWorkflowId = (format: Format, scope: string): string => `rescan/${format}/${scope}`;
+/**
+ * One workflow per tool and scope: `rescan/gitleaks/<32 hex>`, a hash of the readable scope (schemas/rescan-scope.ts):
+ * a scope is often a clone URL with a token in it, and a workflow id is stored outside payload encryption.
+ */
+export const rescanWorkflowId = (format: Format, scope: string): string =>
+  `rescan/${format}/${rescanScopeHash(scope)}`;
 export const RESCAN_WORKFLOW_TYPE = 'rescanScopeWorkflow';
+
+/** Memo keys (encrypted like payloads): the readable scope, and the findings the scope's rescans closed. */
+export const RESCAN_SCOPE_MEMO_KEY = 'rescanScope';
+export const RESCAN_CLOSURES_MEMO_KEY = 'rescanClosures';
 
 export interface RescanScopeInput {
   format: Format;
@@ -13,5 +22,6 @@ export interface RescanScopeInput {
   state?: ScopeState;
 }
 
+/** A service message (the findings consumer's, MACed): checked on the worker before anything changes. */
 export const rescanReportSignal = defineSignal<[RescanReport]>('rescanReport');
 export const rescanStateQuery = defineQuery<ScopeState>('rescanState');
