@@ -4,12 +4,11 @@
 import { type Client, WorkflowExecutionAlreadyStartedError } from '@temporalio/client';
 import { type Finding, Format } from '../schemas/finding.ts';
 import { rescanReportMac } from '../schemas/rescan-report-mac.ts';
-import { readableRescanScope } from '../schemas/rescan-scope.ts';
+import { readableRescanScope, rescanWorkflowId } from '../schemas/rescan-scope.ts';
 import {
   RESCAN_SCOPE_MEMO_KEY,
   type RescanScopeInput,
   rescanReportSignal,
-  rescanWorkflowId,
 } from '../workflows/rescan/definitions.ts';
 import type { RescanReport } from '../workflows/rescan/scope-state.ts';
 

@@ -3,8 +3,8 @@
 // (`https://x-access-token:ghs_…@github.com/org/repo`, GitLab's `https://gitlab-ci-token:glcbt-…@gitlab.com/…`).
 // So the URL's user part is dropped, every credential shape is redacted (the findings' own redaction), and the
 // workflow id carries only a hash of that readable form; the readable form lives in the encrypted input and memo.
-// Pure and workflow-safe (the rescan workflow's definitions use it).
-import { sha256 } from '@noble/hashes/sha2.js';
+import { createHash } from 'node:crypto';
+import type { Format } from './finding.ts';
 import { redactSecretShapes } from './secret-shapes.ts';
 
 /** The scope as people may read it: no URL credentials, no credential shapes. Stable across token rotation. */
@@ -13,12 +13,17 @@ export function readableRescanScope(scope: string): string {
   return redactSecretShapes(noUserInfo);
 }
 
-const hex = (bytes: Uint8Array) => Array.from(bytes, (b) => b.toString(16).padStart(2, '0')).join('');
-
 /** 32 hex characters of SHA-256 over the readable scope: what a workflow id may carry. */
 export function rescanScopeHash(scope: string): string {
-  return hex(sha256(new TextEncoder().encode(readableRescanScope(scope)))).slice(0, 32);
+  return createHash('sha256').update(readableRescanScope(scope)).digest('hex').slice(0, 32);
 }
+
+/**
+ * One workflow per tool and scope: `rescan/gitleaks/<32 hex>`. A scope is often a clone URL with a token in it,
+ * and a workflow id is stored outside payload encryption.
+ */
+export const rescanWorkflowId = (format: Format, scope: string): string =>
+  `rescan/${format}/${rescanScopeHash(scope)}`;
 
 /** `*` in a declared scope matches any run of characters. */
 export function scopeMatches(pattern: string, scope: string): boolean {

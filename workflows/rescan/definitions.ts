@@ -1,15 +1,9 @@
 // The rescan scope workflow's messages, shared by the workflow, the consumer and the tests.
 import { defineQuery, defineSignal } from '@temporalio/workflow';
 import type { Format } from '../../schemas/finding.ts';
-import { rescanScopeHash } from '../../schemas/rescan-scope.ts';
 import type { RescanReport, ScopeState } from './scope-state.ts';
 
-/**
- * One workflow per tool and scope: `rescan/gitleaks/<32 hex>`, a hash of the readable scope (schemas/rescan-scope.ts):
- * a scope is often a clone URL with a token in it, and a workflow id is stored outside payload encryption.
- */
-export const rescanWorkflowId = (format: Format, scope: string): string =>
-  `rescan/${format}/${rescanScopeHash(scope)}`;
+// One workflow per tool and scope: rescanWorkflowId in schemas/rescan-scope.ts (a hash of the readable scope).
 export const RESCAN_WORKFLOW_TYPE = 'rescanScopeWorkflow';
 
 /** Memo keys (encrypted like payloads): the readable scope, and the findings the scope's rescans closed. */

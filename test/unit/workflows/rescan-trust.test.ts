@@ -6,8 +6,12 @@ import { rescanVerdict } from '../../../activities/rescan-check.ts';
 import { rescanReportOf } from '../../../consumers/rescan-report.ts';
 import { parsePolicy } from '../../../schemas/policy.ts';
 import { rescanMacProblem, rescanReportMac } from '../../../schemas/rescan-report-mac.ts';
-import { readableRescanScope, rescanScopeHash, scopeMatches } from '../../../schemas/rescan-scope.ts';
-import { rescanWorkflowId } from '../../../workflows/rescan/definitions.ts';
+import {
+  readableRescanScope,
+  rescanScopeHash,
+  rescanWorkflowId,
+  scopeMatches,
+} from '../../../schemas/rescan-scope.ts';
 import type { RescanReport } from '../../../workflows/rescan/scope-state.ts';
 
 const ghs = `ghs_${'A1b2C3d4E5'.repeat(3)}abcdef`;
