@@ -37,7 +37,7 @@ function upsertMemo(events: Events, fields: Record<string, unknown>) {
   const last = events.at(-1)!;
   events.push(
     temporal.api.history.v1.HistoryEvent.create({
-      eventId: Number(last.eventId) + 1,
+      eventId: (Number(last.eventId) + 1) as never, // a Long in the proto type; a number serialises the same
       eventTime: last.eventTime,
       eventType: temporal.api.enums.v1.EventType.EVENT_TYPE_WORKFLOW_PROPERTIES_MODIFIED,
       workflowPropertiesModifiedEventAttributes: {
