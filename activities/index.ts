@@ -16,6 +16,7 @@ import { createEvidenceArchiver } from './evidence-archive.ts';
 import { createVisibilityCheck } from './identity-visibility.ts';
 import { createPolicySource, type PolicyInForce } from './policy-source.ts';
 import { createRemediationActivities } from './remediation.ts';
+import { createRescanCheck } from './rescan-check.ts';
 
 export interface ActivityDeps {
   aws: AwsClients;
@@ -45,6 +46,7 @@ export function createActivities(deps: ActivityDeps) {
     ...createDirectoryActivities(),
     ...createControlActivities(),
     ...createRegistryActivities((deps.actions ?? builtInActions).map((a) => a.name)),
+    ...createRescanCheck(policy),
   };
 }
 

@@ -264,7 +264,11 @@ export async function processBatch(deps: ConsumerDeps, payload: EachBatchPayload
           const scope = headerText(message.headers?.[RESCAN_SCOPE_HEADER]);
           if (scope !== undefined && deps.rescan) {
             const at = messageTime(message.timestamp) ?? new Date().toISOString();
-            const made = rescanReport(scope, headerText(message.headers?.format), decodedFindings, at);
+            const made = rescanReport(scope, headerText(message.headers?.format), decodedFindings, at, {
+              topic: batch.topic,
+              partition: batch.partition,
+              offset: message.offset,
+            });
             const rescan = deps.rescan;
             if ('report' in made)
               await untilTemporalAnswers(deps, payload, 'rescan', () => rescan(made.report));

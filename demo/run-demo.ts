@@ -15,6 +15,7 @@ import { splitRecords } from '../consumers/split-records.ts';
 import {
   defaultChainFile,
   defaultEvidenceKeyFile,
+  mayCreateEvidenceKey,
   readChainHead,
   writeChainHead,
 } from '../evidence/chain-head.ts';
@@ -161,13 +162,14 @@ export async function runDemo(say: (line: string) => void): Promise<void> {
     // The two remediations; their identity workflows come with them (every run of each chain).
     const ids = [keyRemediation, remediationWorkflowId(estate.user.arn, 'scope-down', 0)];
     const chainFile = defaultChainFile();
+    const signer = evidenceSigner(defaultEvidenceKeyFile(), { create: mayCreateEvidenceKey() });
     const evidence = await exportEvidence(temporal, {
       workflowIds: [...ids, access.workflowId],
       outDir: dir,
-      signer: evidenceSigner(defaultEvidenceKeyFile(), { create: true }),
+      signer,
       previous: readChainHead(chainFile),
     });
-    writeChainHead(chainFile, linkTo(evidence));
+    writeChainHead(chainFile, linkTo(evidence), signer);
     const verified = verifyExport(dir);
     const secretLeaked = evidence.manifest.files.some((f) => {
       const text = readFileSync(join(dir, f.path), 'utf8');

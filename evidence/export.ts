@@ -11,6 +11,7 @@ import { CASE_KINDS, caseMatches, kindsFor } from './case-kinds.ts';
 import type { CaseSummary } from './case-summary.ts';
 import { fetchRunChain, type Run } from './fetch-history.ts';
 import { historyJson, runFromJson } from './history-json.ts';
+import { KEY_ROTATION_FILE, type KeyRotation } from './key-rotation.ts';
 import {
   type ChainLink,
   type ExportQuery,
@@ -71,6 +72,8 @@ export interface ExportOptions {
   now?: Date;
   /** Temporal's Web UI base URL: the report links each workflow run to its page there. */
   webUi?: string;
+  /** The key-rotation record that links the previous export's key to this one's (evidence/key-rotation.ts). */
+  rotation?: KeyRotation;
 }
 
 export interface ExportResult {
@@ -207,7 +210,14 @@ export async function exportEvidence(
     );
 
   const exportedAt = (opts.now ?? new Date()).toISOString();
-  const previous = opts.previous ?? null;
+  const previous = opts.previous
+    ? { sequence: opts.previous.sequence, manifestSha256: opts.previous.manifestSha256 }
+    : null;
+  if (opts.rotation) {
+    if (opts.rotation.to !== opts.signer.publicKey)
+      throw new Error(`the key-rotation record hands over to ${opts.rotation.to}, not to this export's key`);
+    write(KEY_ROTATION_FILE, `${JSON.stringify(opts.rotation, null, 2)}\n`);
+  }
   const sequence = previous ? previous.sequence + 1 : 1;
   const meta = {
     exportedAt,

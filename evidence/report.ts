@@ -253,6 +253,29 @@ function enforcement(s: RemediationSummary, meta: ReportMeta): Section {
           cells: [d.at, `${d.kind} (${d.name})`, d.by ?? '', d.reason ?? '', d.outcome],
         })),
       },
+      // Who tried to stop, undo or redirect this enforcement without authority, and why it was refused.
+      ...(s.refused?.length
+        ? [
+            {
+              caption: 'Refused messages',
+              head: ['time', 'where', 'message', 'claimed by', 'why refused'],
+              rows: s.refused.map((r) => ({
+                cells: [r.at, r.where, r.message, r.claimedBy ?? '', r.reason],
+              })),
+            },
+          ]
+        : []),
+      ...(s.rescanClosures?.length
+        ? [
+            {
+              caption: 'Findings closed by a rescan',
+              head: ['time', 'scope', 'check', 'reason'],
+              rows: s.rescanClosures.map((c) => ({
+                cells: [c.at, c.scope, c.checkKey ?? '', c.reason ?? ''],
+              })),
+            },
+          ]
+        : []),
       {
         caption: 'API calls',
         head: ['time', 'api', 'target', 'outcome'],

@@ -9,6 +9,7 @@ import {
   GetObjectCommand,
   HeadBucketCommand,
   ListObjectsV2Command,
+  ListObjectVersionsCommand,
   NoSuchKey,
   PutObjectCommand,
   S3Client,
@@ -17,6 +18,7 @@ import type { Client } from '@temporalio/client';
 import { z } from 'zod';
 import { endpoints, stateDir } from '../infra/endpoints.ts';
 import { readAdminCredentials } from '../infra/services/moto-admin.ts';
+import { parseHead, type SignedHead, signHead } from './chain-head.ts';
 import { exportEvidence } from './export.ts';
 import { MANIFEST_FILE, SIGNATURE_FILE } from './manifest.ts';
 import type { EvidenceSigner } from './signing-key.ts';
@@ -39,6 +41,9 @@ const ArchiveHead = z.object({
   dir: z.string(),
   /** Who wrote it (a schedule's workflow id): a retried activity finds its own export done. */
   runKey: z.string(),
+  /** The evidence key and its signature over {sequence, manifestSha256} (chain-head.ts signHead). */
+  publicKey: z.string().optional(),
+  signature: z.string().optional(),
 });
 export type ArchiveHead = z.infer<typeof ArchiveHead>;
 
@@ -126,8 +131,7 @@ export async function archiveOnce(
       );
     }
     const next: ArchiveHead = {
-      sequence,
-      manifestSha256: result.manifestSha256,
+      ...signHead({ sequence, manifestSha256: result.manifestSha256 }, signer),
       until: opts.now.toISOString(),
       dir,
       runKey: opts.runKey,
@@ -144,6 +148,49 @@ export async function archiveOnce(
   } finally {
     rmSync(work, { recursive: true, force: true });
   }
+}
+
+/**
+ * The head verify compares the archive with: the highest sequence among every stored version of the head object.
+ * On a bucket with versioning and object lock (retention), old versions cannot be removed, so putting an older head
+ * back over the current one, after deleting the newest export, still leaves the newest head to be found. Without
+ * versioning it is the current head. Its signature is checked by verify against the trusted key.
+ */
+export async function readArchiveHeadForVerify(s3: S3Client, t: ArchiveTarget): Promise<SignedHead | null> {
+  const Key = `${t.prefix}${HEAD_FILE}`;
+  const versions: string[] = [];
+  try {
+    let keyMarker: string | undefined;
+    let versionMarker: string | undefined;
+    do {
+      const page = await s3.send(
+        new ListObjectVersionsCommand({
+          Bucket: t.bucket,
+          Prefix: Key,
+          KeyMarker: keyMarker,
+          VersionIdMarker: versionMarker,
+        }),
+      );
+      for (const v of page.Versions ?? [])
+        if (v.Key === Key && v.VersionId && v.VersionId !== 'null') versions.push(v.VersionId);
+      keyMarker = page.IsTruncated ? page.NextKeyMarker : undefined;
+      versionMarker = page.IsTruncated ? page.NextVersionIdMarker : undefined;
+    } while (keyMarker);
+  } catch {
+    // No versioning API (or not allowed): the current head below.
+  }
+  const heads: SignedHead[] = [];
+  for (const VersionId of versions) {
+    const out = await s3.send(new GetObjectCommand({ Bucket: t.bucket, Key, VersionId }));
+    heads.push(
+      parseHead(await out.Body!.transformToString(), `s3://${t.bucket}/${Key}?versionId=${VersionId}`),
+    );
+  }
+  if (!heads.length) {
+    const current = await readArchiveHead(s3, t);
+    if (current) heads.push(current);
+  }
+  return heads.sort((a, b) => b.sequence - a.sequence)[0] ?? null;
 }
 
 /** Every export under the prefix, downloaded into `toDir`; returns their directories (oldest first). */

@@ -70,6 +70,10 @@ export function evidenceSigner(
     writeEvidenceKey(file, newEvidenceKey());
     opts.onCreate?.();
   }
+  if (!existsSync(file))
+    throw new Error(
+      `no evidence key at ${file}: create one with nhi evidence key new --out ${file} (a key is created on first use only for the local stack)`,
+    );
   const key = readEvidenceKey(file);
   const secret = bytes(key.secretKey);
   return { publicKey: key.publicKey, sign: (message) => hex(ed25519.sign(message, secret)) };

@@ -10,6 +10,7 @@ import { canonicalSha256 } from './canonical.ts';
 import type { EnforcementFacts } from './case-summary.ts';
 import { controlsFor, type MappedControl } from './controls.ts';
 import type { DecodedEvent } from './history-json.ts';
+import { caseRefusals, type RescanClosureSeen, rescanClosuresIn, type SummaryRefusal } from './refusals.ts';
 
 export interface SummaryFinding {
   id: string;
@@ -105,6 +106,10 @@ export interface RemediationSummary {
     notApplicable?: string;
   };
   decisions: SummaryDecision[];
+  /** Messages the remediation, its identity or its follow-up refused (forged, unverifiable): evidence/refusals.ts. */
+  refused?: SummaryRefusal[];
+  /** Findings of the identity that a complete rescan closed (the closing report's scope and reason). */
+  rescanClosures?: RescanClosureSeen[];
   activities: SummaryActivity[];
   apiCalls: ApiCall[];
   outcome?: unknown;
@@ -500,6 +505,8 @@ export function deriveRemediationSummary(
   const workflowId = str(sa.workflowId) ?? '';
   const parentExec = obj(sa.parentWorkflowExecution);
   const activities = readActivities(runs);
+  const refused = caseRefusals(runs, identityRuns, followUpRuns);
+  const rescanClosures = rescanClosuresIn(identityRuns);
   const decisions = readDecisions(runs);
   checkSignatures(decisions, activities);
   const close = closing(runs);
@@ -675,6 +682,8 @@ export function deriveRemediationSummary(
         }
       : {}),
     decisions,
+    ...(refused.length ? { refused } : {}),
+    ...(rescanClosures.length ? { rescanClosures } : {}),
     activities: activities.map(({ input: _i, result: _r, ...rest }) => clean(rest)),
     apiCalls,
     ...(executions.length ? { outcome: executions.at(-1)?.result } : {}),

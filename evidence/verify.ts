@@ -7,7 +7,9 @@ import { join, relative } from 'node:path';
 import { canonicalJson, sha256 } from './canonical.ts';
 import { CASE_KINDS } from './case-kinds.ts';
 import type { CaseSummary } from './case-summary.ts';
+import { headProblem, type SignedHead } from './chain-head.ts';
 import { runFromJson } from './history-json.ts';
+import { KEY_ROTATION_FILE, type KeyRotation, parseRotation, rotationProblem } from './key-rotation.ts';
 import {
   firstIssue,
   MANIFEST_FILE,
@@ -92,9 +94,9 @@ export function verifyExport(dir: string, opts: { publicKey?: string } = {}): Ve
   const manifestSha256 = sha256(manifestBytes);
 
   // The signature first: it says whether the manifest can be believed at all.
+  let sig: Signature | undefined;
   if (!existsSync(join(dir, SIGNATURE_FILE))) fail(SIGNATURE_FILE, 'missing');
   else {
-    let sig: Signature | undefined;
     try {
       const parsed = Signature.safeParse(JSON.parse(readFileSync(join(dir, SIGNATURE_FILE), 'utf8')));
       if (parsed.success) sig = parsed.data;
@@ -129,6 +131,9 @@ export function verifyExport(dir: string, opts: { publicKey?: string } = {}): Ve
   }
   if (opts.publicKey && manifest.publicKey !== opts.publicKey)
     fail(MANIFEST_FILE, `names key ${manifest.publicKey}, not the expected ${opts.publicKey}`);
+  // The chain believes the manifest's key: the signature must be by that same key.
+  if (sig && sig.publicKey !== manifest.publicKey)
+    fail(SIGNATURE_FILE, `signed by key ${sig.publicKey}, but the manifest names ${manifest.publicKey}`);
 
   // Order is part of the record: files are listed sorted by path, each once.
   manifest.files.forEach((f, i) => {
@@ -276,13 +281,71 @@ function deriveSummary(
   );
 }
 
-/** Several exports of one chain (any order): each verified, then every link between consecutive sequences. */
-export function verifyChain(dirs: string[], opts: { publicKey?: string } = {}): VerifyResult {
-  const results = dirs.map((d) => verifyExport(d, opts));
+export interface ChainOptions {
+  /**
+   * The trusted public key, from outside the exports (`--key`, or the configured one). Every export must be signed
+   * by it, or by a key a signed key-rotation record links to it. Absent: integrity only (the library's callers).
+   */
+  publicKey?: string;
+  /** The signed chain head kept apart from the exports: the newest export given must be the one it names. */
+  head?: SignedHead | null;
+}
+
+/** The key-rotation record an export carries (listed in its manifest), or undefined; a broken one is a problem. */
+function rotationOf(e: VerifiedExport, problems: VerifyProblem[]): KeyRotation | undefined {
+  if (!e.manifest?.files.some((f) => f.path === KEY_ROTATION_FILE)) return undefined;
+  const file = join(e.dir, KEY_ROTATION_FILE);
+  if (!existsSync(file)) return undefined; // named as missing by verifyExport
+  try {
+    const record = parseRotation(readFileSync(file, 'utf8'), KEY_ROTATION_FILE);
+    const why = rotationProblem(record);
+    if (why) problems.push({ dir: e.dir, subject: KEY_ROTATION_FILE, problem: why });
+    else if (record.to !== e.manifest.publicKey)
+      problems.push({
+        dir: e.dir,
+        subject: KEY_ROTATION_FILE,
+        problem: `hands over to key ${record.to}, but the export is signed by ${e.manifest.publicKey}`,
+      });
+    else return record;
+  } catch (error) {
+    problems.push({ dir: e.dir, subject: KEY_ROTATION_FILE, problem: (error as Error).message });
+  }
+  return undefined;
+}
+
+/**
+ * Several exports of one chain (any order): each verified, then every link between consecutive sequences, every
+ * change of key (only across a key-rotation record both keys signed), the trusted key, and the signed chain head.
+ */
+export function verifyChain(dirs: string[], opts: ChainOptions = {}): VerifyResult {
+  const results = dirs.map((d) => verifyExport(d));
   const problems = results.flatMap((r) => r.problems);
   const exports = results
     .filter((r) => r.manifest)
     .sort((a, b) => (a.manifest?.sequence ?? 0) - (b.manifest?.sequence ?? 0));
+  const rotations = new Map(exports.map((e) => [e, rotationOf(e, problems)]));
+
+  // The keys to believe: the trusted one, and every key a valid rotation record links to a believed key.
+  const trusted = new Set<string>(
+    opts.publicKey ? [opts.publicKey] : exports.map((e) => e.manifest!.publicKey),
+  );
+  for (let grew = true; grew; ) {
+    grew = false;
+    for (const r of rotations.values())
+      if (r && trusted.has(r.from) !== trusted.has(r.to)) {
+        trusted.add(r.from);
+        trusted.add(r.to);
+        grew = true;
+      }
+  }
+  for (const e of exports)
+    if (!trusted.has(e.manifest!.publicKey))
+      problems.push({
+        dir: e.dir,
+        subject: SIGNATURE_FILE,
+        problem: `export #${e.manifest!.sequence} is signed by key ${e.manifest!.publicKey}, not the trusted key ${opts.publicKey} nor one a key-rotation record links to it`,
+      });
+
   for (const [i, cur] of exports.entries()) {
     const m = cur.manifest!;
     const prev = exports[i - 1];
@@ -307,6 +370,43 @@ export function verifyChain(dirs: string[], opts: { publicKey?: string } = {}): 
         dir: cur.dir,
         subject: 'chain',
         problem: `export #${m.sequence} names previous manifest ${m.previous?.manifestSha256 ?? 'none'}, but #${p.sequence} (${prev.dir}) has ${prev.manifestSha256}`,
+      });
+    const rotation = rotations.get(cur);
+    // An export whose key is not trusted at all is named once above.
+    if (
+      trusted.has(m.publicKey) &&
+      m.publicKey !== p.publicKey &&
+      !(rotation?.from === p.publicKey && rotation.to === m.publicKey)
+    )
+      problems.push({
+        dir: cur.dir,
+        subject: 'chain',
+        problem: `export #${m.sequence} is signed by key ${m.publicKey} but #${p.sequence} by ${p.publicKey}, and no key-rotation record signed by ${p.publicKey} links them`,
+      });
+  }
+
+  if (opts.head) {
+    const head = opts.head;
+    const why = headProblem(head, trusted);
+    const newest = exports.at(-1);
+    if (why) problems.push({ dir: newest?.dir ?? '(none)', subject: 'chain head', problem: why });
+    else if (!newest || newest.manifest!.sequence < head.sequence)
+      problems.push({
+        dir: newest?.dir ?? '(none)',
+        subject: 'chain head',
+        problem: `the signed chain head names export #${head.sequence}, but the newest export given is ${newest ? `#${newest.manifest!.sequence}` : 'none'}: export(s) up to #${head.sequence} missing`,
+      });
+    else if (newest.manifest!.sequence > head.sequence)
+      problems.push({
+        dir: newest.dir,
+        subject: 'chain head',
+        problem: `export #${newest.manifest!.sequence} is newer than the signed chain head (#${head.sequence})`,
+      });
+    else if (newest.manifestSha256 !== head.manifestSha256)
+      problems.push({
+        dir: newest.dir,
+        subject: 'chain head',
+        problem: `export #${head.sequence} has manifest ${newest.manifestSha256}, the signed chain head ${head.manifestSha256}`,
       });
   }
   return { ok: problems.length === 0, exports: results, problems };

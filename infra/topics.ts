@@ -12,9 +12,20 @@ export const topicPartitions: Record<string, number> = {
   [topics.digest]: 4,
 };
 
+/**
+ * The findings topics' message time is bounded by the broker: a message dated more than 5 minutes ahead of the
+ * broker's clock is refused (INVALID_TIMESTAMP). That time orders rescans (consumers/rescan-report.ts), so a
+ * producer cannot date a forged complete result into the future to outrank the genuine next one. Production
+ * findings topics need the same (or message.timestamp.type=LogAppendTime, which replaces the time outright).
+ */
+export const FINDINGS_TOPIC_CONFIG = [{ name: 'message.timestamp.after.max.ms', value: String(5 * 60_000) }];
+
 /** Topic settings beyond the partition count. */
 export const topicConfig: Record<string, Array<{ name: string; value: string }>> = {
   [topics.digest]: DIGEST_TOPIC_CONFIG,
+  [topics.siem]: FINDINGS_TOPIC_CONFIG,
+  [topics.cspm]: FINDINGS_TOPIC_CONFIG,
+  [topics.scanner]: FINDINGS_TOPIC_CONFIG,
 };
 
 /** Returns the names it created. */

@@ -60,6 +60,7 @@ export function policyMeaningErrors(policy: Policy, context: MeaningContext = {}
     if (why) errors.push(`enforcement.protected[${i}]: '${pattern}' matches no identity: ${why}`);
   });
   errors.push(...protectedActionErrors(policy));
+  errors.push(...autoApprovalErrors(policy));
   for (const check of context.extraChecks ?? []) errors.push(...check(policy));
   return errors;
 }
@@ -130,6 +131,31 @@ export function protectedActionErrors(policy: Policy): string[] {
         : protectedPatternProblem(key);
       if (why) errors.push(`${at}.requesters.identities[${j}]: '${key}' names no identity: ${why}`);
     });
+  });
+  return errors;
+}
+
+/** A timeout at or under this is "short": an approval nobody can realistically give in time. */
+const SHORT_APPROVAL_MS = 24 * 3_600_000;
+
+/**
+ * Rules that act with nobody's approval while their mode says `approval`: `onTimeout: auto` acts once the timeout
+ * passes, so a short timeout (or a zero threshold, which fires on every identity it matches) is automatic
+ * enforcement in disguise. It is an error unless the rule says `autoApprove: true`; `mode: auto` says so by name.
+ */
+export function autoApprovalErrors(policy: Policy): string[] {
+  const errors: string[] = [];
+  policy.rules.forEach((rule, i) => {
+    if (rule.mode !== 'approval' || rule.approval?.onTimeout !== 'auto' || rule.autoApprove) return;
+    const timeout = rule.approval.timeout;
+    const ms = durationMs(timeout) ?? Number.POSITIVE_INFINITY;
+    const worse = [
+      ...(ms <= SHORT_APPROVAL_MS ? [`a short timeout (${timeout})`] : []),
+      ...(rule.when.minScore === 0 ? ['a zero threshold (minScore 0)'] : []),
+    ];
+    errors.push(
+      `rules[${i}](${rule.id}).approval.onTimeout: auto acts after ${timeout} with nobody's approval${worse.length ? `, with ${worse.join(' and ')}` : ''}: effective auto-approval; say autoApprove: true on the rule if that is meant, else use cancel or escalate`,
+    );
   });
   return errors;
 }

@@ -5,7 +5,7 @@ import { z } from 'zod';
 import { protectedActionSchema } from './access.ts';
 import { TEAM_ACTION_NAME } from './action-contract.ts';
 import { Duration } from './duration.ts';
-import { FindingKind } from './finding.ts';
+import { FindingKind, Format } from './finding.ts';
 import { IdentityType } from './identity.ts';
 
 export const BUILTIN_ACTIONS = [
@@ -154,6 +154,18 @@ export const EvidenceArchive = z.strictObject({
 });
 export type EvidenceArchive = z.infer<typeof EvidenceArchive>;
 
+/**
+ * A rescan source that may close findings: complete results for scopes matching `scope` (`*` matches any run of
+ * characters), arriving on `topic`, optionally only from one tool. A rescan header for any other scope, topic or
+ * tool is a tool's claim: recorded by the scope's workflow, it closes nothing.
+ */
+export const RescanSource = z.strictObject({
+  scope: z.string().min(1).max(500),
+  topic: z.string().min(1),
+  format: Format.optional(),
+});
+export type RescanSource = z.infer<typeof RescanSource>;
+
 /** A catalogued protected action (schemas/access.ts): what a just-in-time grant covers, who asks, who approves. */
 export const ProtectedAction = protectedActionSchema(Approval);
 export type ProtectedAction = z.infer<typeof ProtectedAction>;
@@ -182,6 +194,11 @@ export const Rule = z
      * rule's approval groups, or `security` for an automatic rule.
      */
     rollback: z.strictObject({ groups: z.array(GroupName).min(1) }).optional(),
+    /**
+     * Says that this rule may act with nobody's approval although its mode is `approval` (`onTimeout: auto`).
+     * Without it `nhi policy check` (and the worker) report that as effective auto-approval (policy-meaning.ts).
+     */
+    autoApprove: z.boolean().optional(),
   })
   .superRefine((rule, ctx) => {
     if (rule.mode === 'approval' && !rule.approval) {
@@ -324,6 +341,8 @@ export const Policy = z
     /** Actions identities may get back for a while, just in time (`nhi request`): see schemas/access.ts. */
     protectedActions: z.array(ProtectedAction).default([]),
     evidence: z.strictObject({ archive: EvidenceArchive.optional() }).optional(),
+    /** The rescans that may close findings (consumers/rescan-report.ts, workflows/rescan/). None: none may. */
+    rescans: z.array(RescanSource).default([]),
   })
   .superRefine((policy, ctx) => {
     const first = new Map<string, number>();

@@ -1,5 +1,5 @@
 // `nhi evidence export|verify|key`: thin over evidence/ (export.ts, verify.ts, signing-key.ts).
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadPolicy } from '../../activities/policy-source.ts';
@@ -7,14 +7,29 @@ import { ensureArchiveSchedule, removeArchiveSchedule } from '../../evidence/arc
 import {
   defaultChainFile,
   defaultEvidenceKeyFile,
+  defaultRotationFile,
   linkToExport,
+  mayCreateEvidenceKey,
+  parseHead,
   readChainHead,
+  type SignedHead,
   writeChainHead,
 } from '../../evidence/chain-head.ts';
 import { exportEvidence, linkTo } from '../../evidence/export.ts';
 import { closeHistoryConnections } from '../../evidence/fetch-history.ts';
-import type { ExportQuery } from '../../evidence/manifest.ts';
-import { downloadArchive, parseS3Url, s3Client } from '../../evidence/s3-archive.ts';
+import {
+  type KeyRotation,
+  readRotation,
+  rotationRecord,
+  writeRotation,
+} from '../../evidence/key-rotation.ts';
+import type { ChainLink, ExportQuery } from '../../evidence/manifest.ts';
+import {
+  downloadArchive,
+  parseS3Url,
+  readArchiveHeadForVerify,
+  s3Client,
+} from '../../evidence/s3-archive.ts';
 import {
   evidenceSigner,
   newEvidenceKey,
@@ -32,9 +47,10 @@ import { connectTemporal } from '../identity-source.ts';
 
 const usage = `usage: nhi evidence export [--identity KEY] [--since T] [--until T] [--action A] --out DIR
                               [--key FILE] [--previous DIR] [--json]
-       nhi evidence verify DIR|s3://BUCKET/PREFIX... [--key PUB] [--json]
+       nhi evidence verify DIR|s3://BUCKET/PREFIX... [--key PUB] [--head FILE | --no-head] [--json]
        nhi evidence schedule [--every D] [--bucket B] [--prefix P] [--task-queue Q] [--remove] [--json]
        nhi evidence key new --out FILE [--json]
+       nhi evidence rotate-key --new FILE --reason TEXT [--key FILE] [--json]
 
 export  writes, for each remediation matching the filters, every run of its workflow history and of its identity
         workflow's history (Temporal JSON, replayable; payloads decoded by the configured codec), a summary
@@ -45,20 +61,28 @@ export  writes, for each remediation matching the filters, every run of its work
   --until T       started at or before T (same forms)
   --action A      one action (deactivate-key, scope-down, … or team/action)
   --out DIR       a new or empty directory
-  --key FILE      evidence key file (default NHI_EVIDENCE_KEY_FILE or .nhi/keys/evidence.json, created on
-                  first use when it is the default)
+  --key FILE      evidence key file (default NHI_EVIDENCE_KEY_FILE or .nhi/keys/evidence.json; created on
+                  first use only for the local stack: elsewhere make one with nhi evidence key new)
   --web-ui URL    link each workflow run in the report to its page in Temporal's Web UI at URL (default: the
                   local stack's, unless NHI_TEMPORAL_UI_PORT=off or NHI_TEMPORAL_ADDRESS is set)
   --previous DIR  the export this one follows (default: the chain head in NHI_EVIDENCE_CHAIN_FILE or
-                  .nhi/evidence/chain-head.json, updated after each export)
+                  .nhi/evidence/chain-head.json, signed with the evidence key and moved after each export)
 
 verify  recomputes every hash and the signature, derives each summary again from its histories and renders the
         report again, names every file that changed, is missing or was added, and checks the chain between the
         exports given (a DIR holding exports as subdirectories counts as all of them). Exit 1 on any mismatch.
-  --key PUB       the expected public key (64 hex characters, or a file with them); default: the key published
-                  in the export, which proves integrity but not who signed
+        Every export must be signed by the trusted key, or by a key that a key-rotation record signed by both keys
+        links to it; a change of key without one fails, whatever chain link the export names.
+  --key PUB       the trusted public key (64 hex characters, or a file with them); default NHI_EVIDENCE_PUBLIC_KEY,
+                  else the deployment's evidence key file. Never the key inside an export: with none, exit 2.
+  --head FILE     the signed chain head to compare with (default: the archive's for s3://, else
+                  NHI_EVIDENCE_CHAIN_FILE or .nhi/evidence/chain-head.json): the newest export given must be the
+                  one it names, so a deleted newest export fails. Without any head, verify fails.
+  --no-head       check only the exports given (a newest export that was deleted goes unnoticed)
 
-        An s3:// location is downloaded first (every export under the prefix) and verified as a chain.
+        An s3:// location is downloaded first (every export under the prefix) and verified as a chain, against
+        the highest head among the head object's stored versions (with versioning and object lock, an older head
+        put back cannot hide a deleted export).
 
 schedule creates or updates the Temporal Schedule '${EVIDENCE_ARCHIVE_SCHEDULE_ID}': every interval a worker exports the
         remediations closed since the last archive, chained to it, to S3 under <prefix><sequence>-<time>/, and
@@ -69,6 +93,11 @@ schedule creates or updates the Temporal Schedule '${EVIDENCE_ARCHIVE_SCHEDULE_I
   --remove        delete the schedule
 
 key new writes a new Ed25519 evidence key file (mode 0600) and prints its public key.
+
+rotate-key writes a new evidence key (--new FILE) and a key-rotation record signed by the current key (--key,
+        default the deployment's) and by the new one; the next export signed with the new key carries it
+        (key-rotation.json), so verify follows the chain across the change. Then point NHI_EVIDENCE_KEY_FILE at FILE
+        (or move it to the default path).
 
 Progress goes to stderr; --json prints one JSON object on stdout.`;
 
@@ -138,16 +167,26 @@ async function runExport(argv: string[], io: Io): Promise<number> {
   let signer: ReturnType<typeof evidenceSigner>;
   try {
     signer = evidenceSigner(keyFile, {
-      create: !values.key,
+      create: !values.key && mayCreateEvidenceKey(),
       onCreate: () => io.err(`evidence: new evidence key ${keyFile} (keep it private; back it up)`),
     });
   } catch (error) {
     throw new CommandError((error as Error).message);
   }
   const chainFile = defaultChainFile();
-  let previous: ReturnType<typeof readChainHead>;
+  let previous: ChainLink | null;
+  let rotation: KeyRotation | undefined;
   try {
-    previous = values.previous ? linkToExport(values.previous) : readChainHead(chainFile);
+    const head = readChainHead(chainFile);
+    previous = values.previous ? linkToExport(values.previous) : head;
+    // A rotation waiting for this key (nhi evidence rotate-key) goes into the first export the new key signs.
+    const pending = readRotation(defaultRotationFile());
+    if (pending && pending.to === signer.publicKey && (!head?.publicKey || head.publicKey === pending.from))
+      rotation = pending;
+    else if (head?.publicKey && head.publicKey !== signer.publicKey)
+      throw new Error(
+        `the last export was signed by key ${head.publicKey}, this key is ${signer.publicKey}: run nhi evidence rotate-key first, so verify can follow the chain`,
+      );
   } catch (error) {
     throw new CommandError((error as Error).message);
   }
@@ -160,9 +199,10 @@ async function runExport(argv: string[], io: Io): Promise<number> {
       signer,
       query,
       previous,
+      ...(rotation ? { rotation } : {}),
       progress: (line) => io.err(line),
     });
-    writeChainHead(chainFile, linkTo(result));
+    writeChainHead(chainFile, linkTo(result), signer);
     const counts = {
       dir: result.dir,
       sequence: result.manifest.sequence,
@@ -187,25 +227,51 @@ async function runExport(argv: string[], io: Io): Promise<number> {
   }
 }
 
-async function runVerify(argv: string[], io: Io): Promise<number> {
-  const { values, positionals } = parseCommandArgs(argv, {
-    key: { type: 'string' },
-    json: { type: 'boolean' },
-  });
-  if (!positionals.length) throw new UsageError('no export DIR given');
-  let publicKey: string | undefined;
-  if (values.key) {
+/** The trusted public key: --key, else NHI_EVIDENCE_PUBLIC_KEY, else the deployment's own evidence key file. */
+function trustedKey(given: string | undefined): string {
+  const spec = given ?? (process.env.NHI_EVIDENCE_PUBLIC_KEY || undefined);
+  if (spec) {
     try {
-      publicKey = readPublicKey(values.key);
+      return readPublicKey(spec);
     } catch (error) {
       throw new UsageError((error as Error).message);
     }
   }
+  const own = defaultEvidenceKeyFile();
+  if (existsSync(own)) {
+    try {
+      return readPublicKey(own);
+    } catch (error) {
+      throw new CommandError((error as Error).message);
+    }
+  }
+  throw new UsageError(
+    'no trusted evidence key: pass --key PUB or set NHI_EVIDENCE_PUBLIC_KEY (the key inside an export proves integrity, not who signed it)',
+  );
+}
+
+async function runVerify(argv: string[], io: Io): Promise<number> {
+  const { values, positionals } = parseCommandArgs(argv, {
+    key: { type: 'string' },
+    head: { type: 'string' },
+    'no-head': { type: 'boolean' },
+    json: { type: 'boolean' },
+  });
+  if (!positionals.length) throw new UsageError('no export DIR given');
+  if (values.head && values['no-head']) throw new UsageError('--head and --no-head together');
+  if (values.head && !existsSync(values.head)) throw new UsageError(`--head ${values.head} does not exist`);
   for (const d of positionals)
     if (!parseS3Url(d) && !existsSync(d)) throw new UsageError(`${d} does not exist`);
+  const publicKey = trustedKey(values.key);
   const dirs: string[] = [];
   const downloads: string[] = [];
+  let head: SignedHead | null = null;
+  let headFrom: string | undefined;
   try {
+    if (values.head) {
+      head = parseHead(readFileSync(values.head, 'utf8'), values.head);
+      headFrom = values.head;
+    }
     for (const d of positionals) {
       const target = parseS3Url(d);
       if (!target) {
@@ -215,20 +281,44 @@ async function runVerify(argv: string[], io: Io): Promise<number> {
       const into = mkdtempSync(join(tmpdir(), 'nhi-evidence-s3-'));
       downloads.push(into);
       try {
-        const found = await downloadArchive(s3Client(), target, into);
+        const s3 = s3Client();
+        const found = await downloadArchive(s3, target, into);
         io.err(`evidence: ${found.length} export(s) downloaded from ${d}`);
         dirs.push(...found);
+        if (!values.head && !values['no-head']) {
+          head = await readArchiveHeadForVerify(s3, target);
+          headFrom = head ? `${d}chain-head.json` : undefined;
+        }
       } catch (error) {
         throw new CommandError(`cannot read ${d}: ${(error as Error).message}`);
       }
     }
-    return report(verifyChain(dirs, { publicKey }), values.json === true, publicKey, io);
+    if (!head && !values['no-head'] && !positionals.some((d) => parseS3Url(d))) {
+      const file = defaultChainFile();
+      head = readChainHead(file);
+      headFrom = head ? file : undefined;
+    }
+  } catch (error) {
+    if (error instanceof CommandError) throw error;
+    throw new CommandError((error as Error).message);
+  }
+  try {
+    const result = verifyChain(dirs, { publicKey, head });
+    if (!head && !values['no-head'])
+      result.problems.push({
+        dir: dirs.at(-1) ?? positionals[0]!,
+        subject: 'chain head',
+        problem:
+          'no signed chain head to compare with (--head FILE, NHI_EVIDENCE_CHAIN_FILE, or the archive): the newest export could be missing; --no-head to check only the exports given',
+      });
+    result.ok = result.problems.length === 0;
+    return report(result, values.json === true, headFrom, io);
   } finally {
     for (const d of downloads) rmSync(d, { recursive: true, force: true });
   }
 }
 
-function report(result: VerifyResult, json: boolean, publicKey: string | undefined, io: Io): number {
+function report(result: VerifyResult, json: boolean, headFrom: string | undefined, io: Io): number {
   if (json) {
     io.out(
       JSON.stringify({
@@ -246,7 +336,7 @@ function report(result: VerifyResult, json: boolean, publicKey: string | undefin
     for (const e of result.exports)
       if (e.manifest && !result.problems.some((p) => p.dir === e.dir))
         io.out(
-          `OK   ${e.dir}: export #${e.manifest.sequence}, ${e.manifest.files.length} file(s), ${e.manifest.cases.length} case(s), signed by ${e.manifest.publicKey}${publicKey ? '' : ' (key not pinned: pass --key)'}`,
+          `OK   ${e.dir}: export #${e.manifest.sequence}, ${e.manifest.files.length} file(s), ${e.manifest.cases.length} case(s), signed by ${e.manifest.publicKey}${headFrom ? '' : ' (chain head not checked)'}`,
         );
   }
   return result.ok ? 0 : 1;
@@ -328,6 +418,36 @@ async function runKey(argv: string[], io: Io): Promise<number> {
   return 0;
 }
 
+async function runRotateKey(argv: string[], io: Io): Promise<number> {
+  const { values, positionals } = parseCommandArgs(argv, {
+    key: { type: 'string' },
+    new: { type: 'string' },
+    reason: { type: 'string' },
+    json: { type: 'boolean' },
+  });
+  if (positionals.length) throw new UsageError(`unexpected argument '${positionals[0]}'`);
+  if (!values.new) throw new UsageError('--new FILE is required (where the new key is written)');
+  if (!values.reason?.trim()) throw new UsageError('--reason is required');
+  if (existsSync(values.new)) throw new UsageError(`${values.new} exists: a key is never overwritten`);
+  const oldFile = values.key ?? defaultEvidenceKeyFile();
+  let record: KeyRotation;
+  try {
+    const from = evidenceSigner(oldFile);
+    const key = newEvidenceKey();
+    writeEvidenceKey(values.new, key);
+    record = rotationRecord(from, evidenceSigner(values.new), values.reason.trim());
+    writeRotation(defaultRotationFile(), record);
+  } catch (error) {
+    throw new CommandError((error as Error).message);
+  }
+  if (values.json) io.out(JSON.stringify({ file: values.new, from: record.from, to: record.to }));
+  else
+    io.out(
+      `evidence key rotated: ${record.from} → ${record.to} (new key ${values.new}; the next export carries the record ${defaultRotationFile()})`,
+    );
+  return 0;
+}
+
 export const evidenceCommand: Command = {
   name: 'evidence',
   summary: 'export signed, chained evidence of remediations; verify it; archive it to S3 on a schedule',
@@ -338,10 +458,11 @@ export const evidenceCommand: Command = {
     if (sub === 'verify') return runVerify(rest, io);
     if (sub === 'key') return runKey(rest, io);
     if (sub === 'schedule') return runSchedule(rest, io);
+    if (sub === 'rotate-key') return runRotateKey(rest, io);
     throw new UsageError(
       sub
-        ? `unknown subcommand '${sub}' (export, verify, schedule or key)`
-        : 'export, verify, schedule or key?',
+        ? `unknown subcommand '${sub}' (export, verify, schedule, key or rotate-key)`
+        : 'export, verify, schedule, key or rotate-key?',
     );
   },
 };

@@ -13,9 +13,10 @@ import { awsClients } from '../../activities/aws/clients.ts';
 import { exceptionRequest } from '../../cli/decisions.ts';
 import { main } from '../../cli/main.ts';
 import { type DemoEstate, renderSample, seedDemoEstate } from '../../demo/estate.ts';
+import { writeChainHead } from '../../evidence/chain-head.ts';
 import { selectExceptionHolders } from '../../evidence/exception-holders.ts';
 import type { ExceptionSummary } from '../../evidence/exception-summary.ts';
-import { type ExportResult, exportEvidence, selectRemediations } from '../../evidence/export.ts';
+import { type ExportResult, exportEvidence, linkTo, selectRemediations } from '../../evidence/export.ts';
 import { closeHistoryConnections } from '../../evidence/fetch-history.ts';
 import { MANIFEST_FILE, SIGNATURE_FILE } from '../../evidence/manifest.ts';
 import type { RemediationSummary } from '../../evidence/summary.ts';
@@ -284,6 +285,8 @@ describe('evidence export end to end', () => {
       }),
     );
     const third = exports[0]!;
+    // The library does not move the chain head (the CLI does): move it, so verify compares with #3.
+    writeChainHead(process.env.NHI_EVIDENCE_CHAIN_FILE!, linkTo(third), signer);
     recordEvidenceFixtures(join(work, 'e3'), third.manifest);
     expect(third.cases.map((c) => [c.id, c.status])).toEqual([[`exc-1@${estate.user.arn}`, 'open']]);
     expect((third.cases[0] as ExceptionSummary).decisions).toMatchObject([

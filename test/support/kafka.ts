@@ -1,6 +1,7 @@
 // Kafka helpers for integration tests: private topics per test, and reading a topic until a condition holds.
 import { randomUUID } from 'node:crypto';
 import type { KafkaMessage } from 'kafkajs';
+import { FINDINGS_TOPIC_CONFIG } from '../../infra/topics.ts';
 import { kafka } from '../../runtime/connections.ts';
 
 export async function createTestTopics(
@@ -15,10 +16,12 @@ export async function createTestTopics(
   try {
     await admin.createTopics({
       waitForLeaders: true,
-      topics: Object.values(topics).map((topic) => ({
+      // Findings topics get the production findings topics' settings (the broker bounds their message time).
+      topics: Object.entries(topics).map(([name, topic]) => ({
         topic,
         numPartitions: partitions,
         replicationFactor: 1,
+        ...(['siem', 'cspm', 'scanner'].includes(name) ? { configEntries: FINDINGS_TOPIC_CONFIG } : {}),
       })),
     });
   } finally {

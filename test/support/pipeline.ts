@@ -1,5 +1,5 @@
 // A whole pipeline (consumers + worker, as `nhi run` starts it) on fresh test topics: one findings topic with its
-// DLQ, events and digest topics, and a Temporal client to read what reached the identities.
+// DLQ, events and digest topics (or several findings topics), and a Temporal client to read what reached the identities.
 import type { Client } from '@temporalio/client';
 import { temporalClient } from '../../runtime/connections.ts';
 import { type PipelineOptions, type RunningPipeline, startPipeline } from '../../runtime/pipeline.ts';
@@ -13,15 +13,18 @@ export interface TestPipeline {
   stop(cleanUp?: (client: Client) => Promise<void>): Promise<void>;
 }
 
+type Finding = 'siem' | 'cspm' | 'scanner';
+
 export async function pipelineOnTestTopics(
   prefix: string,
-  findings: 'siem' | 'cspm' | 'scanner',
+  findings: Finding | Finding[],
   options: Omit<PipelineOptions, 'topics' | 'dlqTopic' | 'eventsTopic' | 'digestTopic'>,
 ): Promise<TestPipeline> {
-  const topics = await createTestTopics(prefix, [findings, 'dlq', 'events', 'digest']);
+  const read = Array.isArray(findings) ? findings : [findings];
+  const topics = await createTestTopics(prefix, [...read, 'dlq', 'events', 'digest']);
   const pipeline = await startPipeline({
     ...options,
-    topics: [topics[findings]!],
+    topics: read.map((f) => topics[f]!),
     dlqTopic: topics.dlq,
     eventsTopic: topics.events,
     digestTopic: topics.digest,

@@ -1,4 +1,5 @@
-// Access-request activities for tests whose workflows never grant access (the Activities type asks for them all).
+// Access-request activities (and the rescan check) for tests whose workflows never grant access nor rescan (the
+// Activities type asks for them all).
 const unused = async (): Promise<never> => {
   throw new Error('access activities are not part of this test');
 };
@@ -10,4 +11,5 @@ export const unusedAccessActivities = {
   revokeGrant: unused,
   removeRevocation: unused,
   discardHandoff: unused,
+  checkRescanReport: unused,
 };

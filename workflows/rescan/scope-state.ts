@@ -2,6 +2,7 @@
 // complete rescan that no longer reports one closes it. Pure and deterministic: the workflow passes time in.
 import type { Finding, Format } from '../../schemas/finding.ts';
 import type { IdentityRef } from '../../schemas/identity.ts';
+import type { RefusedMessage } from '../../schemas/refused-message.ts';
 
 /** One secret in a rescan: its check (schemas/check-key.ts) and the identity it is on. */
 export interface RescanEntry {
@@ -12,10 +13,21 @@ export interface RescanEntry {
 /** A message marked as the complete result of `format` for `scope` (header nhi-rescan-scope). */
 export interface RescanReport {
   format: Format;
+  /** The readable scope (schemas/rescan-scope.ts): no URL credentials, no credential shapes. */
   scope: string;
-  /** When the report reached Kafka (the message's timestamp): an older report than the last one is ignored. */
+  /**
+   * When the report reached Kafka: the message's timestamp, which the broker sets on topics with
+   * message.timestamp.type=LogAppendTime (infra/topics.ts), so a producer cannot date a report into the future.
+   * An older report than the last one is ignored.
+   */
   at: string;
   entries: RescanEntry[];
+  /** Where the consumer read it: the policy's `rescans` say which topics may carry which scopes. */
+  topic?: string;
+  partition?: number;
+  offset?: string;
+  /** The consumer's service signature over all of the above (schemas/rescan-report-mac.ts). */
+  mac?: string;
 }
 
 export interface ScopeState {
@@ -23,9 +35,35 @@ export interface ScopeState {
   scope: string;
   /** The latest complete report's time. */
   lastAt?: string;
+  /** Reports refused or recorded as a tool's claim (schemas/refused-message.ts), newest last. */
+  refused?: RefusedMessage[];
+  /** The findings closed by this scope's rescans, newest last (bounded). */
+  closures?: RescanClosure[];
   /** checkKey → identity of every secret the latest complete report named. */
   open: Record<string, IdentityRef>;
 }
+
+/** The worker's check of a report (activities/rescan-check.ts): only `closes` may close anything. */
+export type RescanCheck =
+  | { verdict: 'closes' }
+  /** A real consumer's report for a scope, topic or tool the policy does not declare: recorded, closes nothing. */
+  | { verdict: 'claim'; reason: string }
+  /** Not the consumer's (no valid service signature): refused and recorded. */
+  | { verdict: 'refused'; reason: string };
+
+/** A finding a rescan closed: kept in the rescan workflow's memo (RESCAN_CLOSURES_MEMO_KEY), shown by the evidence. */
+export interface RescanClosure {
+  at: string;
+  format: Format;
+  scope: string;
+  checkKey: string;
+  identity: string;
+  /** Where the closing report was read (topic/partition@offset). */
+  report?: string;
+}
+
+/** Closures kept in the workflow's state and memo (its history keeps every one). */
+export const MAX_CLOSURES_KEPT = 200;
 
 /** Secrets kept per scope: a repository with more is reported by several scopes (paths). */
 export const MAX_SCOPE_ENTRIES = 5_000;

@@ -127,6 +127,30 @@ describe('nhi policy check', () => {
     ]);
   });
 
+  it('a disguised auto-approval (approval, 1m, onTimeout auto, minScore 0) is an error unless the rule says autoApprove: true', async () => {
+    const rule = (extra: string) => `version: 1
+rules:
+  - id: leaked-key
+    when: { minScore: 0, kinds: [exposed-secret], identityTypes: [aws-access-key] }
+    action: deactivate-key
+    mode: approval
+    approval: { groups: { security: 1 }, timeout: 1m, onTimeout: auto }
+${extra}`;
+    const disguised = join(dir, 'disguised.yaml');
+    writeFileSync(disguised, rule(''));
+    const { code, out } = await nhi('policy', 'check', disguised);
+    expect(code).toBe(1);
+    expect(out).toEqual([
+      `${disguised}: rules[0](leaked-key).approval.onTimeout: auto acts after 1m with nobody's approval, with a short timeout (1m) and a zero threshold (minScore 0): effective auto-approval; say autoApprove: true on the rule if that is meant, else use cancel or escalate`,
+    ]);
+    const declared = join(dir, 'declared.yaml');
+    writeFileSync(declared, rule('    autoApprove: true\n'));
+    // What remains is only that this test's policy names no directory.
+    expect((await nhi('policy', 'check', declared)).out).toEqual([
+      expect.stringMatching(/declared\.yaml: directory: missing/),
+    ]);
+  });
+
   it('bad arguments exit 2 with one line', async () => {
     for (const argv of [
       ['policy'],

@@ -29,7 +29,7 @@ describe('nhi evidence', () => {
   });
 
   it.each([
-    [[], /export, verify, schedule or key\?/],
+    [[], /export, verify, schedule, key or rotate-key\?/],
     [['schedule', '--every', 'weekly', '--bucket', 'b'], /--every must be a number and s, m, h or d/],
     [['schedule', '--every', '1h'], /no --bucket, and the policy has no evidence.archive.bucket/],
     [['publish'], /unknown subcommand 'publish'/],
@@ -68,16 +68,16 @@ describe('nhi evidence', () => {
 
     const signer = testSigner();
     const result = await exportEvidence(fixtureSource(), { outDir: join(dir, 'export'), signer });
-    const ok = await run('verify', result.dir, '--key', signer.publicKey, '--json');
+    const ok = await run('verify', result.dir, '--key', signer.publicKey, '--no-head', '--json');
     expect(ok.code).toBe(0);
     expect(JSON.parse(ok.out[0]!)).toMatchObject({ ok: true, problems: [], exports: [{ sequence: 1 }] });
 
-    const wrongKey = await run('verify', result.dir, '--key', publicKey);
+    const wrongKey = await run('verify', result.dir, '--key', publicKey, '--no-head');
     expect(wrongKey.code).toBe(1);
-    expect(wrongKey.out.join('\n')).toMatch(/FAIL .*manifest\.sig\.json: signed by key/);
+    expect(wrongKey.out.join('\n')).toMatch(/FAIL .*manifest\.sig\.json: export #1 is signed by key/);
 
     writeFileSync(join(result.dir, 'report.md'), 'nothing to see');
-    const bad = await run('verify', result.dir);
+    const bad = await run('verify', result.dir, '--key', signer.publicKey, '--no-head');
     expect(bad.code).toBe(1);
     expect(bad.out[0]).toMatch(
       /^FAIL .*: report\.md: changed \(sha256 [0-9a-f]{64}, manifest [0-9a-f]{64}\)$/,
