@@ -16,6 +16,7 @@ import { createEvidenceArchiver } from './evidence-archive.ts';
 import { createVisibilityCheck } from './identity-visibility.ts';
 import { createPolicySource, type PolicyInForce } from './policy-source.ts';
 import { createRemediationActivities } from './remediation.ts';
+import { createServiceSealActivities } from './service-seals.ts';
 
 export interface ActivityDeps {
   aws: AwsClients;
@@ -44,6 +45,7 @@ export function createActivities(deps: ActivityDeps) {
     ...createRemediationActivities(deps.aws, accounts, deps.actions ?? builtInActions),
     ...createDirectoryActivities(),
     ...createControlActivities(),
+    ...createServiceSealActivities(),
     ...createRegistryActivities((deps.actions ?? builtInActions).map((a) => a.name)),
   };
 }

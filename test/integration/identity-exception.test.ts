@@ -14,6 +14,7 @@ import type { Assessment } from '../../activities/assess-identity.ts';
 import type { EventInput } from '../../activities/events/publish.ts';
 import type { Activities } from '../../activities/index.ts';
 import { loadPolicy } from '../../activities/policy-source.ts';
+import { createServiceSealActivities } from '../../activities/service-seals.ts';
 import { exceptionDecision, exceptionRequest } from '../../cli/decisions.ts';
 import type { ExceptionSummary } from '../../evidence/exception-summary.ts';
 import { exportEvidence } from '../../evidence/export.ts';
@@ -109,6 +110,7 @@ const activities: Activities = {
   reserveAct: async () => ({ verdict: 'go' }),
   resolveTeamAction: async () => ({ refused: 'no team actions here' }),
   ...unusedAccessActivities,
+  ...createServiceSealActivities(),
 };
 
 async function startEnvironment() {

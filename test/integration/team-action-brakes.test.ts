@@ -22,6 +22,7 @@ import { awsClients } from '../../activities/aws/clients.ts';
 import { createControlActivities } from '../../activities/enforcement-control.ts';
 import type { EventInput } from '../../activities/events/publish.ts';
 import type { Activities } from '../../activities/index.ts';
+import { createServiceSealActivities } from '../../activities/service-seals.ts';
 import { exceptionDecision, exceptionRequest } from '../../cli/decisions.ts';
 import { endpoints } from '../../infra/endpoints.ts';
 import { testServerPath } from '../../infra/install/index.ts';
@@ -145,6 +146,7 @@ const activities: Activities = {
   ...createControlActivities(),
   ...createRegistryActivities(),
   ...unusedAccessActivities,
+  ...createServiceSealActivities(),
 };
 
 beforeAll(() => {

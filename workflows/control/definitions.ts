@@ -4,6 +4,8 @@
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 import type { ActAnswer, ActOutcome, ActRequest, ControlState } from '../../risk/brakes.ts';
 import type { CircuitBreaker } from '../../schemas/policy.ts';
+import type { RefusedMessage } from '../../schemas/refused-message.ts';
+import type { Sealed } from '../../schemas/service-seal.ts';
 
 /** One control per deployment (task queue): its workers run it, `nhi enforcement` talks to it. */
 export const controlWorkflowId = (taskQueue: string): string => `enforcement-control/${taskQueue}`;
@@ -29,6 +31,8 @@ export interface ControlStatus {
   actsLastHour: { total: number; byAccount: Record<string, number> };
   /** Remediations waiting for a release. */
   held: number;
+  /** Messages refused (forged, unsealed, undecodable), the newest last. */
+  refusedMessages?: RefusedMessage[];
 }
 
 export interface PauseRequest {
@@ -36,10 +40,12 @@ export interface PauseRequest {
   reason: string;
 }
 
-export const reserveActUpdate = defineUpdate<ActAnswer, [ActRequest]>('reserveAct');
+/** Sealed by the worker (schemas/service-seal.ts); anyone else's is answered `hold` and recorded. */
+export const reserveActUpdate = defineUpdate<ActAnswer, [Sealed<ActRequest>]>('reserveAct');
 /** Returns once the pause is acknowledged: no act granted before it is still running (or the wait timed out). */
 export const pauseUpdate = defineUpdate<ControlStatus, [PauseRequest]>('pause');
 /** Lifts the pause, closes the breaker and releases held remediations. */
 export const resumeUpdate = defineUpdate<ControlStatus, [PauseRequest]>('resume');
-export const actDoneSignal = defineSignal<[ActOutcome & { breaker?: CircuitBreaker }]>('actDone');
+/** Sealed by the worker; anyone else's is recorded and dropped. */
+export const actDoneSignal = defineSignal<[Sealed<ActOutcome & { breaker?: CircuitBreaker }>]>('actDone');
 export const controlStatusQuery = defineQuery<ControlStatus>('status');

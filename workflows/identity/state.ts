@@ -7,6 +7,7 @@ import type { DirectorySnapshot } from '../../schemas/directory.ts';
 import { type Finding, type FindingKind, isClosedStatus } from '../../schemas/finding.ts';
 import type { IdentityRef } from '../../schemas/identity.ts';
 import type { Mode } from '../../schemas/policy.ts';
+import type { RefusedMessage } from '../../schemas/refused-message.ts';
 import type { GrantNotice } from '../access/definitions.ts';
 import { type PackedFindingIds, packFindingIds, unpackFindingIds } from './finding-ids.ts';
 import { rememberUse, usedActionOf } from './used-actions.ts';
@@ -147,6 +148,8 @@ export interface IdentityRecord {
   claims?: { owners: string[] };
   /** Just-in-time grants live on this identity or its role (access workflows): a critical finding revokes them. */
   accessGrants?: Array<GrantNotice & { revokedFor?: string }>;
+  /** Messages refused (forged, unsealed, undecodable, unsigned): `nhi identity` shows them. */
+  refusedMessages?: RefusedMessage[];
 }
 
 /** The record as continue-as-new carries it: finding ids packed (see finding-ids.ts). */

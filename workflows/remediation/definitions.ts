@@ -7,6 +7,8 @@ import type { RegisteredAction } from '../../schemas/action-contract.ts';
 import type { DirectorySnapshot } from '../../schemas/directory.ts';
 import type { IdentityRef } from '../../schemas/identity.ts';
 import type { Approval, Mode } from '../../schemas/policy.ts';
+import type { RefusedMessage } from '../../schemas/refused-message.ts';
+import type { Sealed } from '../../schemas/service-seal.ts';
 import type { DecisionKind, SignedDecision } from '../../schemas/signed-decision.ts';
 
 export interface RemediationInput {
@@ -168,6 +170,8 @@ export interface RemediationState {
   /** Approvals of earlier rounds, void because the plan changed. */
   voided: Decision[];
   attempts: DecisionAttempt[];
+  /** Messages refused (forged, unsealed, undecodable): schemas/refused-message.ts. */
+  refusedMessages?: RefusedMessage[];
   /** A live exception for this action holds the request until it ends. */
   pausedBy?: { exceptionId: string; until: string };
   outcome?: Record<string, unknown>;
@@ -258,7 +262,8 @@ export interface ExceptionNotice {
   active: boolean;
   until?: string;
 }
-export const exceptionSignal = defineSignal<[ExceptionNotice]>('exception');
+/** Sealed by the worker (the identity workflow sends it); anyone else's is recorded and dropped. */
+export const exceptionSignal = defineSignal<[Sealed<ExceptionNotice>]>('exception');
 
 /** Sent by the identity workflow: every finding that triggered this remediation was closed (resolved or passed). */
 export interface FindingsClosedNotice {
@@ -266,7 +271,7 @@ export interface FindingsClosedNotice {
   findingIds: string[];
 }
 /** A remediation awaiting approval ends `cancelled` on it; one that is acting or ended ignores it. */
-export const findingsClosedSignal = defineSignal<[FindingsClosedNotice]>('findingsClosed');
+export const findingsClosedSignal = defineSignal<[Sealed<FindingsClosedNotice>]>('findingsClosed');
 
 /** After it ends without acting, a request stays open this long to record (and refuse) late decisions. */
 export const LATE_DECISION_WINDOW_MS = 3600 * 1000;

@@ -5,13 +5,13 @@ import {
   allHandlersFinished,
   condition,
   continueAsNew,
-  getExternalWorkflowHandle,
   log,
   setHandler,
   uuid4,
   workflowInfo,
 } from '@temporalio/workflow';
 import { findingsSignal, identityWorkflowId } from '../identity/definitions.ts';
+import { sendSealed } from '../service-messages.ts';
 import { type RescanScopeInput, rescanReportSignal, rescanStateQuery } from './definitions.ts';
 import { applyRescan, type RescanReport, type ScopeState } from './scope-state.ts';
 
@@ -34,11 +34,12 @@ export async function rescanScopeWorkflow(input: RescanScopeInput): Promise<void
       for (const { identity, finding } of closings) {
         // The identity received the secret's finding earlier, so its workflow exists; if it does not, nothing
         // is open there to close.
-        await getExternalWorkflowHandle(identityWorkflowId(identity.key))
-          .signal(findingsSignal, { identity, findings: [finding] })
-          .catch((error: unknown) =>
-            log.warn('rescan closing not delivered', { identity: identity.key, error }),
-          );
+        await sendSealed(identityWorkflowId(identity.key), findingsSignal, {
+          identity,
+          findings: [finding],
+        }).catch((error: unknown) =>
+          log.warn('rescan closing not delivered', { identity: identity.key, error }),
+        );
       }
     }
     const info = workflowInfo();
