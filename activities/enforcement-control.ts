@@ -3,7 +3,7 @@
 import { Context } from '@temporalio/activity';
 import { WithStartWorkflowOperation } from '@temporalio/client';
 import type { ActAnswer, ActRequest } from '../risk/brakes.ts';
-import { sealAs } from '../runtime/service-keys.ts';
+import { scheduledAt, sealAs } from '../runtime/service-keys.ts';
 import {
   CONTROL_WORKFLOW_TYPE,
   type ControlInput,
@@ -35,7 +35,7 @@ export function createControlActivities() {
       const { client, info } = Context.current();
       // Sealed as the worker's: a reservation from anyone else uses up no rate limit (schemas/service-seal.ts).
       const workflowId = controlWorkflowId(info.taskQueue);
-      const seal = sealAs('worker', { workflowId, message: reserveActUpdate.name, body: request });
+      const seal = sealAs('worker', { workflowId, message: reserveActUpdate.name, body: request, at: scheduledAt(info) });
       const startWorkflowOperation = new WithStartWorkflowOperation<(input: ControlInput) => Promise<void>>(
         CONTROL_WORKFLOW_TYPE,
         {

@@ -2,7 +2,6 @@
 // from the worker's configuration, and a seal for a message a workflow sends. Workflows call both as local
 // activities: the keys never pass through a message or a workflow's input, and the secret key never leaves this
 // process (only the seal goes into history).
-
 import { sealAs, serviceKeys } from '../runtime/service-keys.ts';
 import type { ServicePublicKeys, ServiceSeal } from '../schemas/service-seal.ts';
 
@@ -11,11 +10,12 @@ export function createServiceSealActivities() {
     async servicePublicKeys(): Promise<ServicePublicKeys> {
       return serviceKeys().publicKeys;
     },
-    /** Seals what a workflow of this worker sends, as the `worker` service. */
+    /** Seals what a workflow of this worker sends, as the `worker` service, at the workflow's time. */
     async sealServiceMessage(target: {
       workflowId: string;
       message: string;
       body: unknown;
+      at: string;
     }): Promise<ServiceSeal> {
       return sealAs('worker', target);
     },

@@ -130,14 +130,22 @@ export function serviceKeys(): ServiceKeys {
   return cached;
 }
 
-/** Seals a message as `service`, with a fresh nonce and the current time; refuses a service whose key it lacks. */
+/**
+ * Seals a message as `service`, with a fresh nonce and the time (now, or the sending workflow's time: a seal is
+ * checked against the receiving workflow's clock); refuses a service whose key it lacks.
+ */
 export function sealAs(
   service: ServiceName,
-  target: { workflowId: string; message: string; body: unknown },
+  target: { workflowId: string; message: string; body: unknown; at?: string },
   keys: ServiceKeys = serviceKeys(),
 ): ServiceSeal {
   const secret = keys.secret[service];
   if (!secret)
     throw new TransportConfigError(`this process holds no '${service}' service key (${keys.source})`);
-  return signSeal({ ...target, service, nonce: randomUUID(), at: new Date().toISOString() }, secret);
+  const { at, ...rest } = target;
+  return signSeal({ ...rest, service, nonce: randomUUID(), at: at ?? new Date().toISOString() }, secret);
 }
+
+/** An activity's seal time: when Temporal scheduled it (the workflow's clock, also under a time-skipping test). */
+export const scheduledAt = (info: { currentAttemptScheduledTimestampMs: number }): string =>
+  new Date(info.currentAttemptScheduledTimestampMs).toISOString();

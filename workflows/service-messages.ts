@@ -119,7 +119,7 @@ export class ServiceInbox {
 /** The seal for a message this workflow sends (none for histories recorded before seals). */
 export async function sealFor<T>(workflowId: string, message: string, body: T): Promise<Sealed<T>> {
   if (!patched(SERVICE_SEALS_PATCH)) return body as Sealed<T>;
-  const seal = await sealServiceMessage({ workflowId, message, body });
+  const seal = await sealServiceMessage({ workflowId, message, body, at: new Date().toISOString() });
   return { ...body, seal };
 }
 

@@ -3,7 +3,7 @@
 // compromise findings (its identity workflow; a fresh assessment when it has none), the kill switch, and whether
 // the worker may act in the identity's account. Also tells the identity workflows about a grant.
 import { Context } from '@temporalio/activity';
-import { sealAs } from '../../runtime/service-keys.ts';
+import { scheduledAt, sealAs } from '../../runtime/service-keys.ts';
 import type { IdentityRef } from '../../schemas/identity.ts';
 import { awsIdentityFromArn } from '../../schemas/identity-keys.ts';
 import type { AccessContext, GrantNotice } from '../../workflows/access/definitions.ts';
@@ -111,7 +111,7 @@ export function createAccessContextActivities(deps: AccessContextDeps) {
         };
         const workflowId = identityWorkflowId(identity.key);
         // Sealed as the worker's: the identity workflow takes a grant notice from no one else.
-        const seal = sealAs('worker', { workflowId, message: accessGrantSignal.name, body: input.notice });
+        const seal = sealAs('worker', { workflowId, message: accessGrantSignal.name, body: input.notice, at: scheduledAt(info) });
         await client.workflow.signalWithStart(IDENTITY_WORKFLOW_TYPE, {
           workflowId,
           taskQueue: info.taskQueue,

@@ -6,6 +6,7 @@ import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { Worker } from '@temporalio/worker';
 import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { Activities } from '../../activities/index.ts';
+import { createServiceSealActivities } from '../../activities/service-seals.ts';
 import { testServerPath } from '../../infra/install/index.ts';
 import { installQuietRuntime, workflowBundle } from '../../runtime/worker.ts';
 import type { Approval } from '../../schemas/policy.ts';
@@ -20,6 +21,7 @@ import {
   remediationQuery,
 } from '../../workflows/remediation/definitions.ts';
 import { person, sign, snapshotOf, type TestPerson } from '../support/people.ts';
+import { sealed } from '../support/service-seal.ts';
 
 let env: TestWorkflowEnvironment;
 const executed: string[] = [];
@@ -125,7 +127,7 @@ async function withWorker<T>(fn: () => Promise<T>): Promise<T> {
     connection: env.nativeConnection,
     taskQueue: 'approval',
     workflowBundle: await workflowBundle(),
-    activities: activities as Activities,
+    activities: { ...activities, ...createServiceSealActivities() } as Activities,
   });
   return worker.runUntil(fn());
 }
@@ -338,17 +340,29 @@ describe('remediation approval gate', () => {
     const state = await withWorker(async () => {
       const handle = await start('paused', input(key));
       await awaitingApproval(handle);
-      await handle.signal(exceptionSignal, {
-        exceptionId: 'exc-1',
-        active: true,
-        until: '2099-01-01T00:00:00Z',
-      });
+      await handle.signal(
+        exceptionSignal,
+        sealed(
+          handle.workflowId,
+          exceptionSignal,
+          { exceptionId: 'exc-1', active: true, until: '2099-01-01T00:00:00Z' },
+          { at: new Date(await env.currentTimeMs()) },
+        ),
+      );
       const deadline = Date.now() + 60_000;
       while ((await statusOf(handle)) !== 'paused' && Date.now() < deadline)
         await new Promise((r) => setTimeout(r, 50));
       expect((await decide(handle, alice)).refusal).toMatch(/^the request is paused by exception exc-1/);
       expect(executed).not.toContain(key);
-      await handle.signal(exceptionSignal, { exceptionId: 'exc-1', active: false });
+      await handle.signal(
+        exceptionSignal,
+        sealed(
+          handle.workflowId,
+          exceptionSignal,
+          { exceptionId: 'exc-1', active: false },
+          { at: new Date(await env.currentTimeMs()) },
+        ),
+      );
       await awaitingApproval(handle, 2);
       expect((await decide(handle, alice)).accepted).toBe(true);
       return (await handle.result()) as RemediationState;
@@ -365,7 +379,15 @@ describe('remediation approval gate: the findings it was started on are closed',
     const state = await withWorker(async () => {
       const handle = await start('closed', input(key, {}, { findingIds: ['f_1'] }));
       await awaitingApproval(handle);
-      await handle.signal(findingsClosedSignal, { reason, findingIds: ['f_1'] });
+      await handle.signal(
+        findingsClosedSignal,
+        sealed(
+          handle.workflowId,
+          findingsClosedSignal,
+          { reason, findingIds: ['f_1'] },
+          { at: new Date(await env.currentTimeMs()) },
+        ),
+      );
       const deadline = Date.now() + 60_000;
       while ((await statusOf(handle)) !== 'cancelled' && Date.now() < deadline)
         await new Promise((r) => setTimeout(r, 50));

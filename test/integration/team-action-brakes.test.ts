@@ -51,6 +51,7 @@ import {
 import type { remediationWorkflow } from '../../workflows/remediation/workflow.ts';
 import { decideRemediation, person, snapshotOf } from '../support/people.ts';
 import { recordedEvents } from '../support/recorded-events.ts';
+import { sealed } from '../support/service-seal.ts';
 import { unusedAccessActivities } from '../support/unused-access.ts';
 import { tagSecret } from './fixtures/team-action/tag-secret.ts';
 import { finding } from './identity-support.ts';
@@ -350,7 +351,15 @@ describe('exceptions hold a team action', () => {
     const who = await leakedSecret('expires');
     const handle = await startIdentity(who);
     await granted(handle, who, 7);
-    await handle.signal(findingsSignal, { identity: who, findings: [finding(who, 'exposed-secret')] });
+    await handle.signal(
+      findingsSignal,
+      sealed(
+        handle.workflowId,
+        findingsSignal,
+        { identity: who, findings: [finding(who, 'exposed-secret')] },
+        { at: new Date(await env.currentTimeMs()) },
+      ),
+    );
     const held = await recordOf(handle, (r) => r.assessment !== undefined);
     expect(held.remediations).toEqual([]);
     await env.sleep(6 * DAY);
@@ -376,7 +385,15 @@ describe('exceptions hold a team action', () => {
     const who = await leakedSecret('revoked');
     const handle = await startIdentity(who);
     const exception = await granted(handle, who, 7);
-    await handle.signal(findingsSignal, { identity: who, findings: [finding(who, 'exposed-secret')] });
+    await handle.signal(
+      findingsSignal,
+      sealed(
+        handle.workflowId,
+        findingsSignal,
+        { identity: who, findings: [finding(who, 'exposed-secret')] },
+        { at: new Date(await env.currentTimeMs()) },
+      ),
+    );
     expect((await recordOf(handle, (r) => r.assessment !== undefined)).remediations).toEqual([]);
     expect(await tagged(who)).toBe(false);
     const revoke = exceptionDecision(
