@@ -17,6 +17,7 @@ import { payloadCodec, temporalClient } from '../../runtime/connections.ts';
 import { AesGcmPayloadCodec, ENCRYPTED_ENCODING, KEY_ID_METADATA } from '../../runtime/payload-codec.ts';
 import { payloadKeyRing } from '../../runtime/payload-keys.ts';
 import { type RunningPipeline, startPipeline } from '../../runtime/pipeline.ts';
+import { SERVICE_SEALS_PATCH } from '../../schemas/patch-ids.ts';
 import { identityQuery, identityWorkflowId } from '../../workflows/identity/definitions.ts';
 import { COUNT_EXCEPTION_REQUESTS } from '../../workflows/identity/workflow.ts';
 import { ENFORCEMENT_PRIORITY_PATCH } from '../../workflows/priority.ts';
@@ -51,7 +52,7 @@ function payloadsIn(value: unknown, path = '', out: Array<{ path: string; payloa
   return out;
 }
 /** Patch ids the workflows use: the only text the SDK's patch markers carry. */
-const PATCHES: unknown[] = [COUNT_EXCEPTION_REQUESTS, ENFORCEMENT_PRIORITY_PATCH];
+const PATCHES: unknown[] = [COUNT_EXCEPTION_REQUESTS, ENFORCEMENT_PRIORITY_PATCH, SERVICE_SEALS_PATCH];
 const utf8 = (b?: Uint8Array | null) => Buffer.from(b ?? []).toString('utf8');
 
 beforeAll(async () => {
