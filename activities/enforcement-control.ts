@@ -35,7 +35,12 @@ export function createControlActivities() {
       const { client, info } = Context.current();
       // Sealed as the worker's: a reservation from anyone else uses up no rate limit (schemas/service-seal.ts).
       const workflowId = controlWorkflowId(info.taskQueue);
-      const seal = sealAs('worker', { workflowId, message: reserveActUpdate.name, body: request, at: scheduledAt(info) });
+      const seal = sealAs('worker', {
+        workflowId,
+        message: reserveActUpdate.name,
+        body: request,
+        at: scheduledAt(info),
+      });
       const startWorkflowOperation = new WithStartWorkflowOperation<(input: ControlInput) => Promise<void>>(
         CONTROL_WORKFLOW_TYPE,
         {

@@ -111,7 +111,12 @@ export function createAccessContextActivities(deps: AccessContextDeps) {
         };
         const workflowId = identityWorkflowId(identity.key);
         // Sealed as the worker's: the identity workflow takes a grant notice from no one else.
-        const seal = sealAs('worker', { workflowId, message: accessGrantSignal.name, body: input.notice, at: scheduledAt(info) });
+        const seal = sealAs('worker', {
+          workflowId,
+          message: accessGrantSignal.name,
+          body: input.notice,
+          at: scheduledAt(info),
+        });
         await client.workflow.signalWithStart(IDENTITY_WORKFLOW_TYPE, {
           workflowId,
           taskQueue: info.taskQueue,
