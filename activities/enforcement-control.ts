@@ -3,6 +3,7 @@
 import { Context } from '@temporalio/activity';
 import { WithStartWorkflowOperation } from '@temporalio/client';
 import type { ActAnswer, ActRequest } from '../risk/brakes.ts';
+import { scheduledAt, sealAs } from '../runtime/service-keys.ts';
 import {
   CONTROL_WORKFLOW_TYPE,
   type ControlInput,
@@ -32,10 +33,18 @@ export function createControlActivities() {
   return {
     async reserveAct(request: ActRequest): Promise<ActAnswer> {
       const { client, info } = Context.current();
+      // Sealed as the worker's: a reservation from anyone else uses up no rate limit (schemas/service-seal.ts).
+      const workflowId = controlWorkflowId(info.taskQueue);
+      const seal = sealAs('worker', {
+        workflowId,
+        message: reserveActUpdate.name,
+        body: request,
+        at: scheduledAt(info),
+      });
       const startWorkflowOperation = new WithStartWorkflowOperation<(input: ControlInput) => Promise<void>>(
         CONTROL_WORKFLOW_TYPE,
         {
-          workflowId: controlWorkflowId(info.taskQueue),
+          workflowId,
           taskQueue: info.taskQueue,
           workflowIdConflictPolicy: 'USE_EXISTING',
           // It serves only acting: its update tasks must not queue behind bulk assessment (workflows/priority.ts).
@@ -46,7 +55,7 @@ export function createControlActivities() {
       await acquire();
       try {
         return await client.workflow.executeUpdateWithStart(reserveActUpdate, {
-          args: [request],
+          args: [{ ...request, seal }],
           startWorkflowOperation,
         });
       } finally {

@@ -17,6 +17,7 @@ import { createVisibilityCheck } from './identity-visibility.ts';
 import { createPolicySource, type PolicyInForce } from './policy-source.ts';
 import { createRemediationActivities } from './remediation.ts';
 import { createRescanCheck } from './rescan-check.ts';
+import { createServiceSealActivities } from './service-seals.ts';
 
 export interface ActivityDeps {
   aws: AwsClients;
@@ -45,6 +46,7 @@ export function createActivities(deps: ActivityDeps) {
     ...createRemediationActivities(deps.aws, accounts, deps.actions ?? builtInActions),
     ...createDirectoryActivities(),
     ...createControlActivities(),
+    ...createServiceSealActivities(),
     ...createRegistryActivities((deps.actions ?? builtInActions).map((a) => a.name)),
     ...createRescanCheck(policy),
   };

@@ -208,5 +208,13 @@ export function identityReport(
     row('not started', '');
     for (const s of record.skipped) out.push(`    ${s.action.padEnd(16)} rule ${s.ruleId}: ${s.reason}`);
   }
+  // Forged, unsealed or undecodable messages the workflow refused: who claimed what, and why not.
+  if (record.refusedMessages?.length) {
+    row('refused', `${record.refusedMessages.length} message(s) (the newest last)`);
+    for (const r of record.refusedMessages.slice(-10))
+      out.push(
+        `    ${r.at} ${r.message}${r.claimedBy ? ` claimed by ${r.claimedBy}` : ''}: ${clip(r.reason, 160)}`,
+      );
+  }
   return out.map((l) => l.replace(/\s+$/, ''));
 }

@@ -6,9 +6,16 @@
 // different identities go in parallel. A failure stops that identity only: the result says what is left, so the
 // caller retries exactly that and never re-sends what Temporal already holds.
 import { type Client, isGrpcServiceError, WorkflowNotFoundError } from '@temporalio/client';
+import { sealAs } from '../runtime/service-keys.ts';
 import type { Finding } from '../schemas/finding.ts';
 import type { IdentityRef } from '../schemas/identity.ts';
-import { findingsSignal, identityWorkflowId, TASK_QUEUE } from '../workflows/identity/definitions.ts';
+import type { Sealed } from '../schemas/service-seal.ts';
+import {
+  type FindingsDelivery,
+  findingsSignal,
+  identityWorkflowId,
+  TASK_QUEUE,
+} from '../workflows/identity/definitions.ts';
 import type { identityWorkflow } from '../workflows/identity/workflow.ts';
 import { ENFORCEMENT_PRIORITY } from '../workflows/priority.ts';
 import { isUrgent } from './coalescer.ts';
@@ -55,29 +62,35 @@ export function temporalSignal(
   return async (identity, findings) => {
     const workflowId = identityWorkflowId(identity.key);
     const urgent = findings.some(isUrgent);
+    // Sealed as the consumer's (schemas/service-seal.ts): the identity workflow takes findings from no one else.
+    const delivery = { identity, findings };
+    const sealed = {
+      ...delivery,
+      seal: sealAs('consumer', { workflowId, message: findingsSignal.name, body: delivery }),
+    };
     if (running.has(workflowId)) {
       try {
         // Before the signal, so the workflow task the signal schedules already has the priority.
         if (urgent) await raisePriority(client, workflowId);
-        await client.workflow.getHandle(workflowId).signal(findingsSignal, { identity, findings });
+        await client.workflow.getHandle(workflowId).signal(findingsSignal, sealed);
         return;
       } catch (error) {
         if (!(error instanceof WorkflowNotFoundError)) throw error;
         running.delete(workflowId);
       }
     }
-    await client.workflow.signalWithStart<
-      typeof identityWorkflow,
-      [{ identity: IdentityRef; findings: Finding[] }]
-    >('identityWorkflow', {
-      workflowId,
-      taskQueue,
-      // Started by a leaked or compromised credential: its tasks go ahead of bulk assessment in the queue.
-      ...(urgent ? { priority: ENFORCEMENT_PRIORITY } : {}),
-      args: [{ identity }],
-      signal: findingsSignal,
-      signalArgs: [{ identity, findings }],
-    });
+    await client.workflow.signalWithStart<typeof identityWorkflow, [Sealed<FindingsDelivery>]>(
+      'identityWorkflow',
+      {
+        workflowId,
+        taskQueue,
+        // Started by a leaked or compromised credential: its tasks go ahead of bulk assessment in the queue.
+        ...(urgent ? { priority: ENFORCEMENT_PRIORITY } : {}),
+        args: [{ identity }],
+        signal: findingsSignal,
+        signalArgs: [sealed],
+      },
+    );
     running.add(workflowId);
   };
 }

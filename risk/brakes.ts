@@ -2,6 +2,7 @@
 // global, the circuit breaker, and protected identities. The control workflow (workflows/control/) holds this
 // state in its history and applies these functions; nothing here does I/O, and time is passed in.
 import type { CircuitBreaker, RateLimits } from '../schemas/policy.ts';
+import type { RefusedMessage } from '../schemas/refused-message.ts';
 
 const HOUR_MS = 3_600_000;
 const MINUTE_MS = 60_000;
@@ -105,6 +106,8 @@ export interface ControlState {
   breaker?: { openedAt: string; reason: string; quietMinutes: number };
   /** Remediations told to wait for a release (pause), signalled when it comes. */
   held: string[];
+  /** Messages refused (forged, unsealed, undecodable): schemas/refused-message.ts. */
+  refusedMessages?: RefusedMessage[];
 }
 
 export const emptyControlState = (): ControlState => ({ acts: [], inflight: [], failures: [], held: [] });

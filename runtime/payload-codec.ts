@@ -1,10 +1,13 @@
 // Temporal payload encryption: every payload (workflow inputs, signals, results, queries, memo) is AES-256-GCM
 // ciphertext on the wire and in the server's history, so findings, reasons and titles are readable only by holders
 // of the key. The key's id travels in the payload's metadata: rotating is adding a new key and making it active,
-// while old ids still decrypt what was written before.
+// while old ids still decrypt what was written before. What cannot be decrypted is handed on as a refusal (see
+// decode), never thrown.
 import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
 import type { Payload, PayloadCodec } from '@temporalio/common';
 import proto from '@temporalio/proto';
+import { KNOWN_PATCH_IDS } from '../schemas/patch-ids.ts';
+import { undecodable } from '../schemas/undecodable.ts';
 
 export const ENCRYPTED_ENCODING = 'binary/encrypted';
 export const KEY_ID_METADATA = 'encryption-key-id';
@@ -58,21 +61,30 @@ export class AesGcmPayloadCodec implements PayloadCodec {
     });
   }
 
-  /** Payloads not encrypted (written before encryption was turned on) pass through unchanged. */
+  /**
+   * Never throws: a payload it cannot decrypt (no key for its id, altered, truncated) or one that is plaintext where
+   * only ciphertext belongs becomes an `Undecodable` value (schemas/undecodable.ts) that the receiving handler
+   * records and drops. Thrown, the error would fail every workflow task of the workflow that received it, forever.
+   * The one plaintext let through is the SDK's own patch marker, with a patch id we use.
+   */
   async decode(payloads: Payload[]): Promise<Payload[]> {
     return payloads.map((payload) => {
-      if (!isEncrypted(payload)) return payload;
+      if (!isEncrypted(payload)) {
+        return isKnownPatchMarker(payload)
+          ? payload
+          : refusedPayload('a plaintext payload where only encrypted ones are accepted');
+      }
       const keyId = text(payload.metadata?.[KEY_ID_METADATA]);
-      if (!keyId) throw new Error('an encrypted Temporal payload names no encryption key id');
+      if (!keyId) return refusedPayload('an encrypted payload names no encryption key id');
       const key = this.keyRing.keys.get(keyId);
       if (!key) {
-        throw new Error(
-          `a Temporal payload is encrypted with key '${keyId}', which is not among the keys from ${this.keyRing.source} (${[...this.keyRing.keys.keys()].join(', ')})`,
+        return refusedPayload(
+          `a payload encrypted with key '${keyId.slice(0, 64)}', which is not among the keys from ${this.keyRing.source} (${[...this.keyRing.keys.keys()].join(', ')})`,
         );
       }
       const sealed = Buffer.from(payload.data ?? new Uint8Array());
       if (sealed.length < IV_BYTES + TAG_BYTES)
-        throw new Error(`encrypted payload (key '${keyId}') is truncated`);
+        return refusedPayload(`an encrypted payload (key '${keyId}') is truncated`);
       const decipher = createDecipheriv('aes-256-gcm', key, sealed.subarray(0, IV_BYTES));
       decipher.setAAD(Buffer.from(keyId));
       decipher.setAuthTag(sealed.subarray(sealed.length - TAG_BYTES));
@@ -83,12 +95,40 @@ export class AesGcmPayloadCodec implements PayloadCodec {
           decipher.final(),
         ]);
       } catch {
-        throw new Error(
-          `encrypted payload does not authenticate with key '${keyId}' (wrong key or altered data)`,
+        return refusedPayload(
+          `an encrypted payload does not authenticate with key '${keyId}' (wrong key or altered data)`,
         );
       }
-      return temporal.api.common.v1.Payload.decode(plain);
+      try {
+        return temporal.api.common.v1.Payload.decode(plain);
+      } catch {
+        return refusedPayload(`an encrypted payload (key '${keyId}') does not hold a payload`);
+      }
     });
+  }
+}
+
+/** The undecodable value as a JSON payload: the data converter hands the handler `{ nhiUndecodablePayload }`. */
+function refusedPayload(reason: string): Payload {
+  return {
+    metadata: { encoding: Buffer.from('json/plain') },
+    data: Buffer.from(JSON.stringify(undecodable(reason))),
+  };
+}
+
+/** The SDK's patch marker: `{"id":"…","deprecated":…}` in plaintext JSON, with a patch id our workflows use. */
+export function isKnownPatchMarker(payload: Payload): boolean {
+  if (text(payload.metadata?.encoding) !== 'json/plain') return false;
+  try {
+    const marker = JSON.parse(text(payload.data) ?? '') as Record<string, unknown>;
+    const keys = Object.keys(marker).sort().join(',');
+    return (
+      (keys === 'deprecated,id' || keys === 'id') &&
+      typeof marker.id === 'string' &&
+      KNOWN_PATCH_IDS.has(marker.id)
+    );
+  } catch {
+    return false;
   }
 }
 

@@ -22,6 +22,8 @@ import { startLagSampler } from './lag.ts';
 import { type Log, silentLog } from './log.ts';
 import { createPipelineMetrics, type PipelineMetrics, serveMetrics } from './metrics.ts';
 import { installSdkMetrics } from './sdk-metrics.ts';
+import { serviceKeys } from './service-keys.ts';
+import { TransportConfigError } from './transport.ts';
 import { createWorker } from './worker.ts';
 import { createWorkerMetrics } from './worker-metrics.ts';
 
@@ -97,6 +99,16 @@ function checkedPolicy(file: string): Extract<ReturnType<typeof checkPolicyFile>
   return checked;
 }
 
+function requireServiceKeys(role: 'all' | 'consumer' | 'worker'): void {
+  const keys = serviceKeys();
+  const needed = role === 'all' ? (['consumer', 'worker'] as const) : ([role] as const);
+  for (const service of needed)
+    if (!keys.secret[service])
+      throw new TransportConfigError(
+        `the ${role} role needs the '${service}' service key: set NHI_SERVICE_KEYS=${service}:HEX (${keys.source} has none)`,
+      );
+}
+
 export async function startPipeline(opts: PipelineOptions = {}): Promise<RunningPipeline> {
   const role = opts.role ?? 'all';
   const log = opts.log ?? silentLog;
@@ -111,6 +123,9 @@ export async function startPipeline(opts: PipelineOptions = {}): Promise<Running
   let metricsPort: number | undefined;
 
   try {
+    // The service keys this role seals its messages with: a missing one refuses to start (one line), rather than
+    // every message being refused later by the workflows (runtime/service-keys.ts).
+    requireServiceKeys(role);
     if (opts.metricsPort !== undefined) {
       // The SDK's Runtime takes its exporter before the worker's first connection: install it first.
       const sdkMetrics = role !== 'consumer' ? await installSdkMetrics() : undefined;

@@ -3,6 +3,7 @@
 // compromise findings (its identity workflow; a fresh assessment when it has none), the kill switch, and whether
 // the worker may act in the identity's account. Also tells the identity workflows about a grant.
 import { Context } from '@temporalio/activity';
+import { scheduledAt, sealAs } from '../../runtime/service-keys.ts';
 import type { IdentityRef } from '../../schemas/identity.ts';
 import { awsIdentityFromArn } from '../../schemas/identity-keys.ts';
 import type { AccessContext, GrantNotice } from '../../workflows/access/definitions.ts';
@@ -108,12 +109,20 @@ export function createAccessContextActivities(deps: AccessContextDeps) {
           provider: 'generic',
           aliases: [],
         };
+        const workflowId = identityWorkflowId(identity.key);
+        // Sealed as the worker's: the identity workflow takes a grant notice from no one else.
+        const seal = sealAs('worker', {
+          workflowId,
+          message: accessGrantSignal.name,
+          body: input.notice,
+          at: scheduledAt(info),
+        });
         await client.workflow.signalWithStart(IDENTITY_WORKFLOW_TYPE, {
-          workflowId: identityWorkflowId(identity.key),
+          workflowId,
           taskQueue: info.taskQueue,
           args: [{ identity }],
           signal: accessGrantSignal,
-          signalArgs: [input.notice],
+          signalArgs: [{ ...input.notice, seal }],
         });
       }
     },

@@ -6,6 +6,7 @@ import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { Worker } from '@temporalio/worker';
 import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { Activities } from '../../activities/index.ts';
+import { createServiceSealActivities } from '../../activities/service-seals.ts';
 import { accessRequestInput } from '../../cli/access-client.ts';
 import { remediationDecision } from '../../cli/decisions.ts';
 import { testServerPath } from '../../infra/install/index.ts';
@@ -111,7 +112,7 @@ async function run<T>(fn: () => Promise<T>): Promise<T> {
     connection: env.nativeConnection,
     taskQueue: 'access',
     workflowBundle: await workflowBundle(),
-    activities: activities as Activities,
+    activities: { ...activities, ...createServiceSealActivities() } as Activities,
   });
   return worker.runUntil(fn());
 }

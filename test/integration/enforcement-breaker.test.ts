@@ -9,6 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createControlActivities } from '../../activities/enforcement-control.ts';
 import type { EventInput } from '../../activities/events/publish.ts';
 import type { Activities } from '../../activities/index.ts';
+import { createServiceSealActivities } from '../../activities/service-seals.ts';
 import { testServerPath } from '../../infra/install/index.ts';
 import { createWorker } from '../../runtime/worker.ts';
 import type { IdentityRef } from '../../schemas/identity.ts';
@@ -57,6 +58,7 @@ const activities: Activities = {
   },
   ...createControlActivities(),
   ...unusedAccessActivities,
+  ...createServiceSealActivities(),
 };
 
 beforeAll(async () => {

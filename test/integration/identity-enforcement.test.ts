@@ -18,6 +18,7 @@ import { ENFORCEMENT_PRIORITY } from '../../workflows/priority.ts';
 import type { RemediationState } from '../../workflows/remediation/definitions.ts';
 import type { remediationWorkflow } from '../../workflows/remediation/workflow.ts';
 import { collect } from '../support/kafka.ts';
+import { sealed } from '../support/service-seal.ts';
 import {
   deliver,
   eventsOf,
@@ -148,8 +149,9 @@ describe('exactly one remediation per identity per action', () => {
       [userA, userFindings],
     ] as const) {
       const handle = w.client.workflow.getHandle(identityWorkflowId(identity.key));
-      await handle.signal(findingsSignal, { identity, findings: [...findings] });
-      await handle.signal(findingsSignal, { identity, findings: [...findings] });
+      const delivery = { identity, findings: [...findings] };
+      await handle.signal(findingsSignal, sealed(handle.workflowId, findingsSignal, delivery));
+      await handle.signal(findingsSignal, sealed(handle.workflowId, findingsSignal, delivery));
     }
     await waitFor('keyA remediation', async () =>
       (await query(keyA.key)).remediations.length ? 1 : undefined,

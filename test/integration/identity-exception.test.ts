@@ -14,6 +14,7 @@ import type { Assessment } from '../../activities/assess-identity.ts';
 import type { EventInput } from '../../activities/events/publish.ts';
 import type { Activities } from '../../activities/index.ts';
 import { loadPolicy } from '../../activities/policy-source.ts';
+import { createServiceSealActivities } from '../../activities/service-seals.ts';
 import { exceptionDecision, exceptionRequest } from '../../cli/decisions.ts';
 import type { ExceptionSummary } from '../../evidence/exception-summary.ts';
 import { exportEvidence } from '../../evidence/export.ts';
@@ -37,6 +38,7 @@ import { remediationQuery } from '../../workflows/remediation/definitions.ts';
 import { recordExceptionFixtures, testSigner } from '../support/evidence.ts';
 import { person, snapshotOf, type TestPerson } from '../support/people.ts';
 import { recordedEvents } from '../support/recorded-events.ts';
+import { sealed } from '../support/service-seal.ts';
 import { unusedAccessActivities } from '../support/unused-access.ts';
 import { finding, replay } from './identity-support.ts';
 
@@ -109,6 +111,7 @@ const activities: Activities = {
   reserveAct: async () => ({ verdict: 'go' }),
   resolveTeamAction: async () => ({ refused: 'no team actions here' }),
   ...unusedAccessActivities,
+  ...createServiceSealActivities(),
 };
 
 async function startEnvironment() {
@@ -218,10 +221,13 @@ describe('exceptions as requests', () => {
     );
 
     // The finding that crosses the policy arrives while the exception is live: assessed, not acted on.
-    await handle.signal(findingsSignal, {
-      identity,
-      findings: [finding(identity, 'excess-privilege', { seed: 'exc/priv' })],
-    });
+    await handle.signal(
+      findingsSignal,
+      sealed(handle.workflowId, findingsSignal, {
+        identity,
+        findings: [finding(identity, 'excess-privilege', { seed: 'exc/priv' })],
+      }),
+    );
     const assessed = await waitForRecord(handle, (r) => r.assessment?.risk.score === 72);
     expect(assessed.remediations).toEqual([]);
     expect(assessed.exceptions[0]).toMatchObject({
@@ -282,10 +288,13 @@ describe('exceptions as requests', () => {
   it('a grant pauses a matching remediation that awaits approval', async () => {
     const user: IdentityRef = { ...identity, key: 'arn:aws:iam::123456789012:user/pause' };
     const handle = await startIdentity(user);
-    await handle.signal(findingsSignal, {
-      identity: user,
-      findings: [finding(user, 'excess-privilege', { seed: 'pause/priv' })],
-    });
+    await handle.signal(
+      findingsSignal,
+      sealed(handle.workflowId, findingsSignal, {
+        identity: user,
+        findings: [finding(user, 'excess-privilege', { seed: 'pause/priv' })],
+      }),
+    );
     const started = await waitForRecord(handle, (r) => r.remediations.length > 0);
     const remediation = env.client.workflow.getHandle(started.remediations[0]!.workflowId);
     await waitFor(async () =>
@@ -313,10 +322,13 @@ describe('exceptions as requests', () => {
     const handle = await startIdentity(user);
     const opened = await ask(handle, user.key, 7);
     await decideException(handle, user.key, alice, opened.id!, 'approve');
-    await handle.signal(findingsSignal, {
-      identity: user,
-      findings: [finding(user, 'excess-privilege', { seed: 'rev/priv' })],
-    });
+    await handle.signal(
+      findingsSignal,
+      sealed(handle.workflowId, findingsSignal, {
+        identity: user,
+        findings: [finding(user, 'excess-privilege', { seed: 'rev/priv' })],
+      }),
+    );
     const held = await waitForRecord(handle, (r) => r.assessment?.risk.score === 72);
     expect(held.remediations).toEqual([]);
     // Someone outside the request and the approver groups may not end it.
@@ -357,10 +369,13 @@ describe('exceptions as requests', () => {
     expect(opened).toMatchObject({ accepted: true, id: 'exc-1' });
     const handle = await startOp.workflowHandle();
     await decideException(handle, user.key, alice, 'exc-1', 'approve');
-    await handle.signal(findingsSignal, {
-      identity: user,
-      findings: [finding(user, 'excess-privilege', { seed: 'pre/priv' })],
-    });
+    await handle.signal(
+      findingsSignal,
+      sealed(handle.workflowId, findingsSignal, {
+        identity: user,
+        findings: [finding(user, 'excess-privilege', { seed: 'pre/priv' })],
+      }),
+    );
     const held = await waitForRecord(handle, (r) => r.assessment?.risk.score === 72);
     expect(held.remediations).toEqual([]);
     expect(held.exceptions).toMatchObject([{ id: 'exc-1', action: 'scope-down' }]);
@@ -480,7 +495,10 @@ describe('an assessment that keeps failing', () => {
     });
     assessFails = true;
     const first = finding(user, 'excess-privilege', { seed: 'flaky/1' });
-    await handle.signal(findingsSignal, { identity: user, findings: [first] });
+    await handle.signal(
+      findingsSignal,
+      sealed(handle.workflowId, findingsSignal, { identity: user, findings: [first] }),
+    );
     const failed = await waitForRecord(handle, (r) => r.assessmentError !== undefined);
     expect(failed.assessmentError).toMatchObject({
       failures: 1,
@@ -490,7 +508,10 @@ describe('an assessment that keeps failing', () => {
 
     // More findings while it is failing: merged at once, nothing lost.
     const second = finding(user, 'misconfiguration', { seed: 'flaky/2' });
-    await handle.signal(findingsSignal, { identity: user, findings: [second] });
+    await handle.signal(
+      findingsSignal,
+      sealed(handle.workflowId, findingsSignal, { identity: user, findings: [second] }),
+    );
     await waitForRecord(handle, (r) => r.findingIds.length === 2);
 
     // The first retry comes a minute later (and fails again); backoff doubles.

@@ -15,6 +15,7 @@ import { findingsSignal, identityQuery, identityWorkflowId } from '../../workflo
 import { MAX_FINDING_DETAILS, MAX_RECENT_IDS } from '../../workflows/identity/state.ts';
 import { MAX_HISTORY_EVENTS } from '../../workflows/identity/workflow.ts';
 import { testSigner } from '../support/evidence.ts';
+import { sealed } from '../support/service-seal.ts';
 import {
   deliver,
   eventsOf,
@@ -77,7 +78,9 @@ describe('an identity with 20,000 findings', () => {
           await deliver(w.client, w.taskQueue, identity, b);
           signals++;
           if (signals % 25 === 0) {
-            await w.client.workflow.getHandle(workflowId).signal(findingsSignal, { identity, findings: b });
+            await w.client.workflow
+              .getHandle(workflowId)
+              .signal(findingsSignal, sealed(workflowId, findingsSignal, { identity, findings: b }));
             signals++;
           }
         }

@@ -48,6 +48,7 @@ import {
 import type { identityWorkflow } from '../../workflows/identity/workflow.ts';
 import { withExampleAccessKeys } from '../support/fixture-keys.ts';
 import { createTestTopics, deleteTestTopics } from '../support/kafka.ts';
+import { sealed } from '../support/service-seal.ts';
 
 const policyDoc = (...Statement: object[]) => JSON.stringify({ Version: '2012-10-17', Statement });
 
@@ -367,7 +368,7 @@ export async function deliver(
     taskQueue,
     args: [{ identity }],
     signal: findingsSignal,
-    signalArgs: [{ identity, findings }],
+    signalArgs: [sealed(identityWorkflowId(identity.key), findingsSignal, { identity, findings })],
   });
 }
 

@@ -17,6 +17,7 @@ import { payloadCodec, temporalClient } from '../../runtime/connections.ts';
 import { AesGcmPayloadCodec, ENCRYPTED_ENCODING, KEY_ID_METADATA } from '../../runtime/payload-codec.ts';
 import { payloadKeyRing } from '../../runtime/payload-keys.ts';
 import { type RunningPipeline, startPipeline } from '../../runtime/pipeline.ts';
+import { SERVICE_SEALS_PATCH } from '../../schemas/patch-ids.ts';
 import { identityQuery, identityWorkflowId } from '../../workflows/identity/definitions.ts';
 import { COUNT_EXCEPTION_REQUESTS } from '../../workflows/identity/workflow.ts';
 import { ENFORCEMENT_PRIORITY_PATCH } from '../../workflows/priority.ts';
@@ -51,7 +52,7 @@ function payloadsIn(value: unknown, path = '', out: Array<{ path: string; payloa
   return out;
 }
 /** Patch ids the workflows use: the only text the SDK's patch markers carry. */
-const PATCHES: unknown[] = [COUNT_EXCEPTION_REQUESTS, ENFORCEMENT_PRIORITY_PATCH];
+const PATCHES: unknown[] = [COUNT_EXCEPTION_REQUESTS, ENFORCEMENT_PRIORITY_PATCH, SERVICE_SEALS_PATCH];
 const utf8 = (b?: Uint8Array | null) => Buffer.from(b ?? []).toString('utf8');
 
 beforeAll(async () => {
@@ -124,6 +125,13 @@ describe('payload encryption', () => {
         const marker = JSON.parse(utf8(payload.data)) as Record<string, unknown>;
         expect(Object.keys(marker).sort()).toEqual(['deprecated', 'id']);
         expect(PATCHES).toContain(marker.id);
+        continue;
+      }
+      // A local activity's marker: the SDK's core writes its bookkeeping (sequence, attempt, activity id and type,
+      // times) in plaintext; the result itself is ciphertext. Our local activities only seal and verify messages.
+      if (/markerRecordedEventAttributes\.details\.data\.payloads\.\d+$/.test(path)) {
+        const meta = JSON.parse(utf8(payload.data)) as Record<string, unknown>;
+        expect(['servicePublicKeys', 'sealServiceMessage']).toContain(meta.activity_type);
         continue;
       }
       if (path.endsWith('searchAttributes.indexedFields.TemporalChangeVersion')) {

@@ -6,10 +6,12 @@ import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { Worker } from '@temporalio/worker';
 import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { Activities } from '../../activities/index.ts';
+import { createServiceSealActivities } from '../../activities/service-seals.ts';
 import { testServerPath } from '../../infra/install/index.ts';
 import { installQuietRuntime, workflowBundle } from '../../runtime/worker.ts';
 import type { Approval } from '../../schemas/policy.ts';
-import type { DecisionKind } from '../../schemas/signed-decision.ts';
+import { signSeal } from '../../schemas/service-seal.ts';
+import { type DecisionKind, newKeyPair } from '../../schemas/signed-decision.ts';
 import {
   type DecisionResult,
   decideUpdate,
@@ -20,6 +22,7 @@ import {
   remediationQuery,
 } from '../../workflows/remediation/definitions.ts';
 import { person, sign, snapshotOf, type TestPerson } from '../support/people.ts';
+import { sealed } from '../support/service-seal.ts';
 
 let env: TestWorkflowEnvironment;
 const executed: string[] = [];
@@ -125,7 +128,7 @@ async function withWorker<T>(fn: () => Promise<T>): Promise<T> {
     connection: env.nativeConnection,
     taskQueue: 'approval',
     workflowBundle: await workflowBundle(),
-    activities: activities as Activities,
+    activities: { ...activities, ...createServiceSealActivities() } as Activities,
   });
   return worker.runUntil(fn());
 }
@@ -338,23 +341,78 @@ describe('remediation approval gate', () => {
     const state = await withWorker(async () => {
       const handle = await start('paused', input(key));
       await awaitingApproval(handle);
-      await handle.signal(exceptionSignal, {
-        exceptionId: 'exc-1',
-        active: true,
-        until: '2099-01-01T00:00:00Z',
-      });
+      await handle.signal(
+        exceptionSignal,
+        sealed(
+          handle.workflowId,
+          exceptionSignal,
+          { exceptionId: 'exc-1', active: true, until: '2099-01-01T00:00:00Z' },
+          { at: new Date(await env.currentTimeMs()) },
+        ),
+      );
       const deadline = Date.now() + 60_000;
       while ((await statusOf(handle)) !== 'paused' && Date.now() < deadline)
         await new Promise((r) => setTimeout(r, 50));
       expect((await decide(handle, alice)).refusal).toMatch(/^the request is paused by exception exc-1/);
       expect(executed).not.toContain(key);
-      await handle.signal(exceptionSignal, { exceptionId: 'exc-1', active: false });
+      await handle.signal(
+        exceptionSignal,
+        sealed(
+          handle.workflowId,
+          exceptionSignal,
+          { exceptionId: 'exc-1', active: false },
+          { at: new Date(await env.currentTimeMs()) },
+        ),
+      );
       await awaitingApproval(handle, 2);
       expect((await decide(handle, alice)).accepted).toBe(true);
       return (await handle.result()) as RemediationState;
     });
     expect(state.status).toBe('executed');
     expect(eventsOf(key, 'approval.paused')).toHaveLength(1);
+  });
+});
+
+describe('remediation approval gate: forged notices', () => {
+  // Both notices come only from the identity workflow, sealed by the worker: unsealed or sealed with a key no worker
+  // holds, they are recorded and change nothing (the payload-key cases are in forged-service-messages.test.ts).
+  it('a forged exception grant pauses nothing and a forged closure cancels nothing; the approval then acts', async () => {
+    const key = 'arn:aws:iam::111111111111:user/forged-notices';
+    const state = await withWorker(async () => {
+      const handle = await start('forged-notices', input(key, {}, { findingIds: ['f_1'] }));
+      await awaitingApproval(handle);
+      const pause = { exceptionId: 'exc-9', active: true, until: '2099-01-01T00:00:00Z' };
+      const closed = { reason: 'every finding it was started on was closed: f_1', findingIds: ['f_1'] };
+      const attacker = newKeyPair().secretKey;
+      const at = new Date(await env.currentTimeMs()).toISOString();
+      const attackerSeal = (message: string, body: unknown) =>
+        signSeal(
+          { workflowId: handle.workflowId, message, body, service: 'worker', nonce: message, at },
+          attacker,
+        );
+      await handle.signal(exceptionSignal, pause);
+      await handle.signal(exceptionSignal, { ...pause, seal: attackerSeal('exception', pause) });
+      await handle.signal(findingsClosedSignal, closed);
+      await handle.signal(findingsClosedSignal, { ...closed, seal: attackerSeal('findingsClosed', closed) });
+      const deadline = Date.now() + 60_000;
+      let s = await handle.query(remediationQuery);
+      while ((s.refusedMessages?.length ?? 0) < 4 && Date.now() < deadline) {
+        await new Promise((r) => setTimeout(r, 50));
+        s = await handle.query(remediationQuery);
+      }
+      expect(s.refusedMessages?.map((r) => `${r.message}: ${r.reason}`)).toEqual([
+        'exception: not sealed by a service identity',
+        expect.stringMatching(/^exception: the worker service's signature does not verify/),
+        'findingsClosed: not sealed by a service identity',
+        expect.stringMatching(/^findingsClosed: the worker service's signature does not verify/),
+      ]);
+      expect(s.status).toBe('awaiting-approval');
+      expect(s.pausedBy).toBeUndefined();
+      expect((await decide(handle, alice)).accepted).toBe(true);
+      return (await handle.result()) as RemediationState;
+    });
+    expect(state.status).toBe('executed');
+    expect(executed).toContain(key);
   });
 });
 
@@ -365,7 +423,15 @@ describe('remediation approval gate: the findings it was started on are closed',
     const state = await withWorker(async () => {
       const handle = await start('closed', input(key, {}, { findingIds: ['f_1'] }));
       await awaitingApproval(handle);
-      await handle.signal(findingsClosedSignal, { reason, findingIds: ['f_1'] });
+      await handle.signal(
+        findingsClosedSignal,
+        sealed(
+          handle.workflowId,
+          findingsClosedSignal,
+          { reason, findingIds: ['f_1'] },
+          { at: new Date(await env.currentTimeMs()) },
+        ),
+      );
       const deadline = Date.now() + 60_000;
       while ((await statusOf(handle)) !== 'cancelled' && Date.now() < deadline)
         await new Promise((r) => setTimeout(r, 50));

@@ -5,6 +5,7 @@ import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { Worker } from '@temporalio/worker';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Activities } from '../../activities/index.ts';
+import { createServiceSealActivities } from '../../activities/service-seals.ts';
 import { testServerPath } from '../../infra/install/index.ts';
 import { installQuietRuntime, workflowBundle } from '../../runtime/worker.ts';
 import type { RemediationPlan, RemediationState } from '../../workflows/remediation/definitions.ts';
@@ -63,7 +64,7 @@ async function run(key: string, type: string): Promise<RemediationState> {
     connection: env.nativeConnection,
     taskQueue,
     workflowBundle: await workflowBundle(),
-    activities: activities as Activities,
+    activities: { ...activities, ...createServiceSealActivities() } as Activities,
   });
   return worker.runUntil(
     env.client.workflow.execute('remediationWorkflow', {

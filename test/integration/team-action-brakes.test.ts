@@ -22,6 +22,7 @@ import { awsClients } from '../../activities/aws/clients.ts';
 import { createControlActivities } from '../../activities/enforcement-control.ts';
 import type { EventInput } from '../../activities/events/publish.ts';
 import type { Activities } from '../../activities/index.ts';
+import { createServiceSealActivities } from '../../activities/service-seals.ts';
 import { exceptionDecision, exceptionRequest } from '../../cli/decisions.ts';
 import { endpoints } from '../../infra/endpoints.ts';
 import { testServerPath } from '../../infra/install/index.ts';
@@ -50,6 +51,7 @@ import {
 import type { remediationWorkflow } from '../../workflows/remediation/workflow.ts';
 import { decideRemediation, person, snapshotOf } from '../support/people.ts';
 import { recordedEvents } from '../support/recorded-events.ts';
+import { sealed } from '../support/service-seal.ts';
 import { unusedAccessActivities } from '../support/unused-access.ts';
 import { tagSecret } from './fixtures/team-action/tag-secret.ts';
 import { finding } from './identity-support.ts';
@@ -145,6 +147,7 @@ const activities: Activities = {
   ...createControlActivities(),
   ...createRegistryActivities(),
   ...unusedAccessActivities,
+  ...createServiceSealActivities(),
 };
 
 beforeAll(() => {
@@ -351,7 +354,15 @@ describe('exceptions hold a team action', () => {
     const who = await leakedSecret('expires');
     const handle = await startIdentity(who);
     await granted(handle, who, 7);
-    await handle.signal(findingsSignal, { identity: who, findings: [finding(who, 'exposed-secret')] });
+    await handle.signal(
+      findingsSignal,
+      sealed(
+        handle.workflowId,
+        findingsSignal,
+        { identity: who, findings: [finding(who, 'exposed-secret')] },
+        { at: new Date(await env.currentTimeMs()) },
+      ),
+    );
     const held = await recordOf(handle, (r) => r.assessment !== undefined);
     expect(held.remediations).toEqual([]);
     await env.sleep(6 * DAY);
@@ -377,7 +388,15 @@ describe('exceptions hold a team action', () => {
     const who = await leakedSecret('revoked');
     const handle = await startIdentity(who);
     const exception = await granted(handle, who, 7);
-    await handle.signal(findingsSignal, { identity: who, findings: [finding(who, 'exposed-secret')] });
+    await handle.signal(
+      findingsSignal,
+      sealed(
+        handle.workflowId,
+        findingsSignal,
+        { identity: who, findings: [finding(who, 'exposed-secret')] },
+        { at: new Date(await env.currentTimeMs()) },
+      ),
+    );
     expect((await recordOf(handle, (r) => r.assessment !== undefined)).remediations).toEqual([]);
     expect(await tagged(who)).toBe(false);
     const revoke = exceptionDecision(

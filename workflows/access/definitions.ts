@@ -5,6 +5,7 @@ import type { AccessGrant, AccessTerms } from '../../schemas/access.ts';
 import type { DirectorySnapshot } from '../../schemas/directory.ts';
 import type { ProtectedAction } from '../../schemas/policy.ts';
 import type { RefusedMessage } from '../../schemas/refused-message.ts';
+import type { Sealed } from '../../schemas/service-seal.ts';
 import type { SignedDecision } from '../../schemas/signed-decision.ts';
 import type { ApprovalRequest, Decision, DecisionAttempt } from '../remediation/definitions.ts';
 
@@ -129,8 +130,9 @@ export interface AccessUse {
 
 export const accessQuery = defineQuery<AccessState>('access');
 export const revokeAccessUpdate = defineUpdate<RevokeResult, [RevokeInput]>('revokeAccess');
-export const riskRevocationSignal = defineSignal<[RiskRevocation]>('riskRevocation');
-export const accessUsedSignal = defineSignal<[AccessUse]>('accessUsed');
+/** Both sealed by the worker (the identity workflow sends them); anyone else's is recorded and dropped. */
+export const riskRevocationSignal = defineSignal<[Sealed<RiskRevocation>]>('riskRevocation');
+export const accessUsedSignal = defineSignal<[Sealed<AccessUse>]>('accessUsed');
 
 /** Told to the identity workflows of the identity and of the role: they revoke it on new risk and report its use. */
 export interface GrantNotice {

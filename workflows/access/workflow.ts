@@ -31,14 +31,17 @@ import {
 } from '../remediation/approval-rules.ts';
 import { type DecisionResult, decideUpdate, type RemediationState } from '../remediation/definitions.ts';
 import { ACT_OPTIONS } from '../remediation/timeouts.ts';
+import { ServiceInbox } from '../service-messages.ts';
 import { accessPlanHash, accessPlanOf, requestVerdict, revokeRefusal } from './access-rules.ts';
 import {
   type AccessContext,
   type AccessRequestInput,
   type AccessState,
+  type AccessUse,
   accessQuery,
   accessUsedSignal,
   type RevokeResult,
+  type RiskRevocation,
   revokeAccessUpdate,
   riskRevocationSignal,
 } from './definitions.ts';
@@ -161,16 +164,35 @@ export async function accessRequestWorkflow(input: AccessRequestInput): Promise<
     await condition(() => state.status !== 'active');
     return { accepted: state.status === 'revoked', status: state.status };
   });
-  setHandler(riskRevocationSignal, (notice) => {
-    if (typeof notice?.reason === 'string' && state.status === 'active')
-      revokeAsk ??= { by: SYSTEM_ACTOR, reason: notice.reason, findingId: notice.findingId };
-  });
+  // Both only from the identity workflow, sealed by the worker (workflows/service-messages.ts): a forged revocation
+  // or use is recorded and dropped.
+  const inbox = new ServiceInbox(() => state);
+  const ignore = () => undefined;
+  setHandler(riskRevocationSignal, (sealed) =>
+    inbox.accept<RiskRevocation, void>(
+      riskRevocationSignal.name,
+      sealed,
+      (notice) => {
+        if (typeof notice?.reason === 'string' && state.status === 'active')
+          revokeAsk ??= { by: SYSTEM_ACTOR, reason: notice.reason, findingId: notice.findingId };
+      },
+      ignore,
+    ),
+  );
   const uses: Array<AccessState['uses'][number]> = [];
-  setHandler(accessUsedSignal, (use) => {
-    if (typeof use?.findingId !== 'string' || state.uses.some((u) => u.findingId === use.findingId)) return;
-    state.uses.push(use);
-    uses.push(use);
-  });
+  setHandler(accessUsedSignal, (sealed) =>
+    inbox.accept<AccessUse, void>(
+      accessUsedSignal.name,
+      sealed,
+      (use) => {
+        if (typeof use?.findingId !== 'string' || state.uses.some((u) => u.findingId === use.findingId))
+          return;
+        state.uses.push(use);
+        uses.push(use);
+      },
+      ignore,
+    ),
+  );
 
   // 1. Checked at the moment of the request.
   ctx = await accessContext({ action: terms.action, identityKey: terms.identityKey });

@@ -5,6 +5,7 @@ import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 import type { ActAnswer, ActOutcome, ActRequest, ControlState } from '../../risk/brakes.ts';
 import type { CircuitBreaker } from '../../schemas/policy.ts';
 import type { RefusedMessage } from '../../schemas/refused-message.ts';
+import type { Sealed } from '../../schemas/service-seal.ts';
 import { hashOf, type SignedDecision } from '../../schemas/signed-decision.ts';
 
 /** One control per deployment (task queue): its workers run it, `nhi enforcement` talks to it. */
@@ -14,8 +15,7 @@ export const CONTROL_WORKFLOW_TYPE = 'enforcementControlWorkflow';
 export interface ControlInput {
   /** Carried over by continue-as-new. */
   state?: ControlState;
-  /** Carried over by continue-as-new: refused pauses and resumes, and the nonces of accepted ones. */
-  refusedMessages?: RefusedMessage[];
+  /** Carried over by continue-as-new: the nonces of accepted pauses and resumes (refusals live in `state`). */
   nonces?: string[];
   /** Continue as new after this many history events; tests make it small. */
   maxHistoryEvents?: number;
@@ -34,7 +34,7 @@ export interface ControlStatus {
   actsLastHour: { total: number; byAccount: Record<string, number> };
   /** Remediations waiting for a release. */
   held: number;
-  /** Pauses and resumes it refused (unsigned, forged, a group the policy does not name): the newest. */
+  /** Messages it refused (unsigned or forged pauses and resumes, unsealed or undecodable service messages): the newest. */
   refusedMessages?: RefusedMessage[];
 }
 
@@ -57,10 +57,12 @@ export const brakeTerms = (
     ? hashOf({ act })
     : hashOf({ act, paused: status.paused?.at ?? null, breaker: status.breaker?.openedAt ?? null });
 
-export const reserveActUpdate = defineUpdate<ActAnswer, [ActRequest]>('reserveAct');
+/** Sealed by the worker (schemas/service-seal.ts); anyone else's is answered `hold` and recorded. */
+export const reserveActUpdate = defineUpdate<ActAnswer, [Sealed<ActRequest>]>('reserveAct');
 /** Returns once the pause is acknowledged: no act granted before it is still running (or the wait timed out). */
 export const pauseUpdate = defineUpdate<ControlStatus, [PauseRequest]>('pause');
 /** Lifts the pause, closes the breaker and releases held remediations. */
 export const resumeUpdate = defineUpdate<ControlStatus, [PauseRequest]>('resume');
-export const actDoneSignal = defineSignal<[ActOutcome & { breaker?: CircuitBreaker }]>('actDone');
+/** Sealed by the worker; anyone else's is recorded and dropped. */
+export const actDoneSignal = defineSignal<[Sealed<ActOutcome & { breaker?: CircuitBreaker }>]>('actDone');
 export const controlStatusQuery = defineQuery<ControlStatus>('status');

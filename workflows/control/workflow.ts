@@ -18,6 +18,9 @@ import {
 } from '@temporalio/workflow';
 import type { Activities } from '../../activities/index.ts';
 import {
+  type ActAnswer,
+  type ActOutcome,
+  type ActRequest,
   breakerClosesAt,
   type ControlState,
   closeQuietBreaker,
@@ -35,10 +38,11 @@ import {
   signedDecisionRefusal,
 } from '../../schemas/decision-check.ts';
 import { canonicalPerson, type DirectorySnapshot } from '../../schemas/directory.ts';
-import { DEFAULT_DECISIONS, DEFAULT_ENFORCEMENT } from '../../schemas/policy.ts';
-import { REFUSED_MEMO_KEY, type RefusedMessage, recordRefusal } from '../../schemas/refused-message.ts';
+import { type CircuitBreaker, DEFAULT_DECISIONS, DEFAULT_ENFORCEMENT } from '../../schemas/policy.ts';
 import type { SignedDecision } from '../../schemas/signed-decision.ts';
+import { isUndecodable, undecodableReason } from '../../schemas/undecodable.ts';
 import { brakesReleasedSignal } from '../remediation/definitions.ts';
+import { refuseMessage, ServiceInbox } from '../service-messages.ts';
 import {
   actDoneSignal,
   brakeTerms,
@@ -66,8 +70,15 @@ const PAUSE_ACK_WAIT_MS = 10 * 60_000;
 /** The identity key of events about enforcement as a whole. */
 export const CONTROL_EVENT_KEY = 'enforcement';
 
-export async function enforcementControlWorkflow(input: ControlInput = {}): Promise<void> {
+export async function enforcementControlWorkflow(given: ControlInput = {}): Promise<void> {
+  // An input the codec could not decode (a forged start) is refused; the control starts empty rather than wedge.
+  const input: ControlInput = isUndecodable(given) ? {} : given;
   const state: ControlState = input.state ?? emptyControlState();
+  if (isUndecodable(given))
+    refuseMessage(state, { message: 'start', reason: `undecodable: ${undecodableReason(given)}` });
+  // reserveAct and actDone are sealed by the worker (schemas/service-seal.ts): a forged one neither uses up a rate
+  // limit nor counts a failure towards the breaker.
+  const inbox = new ServiceInbox(() => state);
   const maxEvents = input.maxHistoryEvents ?? MAX_HISTORY_EVENTS;
   const now = () => new Date().toISOString();
   const announcements: Array<{
@@ -80,7 +91,6 @@ export async function enforcementControlWorkflow(input: ControlInput = {}): Prom
     detail: Record<string, unknown>;
   }> = [];
   const releases: string[] = [];
-  let refusedMessages: RefusedMessage[] = input.refusedMessages ?? [];
   const nonces: string[] = [...(input.nonces ?? [])];
 
   /**
@@ -118,13 +128,7 @@ export async function enforcementControlWorkflow(input: ControlInput = {}): Prom
         refusal = `${person} is in none of the groups that may ${act} enforcement (${groups.join(', ')}: policy decisions.brakes)`;
     }
     if (refusal) {
-      refusedMessages = recordRefusal(refusedMessages, {
-        at: now(),
-        message: act,
-        claimedBy: claimedPerson(request),
-        reason: refusal,
-      });
-      upsertMemo({ [REFUSED_MEMO_KEY]: refusedMessages });
+      refuseMessage(state, { message: act, claimedBy: claimedPerson(request), reason: refusal });
       announcements.push({
         type: 'message.refused',
         detail: { message: act, claimedBy: claimedPerson(request), reason: refusal },
@@ -155,17 +159,23 @@ export async function enforcementControlWorkflow(input: ControlInput = {}): Prom
       recentFailures: state.failures.length,
       actsLastHour: { total: recent.length, byAccount },
       held: state.held.length,
-      ...(refusedMessages.length ? { refusedMessages } : {}),
+      ...(state.refusedMessages?.length ? { refusedMessages: state.refusedMessages } : {}),
     };
   };
 
   setHandler(controlStatusQuery, status);
-  setHandler(reserveActUpdate, (request) => reserveAct(state, request, now()), {
-    validator: (request) => {
-      if (!request?.workflowId || !request.settings)
-        throw new Error('a reservation names its workflow and brakes');
-    },
-  });
+  // No validator: a validator's refusal leaves no trace in history; the handler answers and records it instead.
+  setHandler(reserveActUpdate, (sealed) =>
+    inbox.accept<ActRequest, ActAnswer>(
+      reserveActUpdate.name,
+      sealed,
+      (request) =>
+        request?.workflowId && request.settings
+          ? reserveAct(state, request, now())
+          : refusedAct('a reservation names its workflow and brakes'),
+      refusedAct,
+    ),
+  );
   // No validators: a validator's refusal leaves no trace in history; the handlers record every refusal.
   setHandler(pauseUpdate, async (request) => {
     const { by, reason } = await signedBy('pause', request);
@@ -193,15 +203,22 @@ export async function enforcementControlWorkflow(input: ControlInput = {}): Prom
       return status();
     }
   });
-  setHandler(actDoneSignal, (outcome) => {
-    const opened = recordOutcome(
-      state,
-      outcome,
-      outcome.breaker ?? DEFAULT_ENFORCEMENT.circuitBreaker,
-      now(),
-    );
-    if (opened) announcements.push({ type: 'enforcement.breaker-opened', detail: { reason: opened } });
-  });
+  setHandler(actDoneSignal, (sealed) =>
+    inbox.accept<ActOutcome & { breaker?: CircuitBreaker }, void>(
+      actDoneSignal.name,
+      sealed,
+      (outcome) => {
+        const opened = recordOutcome(
+          state,
+          outcome,
+          outcome.breaker ?? DEFAULT_ENFORCEMENT.circuitBreaker,
+          now(),
+        );
+        if (opened) announcements.push({ type: 'enforcement.breaker-opened', detail: { reason: opened } });
+      },
+      () => undefined,
+    ),
+  );
 
   const historyIsLong = () => {
     const info = workflowInfo();
@@ -239,10 +256,19 @@ export async function enforcementControlWorkflow(input: ControlInput = {}): Prom
       if (announcements.length || releases.length) continue;
       return continueAsNew<typeof enforcementControlWorkflow>({
         state,
-        ...(refusedMessages.length ? { refusedMessages } : {}),
         ...(nonces.length ? { nonces } : {}),
         ...(input.maxHistoryEvents !== undefined ? { maxHistoryEvents: input.maxHistoryEvents } : {}),
       });
     }
   }
 }
+
+/** The answer to a refused reservation: hold (the sender, were it ours, asks again), nothing recorded as an act. */
+function refusedAct(reason: string): ActAnswer {
+  return {
+    verdict: 'hold',
+    reason: `reservation refused: ${reason}`,
+    retryAt: new Date(Date.now() + REFUSED_RETRY_MS).toISOString(),
+  };
+}
+const REFUSED_RETRY_MS = 60_000;

@@ -5,6 +5,7 @@ import type { ProposalEnd } from '../../risk/proposals.ts';
 import type { Finding } from '../../schemas/finding.ts';
 import type { IdentityRef } from '../../schemas/identity.ts';
 import type { Mode } from '../../schemas/policy.ts';
+import type { Sealed } from '../../schemas/service-seal.ts';
 import type { SignedDecision } from '../../schemas/signed-decision.ts';
 import type { GrantNotice } from '../access/definitions.ts';
 import type { CarriedRecord, ExceptionGrant, IdentityRecord } from './state.ts';
@@ -22,7 +23,8 @@ export interface FindingsDelivery {
   findings: Finding[];
 }
 
-export const findingsSignal = defineSignal<[FindingsDelivery]>('findings');
+/** Sealed by the consumer (or by the worker: a rescan's closure); anyone else's is recorded and dropped. */
+export const findingsSignal = defineSignal<[Sealed<FindingsDelivery>]>('findings');
 export const identityQuery = defineQuery<IdentityRecord>('identity');
 /** The exceptions granted on this identity (small, unlike the whole record): another proposer's check. */
 export const exceptionsQuery = defineQuery<ExceptionGrant[]>('exceptions');
@@ -32,7 +34,7 @@ export interface ReassessRequest {
   remediationWorkflowId: string;
   action: string;
 }
-export const reassessSignal = defineSignal<[ReassessRequest]>('reassess');
+export const reassessSignal = defineSignal<[Sealed<ReassessRequest>]>('reassess');
 
 /** From a remediation this identity started: how it ended (re-proposal needs to know). */
 export interface RemediationEnded {
@@ -42,10 +44,10 @@ export interface RemediationEnded {
   status: ProposalEnd;
   at: string;
 }
-export const remediationEndedSignal = defineSignal<[RemediationEnded]>('remediationEnded');
+export const remediationEndedSignal = defineSignal<[Sealed<RemediationEnded>]>('remediationEnded');
 
 /** From an access-request workflow: a grant is live on this identity (or on this role): revoke it on new risk. */
-export const accessGrantSignal = defineSignal<[GrantNotice]>('accessGrant');
+export const accessGrantSignal = defineSignal<[Sealed<GrantNotice>]>('accessGrant');
 
 export interface IdentityWorkflowInput {
   identity: IdentityRef;

@@ -12,7 +12,6 @@ import {
   allHandlersFinished,
   condition,
   continueAsNew,
-  getExternalWorkflowHandle,
   log,
   ParentClosePolicy,
   patched,
@@ -38,10 +37,12 @@ import { isClosedStatus } from '../../schemas/finding.ts';
 import { DEFAULT_ENFORCEMENT } from '../../schemas/policy.ts';
 import { REFUSED_MEMO_KEY, recordRefusal } from '../../schemas/refused-message.ts';
 import type { SignedDecision } from '../../schemas/signed-decision.ts';
-import { accessUsedSignal, riskRevocationSignal } from '../access/definitions.ts';
+import { undecodableReason } from '../../schemas/undecodable.ts';
+import { accessUsedSignal, type GrantNotice, riskRevocationSignal } from '../access/definitions.ts';
 import { ENFORCEMENT_PRIORITY, ENFORCEMENT_PRIORITY_PATCH } from '../priority.ts';
 import { type ExceptionNotice, exceptionSignal, findingsClosedSignal } from '../remediation/definitions.ts';
 import { remediationWorkflow } from '../remediation/workflow.ts';
+import { refuseMessage, ServiceInbox, sendSealed } from '../service-messages.ts';
 import { type GrantMessage, grantMessagesFor, MAX_ACCESS_GRANTS } from './access-grants.ts';
 import { type ClosedRemediation, closeRemediationsOfClosedFindings } from './closed-remediations.ts';
 import {
@@ -51,12 +52,16 @@ import {
   type ExceptionResult,
   exceptionPublicId,
   exceptionsQuery,
+  type FindingsDelivery,
   findingsSignal,
   IDENTITY_MEMO_KEY,
+  IDENTITY_WORKFLOW_PREFIX,
   type IdentityMemo,
   type IdentityWorkflowInput,
   identityQuery,
   identityTypeSearchAttribute,
+  type ReassessRequest,
+  type RemediationEnded,
   reassessSignal,
   remediationEndedSignal,
   requestExceptionUpdate,
@@ -116,9 +121,26 @@ export const COUNT_EXCEPTION_REQUESTS = 'count-exception-requests';
 
 type EventType = EnforcementEvent['type'];
 
-export async function identityWorkflow(input: IdentityWorkflowInput): Promise<void> {
+export async function identityWorkflow(given: IdentityWorkflowInput): Promise<void> {
+  // A start input the codec could not decode (a forged start) is refused, not trusted and not fatal: the record
+  // starts from the workflow id, and the first sealed delivery names the identity as the tools see it.
+  const forgedStart = undecodableReason(given);
+  const input: IdentityWorkflowInput =
+    forgedStart === undefined
+      ? given
+      : {
+          identity: {
+            key: workflowInfo().workflowId.slice(IDENTITY_WORKFLOW_PREFIX.length),
+            type: 'principal',
+            provider: 'generic',
+            aliases: [],
+          },
+        };
   const state = new IdentityState(input.state ? restoreRecord(input.state) : emptyRecord(input.identity));
   const record = state.record;
+  let placeholderIdentity = forgedStart !== undefined;
+  if (forgedStart !== undefined)
+    refuseMessage(record, { message: 'start', reason: `undecodable: ${forgedStart}` });
   const maxEvents = input.maxHistoryEvents ?? MAX_HISTORY_EVENTS;
   const now = () => new Date().toISOString();
 
@@ -145,45 +167,84 @@ export async function identityWorkflow(input: IdentityWorkflowInput): Promise<vo
 
   // Access grants to tell, from the main loop: revoke (new critical risk) or a use CloudTrail saw.
   const grantMessages: GrantMessage[] = [];
-  setHandler(accessGrantSignal, (notice) => {
-    if (!notice?.grantId || !notice.workflowId) return;
-    const at = now();
-    const live = (record.accessGrants ?? []).filter((g) => g.expiresAt > at && g.grantId !== notice.grantId);
-    record.accessGrants = [...live, notice].slice(-MAX_ACCESS_GRANTS);
-  });
+  // Every message below comes from one of our services, sealed (workflows/service-messages.ts): the consumer's
+  // findings, a remediation's `reassess` and `remediationEnded`, an access workflow's `accessGrant`. Anything else
+  // (forged, unsealed, a payload the codec could not decode) is recorded in `refusedMessages` and dropped.
+  const inbox = new ServiceInbox(() => record);
+  const ignore = () => undefined;
+  setHandler(accessGrantSignal, (sealed) =>
+    inbox.accept<GrantNotice, void>(
+      accessGrantSignal.name,
+      sealed,
+      (notice) => {
+        if (!notice?.grantId || !notice.workflowId) return;
+        const at = now();
+        const live = (record.accessGrants ?? []).filter(
+          (g) => g.expiresAt > at && g.grantId !== notice.grantId,
+        );
+        record.accessGrants = [...live, notice].slice(-MAX_ACCESS_GRANTS);
+      },
+      ignore,
+    ),
+  );
 
-  setHandler(findingsSignal, (delivery) => {
-    if (!delivery || !Array.isArray(delivery.findings)) return; // malformed: nothing to merge
-    state.learn(delivery.identity);
-    const changed = state.addFindings(delivery.findings, now());
-    if (record.accessGrants?.length)
-      grantMessages.push(...grantMessagesFor(record, delivery, changed, now()));
-    if (changed.length) {
-      remember(changed.map((f) => f.id));
-      assessPending = true; // the score is assessed again on what is still open
-      if (changed.some((f) => isClosedStatus(f.status)))
-        closings.push(...closeRemediationsOfClosedFindings(record, now()));
-    }
-  });
+  setHandler(findingsSignal, (sealed) =>
+    inbox.accept<FindingsDelivery, void>(
+      findingsSignal.name,
+      sealed,
+      (delivery) => {
+        if (!delivery || !Array.isArray(delivery.findings)) return; // malformed: nothing to merge
+        if (placeholderIdentity && delivery.identity?.key === record.identity.key) {
+          record.identity = delivery.identity;
+          placeholderIdentity = false;
+        }
+        state.learn(delivery.identity);
+        const changed = state.addFindings(delivery.findings, now());
+        if (record.accessGrants?.length)
+          grantMessages.push(...grantMessagesFor(record, delivery, changed, now()));
+        if (changed.length) {
+          remember(changed.map((f) => f.id));
+          assessPending = true; // the score is assessed again on what is still open
+          if (changed.some((f) => isClosedStatus(f.status)))
+            closings.push(...closeRemediationsOfClosedFindings(record, now()));
+        }
+      },
+      ignore,
+    ),
+  );
   // An action changed this identity: assess again at once, reading AWS afresh (not a cached snapshot).
   let refresh = false;
-  setHandler(reassessSignal, () => {
-    assessPending = true;
-    refresh = true;
-  });
+  setHandler(reassessSignal, (sealed) =>
+    inbox.accept<ReassessRequest, void>(
+      reassessSignal.name,
+      sealed,
+      () => {
+        assessPending = true;
+        refresh = true;
+      },
+      ignore,
+    ),
+  );
   setHandler(identityQuery, () => record);
   setHandler(exceptionsQuery, () => state.liveExceptions());
-  setHandler(remediationEndedSignal, (end) => {
-    const r = record.remediations.find((x) => x.workflowId === end?.workflowId);
-    if (r && !r.ended) r.ended = { status: end.status, at: end.at };
-    else if (r && end.status === 'rolled-back' && r.ended?.status === 'executed') {
-      // A signed rollback (its follow-up workflow checked it) undid it: while the risk stays, the rule is armed
-      // again, so the action is proposed again after the cool-down instead of counting as done for ever.
-      r.ended = { status: 'rolled-back', at: end.at };
-      r.rearmedAt = end.at;
-      assessPending = true;
-    }
-  });
+  setHandler(remediationEndedSignal, (sealed) =>
+    inbox.accept<RemediationEnded, void>(
+      remediationEndedSignal.name,
+      sealed,
+      (end) => {
+        const r = record.remediations.find((x) => x.workflowId === end?.workflowId);
+        if (r && !r.ended) r.ended = { status: end.status, at: end.at };
+        else if (r && end.status === 'rolled-back' && r.ended?.status === 'executed') {
+          // A signed rollback (its follow-up workflow checked it) undid it: while the risk stays, the rule is armed
+          // again, so the action is proposed again after the cool-down instead of counting as done for ever.
+          r.ended = { status: 'rolled-back', at: end.at };
+          r.rearmedAt = end.at;
+          assessPending = true;
+        }
+      },
+      ignore,
+    ),
+  );
   // Handlers get the policy and directory through the main loop, which runs the activity: an update handler that
   // schedules its own activity did not replay deterministically from a recorded history.
   let contextAsked = 0;
@@ -401,7 +462,7 @@ export async function identityWorkflow(input: IdentityWorkflowInput): Promise<vo
   const notifyRemediations = async (action: string, notice: ExceptionNotice) => {
     for (const r of record.remediations.filter((x) => x.action === action)) {
       try {
-        await getExternalWorkflowHandle(r.workflowId).signal(exceptionSignal, notice);
+        await sendSealed(r.workflowId, exceptionSignal, notice);
       } catch (error) {
         log.info('remediation not signalled (closed)', { workflowId: r.workflowId, error: causeOf(error) });
       }
@@ -410,10 +471,7 @@ export async function identityWorkflow(input: IdentityWorkflowInput): Promise<vo
   /** Its findings are all closed: one awaiting approval cancels; one acting or ended ignores it. */
   const notifyClosed = async (c: ClosedRemediation) => {
     try {
-      await getExternalWorkflowHandle(c.workflowId).signal(findingsClosedSignal, {
-        reason: c.reason,
-        findingIds: c.findingIds,
-      });
+      await sendSealed(c.workflowId, findingsClosedSignal, { reason: c.reason, findingIds: c.findingIds });
     } catch (error) {
       log.info('remediation not signalled (closed)', { workflowId: c.workflowId, error: causeOf(error) });
     }
@@ -422,10 +480,9 @@ export async function identityWorkflow(input: IdentityWorkflowInput): Promise<vo
 
   /** A grant that already ended (closed workflow) needs nothing: the failure is only logged. */
   const tellGrant = async (m: GrantMessage) => {
-    const handle = getExternalWorkflowHandle(m.workflowId);
     try {
-      if (m.revoke) await handle.signal(riskRevocationSignal, m.revoke);
-      if (m.use) await handle.signal(accessUsedSignal, m.use);
+      if (m.revoke) await sendSealed(m.workflowId, riskRevocationSignal, m.revoke);
+      if (m.use) await sendSealed(m.workflowId, accessUsedSignal, m.use);
     } catch (error) {
       log.info('access grant not signalled (closed)', { workflowId: m.workflowId, error: causeOf(error) });
     }

@@ -8,6 +8,7 @@ import type { DirectorySnapshot } from '../../schemas/directory.ts';
 import type { IdentityRef } from '../../schemas/identity.ts';
 import type { Approval, Mode } from '../../schemas/policy.ts';
 import type { RefusedMessage } from '../../schemas/refused-message.ts';
+import type { Sealed } from '../../schemas/service-seal.ts';
 import { type DecisionKind, hashOf, type SignedDecision } from '../../schemas/signed-decision.ts';
 
 export interface RemediationInput {
@@ -173,6 +174,8 @@ export interface RemediationState {
   /** Approvals of earlier rounds, void because the plan changed. */
   voided: Decision[];
   attempts: DecisionAttempt[];
+  /** Messages refused (forged, unsigned, replayed, stale decisions; unsealed, undecodable): the newest. */
+  refusedMessages?: RefusedMessage[];
   /** A live exception for this action holds the request until it ends. */
   pausedBy?: { exceptionId: string; until: string };
   outcome?: Record<string, unknown>;
@@ -189,8 +192,6 @@ export interface RemediationState {
   followUpWorkflowId?: string;
   /** A team action: its registered contract as resolved when the remediation started (queue, timeouts, schema). */
   teamAction?: RegisteredAction;
-  /** Messages it refused (forged, unsigned, replayed, stale decisions): the newest. */
-  refusedMessages?: RefusedMessage[];
   /** A team action's phase nobody has picked up yet (no worker polls its task queue). */
   waitingForWorker?: { phase: string; taskQueue: string; since: string };
 }
@@ -289,7 +290,8 @@ export interface ExceptionNotice {
   active: boolean;
   until?: string;
 }
-export const exceptionSignal = defineSignal<[ExceptionNotice]>('exception');
+/** Sealed by the worker (the identity workflow sends it); anyone else's is recorded and dropped. */
+export const exceptionSignal = defineSignal<[Sealed<ExceptionNotice>]>('exception');
 
 /** Sent by the identity workflow: every finding that triggered this remediation was closed (resolved or passed). */
 export interface FindingsClosedNotice {
@@ -297,7 +299,7 @@ export interface FindingsClosedNotice {
   findingIds: string[];
 }
 /** A remediation awaiting approval ends `cancelled` on it; one that is acting or ended ignores it. */
-export const findingsClosedSignal = defineSignal<[FindingsClosedNotice]>('findingsClosed');
+export const findingsClosedSignal = defineSignal<[Sealed<FindingsClosedNotice>]>('findingsClosed');
 
 /** After it ends without acting, a request stays open this long to record (and refuse) late decisions. */
 export const LATE_DECISION_WINDOW_MS = 3600 * 1000;

@@ -6,6 +6,7 @@
 // the re-checks stop, and the identity is told, so while its risk stays the action is proposed again. A rollback
 // that does not hold is refused and recorded (state, memo, history): the enforcement stays. This workflow's history
 // is the record of all of it.
+
 import {
   ApplicationFailure,
   allHandlersFinished,
@@ -29,6 +30,7 @@ import { canonicalPerson, type DirectorySnapshot } from '../../schemas/directory
 import { REFUSED_MEMO_KEY, recordRefusal } from '../../schemas/refused-message.ts';
 import type { SignedDecision } from '../../schemas/signed-decision.ts';
 import { identityWorkflowId, remediationEndedSignal } from '../identity/definitions.ts';
+import { sendSealed } from '../service-messages.ts';
 import { builtInCalls, teamCalls } from './action-calls.ts';
 import {
   DEFAULT_FOLLOW_UP,
@@ -244,15 +246,13 @@ export async function remediationFollowUpWorkflow(args: FollowUpInput): Promise<
     state.status = state.rollback.verification.ok ? 'rolled-back' : 'rollback-failed';
     if (state.rollback.verification.ok && state.rollback.signature) {
       // The identity re-arms the rule: while its findings stay open, the action is proposed again.
-      await getExternalWorkflowHandle(identityWorkflowId(args.input.identity.key))
-        .signal(remediationEndedSignal, {
-          workflowId: args.remediationId,
-          action: args.input.action,
-          epoch: args.input.epoch ?? 0,
-          status: 'rolled-back',
-          at: now(),
-        })
-        .catch(() => undefined);
+      await sendSealed(identityWorkflowId(args.input.identity.key), remediationEndedSignal, {
+        workflowId: args.remediationId,
+        action: args.input.action,
+        epoch: args.input.epoch ?? 0,
+        status: 'rolled-back',
+        at: now(),
+      }).catch(() => undefined);
     }
     await reassessChanged(args.input, args.remediationId, args.plan.affects);
     await record(state.rollback.verification.ok ? 'remediation.rolled-back' : 'remediation.failed', {

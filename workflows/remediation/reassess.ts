@@ -1,7 +1,8 @@
 // After a change in AWS (an action, a re-enforcement, a rollback): the proposer and the identities it changed are
 // assessed again now, not at their next finding, so `nhi identity` shows the score that holds.
-import { getExternalWorkflowHandle, log } from '@temporalio/workflow';
+import { log } from '@temporalio/workflow';
 import { identityWorkflowId, reassessSignal } from '../identity/definitions.ts';
+import { sendSealed } from '../service-messages.ts';
 import type { RemediationInput } from './definitions.ts';
 
 export async function reassessChanged(
@@ -12,7 +13,7 @@ export async function reassessChanged(
   const keys = [...new Set([input.identity.key, input.target ?? input.identity.key, ...affects])];
   for (const key of keys) {
     try {
-      await getExternalWorkflowHandle(identityWorkflowId(key)).signal(reassessSignal, {
+      await sendSealed(identityWorkflowId(key), reassessSignal, {
         remediationWorkflowId,
         action: input.action,
       });

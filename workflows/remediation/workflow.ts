@@ -17,7 +17,6 @@ import {
   ApplicationFailure,
   allHandlersFinished,
   condition,
-  getExternalWorkflowHandle,
   log,
   ParentClosePolicy,
   patched,
@@ -39,12 +38,14 @@ import { REFUSED_MEMO_KEY, recordRefusal } from '../../schemas/refused-message.t
 import { hashOf, type SignedDecision } from '../../schemas/signed-decision.ts';
 import { actDoneSignal, controlWorkflowId } from '../control/definitions.ts';
 import { identityWorkflowId, remediationEndedSignal } from '../identity/definitions.ts';
+import { ServiceInbox, sendSealed } from '../service-messages.ts';
 import { type ActionCalls, builtInCalls, type NoWorkerHooks, teamCalls } from './action-calls.ts';
 import { approvalsMissing, decisionRefusal, isRejected, recordDecision } from './approval-rules.ts';
 import {
   brakesReleasedSignal,
   type DecisionResult,
   decideUpdate,
+  type ExceptionNotice,
   exceptionSignal,
   type FindingsClosedNotice,
   findingsClosedSignal,
@@ -143,15 +144,13 @@ export async function remediationWorkflow(input: RemediationInput): Promise<Reme
   const { workflowId, taskQueue } = workflowInfo();
   /** Tells the proposer how it ended (it decides whether to propose again); it may be gone, which changes nothing. */
   const ended = async () => {
-    await getExternalWorkflowHandle(identityWorkflowId(input.identity.key))
-      .signal(remediationEndedSignal, {
-        workflowId,
-        action: input.action,
-        epoch: input.epoch ?? 0,
-        status: state.status as ProposalEnd,
-        at: now(),
-      })
-      .catch(() => undefined);
+    await sendSealed(identityWorkflowId(input.identity.key), remediationEndedSignal, {
+      workflowId,
+      action: input.action,
+      epoch: input.epoch ?? 0,
+      status: state.status as ProposalEnd,
+      at: now(),
+    }).catch(() => undefined);
     return state;
   };
   let released = false;
@@ -172,14 +171,32 @@ export async function remediationWorkflow(input: RemediationInput): Promise<Reme
   setHandler(brakesReleasedSignal, () => {
     released = true;
   });
-  setHandler(exceptionSignal, (notice) => {
-    if (!notice?.exceptionId) return;
-    if (notice.active) state.pausedBy = { exceptionId: notice.exceptionId, until: notice.until ?? '' };
-    else if (state.pausedBy?.exceptionId === notice.exceptionId) state.pausedBy = undefined;
-  });
-  setHandler(findingsClosedSignal, (notice) => {
-    if (typeof notice?.reason === 'string' && !closed) closed = notice;
-  });
+  // Both come only from the identity workflow, sealed by the worker: a forged `exception {active}` pauses nothing, a
+  // forged `findingsClosed` cancels nothing (workflows/service-messages.ts).
+  const inbox = new ServiceInbox(() => state);
+  const ignore = () => undefined;
+  setHandler(exceptionSignal, (sealed) =>
+    inbox.accept<ExceptionNotice, void>(
+      exceptionSignal.name,
+      sealed,
+      (notice) => {
+        if (!notice?.exceptionId) return;
+        if (notice.active) state.pausedBy = { exceptionId: notice.exceptionId, until: notice.until ?? '' };
+        else if (state.pausedBy?.exceptionId === notice.exceptionId) state.pausedBy = undefined;
+      },
+      ignore,
+    ),
+  );
+  setHandler(findingsClosedSignal, (sealed) =>
+    inbox.accept<FindingsClosedNotice, void>(
+      findingsClosedSignal.name,
+      sealed,
+      (notice) => {
+        if (typeof notice?.reason === 'string' && !closed) closed = notice;
+      },
+      ignore,
+    ),
+  );
   // No validator: a validator's refusal leaves no trace in history. The handler records every attempt.
   const nonces: string[] = [];
   setHandler(decideUpdate, async (decision: SignedDecision): Promise<DecisionResult> => {
@@ -307,11 +324,13 @@ export async function remediationWorkflow(input: RemediationInput): Promise<Reme
   }
 
   state.status = 'acting';
-  const control = getExternalWorkflowHandle(controlWorkflowId(taskQueue));
   const done = (ok: boolean, detail: string) =>
-    control
-      .signal(actDoneSignal, { workflowId, ok, detail, breaker: settings.circuitBreaker })
-      .catch(() => undefined);
+    sendSealed(controlWorkflowId(taskQueue), actDoneSignal, {
+      workflowId,
+      ok,
+      detail,
+      breaker: settings.circuitBreaker,
+    }).catch(() => undefined);
   try {
     state.outcome = await calls.act(state.plan!, workflowId);
     state.verification = await calls.verify(state.plan!, state.outcome);

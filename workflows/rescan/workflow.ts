@@ -10,7 +10,6 @@ import {
   allHandlersFinished,
   condition,
   continueAsNew,
-  getExternalWorkflowHandle,
   log,
   patched,
   proxyActivities,
@@ -22,6 +21,7 @@ import {
 import type { Activities } from '../../activities/index.ts';
 import { REFUSED_MEMO_KEY, recordRefusal } from '../../schemas/refused-message.ts';
 import { findingsSignal, identityWorkflowId } from '../identity/definitions.ts';
+import { sendSealed } from '../service-messages.ts';
 import {
   RESCAN_CLOSURES_MEMO_KEY,
   type RescanScopeInput,
@@ -77,11 +77,12 @@ export async function rescanScopeWorkflow(input: RescanScopeInput): Promise<void
       for (const { identity, finding } of closings) {
         // The identity received the secret's finding earlier, so its workflow exists; if it does not, nothing
         // is open there to close.
-        await getExternalWorkflowHandle(identityWorkflowId(identity.key))
-          .signal(findingsSignal, { identity, findings: [finding] })
-          .catch((error: unknown) =>
-            log.warn('rescan closing not delivered', { identity: identity.key, error }),
-          );
+        await sendSealed(identityWorkflowId(identity.key), findingsSignal, {
+          identity,
+          findings: [finding],
+        }).catch((error: unknown) =>
+          log.warn('rescan closing not delivered', { identity: identity.key, error }),
+        );
       }
       if (closings.length && patched(CHECKED_RESCANS_PATCH)) {
         const at = new Date().toISOString();

@@ -57,3 +57,19 @@ describe('identityReport: a team action waiting for its worker', () => {
     expect(report({ ...remediation('acting'), state })).not.toMatch(/worker/);
   });
 });
+
+describe('identityReport: refused messages', () => {
+  it('lists what the workflow refused, who it claimed to be from and why', () => {
+    const record = {
+      ...emptyRecord(identity),
+      refusedMessages: [
+        { at: since, message: 'findings', reason: 'not sealed by a service identity' },
+        { at: since, message: 'exception', claimedBy: 'worker', reason: 'the signature does not verify' },
+      ],
+    };
+    const lines = identityReport(record, [], Date.parse(since));
+    expect(lines.join('\n')).toMatch(/refused\s+2 message\(s\) \(the newest last\)/);
+    expect(lines).toContain(`    ${since} findings: not sealed by a service identity`);
+    expect(lines).toContain(`    ${since} exception claimed by worker: the signature does not verify`);
+  });
+});

@@ -1,11 +1,12 @@
 import { randomBytes } from 'node:crypto';
-import { DefaultPayloadConverter } from '@temporalio/common';
+import { DefaultPayloadConverter, type Payload } from '@temporalio/common';
 import { describe, expect, it } from 'vitest';
 import type { Endpoints } from '../../../infra/endpoints.ts';
 import {
   AesGcmPayloadCodec,
   decryptPayloadsInPlace,
   ENCRYPTED_ENCODING,
+  isKnownPatchMarker,
   KEY_ID_METADATA,
 } from '../../../runtime/payload-codec.ts';
 import {
@@ -14,6 +15,8 @@ import {
   parseKeyRing,
   payloadKeyRing,
 } from '../../../runtime/payload-keys.ts';
+import { KNOWN_PATCH_IDS, SERVICE_SEALS_PATCH } from '../../../schemas/patch-ids.ts';
+import { isUndecodable, undecodableReason } from '../../../schemas/undecodable.ts';
 
 const converter = new DefaultPayloadConverter();
 const b64 = () => randomBytes(32).toString('base64');
@@ -52,21 +55,40 @@ describe('AesGcmPayloadCodec', () => {
     expect(decoded.map((p) => converter.fromPayload(p))).toEqual([finding, finding]);
   });
 
-  it('refuses an unknown key id, another key under the same id, and altered ciphertext, each in one line', async () => {
+  // Never thrown: a thrown decode fails every workflow task of the workflow that received the payload, forever.
+  it('hands on an unknown key id, another key under the same id and altered ciphertext as undecodable values', async () => {
     const codec = new AesGcmPayloadCodec(parseKeyRing(`k1:${b64()}`, undefined, 'test'));
     const [sealed] = await codec.encode([converter.toPayload(finding)]);
+    const reasonOf = async (c: AesGcmPayloadCodec, p: Payload) => {
+      const [out] = await c.decode([p]);
+      const value = converter.fromPayload(out!);
+      expect(isUndecodable(value)).toBe(true);
+      return undecodableReason(value)!;
+    };
     const other = new AesGcmPayloadCodec(parseKeyRing(`k2:${b64()}`, undefined, 'test'));
-    await expect(other.decode([sealed!])).rejects.toThrow(/key 'k1', which is not among the keys/);
+    expect(await reasonOf(other, sealed!)).toMatch(/key 'k1', which is not among the keys from test \(k2\)/);
     const sameIdOtherKey = new AesGcmPayloadCodec(parseKeyRing(`k1:${b64()}`, undefined, 'test'));
-    await expect(sameIdOtherKey.decode([sealed!])).rejects.toThrow(/does not authenticate with key 'k1'/);
+    expect(await reasonOf(sameIdOtherKey, sealed!)).toMatch(/does not authenticate with key 'k1'/);
     const altered = { ...sealed!, data: Buffer.from(sealed!.data!).fill(7, 20, 21) };
-    await expect(codec.decode([altered])).rejects.toThrow(/does not authenticate/);
+    expect(await reasonOf(codec, altered)).toMatch(/does not authenticate/);
+    const truncated = { ...sealed!, data: Buffer.from(sealed!.data!).subarray(0, 10) };
+    expect(await reasonOf(codec, truncated)).toMatch(/truncated/);
+    const noKeyId = { metadata: { encoding: sealed!.metadata!.encoding! }, data: sealed!.data! };
+    expect(await reasonOf(codec, noKeyId)).toMatch(/names no encryption key id/);
   });
 
-  it('passes plaintext payloads (written before encryption) through', async () => {
+  it('refuses plaintext payloads, except the SDK patch markers of patch ids the workflows use', async () => {
     const codec = new AesGcmPayloadCodec(developmentKeyRing());
-    const plain = converter.toPayload(finding);
-    expect(await codec.decode([plain])).toEqual([plain]);
+    const [refused] = await codec.decode([converter.toPayload(finding)]);
+    expect(undecodableReason(converter.fromPayload(refused!))).toMatch(/plaintext payload/);
+    const marker = converter.toPayload({ id: SERVICE_SEALS_PATCH, deprecated: false });
+    expect(await codec.decode([marker])).toEqual([marker]);
+    for (const patchId of KNOWN_PATCH_IDS)
+      expect(isKnownPatchMarker(converter.toPayload({ id: patchId, deprecated: false }))).toBe(true);
+    expect(isKnownPatchMarker(converter.toPayload({ id: 'not-ours', deprecated: false }))).toBe(false);
+    expect(
+      isKnownPatchMarker(converter.toPayload({ id: SERVICE_SEALS_PATCH, deprecated: false, x: 1 })),
+    ).toBe(false);
   });
 
   it('decrypts every payload inside a history-shaped object in place', async () => {

@@ -1,0 +1,12 @@
+// Every patch id our workflows pass to `patched()`. The SDK writes a patch's marker (and the TemporalChangeVersion
+// search attribute) without the payload codec, so a marker is the one plaintext payload the codec lets through, and
+// only with an id listed here (test/unit/runtime/patch-ids.test.ts fails on a `patched(…)` this list does not name).
+
+/** Service messages carry a service identity's signature, verified by the receiving workflow. */
+export const SERVICE_SEALS_PATCH = 'service-seals';
+
+export const KNOWN_PATCH_IDS: ReadonlySet<string> = new Set([
+  'count-exception-requests', // workflows/identity/workflow.ts COUNT_EXCEPTION_REQUESTS
+  'enforcement-priority', // workflows/priority.ts ENFORCEMENT_PRIORITY_PATCH
+  SERVICE_SEALS_PATCH,
+]);

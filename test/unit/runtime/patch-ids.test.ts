@@ -1,0 +1,32 @@
+// The codec lets a plaintext patch marker through only for a listed patch id (schemas/patch-ids.ts): a `patched()`
+// whose id is not listed would have its marker refused by the codec server and the evidence reader.
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { KNOWN_PATCH_IDS } from '../../../schemas/patch-ids.ts';
+import * as identity from '../../../workflows/identity/workflow.ts';
+import * as priority from '../../../workflows/priority.ts';
+
+const root = new URL('../../../', import.meta.url).pathname;
+const files = (dir: string): string[] =>
+  readdirSync(join(root, dir), { withFileTypes: true }).flatMap((e) =>
+    e.isDirectory() ? files(join(dir, e.name)) : e.name.endsWith('.ts') ? [join(dir, e.name)] : [],
+  );
+
+describe('patch ids', () => {
+  it('lists every patch id the workflows use', () => {
+    expect(KNOWN_PATCH_IDS.has(identity.COUNT_EXCEPTION_REQUESTS)).toBe(true);
+    expect(KNOWN_PATCH_IDS.has(priority.ENFORCEMENT_PRIORITY_PATCH)).toBe(true);
+    // Every `patched(X)` names a constant or a literal whose value is listed.
+    const used = files('workflows').flatMap((f) =>
+      [...readFileSync(join(root, f), 'utf8').matchAll(/patched\(([^)]+)\)/g)].map((m) => m[1]!.trim()),
+    );
+    expect(used.length).toBeGreaterThan(0);
+    const values: Record<string, unknown> = { ...identity, ...priority };
+    for (const arg of used) {
+      const id = /^'(.*)'$/.exec(arg)?.[1] ?? (values[arg] as string | undefined) ?? arg;
+      if (arg === 'SERVICE_SEALS_PATCH') continue; // imported from schemas/patch-ids.ts itself
+      expect([...KNOWN_PATCH_IDS], `patched(${arg})`).toContain(id);
+    }
+  });
+});
