@@ -21,9 +21,11 @@ import { kafka, temporalClient } from '../runtime/connections.ts';
 import { startPipeline } from '../runtime/pipeline.ts';
 import { normalizeInput } from '../schemas/normalize.ts';
 import { fingerprintKeyFromEnv } from '../schemas/redaction.ts';
+import { newKeyPair } from '../schemas/signed-decision.ts';
 import { identityQuery, identityWorkflowId, TASK_QUEUE } from '../workflows/identity/definitions.ts';
 import type { RemediationState } from '../workflows/remediation/definitions.ts';
 import { checkEncryptedHistories } from './encryption-check.ts';
+import { directoryYaml } from './people.ts';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -82,12 +84,19 @@ rules:
 `,
   );
   process.env.NHI_POLICY_FILE = policyFile;
+  // The team's worker signs its registration with its service key, listed in the directory in the team's group
+  // (`dbteam`), so it may register dbteam's actions and nobody else's.
+  const dbteamService = { id: 'svc-dbteam@example.com', groups: ['dbteam'], ...newKeyPair() };
+  const directory = join(dir, 'directory.yaml');
+  writeFileSync(directory, directoryYaml([dbteamService]));
+  process.env.NHI_DIRECTORY_FILE = directory;
   const taskQueue = process.env.NHI_TASK_QUEUE || TASK_QUEUE;
   const pipeline = await startPipeline({});
   const team = await runActionWorker({
     actions: [rotatePostgresPassword({ secretsManager: sm, admin: pg.admin })],
     taskQueue: `dbteam-${prefix}`,
     registryQueue: taskQueue,
+    signer: { person: dbteamService.id, secretKey: dbteamService.secretKey },
   });
   const temporal = await temporalClient();
   try {

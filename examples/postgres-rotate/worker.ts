@@ -2,7 +2,8 @@
 // credentials are: the database admin URL (PGROTATE_ADMIN_URL) and AWS (the default credential chain, or the local
 // emulator like every nhi process). It polls the team's task queue (PGROTATE_TASK_QUEUE, default dbteam) and
 // registers its action with the enforcer's registry at start-up (NHI_TASK_QUEUE names the enforcer's deployment,
-// as for every nhi process). PGROTATE_SCHEDULE_TO_START (default 5m) is how long a remediation waits for this
+// as for every nhi process), signed with its service key (NHI_SERVICE_KEY_FILE, listed in the directory in group
+// dbteam). PGROTATE_SCHEDULE_TO_START (default 5m) is how long a remediation waits for this
 // worker before it reports that none polls. SIGINT/SIGTERM stop it.
 import { runActionWorker } from 'nhi-enforce/actions';
 import { awsClients } from '../../activities/aws/clients.ts';
