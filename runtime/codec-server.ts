@@ -135,7 +135,7 @@ async function login(
 }
 
 /**
- * Requests by route and status (401: no or wrong token; 422: a payload the keys cannot decode) and their latency,
+ * Requests by route and status (401: no or wrong token; 422: the codec itself failed — a payload it cannot decode is answered as the refusal a workflow records) and their latency,
  * on GET /metrics beside GET /livez and /readyz: these three need no token (probes and Prometheus carry none) and
  * say nothing about any payload.
  */

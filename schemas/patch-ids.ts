@@ -9,4 +9,7 @@ export const KNOWN_PATCH_IDS: ReadonlySet<string> = new Set([
   'count-exception-requests', // workflows/identity/workflow.ts COUNT_EXCEPTION_REQUESTS
   'enforcement-priority', // workflows/priority.ts ENFORCEMENT_PRIORITY_PATCH
   SERVICE_SEALS_PATCH,
+  'signed-decisions-v2', // schemas/decision-check.ts SIGNED_DECISIONS_V2
+  'signed-rollback', // workflows/remediation/follow-up.ts SIGNED_ROLLBACK
+  'rescan-reports-checked', // workflows/rescan/workflow.ts CHECKED_RESCANS_PATCH
 ]);

@@ -13,8 +13,8 @@ describe('nhi rollback arguments', () => {
     [[], /exactly one REMEDIATION_ID/],
     [['a', 'b', '--as', 'x', '--reason', 'r'], /exactly one REMEDIATION_ID/],
     [['id', '--reason', 'r'], /--as WHO is required/],
-    [['id', '--as', 'alice'], /--reason R is required/],
-    [['id', '--as', 'alice', '--reason', ' '], /--reason R is required/],
+    [['id', '--as', 'alice@example.com'], /--reason R is required/],
+    [['id', '--as', 'alice@example.com', '--reason', ' '], /--reason R is required/],
     [['id', '--bogus'], /Unknown option/],
   ])('%j: exit 2 with one line', async (args, message) => {
     const r = await nhi('rollback', ...args);
@@ -27,7 +27,7 @@ describe('nhi rollback arguments', () => {
     const r = await nhi('rollback', '--help');
     expect(r.code).toBe(0);
     const text = r.out.join('\n');
-    expect(text).toMatch(/usage: nhi rollback REMEDIATION_ID --as WHO --reason R \[--json\]/);
+    expect(text).toMatch(/usage: nhi rollback REMEDIATION_ID --as WHO --reason R \[--key FILE\] \[--json\]/);
     expect(text).toMatch(/Secrets Manager secret: the leaked value would come back/);
   });
 });

@@ -12,6 +12,7 @@ import { dlqKey } from '../../../consumers/dlq-seal.ts';
 import { adapters } from '../../../schemas/adapters/index.ts';
 import type { Format } from '../../../schemas/finding.ts';
 import { normalizeInput, normalizeWith } from '../../../schemas/normalize.ts';
+import { decodeText } from '../../../schemas/parse-input.ts';
 import { kafkaMessage } from './fakes.ts';
 
 const KEY = 'property-key';
@@ -39,7 +40,8 @@ function fixturesOf(format: Format): unknown[] {
   }
   const docs: unknown[] = [];
   for (const f of files) {
-    const text = readFileSync(join(dir, f), 'utf8');
+    // The fixtures' UTF-16 and byte-order-mark re-encodings are decoded as the normaliser decodes them.
+    const text = decodeText(readFileSync(join(dir, f)));
     try {
       docs.push(JSON.parse(text));
     } catch {

@@ -1,5 +1,5 @@
 // The codec server's own metrics and probes: GET /metrics, /livez, /readyz answer without the token and count
-// requests by route and status, refusals (401, 422) included.
+// requests by route and status, refusals (401) included.
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type RunningCodecServer, serveCodec } from '../../../runtime/codec-server.ts';
@@ -36,13 +36,14 @@ describe('codec server metrics', () => {
       metadata: { encoding: Buffer.from('binary/encrypted').toString('base64') },
       data: 'AAAA',
     };
-    expect((await post('/decode', { payloads: [forged] }, 'secret-token')).status).toBe(422);
+    // The codec never throws on a payload it cannot decode: it answers the refusal a workflow records (200).
+    expect((await post('/decode', { payloads: [forged] }, 'secret-token')).status).toBe(200);
     expect((await post('/encode', { payloads: [] }, 'secret-token')).status).toBe(200);
     const res = await fetch(`${server.url}/metrics`);
     expect(res.status).toBe(200);
     const text = await res.text();
     expect(text).toContain('nhi_codec_requests_total{route="decode",status="401"} 1');
-    expect(text).toContain('nhi_codec_requests_total{route="decode",status="422"} 1');
+    expect(text).toContain('nhi_codec_requests_total{route="decode",status="200"} 1');
     expect(text).toContain('nhi_codec_requests_total{route="encode",status="200"} 1');
     expect(text).toMatch(/nhi_codec_request_seconds_count\{route="decode"\} 2/);
     // Nothing about a payload: only counts and timings.
