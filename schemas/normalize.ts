@@ -179,8 +179,8 @@ function redactSecretRef(secret: SecretRef): SecretRef {
 
 /**
  * The finding without identities whose AWS ids are malformed or documentation samples (aws-id-check.ts): each
- * becomes a resource of the finding (what it mentions, for a reviewer; never a target) and a line of its evidence,
- * so no workflow is started or acts for it.
+ * becomes a resource of the finding (`aws-malformed-id` or `aws-sample-id`: what it mentions, for a reviewer; never
+ * a target) and a line of its evidence, so no workflow is started or acts for it.
  */
 function withCheckedIds(finding: Finding): Finding {
   const checked = checkAwsIds(finding.identities);
@@ -193,10 +193,10 @@ function withCheckedIds(finding: Finding): Finding {
   );
   const resources = [
     ...finding.resources,
-    ...left.map((i) => ({
-      uid: i.type === 'aws-access-key' && i.name ? i.name : i.key,
-      type: 'aws-malformed-id',
-    })),
+    ...left.map((i) => {
+      const uid = i.type === 'aws-access-key' && i.name ? i.name : i.key;
+      return { uid, type: checked.samples.includes(uid) ? 'aws-sample-id' : 'aws-malformed-id' };
+    }),
   ];
   return {
     ...finding,
