@@ -16,7 +16,7 @@ import {
   scrubList,
   scrubSecrets,
 } from './redaction.ts';
-import { redactSecretShapes, redactSecretShapesCow } from './secret-shapes.ts';
+import { redactSecretShapes, redactSecretShapesCow, withScanMemo } from './secret-shapes.ts';
 import { unwrapSns, viaSns } from './sns-envelope.ts';
 
 export interface NormalizeOptions {
@@ -339,6 +339,10 @@ function unreadEvent(doc: unknown): string | undefined {
 
 /** One parsed document (a file, a line of a JSON-lines file, or a Kafka message) → outcomes per record. */
 export function normalizeDocument(doc: unknown, opts: NormalizeOptions = {}, line = 1): RecordOutcome[] {
+  return withScanMemo(() => normalizeSnsOrPlain(doc, opts, line));
+}
+
+function normalizeSnsOrPlain(doc: unknown, opts: NormalizeOptions, line: number): RecordOutcome[] {
   const sns = unwrapSns(doc);
   if (!sns.wrapped) return normalizeUnwrapped(doc, opts, line);
   if (!sns.ok) return [{ ok: false, line, record: 0, reason: sns.reason }];
