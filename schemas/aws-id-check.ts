@@ -1,8 +1,9 @@
 // Are the AWS ids a finding names real ids? A tool's claim can carry a malformed id (a 13-digit account, an ARN
 // with a 14-digit account, a 17-character key id) or a documentation placeholder (AKIAIOSFODNN7EXAMPLE): neither
 // may become an identity, or a workflow would be started, scored and maybe acted on for an id that names nothing
-// (or, for a placeholder, for a key that every tutorial prints). Such an id stays on the finding as a warning in
-// its evidence (`idWarnings`, `sampleIds`), where a reviewer sees it; the finding itself goes on.
+// (or, for a placeholder, for a key that every tutorial prints: deactivating "AKIAIOSFODNN7EXAMPLE" acts on
+// nothing and would be reported as done). Such an id stays on the finding as a warning in its evidence
+// (`idWarnings`, `sampleIds`) and as a resource, where a reviewer sees it; the finding itself goes on.
 // Pure: adapters stay lenient in what they recognise, and the boundary (normalize.ts) checks every finding here.
 import type { IdentityRef } from './identity.ts';
 
@@ -52,7 +53,7 @@ export interface AwsIdCheck {
   identities: IdentityRef[];
   /** One line per identity left out because its id is malformed. */
   warnings: string[];
-  /** Documentation placeholder key ids (kept as identities; see isSampleAccessKeyId). */
+  /** Documentation placeholder key ids, left out too: a sample never acts (see isSampleAccessKeyId). */
   samples: string[];
 }
 
@@ -60,11 +61,16 @@ export function checkAwsIds(identities: IdentityRef[]): AwsIdCheck {
   const warnings: string[] = [];
   const samples: string[] = [];
   const kept = identities.filter((identity) => {
-    if (identity.type === 'aws-access-key' && identity.name && isSampleAccessKeyId(identity.name))
-      samples.push(identity.name);
     const problem = awsIdProblem(identity);
-    if (problem) warnings.push(problem);
-    return problem === undefined;
+    if (problem) {
+      warnings.push(problem);
+      return false;
+    }
+    if (identity.type === 'aws-access-key' && identity.name && isSampleAccessKeyId(identity.name)) {
+      samples.push(identity.name);
+      return false;
+    }
+    return true;
   });
   return { identities: kept.length === identities.length ? identities : kept, warnings, samples };
 }

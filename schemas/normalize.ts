@@ -18,7 +18,7 @@ import {
   scrubList,
   scrubSecrets,
 } from './redaction.ts';
-import { redactSecretShapes, redactSecretShapesCow } from './secret-shapes.ts';
+import { redactSecretShapes, redactSecretShapesCow, withScanMemo } from './secret-shapes.ts';
 import { unwrapSns, viaSns } from './sns-envelope.ts';
 import { DEFAULT_STRUCTURE_LIMITS, type StructureLimits, structureProblem } from './structure-limits.ts';
 
@@ -191,8 +191,8 @@ function redactSecretRef(secret: SecretRef): SecretRef {
 
 /**
  * The finding without identities whose AWS ids are malformed or documentation samples (aws-id-check.ts): each
- * becomes a resource of the finding (what it mentions, for a reviewer; never a target) and a line of its evidence,
- * so no workflow is started or acts for it.
+ * becomes a resource of the finding (`aws-malformed-id` or `aws-sample-id`: what it mentions, for a reviewer; never
+ * a target) and a line of its evidence, so no workflow is started or acts for it.
  */
 function withCheckedIds(finding: Finding): Finding {
   const checked = checkAwsIds(finding.identities);
@@ -205,10 +205,10 @@ function withCheckedIds(finding: Finding): Finding {
   );
   const resources = [
     ...finding.resources,
-    ...left.map((i) => ({
-      uid: i.type === 'aws-access-key' && i.name ? i.name : i.key,
-      type: 'aws-malformed-id',
-    })),
+    ...left.map((i) => {
+      const uid = i.type === 'aws-access-key' && i.name ? i.name : i.key;
+      return { uid, type: checked.samples.includes(uid) ? 'aws-sample-id' : 'aws-malformed-id' };
+    }),
   ];
   return {
     ...finding,
@@ -351,6 +351,10 @@ function unreadEvent(doc: unknown): string | undefined {
 
 /** One parsed document (a file, a line of a JSON-lines file, or a Kafka message) → outcomes per record. */
 export function normalizeDocument(doc: unknown, opts: NormalizeOptions = {}, line = 1): RecordOutcome[] {
+  return withScanMemo(() => normalizeSnsOrPlain(doc, opts, line));
+}
+
+function normalizeSnsOrPlain(doc: unknown, opts: NormalizeOptions, line: number): RecordOutcome[] {
   const sns = unwrapSns(doc);
   if (!sns.wrapped) return normalizeUnwrapped(doc, opts, line);
   if (!sns.ok) return [{ ok: false, line, record: 0, reason: sns.reason }];

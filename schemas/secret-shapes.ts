@@ -268,14 +268,44 @@ export function hasSecretShape(text: string): boolean {
   return secretShapesIn(text).length > 0;
 }
 
+/**
+ * The shortest text that can hold a shape: a URL password (`ab://u:p@`, 9 characters); every other shape is longer,
+ * and a decoded view (escapes, percent-encoding, base64) is never longer than its text. Shorter strings (most
+ * values: enum words, regions, ids) are passed without running any regex.
+ */
+const MIN_SHAPE_LENGTH = 9;
+
+/**
+ * Strings found clean while one message is normalised (withScanMemo): a report repeats its product names, titles,
+ * regions and paths across records, and each distinct string is scanned once. Only clean strings are kept (never a
+ * secret), and only for the message: the memo is dropped when it is done.
+ */
+let cleanMemo: Set<string> | undefined;
+const MEMO_MAX_STRING = 4096;
+const MEMO_MAX_ENTRIES = 10_000;
+
+/** Run `fn` (one message's normalising) with a memo of strings already found to hold no credential shape. */
+export function withScanMemo<T>(fn: () => T): T {
+  if (cleanMemo) return fn();
+  cleanMemo = new Set();
+  try {
+    return fn();
+  } finally {
+    cleanMemo = undefined;
+  }
+}
+
 /** `text` with every credential shape replaced by [REDACTED], or by what `replace` makes of the secret. */
 export function redactSecretShapes(
   text: string,
   replace: (secret: string) => string = () => REDACTED,
 ): string {
-  if (!HINT.test(text)) return text;
-  const spans = spansOf(text);
-  if (spans.length === 0) return text;
+  if (text.length < MIN_SHAPE_LENGTH || cleanMemo?.has(text)) return text;
+  const spans = HINT.test(text) ? spansOf(text) : [];
+  if (spans.length === 0) {
+    if (cleanMemo && text.length <= MEMO_MAX_STRING && cleanMemo.size < MEMO_MAX_ENTRIES) cleanMemo.add(text);
+    return text;
+  }
   let out = '';
   let last = 0;
   for (const s of spans) {

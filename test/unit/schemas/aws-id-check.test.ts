@@ -67,7 +67,7 @@ describe('aws id check', () => {
     expect(String(f!.evidence.idWarnings)).toMatch(/account '12345678901234' is not 12 digits/);
   });
 
-  it('a documentation sample key is named in the evidence', () => {
+  it('a documentation sample key never acts: named in the evidence, a resource, no identity', () => {
     const gitleaks = [
       {
         Description: 'AWS',
@@ -91,5 +91,10 @@ describe('aws id check', () => {
     ];
     const [f] = findingsOf(JSON.stringify(gitleaks), { format: 'gitleaks' });
     expect(f!.evidence.sampleIds).toBe('AKIAIOSFODNN7EXAMPLE');
+    expect(f!.identities.map((i) => i.key)).not.toContain('aws:access-key:AKIAIOSFODNN7EXAMPLE');
+    expect(f!.identities.filter((i) => i.type === 'aws-access-key')).toEqual([]);
+    expect(f!.resources).toContainEqual({ uid: 'AKIAIOSFODNN7EXAMPLE', type: 'aws-sample-id' });
+    // The secret itself is still an identity (its fingerprint): the leak is real even when the key is a sample.
+    expect(f!.secret?.fingerprint).toMatch(/^[0-9a-f]{64}$/);
   });
 });

@@ -250,7 +250,8 @@ describe('(b) canaries planted in every secret-bearing format', () => {
 
   it('trufflehog (current, plain Raw): AWS RawV2 = key id + secret, SecretParts, secret copied into a file path', () => {
     const secret = canary(40);
-    const keyId = 'AKIAI44QH8DHBEXAMPLE';
+    // A realistic key id: a documentation sample (…EXAMPLE) never becomes an identity (aws-id-check.ts).
+    const keyId = 'AKIAZ3M7QK2PL9WX4R6T';
     const findings = run({
       SourceMetadata: { Data: { Filesystem: { file: `env/${secret}.txt`, line: 2 } } },
       DetectorName: 'AWS',
@@ -438,7 +439,7 @@ describe('(c) one value, two scanners: one fingerprint, one identity', () => {
 
   it.each([
     ['a random token', canary(), 'generic-api-key', 'Stripe'],
-    ['an AWS access key id', 'AKIAIOSFODNN7EXAMPLE', 'aws-access-token', 'AWS'],
+    ['an AWS access key id', 'AKIAZ3M7QK2PL9WX4R6T', 'aws-access-token', 'AWS'],
     ['a GitHub token shape', `ghp_${canary(36)}`, 'github-pat', 'Github'],
   ])('%s', (_label, value, rule, detector) => {
     const [g] = run([gitleaks(value, rule)]);

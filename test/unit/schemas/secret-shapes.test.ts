@@ -6,6 +6,7 @@ import {
   redactSecretShapes,
   redactSecretShapesDeep,
   secretShapesIn,
+  withScanMemo,
 } from '../../../schemas/secret-shapes.ts';
 import { canariesIn, makeCanaries } from '../../support/canaries.ts';
 
@@ -83,5 +84,24 @@ describe('secret shapes', () => {
     expect(JSON.stringify(out)).not.toContain(values.githubToken);
     expect(JSON.stringify(out)).not.toContain(values.stripeKey);
     expect(out.n).toBe(3);
+  });
+
+  it('the shortest shape (a 9-character URL password) is still caught: shorter strings are skipped unscanned', () => {
+    expect(redactSecretShapes('ab://u:p@')).toBe('ab://u:[REDACTED]@');
+    expect(redactSecretShapes('b://u:p@')).toBe('b://u:p@');
+  });
+
+  it("a message's memo keeps only clean strings: a secret is redacted on every sighting", () => {
+    const { values } = makeCanaries();
+    const text = `token ${values.githubToken}`;
+    withScanMemo(() => {
+      expect(redactSecretShapes('a clean product name, long enough')).toBe(
+        'a clean product name, long enough',
+      );
+      for (let i = 0; i < 3; i++) expect(redactSecretShapes(text)).not.toContain(values.githubToken!);
+      expect(redactSecretShapes('a clean product name, long enough')).toBe(
+        'a clean product name, long enough',
+      );
+    });
   });
 });

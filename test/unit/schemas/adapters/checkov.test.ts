@@ -108,10 +108,11 @@ describe('checkov fixture: multi-framework array (terraform, kubernetes, secrets
     );
   });
 
-  it('IaC credential checks: access key ids become identities, secret values never leave', () => {
+  it('IaC credential checks: access key ids are read (a sample id as a resource), secret values never leave', () => {
     const provider = byCheck.get('CKV_AWS_41')!;
-    expect(provider.identities.map((i) => i.type)).toEqual(['aws-access-key', 'secret']);
-    expect(provider.identities[0]!.key).toBe('aws:access-key:AKIAIOSFODNN7EXAMPLE');
+    // The fixture's key id is AWS's documentation placeholder: a resource, never an identity (aws-id-check.ts).
+    expect(provider.identities.map((i) => i.type)).toEqual(['secret']);
+    expect(provider.resources).toContainEqual({ uid: 'AKIAIOSFODNN7EXAMPLE', type: 'aws-sample-id' });
     expect(provider.secret?.detector).toBe('CKV_AWS_41');
     expect(provider.location).toEqual({ file: '/providers.tf', line: 1 });
     const all = JSON.stringify(findings);

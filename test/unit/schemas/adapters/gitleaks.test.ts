@@ -164,13 +164,12 @@ describe('gitleaks fixtures', () => {
   const json = findingsOf(fixtureFile('gitleaks/gitleaks-v8-aws.json'), { format: 'auto' });
   const sarif = findingsOf(fixtureFile('gitleaks/gitleaks-v8.sarif'), { format: 'auto' });
 
-  it('an AWS access key id is the public half: kept as the aws:access-key identity, owning nothing else', () => {
+  it('an AWS access key id is the public half; this documentation sample id is a resource, never an identity', () => {
     const aws = json[0]!;
-    expect(keysOf(aws)).toEqual([
-      secretIdentity('aws', fp('AKIAIOSFODNN7EXAMPLE'), 'aws').key,
-      'aws:access-key:AKIAIOSFODNN7EXAMPLE',
-    ]);
-    expect(aws.identities[0]!.owner).toBe('aws:access-key:AKIAIOSFODNN7EXAMPLE');
+    expect(keysOf(aws)).toEqual([secretIdentity('aws', fp('AKIAIOSFODNN7EXAMPLE'), 'aws').key]);
+    expect(aws.identities[0]!.owner).toBeUndefined();
+    expect(aws.resources).toContainEqual({ uid: 'AKIAIOSFODNN7EXAMPLE', type: 'aws-sample-id' });
+    expect(aws.evidence.sampleIds).toBe('AKIAIOSFODNN7EXAMPLE');
     expect(aws.secret).toEqual({
       detector: 'aws-access-token',
       fingerprint: fp('AKIAIOSFODNN7EXAMPLE'),
@@ -308,7 +307,7 @@ describe('gitleaks edge cases', () => {
     expect(rest).toEqual([]);
     expect(f!.source.format).toBe('gitleaks');
     expect(f!.secret!.fingerprint).toBe(fp('AKIAIOSFODNN7EXAMPLE'));
-    expect(keysOf(f!)).toContain('aws:access-key:AKIAIOSFODNN7EXAMPLE');
+    expect(f!.resources).toContainEqual({ uid: 'AKIAIOSFODNN7EXAMPLE', type: 'aws-sample-id' });
     expect(f!.time).toBe('2021-04-19T19:42:05.000Z');
     expect(f!.location?.repo).toBe('infra');
     expect(JSON.stringify(f)).not.toContain('ops-creds-Wq9zX3');

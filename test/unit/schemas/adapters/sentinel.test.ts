@@ -146,8 +146,9 @@ describe('sentinel fixture: SecurityAlert Log Analytics rows', () => {
     expect(leaked.status).toBe('resolved');
     expect(leaked.identities.map((i) => [i.key, i.owner])).toEqual([
       ['arn:aws:iam::123456789012:user/legacy-uploader', undefined],
-      ['aws:access-key:AKIAIOSFODNN7EXAMPLE', 'arn:aws:iam::123456789012:user/legacy-uploader'],
     ]);
+    // The access key id is AWS's documentation placeholder: a resource, never an identity (aws-id-check.ts).
+    expect(leaked.resources).toContainEqual({ uid: 'AKIAIOSFODNN7EXAMPLE', type: 'aws-sample-id' });
   });
 });
 

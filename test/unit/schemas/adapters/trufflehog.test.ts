@@ -196,10 +196,11 @@ describe('trufflehog fixture: current output (Raw as plain text, RawV2, SecretPa
   it('AWS key with owner user; the secret access key (RawV2 second half, SecretParts) is never copied', () => {
     expect(keysOf(aws!)).toEqual([
       secretIdentity('aws', fp('AKIAIOSFODNN7EXAMPLE'), 'aws').key,
-      'aws:access-key:AKIAIOSFODNN7EXAMPLE',
       'arn:aws:iam::123456789012:user/ci-deployer',
     ]);
-    expect(aws!.identities[2]!.aliases).toEqual(['AIDAEXAMPLEUSERID0001']);
+    // The key id is AWS's documentation placeholder: a resource, never an identity (aws-id-check.ts).
+    expect(aws!.resources).toContainEqual({ uid: 'AKIAIOSFODNN7EXAMPLE', type: 'aws-sample-id' });
+    expect(aws!.identities[1]!.aliases).toEqual(['AIDAEXAMPLEUSERID0001']);
     expect(JSON.stringify(findings)).not.toContain('wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY');
   });
 

@@ -29,7 +29,7 @@ const SAMPLES: Sample[] = [
     kinds: ['exposed-secret', 'exposed-secret', 'exposed-secret'],
     severities: ['medium', 'medium', 'medium'],
     statuses: open(3),
-    identities: ['aws:access-key:AKIAIOSFODNN7EXAMPLE', 'secret:aws:…', 'secret:private-key:…'],
+    identities: ['secret:aws:…', 'secret:private-key:…'], // AKIAIOSFODNN7EXAMPLE: a sample id, no identity
     secrets: ['BEGIN OPENSSH PRIVATE KEY'],
   },
   {
@@ -38,7 +38,7 @@ const SAMPLES: Sample[] = [
     kinds: ['exposed-secret', 'exposed-secret'],
     severities: ['medium', 'medium'],
     statuses: open(2),
-    identities: ['aws:access-key:AKIAIOSFODNN7EXAMPLE', 'secret:aws:…', 'secret:private-key:…'],
+    identities: ['secret:aws:…', 'secret:private-key:…'], // AKIAIOSFODNN7EXAMPLE: a sample id, no identity
     secrets: ['BEGIN OPENSSH PRIVATE KEY'],
   },
   {
@@ -58,13 +58,9 @@ const SAMPLES: Sample[] = [
     severities: ['critical', 'critical', 'low'],
     // The first resolved as a false positive (suppressed), the third revoked (resolved).
     statuses: ['suppressed', 'open', 'resolved'],
-    // The AWS alert's value is the access key id: the key is named beside the secret (the id is no secret).
-    identities: [
-      'aws:access-key:AKIAIOSFODNN7EXAMPLE',
-      'secret:adafruit:…',
-      'secret:aws:…',
-      'secret:github:…',
-    ],
+    // The AWS alert's value is the access key id (no secret), here AWS's documentation sample: a resource with a
+    // warning, never an identity (aws-id-check.ts).
+    identities: ['secret:adafruit:…', 'secret:aws:…', 'secret:github:…'],
     secrets: ['aio_XXXXXXXXXXXXXXXXXXXXXXXXXXXX', 'ghp_xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx'],
   },
   {
@@ -257,9 +253,8 @@ const SAMPLES: Sample[] = [
     severities: ['critical', 'medium'],
     statuses: open(2),
     identities: [
+      // The key ids (AKIA…EXAMPLE) are documentation samples: resources, never identities (aws-id-check.ts).
       'arn:aws:iam::111122223333:user/canarytokens.com@@mirux23ppyky6hx3l6vclmhnj',
-      'aws:access-key:AKIAI44QH8DHBEXAMPLE',
-      'aws:access-key:AKIAIOSFODNN7EXAMPLE',
       'secret:aws:…',
     ],
     // RawV2 is the key id followed by its secret access key.

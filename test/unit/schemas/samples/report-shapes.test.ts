@@ -49,9 +49,23 @@ describe('GitHub secret scanning: an AWS key alert', () => {
   const findings = findingsOf(fixtureFile('github-secret-scanning/rest-alerts-org.json'));
   const aws = findings.find((f) => f.secret?.detector === 'aws_access_key_id')!;
 
-  it('names the access key id (the public half) as an identity, owning the secret', () => {
-    expect(keysOf(aws)).toContain('aws:access-key:AKIAIOSFODNN7EXAMPLE');
-    expect(aws.identities[0]!.owner).toBe('aws:access-key:AKIAIOSFODNN7EXAMPLE');
+  it('reads the access key id (the public half); this documentation sample id is a resource, never an identity', () => {
+    expect(keysOf(aws).some((k) => k.startsWith('aws:access-key:'))).toBe(false);
+    expect(aws.resources).toContainEqual({ uid: 'AKIAIOSFODNN7EXAMPLE', type: 'aws-sample-id' });
+    expect(aws.evidence.sampleIds).toBe('AKIAIOSFODNN7EXAMPLE');
+  });
+
+  it('a real (non-sample) access key id becomes the identity, owning the secret', () => {
+    const alert = {
+      number: 8,
+      secret_type: 'aws_access_key_id',
+      state: 'open',
+      created_at: '2024-01-01T00:00:00Z',
+      secret: 'AKIAZ3M7QK2PL9WX4R6T',
+    };
+    const [f] = findingsOf(JSON.stringify(alert));
+    expect(keysOf(f!)).toContain('aws:access-key:AKIAZ3M7QK2PL9WX4R6T');
+    expect(f!.identities[0]!.owner).toBe('aws:access-key:AKIAZ3M7QK2PL9WX4R6T');
   });
 
   it('a pair written together gives the id, never the secret access key as an identity', () => {
@@ -60,10 +74,10 @@ describe('GitHub secret scanning: an AWS key alert', () => {
       secret_type: 'aws_secret_access_key',
       state: 'open',
       created_at: '2024-01-01T00:00:00Z',
-      secret: 'AKIAI44QH8DHBEXAMPLE:je7MtGbClwBF/2Zp9Utk/h3yCo8nvbEXAMPLEKEY',
+      secret: 'AKIAZ3M7QK2PL9WX4R6T:je7MtGbClwBF/2Zp9Utk/h3yCo8nvbEXAMPLEKEY',
     };
     const [f] = findingsOf(JSON.stringify(pair));
-    expect(keysOf(f!)).toContain('aws:access-key:AKIAI44QH8DHBEXAMPLE');
+    expect(keysOf(f!)).toContain('aws:access-key:AKIAZ3M7QK2PL9WX4R6T');
     expect(JSON.stringify(f)).not.toContain('je7MtGbClwBF');
     const alone = findingsOf(JSON.stringify({ ...pair, secret: 'je7MtGbClwBF/2Zp9Utk/h3yCo8nvbEXAMPLEKEY' }));
     expect(keysOf(alone[0]!).some((k) => k.startsWith('aws:access-key:'))).toBe(false);

@@ -27,10 +27,9 @@ describe('trufflehog v2 JSON lines', () => {
     expect(first!.identities[0]!.key).toMatch(/^secret:generic:[0-9a-f]{16}$/);
     expect(pem!.identities[0]!.key).toMatch(/^secret:private-key:/);
     expect(pem!.secret!.fingerprint).not.toBe(fp('-----BEGIN RSA PRIVATE KEY-----'));
-    expect(keysOf(aws!)).toEqual([
-      expect.stringMatching(/^secret:aws:/),
-      'aws:access-key:AKIAIOSFODNN7EXAMPLE',
-    ]);
+    expect(keysOf(aws!)).toEqual([expect.stringMatching(/^secret:aws:/)]);
+    // The key id is AWS's documentation placeholder: a resource, never an identity (aws-id-check.ts).
+    expect(aws!.resources).toContainEqual({ uid: 'AKIAIOSFODNN7EXAMPLE', type: 'aws-sample-id' });
     expect(aws!.location).toEqual({
       file: 'deploy/credentials',
       commit: '5b1c2d3e4f5061728394a5b6c7d8e9f0a1b2c3d4',
