@@ -33,7 +33,7 @@ import {
 } from '../../workflows/remediation/definitions.ts';
 import { recordEvidenceFixtures, testSigner } from '../support/evidence.ts';
 import { createTestTopics, deleteTestTopics, produce } from '../support/kafka.ts';
-import { decideRemediation, directoryFile, person, type TestPerson } from '../support/people.ts';
+import { decideRemediation, directoryFile, keyFiles, person, type TestPerson } from '../support/people.ts';
 import { waitFor } from './identity-support.ts';
 
 const prefix = `ev-${randomUUID().slice(0, 8)}`;
@@ -48,6 +48,8 @@ let client: Client;
 let estate: DemoEstate;
 let keyKey: string;
 const work = mkdtempSync(join(tmpdir(), 'nhi-evidence-e2e-'));
+/** Key files apart from the exports (`work` is what verify walks). */
+const keysDir = mkdtempSync(join(tmpdir(), 'nhi-evidence-keys-'));
 const signer = testSigner();
 // The people who decide, with real Ed25519 keys (the directory the worker reads when a request opens).
 const alice = person('alice@example.com', 'security');
@@ -66,6 +68,8 @@ const decide = (id: string, who: TestPerson, decision: 'approve' | 'reject', rea
 
 beforeAll(async () => {
   process.env.NHI_DIRECTORY_FILE = directoryFile([alice, bob], work);
+  // `nhi rollback --as alice` signs with alice's key file, as the CLI does for a person (NHI_KEYS_DIR).
+  process.env.NHI_KEYS_DIR = keyFiles([alice, bob], keysDir);
   topics = await createTestTopics('evidence', ['scanner', 'siem', 'dlq', 'events']);
   pipeline = await startPipeline({
     taskQueue,
@@ -90,6 +94,7 @@ afterAll(async () => {
   await closeHistoryConnections();
   await client?.connection.close();
   rmSync(work, { recursive: true, force: true });
+  rmSync(keysDir, { recursive: true, force: true });
 });
 
 /** Every string in every file of the export, and every base64 payload decoded: what a reader could find. */

@@ -43,6 +43,11 @@ import { unusedAccessActivities } from '../support/unused-access.ts';
 import { finding, replay } from './identity-support.ts';
 
 const DAY = 86_400_000;
+/**
+ * The time-skipping server's time: what the workflows' Date.now() says once days have been skipped. Decisions are
+ * signed, and messages sealed, at this time, or the freshness checks rightly refuse them as days old.
+ */
+const serverNow = async () => new Date(await env.currentTimeMs());
 let env: TestWorkflowEnvironment;
 let worker: Worker;
 let running: Promise<void>;
@@ -153,13 +158,14 @@ const terms = (key: string, days: number, extra: Partial<ExceptionTerms> = {}): 
 });
 
 /** Bob asks (signed), the answer says whether it opened. */
-const ask = (handle: WorkflowHandle, key: string, days: number, extra: Partial<ExceptionTerms> = {}) =>
+const ask = async (handle: WorkflowHandle, key: string, days: number, extra: Partial<ExceptionTerms> = {}) =>
   handle.executeUpdate(requestExceptionUpdate, {
     args: [
       exceptionRequest(
         { person: bob.id, secretKey: bob.secretKey },
         terms(key, days, extra),
         'batch job needs its access until the migration lands',
+        (await serverNow()).toISOString(),
       ),
     ],
   });
@@ -180,6 +186,7 @@ async function decideException(
     hash,
     decision,
     `${who.id}: ${decision}`,
+    (await serverNow()).toISOString(),
   );
   return handle.executeUpdate(decision === 'revoke' ? revokeExceptionUpdate : decideExceptionUpdate, {
     args: [signed],
@@ -223,10 +230,15 @@ describe('exceptions as requests', () => {
     // The finding that crosses the policy arrives while the exception is live: assessed, not acted on.
     await handle.signal(
       findingsSignal,
-      sealed(handle.workflowId, findingsSignal, {
-        identity,
-        findings: [finding(identity, 'excess-privilege', { seed: 'exc/priv' })],
-      }),
+      sealed(
+        handle.workflowId,
+        findingsSignal,
+        {
+          identity,
+          findings: [finding(identity, 'excess-privilege', { seed: 'exc/priv' })],
+        },
+        { at: await serverNow() },
+      ),
     );
     const assessed = await waitForRecord(handle, (r) => r.assessment?.risk.score === 72);
     expect(assessed.remediations).toEqual([]);
@@ -290,10 +302,15 @@ describe('exceptions as requests', () => {
     const handle = await startIdentity(user);
     await handle.signal(
       findingsSignal,
-      sealed(handle.workflowId, findingsSignal, {
-        identity: user,
-        findings: [finding(user, 'excess-privilege', { seed: 'pause/priv' })],
-      }),
+      sealed(
+        handle.workflowId,
+        findingsSignal,
+        {
+          identity: user,
+          findings: [finding(user, 'excess-privilege', { seed: 'pause/priv' })],
+        },
+        { at: await serverNow() },
+      ),
     );
     const started = await waitForRecord(handle, (r) => r.remediations.length > 0);
     const remediation = env.client.workflow.getHandle(started.remediations[0]!.workflowId);
@@ -324,10 +341,15 @@ describe('exceptions as requests', () => {
     await decideException(handle, user.key, alice, opened.id!, 'approve');
     await handle.signal(
       findingsSignal,
-      sealed(handle.workflowId, findingsSignal, {
-        identity: user,
-        findings: [finding(user, 'excess-privilege', { seed: 'rev/priv' })],
-      }),
+      sealed(
+        handle.workflowId,
+        findingsSignal,
+        {
+          identity: user,
+          findings: [finding(user, 'excess-privilege', { seed: 'rev/priv' })],
+        },
+        { at: await serverNow() },
+      ),
     );
     const held = await waitForRecord(handle, (r) => r.assessment?.risk.score === 72);
     expect(held.remediations).toEqual([]);
@@ -362,7 +384,12 @@ describe('exceptions as requests', () => {
     });
     const opened = await env.client.workflow.executeUpdateWithStart(requestExceptionUpdate, {
       args: [
-        exceptionRequest({ person: bob.id, secretKey: bob.secretKey }, terms(user.key, 7), 'before go-live'),
+        exceptionRequest(
+          { person: bob.id, secretKey: bob.secretKey },
+          terms(user.key, 7),
+          'before go-live',
+          (await serverNow()).toISOString(),
+        ),
       ],
       startWorkflowOperation: startOp,
     });
@@ -371,10 +398,15 @@ describe('exceptions as requests', () => {
     await decideException(handle, user.key, alice, 'exc-1', 'approve');
     await handle.signal(
       findingsSignal,
-      sealed(handle.workflowId, findingsSignal, {
-        identity: user,
-        findings: [finding(user, 'excess-privilege', { seed: 'pre/priv' })],
-      }),
+      sealed(
+        handle.workflowId,
+        findingsSignal,
+        {
+          identity: user,
+          findings: [finding(user, 'excess-privilege', { seed: 'pre/priv' })],
+        },
+        { at: await serverNow() },
+      ),
     );
     const held = await waitForRecord(handle, (r) => r.assessment?.risk.score === 72);
     expect(held.remediations).toEqual([]);
@@ -497,7 +529,12 @@ describe('an assessment that keeps failing', () => {
     const first = finding(user, 'excess-privilege', { seed: 'flaky/1' });
     await handle.signal(
       findingsSignal,
-      sealed(handle.workflowId, findingsSignal, { identity: user, findings: [first] }),
+      sealed(
+        handle.workflowId,
+        findingsSignal,
+        { identity: user, findings: [first] },
+        { at: await serverNow() },
+      ),
     );
     const failed = await waitForRecord(handle, (r) => r.assessmentError !== undefined);
     expect(failed.assessmentError).toMatchObject({
@@ -510,7 +547,12 @@ describe('an assessment that keeps failing', () => {
     const second = finding(user, 'misconfiguration', { seed: 'flaky/2' });
     await handle.signal(
       findingsSignal,
-      sealed(handle.workflowId, findingsSignal, { identity: user, findings: [second] }),
+      sealed(
+        handle.workflowId,
+        findingsSignal,
+        { identity: user, findings: [second] },
+        { at: await serverNow() },
+      ),
     );
     await waitForRecord(handle, (r) => r.findingIds.length === 2);
 
