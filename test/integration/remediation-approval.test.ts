@@ -113,7 +113,9 @@ async function decide(
   claims: Partial<{ planHash: string; runId: string }> = {},
 ): Promise<DecisionResult> {
   const s = await handle.query(remediationQuery);
+  // Signed at the server's time: after env.sleep skipped hours, the wall clock is outside the decision skew.
   const signed = sign(who, {
+    time: new Date(await env.currentTimeMs()).toISOString(),
     workflowId: s.request?.workflowId ?? handle.workflowId,
     runId: claims.runId ?? s.request?.runId ?? 'none',
     planHash: claims.planHash ?? s.planHash ?? '',
