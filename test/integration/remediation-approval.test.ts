@@ -2,12 +2,11 @@
 // well under a second. People sign real Ed25519 decisions; the plan, execute and directory activities are
 // stand-ins (this is about the gate's logic, not AWS).
 import type { WorkflowHandle } from '@temporalio/client';
-import { TestWorkflowEnvironment } from '@temporalio/testing';
+import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { Worker } from '@temporalio/worker';
 import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { Activities } from '../../activities/index.ts';
 import { createServiceSealActivities } from '../../activities/service-seals.ts';
-import { testServerPath } from '../../infra/install/index.ts';
 import { installQuietRuntime, workflowBundle } from '../../runtime/worker.ts';
 import type { Approval } from '../../schemas/policy.ts';
 import { signSeal } from '../../schemas/service-seal.ts';
@@ -23,6 +22,7 @@ import {
 } from '../../workflows/remediation/definitions.ts';
 import { person, sign, snapshotOf, type TestPerson } from '../support/people.ts';
 import { sealed } from '../support/service-seal.ts';
+import { startTimeSkipping } from '../support/time-skipping.ts';
 
 let env: TestWorkflowEnvironment;
 const executed: string[] = [];
@@ -76,9 +76,7 @@ const activities: Pick<
 // timers fired on queues whose worker is gone, and time skipping would wait for them.
 beforeAll(() => installQuietRuntime());
 beforeEach(async () => {
-  env = await TestWorkflowEnvironment.createTimeSkipping({
-    server: { executable: { type: 'existing-path', path: testServerPath() } },
-  });
+  env = await startTimeSkipping();
 });
 afterEach(async () => env?.teardown());
 
@@ -113,7 +111,9 @@ async function decide(
   claims: Partial<{ planHash: string; runId: string }> = {},
 ): Promise<DecisionResult> {
   const s = await handle.query(remediationQuery);
+  // Signed at the server's time: after env.sleep skipped hours, the wall clock is outside the decision skew.
   const signed = sign(who, {
+    time: new Date(await env.currentTimeMs()).toISOString(),
     workflowId: s.request?.workflowId ?? handle.workflowId,
     runId: claims.runId ?? s.request?.runId ?? 'none',
     planHash: claims.planHash ?? s.planHash ?? '',
