@@ -2,7 +2,8 @@
 // expiry (recorded, its unread handoff entry discarded), a request nobody approves times out with nothing issued,
 // and a pause that starts while people decide refuses the grant after the approval. AWS is stood in for here: the
 // grant's AWS side is tested against the emulator in access-grants.test.ts.
-import { TestWorkflowEnvironment } from '@temporalio/testing';
+
+import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { Worker } from '@temporalio/worker';
 import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { Activities } from '../../activities/index.ts';
@@ -16,6 +17,7 @@ import { parsePolicy } from '../../schemas/policy.ts';
 import { type AccessContext, type AccessState, accessQuery } from '../../workflows/access/definitions.ts';
 import { decideUpdate } from '../../workflows/remediation/definitions.ts';
 import { person, snapshotOf } from '../support/people.ts';
+import { startTimeSkipping } from '../support/time-skipping.ts';
 
 let env: TestWorkflowEnvironment;
 const rita = person('rita@example.com', 'deployers');
@@ -92,9 +94,7 @@ const activities: Partial<Activities> = {
 
 beforeAll(() => installQuietRuntime());
 beforeEach(async () => {
-  env = await TestWorkflowEnvironment.createTimeSkipping({
-    server: { executable: { type: 'existing-path', path: testServerPath() } },
-  });
+  env = await startTimeSkipping();
 });
 afterEach(async () => env?.teardown());
 

@@ -1,13 +1,14 @@
 // Time-boxed exceptions on the time-skipping test server: while an exception is live the action is not started;
 // when it expires, enforcement resumes by itself — no new finding, no human. Seven days pass in seconds.
 // Activities are stubs (the assessment is fixed): this is about the workflow's clock, not AWS.
+
 import { randomUUID } from 'node:crypto';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { WorkflowHandle } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
-import { TestWorkflowEnvironment } from '@temporalio/testing';
+import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { DefaultLogger, Runtime, type Worker } from '@temporalio/worker';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Assessment } from '../../activities/assess-identity.ts';
@@ -39,6 +40,7 @@ import { recordExceptionFixtures, testSigner } from '../support/evidence.ts';
 import { person, snapshotOf, type TestPerson } from '../support/people.ts';
 import { recordedEvents } from '../support/recorded-events.ts';
 import { sealed } from '../support/service-seal.ts';
+import { startTimeSkipping } from '../support/time-skipping.ts';
 import { unusedAccessActivities } from '../support/unused-access.ts';
 import { finding, replay } from './identity-support.ts';
 
@@ -120,9 +122,7 @@ const activities: Activities = {
 };
 
 async function startEnvironment() {
-  env = await TestWorkflowEnvironment.createTimeSkipping({
-    server: { executable: { type: 'existing-path', path: testServerPath() } },
-  });
+  env = await startTimeSkipping();
   // The test environment's client has no payload codec: its worker must not encrypt either.
   worker = await createWorker(env.nativeConnection, activities, taskQueue, { dataConverter: {} });
   running = worker.run();

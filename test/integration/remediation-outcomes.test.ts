@@ -1,7 +1,8 @@
 // Outcomes without an act are their own status and event, never `executed`: refused (an account the worker may
 // not act in), not applicable (an identity type the action cannot act on), noop (the effect is already there).
 // On Temporal's time-skipping test server; the plan is a stand-in, the workflow's logic is what is tested.
-import { TestWorkflowEnvironment } from '@temporalio/testing';
+
+import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { Worker } from '@temporalio/worker';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Activities } from '../../activities/index.ts';
@@ -9,6 +10,7 @@ import { createServiceSealActivities } from '../../activities/service-seals.ts';
 import { testServerPath } from '../../infra/install/index.ts';
 import { installQuietRuntime, workflowBundle } from '../../runtime/worker.ts';
 import type { RemediationPlan, RemediationState } from '../../workflows/remediation/definitions.ts';
+import { startTimeSkipping } from '../support/time-skipping.ts';
 
 let env: TestWorkflowEnvironment;
 const executed: string[] = [];
@@ -52,9 +54,7 @@ const activities: Pick<
 
 beforeAll(async () => {
   installQuietRuntime();
-  env = await TestWorkflowEnvironment.createTimeSkipping({
-    server: { executable: { type: 'existing-path', path: testServerPath() } },
-  });
+  env = await startTimeSkipping();
 });
 afterAll(async () => env?.teardown());
 

@@ -1,10 +1,12 @@
 // The installed Temporal binaries work as the TS SDK's test servers: the Java time-skipping test server
 // (testServerPath) and the CLI dev server (temporalCliPath), each running a real workflow and activity.
+
 import { fileURLToPath } from 'node:url';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { bundleWorkflowCode, Runtime, Worker, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { temporalCliPath, testServerPath } from '../../infra/install/index.ts';
+import { startTimeSkipping } from '../support/time-skipping.ts';
 import type { HelloActivities } from './fixtures/hello-workflow.ts';
 
 const workflowsPath = fileURLToPath(new URL('./fixtures/hello-workflow.ts', import.meta.url));
@@ -31,9 +33,7 @@ async function runIn(env: TestWorkflowEnvironment, workflow: 'hello' | 'helloAft
 
 describe('temporal test environments', () => {
   it('time-skipping test server skips a one-day sleep', async () => {
-    const env = await TestWorkflowEnvironment.createTimeSkipping({
-      server: { executable: { type: 'existing-path', path: testServerPath() } },
-    });
+    const env = await startTimeSkipping();
     try {
       const started = Date.now();
       expect(await runIn(env, 'helloAfterADay')).toBe('hello, nhi');
