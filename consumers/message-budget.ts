@@ -6,7 +6,7 @@
 // - one that overran inline gets one retry in a worker thread, as does every larger message from the start: the
 //   thread is terminated when the budget is spent, and the message is dead-lettered with that reason.
 import { type Decoded, decodeMessage, type MessageLimits, overBudgetReason } from './decode-message.ts';
-import { DecodePool } from './decode-pool.ts';
+import { DecodePool, type DecodeTask } from './decode-pool.ts';
 
 /** Messages up to this size are decoded inline (NHI_INLINE_DECODE_BYTES overrides it). */
 export const INLINE_DECODE_BYTES = 16 * 1024;
@@ -32,6 +32,12 @@ const positive = (text: string | undefined) => {
   return text && Number.isInteger(n) && n > 0 ? n : undefined;
 };
 
+/** Decodes on this thread, checking the deadline (a `performance.now()` time) between documents and records. */
+function decodeInlineBy(task: DecodeTask, deadline: number): Decoded {
+  const { value, format, fingerprintKey, limits, reportedAt } = task;
+  return decodeMessage(value, format, fingerprintKey, limits, reportedAt, () => performance.now() > deadline);
+}
+
 export class MessageDecoder {
   private readonly inlineBytes: number;
   private readonly pool: DecodePool;
@@ -53,24 +59,17 @@ export class MessageDecoder {
     reportedAt?: string,
   ): Promise<BudgetedDecode> {
     const started = performance.now();
+    const task: DecodeTask = { value, format, fingerprintKey, limits, reportedAt };
     const ms = () => performance.now() - started;
     // Refused by size before anything reads it: no thread needed, whatever its size.
     const inline = !value || value.length <= this.inlineBytes || value.length > limits.bytes;
     if (inline) {
-      const deadline = started + limits.budgetMs;
-      const decoded = decodeMessage(
-        value,
-        format,
-        fingerprintKey,
-        limits,
-        reportedAt,
-        () => performance.now() > deadline,
-      );
+      const decoded = decodeInlineBy(task, started + limits.budgetMs);
       if (!(!decoded.ok && decoded.hostile === 'budget') && ms() <= limits.budgetMs)
         return { decoded, ms: ms(), path: 'inline', retried: false };
       // Over the budget inline (a slow record, a pause of the process): one retry, where it can be stopped.
     }
-    const outcome = await this.pool.run({ value, format, fingerprintKey, limits, reportedAt });
+    const outcome = await this.pool.run(task);
     if ('decoded' in outcome) return { decoded: outcome.decoded, ms: ms(), path: 'worker', retried: inline };
     if ('timeout' in outcome)
       return {
@@ -81,15 +80,7 @@ export class MessageDecoder {
       };
     // No thread to be had (it would not start): decode inline, with the deadline checked cooperatively.
     this.log('decode-worker-unavailable', { error: outcome.failed });
-    const deadline = performance.now() + limits.budgetMs;
-    const decoded = decodeMessage(
-      value,
-      format,
-      fingerprintKey,
-      limits,
-      reportedAt,
-      () => performance.now() > deadline,
-    );
+    const decoded = decodeInlineBy(task, performance.now() + limits.budgetMs);
     return { decoded, ms: ms(), path: 'inline', retried: inline };
   }
 

@@ -1,20 +1,8 @@
 // The Temporal SDK's own metrics (workflow task and activity executions and failures, poll and schedule-to-start
 // latencies, sticky cache, slots: `temporal_*`), exported by the SDK's core on a loopback port of its own and
 // appended to the process's /metrics, so a worker is scraped on one port like every nhi process.
-import { createServer } from 'node:net';
+import { freeLoopbackPort } from './free-port.ts';
 import { installQuietRuntime } from './worker.ts';
-
-/** A port on 127.0.0.1 nobody listens on now (the SDK binds it a moment later). */
-export function freeLoopbackPort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 /**
  * Installs the SDK's Runtime with its Prometheus exporter on a free loopback port, before the first native

@@ -3,12 +3,12 @@
 // SCRAM users are written when the storage is formatted, as `kafka-storage format --add-scram` does.
 import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { run } from '../../infra/exec.ts';
 import { kafkaLibs } from '../../infra/install/paths.ts';
 import { kafkaProperties, newClusterId, toPropertiesFile } from '../../infra/services/kafka-config.ts';
+import { freeLoopbackPort } from '../../runtime/free-port.ts';
 import type { TestPki } from './tls-certs.ts';
 
 export const SCRAM_USER = { username: 'nhi-scram', password: 'scram-pass-123' };
@@ -24,22 +24,15 @@ export interface SecureKafka {
   stop(): Promise<void>;
 }
 
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
-}
-
 export async function startSecureKafka(pki: TestPki): Promise<SecureKafka> {
   const dir = mkdtempSync(join(tmpdir(), 'nhi-secure-kafka-'));
   const dataDir = join(dir, 'data');
   mkdirSync(dataDir);
-  const [saslPort, mtlsPort, controllerPort] = [await freePort(), await freePort(), await freePort()];
+  const [saslPort, mtlsPort, controllerPort] = [
+    await freeLoopbackPort(),
+    await freeLoopbackPort(),
+    await freeLoopbackPort(),
+  ];
   // Kafka's PEM key store: the private key, then the certificate, in one file.
   const keystore = join(dir, 'server-keystore.pem');
   writeFileSync(keystore, Buffer.concat([pki.read(pki.serverKey), pki.read(pki.serverCert)]));

@@ -13,6 +13,7 @@ import { adapters } from '../../../schemas/adapters/index.ts';
 import type { Format } from '../../../schemas/finding.ts';
 import { normalizeInput, normalizeWith } from '../../../schemas/normalize.ts';
 import { decodeText } from '../../../schemas/parse-input.ts';
+import { replaceAtPath } from '../../support/json-mutation.ts';
 import { kafkaMessage } from './fakes.ts';
 
 const KEY = 'property-key';
@@ -50,22 +51,6 @@ function fixturesOf(format: Format): unknown[] {
     }
   }
   return docs;
-}
-
-/** The value at a path chosen by `path` replaced (copy on the way down). */
-function mutate(value: unknown, path: number[], replacement: unknown): unknown {
-  if (path.length === 0 || value === null || typeof value !== 'object') return replacement;
-  const entries = Array.isArray(value) ? value.map((v, i) => [String(i), v] as const) : Object.entries(value);
-  if (entries.length === 0) return replacement;
-  const [key, inner] = entries[path[0]! % entries.length]!;
-  const copy: Record<string, unknown> | unknown[] = Array.isArray(value) ? [...value] : { ...value };
-  Object.defineProperty(copy, key, {
-    value: mutate(inner, path.slice(1), replacement),
-    enumerable: true,
-    writable: true,
-    configurable: true,
-  });
-  return copy;
 }
 
 /** Values of the wrong type for any field, hostile keys included. */
@@ -109,7 +94,7 @@ describe('every adapter under generated input', () => {
           wrongValue,
           (which, paths, replacement) => {
             let doc = samples[which];
-            for (const path of paths) doc = mutate(doc, path, replacement);
+            for (const path of paths) doc = replaceAtPath(doc, path, replacement);
             const text = JSON.stringify(doc);
             for (const format of [adapter.format, 'auto'] as const)
               expectOutcomes(

@@ -1,7 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { DefaultPayloadConverter, type Payload } from '@temporalio/common';
 import { describe, expect, it } from 'vitest';
-import type { Endpoints } from '../../../infra/endpoints.ts';
 import {
   AesGcmPayloadCodec,
   decryptPayloadsInPlace,
@@ -17,18 +16,13 @@ import {
 } from '../../../runtime/payload-keys.ts';
 import { KNOWN_PATCH_IDS, SERVICE_SEALS_PATCH } from '../../../schemas/patch-ids.ts';
 import { isUndecodable, undecodableReason } from '../../../schemas/undecodable.ts';
+import { LOCAL_STACK_ENDPOINTS } from '../../support/endpoints.ts';
 
 const converter = new DefaultPayloadConverter();
 const b64 = () => randomBytes(32).toString('base64');
 const text = (bytes?: Uint8Array | null) => Buffer.from(bytes ?? []).toString('utf8');
 
-const local: Endpoints = {
-  kafkaBrokers: ['127.0.0.1:19092'],
-  temporalAddress: '127.0.0.1:17233',
-  temporalNamespace: 'default',
-  awsEndpoint: 'http://127.0.0.1:15000',
-  awsRegion: 'us-east-1',
-};
+const local = LOCAL_STACK_ENDPOINTS;
 const noSecrets = { readSecret: async () => Promise.reject(new Error('not expected')) };
 
 describe('AesGcmPayloadCodec', () => {

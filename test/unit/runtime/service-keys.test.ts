@@ -6,14 +6,9 @@ import type { Endpoints } from '../../../infra/endpoints.ts';
 import { developmentServiceKeys, loadServiceKeys, sealAs } from '../../../runtime/service-keys.ts';
 import { sealRefusal } from '../../../schemas/service-seal.ts';
 import { newKeyPair, publicKeyOf } from '../../../schemas/signed-decision.ts';
+import { LOCAL_STACK_ENDPOINTS } from '../../support/endpoints.ts';
 
-const local: Endpoints = {
-  kafkaBrokers: ['127.0.0.1:19092'],
-  temporalAddress: '127.0.0.1:17233',
-  temporalNamespace: 'default',
-  awsEndpoint: 'http://127.0.0.1:15000',
-  awsRegion: 'us-east-1',
-};
+const local = LOCAL_STACK_ENDPOINTS;
 const remote: Endpoints = { ...local, temporalAddress: 'temporal.internal:7233' };
 const devFile = () => join(mkdtempSync(join(tmpdir(), 'nhi-service-keys-')), 'service-keys.json');
 

@@ -6,6 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { Finding, FORMATS, type FormatOrAuto } from '../../../schemas/finding.ts';
 import { normalizeInput, type RecordOutcome } from '../../../schemas/normalize.ts';
 import { corpusAvailable, corpusFile, readManifest } from '../../support/corpus.ts';
+import { replaceAtPath } from '../../support/json-mutation.ts';
 
 const formats: FormatOrAuto[] = ['auto', ...FORMATS];
 
@@ -27,17 +28,6 @@ const run = (input: string | Uint8Array, format: FormatOrAuto) => {
   expectTyped(outcomes);
   return outcomes;
 };
-
-/** Replace the value at a random path of a JSON value. */
-function mutate(value: unknown, path: number[], replacement: unknown): unknown {
-  if (path.length === 0 || value === null || typeof value !== 'object') return replacement;
-  const entries = Array.isArray(value) ? value.map((v, i) => [String(i), v] as const) : Object.entries(value);
-  if (entries.length === 0) return replacement;
-  const [key, inner] = entries[path[0]! % entries.length]!;
-  const copy: Record<string, unknown> | unknown[] = Array.isArray(value) ? [...value] : { ...value };
-  (copy as Record<string, unknown>)[key] = mutate(inner, path.slice(1), replacement);
-  return copy;
-}
 
 describe('normaliser boundary under hostile input', () => {
   it('random JSON values, every format', () => {
@@ -103,7 +93,7 @@ describe('normaliser boundary under hostile input', () => {
         replacement,
         fc.constantFrom<FormatOrAuto>('auto', ...FORMATS),
         (doc, path, value, format) => {
-          run(JSON.stringify(mutate(doc, path, value)) ?? 'null', format);
+          run(JSON.stringify(replaceAtPath(doc, path, value)) ?? 'null', format);
         },
       ),
       { numRuns: 1500 },
