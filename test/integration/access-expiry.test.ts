@@ -10,7 +10,6 @@ import type { Activities } from '../../activities/index.ts';
 import { createServiceSealActivities } from '../../activities/service-seals.ts';
 import { accessRequestInput } from '../../cli/access-client.ts';
 import { remediationDecision } from '../../cli/decisions.ts';
-import { testServerPath } from '../../infra/install/index.ts';
 import { installQuietRuntime, workflowBundle } from '../../runtime/worker.ts';
 import { type AccessGrant, type AccessTerms, accessWorkflowId } from '../../schemas/access.ts';
 import { parsePolicy } from '../../schemas/policy.ts';

@@ -20,7 +20,6 @@ import { exceptionDecision, exceptionRequest } from '../../cli/decisions.ts';
 import type { ExceptionSummary } from '../../evidence/exception-summary.ts';
 import { exportEvidence } from '../../evidence/export.ts';
 import { verifyExport } from '../../evidence/verify.ts';
-import { testServerPath } from '../../infra/install/index.ts';
 import { remediationWorkflowId } from '../../risk/decide.ts';
 import { createWorker } from '../../runtime/worker.ts';
 import type { IdentityRef } from '../../schemas/identity.ts';

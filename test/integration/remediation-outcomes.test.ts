@@ -7,7 +7,6 @@ import { Worker } from '@temporalio/worker';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Activities } from '../../activities/index.ts';
 import { createServiceSealActivities } from '../../activities/service-seals.ts';
-import { testServerPath } from '../../infra/install/index.ts';
 import { installQuietRuntime, workflowBundle } from '../../runtime/worker.ts';
 import type { RemediationPlan, RemediationState } from '../../workflows/remediation/definitions.ts';
 import { startTimeSkipping } from '../support/time-skipping.ts';

@@ -5,7 +5,7 @@ import { fileURLToPath } from 'node:url';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { bundleWorkflowCode, Runtime, Worker, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { temporalCliPath, testServerPath } from '../../infra/install/index.ts';
+import { temporalCliPath } from '../../infra/install/index.ts';
 import { startTimeSkipping } from '../support/time-skipping.ts';
 import type { HelloActivities } from './fixtures/hello-workflow.ts';
 

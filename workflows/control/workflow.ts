@@ -13,7 +13,6 @@ import {
   patched,
   proxyActivities,
   setHandler,
-  upsertMemo,
   workflowInfo,
 } from '@temporalio/workflow';
 import type { Activities } from '../../activities/index.ts';

@@ -11,7 +11,6 @@ import {
   ApplicationFailure,
   allHandlersFinished,
   condition,
-  getExternalWorkflowHandle,
   patched,
   proxyActivities,
   setHandler,
