@@ -200,7 +200,7 @@ export async function runDemo(say: (line: string) => void): Promise<void> {
     if (secretLeaked) throw new Error('the raw secret reached the evidence');
     const stored = await checkEncryptedHistories(temporal, ids, estate.key.secret, estate.key.id);
     say(
-      `10. in Temporal: ${stored.encrypted} of ${stored.payloads} payloads are AES-256-GCM ciphertext (key ${stored.keyIds.join(', ')}), besides ${stored.searchAttributes} search attribute values`,
+      `10. in Temporal: ${stored.encrypted} of ${stored.payloads} payloads are AES-256-GCM ciphertext (key ${stored.keyIds.join(', ')}), besides ${stored.searchAttributes} search attribute values and ${stored.sdkMarkers} SDK markers naming only a patch or a seal activity`,
     );
     say(
       `   decrypted with the demo's key they name ${estate.key.id}: ${stored.expectedFound ? 'yes' : 'NO — BUG'}; hold its raw secret: ${stored.secretFound ? 'YES — BUG' : 'no'}`,

@@ -2,11 +2,13 @@
 // and values, backtracking bait for every credential shape (schemas/secret-shapes.ts), invalid UTF-8 and UTF-16,
 // `__proto__`/`constructor` keys, truncated JSON, and every adapter's own shape with values of the wrong type.
 // Shared by the integration test (a few hundred) and the fault soak (10,000): test/fault/support/hostile-run.ts.
+
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Message } from 'kafkajs';
 import { decodeMessage } from '../../../consumers/decode-message.ts';
 import { FORMATS, type Format } from '../../../schemas/finding.ts';
+import { decodeText } from '../../../schemas/parse-input.ts';
 
 export interface HostileMessage extends Message {
   key: string;
@@ -54,7 +56,8 @@ function shapeOf(format: Format): unknown {
     return undefined;
   }
   for (const f of files) {
-    const text = readFileSync(join(FIXTURES, format, f), 'utf8');
+    // UTF-16 and byte-order-mark fixtures decoded as the normaliser decodes them.
+    const text = decodeText(readFileSync(join(FIXTURES, format, f)));
     try {
       return JSON.parse(text);
     } catch {
