@@ -8,13 +8,14 @@ import {
   isWellFormedAccessKeyId,
 } from '../../../schemas/aws-id-check.ts';
 import { awsAccessKeyIdentity, awsIdentityFromArn } from '../../../schemas/identity-keys.ts';
+import { generatedAccessKeyId } from '../../support/access-key-ids.ts';
 import { findingsOf } from '../../support/normalize.ts';
 
 describe('aws id check', () => {
   it.each([
     ['AKIAIOSFODNN7EXAMPLE', true],
-    ['ASIAY34FZKBOKMUTVV7A', true],
-    ['ABIAY34FZKBOKMUTVV7A', true],
+    [generatedAccessKeyId('ASIA'), true],
+    [generatedAccessKeyId('ABIA'), true],
     ['ASIATMJPC7EXAMPLE', false], // 17 characters
     ['AKIAIOSFODNN7EXAMPLEX', false], // 21
     ['AIDACKCEVSQ6C2EXAMPLE', false], // a user's unique id, not a key id
@@ -24,13 +25,13 @@ describe('aws id check', () => {
   it('documentation placeholders are samples; the emulator account is not', () => {
     expect(isSampleAccessKeyId('AKIAIOSFODNN7EXAMPLE')).toBe(true);
     expect(isSampleAccessKeyId('AKIAI44QH8DHBEXAMPLE')).toBe(true);
-    expect(isSampleAccessKeyId('ASIAY34FZKBOKMUTVV7A')).toBe(false);
+    expect(isSampleAccessKeyId(generatedAccessKeyId('ASIA'))).toBe(false);
     expect(awsIdProblem(awsIdentityFromArn('arn:aws:iam::123456789012:user/ci')!)).toBeUndefined();
   });
 
   it('a 14-digit ARN account, a 13-digit account and a short key id are problems', () => {
     expect(awsIdProblem(awsIdentityFromArn('arn:aws:iam::12345678901234:user/ci')!)).toMatch(/not 12 digits/);
-    expect(awsIdProblem(awsAccessKeyIdentity('AKIAIOSFODNN7EXAMPL1', undefined, '1234567890123'))).toMatch(
+    expect(awsIdProblem(awsAccessKeyIdentity(generatedAccessKeyId(), undefined, '1234567890123'))).toMatch(
       /account id '1234567890123'/,
     );
     expect(awsIdProblem(awsAccessKeyIdentity('ASIAEXAMPLE'))).toMatch(/malformed access key id ASIAEXAMPLE/);

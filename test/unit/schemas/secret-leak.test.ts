@@ -9,8 +9,12 @@ import { randomBytes } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { type Finding, FORMAT_SOURCE, FORMATS, type Format } from '../../../schemas/finding.ts';
 import { isAccessKeyId } from '../../../schemas/identity-keys.ts';
+import { generatedAccessKeyId } from '../../support/access-key-ids.ts';
 import { corpusAvailable, corpusFile, readManifest } from '../../support/corpus.ts';
 import { findingsOf, TEST_FINGERPRINT_KEY } from '../../support/normalize.ts';
+
+/** A well-formed, non-placeholder key id, made at run time (none is kept in the repository). */
+const REAL_SHAPED_KEY_ID = generatedAccessKeyId();
 
 const SCANNER_FORMATS = new Set(FORMATS.filter((f) => FORMAT_SOURCE[f] === 'scanner'));
 
@@ -251,7 +255,7 @@ describe('(b) canaries planted in every secret-bearing format', () => {
   it('trufflehog (current, plain Raw): AWS RawV2 = key id + secret, SecretParts, secret copied into a file path', () => {
     const secret = canary(40);
     // A realistic key id: a documentation sample (…EXAMPLE) never becomes an identity (aws-id-check.ts).
-    const keyId = 'AKIAZ3M7QK2PL9WX4R6T';
+    const keyId = REAL_SHAPED_KEY_ID;
     const findings = run({
       SourceMetadata: { Data: { Filesystem: { file: `env/${secret}.txt`, line: 2 } } },
       DetectorName: 'AWS',
@@ -439,7 +443,7 @@ describe('(c) one value, two scanners: one fingerprint, one identity', () => {
 
   it.each([
     ['a random token', canary(), 'generic-api-key', 'Stripe'],
-    ['an AWS access key id', 'AKIAZ3M7QK2PL9WX4R6T', 'aws-access-token', 'AWS'],
+    ['an AWS access key id', REAL_SHAPED_KEY_ID, 'aws-access-token', 'AWS'],
     ['a GitHub token shape', `ghp_${canary(36)}`, 'github-pat', 'Github'],
   ])('%s', (_label, value, rule, detector) => {
     const [g] = run([gitleaks(value, rule)]);

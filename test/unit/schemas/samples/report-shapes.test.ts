@@ -3,8 +3,12 @@
 import { describe, expect, it } from 'vitest';
 import { splitRecords } from '../../../../consumers/split-records.ts';
 import { parseDocuments } from '../../../../schemas/parse-input.ts';
+import { generatedAccessKeyId } from '../../../support/access-key-ids.ts';
 import { fixtureFile } from '../../../support/corpus.ts';
 import { findingsOf, keysOf, outcomesOf, TEST_FINGERPRINT_KEY } from '../../../support/normalize.ts';
+
+/** A well-formed, non-placeholder key id, made at run time (none is kept in the repository). */
+const REAL_SHAPED_KEY_ID = generatedAccessKeyId();
 
 const skippedOf = (file: string) => outcomesOf(fixtureFile(file)).map((o) => (o.ok ? o.skipped : o.reason));
 
@@ -61,11 +65,11 @@ describe('GitHub secret scanning: an AWS key alert', () => {
       secret_type: 'aws_access_key_id',
       state: 'open',
       created_at: '2024-01-01T00:00:00Z',
-      secret: 'AKIAZ3M7QK2PL9WX4R6T',
+      secret: REAL_SHAPED_KEY_ID,
     };
     const [f] = findingsOf(JSON.stringify(alert));
-    expect(keysOf(f!)).toContain('aws:access-key:AKIAZ3M7QK2PL9WX4R6T');
-    expect(f!.identities[0]!.owner).toBe('aws:access-key:AKIAZ3M7QK2PL9WX4R6T');
+    expect(keysOf(f!)).toContain(`aws:access-key:${REAL_SHAPED_KEY_ID}`);
+    expect(f!.identities[0]!.owner).toBe(`aws:access-key:${REAL_SHAPED_KEY_ID}`);
   });
 
   it('a pair written together gives the id, never the secret access key as an identity', () => {
@@ -74,10 +78,10 @@ describe('GitHub secret scanning: an AWS key alert', () => {
       secret_type: 'aws_secret_access_key',
       state: 'open',
       created_at: '2024-01-01T00:00:00Z',
-      secret: 'AKIAZ3M7QK2PL9WX4R6T:je7MtGbClwBF/2Zp9Utk/h3yCo8nvbEXAMPLEKEY',
+      secret: `${REAL_SHAPED_KEY_ID}:je7MtGbClwBF/2Zp9Utk/h3yCo8nvbEXAMPLEKEY`,
     };
     const [f] = findingsOf(JSON.stringify(pair));
-    expect(keysOf(f!)).toContain('aws:access-key:AKIAZ3M7QK2PL9WX4R6T');
+    expect(keysOf(f!)).toContain(`aws:access-key:${REAL_SHAPED_KEY_ID}`);
     expect(JSON.stringify(f)).not.toContain('je7MtGbClwBF');
     const alone = findingsOf(JSON.stringify({ ...pair, secret: 'je7MtGbClwBF/2Zp9Utk/h3yCo8nvbEXAMPLEKEY' }));
     expect(keysOf(alone[0]!).some((k) => k.startsWith('aws:access-key:'))).toBe(false);
