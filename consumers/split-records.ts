@@ -17,9 +17,6 @@ import {
 import { unwrapSns } from '../schemas/sns-envelope.ts';
 import { structureProblem } from '../schemas/structure-limits.ts';
 
-/** Unreadable text larger than this is not sent (Kafka's default limit is ~1 MB); its reason still is. */
-const MAX_RAW_BYTES = 512 * 1024;
-
 export interface OutgoingRecord {
   format?: Format;
   key?: string;
@@ -63,7 +60,7 @@ export function splitRecords(
     if (error instanceof TextDecodeError && error.encoding !== 'utf-8')
       return [
         {
-          value: bytes.length <= MAX_RAW_BYTES ? Buffer.from(bytes) : Buffer.alloc(0),
+          value: Buffer.from(bytes),
           problem: error.message,
           line: 0,
           record: 0,
@@ -90,7 +87,7 @@ function splitByLine(
       text = decodeUtf8(line);
     } catch {
       out.push({
-        value: line.length <= MAX_RAW_BYTES ? Buffer.from(line) : Buffer.alloc(0),
+        value: Buffer.from(line),
         problem: `line ${i + 1}: ${reason}`,
         line: i + 1,
         record: 0,
@@ -113,10 +110,11 @@ function fromDocuments(
   const out: OutgoingRecord[] = [];
   for (const doc of docs) {
     if (!doc.ok) {
-      // The unreadable text itself goes, so the DLQ holds what was wrong (unless it is too big for Kafka).
+      // The unreadable text itself goes, so the DLQ holds what was wrong; one too big for Kafka is refused by the
+      // sender (nhi ingest names it by file, line and record), never sent empty.
       const raw = docs.length === 1 ? text : (text.split(/\r?\n/)[doc.line - 1 - lineOffset] ?? '');
       out.push({
-        value: Buffer.byteLength(raw) <= MAX_RAW_BYTES ? raw : '',
+        value: raw,
         problem: doc.reason,
         line: doc.line,
         record: 0,
@@ -128,7 +126,7 @@ function fromDocuments(
     if (tooBig) {
       const raw = docs.length === 1 ? text : (text.split(/\r?\n/)[doc.line - 1 - lineOffset] ?? '');
       out.push({
-        value: Buffer.byteLength(raw) <= MAX_RAW_BYTES ? raw : '',
+        value: raw,
         problem: tooBig,
         line: doc.line,
         record: 0,

@@ -3,6 +3,7 @@
 // deployment's, a rotated-out one) would fail every listing that reads memos. Here it is named and passed over.
 import type { Client } from '@temporalio/client';
 import type { Payload } from '@temporalio/common';
+import { undecodableReason } from '../schemas/undecodable.ts';
 import { IDENTITY_MEMO_KEY, type IdentityMemo } from '../workflows/identity/definitions.ts';
 
 export interface ListedIdentityMemo {
@@ -24,7 +25,11 @@ export async function listIdentityMemos(
   const decode = async (payload: Payload): Promise<IdentityMemo> => {
     let p = payload;
     for (const codec of [...payloadCodecs].reverse()) [p] = (await codec.decode([p])) as [Payload];
-    return payloadConverter.fromPayload<IdentityMemo>(p);
+    const memo = payloadConverter.fromPayload<unknown>(p);
+    // The codec hands on a typed marker, not an error, for a payload it cannot open (schemas/undecodable.ts).
+    const refused = undecodableReason(memo);
+    if (refused !== undefined) throw new Error(refused);
+    return memo as IdentityMemo;
   };
   const out: ListedIdentityMemo[] = [];
   let nextPageToken: Uint8Array | undefined;
