@@ -1,5 +1,5 @@
 // Samples the brakes for the worker's gauges (runtime/worker-metrics.ts): the control workflow's status query,
-// on a timer like the consumer's lag, never on the scrape path. No control workflow yet means never paused and
+// on a timer like the consumer's lag (runtime/sampler.ts). No control workflow yet means never paused and
 // nothing acted: the gauges say 0.
 import type { Client } from '@temporalio/client';
 import {
@@ -7,6 +7,7 @@ import {
   controlStatusQuery,
   controlWorkflowId,
 } from '../workflows/control/definitions.ts';
+import { type Sampler, startSampler } from './sampler.ts';
 
 export const NO_CONTROL_YET: ControlStatus = {
   acknowledged: false,
@@ -26,40 +27,12 @@ export async function controlStatus(client: Client, taskQueue: string): Promise<
   }
 }
 
-export interface ControlSampler {
-  stop(): Promise<void>;
-}
-
 export function startControlSampler(opts: {
   client: Client;
   taskQueue: string;
   intervalMs: number;
   onSample: (status: ControlStatus) => void;
   onError?: (error: Error) => void;
-}): ControlSampler {
-  let running: Promise<void> = Promise.resolve();
-  let busy = false;
-  let stopped = false;
-  const tick = () => {
-    if (busy || stopped) return;
-    busy = true;
-    running = controlStatus(opts.client, opts.taskQueue)
-      .then((status) => {
-        if (!stopped) opts.onSample(status);
-      })
-      .catch((error: Error) => opts.onError?.(error))
-      .finally(() => {
-        busy = false;
-      });
-  };
-  tick();
-  const timer = setInterval(tick, opts.intervalMs);
-  timer.unref();
-  return {
-    async stop() {
-      stopped = true;
-      clearInterval(timer);
-      await running;
-    },
-  };
+}): Sampler {
+  return startSampler({ ...opts, sample: () => controlStatus(opts.client, opts.taskQueue) });
 }

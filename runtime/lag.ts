@@ -1,7 +1,7 @@
 // Consumer lag as Kafka sees it: the group's committed offsets (admin.fetchOffsets) against the partitions' end
-// offsets (admin.fetchTopicOffsets). Sampled on a timer, never on the scrape path: a slow broker must not make a
-// scrape time out.
+// offsets (admin.fetchTopicOffsets). Sampled on a timer (runtime/sampler.ts).
 import type { Admin, Kafka } from 'kafkajs';
+import { type Sampler, startSampler } from './sampler.ts';
 
 export interface PartitionLag {
   topic: string;
@@ -38,10 +38,6 @@ export async function sampleLag(admin: Admin, groupId: string, topics: string[])
   return out;
 }
 
-export interface LagSampler {
-  stop(): Promise<void>;
-}
-
 export function startLagSampler(opts: {
   kafka: Kafka;
   groupId: string;
@@ -49,37 +45,21 @@ export function startLagSampler(opts: {
   intervalMs: number;
   onSample: (sample: PartitionLag[]) => void;
   onError?: (error: Error) => void;
-}): LagSampler {
+}): Sampler {
   const admin = opts.kafka.admin();
   let connected: Promise<void> | undefined;
-  let running: Promise<void> = Promise.resolve();
-  let stopped = false;
-  let busy = false;
-  const tick = () => {
-    if (busy) return; // a slow sample is not stacked up
-    busy = true;
-    running = (async () => {
+  return startSampler({
+    ...opts,
+    async sample() {
       try {
         connected ??= admin.connect();
         await connected;
-        if (!stopped) opts.onSample(await sampleLag(admin, opts.groupId, opts.topics));
+        return await sampleLag(admin, opts.groupId, opts.topics);
       } catch (error) {
-        connected = undefined;
-        opts.onError?.(error as Error);
-      } finally {
-        busy = false;
+        connected = undefined; // reconnect on the next tick
+        throw error;
       }
-    })();
-  };
-  tick();
-  const timer = setInterval(tick, opts.intervalMs);
-  timer.unref();
-  return {
-    async stop() {
-      stopped = true;
-      clearInterval(timer);
-      await running;
-      await admin.disconnect().catch(() => {});
     },
-  };
+    onStop: () => admin.disconnect(),
+  });
 }

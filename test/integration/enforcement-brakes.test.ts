@@ -35,6 +35,7 @@ import {
   deliver,
   finalHistory,
   finding,
+  leakedKey,
   recordFixture,
   replay,
   seedAdminUser,
@@ -386,16 +387,7 @@ describe('brakes on automatic enforcement', () => {
     const a = await seedAdminUser(`${prefix}-obs`, { owner: 'team-obs' });
     const key = a.key;
     w.terminateAtStop.push(identityWorkflowId(key.key));
-    const leaked = (seed: string): Finding => ({
-      ...finding(key, 'exposed-secret', {
-        seed,
-        severity: 90,
-        format: 'trufflehog',
-        title: 'AWS key in .env',
-      }),
-      secret: { detector: 'AWS', fingerprint: 'b'.repeat(64), hint: 'AKIA…(20)', verified: true },
-      evidence: { public: true },
-    });
+    const leaked = (seed: string): Finding => leakedKey(key, { seed, fingerprint: 'b'.repeat(64) });
     const status = async () =>
       (
         await awsClients().iam.send(new ListAccessKeysCommand({ UserName: `${prefix}-obs` }))

@@ -15,7 +15,7 @@ import { remediationWorkflowId } from '../../risk/decide.ts';
 import type { RemediationState } from '../../workflows/remediation/definitions.ts';
 import {
   deliver,
-  finding,
+  leakedKey,
   seedAdminUser,
   startTestWorker,
   type TestWorker,
@@ -46,11 +46,7 @@ describe('evidence archive', () => {
     const { key } = await seedAdminUser(`arch-${id}`, { owner: 'team-archive' });
     w.terminateAtStop.push(`identity/${key.key}`);
     await deliver(w.client, w.taskQueue, key, [
-      {
-        ...finding(key, 'exposed-secret', { severity: 90, format: 'trufflehog', title: 'key in repo' }),
-        secret: { detector: 'AWS', fingerprint: 'b'.repeat(64), hint: 'AKIA…(20)', verified: true },
-        evidence: { public: true },
-      },
+      leakedKey(key, { title: 'key in repo', fingerprint: 'b'.repeat(64) }),
     ]);
     const remediation = remediationWorkflowId(key.key, 'deactivate-key', 0);
     const result = await waitFor(

@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { identityQuery, identityWorkflowId } from '../../workflows/identity/definitions.ts';
 import { produce } from '../support/kafka.ts';
 import { pipelineOnTestTopics, type TestPipeline } from '../support/pipeline.ts';
+import { trufflehogLeak } from '../support/trufflehog-leak.ts';
 import { seedAdminUser, waitFor } from './identity-support.ts';
 
 const prefix = `age-${randomUUID().slice(0, 8)}`;
@@ -14,34 +15,6 @@ let topics: Record<string, string>;
 let test: TestPipeline;
 let client: Client;
 const DAY = 86_400_000;
-
-/** A trufflehog v3 record of a verified AWS key, committed at `committed`. */
-function leak(secret: string, keyId: string, userArn: string, committed: Date) {
-  const git = committed
-    .toISOString()
-    .replace('T', ' ')
-    .replace(/\.\d+Z$/, ' +0000');
-  return {
-    SourceMetadata: {
-      Data: {
-        Git: {
-          commit: 'abc123',
-          file: 'deploy/.env',
-          repository: 'https://github.com/example/app',
-          timestamp: git,
-          line: 3,
-        },
-      },
-    },
-    SourceName: 'trufflehog - git',
-    DetectorType: 2,
-    DetectorName: 'AWS',
-    Verified: true,
-    Raw: Buffer.from(secret).toString('base64'),
-    Redacted: keyId,
-    ExtraData: { account: userArn.split(':')[4], arn: userArn },
-  };
-}
 
 beforeAll(async () => {
   test = await pipelineOnTestTopics('age', 'scanner', {
@@ -66,13 +39,25 @@ describe('maxFindingAgeForAction in the default policy', () => {
     await produce(topics.scanner!, [
       {
         key: stale.user.key,
-        value: JSON.stringify(leak(secret(), keyOf(stale), stale.user.key, new Date(now - 61 * DAY))),
+        value: JSON.stringify(
+          trufflehogLeak(
+            stale.user.key,
+            { SecretAccessKey: secret(), AccessKeyId: keyOf(stale) },
+            { committed: new Date(now - 61 * DAY) },
+          ),
+        ),
         headers: { format: 'trufflehog' },
         timestamp: String(now - 60 * DAY),
       },
       {
         key: fresh.user.key,
-        value: JSON.stringify(leak(secret(), keyOf(fresh), fresh.user.key, new Date(now - 700 * DAY))),
+        value: JSON.stringify(
+          trufflehogLeak(
+            fresh.user.key,
+            { SecretAccessKey: secret(), AccessKeyId: keyOf(fresh) },
+            { committed: new Date(now - 700 * DAY) },
+          ),
+        ),
         headers: { format: 'trufflehog' },
       },
     ]);

@@ -31,7 +31,7 @@ import {
 } from '../../workflows/identity/definitions.ts';
 import {
   deliver,
-  finding,
+  leakedKey,
   seedAdminUser,
   startTestWorker,
   type TestWorker,
@@ -60,16 +60,7 @@ afterAll(async () => {
   await w?.stop();
 });
 
-const leaked = (identity: IdentityRef, seed: string): Finding => ({
-  ...finding(identity, 'exposed-secret', {
-    seed,
-    severity: 90,
-    format: 'trufflehog',
-    title: 'AWS key in .env',
-  }),
-  secret: { detector: 'AWS', fingerprint: 'c'.repeat(64), hint: 'AKIA…(20)', verified: true },
-  evidence: { public: true },
-});
+const leaked = (identity: IdentityRef, seed: string): Finding => leakedKey(identity, { seed });
 
 const keyStatus = async (userName: string, keyId: string) =>
   (await awsClients().iam.send(new ListAccessKeysCommand({ UserName: userName }))).AccessKeyMetadata?.find(

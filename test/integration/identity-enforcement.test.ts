@@ -25,6 +25,7 @@ import {
   finalHistory,
   finding,
   type History,
+  leakedKey,
   recordFixture,
   replay,
   runChain,
@@ -45,16 +46,8 @@ afterAll(async () => {
   await w?.stop();
 });
 
-const leaked = (identity: IdentityRef, seed: string): Finding => ({
-  ...finding(identity, 'exposed-secret', {
-    seed,
-    severity: 90,
-    format: 'trufflehog',
-    title: 'AWS key in .env',
-  }),
-  secret: { detector: 'AWS', fingerprint: 'a'.repeat(64), hint: 'AKIA…(20)', verified: true },
-  evidence: { public: true },
-});
+const leaked = (identity: IdentityRef, seed: string): Finding =>
+  leakedKey(identity, { seed, fingerprint: 'a'.repeat(64) });
 
 const query = (id: string) => w.client.workflow.getHandle(identityWorkflowId(id)).query(identityQuery);
 const childStarts = (history: History) =>

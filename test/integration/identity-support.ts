@@ -255,6 +255,28 @@ export function finding(
   };
 }
 
+/** A verified AWS key a scanner found in a public place: the finding that deactivates the key automatically. */
+export function leakedKey(
+  identity: IdentityRef,
+  opts: { seed?: string; title?: string; fingerprint?: string } = {},
+): Finding {
+  return {
+    ...finding(identity, 'exposed-secret', {
+      ...(opts.seed ? { seed: opts.seed } : {}),
+      severity: 90,
+      format: 'trufflehog',
+      title: opts.title ?? 'AWS key in .env',
+    }),
+    secret: {
+      detector: 'AWS',
+      fingerprint: opts.fingerprint ?? 'c'.repeat(64),
+      hint: 'AKIA…(20)',
+      verified: true,
+    },
+    evidence: { public: true },
+  };
+}
+
 export interface TestWorker {
   taskQueue: string;
   eventsTopic: string;

@@ -4,7 +4,7 @@ import { randomUUID } from 'node:crypto';
 import type { Client } from '@temporalio/client';
 import type { Message } from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { kafka, temporalClient } from '../../runtime/connections.ts';
+import { temporalClient } from '../../runtime/connections.ts';
 import { type RunningPipeline, startPipeline } from '../../runtime/pipeline.ts';
 import {
   notableTraffic,
@@ -14,7 +14,7 @@ import {
   waitForIdentities,
   waitUntil,
 } from '../fault/support/ingest.ts';
-import { collect, deleteTestTopics } from '../support/kafka.ts';
+import { collect, createTestTopics, deleteTestTopics } from '../support/kafka.ts';
 
 const GOOD = 3_000;
 const HOSTILE = 1_000;
@@ -22,7 +22,7 @@ const HUGE = 3; // 5 MB messages among the hostile ones
 const FIVE_MB = 5 * 1024 * 1024;
 
 const id = randomUUID().slice(0, 8);
-const topics = { siem: `test.ingest-hostile.siem.${id}`, dlq: `test.ingest-hostile.dlq.${id}` };
+let topics: { siem: string; dlq: string };
 const taskQueue = `ingest-hostile-${id}`;
 const traffic = notableTraffic(GOOD, 100);
 let pipeline: RunningPipeline | undefined;
@@ -100,25 +100,11 @@ function hostileMessages(): Array<Message & { kind: string; stage: string }> {
 }
 
 beforeAll(async () => {
-  const admin = kafka('nhi-test-admin').admin();
-  await admin.connect();
-  try {
-    await admin.createTopics({
-      waitForLeaders: true,
-      topics: [
-        // Kafka's default max message is ~1 MB: this topic takes the 5 MB ones.
-        {
-          topic: topics.siem,
-          numPartitions: 2,
-          replicationFactor: 1,
-          configEntries: [{ name: 'max.message.bytes', value: String(8 * 1024 * 1024) }],
-        },
-        { topic: topics.dlq, numPartitions: 1, replicationFactor: 1 },
-      ],
-    });
-  } finally {
-    await admin.disconnect();
-  }
+  // Kafka's default largest message is ~1 MB: the findings topic takes the 5 MB ones.
+  const created = await createTestTopics('ingest-hostile', ['siem', 'dlq'], 2, {
+    maxMessageBytes: 8 * 1024 * 1024,
+  });
+  topics = { siem: created.siem!, dlq: created.dlq! };
   client = await temporalClient();
 });
 
@@ -128,7 +114,7 @@ afterAll(async () => {
     await terminateIdentities(client, traffic.expected.keys());
     await client.connection.close();
   }
-  await deleteTestTopics(topics).catch(() => {});
+  if (topics) await deleteTestTopics(topics).catch(() => {});
 });
 
 describe('hostile input', () => {

@@ -9,9 +9,10 @@ import { kafka, temporalClient } from '../../runtime/connections.ts';
 import { type RunningPipeline, startPipeline } from '../../runtime/pipeline.ts';
 import { EnforcementEvent } from '../../schemas/enforcement-event.ts';
 import { identityWorkflowId } from '../../workflows/identity/definitions.ts';
-import { collect, createTestTopics, deleteTestTopics, produce } from '../support/kafka.ts';
+import { collect, createTestTopics, deleteTestTopics } from '../support/kafka.ts';
 import { PLAIN_USER, SCRAM_USER, type SecureKafka, startSecureKafka } from '../support/secure-kafka.ts';
 import { makeTestPki } from '../support/tls-certs.ts';
+import { publishLeak } from '../support/trufflehog-leak.ts';
 
 const KAFKA_VARS = [
   'NHI_KAFKA_BROKERS',
@@ -95,20 +96,7 @@ describe('Kafka with TLS and SASL', () => {
     const userArn = (await iam.send(new CreateUserCommand({ UserName: userName }))).User!.Arn!;
     const key = (await iam.send(new CreateAccessKeyCommand({ UserName: userName }))).AccessKey!;
     try {
-      const record = {
-        SourceMetadata: {
-          Data: { Git: { file: 'deploy/.env', repository: 'https://github.com/example/app', line: 3 } },
-        },
-        SourceName: 'trufflehog - git',
-        DetectorName: 'AWS',
-        Verified: true,
-        Raw: Buffer.from(key.SecretAccessKey!).toString('base64'),
-        Redacted: key.AccessKeyId,
-        ExtraData: { account: userArn.split(':')[4], arn: userArn },
-      };
-      await produce(topics.scanner!, [
-        { key: userArn, value: JSON.stringify(record), headers: { format: 'trufflehog' } },
-      ]);
+      await publishLeak(topics.scanner!, userArn, key);
       // The consumer read it over TLS, the worker's producer wrote the event over TLS, we read it back over TLS.
       const events = await collect(topics.events!, (ms) => ms.some((m) => m.key?.toString() === userArn));
       const event = EnforcementEvent.parse(

@@ -23,7 +23,8 @@ import { COUNT_EXCEPTION_REQUESTS } from '../../workflows/identity/workflow.ts';
 import { ENFORCEMENT_PRIORITY_PATCH } from '../../workflows/priority.ts';
 
 import { historyText } from '../support/history.ts';
-import { collect, createTestTopics, deleteTestTopics, produce } from '../support/kafka.ts';
+import { collect, createTestTopics, deleteTestTopics } from '../support/kafka.ts';
+import { publishLeak } from '../support/trufflehog-leak.ts';
 
 // Set before anything builds the process's codec: this file's keys, not the development key.
 const keyId = `it-${randomUUID().slice(0, 6)}`;
@@ -71,29 +72,10 @@ beforeAll(async () => {
   const user = await iam.send(new CreateUserCommand({ UserName: userName }));
   const key = (await iam.send(new CreateAccessKeyCommand({ UserName: userName }))).AccessKey!;
   userArn = user.User!.Arn!;
-  const record = {
-    SourceMetadata: {
-      Data: {
-        Git: {
-          commit: 'abc123',
-          file: `deploy/${marker}.env`,
-          repository: `https://github.com/example/${marker}`,
-          timestamp: '2026-11-01 10:00:00 +0000',
-          line: 3,
-        },
-      },
-    },
-    SourceName: 'trufflehog - git',
-    DetectorType: 2,
-    DetectorName: 'AWS',
-    Verified: true,
-    Raw: Buffer.from(key.SecretAccessKey!).toString('base64'),
-    Redacted: key.AccessKeyId,
-    ExtraData: { account: userArn.split(':')[4], arn: userArn },
-  };
-  await produce(topics.scanner!, [
-    { key: userArn, value: JSON.stringify(record), headers: { format: 'trufflehog' } },
-  ]);
+  await publishLeak(topics.scanner!, userArn, key, {
+    file: `deploy/${marker}.env`,
+    repository: `https://github.com/example/${marker}`,
+  });
   await collect(topics.events!, (ms) => ms.some((m) => m.key?.toString() === userArn));
 });
 

@@ -19,7 +19,8 @@ import { temporalClient } from '../../runtime/connections.ts';
 import { identityWorkflowId } from '../../workflows/identity/definitions.ts';
 import { waitUntil } from '../fault/support/ingest.ts';
 import { alertExpressions, dashboardExpressions, metricNames } from '../support/deploy-metrics.ts';
-import { collect, createTestTopics, deleteTestTopics, produce } from '../support/kafka.ts';
+import { collect, createTestTopics, deleteTestTopics } from '../support/kafka.ts';
+import { publishLeak } from '../support/trufflehog-leak.ts';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
 // Its own output directory (one level below the root, like dist/): the unit test builds dist/ meanwhile.
@@ -115,21 +116,7 @@ describe('nhi from dist/ in production', () => {
     const userName = `prod-${randomUUID().slice(0, 8)}`;
     userArn = (await iam.send(new CreateUserCommand({ UserName: userName }))).User!.Arn!;
     const key = (await iam.send(new CreateAccessKeyCommand({ UserName: userName }))).AccessKey!;
-    const record = {
-      SourceMetadata: {
-        Data: { Git: { file: '.env', repository: 'https://github.com/example/app', line: 1 } },
-      },
-      SourceName: 'trufflehog - git',
-      DetectorType: 2,
-      DetectorName: 'AWS',
-      Verified: true,
-      Raw: Buffer.from(key.SecretAccessKey!).toString('base64'),
-      Redacted: key.AccessKeyId,
-      ExtraData: { account: userArn.split(':')[4], arn: userArn },
-    };
-    await produce(topics.scanner!, [
-      { key: userArn, value: JSON.stringify(record), headers: { format: 'trufflehog' } },
-    ]);
+    await publishLeak(topics.scanner!, userArn, key, { line: 1 });
     const events = await collect(topics.events!, (ms) => ms.some((m) => m.key?.toString() === userArn));
     const event = JSON.parse(events.find((m) => m.key?.toString() === userArn)!.value!.toString());
     expect(event).toMatchObject({ type: 'identity.assessed', workflowId: identityWorkflowId(userArn) });

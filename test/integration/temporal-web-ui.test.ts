@@ -23,7 +23,7 @@ import { launchChromium, testResults } from '../support/browser.ts';
 import { testSigner } from '../support/evidence.ts';
 import {
   deliver,
-  finding,
+  leakedKey,
   seedAdminUser,
   startTestWorker,
   type TestWorker,
@@ -79,13 +79,7 @@ describe.skipIf(!ui?.codecEndpoint)('Temporal Web UI', () => {
   it('shows a remediation’s decoded input to a signed-in browser, from the report’s link', async () => {
     const { key } = await seedAdminUser(`ui-${Date.now().toString(36)}`, { owner: 'team-ui' });
     w.terminateAtStop.push(`identity/${key.key}`);
-    await deliver(w.client, w.taskQueue, key, [
-      {
-        ...finding(key, 'exposed-secret', { severity: 90, format: 'trufflehog', title: 'key in repo' }),
-        secret: { detector: 'AWS', fingerprint: 'c'.repeat(64), hint: 'AKIA…(20)', verified: true },
-        evidence: { public: true },
-      },
-    ]);
+    await deliver(w.client, w.taskQueue, key, [leakedKey(key, { title: 'key in repo' })]);
     const id = remediationWorkflowId(key.key, 'deactivate-key', 0);
     const handle = w.client.workflow.getHandle(id);
     const state = await waitFor(

@@ -9,7 +9,8 @@ import { type RunningPipeline, startPipeline } from '../../runtime/pipeline.ts';
 import { EnforcementEvent } from '../../schemas/enforcement-event.ts';
 import { identityQuery, identityWorkflowId } from '../../workflows/identity/definitions.ts';
 import { historyText } from '../support/history.ts';
-import { collect, createTestTopics, deleteTestTopics, produce } from '../support/kafka.ts';
+import { collect, createTestTopics, deleteTestTopics } from '../support/kafka.ts';
+import { publishLeak } from '../support/trufflehog-leak.ts';
 
 let topics: Record<string, string>;
 let pipeline: RunningPipeline;
@@ -39,30 +40,7 @@ describe('thin end-to-end path', () => {
     const key = (await iam.send(new CreateAccessKeyCommand({ UserName: userName }))).AccessKey!;
     const userArn = user.User!.Arn!;
 
-    // A trufflehog v3 record, as the scanner writes it: Raw is the base64 of the secret.
-    const record = {
-      SourceMetadata: {
-        Data: {
-          Git: {
-            commit: 'abc123',
-            file: 'deploy/.env',
-            repository: 'https://github.com/example/app',
-            timestamp: '2026-11-01 10:00:00 +0000',
-            line: 3,
-          },
-        },
-      },
-      SourceName: 'trufflehog - git',
-      DetectorType: 2,
-      DetectorName: 'AWS',
-      Verified: true,
-      Raw: Buffer.from(key.SecretAccessKey!).toString('base64'),
-      Redacted: key.AccessKeyId,
-      ExtraData: { account: userArn.split(':')[4], arn: userArn },
-    };
-    await produce(topics.scanner!, [
-      { key: userArn, value: JSON.stringify(record), headers: { format: 'trufflehog' } },
-    ]);
+    await publishLeak(topics.scanner!, userArn, key);
 
     const events = await collect(topics.events!, (ms) => ms.some((m) => m.key?.toString() === userArn));
     const event = EnforcementEvent.parse(

@@ -8,6 +8,8 @@ export async function createTestTopics(
   prefix: string,
   names: string[],
   partitions = 2,
+  /** Findings topics that take messages over Kafka's default ~1 MB (hostile-input runs send 5–10 MB ones). */
+  opts: { maxMessageBytes?: number } = {},
 ): Promise<Record<string, string>> {
   const suffix = randomUUID().slice(0, 8);
   const topics = Object.fromEntries(names.map((n) => [n, `test.${prefix}.${n}.${suffix}`]));
@@ -21,7 +23,16 @@ export async function createTestTopics(
         topic,
         numPartitions: partitions,
         replicationFactor: 1,
-        ...(['siem', 'cspm', 'scanner'].includes(name) ? { configEntries: FINDINGS_TOPIC_CONFIG } : {}),
+        ...(['siem', 'cspm', 'scanner'].includes(name)
+          ? {
+              configEntries: [
+                ...FINDINGS_TOPIC_CONFIG,
+                ...(opts.maxMessageBytes
+                  ? [{ name: 'max.message.bytes', value: String(opts.maxMessageBytes) }]
+                  : []),
+              ],
+            }
+          : {}),
       })),
     });
   } finally {

@@ -6,9 +6,9 @@ import type { Client } from '@temporalio/client';
 import type { KafkaMessage, Message } from 'kafkajs';
 import { expect } from 'vitest';
 import { messageLimits } from '../../../consumers/decode-message.ts';
-import { kafka, temporalClient } from '../../../runtime/connections.ts';
+import { temporalClient } from '../../../runtime/connections.ts';
 import { startPipeline } from '../../../runtime/pipeline.ts';
-import { collect, deleteTestTopics } from '../../support/kafka.ts';
+import { collect, createTestTopics, deleteTestTopics } from '../../support/kafka.ts';
 import { type HostileMessage, hostileMessages, TEN_MB } from './hostile.ts';
 import {
   type IdentityCheck,
@@ -45,30 +45,15 @@ export interface HostileRun {
 
 export async function hostileRun(opts: HostileRunOptions): Promise<HostileRun> {
   const id = randomUUID().slice(0, 8);
-  const topics = { siem: `test.hostile.siem.${id}`, dlq: `test.hostile.dlq.${id}` };
   const taskQueue = `hostile-${id}`;
   const traffic = notableTraffic(opts.good, opts.identities);
   const sent = hostileMessages(opts.hostile, opts.huge, id);
   const events = new Map<string, number>();
-  const admin = kafka('nhi-test-admin').admin();
-  await admin.connect();
-  try {
-    await admin.createTopics({
-      waitForLeaders: true,
-      topics: [
-        // Kafka's default largest message is ~1 MB: this topic takes the 10 MB ones.
-        {
-          topic: topics.siem,
-          numPartitions: 2,
-          replicationFactor: 1,
-          configEntries: [{ name: 'max.message.bytes', value: String(12 * 1024 * 1024) }],
-        },
-        { topic: topics.dlq, numPartitions: 1, replicationFactor: 1 },
-      ],
-    });
-  } finally {
-    await admin.disconnect();
-  }
+  // Kafka's default largest message is ~1 MB: the findings topic takes the 10 MB ones.
+  const created = await createTestTopics('hostile', ['siem', 'dlq'], 2, {
+    maxMessageBytes: 12 * 1024 * 1024,
+  });
+  const topics = { siem: created.siem!, dlq: created.dlq! };
   const client: Client = await temporalClient();
   const pipeline = await startPipeline({
     taskQueue,
