@@ -1,6 +1,7 @@
 // Canonical identity keys from the ids tools write. Pure: no lookups (linking a key to its owner when the
 // finding does not say is identity resolution's job, in activities/).
 import type { IdentityRef } from './identity.ts';
+import { secretShapesIn } from './secret-shapes.ts';
 
 const ARN = /^arn:(aws[a-z-]*):(iam|sts)::(\d{12}|[^:]*):(.+)$/;
 
@@ -157,4 +158,16 @@ export function mergeIdentities(list: Array<IdentityRef | undefined>): IdentityR
     });
   }
   return [...byKey.values()];
+}
+
+/**
+ * Why a key given from outside the normaliser (a command's argument, an access request's terms) may not name an
+ * identity: it holds a credential shape (a token pasted where the identity goes). Identity workflow ids are built
+ * from keys and sit outside payload encryption, so such a key is refused before any id is made of it; the
+ * normaliser gives keys it reads a fingerprint instead (schemas/normalize.ts). The reason never repeats the key.
+ */
+export function identityKeyProblem(key: string): string | undefined {
+  const shapes = secretShapesIn(key);
+  if (shapes.length === 0) return undefined;
+  return `the identity key holds a credential shape (${shapes.join(', ')}): name the identity by its ARN or key id, never by a secret`;
 }

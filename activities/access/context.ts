@@ -5,7 +5,8 @@
 import { Context } from '@temporalio/activity';
 import { scheduledAt, sealAs } from '../../runtime/service-keys.ts';
 import type { IdentityRef } from '../../schemas/identity.ts';
-import { awsIdentityFromArn } from '../../schemas/identity-keys.ts';
+import { awsIdentityFromArn, identityKeyProblem } from '../../schemas/identity-keys.ts';
+import { REDACTED } from '../../schemas/redaction.ts';
 import type { AccessContext, GrantNotice } from '../../workflows/access/definitions.ts';
 import { controlStatusQuery, controlWorkflowId } from '../../workflows/control/definitions.ts';
 import {
@@ -34,12 +35,22 @@ const notFound = (error: unknown) => {
 export function createAccessContextActivities(deps: AccessContextDeps) {
   return {
     async accessContext(input: { action: string; identityKey: string }): Promise<AccessContext> {
-      const { client, info } = Context.current();
       const inForce = deps.policy();
       const catalogue = inForce.policy.protectedActions ?? [];
       const action = catalogue.find((a) => a.name === input.action);
       const key = input.identityKey;
+      const keyProblem = identityKeyProblem(key);
+      if (keyProblem)
+        // No workflow id is made of it (ids sit outside payload encryption), and the record never repeats it.
+        return {
+          ...(action ? { action } : {}),
+          catalogue: catalogue.map((a) => a.name),
+          directory: currentDirectory(),
+          policyHash: inForce.hash,
+          identity: { key: REDACTED, compromise: [], unknown: keyProblem },
+        };
 
+      const { client, info } = Context.current();
       let record: IdentityRecord | undefined;
       try {
         record = await client.workflow.getHandle(identityWorkflowId(key)).query(identityQuery);

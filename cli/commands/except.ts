@@ -2,7 +2,7 @@
 import { WithStartWorkflowOperation } from '@temporalio/client';
 import { durationMs } from '../../schemas/duration.ts';
 import type { IdentityRef } from '../../schemas/identity.ts';
-import { awsAccessKeyIdentity, awsIdentityFromArn } from '../../schemas/identity-keys.ts';
+import { awsAccessKeyIdentity, awsIdentityFromArn, identityKeyProblem } from '../../schemas/identity-keys.ts';
 import {
   decideExceptionUpdate,
   type ExceptionResult,
@@ -41,6 +41,8 @@ Exit status: 0 accepted; 1 with one line when refused or Temporal cannot be reac
 
 /** The identity a key names, for a request made before its first finding. */
 function identityOfKey(key: string): IdentityRef {
+  const problem = identityKeyProblem(key);
+  if (problem) throw new UsageError(problem);
   if (key.startsWith('arn:')) {
     const ref = awsIdentityFromArn(key);
     if (ref) return ref;

@@ -6,6 +6,7 @@
 
 import { awsClients } from '../../activities/aws/clients.ts';
 import { durationMs } from '../../schemas/duration.ts';
+import { identityKeyProblem } from '../../schemas/identity-keys.ts';
 import { awaitGrant, collectCredentials, requestAccess } from '../access-client.ts';
 import { type Command, CommandError, parseCommandArgs, UsageError } from '../command.ts';
 import { connectTemporal } from '../identity-source.ts';
@@ -59,6 +60,8 @@ export const requestCommand: Command = {
     const action = positionals[0]!;
     const identityKey = values.for?.trim();
     if (!identityKey) throw new UsageError('--for KEY is required (the identity the access is for)');
+    const keyProblem = identityKeyProblem(identityKey);
+    if (keyProblem) throw new UsageError(`--for: ${keyProblem}`);
     const duration = values.duration?.trim();
     if (!duration || durationMs(duration) === undefined)
       throw new UsageError('--duration D is required, e.g. 15m or 1h');
