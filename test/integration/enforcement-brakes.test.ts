@@ -1,6 +1,6 @@
 // Brakes and safe rollout, each case driven by findings delivered as the consumer does (signal-with-start on the
 // identity's workflow), against the real Temporal, Kafka and the AWS emulator:
-// - 200 threshold crossings over 3 accounts with a limit of 10 per hour per account: 10 act per account, the rest
+// - 60 threshold crossings over 3 accounts with a limit of 10 per hour per account: 10 act per account, the rest
 //   are held with the reason; after `nhi enforcement pause` is acknowledged nothing acts, `resume` lets it go on;
 // - a protected role is never touched;
 // - rejected, then new risk crosses the threshold: a second proposal with a new id after the cool-down;
@@ -67,6 +67,8 @@ const mark: RemediationAction = {
 };
 
 const COOLDOWN_MINUTES = 0.5; // 30 s
+/** Threshold crossings in the rate-limit case: three times what the three accounts' limits let act. */
+const CROSSINGS = 60;
 /** Accounts the worker is configured for (a role there it assumes), as an operator would set them up. */
 const ACCOUNTS = ['111111111111', '222222222222', '333333333333', '444444444444', '555555555555'];
 const accountRoles: Record<string, { roleArn: string }> = {};
@@ -170,7 +172,7 @@ afterAll(async () => {
 describe('brakes on automatic enforcement', () => {
   it('rate limits per account hold what is over, the kill switch holds the rest until resume, a protected role is never touched', async () => {
     const accounts = ['111111111111', '222222222222', '333333333333'];
-    const roles = Array.from({ length: 200 }, (_, i) => role(accounts[i % 3]!, `${prefix}-svc-${i}`));
+    const roles = Array.from({ length: CROSSINGS }, (_, i) => role(accounts[i % 3]!, `${prefix}-svc-${i}`));
     const guarded = role(accounts[0]!, `${prefix}-break-glass-admin`);
     for (const r of [...roles, guarded]) {
       w.terminateAtStop.push(identityWorkflowId(r.key));
@@ -180,13 +182,15 @@ describe('brakes on automatic enforcement', () => {
     await mapBounded([...roles, guarded], (r) =>
       deliver(w.client, w.taskQueue, r, [compromised(r, `${r.key}/1`)]),
     );
-    // Every crossing reaches its verdict: 10 act per account, the other 170 are held with the reason. Watched
+    // Every crossing reaches its verdict: 10 act per account, the other 30 are held with the reason. Watched
     // through the control's status (one query), then each remediation is read once.
     await waitFor(
-      '30 acts and 170 holds',
+      `30 acts and ${CROSSINGS - 30} holds`,
       async () => {
         const c = await control();
-        return c.actsLastHour.total === 30 && c.held === 170 && c.inflight.length === 0 ? c : undefined;
+        return c.actsLastHour.total === 30 && c.held === CROSSINGS - 30 && c.inflight.length === 0
+          ? c
+          : undefined;
       },
       600_000,
     );
@@ -196,7 +200,7 @@ describe('brakes on automatic enforcement', () => {
     const executed = states.filter((s) => s.status === 'executed');
     const held = states.filter((s) => s.status === 'held');
     expect(executed).toHaveLength(30);
-    expect(held).toHaveLength(170);
+    expect(held).toHaveLength(CROSSINGS - 30);
     for (const account of accounts) {
       expect(executed.filter((s) => s.input.identity.account === account)).toHaveLength(10);
       expect(marked.filter((k) => k.includes(`::${account}:`))).toHaveLength(10);
