@@ -26,6 +26,7 @@ import { awsClients, awsClientsFor } from '../../activities/aws/clients.ts';
 import { awaitGrant, collectCredentials, requestAccess } from '../../cli/access-client.ts';
 import { exceptionRequest } from '../../cli/decisions.ts';
 import { main } from '../../cli/main.ts';
+import type { AccessSummary } from '../../evidence/access-summary.ts';
 import { exportEvidence } from '../../evidence/export.ts';
 import { endpoints } from '../../infra/endpoints.ts';
 import { remediationWorkflowId } from '../../risk/decide.ts';
@@ -334,6 +335,29 @@ describe('exception requests', () => {
     expect(shownA.out).toContainEqual(
       expect.stringMatching(/requestException claimed by bob@example\.com: replayed: this signed decision/),
     );
+    // The evidence: the one request opened, and each replay a case refused at once, with its reason.
+    const exported = await exportEvidence(w.client, {
+      outDir: join(dir, 'evidence-exceptions'),
+      signer: testSigner(),
+      workflowIds: [users.a.key, users.b.key].map(identityWorkflowId),
+    });
+    const cases = exported.cases.filter((c) => c.kind === 'exception') as unknown as Array<{
+      workflowId: string;
+      status: string;
+      requestedBy: string;
+      refusal?: string;
+    }>;
+    expect(cases.map((c) => [c.workflowId, c.status, c.requestedBy, c.refusal])).toEqual([
+      [identityWorkflowId(users.a.key), 'open', bob.id, undefined],
+      [
+        identityWorkflowId(users.a.key),
+        'refused',
+        bob.id,
+        'replayed: this signed decision was already counted once',
+      ],
+      [identityWorkflowId(users.b.key), 'refused', bob.id, elsewhere.refusal],
+      [identityWorkflowId(users.b.key), 'refused', bob.id, expect.stringMatching(/^signed for another/)],
+    ]);
   }, 120_000);
 });
 
@@ -464,6 +488,22 @@ describe('access requests and grants', () => {
       sessionToken: creds.sessionToken,
     });
     expect((await session.iam.send(new ListUsersCommand({}))).Users).toBeDefined();
+    // The evidence: the grant's case names each refused message, and says it was not revoked.
+    const exported = await exportEvidence(w.client, {
+      outDir: join(dir, 'evidence-grant'),
+      signer: testSigner(),
+      workflowIds: [workflowId],
+    });
+    const [summary] = exported.cases.filter((c) => c.kind === 'access') as AccessSummary[];
+    expect(summary!.outcome).not.toBe('revoked');
+    expect(summary!.revocation).toBeUndefined();
+    expect(summary!.uses).toEqual([]);
+    expect(summary!.refusedMessages).toEqual(after.refusedMessages);
+    expect(summary!.lines).toContainEqual(
+      expect.stringMatching(
+        /^Refused message: riskRevocation at \S+, claimed by .+: not sealed by a service identity\.$/,
+      ),
+    );
   }, 120_000);
 });
 
