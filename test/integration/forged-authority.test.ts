@@ -701,6 +701,12 @@ describe('the enforcement control', () => {
     ).toEqual(expect.arrayContaining(['totally-not-a-person', mallory.id, alice.id]));
     const status = await nhi('enforcement', 'status', '--task-queue', w.taskQueue);
     expect(status.out[0]).toBe(`paused by ${alice.id} at ${held.paused!.at}: incident 9`);
+    expect(status.out.filter((l) => l.startsWith('refused resume at '))).toHaveLength(5);
+    expect(status.out).toContainEqual(
+      expect.stringMatching(
+        /^refused resume at \S+ \(claimed by mallory@example\.com\): mallory@example\.com is in none of the groups/,
+      ),
+    );
 
     // The legitimate path: a signed resume from the brakes' group, through the CLI, lifts the pause and the breaker.
     const resumed = await nhi(
