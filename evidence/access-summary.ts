@@ -5,9 +5,11 @@
 // publishEnforcementEvent, so in the history even when Kafka was down) and the workflow's own input.
 // A case of the generic evidence framework (case-kinds.ts): the report and verify read it as any CaseSummary.
 import { accessWorkflowId } from '../schemas/access.ts';
+import type { RefusedMessage } from '../schemas/refused-message.ts';
 import { ACCESS_WORKFLOW_TYPE } from '../workflows/access/definitions.ts';
 import { blankCaseParts, type CaseSummary } from './case-summary.ts';
 import { type AccessControlFacts, accessControls } from './controls.ts';
+import { refusalsIn } from './refusals.ts';
 import type { RunEvents } from './summary.ts';
 
 export { ACCESS_WORKFLOW_TYPE };
@@ -36,6 +38,8 @@ export interface AccessSummary extends CaseSummary {
   /** expired, revoked, refused, rejected, timed out, failed; or still live/awaiting. */
   outcome: string;
   revocation?: { by?: string; reason?: string; at?: string; findingId?: string };
+  /** Messages the workflow refused (a forged revocation or use, an unsigned request): who claimed what, and why. */
+  refusedMessages?: RefusedMessage[];
 }
 
 type Obj = Record<string, unknown>;
@@ -66,6 +70,7 @@ function deriveAccessSummary(workflowId: string, runs: RunEvents[], startedAt: s
         events.push({ type: str(event.type)!, detail: obj(event.detail), at: e.time });
     }
   const terms = obj(input.terms);
+  const refusedMessages = refusalsIn(runs);
   const find = (type: string) => events.find((e) => e.type === type);
   const requested = find('access.requested');
   const refused = find('access.refused');
@@ -145,6 +150,7 @@ function deriveAccessSummary(workflowId: string, runs: RunEvents[], startedAt: s
           },
         }
       : {}),
+    ...(refusedMessages.length ? { refusedMessages } : {}),
     decisions: [],
     ...blankCaseParts('', identityKey),
   };
@@ -249,6 +255,10 @@ function finish(
       : s.endedAt
         ? [`Ended (${s.status}) at ${s.endedAt}.`]
         : []),
+    ...(s.refusedMessages ?? []).map(
+      (r) =>
+        `Refused message: ${r.message} at ${r.at}, claimed by ${r.claimedBy ?? 'nobody named'}: ${r.reason}.`,
+    ),
   ];
   s.timeline = events.map((e) => ({
     at: e.at,

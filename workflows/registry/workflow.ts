@@ -78,12 +78,16 @@ export async function actionRegistryWorkflow(input: RegistryInput = {}): Promise
   const nonces: string[] = [...(input.nonces ?? [])];
   const now = () => new Date().toISOString();
 
-  /** Records a refusal (state, memo, history) and refuses the update with it. */
-  const refuse = (message: string, signed: unknown, reason: string): never => {
+  /**
+   * Records a refusal (state, memo, history) and refuses the update with it. Who it claims to be: the signer, else
+   * the `by` an unsigned request names (a claim, recorded as one).
+   */
+  const refuse = (message: string, request: unknown, reason: string): never => {
+    const { signed } = (request ?? {}) as { signed?: unknown };
     refusedMessages = recordRefusal(refusedMessages, {
       at: now(),
       message,
-      claimedBy: claimedPerson(signed),
+      claimedBy: claimedPerson(signed ?? request),
       reason,
     });
     upsertMemo({ [REFUSED_MEMO_KEY]: refusedMessages });
@@ -107,7 +111,7 @@ export async function actionRegistryWorkflow(input: RegistryInput = {}): Promise
       return entry;
     }
     const name = String((action as { name?: unknown } | undefined)?.name ?? '?');
-    if (!parsed.ok) return refuse('registerAction', request?.signed, `${name}: ${parsed.error}`);
+    if (!parsed.ok) return refuse('registerAction', request, `${name}: ${parsed.error}`);
     const directory = await loadDirectory();
     const refusal = registrantRefusal(
       directory,
@@ -120,7 +124,7 @@ export async function actionRegistryWorkflow(input: RegistryInput = {}): Promise
       },
       { nowMs: Date.now(), seenNonces: nonces },
     );
-    if (refusal) return refuse('registerAction', request.signed, refusal);
+    if (refusal) return refuse('registerAction', request, refusal);
     rememberNonce(nonces, request.signed);
     const entry = {
       ...parsed.action,
@@ -137,8 +141,7 @@ export async function actionRegistryWorkflow(input: RegistryInput = {}): Promise
       actions.delete(name);
       return entry;
     }
-    if (!actions.has(name))
-      return refuse('removeAction', request?.signed, `no team action '${name}' is registered`);
+    if (!actions.has(name)) return refuse('removeAction', request, `no team action '${name}' is registered`);
     const directory = await loadDirectory();
     const refusal = registrantRefusal(
       directory,
@@ -146,7 +149,7 @@ export async function actionRegistryWorkflow(input: RegistryInput = {}): Promise
       { workflowId: workflowInfo().workflowId, planHash: removalTerms(name), act: 'remove', name },
       { nowMs: Date.now(), seenNonces: nonces },
     );
-    if (refusal) return refuse('removeAction', request.signed, refusal);
+    if (refusal) return refuse('removeAction', request, refusal);
     rememberNonce(nonces, request.signed);
     const entry = actions.get(name)!;
     actions.delete(name);

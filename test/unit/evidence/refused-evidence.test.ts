@@ -7,11 +7,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { temporal } from '@temporalio/proto';
 import { describe, expect, it } from 'vitest';
+import type { AccessSummary } from '../../../evidence/access-summary.ts';
 import { exportEvidence, type HistorySource } from '../../../evidence/export.ts';
 import { refusalsIn } from '../../../evidence/refusals.ts';
 import { verifyExport } from '../../../evidence/verify.ts';
 import { REFUSED_MEMO_KEY, type RefusedMessage } from '../../../schemas/refused-message.ts';
-import { fixtureSource, testSigner } from '../../support/evidence.ts';
+import { accessFixtureSource, fixtureSource, testSigner } from '../../support/evidence.ts';
 
 const payload = (value: unknown) => ({
   metadata: { encoding: new TextEncoder().encode('json/plain') },
@@ -126,5 +127,34 @@ describe('refused messages in the evidence', () => {
         .problems.map((p) => p.problem)
         .join('\n'),
     ).toMatch(/changed|differs/);
+  });
+
+  it('an access case lists the messages its workflow refused (a forged revocation), in the summary and the report', async () => {
+    const forgedRevocation: RefusedMessage = {
+      at: '2026-12-01T11:00:00.000Z',
+      message: 'riskRevocation',
+      reason: 'not sealed by a service identity',
+    };
+    const base = accessFixtureSource();
+    const grant = base.ids.find((id) => id.startsWith('access/'))!;
+    const source: HistorySource = {
+      ...base,
+      runChain: async (workflowId) => {
+        const runs = await base.runChain(workflowId);
+        if (workflowId === grant)
+          upsertMemo(runs.at(-1)!.history.events!, { [REFUSED_MEMO_KEY]: [forgedRevocation] });
+        return runs;
+      },
+    };
+    const dir = join(mkdtempSync(join(tmpdir(), 'nhi-refused-access-')), 'export');
+    const result = await exportEvidence(source, { outDir: dir, signer: testSigner(), workflowIds: base.ids });
+    const cases = result.cases.filter((c) => c.kind === 'access') as AccessSummary[];
+    expect(cases.find((c) => c.workflowId === grant)!.refusedMessages).toEqual([forgedRevocation]);
+    expect(cases.filter((c) => c.workflowId !== grant).map((c) => c.refusedMessages)).toEqual([undefined]);
+    expect(cases.find((c) => c.workflowId === grant)!.lines).toContain(
+      'Refused message: riskRevocation at 2026-12-01T11:00:00.000Z, claimed by nobody named: not sealed by a service identity.',
+    );
+    expect(readFileSync(join(dir, 'report.md'), 'utf8')).toContain('Refused message: riskRevocation');
+    expect(verifyExport(dir).problems).toEqual([]);
   });
 });
