@@ -55,6 +55,12 @@ function remediationLine(r: RemediationView): string {
       : r.state?.refusal && r.state.refusal !== plan?.refused
         ? `\n      refused: ${r.state.refusal}`
         : '';
+  // Messages this remediation refused (a forged signal, a cancel request): the newest, and how many.
+  const refusedList = r.state?.refusedMessages ?? [];
+  const last = refusedList.at(-1);
+  const refused = last
+    ? `\n      refused ${refusedList.length} message(s), newest ${last.at} ${last.message}${last.claimedBy ? ` claimed by ${last.claimedBy}` : ''}: ${clip(last.reason, 160)}`
+    : '';
   // A team action's phase nobody picked up: the team's worker is away (the remediation waits, or fails as the rule says).
   const w = r.state?.waitingForWorker;
   const worker = !w
@@ -62,7 +68,7 @@ function remediationLine(r: RemediationView): string {
     : r.state?.status === 'failed'
       ? `\n      failed for want of a worker: none picked up its ${w.phase} phase on task queue ${w.taskQueue} (waiting since ${w.since})`
       : `\n      waiting for a worker since ${w.since}: none has picked up its ${w.phase} phase on task queue ${w.taskQueue}`;
-  return `    ${r.action.padEnd(16)} ${status.padEnd(18)} ${which}, rule ${r.ruleId} (${r.mode}) at score ${r.score}, ${r.startedAt}${target}${because}${approvals}${rejected}${verified}${ended}${rearmed}${open}${taken}\n      ${r.workflowId}${brake}${worker}`;
+  return `    ${r.action.padEnd(16)} ${status.padEnd(18)} ${which}, rule ${r.ruleId} (${r.mode}) at score ${r.score}, ${r.startedAt}${target}${because}${approvals}${rejected}${verified}${ended}${rearmed}${open}${taken}\n      ${r.workflowId}${brake}${worker}${refused}`;
 }
 
 function followUpLine(f: NonNullable<RemediationView['followUp']>): string {

@@ -5,12 +5,10 @@ export type CancelledWorkflow = 'identity' | 'remediation' | 'enforcement contro
 
 /** The signed way to stop what each workflow enforces. */
 const SIGNED_WAY: Record<CancelledWorkflow, string> = {
-  identity: 'an exception (nhi except request, signed and approved) pauses an action on this identity',
-  remediation:
-    'a signed rejection (nhi reject) ends a request awaiting approval; a signed rollback (nhi rollback) undoes an act',
-  'enforcement control': 'a signed pause (nhi enforcement pause) stops enforcement; a signed resume lifts it',
-  'access request':
-    'a signed revoke (nhi revoke) ends a grant; a signed rejection (nhi reject) refuses a request',
+  identity: 'nhi except request, then a signed approval',
+  remediation: 'nhi reject, or nhi rollback once it acted',
+  'enforcement control': 'nhi enforcement pause',
+  'access request': 'nhi revoke, or nhi reject while it awaits approval',
 };
 
 export function cancelRefusalReason(workflow: CancelledWorkflow): string {
