@@ -13,6 +13,7 @@ export const KNOWN_PATCH_IDS: ReadonlySet<string> = new Set([
   'enforcement-priority', // workflows/priority.ts ENFORCEMENT_PRIORITY_PATCH
   SERVICE_SEALS_PATCH,
   CANCEL_REFUSED_PATCH,
+  'access-risk-bar', // workflows/identity/access-grants.ts ACCESS_RISK_BAR_PATCH
   'signed-decisions-v2', // schemas/decision-check.ts SIGNED_DECISIONS_V2
   'signed-rollback', // workflows/remediation/follow-up.ts SIGNED_ROLLBACK
   'rescan-reports-checked', // workflows/rescan/workflow.ts CHECKED_RESCANS_PATCH

@@ -23,6 +23,7 @@ import { durationMs } from '../../schemas/duration.ts';
 import type { Approval } from '../../schemas/policy.ts';
 import { REFUSED_MEMO_KEY, recordRefusal } from '../../schemas/refused-message.ts';
 import type { SignedDecision } from '../../schemas/signed-decision.ts';
+import { CANCEL_CLAIMANT, refusingCancel, shielded } from '../cancel-refusal.ts';
 import {
   approvalsMissing,
   decisionRefusal,
@@ -31,7 +32,6 @@ import {
 } from '../remediation/approval-rules.ts';
 import { type DecisionResult, decideUpdate, type RemediationState } from '../remediation/definitions.ts';
 import { ACT_OPTIONS } from '../remediation/timeouts.ts';
-import { CANCEL_CLAIMANT, refusingCancel, shielded } from '../cancel-refusal.ts';
 import { ServiceInbox } from '../service-messages.ts';
 import { accessPlanHash, accessPlanOf, requestVerdict, revokeRefusal } from './access-rules.ts';
 import {
@@ -274,7 +274,13 @@ export async function accessRequestWorkflow(input: AccessRequestInput): Promise<
     await noteGrant({
       identityKey: terms.identityKey,
       roleArn: grant.roleArn,
-      notice: { grantId, workflowId, expiresAt: grant.expiresAt, assumedRoleArn: grant.assumedRoleArn },
+      notice: {
+        grantId,
+        workflowId,
+        expiresAt: grant.expiresAt,
+        assumedRoleArn: grant.assumedRoleArn,
+        ...(ctx?.action ? { action: ctx.action.name, riskCeiling: ctx.action.riskCeiling } : {}),
+      },
     });
 
     // 5. Live until it expires by itself, or is revoked.

@@ -44,7 +44,13 @@ import { ENFORCEMENT_PRIORITY, ENFORCEMENT_PRIORITY_PATCH } from '../priority.ts
 import { type ExceptionNotice, exceptionSignal, findingsClosedSignal } from '../remediation/definitions.ts';
 import { remediationWorkflow } from '../remediation/workflow.ts';
 import { refuseMessage, ServiceInbox, sendSealed } from '../service-messages.ts';
-import { type GrantMessage, grantMessagesFor, MAX_ACCESS_GRANTS } from './access-grants.ts';
+import {
+  ACCESS_RISK_BAR_PATCH,
+  barredGrants,
+  type GrantMessage,
+  grantMessagesFor,
+  MAX_ACCESS_GRANTS,
+} from './access-grants.ts';
 import { type ClosedRemediation, closeRemediationsOfClosedFindings } from './closed-remediations.ts';
 import {
   accessGrantSignal,
@@ -184,6 +190,8 @@ export async function identityWorkflow(given: IdentityWorkflowInput): Promise<vo
           (g) => g.expiresAt > at && g.grantId !== notice.grantId,
         );
         record.accessGrants = [...live, notice].slice(-MAX_ACCESS_GRANTS);
+        // Already over the bar (a compromise finding or score that came after the request was checked): revoke.
+        if (patched(ACCESS_RISK_BAR_PATCH)) grantMessages.push(...barredGrants(record, at));
       },
       ignore,
     ),
@@ -202,7 +210,9 @@ export async function identityWorkflow(given: IdentityWorkflowInput): Promise<vo
         state.learn(delivery.identity);
         const changed = state.addFindings(delivery.findings, now());
         if (record.accessGrants?.length)
-          grantMessages.push(...grantMessagesFor(record, delivery, changed, now()));
+          grantMessages.push(
+            ...grantMessagesFor(record, delivery, changed, now(), patched(ACCESS_RISK_BAR_PATCH)),
+          );
         if (changed.length) {
           remember(changed.map((f) => f.id));
           assessPending = true; // the score is assessed again on what is still open
@@ -602,6 +612,9 @@ export async function identityWorkflow(given: IdentityWorkflowInput): Promise<vo
       refresh = false;
       try {
         const next = await assessAndEnforce(state, announce, publish, visibility, fresh);
+        // The score a new request would be refused at revokes a live grant too.
+        if (record.accessGrants?.length && patched(ACCESS_RISK_BAR_PATCH))
+          grantMessages.push(...barredGrants(record, now()));
         reassessAt = next === undefined ? undefined : Math.max(Date.parse(next), Date.now() + 1);
         failures = 0;
         record.assessmentError = undefined;
