@@ -1,6 +1,7 @@
 // Identities as text for people (machines use --json): who owns it, when it was last used, what it can do and
 // through which roles, why it scores what it scores (every factor's reason), and what is being done about it.
 import { describePath, shortName } from '../risk/reach.ts';
+import { TEAM_VERIFIED } from '../schemas/team-verification.ts';
 import type { IdentityRecord } from '../workflows/identity/state.ts';
 import type { IdentityListing, RemediationView } from './identity-source.ts';
 
@@ -35,7 +36,10 @@ function remediationLine(r: RemediationView): string {
   const rejected = r.state?.rejection
     ? `, rejected by ${r.state.rejection.by}: ${r.state.rejection.reason}`
     : '';
-  const verified = r.state?.verification ? `, verified: ${r.state.verification.detail}` : '';
+  // A team action's verification is its worker's report: said so, never plain "verified".
+  const verified = r.state?.verification
+    ? `, ${r.state.teamAction ? TEAM_VERIFIED : 'verified'}: ${r.state.verification.detail}`
+    : '';
   const plan = r.state?.plan;
   const why = plan?.refused ?? plan?.notApplicable ?? plan?.noop;
   const because = why ? `: ${why}` : '';
