@@ -13,7 +13,11 @@ import { Client } from '@temporalio/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { awsClients } from '../../activities/aws/clients.ts';
 import { main } from '../../cli/main.ts';
+import { fetchHistory } from '../../evidence/fetch-history.ts';
+import { historyJson, runFromJson } from '../../evidence/history-json.ts';
+import { deriveRemediationSummary } from '../../evidence/summary.ts';
 import { endpoints } from '../../infra/endpoints.ts';
+import { payloadCodec } from '../../runtime/connections.ts';
 import type { RefusedMessage } from '../../schemas/refused-message.ts';
 import { cancelRefusalReason } from '../../workflows/cancel-refusal-reason.ts';
 import { controlStatusQuery, controlWorkflowId } from '../../workflows/control/definitions.ts';
@@ -160,6 +164,19 @@ describe('a cancel request from a connection', () => {
       .filter((e) => e.type === 'message.refused' && e.detail?.message === 'cancel');
     expect(refusedEvents.map((e) => e.identityKey).sort()).toEqual(
       [seeded.key.key, seeded.key.key, 'enforcement'].sort(),
+    );
+
+    // The evidence reads both refusals from the histories (the memo the workflows upsert).
+    const runOf = async (id: string) =>
+      runFromJson(await historyJson(await fetchHistory(w.client, id), [await payloadCodec()]));
+    const summary = deriveRemediationSummary([await runOf(remediationId)], [await runOf(identityId)]);
+    expect(
+      (summary.refused ?? []).filter((r) => r.message === 'cancel').map((r) => [r.where, r.reason]),
+    ).toEqual(
+      expect.arrayContaining([
+        ['remediation', cancelRefusalReason('remediation')],
+        ['identity', cancelRefusalReason('identity')],
+      ]),
     );
 
     // The histories (with the cancel requests in them) replay against the current code.
