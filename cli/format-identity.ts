@@ -1,6 +1,7 @@
 // Identities as text for people (machines use --json): who owns it, when it was last used, what it can do and
 // through which roles, why it scores what it scores (every factor's reason), and what is being done about it.
 import { describePath, shortName } from '../risk/reach.ts';
+import { TEAM_VERIFIED } from '../schemas/team-verification.ts';
 import type { IdentityRecord } from '../workflows/identity/state.ts';
 import type { IdentityListing, RemediationView } from './identity-source.ts';
 
@@ -35,7 +36,10 @@ function remediationLine(r: RemediationView): string {
   const rejected = r.state?.rejection
     ? `, rejected by ${r.state.rejection.by}: ${r.state.rejection.reason}`
     : '';
-  const verified = r.state?.verification ? `, verified: ${r.state.verification.detail}` : '';
+  // A team action's verification is its worker's report: said so, never plain "verified".
+  const verified = r.state?.verification
+    ? `, ${r.state.teamAction ? TEAM_VERIFIED : 'verified'}: ${r.state.verification.detail}`
+    : '';
   const plan = r.state?.plan;
   const why = plan?.refused ?? plan?.notApplicable ?? plan?.noop;
   const because = why ? `: ${why}` : '';
@@ -55,6 +59,12 @@ function remediationLine(r: RemediationView): string {
       : r.state?.refusal && r.state.refusal !== plan?.refused
         ? `\n      refused: ${r.state.refusal}`
         : '';
+  // Messages this remediation refused (a forged signal, a cancel request): the newest, and how many.
+  const refusedList = r.state?.refusedMessages ?? [];
+  const last = refusedList.at(-1);
+  const refused = last
+    ? `\n      refused ${refusedList.length} message(s), newest ${last.at} ${last.message}${last.claimedBy ? ` claimed by ${last.claimedBy}` : ''}: ${clip(last.reason, 160)}`
+    : '';
   // A team action's phase nobody picked up: the team's worker is away (the remediation waits, or fails as the rule says).
   const w = r.state?.waitingForWorker;
   const worker = !w
@@ -62,7 +72,7 @@ function remediationLine(r: RemediationView): string {
     : r.state?.status === 'failed'
       ? `\n      failed for want of a worker: none picked up its ${w.phase} phase on task queue ${w.taskQueue} (waiting since ${w.since})`
       : `\n      waiting for a worker since ${w.since}: none has picked up its ${w.phase} phase on task queue ${w.taskQueue}`;
-  return `    ${r.action.padEnd(16)} ${status.padEnd(18)} ${which}, rule ${r.ruleId} (${r.mode}) at score ${r.score}, ${r.startedAt}${target}${because}${approvals}${rejected}${verified}${ended}${rearmed}${open}${taken}\n      ${r.workflowId}${brake}${worker}`;
+  return `    ${r.action.padEnd(16)} ${status.padEnd(18)} ${which}, rule ${r.ruleId} (${r.mode}) at score ${r.score}, ${r.startedAt}${target}${because}${approvals}${rejected}${verified}${ended}${rearmed}${open}${taken}\n      ${r.workflowId}${brake}${worker}${refused}`;
 }
 
 function followUpLine(f: NonNullable<RemediationView['followUp']>): string {

@@ -105,6 +105,8 @@ export interface RemediationView extends RemediationRecord {
     | 'approvalReason'
     | 'refusal'
     | 'waitingForWorker'
+    | 'refusedMessages'
+    | 'teamAction'
   >;
   /** Temporal's execution status (RUNNING, COMPLETED, TERMINATED, …), always known. */
   execution: string;
@@ -159,6 +161,8 @@ export async function readRemediations(
         approvalReason,
         refusal,
         waitingForWorker,
+        refusedMessages,
+        teamAction,
       } = s;
       // The request without its directory snapshot: a reviewer needs the round and deadline, not everyone's keys.
       const request = s.request
@@ -169,6 +173,8 @@ export async function readRemediations(
         ...(approvalReason ? { approvalReason } : {}),
         ...(refusal ? { refusal } : {}),
         ...(waitingForWorker ? { waitingForWorker } : {}),
+        ...(refusedMessages?.length ? { refusedMessages } : {}),
+        ...(teamAction ? { teamAction } : {}),
       };
       const followUp = s.followUpWorkflowId ? await readFollowUp(source, s.followUpWorkflowId) : undefined;
       return {

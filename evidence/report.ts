@@ -206,7 +206,9 @@ function enforcement(s: RemediationSummary, meta: ReportMeta): Section {
       `Target: ${s.enforcement.target.join(', ') || '(none)'}.`,
       `Approvers: ${s.enforcement.approvers.join(', ') || '(none)'}. Refused by: ${s.enforcement.refusedBy.join(', ') || '(nobody)'}.`,
       ...(s.plan ? [`Plan sha256 ${s.plan.sha256}${planWhyNot(s.plan)}.`] : []),
-      ...(s.verification !== undefined ? [`Verification: ${JSON.stringify(s.verification)}.`] : []),
+      ...(s.verification !== undefined
+        ? [`Verification${s.verifiedBy ? ` (${s.verifiedBy})` : ''}: ${JSON.stringify(s.verification)}.`]
+        : []),
       ...(s.rollback
         ? [
             `Rolled back: ${s.rollback

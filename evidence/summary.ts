@@ -6,6 +6,7 @@
 
 import { type ActionPhase, isTeamActionName } from '../schemas/action-contract.ts';
 import { type SignedDecision, verifyDecision } from '../schemas/signed-decision.ts';
+import { TEAM_VERIFIED } from '../schemas/team-verification.ts';
 import { canonicalSha256 } from './canonical.ts';
 import type { EnforcementFacts } from './case-summary.ts';
 import { controlsFor, type MappedControl } from './controls.ts';
@@ -114,6 +115,8 @@ export interface RemediationSummary {
   apiCalls: ApiCall[];
   outcome?: unknown;
   verification?: unknown;
+  /** TEAM_VERIFIED when the team's worker reported the verification (nothing central checked the effect). */
+  verifiedBy?: string;
   /** Verifications after the first (re-check timers). */
   rechecks: unknown[];
   rollback?: Array<{
@@ -160,6 +163,8 @@ export interface SummaryFollowUp {
     at: string;
     outcome?: unknown;
     verification?: { ok: boolean; detail: string };
+    /** TEAM_VERIFIED when the team's worker reported the rollback's verification. */
+    verifiedBy?: string;
   };
 }
 
@@ -190,6 +195,8 @@ function classify(name: string): SummaryDecision['kind'] {
 interface Activity extends SummaryActivity {
   input: unknown[];
   result?: unknown;
+  /** A team action's phase: it ran on the team's worker, which reported the result. */
+  teamWorker?: true;
 }
 
 function readActivities(runs: RunEvents[]): Activity[] {
@@ -199,8 +206,11 @@ function readActivities(runs: RunEvents[]): Activity[] {
     for (const e of run.events) {
       const a = e.attrs;
       if (e.type === 'ActivityTaskScheduled') {
+        const type = str(obj(a.activityType).name) ?? '?';
+        const name = phaseName(type);
         const act: Activity = {
-          name: phaseName(str(obj(a.activityType).name) ?? '?'),
+          name,
+          ...(name !== type ? { teamWorker: true as const } : {}),
           scheduledAt: e.time,
           outcome: 'pending',
           input: Array.isArray(a.input) ? a.input : [],
@@ -428,6 +438,7 @@ function fromFollowUp(runs: RunEvents[]): SummaryFollowUp | undefined {
   let reenforcing = false;
   let rollbackAct: Activity | undefined;
   let verification: { ok: boolean; detail: string } | undefined;
+  let rollbackVerifiedBy: string | undefined;
   for (const act of activities) {
     if (act.name === 'executeRemediation' && drifted) reenforcing = true;
     else if (act.name === 'verifyRemediation' && act.outcome === 'completed') {
@@ -448,6 +459,7 @@ function fromFollowUp(runs: RunEvents[]): SummaryFollowUp | undefined {
     else if (act.name === 'verifyRollback' && act.outcome === 'completed') {
       const v = obj(act.result);
       verification = { ok: v.ok === true, detail: String(v.detail ?? '') };
+      rollbackVerifiedBy = act.teamWorker ? TEAM_VERIFIED : undefined;
     }
   }
   const close = closing(runs);
@@ -469,6 +481,7 @@ function fromFollowUp(runs: RunEvents[]): SummaryFollowUp | undefined {
             at: request.at,
             outcome: rollbackAct?.outcome === 'completed' ? rollbackAct.result : undefined,
             verification,
+            verifiedBy: rollbackVerifiedBy,
           }),
         }
       : {}),
@@ -519,7 +532,10 @@ export function deriveRemediationSummary(
   const planActivity = completed(/^plan/i).at(-1);
   const planValue = planActivity?.result ?? finalState.plan;
   const planObj = obj(planValue);
-  const verifications = completed(/^verify/i).map((a) => a.result);
+  const verifyActivities = completed(/^verify/i);
+  const verifications = verifyActivities.map((a) => a.result);
+  // The team's worker reported its own verification: said in those words, never plain "verified".
+  const verifiedBy = verifyActivities[0]?.teamWorker ? TEAM_VERIFIED : undefined;
   const executions = completed(/^(execute|act|apply)/i);
 
   const apiCalls: ApiCall[] = activities
@@ -603,7 +619,10 @@ export function deriveRemediationSummary(
     { at: started.time, what: `remediation ${action} started by rule ${ruleId ?? '?'}` },
     ...activities
       .filter((x) => !/^publish/i.test(x.name))
-      .map((x) => ({ at: x.closedAt ?? x.scheduledAt, what: `${x.name}: ${x.outcome}` })),
+      .map((x) => ({
+        at: x.closedAt ?? x.scheduledAt,
+        what: `${x.name}: ${x.outcome}${x.teamWorker && /^verify/i.test(x.name) && x.outcome === 'completed' ? ` (${TEAM_VERIFIED})` : ''}`,
+      })),
     ...decisions.map((d) => ({ at: d.at, what: `${d.kind} (${d.name}) by ${d.by ?? '?'}: ${d.outcome}` })),
     ...(close.at ? [{ at: close.at, what: `closed: ${close.status}` }] : []),
     ...(followUp?.rechecks ?? []).map((r) => ({
@@ -615,7 +634,9 @@ export function deriveRemediationSummary(
           {
             at: followUp.rollback.at,
             what: `rollback by ${followUp.rollback.by ?? '?'} (${followUp.rollback.reason ?? '?'}): ${
-              followUp.rollback.verification?.ok ? 'verified' : 'not verified'
+              followUp.rollback.verification?.ok
+                ? (followUp.rollback.verifiedBy ?? 'verified')
+                : 'not verified'
             }`,
           },
         ]
@@ -684,10 +705,11 @@ export function deriveRemediationSummary(
     decisions,
     ...(refused.length ? { refused } : {}),
     ...(rescanClosures.length ? { rescanClosures } : {}),
-    activities: activities.map(({ input: _i, result: _r, ...rest }) => clean(rest)),
+    activities: activities.map(({ input: _i, result: _r, teamWorker: _t, ...rest }) => clean(rest)),
     apiCalls,
     ...(executions.length ? { outcome: executions.at(-1)?.result } : {}),
     ...(verifications.length ? { verification: verifications[0] } : {}),
+    ...(verifiedBy ? { verifiedBy } : {}),
     rechecks: followUp ? followUp.rechecks : verifications.slice(1),
     ...(rollback.length ? { rollback: rollback.map((r) => clean(r)) } : {}),
     exceptions: parent.exceptions.filter((x) => x.action === action),

@@ -5,6 +5,7 @@
 // Histories recorded before seals (no SERVICE_SEALS_PATCH marker) replay as they ran: unsealed messages accepted.
 import type { SignalDefinition } from '@temporalio/common';
 import {
+  CancellationScope,
   getExternalWorkflowHandle,
   log,
   patched,
@@ -71,7 +72,8 @@ export class ServiceInbox {
     if (notDecoded !== undefined) return this.refuse(message, body, `undecodable: ${notDecoded}`, refused);
     if (!patched(SERVICE_SEALS_PATCH)) return apply(unsealed(body as Sealed<T>));
     if (this.keys) return this.check(message, body, apply, refused);
-    this.loading ??= servicePublicKeys().then((keys) => {
+    // Out of reach of a (refused) cancel request: the keys are needed whatever it asked.
+    this.loading ??= CancellationScope.nonCancellable(() => servicePublicKeys()).then((keys) => {
       this.keys = keys;
     });
     return this.loading.then(() => this.check(message, body, apply, refused));

@@ -4,6 +4,7 @@
 // the worker may act in the identity's account. Also tells the identity workflows about a grant.
 import { Context } from '@temporalio/activity';
 import { scheduledAt, sealAs } from '../../runtime/service-keys.ts';
+import { barsAccess } from '../../schemas/access-risk-bar.ts';
 import type { IdentityRef } from '../../schemas/identity.ts';
 import { awsIdentityFromArn, identityKeyProblem } from '../../schemas/identity-keys.ts';
 import { REDACTED } from '../../schemas/redaction.ts';
@@ -66,7 +67,7 @@ export function createAccessContextActivities(deps: AccessContextDeps) {
         else unknown = `${key} is not an IAM principal this worker can assess`;
       }
       const compromise = (record?.findings ?? [])
-        .filter((f) => f.status === 'open' && f.kind === 'compromise-indicator' && !f.sample)
+        .filter(barsAccess)
         .map((f) => ({ id: f.id, title: f.title }));
 
       let paused: AccessContext['paused'];
@@ -108,7 +109,7 @@ export function createAccessContextActivities(deps: AccessContextDeps) {
     },
 
     /**
-     * Registers a live grant with the identity's workflow (a critical finding there revokes it) and the role's
+     * Registers a live grant with the identity's workflow (the access risk bar there revokes it) and the role's
      * (CloudTrail findings on the role name the session): signal-with-start, so neither has to exist yet.
      */
     async noteGrant(input: { identityKey: string; roleArn: string; notice: GrantNotice }): Promise<void> {
@@ -121,11 +122,14 @@ export function createAccessContextActivities(deps: AccessContextDeps) {
           aliases: [],
         };
         const workflowId = identityWorkflowId(identity.key);
+        // The ceiling is the requesting identity's bar; the role's own score (its permissions) is not.
+        const { action: _action, riskCeiling: _ceiling, ...forRole } = input.notice;
+        const notice = key === input.identityKey ? input.notice : forRole;
         // Sealed as the worker's: the identity workflow takes a grant notice from no one else.
         const seal = sealAs('worker', {
           workflowId,
           message: accessGrantSignal.name,
-          body: input.notice,
+          body: notice,
           at: scheduledAt(info),
         });
         await client.workflow.signalWithStart(IDENTITY_WORKFLOW_TYPE, {
@@ -133,7 +137,7 @@ export function createAccessContextActivities(deps: AccessContextDeps) {
           taskQueue: info.taskQueue,
           args: [{ identity }],
           signal: accessGrantSignal,
-          signalArgs: [{ ...input.notice, seal }],
+          signalArgs: [{ ...notice, seal }],
         });
       }
     },

@@ -20,6 +20,7 @@ import {
 } from '@aws-sdk/client-iam';
 import { GetSecretValueCommand } from '@aws-sdk/client-secrets-manager';
 import { GetCallerIdentityCommand } from '@aws-sdk/client-sts';
+import { Client } from '@temporalio/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
 import type { AssumeRoleSpy } from '../../activities/access/grant.ts';
@@ -30,6 +31,7 @@ import { pendingRequests } from '../../cli/requests-source.ts';
 import { directoryYaml } from '../../demo/people.ts';
 import { exportEvidence } from '../../evidence/export.ts';
 import { verifyExport } from '../../evidence/verify.ts';
+import { endpoints } from '../../infra/endpoints.ts';
 import {
   accessWorkflowId,
   revokePolicyName,
@@ -38,7 +40,8 @@ import {
 } from '../../schemas/access.ts';
 import type { IdentityRef } from '../../schemas/identity.ts';
 import { signDecision } from '../../schemas/signed-decision.ts';
-import { type AccessState, revokeAccessUpdate } from '../../workflows/access/definitions.ts';
+import { type AccessState, accessQuery, revokeAccessUpdate } from '../../workflows/access/definitions.ts';
+import { cancelRefusalReason } from '../../workflows/cancel-refusal-reason.ts';
 import { identityWorkflowId } from '../../workflows/identity/definitions.ts';
 import { decideUpdate } from '../../workflows/remediation/definitions.ts';
 import { recordAccessFixtures, testSigner } from '../support/evidence.ts';
@@ -63,7 +66,7 @@ const dave = person('dave@example.com', 'marketing'); // may not ask
 const sent: Array<Parameters<AssumeRoleSpy>[0]> = [];
 let worker: TestWorker;
 let account: string;
-let users: Record<'low' | 'admin' | 'compromised' | 'agent', IdentityRef>;
+let users: Record<'low' | 'admin' | 'compromised' | 'agent' | 'watched', IdentityRef>;
 
 const roleArn = (name: string) => `arn:aws:iam::${account}:role/${prefix}-${name}`;
 
@@ -213,11 +216,13 @@ beforeAll(async () => {
   // One role per test: the emulator ignores the Deny's aws:userid condition, so a revocation there denies every
   // session of the role (on AWS, only the revoked one).
   await createRole('cli', caller);
+  await createRole('watch', caller);
   users = {
     low: await createUser('ci'),
     admin: await createUser('admin', true),
     compromised: await createUser('cmp'),
     agent: await createUser('agent'),
+    watched: await createUser('watch'),
   };
   const dir = join(tmpdir(), `${prefix}-policy`);
   mkdirSync(dir, { recursive: true });
@@ -268,6 +273,15 @@ beforeAll(async () => {
           requesters: { groups: ['deployers'] },
           riskCeiling: 40,
           approval: { groups: { security: 1 }, timeout: '1h' },
+        },
+        {
+          name: 'watch-list',
+          actions: ['iam:ListUsers'],
+          risk: 'low',
+          role: `${prefix}-watch`,
+          maxDuration: '30m',
+          requesters: { groups: ['deployers'] },
+          riskCeiling: 40,
         },
         {
           name: 'agent-list',
@@ -580,6 +594,58 @@ describe('just-in-time access', () => {
     ])
       replayed.push({ workflowId: id, history: await finalHistory(worker.client, id) });
     expect(await replay(replayed)).toEqual([]); // the grant is recorded, by its session name
+  });
+
+  it('a cancel request from a bare client is refused and the grant lives on; a severity-75 compromise finding revokes it', async () => {
+    const { grantId } = await ask(asks('watch-list', users.watched, rita.id), rita);
+    expect((await settled(grantId, ['active', 'failed'])).status).toBe('active');
+    const handle = worker.client.workflow.getHandle(accessWorkflowId(grantId));
+
+    // No payload key, no signing key: the cancel is refused, recorded, and the grant keeps its expiry and revocation.
+    const bare = new Client({
+      connection: worker.client.connection,
+      namespace: endpoints().temporalNamespace,
+    });
+    await bare.workflow.getHandle(accessWorkflowId(grantId)).cancel();
+    const refusal = await waitFor('the cancel to be recorded', async () =>
+      (await handle.query(accessQuery)).refusedMessages?.find((m) => m.message === 'cancel'),
+    );
+    expect(refusal).toMatchObject({
+      claimedBy: 'a Temporal client (unsigned)',
+      reason: cancelRefusalReason('access request'),
+    });
+    expect((await handle.query(accessQuery)).status).toBe('active');
+
+    // The attack in issue #21: a compromise finding under the critical severity. It would refuse a new request, so
+    // it revokes the live grant.
+    await deliver(worker.client, worker.taskQueue, users.watched, [
+      finding(users.watched, 'compromise-indicator', {
+        severity: 75,
+        title: 'GuardDuty: credential exfiltration',
+      }),
+    ]);
+    const revoked = await settled(grantId, ['revoked', 'failed']);
+    expect(revoked.status).toBe('revoked');
+    expect(revoked.revocation).toMatchObject({
+      by: 'nhi-enforce',
+      reason: expect.stringMatching(
+        new RegExp(
+          `^${users.watched.key} has an open compromise finding \\(GuardDuty: credential exfiltration; f_[0-9a-f]{32}\\)$`,
+        ),
+      ),
+      findingId: expect.stringMatching(/^f_/),
+      policyName: revokePolicyName(grantId),
+    });
+    expect((await handle.describe()).status.name).toBe('RUNNING'); // waits for the session's expiry, then cleans up
+    // The same words refuse a new request now.
+    const again = await ask(asks('watch-list', users.watched, rita.id), rita);
+    expect(again.state.refusal).toBe(revoked.revocation!.reason);
+
+    // The histories (the cancel request, the revocation) replay against the current code.
+    const replayed = [];
+    for (const id of [accessWorkflowId(grantId), identityWorkflowId(users.watched.key)])
+      replayed.push({ workflowId: id, history: await finalHistory(worker.client, id) });
+    expect(await replay(replayed)).toEqual([]);
   });
 
   it('from the command line: nhi request waits, nhi pending lists it, nhi approve grants it, nhi revoke ends it', async () => {

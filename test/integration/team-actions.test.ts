@@ -346,6 +346,9 @@ describe('a team action: the database team rotates a PostgreSQL password kept in
       'secretsmanager:PutSecretValue completed',
     ]);
     expect(summary.followUp?.rollback?.verification?.ok).toBe(true);
+    // Nothing central checked the team's effect: the evidence says who did, in those words.
+    expect(summary.verifiedBy).toBe("verified by the team's worker");
+    expect(summary.followUp?.rollback?.verifiedBy).toBe("verified by the team's worker");
     expect(summary.followUp?.rollback?.by).toBe('alice@example.com');
     // `nhi evidence export --action dbteam/rotate-postgres-password` selects it (the name has a slash of its own).
     const selected = await waitFor('visibility to list the remediation', async () => {

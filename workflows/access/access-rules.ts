@@ -8,6 +8,7 @@ import {
   STS_MIN_SECONDS,
   sessionPolicyText,
 } from '../../schemas/access.ts';
+import { accessRiskBar } from '../../schemas/access-risk-bar.ts';
 import { type Freshness, personEntry } from '../../schemas/decision-check.ts';
 import { canonicalPerson, type DirectorySnapshot } from '../../schemas/directory.ts';
 import { formatDuration } from '../../schemas/duration.ts';
@@ -78,15 +79,18 @@ export function requestVerdict(
     );
   if (ctx.accountRefusal) return refuse(ctx.accountRefusal);
   const key = ctx.identity.key;
-  const compromise = ctx.identity.compromise[0];
-  if (compromise)
-    return refuse(`${key} has an open compromise finding (${compromise.title}; ${compromise.id})`);
+  // The same bar revokes a live grant (workflows/identity/access-grants.ts).
+  const barred = accessRiskBar({
+    key,
+    compromise: ctx.identity.compromise,
+    ...(ctx.identity.score !== undefined ? { score: ctx.identity.score } : {}),
+    ceiling: action.riskCeiling,
+    action: action.name,
+  });
+  if (barred?.cause === 'compromise') return refuse(barred.reason);
   if (ctx.identity.score === undefined)
     return refuse(`the current risk of ${key} is unknown (${ctx.identity.unknown ?? 'not assessed'})`);
-  if (ctx.identity.score >= action.riskCeiling)
-    return refuse(
-      `${key} has risk score ${ctx.identity.score}, at or above ${action.name}'s ceiling of ${action.riskCeiling}`,
-    );
+  if (barred) return refuse(barred.reason);
   return { checks, requester };
 }
 

@@ -118,7 +118,8 @@ export interface RevokeResult {
 /** From the identity workflow: new risk on the identity (a critical finding) ends the grant now. */
 export interface RiskRevocation {
   reason: string;
-  findingId: string;
+  /** The finding that crossed the bar; none when the assessed score did. */
+  findingId?: string;
 }
 
 /** From the identity workflow: a finding shows the grant's session in use. */
@@ -141,4 +142,8 @@ export interface GrantNotice {
   expiresAt: string;
   /** arn:aws:sts::ACCOUNT:assumed-role/ROLE/SESSION: CloudTrail findings on the role carry it as an alias. */
   assumedRoleArn: string;
+  /** The catalogued action and its `riskCeiling`: an assessed score at or above it revokes the grant, as it would
+   * refuse a new request (schemas/access-risk-bar.ts). Grants noted before these were recorded have neither. */
+  action?: string;
+  riskCeiling?: number;
 }

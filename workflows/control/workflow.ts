@@ -40,6 +40,7 @@ import { canonicalPerson, type DirectorySnapshot } from '../../schemas/directory
 import { type CircuitBreaker, DEFAULT_DECISIONS, DEFAULT_ENFORCEMENT } from '../../schemas/policy.ts';
 import type { SignedDecision } from '../../schemas/signed-decision.ts';
 import { isUndecodable, undecodableReason } from '../../schemas/undecodable.ts';
+import { CANCEL_CLAIMANT, refusingCancel, shielded } from '../cancel-refusal.ts';
 import { brakesReleasedSignal } from '../remediation/definitions.ts';
 import { refuseMessage, ServiceInbox } from '../service-messages.ts';
 import {
@@ -176,32 +177,38 @@ export async function enforcementControlWorkflow(given: ControlInput = {}): Prom
     ),
   );
   // No validators: a validator's refusal leaves no trace in history; the handlers record every refusal.
-  setHandler(pauseUpdate, async (request) => {
-    const { by, reason } = await signedBy('pause', request);
-    if (!state.paused) {
-      state.paused = { by, reason, at: now() };
-      announcements.push({ type: 'enforcement.paused', detail: { by, reason } });
-    }
-    // Acknowledged only when nothing granted before the pause is still acting.
-    await condition(() => liveInflight().length === 0, PAUSE_ACK_WAIT_MS);
-    pruneControlState(state, now());
-    return status();
-  });
-  setHandler(resumeUpdate, async (request) => {
-    const { by, reason } = await signedBy('resume', request);
-    {
-      const wasPaused = state.paused;
-      const breaker = state.breaker;
-      const released = resume(state);
-      releases.push(...released);
-      if (wasPaused || breaker)
-        announcements.push({
-          type: 'enforcement.resumed',
-          detail: { by, reason, released: released.length, ...(breaker ? { breakerClosed: true } : {}) },
-        });
+  setHandler(
+    pauseUpdate,
+    shielded(async (request) => {
+      const { by, reason } = await signedBy('pause', request);
+      if (!state.paused) {
+        state.paused = { by, reason, at: now() };
+        announcements.push({ type: 'enforcement.paused', detail: { by, reason } });
+      }
+      // Acknowledged only when nothing granted before the pause is still acting.
+      await condition(() => liveInflight().length === 0, PAUSE_ACK_WAIT_MS);
+      pruneControlState(state, now());
       return status();
-    }
-  });
+    }),
+  );
+  setHandler(
+    resumeUpdate,
+    shielded(async (request) => {
+      const { by, reason } = await signedBy('resume', request);
+      {
+        const wasPaused = state.paused;
+        const breaker = state.breaker;
+        const released = resume(state);
+        releases.push(...released);
+        if (wasPaused || breaker)
+          announcements.push({
+            type: 'enforcement.resumed',
+            detail: { by, reason, released: released.length, ...(breaker ? { breakerClosed: true } : {}) },
+          });
+        return status();
+      }
+    }),
+  );
   setHandler(actDoneSignal, (sealed) =>
     inbox.accept<ActOutcome & { breaker?: CircuitBreaker }, void>(
       actDoneSignal.name,
@@ -224,40 +231,50 @@ export async function enforcementControlWorkflow(given: ControlInput = {}): Prom
     return info.continueAsNewSuggested || info.historyLength >= maxEvents;
   };
 
-  for (;;) {
-    const closesAt = breakerClosesAt(state);
-    const wake = () => announcements.length > 0 || releases.length > 0 || historyIsLong();
-    if (closesAt) await condition(wake, Math.max(1, Date.parse(closesAt) - Date.now()));
-    else await condition(wake);
+  // A cancel request from a connection is refused and recorded; the brakes hold (workflows/cancel-refusal.ts).
+  const refusedCancel = (reason: string) =>
+    announcements.push({
+      type: 'message.refused',
+      detail: { message: 'cancel', claimedBy: CANCEL_CLAIMANT, reason },
+    });
+  return refusingCancel('enforcement control', () => state, run, refusedCancel);
 
-    const breaker = state.breaker;
-    if (breaker && closeQuietBreaker(state, now()))
-      announcements.push({
-        type: 'enforcement.breaker-closed',
-        detail: { openedAt: breaker.openedAt, quiet: true },
-      });
-    for (const a of announcements.splice(0)) {
-      try {
-        await publishEnforcementEvent({ type: a.type, identityKey: CONTROL_EVENT_KEY, detail: a.detail });
-      } catch (error) {
-        if (!(error instanceof ActivityFailure)) throw error;
-        log.error('enforcement event not published', { type: a.type });
+  async function run(): Promise<void> {
+    for (;;) {
+      const closesAt = breakerClosesAt(state);
+      const wake = () => announcements.length > 0 || releases.length > 0 || historyIsLong();
+      if (closesAt) await condition(wake, Math.max(1, Date.parse(closesAt) - Date.now()));
+      else await condition(wake);
+
+      const breaker = state.breaker;
+      if (breaker && closeQuietBreaker(state, now()))
+        announcements.push({
+          type: 'enforcement.breaker-closed',
+          detail: { openedAt: breaker.openedAt, quiet: true },
+        });
+      for (const a of announcements.splice(0)) {
+        try {
+          await publishEnforcementEvent({ type: a.type, identityKey: CONTROL_EVENT_KEY, detail: a.detail });
+        } catch (error) {
+          if (!(error instanceof ActivityFailure)) throw error;
+          log.error('enforcement event not published', { type: a.type });
+        }
       }
-    }
-    for (const workflowId of releases.splice(0)) {
-      // A held remediation that ended meanwhile (terminated) is simply gone.
-      await getExternalWorkflowHandle(workflowId)
-        .signal(brakesReleasedSignal)
-        .catch(() => undefined);
-    }
-    if (historyIsLong()) {
-      await condition(allHandlersFinished);
-      if (announcements.length || releases.length) continue;
-      return continueAsNew<typeof enforcementControlWorkflow>({
-        state,
-        ...(nonces.length ? { nonces } : {}),
-        ...(input.maxHistoryEvents !== undefined ? { maxHistoryEvents: input.maxHistoryEvents } : {}),
-      });
+      for (const workflowId of releases.splice(0)) {
+        // A held remediation that ended meanwhile (terminated) is simply gone.
+        await getExternalWorkflowHandle(workflowId)
+          .signal(brakesReleasedSignal)
+          .catch(() => undefined);
+      }
+      if (historyIsLong()) {
+        await condition(allHandlersFinished);
+        if (announcements.length || releases.length) continue;
+        return continueAsNew<typeof enforcementControlWorkflow>({
+          state,
+          ...(nonces.length ? { nonces } : {}),
+          ...(input.maxHistoryEvents !== undefined ? { maxHistoryEvents: input.maxHistoryEvents } : {}),
+        });
+      }
     }
   }
 }

@@ -39,11 +39,18 @@ import { REFUSED_MEMO_KEY, recordRefusal } from '../../schemas/refused-message.t
 import type { SignedDecision } from '../../schemas/signed-decision.ts';
 import { undecodableReason } from '../../schemas/undecodable.ts';
 import { accessUsedSignal, type GrantNotice, riskRevocationSignal } from '../access/definitions.ts';
+import { CANCEL_CLAIMANT, refusingCancel, shielded } from '../cancel-refusal.ts';
 import { ENFORCEMENT_PRIORITY, ENFORCEMENT_PRIORITY_PATCH } from '../priority.ts';
 import { type ExceptionNotice, exceptionSignal, findingsClosedSignal } from '../remediation/definitions.ts';
 import { remediationWorkflow } from '../remediation/workflow.ts';
 import { refuseMessage, ServiceInbox, sendSealed } from '../service-messages.ts';
-import { type GrantMessage, grantMessagesFor, MAX_ACCESS_GRANTS } from './access-grants.ts';
+import {
+  ACCESS_RISK_BAR_PATCH,
+  barredGrants,
+  type GrantMessage,
+  grantMessagesFor,
+  MAX_ACCESS_GRANTS,
+} from './access-grants.ts';
 import { type ClosedRemediation, closeRemediationsOfClosedFindings } from './closed-remediations.ts';
 import {
   accessGrantSignal,
@@ -183,6 +190,8 @@ export async function identityWorkflow(given: IdentityWorkflowInput): Promise<vo
           (g) => g.expiresAt > at && g.grantId !== notice.grantId,
         );
         record.accessGrants = [...live, notice].slice(-MAX_ACCESS_GRANTS);
+        // Already over the bar (a compromise finding or score that came after the request was checked): revoke.
+        if (patched(ACCESS_RISK_BAR_PATCH)) grantMessages.push(...barredGrants(record, at));
       },
       ignore,
     ),
@@ -201,7 +210,9 @@ export async function identityWorkflow(given: IdentityWorkflowInput): Promise<vo
         state.learn(delivery.identity);
         const changed = state.addFindings(delivery.findings, now());
         if (record.accessGrants?.length)
-          grantMessages.push(...grantMessagesFor(record, delivery, changed, now()));
+          grantMessages.push(
+            ...grantMessagesFor(record, delivery, changed, now(), patched(ACCESS_RISK_BAR_PATCH)),
+          );
         if (changed.length) {
           remember(changed.map((f) => f.id));
           assessPending = true; // the score is assessed again on what is still open
@@ -293,7 +304,7 @@ export async function identityWorkflow(given: IdentityWorkflowInput): Promise<vo
   // update (input and answer) is in the history; the events say the same on enforcement.events.
   setHandler(
     requestExceptionUpdate,
-    async ({ terms, signed }: ExceptionRequestInput): Promise<ExceptionResult> => {
+    shielded(async ({ terms, signed }: ExceptionRequestInput): Promise<ExceptionResult> => {
       if (patched(COUNT_EXCEPTION_REQUESTS)) {
         state.countExceptionRequest();
         visibilityDirty = true; // the memo says so whatever the answer
@@ -353,7 +364,7 @@ export async function identityWorkflow(given: IdentityWorkflowInput): Promise<vo
       });
       visibilityDirty = true;
       return { accepted: true, id: request.id, status: 'open' };
-    },
+    }),
   );
 
   setHandler(decideExceptionUpdate, (signed: SignedDecision): ExceptionResult => {
@@ -414,40 +425,43 @@ export async function identityWorkflow(given: IdentityWorkflowInput): Promise<vo
     return { accepted: true, id: grant.id, status: 'granted', expiresAt: grant.expiresAt };
   });
 
-  setHandler(revokeExceptionUpdate, async (signed: SignedDecision): Promise<ExceptionResult> => {
-    const grantId = typeof signed?.runId === 'string' ? signed.runId : '?';
-    const grant = state.exception(grantId);
-    const ctx = await loadContext();
-    const fresh = freshness();
-    const refusal = revokeRefusal(
-      grant,
-      grantId,
-      workflowInfo().workflowId,
-      ctx.directory,
-      ctx.limits.approvers ?? ['security'],
-      signed,
-      fresh,
-    );
-    const by = personOf(signed);
-    if (refusal) noteRefusal(fresh, 'revokeException', signed, refusal);
-    else noteAccepted(fresh, signed);
-    outbox.push({
-      type: refusal ? 'exception.decision' : 'exception.revoked',
-      detail: {
-        id: grantId,
-        decision: 'revoke',
-        by,
-        accepted: !refusal,
-        ...(refusal ? { refusal } : { reason: signed.reason }),
-      },
-    });
-    if (refusal || !grant) return refused(refusal ?? 'no such exception', grantId);
-    state.revokeException(grant, by, signed.reason.trim(), now());
-    notices.push({ action: grant.action, notice: { exceptionId: grant.id, active: false } });
-    assessPending = true; // enforcement resumes at once
-    visibilityDirty = true;
-    return { accepted: true, id: grant.id, status: 'revoked' };
-  });
+  setHandler(
+    revokeExceptionUpdate,
+    shielded(async (signed: SignedDecision): Promise<ExceptionResult> => {
+      const grantId = typeof signed?.runId === 'string' ? signed.runId : '?';
+      const grant = state.exception(grantId);
+      const ctx = await loadContext();
+      const fresh = freshness();
+      const refusal = revokeRefusal(
+        grant,
+        grantId,
+        workflowInfo().workflowId,
+        ctx.directory,
+        ctx.limits.approvers ?? ['security'],
+        signed,
+        fresh,
+      );
+      const by = personOf(signed);
+      if (refusal) noteRefusal(fresh, 'revokeException', signed, refusal);
+      else noteAccepted(fresh, signed);
+      outbox.push({
+        type: refusal ? 'exception.decision' : 'exception.revoked',
+        detail: {
+          id: grantId,
+          decision: 'revoke',
+          by,
+          accepted: !refusal,
+          ...(refusal ? { refusal } : { reason: signed.reason }),
+        },
+      });
+      if (refusal || !grant) return refused(refusal ?? 'no such exception', grantId);
+      state.revokeException(grant, by, signed.reason.trim(), now());
+      notices.push({ action: grant.action, notice: { exceptionId: grant.id, active: false } });
+      assessPending = true; // enforcement resumes at once
+      visibilityDirty = true;
+      return { accepted: true, id: grant.id, status: 'revoked' };
+    }),
+  );
 
   const publish = async (type: EventType, detail: Record<string, unknown>, findingIds?: string[]) => {
     try {
@@ -494,119 +508,134 @@ export async function identityWorkflow(given: IdentityWorkflowInput): Promise<vo
   };
   const canAssess = () => assessPending && retryAt === undefined;
 
-  for (;;) {
-    if (retryAt !== undefined && Date.now() >= retryAt) retryAt = undefined;
-    if (reassessAt !== undefined && Date.now() >= reassessAt) {
-      reassessAt = undefined;
-      assessPending = true;
-    }
-    const waits = [
-      state.msToNextExpiry(now()),
-      retryAt === undefined ? undefined : retryAt - Date.now(),
-      reassessAt === undefined ? undefined : reassessAt - Date.now(),
-    ];
-    const wakeIn = Math.min(...waits.filter((ms): ms is number => ms !== undefined));
-    const wake = () =>
-      canAssess() ||
-      outbox.length > 0 ||
-      notices.length > 0 ||
-      closings.length > 0 ||
-      grantMessages.length > 0 ||
-      contextWanted() ||
-      historyIsLong();
-    // No timer unless something is due: a timer per loop would cost two history events each time.
-    if (Number.isFinite(wakeIn)) await condition(wake, Math.max(1, wakeIn));
-    else await condition(wake);
+  // A cancel request from a connection is refused and recorded; findings still act (workflows/cancel-refusal.ts).
+  const refusedCancel = (reason: string) => {
+    outbox.push({
+      type: 'message.refused',
+      detail: { message: 'cancel', claimedBy: CANCEL_CLAIMANT, reason },
+    });
+    visibilityDirty = true;
+  };
+  return refusingCancel('identity', () => record, run, refusedCancel);
 
-    if (contextWanted()) {
-      const upTo = contextAsked;
-      contextServed = { upTo, ctx: await exceptionContext() };
-    }
-    for (const e of state.expireExceptions(now())) {
-      // Enforcement resumes by itself: assess again (fresh facts) and let the policy decide.
-      outbox.push({
-        type: 'exception.expired',
-        detail: {
-          id: exceptionPublicId(record.identity.key, e.id),
-          action: e.action,
-          expiresAt: e.expiresAt,
-          grantedAt: e.grantedAt,
-        },
-      });
-      notices.push({ action: e.action, notice: { exceptionId: e.id, active: false } });
-      assessPending = true;
-      visibilityDirty = true;
-    }
-    for (const r of state.expireRequests(now())) {
-      outbox.push({
-        type: 'exception.expired',
-        detail: {
-          id: exceptionPublicId(record.identity.key, r.id),
-          request: true,
-          action: r.action,
-          deadline: r.deadline,
-        },
-      });
-      visibilityDirty = true;
-    }
-    for (const e of outbox.splice(0)) await publish(e.type, e.detail);
-    for (const { action, notice } of notices.splice(0)) await notifyRemediations(action, notice);
-    for (const c of closings.splice(0)) await notifyClosed(c);
-    for (const m of grantMessages.splice(0)) await tellGrant(m);
-    if (visibilityDirty) {
-      visibilityDirty = false;
-      await visibility.update(state);
-    }
-    if (retryAt !== undefined && Date.now() >= retryAt) retryAt = undefined;
+  async function run(): Promise<void> {
+    for (;;) {
+      if (retryAt !== undefined && Date.now() >= retryAt) retryAt = undefined;
+      if (reassessAt !== undefined && Date.now() >= reassessAt) {
+        reassessAt = undefined;
+        assessPending = true;
+      }
+      const waits = [
+        state.msToNextExpiry(now()),
+        retryAt === undefined ? undefined : retryAt - Date.now(),
+        reassessAt === undefined ? undefined : reassessAt - Date.now(),
+      ];
+      const wakeIn = Math.min(...waits.filter((ms): ms is number => ms !== undefined));
+      const wake = () =>
+        canAssess() ||
+        outbox.length > 0 ||
+        notices.length > 0 ||
+        closings.length > 0 ||
+        grantMessages.length > 0 ||
+        contextWanted() ||
+        historyIsLong();
+      // No timer unless something is due: a timer per loop would cost two history events each time.
+      if (Number.isFinite(wakeIn)) await condition(wake, Math.max(1, wakeIn));
+      else await condition(wake);
 
-    if (historyIsLong()) {
-      await condition(() => allHandlersFinished() || contextWanted());
-      // What a handler just did is announced first (the record carries it, the event would be lost).
-      if (outbox.length || notices.length || closings.length || grantMessages.length || contextWanted())
-        continue;
-      return continueAsNew<typeof identityWorkflow>({
-        identity: record.identity,
-        state: carryRecord(record),
-        pending: {
-          assess: assessPending,
-          findingIds: unannounced,
-          moreFindings: unannouncedMore,
+      if (contextWanted()) {
+        const upTo = contextAsked;
+        contextServed = { upTo, ctx: await exceptionContext() };
+      }
+      for (const e of state.expireExceptions(now())) {
+        // Enforcement resumes by itself: assess again (fresh facts) and let the policy decide.
+        outbox.push({
+          type: 'exception.expired',
+          detail: {
+            id: exceptionPublicId(record.identity.key, e.id),
+            action: e.action,
+            expiresAt: e.expiresAt,
+            grantedAt: e.grantedAt,
+          },
+        });
+        notices.push({ action: e.action, notice: { exceptionId: e.id, active: false } });
+        assessPending = true;
+        visibilityDirty = true;
+      }
+      for (const r of state.expireRequests(now())) {
+        outbox.push({
+          type: 'exception.expired',
+          detail: {
+            id: exceptionPublicId(record.identity.key, r.id),
+            request: true,
+            action: r.action,
+            deadline: r.deadline,
+          },
+        });
+        visibilityDirty = true;
+      }
+      for (const e of outbox.splice(0)) await publish(e.type, e.detail);
+      for (const { action, notice } of notices.splice(0)) await notifyRemediations(action, notice);
+      for (const c of closings.splice(0)) await notifyClosed(c);
+      for (const m of grantMessages.splice(0)) await tellGrant(m);
+      if (visibilityDirty) {
+        visibilityDirty = false;
+        await visibility.update(state);
+      }
+      if (retryAt !== undefined && Date.now() >= retryAt) retryAt = undefined;
+
+      if (historyIsLong()) {
+        await condition(() => allHandlersFinished() || contextWanted());
+        // What a handler just did is announced first (the record carries it, the event would be lost).
+        if (outbox.length || notices.length || closings.length || grantMessages.length || contextWanted())
+          continue;
+        return continueAsNew<typeof identityWorkflow>({
+          identity: record.identity,
+          state: carryRecord(record),
+          pending: {
+            assess: assessPending,
+            findingIds: unannounced,
+            moreFindings: unannouncedMore,
+            failures,
+            ...(reassessAt !== undefined ? { reassessAt: new Date(reassessAt).toISOString() } : {}),
+          },
+          ...(input.maxHistoryEvents !== undefined ? { maxHistoryEvents: input.maxHistoryEvents } : {}),
+        });
+      }
+      if (!canAssess()) continue;
+
+      assessPending = false;
+      const announce = { ids: unannounced, more: unannouncedMore };
+      unannounced = [];
+      unannouncedMore = 0;
+      const fresh: boolean = refresh;
+      refresh = false;
+      try {
+        const next = await assessAndEnforce(state, announce, publish, visibility, fresh);
+        // The score a new request would be refused at revokes a live grant too.
+        if (record.accessGrants?.length && patched(ACCESS_RISK_BAR_PATCH))
+          grantMessages.push(...barredGrants(record, now()));
+        reassessAt = next === undefined ? undefined : Math.max(Date.parse(next), Date.now() + 1);
+        failures = 0;
+        record.assessmentError = undefined;
+      } catch (error) {
+        if (!(error instanceof ActivityFailure)) throw error;
+        // Keep everything and try again later; new findings meanwhile are merged and wait for the same retry.
+        assessPending = true;
+        refresh ||= fresh;
+        remember(announce.ids);
+        unannouncedMore += announce.more;
+        failures += 1;
+        const delay = Math.min(RETRY_MAX_MS, RETRY_FIRST_MS * 2 ** Math.min(failures - 1, 10));
+        retryAt = Date.now() + delay;
+        record.assessmentError = {
+          message: causeOf(error),
+          at: now(),
           failures,
-          ...(reassessAt !== undefined ? { reassessAt: new Date(reassessAt).toISOString() } : {}),
-        },
-        ...(input.maxHistoryEvents !== undefined ? { maxHistoryEvents: input.maxHistoryEvents } : {}),
-      });
-    }
-    if (!canAssess()) continue;
-
-    assessPending = false;
-    const announce = { ids: unannounced, more: unannouncedMore };
-    unannounced = [];
-    unannouncedMore = 0;
-    const fresh: boolean = refresh;
-    refresh = false;
-    try {
-      const next = await assessAndEnforce(state, announce, publish, visibility, fresh);
-      reassessAt = next === undefined ? undefined : Math.max(Date.parse(next), Date.now() + 1);
-      failures = 0;
-      record.assessmentError = undefined;
-    } catch (error) {
-      if (!(error instanceof ActivityFailure)) throw error;
-      // Keep everything and try again later; new findings meanwhile are merged and wait for the same retry.
-      assessPending = true;
-      refresh ||= fresh;
-      remember(announce.ids);
-      unannouncedMore += announce.more;
-      failures += 1;
-      const delay = Math.min(RETRY_MAX_MS, RETRY_FIRST_MS * 2 ** Math.min(failures - 1, 10));
-      retryAt = Date.now() + delay;
-      record.assessmentError = {
-        message: causeOf(error),
-        at: now(),
-        failures,
-        retryAt: new Date(retryAt).toISOString(),
-      };
-      log.warn('assessment failed; retrying later', { failures, retryInMs: delay, error: causeOf(error) });
+          retryAt: new Date(retryAt).toISOString(),
+        };
+        log.warn('assessment failed; retrying later', { failures, retryInMs: delay, error: causeOf(error) });
+      }
     }
   }
 }

@@ -12,7 +12,7 @@ import type { Finding } from '../../../schemas/finding.ts';
 import { parsePolicy } from '../../../schemas/policy.ts';
 import { requestVerdict } from '../../../workflows/access/access-rules.ts';
 import type { AccessContext } from '../../../workflows/access/definitions.ts';
-import { grantMessagesFor } from '../../../workflows/identity/access-grants.ts';
+import { barredGrants, grantMessagesFor } from '../../../workflows/identity/access-grants.ts';
 import type { IdentityRecord } from '../../../workflows/identity/state.ts';
 import { person, snapshotOf } from '../../support/people.ts';
 
@@ -155,6 +155,72 @@ describe('grantMessagesFor', () => {
       },
     ]);
     expect(grantMessagesFor(r, delivery, [f(96)], '2026-01-01T00:00:00.000Z')).toEqual([]);
+  });
+
+  it('with the risk bar: a compromise finding of any severity revokes, as it refuses a request', () => {
+    const r = record();
+    const delivery = { identity: r.identity, findings: [] };
+    const compromise = { ...f(75), id: 'f_c', kind: 'compromise-indicator', title: 'exfil' } as Finding;
+    // Before the bar (histories recorded without it): only a critical finding revoked.
+    expect(grantMessagesFor(r, delivery, [compromise], '2026-01-01T00:00:00.000Z')).toEqual([]);
+    const sample = { ...compromise, evidence: { sample: true } } as Finding;
+    expect(grantMessagesFor(r, delivery, [sample], '2026-01-01T00:00:00.000Z', true)).toEqual([]);
+    expect(grantMessagesFor(r, delivery, [compromise], '2026-01-01T00:00:00.000Z', true)).toEqual([
+      {
+        workflowId: grant.workflowId,
+        revoke: { reason: `${KEY} has an open compromise finding (exfil; f_c)`, findingId: 'f_c' },
+      },
+    ]);
+    // The same words refuse a new request.
+    expect(verdict(ctx({}, { compromise: [{ id: 'f_c', title: 'exfil' }] }), terms()).refusal).toBe(
+      `${KEY} has an open compromise finding (exfil; f_c)`,
+    );
+    // A critical finding still revokes with the bar on.
+    const r2 = record();
+    expect(grantMessagesFor(r2, delivery, [f(95)], '2026-01-01T00:00:00.000Z', true)).toEqual([
+      {
+        workflowId: grant.workflowId,
+        revoke: { reason: `critical finding on ${KEY}: t`, findingId: 'f_95' },
+      },
+    ]);
+  });
+
+  it('the assessed score at the grant’s ceiling revokes it; a grant noted without a ceiling keeps the old rule', () => {
+    const at = '2026-01-01T00:00:00.000Z';
+    const withScore = (score: number, ceiling?: number) =>
+      ({
+        identity: { key: KEY, type: 'aws-user', provider: 'aws', aliases: [] },
+        findings: [],
+        assessment: { risk: { score } },
+        accessGrants: [
+          { ...grant, ...(ceiling !== undefined ? { action: 'deploy', riskCeiling: ceiling } : {}) },
+        ],
+      }) as unknown as IdentityRecord;
+    expect(barredGrants(withScore(49, 50), at)).toEqual([]);
+    expect(barredGrants(withScore(90), at)).toEqual([]);
+    const r = withScore(50, 50);
+    expect(barredGrants(r, at)).toEqual([
+      {
+        workflowId: grant.workflowId,
+        revoke: { reason: `${KEY} has risk score 50, at or above deploy's ceiling of 50` },
+      },
+    ]);
+    expect(barredGrants(r, at)).toEqual([]); // once
+    // The request at that score is refused with the same words.
+    expect(verdict(ctx({}, { score: 50 }), terms()).refusal).toBe(
+      `${KEY} has risk score 50, at or above deploy's ceiling of 50`,
+    );
+    // An open compromise finding already on the record (it came after the request was checked) bars it too.
+    const late = {
+      ...withScore(10, 50),
+      findings: [{ id: 'f_c', title: 'exfil', kind: 'compromise-indicator', status: 'open' }],
+    } as unknown as IdentityRecord;
+    expect(barredGrants(late, at)).toEqual([
+      {
+        workflowId: grant.workflowId,
+        revoke: { reason: `${KEY} has an open compromise finding (exfil; f_c)`, findingId: 'f_c' },
+      },
+    ]);
   });
 
   it('a finding naming the grant session is a use', () => {

@@ -73,3 +73,41 @@ describe('identityReport: refused messages', () => {
     expect(lines).toContain(`    ${since} exception claimed by worker: the signature does not verify`);
   });
 });
+
+describe('identityReport: who verified a remediation', () => {
+  const executed = (teamAction: boolean): RemediationView => {
+    const { waitingForWorker: _, ...state } = remediation('executed').state!;
+    return {
+      ...remediation('executed'),
+      state: {
+        ...state,
+        verification: { ok: true, detail: 'the new password logs in' },
+        ...(teamAction ? { teamAction: { name: 'dbteam/rotate-postgres-password' } as never } : {}),
+      },
+    };
+  };
+
+  it("a team action's verification is its worker's report: \"verified by the team's worker\"", () => {
+    expect(report(executed(true))).toContain(", verified by the team's worker: the new password logs in");
+  });
+
+  it('one the enforcer verified itself says verified', () => {
+    const text = report(executed(false));
+    expect(text).toContain(', verified: the new password logs in');
+    expect(text).not.toContain("team's worker");
+  });
+
+  it("a remediation's refused messages (a cancel request) are shown under it", () => {
+    const r = remediation('held');
+    const refusal = {
+      at: since,
+      message: 'cancel',
+      claimedBy: 'a Temporal client (unsigned)',
+      reason: 'a cancel request carries no signature',
+    };
+    const text = report({ ...r, state: { ...r.state!, refusedMessages: [refusal] } });
+    expect(text).toContain(
+      `refused 1 message(s), newest ${since} cancel claimed by a Temporal client (unsigned): a cancel request carries no signature`,
+    );
+  });
+});

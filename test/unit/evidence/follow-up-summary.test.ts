@@ -155,7 +155,45 @@ describe('summary from the follow-up history', () => {
     }
     const builtIn = deriveRemediationSummary(runs, parent, [followUpRun(remediationId)]);
     const team = deriveRemediationSummary(runs, parent, [teamRun]);
-    expect(team.followUp).toEqual(builtIn.followUp);
+    // The same record, except that the rollback's verification is the team worker's report, said in those words.
+    expect(builtIn.followUp?.rollback?.verifiedBy).toBeUndefined();
+    expect(team.followUp).toEqual({
+      ...builtIn.followUp,
+      rollback: { ...builtIn.followUp!.rollback, verifiedBy: "verified by the team's worker" },
+    });
     expect(team.followUp?.rollback?.verification).toEqual({ ok: true, detail: '1 key(s) active' });
+    expect(team.timeline.map((t) => t.what)).toContain(
+      "rollback by alice (false positive): verified by the team's worker",
+    );
+  });
+
+  it('a team action\'s own verification is "verified by the team\'s worker" in the summary and the report', async () => {
+    const { runs, parent } = await recorded('deactivate-key');
+    const builtIn = deriveRemediationSummary(runs, parent);
+    expect(builtIn.verification).toBeDefined();
+    expect(builtIn.verifiedBy).toBeUndefined();
+    const { runs: teamRuns } = await recorded('deactivate-key');
+    for (const e of teamRuns.flatMap((r) => r.events)) {
+      const type = e.attrs.activityType as { name: string } | undefined;
+      if (type?.name === 'verifyRemediation') type.name = 'dbteam/rotate-postgres-password:verify';
+    }
+    const team = deriveRemediationSummary(teamRuns, parent);
+    expect(team.verification).toEqual(builtIn.verification);
+    expect(team.verifiedBy).toBe("verified by the team's worker");
+    expect(team.timeline.map((t) => t.what)).toContain(
+      "verifyRemediation: completed (verified by the team's worker)",
+    );
+    const meta = {
+      exportedAt: '2026-01-02T00:00:00.000Z',
+      namespace: 'default',
+      query: {},
+      sequence: 1,
+      previous: null,
+      webUi: 'http://127.0.0.1:8233',
+    };
+    expect(renderReport([team], meta as never).markdown).toContain(
+      "Verification (verified by the team's worker): ",
+    );
+    expect(renderReport([builtIn], meta as never).markdown).toMatch(/Verification: \{/);
   });
 });
