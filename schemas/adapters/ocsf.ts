@@ -1,7 +1,9 @@
 // OCSF events → canonical findings. Findings category (2xxx): Detection Finding 2004 (Prowler 1.4, the OCSF
 // project's Security Hub/GuardDuty and Okta mappings), Compliance Finding 2003, Vulnerability 2002, Incident
-// 2005, Data Security 2006 and the legacy Security Finding 2001. Other OCSF classes (API Activity 6003,
-// Authentication 3002, Account Change 3001 — Security Lake's CloudTrail) are accepted as 'activity'.
+// 2005, Data Security 2006, Application Security Posture 2007, IAM Analysis 2008 and the legacy Security Finding
+// 2001. The Identity & Access Management classes (Authentication 3002, Account Change 3001, …) and API Activity 6003
+// (Security Lake's CloudTrail) are read as 'activity'. Every other OCSF class (Network Activity 4001, Process
+// Activity 1007, Device Inventory Info 5001, …) is refused naming it: ocsf-classes.ts lists them all.
 //
 // Shapes read: one event object, an array of events (Prowler's file), JSON lines.
 // Time: `time` (epoch; OCSF says milliseconds, Prowler writes seconds — told apart by size), then time_dt.
@@ -45,7 +47,7 @@ import {
   k8sServiceAccountIdentity,
   principalIdentity,
 } from '../identity-keys.ts';
-import type { Adapter } from './adapter.ts';
+import { type Adapter, RecordError } from './adapter.ts';
 import {
   accessKeyIdFromResourceId,
   accessKeyWithOwner,
@@ -61,6 +63,7 @@ import {
   resourceFromArn,
 } from './aws-common.ts';
 import { buildFinding } from './build.ts';
+import { ocsfClassRefusal } from './ocsf-classes.ts';
 import { clip } from './siem-common.ts';
 import { compact, findingId, isObject, parseRecord, requireTime, severityFromLabel } from './util.ts';
 
@@ -584,6 +587,8 @@ export const ocsfAdapter: Adapter = {
     Array.isArray(doc) ? 'list' : securityHubV2Findings(doc) ? 'eventbridge-security-hub-v2' : 'event',
   normalize(record) {
     const e = parseRecord(OcsfEvent, record, 'OCSF');
+    const refusal = e.category_uid === 2 ? undefined : ocsfClassRefusal(e.class_uid, e.class_name);
+    if (refusal) throw new RecordError(refusal);
     if (isNotAFinding(e)) return [];
     return [normalizeEvent(e)];
   },

@@ -2,7 +2,11 @@
 //   - ARM resources from the SecurityInsights REST API (one per line, or `{"value": [...]}` list responses):
 //     incidents (type Microsoft.SecurityInsights/incidents, everything under `properties`) and alert entities
 //     (type Microsoft.SecurityInsights/Entities, kind SecurityAlert);
-//   - Logic App / automation-rule incident triggers (`{"object": <ARM incident>, "workspaceId": …}`);
+//   - Logic App playbook triggers of the Microsoft Sentinel connector: the incident trigger (`{"object": <ARM
+//     incident>, "workspaceId": …}`, automation rules on create and update) and the alert trigger (the alert's own
+//     fields, `{SystemAlertId, AlertDisplayName, Severity, Intent, Entities: [...], StartTimeUtc, …}`, read as a
+//     SecurityAlert row). The entity trigger (`{Entity, EntityType, IncidentArmId, …}`: one entity a playbook was
+//     run on by hand) carries no alert or verdict: refused naming it;
 //   - Log Analytics rows of the SecurityAlert and SecurityIncident tables (`Type` column, `Entities` as a JSON string).
 //
 // Severity: High/Medium/Low/Informational → high/medium/low/info (scores 75/50/30/10).
@@ -472,14 +476,48 @@ function toFinding(v: View): Finding {
   });
 }
 
+/** The Logic App alert trigger's body: the alert's fields without a Log Analytics `Type` column. */
+const isAlertTrigger = (doc: Record<string, unknown>) =>
+  doc.Type === undefined &&
+  typeof doc.SystemAlertId === 'string' &&
+  (typeof doc.AlertDisplayName === 'string' || typeof doc.AlertType === 'string') &&
+  ('StartTimeUtc' in doc || 'TimeGenerated' in doc);
+
+/** The Logic App entity trigger's body: one entity a playbook was run on, no alert. */
+const isEntityTrigger = (doc: Record<string, unknown>) =>
+  isObject(doc.Entity) &&
+  ('EntityType' in doc || 'IncidentArmId' in doc || 'WorkspaceInfo' in doc || 'WorkspaceId' in doc);
+
+/** The alert trigger's fields under the SecurityAlert row's names (Intent holds the tactics). */
+function alertTriggerAsRow(doc: Record<string, unknown>): Record<string, unknown> {
+  return {
+    ...doc,
+    Type: 'SecurityAlert',
+    TimeGenerated: doc.TimeGenerated ?? doc.StartTimeUtc,
+    AlertName: doc.AlertDisplayName,
+    AlertSeverity: doc.Severity ?? doc.AlertSeverity,
+    StartTime: doc.StartTimeUtc,
+    Tactics: doc.Tactics ?? doc.Intent,
+  };
+}
+
 function shapeOf(
   doc: Record<string, unknown>,
-): 'arm-incident' | 'arm-alert' | 'la-alert' | 'la-incident' | undefined {
+):
+  | 'arm-incident'
+  | 'arm-alert'
+  | 'la-alert'
+  | 'la-incident'
+  | 'alert-trigger'
+  | 'entity-trigger'
+  | undefined {
   if (isArmType(doc.type, INCIDENT_TYPE)) return 'arm-incident';
   if (isArmType(doc.type, ENTITY_TYPE) && (doc.kind === undefined || doc.kind === 'SecurityAlert'))
     return 'arm-alert';
   if (doc.Type === 'SecurityAlert' && 'TimeGenerated' in doc) return 'la-alert';
   if (doc.Type === 'SecurityIncident' && 'TimeGenerated' in doc) return 'la-incident';
+  if (isAlertTrigger(doc)) return 'alert-trigger';
+  if (isEntityTrigger(doc)) return 'entity-trigger';
   return undefined;
 }
 
@@ -497,7 +535,7 @@ function unwrap(doc: unknown): unknown[] {
 export const sentinelAdapter: Adapter = {
   format: 'sentinel',
   signature:
-    'Microsoft Sentinel: ARM type Microsoft.SecurityInsights/incidents or Entities kind SecurityAlert, or a SecurityAlert/SecurityIncident Log Analytics row',
+    'Microsoft Sentinel: ARM type Microsoft.SecurityInsights/incidents or Entities kind SecurityAlert, a SecurityAlert/SecurityIncident Log Analytics row, or a Logic App incident/alert trigger body',
   detect(doc) {
     const first = unwrap(doc)[0];
     return isObject(first) && shapeOf(first) !== undefined;
@@ -521,6 +559,17 @@ export const sentinelAdapter: Adapter = {
         return [toFinding(fromLaAlert(parseRecord(LaAlert, record, 'sentinel SecurityAlert row')))];
       case 'la-incident':
         return [toFinding(fromLaIncident(parseRecord(LaIncident, record, 'sentinel SecurityIncident row')))];
+      case 'alert-trigger':
+        return [
+          toFinding(fromLaAlert(parseRecord(LaAlert, alertTriggerAsRow(record), 'sentinel alert trigger'))),
+        ];
+      case 'entity-trigger': {
+        const entity = record.Entity as Record<string, unknown>;
+        const kind = record.EntityType ?? entity.kind ?? entity.Type ?? null;
+        throw new RecordError(
+          `sentinel: a Logic App entity trigger (entity ${quoteRedacted(kind, 40)}): one entity a playbook was run on, with no alert or incident: not read; send the incident or alert trigger`,
+        );
+      }
       default:
         throw new RecordError(
           `not a sentinel incident or alert: type ${quoteRedacted(record.type ?? record.Type ?? null, 80)} (expected Microsoft.SecurityInsights/incidents, an Entities SecurityAlert, or a SecurityAlert/SecurityIncident row)`,

@@ -4,7 +4,8 @@
 // (`{id, name, result, rule, resource, analyzedAt}` — result FAIL is a finding, PASS is the rule holding on the
 // resource: a finding with status passed that closes the FAIL of the same rule on the same resource by check key;
 // other results, IN_PROGRESS, ERROR, NOT_ASSESSED, are no verdict and are skipped) and vulnerability findings (`{id, name: CVE-…, vulnerableAsset, …}`, misconfiguration
-// with the CVE as reference).
+// with the CVE as reference). Wiz Defend detections (webhook and GraphQL `detections` nodes) are mapped onto the
+// same shape and Wiz audit log entries refused by name: see wiz-defend.ts.
 //
 // Severity: CRITICAL/HIGH/MEDIUM/LOW/INFORMATIONAL → critical/high/medium/low/info (95/75/50/30/10).
 // Kind: a CloudEventRule (Wiz Defend threat detection) → compromise-indicator, or anomalous-use when its name
@@ -36,11 +37,19 @@ import {
   isAccessKeyId,
   k8sServiceAccountIdentity,
 } from '../identity-keys.ts';
+import { quoteRedacted } from '../secret-shapes.ts';
 import { type Adapter, RecordError } from './adapter.ts';
 import { buildFinding } from './build.ts';
 import { clip, evidenceOf, GCP_SA_EMAIL, k8sRoleIdentity } from './siem-common.ts';
 import { findingId, isObject, parseRecord, requireTime, severityFromLabel, slug } from './util.ts';
 import { isWizCliRecord, isWizCliScan, normalizeWizCli, wizCliRecords } from './wiz-cli.ts';
+import {
+  detectionAsIssue,
+  isWizAuditLog,
+  isWizDetection,
+  isWizDetectionWebhook,
+  wizAuditLogRefusal,
+} from './wiz-defend.ts';
 
 const Str = z.string().nullish();
 
@@ -427,9 +436,13 @@ function unwrap(doc: unknown): unknown[] {
     const data = isObject(doc.data) ? doc.data : undefined;
     const conn =
       data &&
-      [data.issues, data.issuesV2, data.configurationFindings, data.vulnerabilityFindings].find(
-        (c): c is Record<string, unknown> => isObject(c) && Array.isArray(c.nodes),
-      );
+      [
+        data.issues,
+        data.issuesV2,
+        data.configurationFindings,
+        data.vulnerabilityFindings,
+        data.detections,
+      ].find((c): c is Record<string, unknown> => isObject(c) && Array.isArray(c.nodes));
     if (conn && Array.isArray(conn.nodes)) return conn.nodes;
     if (Array.isArray(doc.nodes) && !('id' in doc)) return doc.nodes;
   }
@@ -451,13 +464,18 @@ function wizCliMode(doc: Record<string, unknown>): string {
 export const wizAdapter: Adapter = {
   format: 'wiz',
   signature:
-    'Wiz: issue node {id, sourceRule, entitySnapshot, severity, status, createdAt}, issue webhook {trigger, issue, resource, control}, configuration finding {rule, resource, result}, vulnerability finding {name, vulnerableAsset} or Wiz CLI scan {result:{ruleMatches, secrets}}',
+    'Wiz: issue node {id, sourceRule, entitySnapshot, severity, status, createdAt}, issue webhook {trigger, issue, resource, control}, configuration finding {rule, resource, result}, vulnerability finding {name, vulnerableAsset}, Wiz Defend detection {ruleMatch | trigger.source DETECTIONS, primaryActor, primaryResource} or Wiz CLI scan {result:{ruleMatches, secrets}}',
   detect(doc) {
     if (isWizCliScan(doc)) return true;
     const first = unwrap(doc)[0];
     return (
       isObject(first) &&
-      (isNode(first) || isWebhook(first) || isConfigFinding(first) || isVulnerability(first))
+      (isNode(first) ||
+        isWebhook(first) ||
+        isConfigFinding(first) ||
+        isVulnerability(first) ||
+        isWizDetection(first) ||
+        isWizAuditLog(first))
     );
   },
   records: (doc) => (isWizCliScan(doc) ? wizCliRecords(doc) : unwrap(doc)),
@@ -466,12 +484,21 @@ export const wizAdapter: Adapter = {
     if (Array.isArray(doc)) return 'list';
     const data = isObject(doc) && isObject(doc.data) ? doc.data : undefined;
     if (data) {
-      const names = ['issues', 'issuesV2', 'configurationFindings', 'vulnerabilityFindings'] as const;
+      const names = [
+        'issues',
+        'issuesV2',
+        'configurationFindings',
+        'vulnerabilityFindings',
+        'detections',
+      ] as const;
       const name = names.find((n) => isObject(data[n]));
       if (name) return `graphql-${slug(name.replace(/[A-Z]/g, (c) => `-${c}`))}`;
     }
     if (isObject(doc) && Array.isArray(doc.nodes) && !('id' in doc)) return 'nodes';
     if (!isObject(doc)) return 'issue';
+    if (isWizDetectionWebhook(doc)) return 'defend-detection-webhook';
+    if (isWizDetection(doc)) return 'defend-detection';
+    if (isWizAuditLog(doc)) return 'audit-log';
     if (isWebhook(doc)) return 'webhook';
     if (isConfigFinding(doc)) return 'configuration-finding';
     if (isVulnerability(doc)) return 'vulnerability-finding';
@@ -481,13 +508,16 @@ export const wizAdapter: Adapter = {
     if (!isObject(record))
       throw new RecordError('not a valid wiz issue record: (record): expected an object');
     if (isWizCliRecord(record)) return normalizeWizCli(record, ctx);
-    const node = isWebhook(record)
-      ? fromWebhook(record)
-      : isConfigFinding(record)
-        ? fromConfigFinding(record)
-        : isVulnerability(record)
-          ? fromVulnerability(record)
-          : record;
+    if (isWizAuditLog(record)) throw new RecordError(wizAuditLogRefusal(record, quoteRedacted));
+    const node = isWizDetection(record)
+      ? detectionAsIssue(record, (e) => entityIdentity(Entity.parse(e)) !== undefined)
+      : isWebhook(record)
+        ? fromWebhook(record)
+        : isConfigFinding(record)
+          ? fromConfigFinding(record)
+          : isVulnerability(record)
+            ? fromVulnerability(record)
+            : record;
     return normalizeIssue(parseRecord(WizIssue, node, 'wiz issue'));
   },
 };

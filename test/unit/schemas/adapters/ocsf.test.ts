@@ -3,6 +3,12 @@
 // (Compliance Finding, a GCP detection, Security Lake API Activity; Prowler credential checks).
 import { describe, expect, it } from 'vitest';
 import { ocsfAdapter } from '../../../../schemas/adapters/ocsf.ts';
+import {
+  isOcsfFindingClass,
+  isOcsfIdentityActivityClass,
+  OCSF_CLASSES,
+  ocsfClassRefusal,
+} from '../../../../schemas/adapters/ocsf-classes.ts';
 import type { Finding } from '../../../../schemas/finding.ts';
 import {
   corpusAvailable,
@@ -263,5 +269,71 @@ describe('ocsf: shapes and edge cases', () => {
     };
     const [f] = findingsOf(JSON.stringify(extended), { format: 'auto' });
     expect(keys(f!)).toEqual(['arn:aws:iam::210987654321:user/ci-bot']);
+  });
+});
+
+// Every class of the OCSF 1.x class list (schemas/adapters/ocsf-classes.ts, from ocsf/ocsf-schema's events/):
+// finding classes read as findings, IAM classes and API Activity as activity, every other class refused by name.
+describe('ocsf: every OCSF 1.x class is read or refused by name', () => {
+  const eventOf = (classUid: number, className: string) => ({
+    class_uid: classUid,
+    class_name: className,
+    category_uid: Math.floor(classUid / 1000),
+    type_uid: classUid * 100 + 1,
+    activity_id: 1,
+    severity_id: 3,
+    time: 1_765_000_000_000,
+    metadata: { version: '1.4.0', product: { name: 'Example', vendor_name: 'Example' } },
+    finding_info: { uid: `f-${classUid}`, title: `${className} sample` },
+    actor: { user: { uid: 'arn:aws:iam::210987654321:user/ci-bot', type: 'IAMUser' } },
+    cloud: { provider: 'AWS', account: { uid: '210987654321' } },
+  });
+  const entries = Object.entries(OCSF_CLASSES).map(([uid, name]) => [Number(uid), name] as const);
+
+  it('lists the 1.x classes of every category (0 to 8), 80 in all (79 classes and the Base Event)', () => {
+    expect(entries).toHaveLength(80);
+    expect(new Set(entries.map(([uid]) => Math.floor(uid / 1000)))).toEqual(
+      new Set([0, 1, 2, 3, 4, 5, 6, 7, 8]),
+    );
+  });
+
+  it.each(entries)('class %i %s', (uid, name) => {
+    const [o] = outcomesOf(JSON.stringify(eventOf(uid, name)), { format: 'auto' });
+    expect(o!.format).toBe('ocsf');
+    if (isOcsfFindingClass(uid)) {
+      expect(o).toMatchObject({ ok: true });
+      if (o!.ok) expect(o!.findings[0]!.kind).not.toBe('activity');
+    } else if (isOcsfIdentityActivityClass(uid)) {
+      expect(o).toMatchObject({ ok: true });
+      if (o!.ok) {
+        expect(o!.findings[0]!.kind).toBe('activity');
+        expect(keys(o!.findings[0]!)).toEqual(['arn:aws:iam::210987654321:user/ci-bot']);
+      }
+    } else {
+      expect(o).toMatchObject({ ok: false });
+      if (!o!.ok) expect(o!.reason).toContain(`OCSF class ${uid} ${name} is not a finding about an identity`);
+    }
+  });
+
+  it('counts: 8 finding classes and 9 activity classes read, 63 refused (the Base Event among them)', () => {
+    expect(entries.filter(([u]) => isOcsfFindingClass(u))).toHaveLength(8);
+    expect(entries.filter(([u]) => isOcsfIdentityActivityClass(u))).toHaveLength(9);
+    expect(entries.filter(([u]) => ocsfClassRefusal(u) !== undefined)).toHaveLength(63);
+  });
+
+  it('a class outside the list is refused naming its uid and the class_name it claims', () => {
+    const [o] = outcomesOf(JSON.stringify(eventOf(99_001, 'Vendor Widget Activity')), { format: 'auto' });
+    expect(o).toMatchObject({ ok: false });
+    if (!o!.ok)
+      expect(o!.reason).toContain(
+        'OCSF class 99001 "Vendor Widget Activity" is not in OCSF 1.x\'s class list: not a finding about an identity',
+      );
+  });
+
+  it('an extension class in the findings category (category_uid 2) is read as a finding', () => {
+    const [o] = outcomesOf(JSON.stringify({ ...eventOf(2_999, 'Vendor Finding'), category_uid: 2 }), {
+      format: 'auto',
+    });
+    expect(o).toMatchObject({ ok: true });
   });
 });

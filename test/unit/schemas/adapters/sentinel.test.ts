@@ -232,3 +232,109 @@ describe('sentinel edge cases', () => {
     expect(sentinelAdapter.detect({ value: [] })).toBe(false);
   });
 });
+
+// The Microsoft Sentinel Logic Apps connector's three playbook triggers (learn.microsoft.com/azure/sentinel/
+// automation/playbook-triggers-actions): incident (read: the incident under `object`), alert (read: the alert's
+// own fields), entity (refused: one entity, no alert). Shapes written from the connector's documented fields.
+describe('sentinel: Logic App playbook trigger bodies', () => {
+  const WS =
+    '/subscriptions/00000000-1111-2222-3333-444444444444/resourceGroups/soc/providers/Microsoft.OperationalInsights/workspaces/sentinel-ws';
+  const account = {
+    $id: '2',
+    Type: 'account',
+    Name: 'svc-deploy',
+    AadUserId: '6a2f1c9e-1d1e-4a4b-9f3e-2b7c8d9e0f11',
+    UPNSuffix: 'contoso.com',
+  };
+
+  it('incident trigger (automation rule, objectEventType Update) → the incident, its account entity', () => {
+    const body = {
+      eventUniqueId: '2f7a3c1e-0d2b-4a43-9a51-6b1f1e2d3c4b',
+      objectSchemaType: 'Incident',
+      objectEventType: 'Update',
+      workspaceInfo: {
+        SubscriptionId: '00000000-1111-2222-3333-444444444444',
+        ResourceGroupName: 'soc',
+        WorkspaceName: 'sentinel-ws',
+      },
+      workspaceId: '5459abf0-b03a-4279-9add-03ba03e3edaf',
+      object: {
+        id: `${WS}/providers/Microsoft.SecurityInsights/Incidents/63883bf7-5be1-42f4-809a-0417943b837b`,
+        name: '63883bf7-5be1-42f4-809a-0417943b837b',
+        type: 'Microsoft.SecurityInsights/Incidents',
+        properties: {
+          title: 'Leaked credentials for a service principal',
+          severity: 'High',
+          status: 'New',
+          createdTimeUtc: '2026-12-01T10:00:00.1234567Z',
+          incidentNumber: 42,
+          relatedEntities: [
+            {
+              kind: 'Account',
+              properties: {
+                accountName: 'svc-deploy',
+                aadUserId: account.AadUserId,
+                upnSuffix: 'contoso.com',
+              },
+            },
+          ],
+        },
+      },
+    };
+    const [o] = outcomesOf(JSON.stringify(body), { format: 'auto' });
+    expect(o).toMatchObject({ ok: true, format: 'sentinel', variant: 'sentinel/automation-trigger' });
+    if (o!.ok) expect(o!.findings[0]!.title).toBe('Leaked credentials for a service principal');
+  });
+
+  it('alert trigger → one alert finding: title, severity, Intent as tactics, the account entity', () => {
+    const body = {
+      SystemAlertId: '0f3c6c2e-3a3e-4b1f-9d55-2ad7c1f3e001',
+      AlertDisplayName: 'Suspicious use of a service principal key',
+      AlertType: 'SentinelScheduledAnalytics',
+      Severity: 'Medium',
+      Status: 'New',
+      Description: 'The service principal signed in from a new country.',
+      Intent: 'CredentialAccess',
+      StartTimeUtc: '2026-12-01T09:55:00Z',
+      EndTimeUtc: '2026-12-01T09:56:00Z',
+      TimeGenerated: '2026-12-01T10:00:00Z',
+      ProductName: 'Azure Sentinel',
+      VendorName: 'Microsoft',
+      WorkspaceSubscriptionId: '00000000-1111-2222-3333-444444444444',
+      WorkspaceResourceGroup: 'soc',
+      WorkspaceId: '5459abf0-b03a-4279-9add-03ba03e3edaf',
+      ExtendedProperties: { 'Query Period': '05:00:00' },
+      Entities: [account],
+    };
+    const [o] = outcomesOf(JSON.stringify(body), { format: 'auto' });
+    expect(o).toMatchObject({ ok: true, format: 'sentinel', variant: 'sentinel/alert-trigger' });
+    if (!o!.ok) return;
+    const f = o!.findings[0]!;
+    expect(f.title).toBe('Suspicious use of a service principal key');
+    expect(f.severity.label).toBe('medium');
+    expect(f.time).toBe('2026-12-01T10:00:00.000Z');
+    expect(f.evidence.tactics).toBe('CredentialAccess');
+    expect(f.identities.map((i) => i.type)).toContain('azure-principal');
+    expect(f.cloud).toEqual({ provider: 'azure', account: '00000000-1111-2222-3333-444444444444' });
+  });
+
+  it('entity trigger → refused naming it (one entity, no alert or incident)', () => {
+    const body = {
+      Entity: { kind: 'Account', properties: { accountName: 'svc-deploy', aadUserId: account.AadUserId } },
+      EntityType: 'Account',
+      IncidentArmId: `${WS}/providers/Microsoft.SecurityInsights/Incidents/63883bf7-5be1-42f4-809a-0417943b837b`,
+      WorkspaceInfo: {
+        SubscriptionId: '00000000-1111-2222-3333-444444444444',
+        ResourceGroupName: 'soc',
+        WorkspaceName: 'sentinel-ws',
+      },
+      WorkspaceId: '5459abf0-b03a-4279-9add-03ba03e3edaf',
+    };
+    const [o] = outcomesOf(JSON.stringify(body), { format: 'auto' });
+    expect(o).toMatchObject({ ok: false, format: 'sentinel' });
+    if (!o!.ok)
+      expect(o!.reason).toContain(
+        'sentinel: a Logic App entity trigger (entity "Account"): one entity a playbook was run on, with no alert or incident: not read',
+      );
+  });
+});

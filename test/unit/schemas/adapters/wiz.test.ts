@@ -210,3 +210,93 @@ describe('wiz edge cases', () => {
     expect(wizAdapter.detect({ finding: { name: 'organizations/1/sources/2/findings/3' } })).toBe(false);
   });
 });
+
+// Wiz Defend: the Detections webhook and GraphQL detection nodes (public samples from the Elastic Wiz integration,
+// test/fixtures/wiz/README.md) are read as threat detections; a Wiz audit log entry is refused by name.
+describe('wiz: Wiz Defend detections and the audit log', () => {
+  it('Detections webhook → one compromise-indicator finding on the container (the Entra actor names no key)', () => {
+    const input = fixtureFile('wiz/defend-detection-webhook.json');
+    const [o] = outcomesOf(input, { format: 'auto' });
+    expect(o).toMatchObject({ ok: true, format: 'wiz', variant: 'wiz/defend-detection-webhook' });
+    const [f] = findingsOf(input, { format: 'auto' });
+    expect(f).toMatchObject({
+      kind: 'compromise-indicator',
+      status: 'open',
+      title: 'Timestomping technique was detected',
+      severity: { label: 'medium', score: 50 },
+      time: '2025-01-21T18:52:16.819Z',
+    });
+    expect(f!.identities).toEqual([]);
+    expect(f!.resources[0]).toMatchObject({
+      uid: 'provider-resource-uid-456',
+      type: 'ecs#containerinstance',
+    });
+    expect(f!.cloud).toMatchObject({ provider: 'aws', account: '134653897021' });
+  });
+
+  it('GraphQL detection nodes (MATCH_ONLY from GuardDuty, GENERATED_THREAT) → findings on their VMs', () => {
+    const input = fixtureFile('wiz/defend-detections.ndjson');
+    const findings = findingsOf(input, { format: 'auto' });
+    expect(findings.map((f) => f.title)).toEqual([
+      'UnauthorizedAccess:EC2/SSHBruteForce',
+      'Service account token was accessed',
+    ]);
+    expect(findings.map((f) => f.kind)).toEqual(['compromise-indicator', 'compromise-indicator']);
+    // The actor is an IP address or unknown: no identity; the VM stays a resource.
+    expect(findings.map((f) => f.identities)).toEqual([[], []]);
+    expect(findings.map((f) => f.resources[0]!.uid)).toEqual(['i-0000000000000001', 'i-0000000000000002']);
+    expect(findings[0]!.references).toContainEqual({
+      kind: 'rule',
+      id: 'f0568339-eb51-486b-bac1-7a835689f051',
+    });
+  });
+
+  it('a detection whose actor used an access key → the key is the identity', () => {
+    const line = JSON.parse(fixtureFile('wiz/defend-detections.ndjson').toString('utf8').split('\n')[0]!);
+    const keyId = `AKIA${'Q'.repeat(4)}${'7'.repeat(4)}${'R'.repeat(8)}`;
+    const withKey = {
+      ...line,
+      primaryActor: {
+        ...line.primaryActor,
+        type: 'USER_ACCOUNT',
+        name: 'ci-bot',
+        accessKeyId: keyId,
+        externalId: 'ci-bot',
+      },
+    };
+    const [f] = findingsOf(JSON.stringify(withKey), { format: 'auto' });
+    expect(f!.identities.map((i) => i.type)).toEqual(['aws-access-key']);
+    expect(f!.identities[0]!.key).toContain(keyId);
+  });
+
+  it('a GraphQL {data: {detections: {nodes}}} response unwraps', () => {
+    const nodes = fixtureFile('wiz/defend-detections.ndjson')
+      .toString('utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
+    const doc = { data: { detections: { nodes, pageInfo: { hasNextPage: false } } } };
+    const outcomes = outcomesOf(JSON.stringify(doc), { format: 'auto' });
+    expect(outcomes.map((o) => o.ok)).toEqual([true, true]);
+    expect(outcomes[0]!.variant).toBe('wiz/graphql-detections');
+  });
+
+  it('a Wiz audit log entry is refused naming it', () => {
+    const entry = {
+      id: 'b1a5e1c2-7f0e-4c35-9f9d-3b2a1c0d9e8f',
+      action: 'Login',
+      requestId: '5c7e2d1a-0b9f-4e3c-8a7d-6f5e4d3c2b1a',
+      status: 'SUCCESS',
+      timestamp: '2026-11-30T08:00:00Z',
+      actionParameters: {},
+      user: { id: 'analyst@example.com', name: 'Analyst' },
+      serviceAccount: null,
+    };
+    const [o] = outcomesOf(JSON.stringify(entry), { format: 'auto' });
+    expect(o).toMatchObject({ ok: false, format: 'wiz' });
+    if (!o!.ok)
+      expect(o!.reason).toContain(
+        'wiz: a Wiz audit log entry (action "Login"): Wiz\'s own record of what its users did in Wiz, not a finding about a cloud identity',
+      );
+  });
+});
