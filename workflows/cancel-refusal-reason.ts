@@ -1,7 +1,12 @@
 // Why a cancellation request is refused, per workflow: pure, so the wording is tested directly and the README says
 // the same.
 
-export type CancelledWorkflow = 'identity' | 'remediation' | 'enforcement control' | 'access request';
+export type CancelledWorkflow =
+  | 'identity'
+  | 'remediation'
+  | 'enforcement control'
+  | 'access request'
+  | 'action registry';
 
 /** The signed way to stop what each workflow enforces. */
 const SIGNED_WAY: Record<CancelledWorkflow, string> = {
@@ -9,6 +14,7 @@ const SIGNED_WAY: Record<CancelledWorkflow, string> = {
   remediation: 'nhi reject, or nhi rollback once it acted',
   'enforcement control': 'nhi enforcement pause',
   'access request': 'nhi revoke, or nhi reject while it awaits approval',
+  'action registry': 'nhi actions remove, signed by the team or a registrant',
 };
 
 export function cancelRefusalReason(workflow: CancelledWorkflow): string {

@@ -615,6 +615,13 @@ describe('the team-action registry', () => {
     expect(listed.out).toContainEqual(`${name}  [team, team dbteam]  queue ${queue} (NO live worker)`);
     expect(listed.out.filter((l) => l.startsWith('refused '))).toHaveLength(5);
 
+    // A cancel from a bare client is refused and recorded too; the registry goes on (the signed removal below).
+    await bare.workflow.getHandle(registryId).cancel();
+    const cancelled = await waitFor('the cancel to be recorded', async () =>
+      (await registry.query(refusedRegistrationsQuery)).find((r) => r.message === 'cancel'),
+    );
+    expect(cancelled.reason).toMatch(/^a cancel request carries no signature; .*nhi actions remove/);
+
     // The legitimate removal, signed with the team's key through the CLI.
     const removed = await nhi('actions', 'remove', name, '--as', dbteam.id, '--task-queue', w.taskQueue);
     expect(removed).toMatchObject({ code: 0, out: [`removed ${name}`] });

@@ -25,6 +25,7 @@ import {
 import { canonicalPerson, type DirectorySnapshot } from '../../schemas/directory.ts';
 import { DEFAULT_DECISIONS, isBuiltinAction } from '../../schemas/policy.ts';
 import { REFUSED_MEMO_KEY, type RefusedMessage, recordRefusal } from '../../schemas/refused-message.ts';
+import { refusingCancel, shielded } from '../cancel-refusal.ts';
 import {
   REGISTRY_RUN,
   type RegistryInput,
@@ -99,65 +100,87 @@ export async function actionRegistryWorkflow(input: RegistryInput = {}): Promise
   );
   setHandler(refusedRegistrationsQuery, () => refusedMessages);
   // No validators on the signed path: a validator's refusal leaves no trace in history.
-  setHandler(registerActionUpdate, async (request) => {
-    const { action } = request ?? {};
-    const parsed = parseRegisteredAction(action);
-    if (!patched(SIGNED_DECISIONS_V2)) {
-      // Recorded before registrations were signed: replays as it ran (its validator had accepted it).
-      const by = (request as unknown as { by: string }).by;
-      if (!parsed.ok) throw new Error(parsed.error);
-      const entry = { ...parsed.action, registeredAt: now(), registeredBy: by };
+  setHandler(
+    registerActionUpdate,
+    shielded(async (request) => {
+      const { action } = request ?? {};
+      const parsed = parseRegisteredAction(action);
+      if (!patched(SIGNED_DECISIONS_V2)) {
+        // Recorded before registrations were signed: replays as it ran (its validator had accepted it).
+        const by = (request as unknown as { by: string }).by;
+        if (!parsed.ok) throw new Error(parsed.error);
+        const entry = { ...parsed.action, registeredAt: now(), registeredBy: by };
+        actions.set(entry.name, entry);
+        return entry;
+      }
+      const name = String((action as { name?: unknown } | undefined)?.name ?? '?');
+      if (!parsed.ok) return refuse('registerAction', request, `${name}: ${parsed.error}`);
+      const directory = await loadDirectory();
+      const refusal = registrantRefusal(
+        directory,
+        request.signed,
+        {
+          workflowId: workflowInfo().workflowId,
+          planHash: registrationTerms(action),
+          act: 'register',
+          name: parsed.action.name,
+        },
+        { nowMs: Date.now(), seenNonces: nonces },
+      );
+      if (refusal) return refuse('registerAction', request, refusal);
+      rememberNonce(nonces, request.signed);
+      const entry = {
+        ...parsed.action,
+        registeredAt: now(),
+        registeredBy: canonicalPerson(request.signed.person),
+      };
       actions.set(entry.name, entry);
       return entry;
-    }
-    const name = String((action as { name?: unknown } | undefined)?.name ?? '?');
-    if (!parsed.ok) return refuse('registerAction', request, `${name}: ${parsed.error}`);
-    const directory = await loadDirectory();
-    const refusal = registrantRefusal(
-      directory,
-      request.signed,
-      {
-        workflowId: workflowInfo().workflowId,
-        planHash: registrationTerms(action),
-        act: 'register',
-        name: parsed.action.name,
-      },
-      { nowMs: Date.now(), seenNonces: nonces },
-    );
-    if (refusal) return refuse('registerAction', request, refusal);
-    rememberNonce(nonces, request.signed);
-    const entry = {
-      ...parsed.action,
-      registeredAt: now(),
-      registeredBy: canonicalPerson(request.signed.person),
-    };
-    actions.set(entry.name, entry);
-    return entry;
-  });
-  setHandler(removeActionUpdate, async (request) => {
-    const name = String(request?.name ?? '?');
-    if (!patched(SIGNED_DECISIONS_V2)) {
+    }),
+  );
+  setHandler(
+    removeActionUpdate,
+    shielded(async (request) => {
+      const name = String(request?.name ?? '?');
+      if (!patched(SIGNED_DECISIONS_V2)) {
+        const entry = actions.get(name)!;
+        actions.delete(name);
+        return entry;
+      }
+      if (!actions.has(name))
+        return refuse('removeAction', request, `no team action '${name}' is registered`);
+      const directory = await loadDirectory();
+      const refusal = registrantRefusal(
+        directory,
+        request.signed,
+        { workflowId: workflowInfo().workflowId, planHash: removalTerms(name), act: 'remove', name },
+        { nowMs: Date.now(), seenNonces: nonces },
+      );
+      if (refusal) return refuse('removeAction', request, refusal);
+      rememberNonce(nonces, request.signed);
       const entry = actions.get(name)!;
       actions.delete(name);
       return entry;
-    }
-    if (!actions.has(name)) return refuse('removeAction', request, `no team action '${name}' is registered`);
-    const directory = await loadDirectory();
-    const refusal = registrantRefusal(
-      directory,
-      request.signed,
-      { workflowId: workflowInfo().workflowId, planHash: removalTerms(name), act: 'remove', name },
-      { nowMs: Date.now(), seenNonces: nonces },
-    );
-    if (refusal) return refuse('removeAction', request, refusal);
-    rememberNonce(nonces, request.signed);
-    const entry = actions.get(name)!;
-    actions.delete(name);
-    return entry;
-  });
+    }),
+  );
 
-  await condition(() => workflowInfo().continueAsNewSuggested || workflowInfo().historyLength > 2000);
-  await condition(allHandlersFinished);
+  // A cancel request is refused and recorded like any unsigned message; the registry goes on.
+  const holder = {
+    get refusedMessages() {
+      return refusedMessages;
+    },
+    set refusedMessages(list: RefusedMessage[] | undefined) {
+      refusedMessages = list ?? [];
+    },
+  };
+  await refusingCancel(
+    'action registry',
+    () => holder,
+    async () => {
+      await condition(() => workflowInfo().continueAsNewSuggested || workflowInfo().historyLength > 2000);
+      await condition(allHandlersFinished);
+    },
+  );
   await continueAsNew<typeof actionRegistryWorkflow>({
     actions: [...actions.values()],
     ...(refusedMessages.length ? { refusedMessages } : {}),

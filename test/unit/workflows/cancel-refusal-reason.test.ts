@@ -11,10 +11,19 @@ describe('cancelRefusalReason', () => {
     expect(cancelRefusalReason('access request')).toBe(
       `${prefix}nhi revoke, or nhi reject while it awaits approval)`,
     );
+    expect(cancelRefusalReason('action registry')).toBe(
+      `${prefix}nhi actions remove, signed by the team or a registrant)`,
+    );
   });
 
   it('fits the 160 characters nhi identity shows of a refusal', () => {
-    for (const w of ['identity', 'remediation', 'enforcement control', 'access request'] as const)
+    for (const w of [
+      'identity',
+      'remediation',
+      'enforcement control',
+      'access request',
+      'action registry',
+    ] as const)
       expect(cancelRefusalReason(w).length).toBeLessThanOrEqual(160);
   });
 });
