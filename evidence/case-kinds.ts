@@ -1,6 +1,6 @@
 // Case kinds derived from workflow histories other than remediations: for each, which workflows hold its cases,
 // which cases a history holds, and how one is summarised (pure). Export and verify go through this table only, so
-// a new kind (exception requests, access requests) is one entry here (workflow type, deriver, where its cases are found), its name
+// a new kind (exception requests, access requests, refused messages) is one entry here (workflow type, deriver, where its cases are found), its name
 // in manifest.ts DERIVED_CASE_KINDS, and a summary that extends CaseSummary: the report and verify need no change.
 import type { Client } from '@temporalio/client';
 import { ACCESS_WORKFLOW_TYPE } from '../workflows/access/definitions.ts';
@@ -11,6 +11,8 @@ import type { CaseSummary } from './case-summary.ts';
 import { selectExceptionHolders } from './exception-holders.ts';
 import { deriveExceptionSummaries } from './exception-summary.ts';
 import type { DerivedCaseKind, ExportQuery } from './manifest.ts';
+import { selectRefusalHolders } from './refusal-holders.ts';
+import { deriveRefusalCases, type RefusalCaseKind, refusalWorkflowType } from './refused-message-cases.ts';
 import type { RunEvents } from './summary.ts';
 
 export interface CaseKind {
@@ -36,7 +38,19 @@ export const CASE_KINDS: Record<DerivedCaseKind, CaseKind> = {
     derive: deriveAccessSummaries,
     holders: selectAccessHolders,
   },
+  'control-refusal': refusalKind('control-refusal'),
+  'registry-refusal': refusalKind('registry-refusal'),
 };
+
+/** The refusals of the enforcement control or the team-action registry: one case each (refused-message-cases.ts). */
+function refusalKind(kind: RefusalCaseKind): CaseKind {
+  const workflowType = refusalWorkflowType(kind);
+  return {
+    workflowType,
+    derive: (runs) => deriveRefusalCases(kind, runs),
+    holders: selectRefusalHolders(workflowType),
+  };
+}
 
 /**
  * Whether a case matches the export's query: its identity, its action, and when it opened — or, for archives

@@ -17,7 +17,7 @@ export const ManifestFile = z.strictObject({
 export type ManifestFile = z.infer<typeof ManifestFile>;
 
 /** Case kinds derived from histories by evidence/case-kinds.ts (a remediation has its own shape below). */
-export const DERIVED_CASE_KINDS = ['exception', 'access'] as const;
+export const DERIVED_CASE_KINDS = ['exception', 'access', 'control-refusal', 'registry-refusal'] as const;
 export type DerivedCaseKind = (typeof DERIVED_CASE_KINDS)[number];
 
 export const ManifestCase = z.discriminatedUnion('kind', [
