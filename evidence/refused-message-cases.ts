@@ -22,7 +22,10 @@ export interface RefusedMessageSummary extends CaseSummary {
 }
 
 /** What each kind is read from: its workflow type, its id (from the task queue it runs on), its name in words. */
-const REFUSERS: Record<RefusalCaseKind, { workflowType: string; id: (queue: string) => string; name: string }> = {
+const REFUSERS: Record<
+  RefusalCaseKind,
+  { workflowType: string; id: (queue: string) => string; name: string }
+> = {
   'control-refusal': {
     workflowType: CONTROL_WORKFLOW_TYPE,
     id: controlWorkflowId,
