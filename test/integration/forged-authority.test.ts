@@ -7,7 +7,7 @@
 // registry entry and its queue, the live grant and no new grant or exception. The legitimate signed path then works,
 // through the CLI where the CLI offers it.
 import { randomUUID } from 'node:crypto';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
@@ -28,6 +28,8 @@ import { exceptionRequest } from '../../cli/decisions.ts';
 import { main } from '../../cli/main.ts';
 import type { AccessSummary } from '../../evidence/access-summary.ts';
 import { exportEvidence } from '../../evidence/export.ts';
+import type { Manifest } from '../../evidence/manifest.ts';
+import type { RefusedMessageSummary } from '../../evidence/refused-message-cases.ts';
 import { endpoints } from '../../infra/endpoints.ts';
 import { remediationWorkflowId } from '../../risk/decide.ts';
 import { accessWorkflowId } from '../../schemas/access.ts';
@@ -75,6 +77,7 @@ import {
 } from './identity-support.ts';
 
 const prefix = `fa-${randomUUID().slice(0, 8)}`;
+const testStart = new Date().toISOString();
 const dir = mkdtempSync(join(tmpdir(), 'nhi-forged-authority-'));
 const alice = person('alice@example.com', 'security');
 const bob = person('bob@example.com', 'platform');
@@ -731,5 +734,81 @@ describe('the enforcement control', () => {
     const lifted = JSON.parse(resumed.out[0]!);
     expect(lifted.paused).toBeUndefined();
     expect(lifted.breaker).toBeUndefined();
+  }, 120_000);
+});
+
+describe('the evidence', () => {
+  it("holds the enforcement control's and the registry's refusals above: who claimed what, why; it verifies and its report names them", async () => {
+    // Reads the refusals the two tests above recorded (forged resumes; forged registrations, removals, a bare cancel).
+    process.env.NHI_EVIDENCE_CHAIN_FILE = join(dir, 'chain-head.json');
+    const signer = testSigner();
+    const out = join(dir, 'evidence-refusals');
+    const exported = await nhi(
+      'evidence',
+      'export',
+      '--since',
+      testStart,
+      '--out',
+      out,
+      '--key',
+      signer.keyFile,
+    );
+    expect(exported.code).toBe(0);
+    const manifest = JSON.parse(readFileSync(join(out, 'manifest.json'), 'utf8')) as Manifest;
+    const casesOf = (kind: string, workflowId: string) =>
+      manifest.cases
+        .filter((c) => c.kind === kind && c.workflowId === workflowId)
+        .map((c) => JSON.parse(readFileSync(join(out, (c as { summary: string }).summary), 'utf8')))
+        .sort((a: RefusedMessageSummary, b: RefusedMessageSummary) =>
+          a.openedAt < b.openedAt ? -1 : a.openedAt > b.openedAt ? 1 : 0,
+        ) as RefusedMessageSummary[];
+    const controlId = controlWorkflowId(w.taskQueue);
+    const registryId = registryWorkflowId(w.taskQueue);
+    const control = casesOf('control-refusal', controlId);
+    const registry = casesOf('registry-refusal', registryId);
+    // Every refusal the workflows keep, each its own case (the registry also keeps the bare cancel).
+    const kept =
+      (await w.client.workflow.getHandle(controlId).query(controlStatusQuery)).refusedMessages ?? [];
+    expect(control.map((c) => c.refusal)).toEqual(kept);
+    expect(registry.map((c) => c.refusal)).toEqual(
+      await w.client.workflow.getHandle(registryId).query(refusedRegistrationsQuery),
+    );
+    expect(control.filter((c) => c.refusal.message === 'resume').map((c) => c.refusal.claimedBy)).toEqual([
+      '?',
+      'totally-not-a-person',
+      mallory.id,
+      alice.id,
+      alice.id,
+      alice.id,
+    ]);
+    expect(registry.map((c) => [c.refusal.message, c.refusal.claimedBy])).toEqual([
+      ['registerAction', '?'],
+      ['registerAction', dbteam.id],
+      ['registerAction', mallory.id],
+      ['registerAction', dbteam.id],
+      ['registerAction', dbteam.id],
+      ['removeAction', dbteam.id],
+      ['removeAction', mallory.id],
+      ['registerAction', alice.id],
+      ['cancel', expect.any(String)],
+    ]);
+    expect(control).toContainEqual(
+      expect.objectContaining({
+        lines: [
+          expect.stringMatching(
+            /^Refused by the enforcement control \(enforcement-control\/\S+\) at \S+: resume, claimed by mallory@example\.com\.$/,
+          ),
+          `Why refused: ${mallory.id} is in none of the groups that may resume enforcement (security: policy decisions.brakes).`,
+        ],
+      }),
+    );
+    expect(registry.at(-1)!.refusal.reason).toMatch(/^a cancel request carries no signature/);
+
+    const verified = await nhi('evidence', 'verify', out, '--key', signer.publicKey);
+    expect(verified.code).toBe(0);
+    const html = readFileSync(join(out, 'report.html'), 'utf8');
+    for (const c of [...control, ...registry]) expect(html).toContain(`${c.kind} ${c.id}`);
+    expect(html).toContain('resume, claimed by mallory@example.com.');
+    expect(html).toContain('removeAction, claimed by mallory@example.com.');
   }, 120_000);
 });
