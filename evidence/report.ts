@@ -300,7 +300,8 @@ function sections(summaries: RemediationSummary[], meta: ReportMeta, others: Cas
   const identities: Section[] = [...byIdentity.entries()]
     .sort((a, b) => (a[0] < b[0] ? -1 : 1))
     .map(([key, list]) => ({
-      title: `Identity ${key}`,
+      // The enforcement control's and the registry's refusals are keyed by their workflow, not an identity.
+      title: `${list.length === 0 && othersOf(key).every((c) => c.kind.endsWith('-refusal')) ? 'Workflow' : 'Identity'} ${key}`,
       id: `identity-${key}`,
       paragraphs: [
         `${list.length} enforcement(s)${list.length ? `: ${list.map((s) => `${s.enforcement.action} (${s.status})`).join(', ')}` : ''}.`,

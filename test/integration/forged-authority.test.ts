@@ -810,5 +810,6 @@ describe('the evidence', () => {
     for (const c of [...control, ...registry]) expect(html).toContain(`${c.kind} ${c.id}`);
     expect(html).toContain('resume, claimed by mallory@example.com.');
     expect(html).toContain('removeAction, claimed by mallory@example.com.');
+    expect(html).toContain(`Workflow ${registryWorkflowId(w.taskQueue)}`);
   }, 120_000);
 });
