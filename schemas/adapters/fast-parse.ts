@@ -72,6 +72,13 @@ function build(schema: z.ZodType): Parse {
     case 'unknown':
     case 'any':
       return (v) => v;
+    case 'enum': {
+      // String values only (a numeric TS enum's reverse mapping is zod's to sort out).
+      const entries = Object.values((def as { entries?: Record<string, unknown> }).entries ?? {});
+      if (!entries.every((e) => typeof e === 'string')) return byZod(schema);
+      const values = new Set(entries);
+      return (v) => (values.has(v as string) ? v : FAIL);
+    }
     case 'literal': {
       const values = def.values ?? [];
       return (v) => (values.includes(v) ? v : FAIL);

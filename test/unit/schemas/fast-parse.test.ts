@@ -7,7 +7,7 @@ import fc from 'fast-check';
 import { afterAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { fastParse, watchFastParse } from '../../../schemas/adapters/fast-parse.ts';
-import { FORMATS, type FormatOrAuto } from '../../../schemas/finding.ts';
+import { Finding, FORMATS, type FormatOrAuto } from '../../../schemas/finding.ts';
 import { normalizeInput } from '../../../schemas/normalize.ts';
 import { corpusAvailable, corpusDir, fixturesDir } from '../../support/corpus.ts';
 import { replaceAtPath } from '../../support/json-mutation.ts';
@@ -104,6 +104,62 @@ describe('compiled input check', () => {
     expect(differences).toEqual([]);
     // The mutations did reach the refusing side too.
     expect(refused).toBeGreaterThan(before);
+  });
+
+  it('answers as zod on the Finding schema (the output check) for real findings and findings mutated anywhere', () => {
+    const findings = inputs.flatMap((input) =>
+      normalizeInput(input, { fingerprintKey: 'k' }).flatMap((o) => (o.ok ? o.findings : [])),
+    );
+    expect(findings.length).toBeGreaterThan(100);
+    const check = (f: unknown) => {
+      const zod = Finding.safeParse(f);
+      const fast = fastParse(Finding, f);
+      if ((fast !== undefined) !== zod.success) return `${exact(f).slice(0, 400)}: zod ${zod.success}`;
+      if (fast && zod.success && exact(fast.data) !== exact(zod.data)) return exact(f).slice(0, 400);
+      return undefined;
+    };
+    expect(findings.map(check).filter(Boolean)).toEqual([]);
+    const replacement = fc.oneof(
+      fc.constant(null),
+      fc.constant(undefined),
+      fc.integer({ min: -5, max: 200 }),
+      fc.double(),
+      fc.string(),
+      fc.constantFrom(
+        '',
+        'x',
+        'f_0123',
+        `f_${'a'.repeat(32)}`,
+        `ck_${'b'.repeat(32)}`,
+        '2024-01-01T00:00:00Z',
+      ),
+      fc.constantFrom(
+        'open',
+        'passed',
+        'aws-iam-user',
+        'exposed-secret',
+        'critical',
+        'a'.repeat(64),
+        'x'.repeat(501),
+      ),
+      fc.boolean(),
+      fc.constant([]),
+      fc.constant({}),
+    );
+    const bad: string[] = [];
+    fc.assert(
+      fc.property(
+        fc.constantFrom(...findings),
+        fc.array(fc.nat(), { minLength: 1, maxLength: 4 }),
+        replacement,
+        (f, path, value) => {
+          const problem = check(replaceAtPath(f, path, value));
+          if (problem) bad.push(problem);
+        },
+      ),
+      { numRuns: 5000 },
+    );
+    expect(bad).toEqual([]);
   });
 
   it('keeps zod’s rules for absent, null and undefined keys, unknown keys and unions', () => {
