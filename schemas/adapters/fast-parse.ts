@@ -57,9 +57,36 @@ function compile(schema: z.ZodType): Parse {
   return parse;
 }
 
+interface ZodCheck {
+  def: { when?: (payload: Payload) => boolean };
+  check: (payload: Payload) => unknown;
+}
+interface Payload {
+  value: unknown;
+  issues: unknown[];
+}
+
 function build(schema: z.ZodType): Parse {
   const { def } = internals(schema);
-  if ((def.checks && def.checks.length > 0) || def.coerce || def.format || def.pattern) return byZod(schema);
+  if (def.coerce || def.format || def.pattern) return byZod(schema);
+  const base = buildType(schema);
+  if (!def.checks?.length) return base;
+  // Checks (.min, .max, .regex, .int…) are zod's own functions, run as zod runs them after the type: any issue fails.
+  const checks = (def.checks as Array<{ _zod: ZodCheck }>).map((c) => c._zod);
+  return (v) => {
+    const value = base(v);
+    if (value === FAIL) return FAIL;
+    const payload: Payload = { value, issues: [] };
+    for (const check of checks) {
+      if (check.def.when && !check.def.when(payload)) continue;
+      if (check.check(payload) instanceof Promise || payload.issues.length > 0) return FAIL;
+    }
+    return payload.value;
+  };
+}
+
+function buildType(schema: z.ZodType): Parse {
+  const { def } = internals(schema);
   switch (def.type) {
     case 'string':
       return (v) => (typeof v === 'string' ? v : FAIL);
