@@ -6,6 +6,8 @@
 // see, the property tests do in CI: every adapter's output over the corpus and over random and mutated input must
 // pass the full schema (test/unit/schemas/boundary-fuzz.test.ts, output-check.test.ts).
 // NHI_OUTPUT_CHECK=all checks every finding in full (slower; for a new adapter or a suspicious source).
+// The full check runs the Finding schema compiled (adapters/fast-parse.ts: passes exactly what zod passes, proven
+// by test/unit/schemas/fast-parse.test.ts); zod itself runs only to word the reason of a finding that fails.
 import { fastParse } from './adapters/fast-parse.ts';
 import { Finding, FindingKind, type Format } from './finding.ts';
 
