@@ -19,7 +19,7 @@
 //   entity without an id): identities, resources and the file the finding names (checkov's resource address is
 //   unique within its file only).
 // Tested in test/unit/schemas/check-key.test.ts and test/unit/workflows/passed-results-close.test.ts.
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 import type { Finding } from './finding.ts';
 
 /** Resources that say who handled the finding (commented, muted, owns the incident), not what it concerns. */
@@ -59,8 +59,7 @@ export function checkKeyOf(f: Finding): string | undefined {
   const check = checkIdOf(f);
   const subject = subjectOf(f);
   if (!check || !subject) return undefined;
-  const digest = createHash('sha256')
-    .update(JSON.stringify([f.source.format, check, subject]))
-    .digest('hex');
+  // One-shot hash: the same digest as createHash().update().digest(), at a fraction of the cost per call.
+  const digest = hash('sha256', JSON.stringify([f.source.format, check, subject]), 'hex');
   return `ck_${digest.slice(0, 32)}`;
 }

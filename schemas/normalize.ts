@@ -227,15 +227,17 @@ function withoutOwner(identity: IdentityRef): IdentityRef {
   return rest;
 }
 
-function withVariant(finding: Finding, variant: string): Finding {
-  return { ...finding, source: { ...finding.source, variant } };
-}
-
-/** The check key (check-key.ts), computed on the redacted finding so it never depends on a secret's text. */
-function withCheckKey(finding: Finding): Finding {
-  if (finding.checkKey) return finding;
-  const checkKey = checkKeyOf(finding);
-  return checkKey ? { ...finding, checkKey } : finding;
+/**
+ * The finding as it leaves: its check key (check-key.ts, computed on the redacted finding so it never depends on a
+ * secret's text) and the shape its document had (`source.variant`), added in one copy.
+ */
+function finished(finding: Finding, variant: string | undefined): Finding {
+  const checkKey = finding.checkKey ? undefined : checkKeyOf(finding);
+  if (!checkKey && !variant) return finding;
+  const out = { ...finding };
+  if (checkKey) out.checkKey = checkKey;
+  if (variant) out.source = { ...finding.source, variant };
+  return out;
 }
 
 /** The adapter's name for a document's shape, `<format>/<variant>`; a shape it cannot name is left unnamed. */
@@ -266,14 +268,13 @@ export function normalizeWith(
     // A finding the boundary rewrote (a secret scrubbed, a shape redacted, an id left out) left by the slow path:
     // it is checked in full, not only when the sample falls on it (output-check.ts).
     const rewritten: boolean[] = [];
-    let findings = raw.map((f) => {
+    const findings = raw.map((f) => {
       const [scrubbed, wasScrubbed] = list ? scrubFinding(f, list) : [f, false];
       const redacted = redactShapes(scrubbed, settings.fingerprintKey);
       const checked = withCheckedIds(redacted);
       rewritten.push(wasScrubbed || redacted !== scrubbed || checked !== redacted);
-      return withCheckKey(checked);
+      return finished(checked, where.variant);
     });
-    if (where.variant) findings = findings.map((f) => withVariant(f, where.variant!));
     const invalid = (settings.outputCheck ?? outputChecker).problem(adapter.format, findings, rewritten);
     if (invalid !== undefined) return { ok: false, format: adapter.format, ...where, reason: invalid };
     return { ok: true, format: adapter.format, ...where, findings };
@@ -351,28 +352,47 @@ function unreadEvent(doc: unknown): string | undefined {
 
 /** One parsed document (a file, a line of a JSON-lines file, or a Kafka message) → outcomes per record. */
 export function normalizeDocument(doc: unknown, opts: NormalizeOptions = {}, line = 1): RecordOutcome[] {
-  return withScanMemo(() => normalizeSnsOrPlain(doc, opts, line));
+  return normalizeDocumentWith(doc, opts, settingsOf(opts), line);
 }
 
-function normalizeSnsOrPlain(doc: unknown, opts: NormalizeOptions, line: number): RecordOutcome[] {
-  const sns = unwrapSns(doc);
-  if (!sns.wrapped) return normalizeUnwrapped(doc, opts, line);
-  if (!sns.ok) return [{ ok: false, line, record: 0, reason: sns.reason }];
-  return normalizeUnwrapped(sns.message, opts, line, true);
-}
-
-function normalizeUnwrapped(
-  doc: unknown,
-  opts: NormalizeOptions,
-  line: number,
-  sns = false,
-): RecordOutcome[] {
-  const settings = {
+/** The adapters' settings: the options', or the environment's keys (read once per input, not per document). */
+function settingsOf(opts: NormalizeOptions): AdapterSettings {
+  return {
     fingerprintKey: opts.fingerprintKey ?? fingerprintKeyFromEnv(),
     previousFingerprintKey: opts.previousFingerprintKey ?? previousFingerprintKeyFromEnv(),
     receivedAt: opts.receivedAt,
     outputCheck: opts.outputCheck,
   };
+}
+
+function normalizeDocumentWith(
+  doc: unknown,
+  opts: NormalizeOptions,
+  settings: AdapterSettings,
+  line: number,
+): RecordOutcome[] {
+  return withScanMemo(() => normalizeSnsOrPlain(doc, opts, settings, line));
+}
+
+function normalizeSnsOrPlain(
+  doc: unknown,
+  opts: NormalizeOptions,
+  settings: AdapterSettings,
+  line: number,
+): RecordOutcome[] {
+  const sns = unwrapSns(doc);
+  if (!sns.wrapped) return normalizeUnwrapped(doc, opts, settings, line);
+  if (!sns.ok) return [{ ok: false, line, record: 0, reason: sns.reason }];
+  return normalizeUnwrapped(sns.message, opts, settings, line, true);
+}
+
+function normalizeUnwrapped(
+  doc: unknown,
+  opts: NormalizeOptions,
+  settings: AdapterSettings,
+  line: number,
+  sns = false,
+): RecordOutcome[] {
   // An empty array is an empty report (gitleaks writes [] when it finds nothing): no records, nothing wrong.
   // So is a bare null: Go tools marshal an empty result list as null (a gitleaks report with nothing found).
   if ((Array.isArray(doc) && doc.length === 0) || doc === null) return [];
@@ -433,12 +453,13 @@ export function normalizeInput(input: Uint8Array | string, opts: NormalizeOption
     return [{ ok: false, line: 0, record: 0, reason: (error as Error).message }];
   }
   const limits = opts.structure ?? DEFAULT_STRUCTURE_LIMITS;
+  const settings = settingsOf(opts);
   return parseDocuments(text).flatMap((doc): RecordOutcome[] => {
     if (opts.overBudget?.()) throw new OverBudgetError('time budget exceeded');
     if (!doc.ok) return [{ ok: false, line: doc.line, record: 0, reason: redactSecretShapes(doc.reason) }];
     // Before anything recursive (adapters, zod, scrubbing) sees it: the check itself does not recurse.
     const tooBig = structureProblem(doc.value, limits, opts.structureSource);
     if (tooBig) return [{ ok: false, line: doc.line, record: 0, reason: tooBig }];
-    return normalizeDocument(doc.value, opts, doc.line);
+    return normalizeDocumentWith(doc.value, opts, settings, doc.line);
   });
 }
