@@ -83,7 +83,7 @@ function spawnConsumer(env: Env, groupId: string, extraEnv: Record<string, strin
       NHI_METRICS_PORT: 'off',
       NHI_LAG_INTERVAL_SECONDS: '0',
       // Small steps: more commit points for a kill to fall between.
-      NHI_STEP_SIZE: '250',
+      NHI_STEP_SIZE: '100',
       // A SIGKILLed member keeps its partitions until its session times out: keep that short here.
       NHI_SESSION_TIMEOUT_MS: '6000',
       ...extraEnv,
@@ -137,7 +137,7 @@ export async function crashScenario(opts: CrashOptions): Promise<ScenarioResult>
           (await uncommitted(groupId, [env.topics.siem!])) < before,
         120_000,
       );
-      await sleep(randomInt(0, 500));
+      await sleep(randomInt(0, 100));
       consumer.child.kill('SIGKILL');
       const code = await consumer.exited;
       const after = await uncommitted(groupId, [env.topics.siem!]);
