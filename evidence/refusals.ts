@@ -26,10 +26,11 @@ export interface RescanClosureSeen {
 }
 
 type Obj = Record<string, unknown>;
-const obj = (v: unknown): Obj => (v && typeof v === 'object' && !Array.isArray(v) ? (v as Obj) : {});
-const str = (v: unknown) => (typeof v === 'string' ? v : undefined);
+export const obj = (v: unknown): Obj => (v && typeof v === 'object' && !Array.isArray(v) ? (v as Obj) : {});
+export const str = (v: unknown) => (typeof v === 'string' ? v : undefined);
 
-function asRefusals(v: unknown): RefusedMessage[] | undefined {
+/** A memo's refused messages as recorded (fields read defensively: a history is data, not our type). */
+export function asRefusals(v: unknown): RefusedMessage[] | undefined {
   if (!Array.isArray(v)) return undefined;
   return v.map(obj).map((r) => ({
     at: str(r.at) ?? '?',

@@ -9,6 +9,7 @@ import { REFUSED_MEMO_KEY, type RefusedMessage } from '../schemas/refused-messag
 import { CONTROL_WORKFLOW_TYPE, controlWorkflowId } from '../workflows/control/definitions.ts';
 import { REGISTRY_WORKFLOW_TYPE, registryWorkflowId } from '../workflows/registry/definitions.ts';
 import { blankCaseParts, type CaseSummary } from './case-summary.ts';
+import { asRefusals, obj, str } from './refusals.ts';
 import type { RunEvents } from './summary.ts';
 
 export type RefusalCaseKind = 'control-refusal' | 'registry-refusal';
@@ -39,20 +40,6 @@ const REFUSERS: Record<
 };
 
 export const refusalWorkflowType = (kind: RefusalCaseKind): string => REFUSERS[kind].workflowType;
-
-type Obj = Record<string, unknown>;
-const obj = (v: unknown): Obj => (v && typeof v === 'object' && !Array.isArray(v) ? (v as Obj) : {});
-const str = (v: unknown) => (typeof v === 'string' ? v : undefined);
-
-function asRefusals(v: unknown): RefusedMessage[] | undefined {
-  if (!Array.isArray(v)) return undefined;
-  return v.map(obj).map((r) => ({
-    at: str(r.at) ?? '?',
-    message: str(r.message) ?? '?',
-    ...(str(r.claimedBy) !== undefined ? { claimedBy: str(r.claimedBy)! } : {}),
-    reason: str(r.reason) ?? '?',
-  }));
-}
 
 const same = (a: RefusedMessage, b: RefusedMessage) =>
   a.at === b.at && a.message === b.message && a.claimedBy === b.claimedBy && a.reason === b.reason;

@@ -8,16 +8,7 @@ import { randomUUID } from 'node:crypto';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import {
-  AttachUserPolicyCommand,
-  CreatePolicyCommand,
-  CreateRoleCommand,
-  CreateUserCommand,
-  GetRolePolicyCommand,
-  ListRolesCommand,
-  ListUsersCommand,
-  PutRolePolicyCommand,
-} from '@aws-sdk/client-iam';
+import { GetRolePolicyCommand, ListRolesCommand, ListUsersCommand } from '@aws-sdk/client-iam';
 import { GetSecretValueCommand } from '@aws-sdk/client-secrets-manager';
 import { GetCallerIdentityCommand } from '@aws-sdk/client-sts';
 import { Client } from '@temporalio/client';
@@ -46,6 +37,7 @@ import { identityWorkflowId } from '../../workflows/identity/definitions.ts';
 import { decideUpdate } from '../../workflows/remediation/definitions.ts';
 import { recordAccessFixtures, testSigner } from '../support/evidence.ts';
 import { historyText } from '../support/history.ts';
+import { createAssumableRole, createTestUser } from '../support/iam-principals.ts';
 import { collect } from '../support/kafka.ts';
 import { brakeAs, person } from '../support/people.ts';
 import {
@@ -69,50 +61,8 @@ let account: string;
 let users: Record<'low' | 'admin' | 'compromised' | 'agent' | 'watched', IdentityRef>;
 
 const roleArn = (name: string) => `arn:aws:iam::${account}:role/${prefix}-${name}`;
-
-async function createRole(name: string, trusted: string) {
-  const { iam } = awsClients();
-  await iam.send(
-    new CreateRoleCommand({
-      RoleName: `${prefix}-${name}`,
-      AssumeRolePolicyDocument: JSON.stringify({
-        Version: '2012-10-17',
-        Statement: [{ Effect: 'Allow', Principal: { AWS: trusted }, Action: 'sts:AssumeRole' }],
-      }),
-    }),
-  );
-  // Allow on `*` (the emulator denies resource-scoped Allows): the session policy is what narrows it.
-  await iam.send(
-    new PutRolePolicyCommand({
-      RoleName: `${prefix}-${name}`,
-      PolicyName: 'envelope',
-      PolicyDocument: JSON.stringify({
-        Version: '2012-10-17',
-        Statement: [{ Effect: 'Allow', Action: 'iam:*', Resource: '*' }],
-      }),
-    }),
-  );
-}
-
-async function createUser(name: string, admin = false): Promise<IdentityRef> {
-  const { iam } = awsClients();
-  const user = (await iam.send(new CreateUserCommand({ UserName: `${prefix}-${name}` }))).User!;
-  if (admin) {
-    const policy = (
-      await iam.send(
-        new CreatePolicyCommand({
-          PolicyName: `${prefix}-${name}-admin`,
-          PolicyDocument: JSON.stringify({
-            Version: '2012-10-17',
-            Statement: [{ Effect: 'Allow', Action: '*', Resource: '*' }],
-          }),
-        }),
-      )
-    ).Policy!;
-    await iam.send(new AttachUserPolicyCommand({ UserName: user.UserName, PolicyArn: policy.Arn }));
-  }
-  return { key: user.Arn!, type: 'aws-user', provider: 'aws', account, name: user.UserName!, aliases: [] };
-}
+const createRole = (name: string, trusted: string) => createAssumableRole(`${prefix}-${name}`, trusted);
+const createUser = (name: string, admin = false) => createTestUser(`${prefix}-${name}`, account, admin);
 
 const asks = (
   action: string,

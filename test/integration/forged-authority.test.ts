@@ -10,13 +10,7 @@ import { randomUUID } from 'node:crypto';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import {
-  CreateRoleCommand,
-  CreateUserCommand,
-  ListAccessKeysCommand,
-  ListUsersCommand,
-  PutRolePolicyCommand,
-} from '@aws-sdk/client-iam';
+import { ListUsersCommand } from '@aws-sdk/client-iam';
 import { GetCallerIdentityCommand } from '@aws-sdk/client-sts';
 import { Client, WorkflowUpdateFailedError } from '@temporalio/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -64,12 +58,14 @@ import {
 } from '../../workflows/registry/definitions.ts';
 import { decideUpdate, remediationQuery } from '../../workflows/remediation/definitions.ts';
 import { testSigner } from '../support/evidence.ts';
+import { accessKeyStatus, createAssumableRole, createTestUser } from '../support/iam-principals.ts';
 import { collect } from '../support/kafka.ts';
 import { brakeAs, decideRemediation, directoryFile, keyFiles, person, sign } from '../support/people.ts';
 import { sealed } from '../support/service-seal.ts';
 import {
   deliver,
   finding,
+  leakedKey,
   seedAdminUser,
   startTestWorker,
   type TestWorker,
@@ -90,36 +86,9 @@ let w: TestWorker;
 /** No payload key: every payload it sends is plaintext (the codec refuses it as undecodable). */
 let bare: Client;
 let account: string;
+const createRole = (name: string, trusted: string) => createAssumableRole(`${prefix}-${name}`, trusted);
+const createUser = (name: string) => createTestUser(`${prefix}-${name}`, account);
 let users: Record<'low' | 'self' | 'a' | 'b', IdentityRef>;
-
-async function createUser(name: string): Promise<IdentityRef> {
-  const user = (await awsClients().iam.send(new CreateUserCommand({ UserName: `${prefix}-${name}` }))).User!;
-  return { key: user.Arn!, type: 'aws-user', provider: 'aws', account, name: user.UserName!, aliases: [] };
-}
-
-/** A role only the worker's own principal may assume; its Allow is wide, the session policy narrows it. */
-async function createRole(name: string, trusted: string) {
-  const { iam } = awsClients();
-  await iam.send(
-    new CreateRoleCommand({
-      RoleName: `${prefix}-${name}`,
-      AssumeRolePolicyDocument: JSON.stringify({
-        Version: '2012-10-17',
-        Statement: [{ Effect: 'Allow', Principal: { AWS: trusted }, Action: 'sts:AssumeRole' }],
-      }),
-    }),
-  );
-  await iam.send(
-    new PutRolePolicyCommand({
-      RoleName: `${prefix}-${name}`,
-      PolicyName: 'envelope',
-      PolicyDocument: JSON.stringify({
-        Version: '2012-10-17',
-        Statement: [{ Effect: 'Allow', Action: 'iam:*', Resource: '*' }],
-      }),
-    }),
-  );
-}
 
 /** `nhi …` in-process, as a user runs it, on this test's task queue. */
 async function nhi(...argv: string[]) {
@@ -136,21 +105,10 @@ const refusalOf = (p: Promise<unknown>): Promise<string> =>
     (e: Error) => (e instanceof WorkflowUpdateFailedError ? String(e.cause?.message) : e.message),
   );
 
-const keyStatus = async (userName: string, keyId: string) =>
-  (await awsClients().iam.send(new ListAccessKeysCommand({ UserName: userName }))).AccessKeyMetadata?.find(
-    (k) => k.AccessKeyId === keyId,
-  )?.Status;
+const keyStatus = accessKeyStatus;
 
-const leaked = (identity: IdentityRef, seed: string): Finding => ({
-  ...finding(identity, 'exposed-secret', {
-    seed,
-    severity: 90,
-    format: 'trufflehog',
-    title: 'AWS key in .env',
-  }),
-  secret: { detector: 'AWS', fingerprint: 'd'.repeat(64), hint: 'AKIA…(20)', verified: true },
-  evidence: { public: true },
-});
+const leaked = (identity: IdentityRef, seed: string): Finding =>
+  leakedKey(identity, { seed, fingerprint: 'd'.repeat(64) });
 
 beforeAll(async () => {
   const caller = (await awsClients().sts.send(new GetCallerIdentityCommand({}))).Arn!;

@@ -4,10 +4,8 @@
 // `refusedMessages`; the enforcement it tried to undo stays (breaker closed, rate limits untouched, the forged
 // finding not taken), and the workflow acts on the next real finding: the leaked key is deactivated.
 import { randomBytes, randomUUID } from 'node:crypto';
-import { ListAccessKeysCommand } from '@aws-sdk/client-iam';
 import { Client } from '@temporalio/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { awsClients } from '../../activities/aws/clients.ts';
 import { endpoints } from '../../infra/endpoints.ts';
 import { AesGcmPayloadCodec } from '../../runtime/payload-codec.ts';
 import { parseKeyRing } from '../../runtime/payload-keys.ts';
@@ -29,6 +27,7 @@ import {
   reassessSignal,
   remediationEndedSignal,
 } from '../../workflows/identity/definitions.ts';
+import { accessKeyStatus } from '../support/iam-principals.ts';
 import {
   deliver,
   leakedKey,
@@ -62,10 +61,7 @@ afterAll(async () => {
 
 const leaked = (identity: IdentityRef, seed: string): Finding => leakedKey(identity, { seed });
 
-const keyStatus = async (userName: string, keyId: string) =>
-  (await awsClients().iam.send(new ListAccessKeysCommand({ UserName: userName }))).AccessKeyMetadata?.find(
-    (k) => k.AccessKeyId === keyId,
-  )?.Status;
+const keyStatus = accessKeyStatus;
 
 /** A leaked key delivered as the consumer delivers it (sealed): deactivated within the usual seconds. */
 async function leakAndWaitInactive(name: string): Promise<IdentityRef> {
