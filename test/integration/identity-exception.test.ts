@@ -199,6 +199,19 @@ const startIdentity = (who: IdentityRef) =>
     args: [{ identity: who }],
   });
 
+/** An excess-privilege finding delivered as the consumer does (sealed): it crosses the scope-down rule. */
+async function sendPrivilegeFinding(handle: WorkflowHandle, who: IdentityRef, seed: string): Promise<void> {
+  await handle.signal(
+    findingsSignal,
+    sealed(
+      handle.workflowId,
+      findingsSignal,
+      { identity: who, findings: [finding(who, 'excess-privilege', { seed })] },
+      { at: await serverNow() },
+    ),
+  );
+}
+
 describe('exceptions as requests', () => {
   it('refuses a self-approval; an approved one holds the action; expiry resumes enforcement by itself', async () => {
     const workflowId = identityWorkflowId(identity.key);
@@ -299,18 +312,7 @@ describe('exceptions as requests', () => {
   it('a grant pauses a matching remediation that awaits approval', async () => {
     const user: IdentityRef = { ...identity, key: 'arn:aws:iam::123456789012:user/pause' };
     const handle = await startIdentity(user);
-    await handle.signal(
-      findingsSignal,
-      sealed(
-        handle.workflowId,
-        findingsSignal,
-        {
-          identity: user,
-          findings: [finding(user, 'excess-privilege', { seed: 'pause/priv' })],
-        },
-        { at: await serverNow() },
-      ),
-    );
+    await sendPrivilegeFinding(handle, user, 'pause/priv');
     const started = await waitForRecord(handle, (r) => r.remediations.length > 0);
     const remediation = env.client.workflow.getHandle(started.remediations[0]!.workflowId);
     await waitFor(async () =>
@@ -338,18 +340,7 @@ describe('exceptions as requests', () => {
     const handle = await startIdentity(user);
     const opened = await ask(handle, user.key, 7);
     await decideException(handle, user.key, alice, opened.id!, 'approve');
-    await handle.signal(
-      findingsSignal,
-      sealed(
-        handle.workflowId,
-        findingsSignal,
-        {
-          identity: user,
-          findings: [finding(user, 'excess-privilege', { seed: 'rev/priv' })],
-        },
-        { at: await serverNow() },
-      ),
-    );
+    await sendPrivilegeFinding(handle, user, 'rev/priv');
     const held = await waitForRecord(handle, (r) => r.assessment?.risk.score === 72);
     expect(held.remediations).toEqual([]);
     // Someone outside the request and the approver groups may not end it.
@@ -395,18 +386,7 @@ describe('exceptions as requests', () => {
     expect(opened).toMatchObject({ accepted: true, id: 'exc-1' });
     const handle = await startOp.workflowHandle();
     await decideException(handle, user.key, alice, 'exc-1', 'approve');
-    await handle.signal(
-      findingsSignal,
-      sealed(
-        handle.workflowId,
-        findingsSignal,
-        {
-          identity: user,
-          findings: [finding(user, 'excess-privilege', { seed: 'pre/priv' })],
-        },
-        { at: await serverNow() },
-      ),
-    );
+    await sendPrivilegeFinding(handle, user, 'pre/priv');
     const held = await waitForRecord(handle, (r) => r.assessment?.risk.score === 72);
     expect(held.remediations).toEqual([]);
     expect(held.exceptions).toMatchObject([{ id: 'exc-1', action: 'scope-down' }]);
