@@ -39,7 +39,7 @@ import { recordExceptionFixtures, testSigner } from '../support/evidence.ts';
 import { person, snapshotOf, type TestPerson } from '../support/people.ts';
 import { recordedEvents } from '../support/recorded-events.ts';
 import { sealed } from '../support/service-seal.ts';
-import { startTimeSkipping } from '../support/time-skipping.ts';
+import { skipWhenIdle, startTimeSkipping } from '../support/time-skipping.ts';
 import { unusedAccessActivities } from '../support/unused-access.ts';
 import { finding, replay } from './identity-support.ts';
 
@@ -267,12 +267,12 @@ describe('exceptions as requests', () => {
     );
     await expect(env.client.workflow.getHandle(remediationId).describe()).rejects.toThrow();
 
-    await env.sleep(6 * DAY);
+    await skipWhenIdle(env, [handle], 6 * DAY);
     expect((await handle.query(identityQuery)).remediations).toEqual([]);
     const before = assessments;
 
     // A day later the exception has run out: the workflow's own timer wakes it, it assesses again and acts.
-    await env.sleep(DAY + 3_600_000);
+    await skipWhenIdle(env, [handle], DAY + 3_600_000);
     const after = await waitForRecord(handle, (r) => r.remediations.length > 0);
     expect(after.remediations).toEqual([
       expect.objectContaining({
@@ -326,7 +326,7 @@ describe('exceptions as requests', () => {
     });
     expect(paused.pausedBy).toMatchObject({ exceptionId: opened.id });
     // Two days later the exception ends by itself and the request opens again, with a fresh round.
-    await env.sleep(2 * DAY + 60_000);
+    await skipWhenIdle(env, [handle, remediation], 2 * DAY + 60_000);
     const reopened = await waitFor(async () => {
       const s = await remediation.query(remediationQuery);
       return s.status === 'awaiting-approval' && (s.request?.round ?? 0) >= 2 ? s : undefined;
@@ -536,13 +536,13 @@ describe('an assessment that keeps failing', () => {
     await waitForRecord(handle, (r) => r.findingIds.length === 2);
 
     // The first retry comes a minute later (and fails again); backoff doubles.
-    await env.sleep(61_000);
+    await skipWhenIdle(env, [handle], 61_000);
     const again = await waitForRecord(handle, (r) => (r.assessmentError?.failures ?? 0) >= 2);
     expect(Date.parse(again.assessmentError!.retryAt) - Date.parse(again.assessmentError!.at)).toBe(120_000);
 
     // AWS is back: the next retry succeeds and the policy acts on everything that arrived meanwhile.
     assessFails = false;
-    await env.sleep(121_000);
+    await skipWhenIdle(env, [handle], 121_000);
     const ok = await waitForRecord(handle, (r) => r.assessment !== undefined && r.remediations.length > 0);
     expect(ok.assessmentError).toBeUndefined();
     expect(ok.findingIds).toEqual([first.id, second.id]);

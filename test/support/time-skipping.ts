@@ -16,3 +16,29 @@ export async function startTimeSkipping(): Promise<TestWorkflowEnvironment> {
     }
   }
 }
+
+/**
+ * Skips `ms` of time once `workflows` are idle (no workflow task or activity pending, twice in a row). The test
+ * server fires the timers a skip reaches at once, even while a workflow task is still outstanding; a timer the
+ * workflow cancels in that task then fires anyway and the workflow fails on replay ("Timer fired event did not have
+ * expected timer id"), which a real server never does (it buffers the event). Waiting for quiet first keeps the
+ * tests about our workflows, not that race.
+ */
+export async function skipWhenIdle(
+  env: TestWorkflowEnvironment,
+  workflows: Array<{
+    describe(): Promise<{ raw: { pendingWorkflowTask?: unknown; pendingActivities?: unknown[] | null } }>;
+  }>,
+  ms: number,
+): Promise<void> {
+  const deadline = Date.now() + 30_000;
+  let quietInARow = 0;
+  while (quietInARow < 2) {
+    const raws = await Promise.all(workflows.map(async (w) => (await w.describe()).raw));
+    const quiet = raws.every((r) => !r.pendingWorkflowTask && !(r.pendingActivities?.length ?? 0));
+    quietInARow = quiet ? quietInARow + 1 : 0;
+    if (Date.now() > deadline) throw new Error('workflows still busy after 30 s: cannot skip time safely');
+    if (quietInARow < 2) await new Promise((r) => setTimeout(r, 100));
+  }
+  await env.sleep(ms);
+}

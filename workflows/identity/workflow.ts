@@ -34,12 +34,14 @@ import { canonicalPerson } from '../../schemas/directory.ts';
 import { durationMs } from '../../schemas/duration.ts';
 import type { EnforcementEvent } from '../../schemas/enforcement-event.ts';
 import { isClosedStatus } from '../../schemas/finding.ts';
+import { DEADLINE_TIMER_PATCH } from '../../schemas/patch-ids.ts';
 import { DEFAULT_ENFORCEMENT } from '../../schemas/policy.ts';
 import { REFUSED_MEMO_KEY, recordRefusal } from '../../schemas/refused-message.ts';
 import type { SignedDecision } from '../../schemas/signed-decision.ts';
 import { undecodableReason } from '../../schemas/undecodable.ts';
 import { accessUsedSignal, type GrantNotice, riskRevocationSignal } from '../access/definitions.ts';
 import { CANCEL_CLAIMANT, refusingCancel, shielded } from '../cancel-refusal.ts';
+import { DeadlineTimer } from '../deadline-timer.ts';
 import { ENFORCEMENT_PRIORITY, ENFORCEMENT_PRIORITY_PATCH } from '../priority.ts';
 import { type ExceptionNotice, exceptionSignal, findingsClosedSignal } from '../remediation/definitions.ts';
 import { remediationWorkflow } from '../remediation/workflow.ts';
@@ -519,6 +521,7 @@ export async function identityWorkflow(given: IdentityWorkflowInput): Promise<vo
   return refusingCancel('identity', () => record, run, refusedCancel);
 
   async function run(): Promise<void> {
+    const timer = patched(DEADLINE_TIMER_PATCH) ? new DeadlineTimer() : undefined;
     for (;;) {
       if (retryAt !== undefined && Date.now() >= retryAt) retryAt = undefined;
       if (reassessAt !== undefined && Date.now() >= reassessAt) {
@@ -539,8 +542,15 @@ export async function identityWorkflow(given: IdentityWorkflowInput): Promise<vo
         grantMessages.length > 0 ||
         contextWanted() ||
         historyIsLong();
-      // No timer unless something is due: a timer per loop would cost two history events each time.
-      if (Number.isFinite(wakeIn)) await condition(wake, Math.max(1, wakeIn));
+      if (timer) {
+        // One timer per deadline (workflows/deadline-timer.ts): the deadline is absolute, so it stays the same
+        // across wake-ups for other work and its timer with it.
+        timer.set(Number.isFinite(wakeIn) ? Date.now() + Math.max(1, wakeIn) : undefined);
+        await condition(() => wake() || timer.fired);
+        timer.take();
+      }
+      // Histories recorded before: no timer unless something is due, one per wait.
+      else if (Number.isFinite(wakeIn)) await condition(wake, Math.max(1, wakeIn));
       else await condition(wake);
 
       if (contextWanted()) {
