@@ -17,10 +17,8 @@ import { payloadCodec, temporalClient } from '../../runtime/connections.ts';
 import { AesGcmPayloadCodec, ENCRYPTED_ENCODING, KEY_ID_METADATA } from '../../runtime/payload-codec.ts';
 import { payloadKeyRing } from '../../runtime/payload-keys.ts';
 import { type RunningPipeline, startPipeline } from '../../runtime/pipeline.ts';
-import { SERVICE_SEALS_PATCH } from '../../schemas/patch-ids.ts';
+import { KNOWN_PATCH_IDS } from '../../schemas/patch-ids.ts';
 import { identityQuery, identityWorkflowId } from '../../workflows/identity/definitions.ts';
-import { COUNT_EXCEPTION_REQUESTS } from '../../workflows/identity/workflow.ts';
-import { ENFORCEMENT_PRIORITY_PATCH } from '../../workflows/priority.ts';
 
 import { historyText } from '../support/history.ts';
 import { collect, createTestTopics, deleteTestTopics } from '../support/kafka.ts';
@@ -53,7 +51,8 @@ function payloadsIn(value: unknown, path = '', out: Array<{ path: string; payloa
   return out;
 }
 /** Patch ids the workflows use: the only text the SDK's patch markers carry. */
-const PATCHES: unknown[] = [COUNT_EXCEPTION_REQUESTS, ENFORCEMENT_PRIORITY_PATCH, SERVICE_SEALS_PATCH];
+/** The patch ids our workflows use (the codec lets only these through in plaintext markers). */
+const PATCHES: unknown[] = [...KNOWN_PATCH_IDS];
 const utf8 = (b?: Uint8Array | null) => Buffer.from(b ?? []).toString('utf8');
 
 beforeAll(async () => {
