@@ -47,17 +47,20 @@ function fromFields(fields: Obj): RefusedMessage[] | undefined {
   );
 }
 
+/** The memo an event writes: a run's start carries it, each WorkflowPropertiesModified upserts it. */
+export const memoWrittenBy = (e: DecodedEvent): Obj | undefined =>
+  e.type === 'WorkflowExecutionStarted'
+    ? obj(e.attrs.memo)
+    : e.type === 'WorkflowPropertiesModified'
+      ? obj(e.attrs.upsertedMemo)
+      : undefined;
+
 /** The latest refusals a run chain's memo recorded (each run starts with the memo its predecessor carried). */
 export function refusalsIn(runs: readonly RunEvents[]): RefusedMessage[] {
   let latest: RefusedMessage[] = [];
   for (const run of runs)
     for (const e of run.events) {
-      const memo =
-        e.type === 'WorkflowExecutionStarted'
-          ? obj(e.attrs.memo)
-          : e.type === 'WorkflowPropertiesModified'
-            ? obj(e.attrs.upsertedMemo)
-            : undefined;
+      const memo = memoWrittenBy(e);
       const found = memo && fromFields(obj(memo.fields));
       if (found) latest = found;
     }

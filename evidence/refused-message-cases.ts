@@ -9,7 +9,7 @@ import { REFUSED_MEMO_KEY, type RefusedMessage } from '../schemas/refused-messag
 import { CONTROL_WORKFLOW_TYPE, controlWorkflowId } from '../workflows/control/definitions.ts';
 import { REGISTRY_WORKFLOW_TYPE, registryWorkflowId } from '../workflows/registry/definitions.ts';
 import { blankCaseParts, type CaseSummary } from './case-summary.ts';
-import { asRefusals, obj, str } from './refusals.ts';
+import { asRefusals, memoWrittenBy, obj, str } from './refusals.ts';
 import type { RunEvents } from './summary.ts';
 
 export type RefusalCaseKind = 'control-refusal' | 'registry-refusal';
@@ -59,12 +59,7 @@ export function everyRefusalIn(runs: readonly RunEvents[]): RefusedMessage[] {
   let latest: RefusedMessage[] = [];
   for (const run of runs)
     for (const e of run.events) {
-      const memo =
-        e.type === 'WorkflowExecutionStarted'
-          ? obj(e.attrs.memo)
-          : e.type === 'WorkflowPropertiesModified'
-            ? obj(e.attrs.upsertedMemo)
-            : undefined;
+      const memo = memoWrittenBy(e);
       const found = memo && asRefusals(obj(memo.fields)[REFUSED_MEMO_KEY]);
       if (!found) continue;
       all.push(...added(latest, found));

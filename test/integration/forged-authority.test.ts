@@ -468,6 +468,18 @@ describe('access requests and grants', () => {
   }, 120_000);
 });
 
+/** The forged registry messages the registry test sends, in order: (message, who it claimed to be). */
+const forgedRegistryAttempts = () => [
+  ['registerAction', '?'],
+  ['registerAction', dbteam.id],
+  ['registerAction', mallory.id],
+  ['registerAction', dbteam.id],
+  ['registerAction', dbteam.id],
+  ['removeAction', dbteam.id],
+  ['removeAction', mallory.id],
+  ['registerAction', alice.id],
+];
+
 describe('the team-action registry', () => {
   const name = 'dbteam/rotate-postgres-password';
   const queue = `dbteam-${randomUUID().slice(0, 8)}`;
@@ -561,16 +573,7 @@ describe('the team-action registry', () => {
 
     expect(await registry.query(registeredActionsQuery)).toEqual([before]);
     const refused = await registry.query(refusedRegistrationsQuery);
-    expect(refused.map((r) => [r.message, r.claimedBy])).toEqual([
-      ['registerAction', '?'],
-      ['registerAction', dbteam.id],
-      ['registerAction', mallory.id],
-      ['registerAction', dbteam.id],
-      ['registerAction', dbteam.id],
-      ['removeAction', dbteam.id],
-      ['removeAction', mallory.id],
-      ['registerAction', alice.id],
-    ]);
+    expect(refused.map((r) => [r.message, r.claimedBy])).toEqual(forgedRegistryAttempts());
     // A reviewer sees the newest refusals in nhi actions.
     const listed = await nhi('actions', '--task-queue', w.taskQueue);
     expect(listed.out).toContainEqual(`${name}  [team, team dbteam]  queue ${queue} (NO live worker)`);
@@ -740,14 +743,7 @@ describe('the evidence', () => {
       alice.id,
     ]);
     expect(registry.map((c) => [c.refusal.message, c.refusal.claimedBy])).toEqual([
-      ['registerAction', '?'],
-      ['registerAction', dbteam.id],
-      ['registerAction', mallory.id],
-      ['registerAction', dbteam.id],
-      ['registerAction', dbteam.id],
-      ['removeAction', dbteam.id],
-      ['removeAction', mallory.id],
-      ['registerAction', alice.id],
+      ...forgedRegistryAttempts(),
       ['cancel', expect.any(String)],
     ]);
     expect(control).toContainEqual(
