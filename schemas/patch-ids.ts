@@ -11,12 +11,16 @@ export const CANCEL_REFUSED_PATCH = 'cancel-refused';
 /** The identity workflow's loop keeps one timer per deadline (workflows/deadline-timer.ts), not one per wait. */
 export const DEADLINE_TIMER_PATCH = 'deadline-timer';
 
+/** A remediation a brake held makes its plan again before acting; a changed plan voids its approvals. */
+export const REPLAN_AFTER_HOLD_PATCH = 'replan-after-hold';
+
 export const KNOWN_PATCH_IDS: ReadonlySet<string> = new Set([
   'count-exception-requests', // workflows/identity/workflow.ts COUNT_EXCEPTION_REQUESTS
   'enforcement-priority', // workflows/priority.ts ENFORCEMENT_PRIORITY_PATCH
   SERVICE_SEALS_PATCH,
   CANCEL_REFUSED_PATCH,
   DEADLINE_TIMER_PATCH,
+  REPLAN_AFTER_HOLD_PATCH,
   'access-risk-bar', // workflows/identity/access-grants.ts ACCESS_RISK_BAR_PATCH
   'signed-decisions-v2', // schemas/decision-check.ts SIGNED_DECISIONS_V2
   'signed-rollback', // workflows/remediation/follow-up.ts SIGNED_ROLLBACK

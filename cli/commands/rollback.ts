@@ -10,6 +10,7 @@ import {
 } from '../../workflows/remediation/definitions.ts';
 import { type Command, CommandError, parseCommandArgs, UsageError } from '../command.ts';
 import { signedAct } from '../decisions.ts';
+import { followUpClosedLine } from '../follow-up-closed.ts';
 import { connectTemporal } from '../identity-source.ts';
 import { loadSigner, personArg } from '../keys.ts';
 
@@ -32,7 +33,8 @@ when its action cannot be rolled back (rotating a Secrets Manager secret: the le
   --json          the follow-up workflow's final state as one JSON object
 
 Needs Temporal (NHI_TEMPORAL_ADDRESS) and a worker (nhi run).
-Exit status: 0 when rolled back and verified; 1 with one line when refused, not verified or unreachable.`;
+Exit status: 0 when rolled back and verified; 1 with one line when refused, not verified or unreachable, or
+when there is nothing to roll back (already rolled back: by whom and when; the window closed).`;
 
 export const rollbackCommand: Command = {
   name: 'rollback',
@@ -57,6 +59,9 @@ export const rollbackCommand: Command = {
       try {
         const handle = source.client.workflow.getHandle(followUpWorkflowId(remediationId));
         const open = await handle.query(followUpQuery);
+        // Ended (rolled back already, failed, window closed): say which, rather than "no open follow-up".
+        const closed = followUpClosedLine(remediationId, open);
+        if (closed) throw new CommandError(closed);
         if (!open.runId || !open.termsHash)
           throw new CommandError(
             `${remediationId}: its follow-up predates signed rollbacks; it cannot be rolled back`,

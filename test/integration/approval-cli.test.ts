@@ -3,19 +3,22 @@
 // and a reviewer's accepted (the action then runs), an exception requested before the identity's first finding,
 // refused when its requester approves it, granted by another person, listed, revoked. bin/nhi.js is run as a child
 // process, as a user would; the worker is this process's (real activities, the directory via NHI_DIRECTORY_FILE).
+// A plan that changes while the kill switch holds an approved scope-down voids the approval (a new round opens,
+// nothing acts on the old plan), and `nhi approve` says so when its approval is voided at once (exit 3).
 import { execFile } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { DeleteUserPolicyCommand, ListUserPoliciesCommand, PutUserPolicyCommand } from '@aws-sdk/client-iam';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { awsClients } from '../../activities/aws/clients.ts';
 import type { IdentityRef } from '../../schemas/identity.ts';
 import { identityQuery, identityWorkflowId } from '../../workflows/identity/definitions.ts';
-import { remediationQuery } from '../../workflows/remediation/definitions.ts';
+import { type RemediationState, remediationQuery } from '../../workflows/remediation/definitions.ts';
+import { historyText } from '../support/history.ts';
 import {
   deliver,
-  type Estate,
   finding,
   seedEstate,
   startTestWorker,
@@ -27,8 +30,6 @@ const prefix = `apcli-${randomUUID().slice(0, 8)}`;
 const home = mkdtempSync(join(tmpdir(), 'nhi-approval-cli-'));
 const keysDir = join(home, 'keys');
 let w: TestWorker;
-let estate: Estate;
-let ci: IdentityRef;
 let remediationId: string;
 const later = `arn:aws:iam::123456789012:user/${prefix}-not-seen-yet`;
 
@@ -82,19 +83,25 @@ beforeAll(async () => {
   );
   process.env.NHI_DIRECTORY_FILE = directory; // read by this process's worker
 
-  estate = await seedEstate(awsClients().iam, prefix);
-  ci = {
+  ({ remediationId } = await scopeDownAwaitingApproval(prefix));
+  w.terminateAtStop.push(identityWorkflowId(later));
+}, 180_000);
+
+/** A seeded estate whose CI user (owner team-ci) can reach admin: its scope-down awaits approval. */
+async function scopeDownAwaitingApproval(p: string) {
+  const estate = await seedEstate(awsClients().iam, p);
+  const ci: IdentityRef = {
     key: estate.arn.ci,
     type: 'aws-user',
     provider: 'aws',
     account: estate.account,
-    name: `${prefix}-ci`,
+    name: `${p}-ci`,
     aliases: [],
   };
-  w.terminateAtStop.push(identityWorkflowId(ci.key), identityWorkflowId(later));
+  w.terminateAtStop.push(identityWorkflowId(ci.key));
   await deliver(w.client, w.taskQueue, ci, [
     finding(ci, 'excess-privilege', {
-      seed: `${prefix}/wiz`,
+      seed: `${p}/wiz`,
       severity: 80,
       format: 'wiz',
       title: 'CI user can reach admin',
@@ -104,13 +111,17 @@ beforeAll(async () => {
     const r = await w.client.workflow.getHandle(identityWorkflowId(ci.key)).query(identityQuery);
     return r.remediations.length ? r : undefined;
   });
-  remediationId = record.remediations[0]!.workflowId;
+  const remediationId = record.remediations[0]!.workflowId;
   w.terminateAtStop.push(remediationId);
-  await waitFor('the approval request', async () => {
-    const s = await w.client.workflow.getHandle(remediationId).query(remediationQuery);
-    return s.status === 'awaiting-approval' ? s : undefined;
+  await remediationWhen(remediationId, 'the approval request', (s) => s.status === 'awaiting-approval');
+  return { estate, ci, remediationId };
+}
+
+const remediationWhen = (id: string, what: string, ok: (s: RemediationState) => boolean) =>
+  waitFor(what, async () => {
+    const s = await w.client.workflow.getHandle(id).query(remediationQuery);
+    return ok(s) ? s : undefined;
   });
-}, 180_000);
 
 afterAll(async () => {
   delete process.env.NHI_DIRECTORY_FILE;
@@ -209,6 +220,78 @@ describe('approvals from the command line', () => {
     expect(late.code).toBe(1);
     expect(late.err).toHaveLength(1);
     expect(late.err[0]).toMatch(/^nhi reject: refused: .*already decided/);
+  });
+
+  it('a plan changed during a kill-switch hold voids the approval; approve says when a re-plan voids it at once', async () => {
+    const p = `${prefix}-hold`;
+    const { remediationId: id } = await scopeDownAwaitingApproval(p);
+    const iam = awsClients().iam;
+    const brakes = (verb: 'pause' | 'resume', reason: string) =>
+      nhi(['enforcement', verb, '--as', 'alice@example.com', '--reason', reason]);
+    const approve = () =>
+      nhi(['approve', id, '--as', 'alice@example.com', '--reason', 'reaches admin', '--yes']);
+
+    expect((await brakes('pause', 'incident 7')).code).toBe(0);
+    try {
+      // Approved while paused: held, and the reviewer is told the plan is made again before it acts.
+      const held = await approve();
+      expect(held.code).toBe(0);
+      expect(held.out.at(-1)).toMatch(
+        new RegExp(
+          `^approved ${id} as alice@example.com; held: enforcement paused by alice@example.com .*incident 7; the plan is made again before it acts`,
+        ),
+      );
+      // The identity's IAM changes during the pause: it gains every action.
+      await iam.send(
+        new PutUserPolicyCommand({
+          UserName: `${p}-ci`,
+          PolicyName: 'granted-during-pause',
+          PolicyDocument: JSON.stringify({
+            Version: '2012-10-17',
+            Statement: [{ Effect: 'Allow', Action: '*', Resource: '*' }],
+          }),
+        }),
+      );
+    } finally {
+      expect((await brakes('resume', 'incident over')).code).toBe(0);
+    }
+    const second = await remediationWhen(
+      id,
+      'round 2 for the new plan',
+      (s) => s.request?.round === 2 && s.status === 'awaiting-approval',
+    );
+    expect(second.voided.map((v) => v.by)).toEqual(['alice@example.com']);
+    expect(second.planCheck).toMatchObject({
+      round: 1,
+      after: 'hold',
+      voided: true,
+      planHash: second.planHash,
+    });
+    expect(second.planCheck?.hold).toMatch(/^enforcement paused by alice@example\.com .*incident 7$/);
+    expect(await historyText(w.client, id)).toContain('approval.voided');
+    // Nothing acted on the old plan: no scope-down policy on the user.
+    const policies = async () =>
+      (await iam.send(new ListUserPoliciesCommand({ UserName: `${p}-ci` }))).PolicyNames ?? [];
+    expect(await policies()).toEqual(['assume-deploy', 'granted-during-pause']);
+
+    // The IAM changes again before round 2 is approved: the approval is voided at once, and approve says so.
+    await iam.send(new DeleteUserPolicyCommand({ UserName: `${p}-ci`, PolicyName: 'granted-during-pause' }));
+    const voided = await approve();
+    expect(voided.code).toBe(3);
+    expect(voided.out).toEqual([]);
+    // stderr: the review of round 2 (--yes shows it), then one line saying the approval was voided.
+    expect(voided.err.at(-1)).toMatch(
+      new RegExp(
+        `^nhi approve: approval of ${id.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')} voided: the plan changed after round 2 was approved \\([0-9a-f]{12} → [0-9a-f]{12}; now iam:PutUserPolicy on ${p}-ci, denying \\d+ action\\(s\\)\\); nothing was done\\. Round 3 is open for the new plan: review it with nhi pending, then nhi approve `,
+      ),
+    );
+    const pending = await nhi(['pending', '--json']);
+    expect(pending.out.map((l) => JSON.parse(l)).find((x) => x.id === id)).toMatchObject({
+      status: 'awaiting-approval',
+      missing: { security: 1 },
+    });
+    expect((await w.client.workflow.getHandle(id).query(remediationQuery)).request?.round).toBe(3);
+    expect(await policies()).toEqual(['assume-deploy']);
   });
 
   it('bad arguments exit 2 with one line', async () => {

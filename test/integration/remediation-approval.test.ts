@@ -12,6 +12,7 @@ import type { Approval } from '../../schemas/policy.ts';
 import { signSeal } from '../../schemas/service-seal.ts';
 import { type DecisionKind, newKeyPair } from '../../schemas/signed-decision.ts';
 import {
+  brakesReleasedSignal,
   type DecisionResult,
   decideUpdate,
   exceptionSignal,
@@ -29,6 +30,8 @@ const executed: string[] = [];
 const events: Array<{ key: string; type: string; detail: Record<string, unknown> }> = [];
 /** The plan's version per identity key: a test bumps it to say "the identity changed meanwhile". */
 const planVersion = new Map<string, string>();
+/** Identity keys a stand-in kill switch holds until a test releases them (brakesReleased). */
+const pausedKeys = new Set<string>();
 
 const alice = person('alice@example.com', 'security');
 const bob = person('bob@example.com', 'security');
@@ -49,8 +52,11 @@ const activities: Pick<
   | 'loadDirectory'
   | 'reserveAct'
 > = {
-  // The brakes always allow here (they have tests of their own: enforcement-*.test.ts).
-  reserveAct: async () => ({ verdict: 'go' }),
+  // The brakes allow here unless a test pauses a key (they have tests of their own: enforcement-*.test.ts).
+  reserveAct: async (r) =>
+    pausedKeys.has(r.identityKey)
+      ? { verdict: 'hold', reason: 'enforcement paused (test)' }
+      : { verdict: 'go' },
   planRemediation: async (input) => {
     const version = planVersion.get(input.identity.key) ?? '1';
     return {
@@ -254,6 +260,28 @@ describe('remediation approval gate', () => {
     });
     expect(state.status).toBe('executed');
     expect(eventsOf(key, 'approval.voided')).toHaveLength(1);
+    expect(executed.filter((k) => k === key)).toHaveLength(1);
+  });
+
+  it('an automatic action held by the kill switch makes its plan again when released, and acts on the new one', async () => {
+    const key = 'arn:aws:iam::111111111111:user/held-auto';
+    pausedKeys.add(key);
+    const state = await withWorker(async () => {
+      const handle = await start('held-auto', input(key, {}, { mode: 'auto' }));
+      const deadline = Date.now() + 60_000;
+      while ((await handle.query(remediationQuery)).status !== 'held' && Date.now() < deadline)
+        await new Promise((r) => setTimeout(r, 50));
+      planVersion.set(key, '2'); // the identity changed while it was held
+      pausedKeys.delete(key);
+      await handle.signal(brakesReleasedSignal);
+      return (await handle.result()) as RemediationState;
+    });
+    expect(state.status).toBe('executed');
+    expect(state.plan?.steps[0]?.detail.version).toBe('2');
+    expect(eventsOf(key, 'remediation.planned').map((e) => e.detail.replannedAfter)).toEqual([
+      undefined,
+      'enforcement paused (test)',
+    ]);
     expect(executed.filter((k) => k === key)).toHaveLength(1);
   });
 

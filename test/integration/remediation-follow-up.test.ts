@@ -183,11 +183,13 @@ describe('follow-up after a remediation', () => {
     expect(shown.stdout).toMatch(
       /follow-up: rolled-back; rolled back by alice@example.com at \S+: false positive \(1 key\(s\) active\), drift seen \d+×/,
     );
-    // A second rollback is refused with one line.
+    // A second rollback is refused with one line that says it was rolled back already: by whom, when, why.
     const again = await rollback(id);
     expect(again.code).toBe(1);
     expect(again.stderr.trim().split('\n')).toHaveLength(1);
-    expect(again.stderr).toMatch(/no open follow-up|rolled-back/);
+    expect(again.stderr).toMatch(
+      /already rolled back by alice@example\.com at \S+ \(false positive\); nothing left to undo \(nhi identity \S+ shows it\)/,
+    );
 
     const events = await collect(worker.eventsTopic, (m) =>
       m.some((x) => JSON.parse(x.value!.toString()).type === 'remediation.rolled-back'),

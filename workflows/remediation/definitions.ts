@@ -124,6 +124,19 @@ export interface DecisionAttempt {
   refusal?: string;
 }
 
+/** An approved round checked against a fresh plan. */
+export interface PlanCheck {
+  round: number;
+  at: string;
+  /** What was checked: right after the approval, or when a brake's hold ended. */
+  after: 'approval' | 'hold';
+  approvedPlanHash: string;
+  planHash: string;
+  voided: boolean;
+  /** The hold the plan was made again after (kill switch, rate limit), when `after` is hold. */
+  hold?: string;
+}
+
 /** One approval request: a plan hash, a directory snapshot, a deadline. A changed plan opens the next round. */
 export interface ApprovalRequest {
   round: number;
@@ -173,6 +186,11 @@ export interface RemediationState {
   rejection?: Decision;
   /** Approvals of earlier rounds, void because the plan changed. */
   voided: Decision[];
+  /**
+   * The last approved round checked against a plan made again just before acting (after the approval, or after a
+   * brake held it): `voided` when the plan had changed. `nhi approve` reads it back.
+   */
+  planCheck?: PlanCheck;
   attempts: DecisionAttempt[];
   /** Messages refused (forged, unsigned, replayed, stale decisions; unsealed, undecodable): the newest. */
   refusedMessages?: RefusedMessage[];

@@ -8,7 +8,8 @@
 // The gate: a request opens with the plan's hash and a snapshot of the directory; people send signed decisions
 // (one update; every attempt, refused ones too, is recorded in history with its reason); the quorum is per group
 // and across groups. Just before acting the plan is made again: a different hash voids the approvals and opens a
-// new request. A live exception for the action pauses the request, and nothing acts while it holds. A brake that
+// new request. So does a hold by a brake (kill switch, rate limit): when it ends, the plan is made again before
+// acting, and a changed plan voids the approvals (an automatic action acts on the new plan). A live exception for the action pauses the request, and nothing acts while it holds. A brake that
 // turns an automatic action approval-required (breaker open, over a rate limit) opens the same signed request, for
 // the policy's `enforcement.approval` groups (default security: 1; never `onTimeout: auto`).
 // After an executed action a follow-up workflow re-checks it and holds the rollback window (follow-up.ts).
@@ -33,6 +34,7 @@ import type { ProposalEnd } from '../../risk/proposals.ts';
 import { isTeamActionName } from '../../schemas/action-contract.ts';
 import { rememberNonce, SIGNED_DECISIONS_V2 } from '../../schemas/decision-check.ts';
 import { durationMs } from '../../schemas/duration.ts';
+import { REPLAN_AFTER_HOLD_PATCH } from '../../schemas/patch-ids.ts';
 import { type Approval, DEFAULT_ENFORCEMENT } from '../../schemas/policy.ts';
 import { REFUSED_MEMO_KEY, recordRefusal } from '../../schemas/refused-message.ts';
 import { hashOf, type SignedDecision } from '../../schemas/signed-decision.ts';
@@ -52,6 +54,7 @@ import {
   findingsClosedSignal,
   followUpWorkflowId,
   LATE_DECISION_WINDOW_MS,
+  type PlanCheck,
   type RemediationInput,
   type RemediationPlan,
   type RemediationState,
@@ -327,6 +330,23 @@ export async function remediationWorkflow(input: RemediationInput): Promise<Reme
       }
       const answer = await brakesAnswer(automatic);
       if (answer.verdict === 'go') break;
+      if (answer.verdict === 'replanned') {
+        // The identity changed while a brake held it: act on what is true now, approved for what it is now.
+        if (await endedWithoutAct()) return ended();
+        if (automatic) {
+          await record('remediation.planned', {
+            plan: state.plan,
+            planHash: state.planHash,
+            mode: input.mode,
+            reasons: input.reasons,
+            replannedAfter: answer.hold,
+          });
+          continue;
+        }
+        await checkedPlan(answer.heldPlanHash, { after: 'hold', hold: answer.hold });
+        needsApproval = true;
+        continue;
+      }
       // A brake turned this automatic action approval-required: the signed request, for the brake's approvers.
       state.approvalReason = answer.reason;
       await record('remediation.held', { reason: answer.reason, needs: 'approval' });
@@ -418,20 +438,50 @@ export async function remediationWorkflow(input: RemediationInput): Promise<Reme
         await replan();
         if (await endedWithoutAct()) return 'ended'; // the identity changed: nothing left to do here
         if (state.pausedBy) continue; // an exception was granted meanwhile: nothing acts
-        if (state.planHash === approvedHash) return 'approved';
-        state.voided.push(...state.approvals);
-        await record('approval.voided', {
-          round: state.request?.round,
-          approvedPlanHash: approvedHash,
-          planHash: state.planHash,
-          plan: state.plan,
-          voided: state.approvals.map((a) => a.by),
-        });
+        if (!(await checkedPlan(approvedHash!, { after: 'approval' }))) return 'approved';
       }
     }
 
-    /** Asks the control workflow until it says go, or that this automatic action needs approval; holds meanwhile. */
-    async function brakesAnswer(isAutomatic: boolean): Promise<ActAnswer & { verdict: 'go' | 'approval' }> {
+    /**
+     * The approved round against the plan just made: the same plan (false), or the approvals void (true, recorded
+     * as approval.voided in the history and the events; the caller opens a new round).
+     */
+    async function checkedPlan(
+      approvedPlanHash: string,
+      how: Pick<PlanCheck, 'after' | 'hold'>,
+    ): Promise<boolean> {
+      const voided = state.planHash !== approvedPlanHash;
+      state.planCheck = {
+        round: state.request?.round ?? 0,
+        at: now(),
+        ...how,
+        approvedPlanHash,
+        planHash: state.planHash!,
+        voided,
+      };
+      if (!voided) return false;
+      state.voided.push(...state.approvals);
+      await record('approval.voided', {
+        round: state.request?.round,
+        approvedPlanHash,
+        planHash: state.planHash,
+        plan: state.plan,
+        voided: state.approvals.map((a) => a.by),
+        ...(how.hold ? { afterHold: how.hold } : {}),
+      });
+      return true;
+    }
+
+    /**
+     * Asks the control workflow until it says go, or that this automatic action needs approval; holds meanwhile.
+     * After each hold the plan is made again before asking: `replanned` when it changed (nothing was granted).
+     */
+    async function brakesAnswer(
+      isAutomatic: boolean,
+    ): Promise<
+      | (ActAnswer & { verdict: 'go' | 'approval' })
+      | { verdict: 'replanned'; heldPlanHash: string; hold: string }
+    > {
       let lastHold = '';
       for (;;) {
         let answer: ActAnswer;
@@ -466,6 +516,13 @@ export async function remediationWorkflow(input: RemediationInput): Promise<Reme
         released = false;
         const wait = answer.retryAt ? Math.max(1, Date.parse(answer.retryAt) - Date.now()) : HOLD_RECHECK_MS;
         await condition(() => released, wait);
+        // The identity may have changed while it was held: what acts must be what was planned and approved.
+        if (patched(REPLAN_AFTER_HOLD_PATCH)) {
+          const heldPlanHash = state.planHash!;
+          await replan();
+          if (state.planHash !== heldPlanHash)
+            return { verdict: 'replanned', heldPlanHash, hold: answer.reason };
+        }
       }
     }
 
