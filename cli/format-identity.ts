@@ -162,9 +162,13 @@ export function identityReport(
   }
 
   if (a) {
+    // A deactivated key's capabilities are its user's: listed, but not reachable through the key (residual risk).
+    const inactive = a.risk.factors.some((f) => f.id === 'residual');
     row(
       'capabilities',
-      a.capabilities.length ? `${a.capabilities.length} (strongest form, shortest path)` : 'none known',
+      a.capabilities.length
+        ? `${a.capabilities.length} (strongest form, shortest path)${inactive ? `, ${a.principal ? `of ${a.principal}` : 'of its principal'}: none through this key while it is inactive` : ''}`
+        : 'none known',
     );
     // An admin reaches dozens of capabilities by one path: show a few per path, name the rest.
     const width = Math.max(0, ...a.capabilities.map((x) => x.id.length));

@@ -140,9 +140,20 @@ describe('identityReport: residual risk after containment', () => {
         contained: { before: 85, reasons: [] },
       },
       policy: {} as never,
+      principal: 'arn:aws:iam::1:user/ci',
       credentials: {},
       roles: [],
-      capabilities: [],
+      capabilities: [
+        {
+          id: 'full-admin',
+          title: 'admin',
+          weight: 100,
+          path: ['arn:aws:iam::1:user/ci'],
+          allResources: true,
+          conditional: false,
+          why: 'all',
+        },
+      ],
     },
     remediations: [
       {
@@ -164,6 +175,10 @@ describe('identityReport: residual risk after containment', () => {
     const text = identityReport(contained(ended, 'x'), [], Date.parse(since)).join('\n');
     expect(text).toMatch(/risk score\s+residual risk 5 of 100 after containment \(85 before\)/);
     expect(text).toContain(`+5   residual    key AKIA…MPLE deactivated by ${workflowId} at ${ended}`);
+    // What its user can do is listed, and said not to be reachable through the inactive key.
+    expect(text).toMatch(
+      /capabilities\s+1 \(strongest form, shortest path\), of arn:aws:iam::1:user\/ci: none through this key while it is inactive/,
+    );
   });
 
   it('a rule skipped while the proposal ran does not say "not ended" once it ended executed', () => {
