@@ -672,9 +672,11 @@ async function assessAndEnforce(
     findings: scoringFindings(open),
     ...(refresh ? { refresh } : {}),
   });
-  // What a contained identity can still do: IAM does not show a deactivated key or a replaced value as gone.
-  if (patched(RESIDUAL_RISK_PATCH))
-    assessment.risk = residualRisk(record.identity, assessment.risk, containmentsOf(record.remediations));
+  // What a contained identity can still do: IAM does not show a deactivated key or a replaced value as gone. (The
+  // patch is asked only once something is contained: no marker in the history of an identity never acted on.)
+  const containments = containmentsOf(record.remediations);
+  if (containments.length && patched(RESIDUAL_RISK_PATCH))
+    assessment.risk = residualRisk(record.identity, assessment.risk, containments);
   record.assessment = assessment;
   const { risk, policy, policyHash } = assessment;
   const at = new Date().toISOString();
