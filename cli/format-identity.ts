@@ -1,5 +1,6 @@
 // Identities as text for people (machines use --json): who owns it, when it was last used, what it can do and
 // through which roles, why it scores what it scores (every factor's reason), and what is being done about it.
+import { latestProposal, proposalGate, REPROPOSABLE } from '../risk/proposals.ts';
 import { describePath, shortName } from '../risk/reach.ts';
 import { TEAM_VERIFIED } from '../schemas/team-verification.ts';
 import type { IdentityRecord } from '../workflows/identity/state.ts';
@@ -84,6 +85,19 @@ function followUpLine(f: NonNullable<RemediationView['followUp']>): string {
   return `      follow-up: ${f.status}; ${rolledBack || watching}${drift}`;
 }
 
+/**
+ * Why a rule that fired at the latest assessment starts nothing, when its action's proposal ended for good since
+ * (the reason recorded then said it was still running): the state now, in the policy gate's own words.
+ */
+function skippedNow(record: IdentityRecord, action: string): string | undefined {
+  const latest = latestProposal(record.remediations, action);
+  const assessedAt = record.assessment?.assessedAt;
+  if (!latest?.ended || REPROPOSABLE.includes(latest.ended.status)) return undefined;
+  if (assessedAt && Date.parse(assessedAt) >= Date.parse(latest.ended.at)) return undefined;
+  const gate = proposalGate(record.remediations, action, latest.ended.at, 0);
+  return gate.open ? undefined : gate.reason;
+}
+
 /** The full record, readable by a reviewer. `now` only for "N days ago". */
 export function identityReport(
   record: IdentityRecord,
@@ -128,7 +142,13 @@ export function identityReport(
   } else {
     const capped = a.risk.total > a.risk.score ? `, capped from ${a.risk.total}` : '';
     const policy = a.policyHash ? `, policy ${a.policyHash.slice(0, 19)}…` : '';
-    row('risk score', `${a.risk.score} of 100${capped} (assessed ${a.assessedAt}${policy})`);
+    const contained = a.risk.contained;
+    const residual =
+      contained && contained.before !== a.risk.score
+        ? `residual risk ${a.risk.score} of 100 after containment (${contained.before} before)`
+        : `${a.risk.score} of 100`;
+    row('risk score', `${residual}${capped} (assessed ${a.assessedAt}${policy})`);
+    for (const reason of contained?.reasons ?? []) out.push(`    contained: ${reason}`);
     if (a.risk.factors.length === 0) out.push('    no risk factors');
     for (const f of a.risk.factors)
       out.push(
@@ -142,9 +162,13 @@ export function identityReport(
   }
 
   if (a) {
+    // A deactivated key's capabilities are its user's: listed, but not reachable through the key (residual risk).
+    const inactive = a.risk.factors.some((f) => f.id === 'residual');
     row(
       'capabilities',
-      a.capabilities.length ? `${a.capabilities.length} (strongest form, shortest path)` : 'none known',
+      a.capabilities.length
+        ? `${a.capabilities.length} (strongest form, shortest path)${inactive ? `, ${a.principal ? `of ${a.principal}` : 'of its principal'}: none through this key while it is inactive` : ''}`
+        : 'none known',
     );
     // An admin reaches dozens of capabilities by one path: show a few per path, name the rest.
     const width = Math.max(0, ...a.capabilities.map((x) => x.id.length));
@@ -216,7 +240,8 @@ export function identityReport(
   }
   if (record.skipped?.length) {
     row('not started', '');
-    for (const s of record.skipped) out.push(`    ${s.action.padEnd(16)} rule ${s.ruleId}: ${s.reason}`);
+    for (const s of record.skipped)
+      out.push(`    ${s.action.padEnd(16)} rule ${s.ruleId}: ${skippedNow(record, s.action) ?? s.reason}`);
   }
   // Forged, unsealed or undecodable messages the workflow refused: who claimed what, and why not.
   if (record.refusedMessages?.length) {

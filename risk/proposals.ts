@@ -17,6 +17,13 @@ export type ProposalEnd =
   /** Executed, then undone by a person's signed rollback: proposed again while the risk stays. */
   | 'rolled-back';
 
+/** Why an end that is not re-proposable is final, in the words `nhi identity` shows beside the rule. */
+const FINAL_BECAUSE: Partial<Record<ProposalEnd, string>> = {
+  executed: 'it is done (only a signed rollback re-arms it)',
+  noop: 'there was nothing to change',
+  'not-applicable': 'the action does not apply to this identity',
+};
+
 /** Ends after which the action may be proposed again (on new risk, after the cool-down). */
 export const REPROPOSABLE: readonly ProposalEnd[] = [
   'rejected',
@@ -69,7 +76,10 @@ export function proposalGate(
     return { open: false, reason: `${action} already proposed (epoch ${epoch}) and not ended` };
   const { status, at } = latest.ended;
   if (!REPROPOSABLE.includes(status))
-    return { open: false, reason: `${action} already ${status} (epoch ${epoch})` };
+    return {
+      open: false,
+      reason: `${action} ${status} at ${at} (epoch ${epoch}); not proposed again because ${FINAL_BECAUSE[status] ?? 'it is final'}`,
+    };
   if (!latest.rearmedAt) {
     return {
       open: false,

@@ -59,7 +59,9 @@ export type FactorId =
   | 'posture'
   | 'keyAge'
   | 'unused'
-  | 'noOwner';
+  | 'noOwner'
+  /** What a contained credential still scores (risk/residual.ts): never from a weight of the policy. */
+  | 'residual';
 
 export interface RiskFactor {
   id: FactorId;
@@ -79,6 +81,8 @@ export interface RiskScore {
   total: number;
   /** Highest contribution first. */
   factors: RiskFactor[];
+  /** Set when an executed remediation contains the identity (risk/residual.ts): the score before, and why not now. */
+  contained?: { before: number; reasons: string[] };
 }
 
 export interface ScoringPolicy {
@@ -100,7 +104,7 @@ const quoted = (f: RiskFinding) => (f.title ? `"${f.title}"` : `a ${f.kind} find
 // ---------------------------------------------------------------------------------------------------------------
 // factors: each returns points and a reason, or undefined when it does not apply
 
-type FactorDraft = { id: FactorId; points: number; reason: string };
+type FactorDraft = { id: Exclude<FactorId, 'residual'>; points: number; reason: string };
 
 function effectiveWeight(c: ScoredCapability, weights: Weights): number {
   return c.allResources ? c.weight : c.weight * weights.scopedCapability;

@@ -14,6 +14,9 @@ export const DEADLINE_TIMER_PATCH = 'deadline-timer';
 /** A remediation a brake held makes its plan again before acting; a changed plan voids its approvals. */
 export const REPLAN_AFTER_HOLD_PATCH = 'replan-after-hold';
 
+/** The identity workflow scores what a contained identity can still do (risk/residual.ts), re-assessed once contained. */
+export const RESIDUAL_RISK_PATCH = 'residual-risk';
+
 export const KNOWN_PATCH_IDS: ReadonlySet<string> = new Set([
   'count-exception-requests', // workflows/identity/workflow.ts COUNT_EXCEPTION_REQUESTS
   'enforcement-priority', // workflows/priority.ts ENFORCEMENT_PRIORITY_PATCH
@@ -21,6 +24,7 @@ export const KNOWN_PATCH_IDS: ReadonlySet<string> = new Set([
   CANCEL_REFUSED_PATCH,
   DEADLINE_TIMER_PATCH,
   REPLAN_AFTER_HOLD_PATCH,
+  RESIDUAL_RISK_PATCH,
   'access-risk-bar', // workflows/identity/access-grants.ts ACCESS_RISK_BAR_PATCH
   'signed-decisions-v2', // schemas/decision-check.ts SIGNED_DECISIONS_V2
   'signed-rollback', // workflows/remediation/follow-up.ts SIGNED_ROLLBACK

@@ -10,6 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { awsClients, awsClientsFor } from '../../activities/aws/clients.ts';
 import { exceptionDecision, exceptionRequest } from '../../cli/decisions.ts';
 import { main } from '../../cli/main.ts';
+import { RESIDUAL_POINTS } from '../../risk/residual.ts';
 import type { Finding } from '../../schemas/finding.ts';
 import type { IdentityRef } from '../../schemas/identity.ts';
 import {
@@ -24,6 +25,8 @@ import {
   deliver,
   type Estate,
   finding,
+  leakedKey,
+  seedAdminUser,
   seedEstate,
   startTestWorker,
   type TestWorker,
@@ -209,6 +212,43 @@ describe('nhi identities', () => {
   it('rejects bad options as usage errors', async () => {
     expect((await nhi('identities', '--min-risk', '101')).code).toBe(2);
     expect((await nhi('identities', '--limit', '0')).code).toBe(2);
+  });
+});
+
+describe('residual risk after containment', () => {
+  it('a leaked key, deactivated: scores what it can still do, names the remediation, ranks below uncontained', async () => {
+    const { key } = await seedAdminUser(`${prefix}-leak`, { owner: 'team-leak' });
+    w.terminateAtStop.push(identityWorkflowId(key.key));
+    await deliver(w.client, w.taskQueue, key, [leakedKey(key, { seed: `${prefix}/leak` })]);
+    const handle = w.client.workflow.getHandle(identityWorkflowId(key.key));
+    const contained = await waitFor('the key deactivated and scored again', async () => {
+      const r = await handle.query(identityQuery);
+      const done = r.remediations.find((x) => x.ended?.status === 'executed');
+      return done && r.assessment?.risk.factors[0]?.id === 'residual' ? { r, done } : undefined;
+    });
+    w.terminateAtStop.push(contained.done.workflowId);
+    const { risk } = contained.r.assessment!;
+    expect(contained.done.score).toBeGreaterThanOrEqual(80); // what it scored when the leak was proposed
+    expect(risk.score).toBe(RESIDUAL_POINTS);
+    expect(risk.factors[0]!.reason).toContain(`deactivated by ${contained.done.workflowId} at `);
+
+    const { out } = await nhi('identity', key.key);
+    const text = out.join('\n');
+    console.log(`$ nhi identity ${key.key}\n${text}`);
+    expect(text).toMatch(
+      new RegExp(`risk score\\s+residual risk ${RESIDUAL_POINTS} of 100 after containment \\(\\d+ before\\)`),
+    );
+    expect(text).toMatch(/deactivate-key\s+executed .*ended executed at /);
+    expect(text).not.toContain('not ended');
+
+    // NhiRiskScore followed: the contained key ranks below the uncontained CI user.
+    const ranked = await waitFor('visibility to rank the contained key', async () => {
+      const listed = (await nhi('identities', '--limit', '100000', '--json')).out.map((l) => JSON.parse(l));
+      const mine = listed.find((i) => i.key === key.key);
+      return mine?.score === RESIDUAL_POINTS ? listed.map((i) => i.key as string) : undefined;
+    });
+    expect(ranked.indexOf(key.key)).toBeGreaterThan(ranked.indexOf(ci.key));
+    expect(ranked.indexOf(ci.key)).toBeGreaterThanOrEqual(0);
   });
 });
 

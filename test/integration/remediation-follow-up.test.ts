@@ -14,6 +14,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { actionNamed } from '../../activities/actions/registry.ts';
 import { awsClients } from '../../activities/aws/clients.ts';
 import { remediationWorkflowId } from '../../risk/decide.ts';
+import { RESIDUAL_POINTS } from '../../risk/residual.ts';
 import type { Finding } from '../../schemas/finding.ts';
 import { identityQuery, identityWorkflowId } from '../../workflows/identity/definitions.ts';
 import {
@@ -107,6 +108,15 @@ describe('follow-up after a remediation', () => {
       (await awsClients().iam.send(new ListAccessKeysCommand({ UserName: name }))).AccessKeyMetadata?.[0]
         ?.Status;
     expect(await status()).toBe('Inactive');
+    // Contained: the key scores what an inactive key can do, naming the remediation (risk/residual.ts).
+    const identityRecord = () =>
+      worker.client.workflow.getHandle(identityWorkflowId(key.key)).query(identityQuery);
+    const residual = await waitFor('the residual score', async () => {
+      const risk = (await identityRecord()).assessment?.risk;
+      return risk?.factors[0]?.id === 'residual' ? risk : undefined;
+    });
+    expect(residual.score).toBe(RESIDUAL_POINTS);
+    expect(residual.factors[0]!.reason).toContain(`deactivated by ${id} at `);
 
     await awsClients().iam.send(
       new UpdateAccessKeyCommand({ UserName: name, AccessKeyId: key.name, Status: 'Active' }),
@@ -178,6 +188,10 @@ describe('follow-up after a remediation', () => {
       return r.skipped?.find((x) => /rolled-back at .*cool-down until/.test(x.reason));
     });
     expect(skipped.ruleId).toBe('leaked-key');
+    // Rolled back (the key active again): the full score is back, no residual factor.
+    const restored = (await identityRecord()).assessment!.risk;
+    expect(restored.factors.map((f) => f.id)).not.toContain('residual');
+    expect(restored.score).toBeGreaterThan(RESIDUAL_POINTS);
     // A reviewer sees it: the remediation executed, its follow-up rolled it back (who, why, verified).
     const shown = await run(process.execPath, [nhi, 'identity', key.key], { env: process.env });
     expect(shown.stdout).toMatch(

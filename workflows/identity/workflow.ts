@@ -28,13 +28,14 @@ import type { Activities } from '../../activities/index.ts';
 import { protectionOf } from '../../risk/brakes.ts';
 import { evaluateRules, planWorkflowId, remediationWorkflowId } from '../../risk/decide.ts';
 import { rearm, rearmObservations } from '../../risk/proposals.ts';
+import { containmentsOf, residualRisk } from '../../risk/residual.ts';
 import { changedIdentityKey, supportOf } from '../../schemas/action-support.ts';
 import { type Freshness, rememberNonce, SIGNED_DECISIONS_V2 } from '../../schemas/decision-check.ts';
 import { canonicalPerson } from '../../schemas/directory.ts';
 import { durationMs } from '../../schemas/duration.ts';
 import type { EnforcementEvent } from '../../schemas/enforcement-event.ts';
 import { isClosedStatus } from '../../schemas/finding.ts';
-import { DEADLINE_TIMER_PATCH } from '../../schemas/patch-ids.ts';
+import { DEADLINE_TIMER_PATCH, RESIDUAL_RISK_PATCH } from '../../schemas/patch-ids.ts';
 import { DEFAULT_ENFORCEMENT } from '../../schemas/policy.ts';
 import { REFUSED_MEMO_KEY, recordRefusal } from '../../schemas/refused-message.ts';
 import type { SignedDecision } from '../../schemas/signed-decision.ts';
@@ -246,8 +247,12 @@ export async function identityWorkflow(given: IdentityWorkflowInput): Promise<vo
       sealed,
       (end) => {
         const r = record.remediations.find((x) => x.workflowId === end?.workflowId);
-        if (r && !r.ended) r.ended = { status: end.status, at: end.at };
-        else if (r && end.status === 'rolled-back' && r.ended?.status === 'executed') {
+        if (r && !r.ended) {
+          r.ended = { status: end.status, at: end.at };
+          // Contained: score what it can still do now, not at its next finding (histories from before replay as
+          // they ran: their `reassess` came before the end, and nothing followed it).
+          if (end.status === 'executed' && patched(RESIDUAL_RISK_PATCH)) assessPending = true;
+        } else if (r && end.status === 'rolled-back' && r.ended?.status === 'executed') {
           // A signed rollback (its follow-up workflow checked it) undid it: while the risk stays, the rule is armed
           // again, so the action is proposed again after the cool-down instead of counting as done for ever.
           r.ended = { status: 'rolled-back', at: end.at };
@@ -667,6 +672,11 @@ async function assessAndEnforce(
     findings: scoringFindings(open),
     ...(refresh ? { refresh } : {}),
   });
+  // What a contained identity can still do: IAM does not show a deactivated key or a replaced value as gone. (The
+  // patch is asked only once something is contained: no marker in the history of an identity never acted on.)
+  const containments = containmentsOf(record.remediations);
+  if (containments.length && patched(RESIDUAL_RISK_PATCH))
+    assessment.risk = residualRisk(record.identity, assessment.risk, containments);
   record.assessment = assessment;
   const { risk, policy, policyHash } = assessment;
   const at = new Date().toISOString();

@@ -111,3 +111,85 @@ describe('identityReport: who verified a remediation', () => {
     );
   });
 });
+
+describe('identityReport: residual risk after containment', () => {
+  const key: IdentityRef = {
+    key: 'aws:access-key:AKIAIOSFODNN7EXAMPLE',
+    type: 'aws-access-key',
+    provider: 'aws',
+    aliases: [],
+  };
+  const workflowId = `remediate/deactivate-key/${key.key}/0`;
+  const ended = '2026-11-30T09:00:00.000Z';
+  const contained = (assessedAt: string, skippedReason: string) => ({
+    ...emptyRecord(key),
+    assessment: {
+      assessedAt,
+      risk: {
+        score: 5,
+        total: 5,
+        factors: [
+          {
+            id: 'residual' as const,
+            points: 5,
+            weight: 1,
+            contribution: 5,
+            reason: `key AKIA…MPLE deactivated by ${workflowId} at ${ended}: an inactive key can do nothing`,
+          },
+        ],
+        contained: { before: 85, reasons: [] },
+      },
+      policy: {} as never,
+      principal: 'arn:aws:iam::1:user/ci',
+      credentials: {},
+      roles: [],
+      capabilities: [
+        {
+          id: 'full-admin',
+          title: 'admin',
+          weight: 100,
+          path: ['arn:aws:iam::1:user/ci'],
+          allResources: true,
+          conditional: false,
+          why: 'all',
+        },
+      ],
+    },
+    remediations: [
+      {
+        action: 'deactivate-key',
+        ruleId: 'exposed-access-key',
+        workflowId,
+        mode: 'auto' as const,
+        reasons: [],
+        startedAt: since,
+        score: 85,
+        epoch: 0,
+        ended: { status: 'executed' as const, at: ended },
+      },
+    ],
+    skipped: [{ ruleId: 'exposed-access-key', action: 'deactivate-key', reason: skippedReason }],
+  });
+
+  it('the score says it is residual, what it was before, and names the remediation', () => {
+    const text = identityReport(contained(ended, 'x'), [], Date.parse(since)).join('\n');
+    expect(text).toMatch(/risk score\s+residual risk 5 of 100 after containment \(85 before\)/);
+    expect(text).toContain(`+5   residual    key AKIA…MPLE deactivated by ${workflowId} at ${ended}`);
+    // What its user can do is listed, and said not to be reachable through the inactive key.
+    expect(text).toMatch(
+      /capabilities\s+1 \(strongest form, shortest path\), of arn:aws:iam::1:user\/ci: none through this key while it is inactive/,
+    );
+  });
+
+  it('a rule skipped while the proposal ran does not say "not ended" once it ended executed', () => {
+    const stale = 'deactivate-key already proposed (epoch 0) and not ended';
+    const text = identityReport(contained(since, stale), [], Date.parse(since)).join('\n');
+    expect(text).not.toContain('not ended');
+    expect(text).toContain(
+      `deactivate-key   rule exposed-access-key: deactivate-key executed at ${ended} (epoch 0); not proposed again because it is done (only a signed rollback re-arms it)`,
+    );
+    // Assessed after it ended: the recorded reason is current and shown as it is.
+    const fresh = identityReport(contained('2026-11-30T09:00:01.000Z', 'current'), [], 0).join('\n');
+    expect(fresh).toContain('rule exposed-access-key: current');
+  });
+});

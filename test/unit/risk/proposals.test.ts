@@ -28,7 +28,23 @@ describe('proposalGate', () => {
         at(99),
         0,
       ),
-    ).toEqual({ open: false, reason: 'deactivate-key already executed (epoch 0)' });
+    ).toEqual({
+      open: false,
+      reason: `deactivate-key executed at ${at(0)} (epoch 0); not proposed again because it is done (only a signed rollback re-arms it)`,
+    });
+  });
+
+  it('an end that is final says when it ended and why it is not proposed again', () => {
+    const gate = (status: 'noop' | 'not-applicable') =>
+      proposalGate([{ action: 'a', epoch: 2, ended: { status, at: at(0) } }], 'a', at(9), 0);
+    expect(gate('noop')).toEqual({
+      open: false,
+      reason: `a noop at ${at(0)} (epoch 2); not proposed again because there was nothing to change`,
+    });
+    expect(gate('not-applicable')).toEqual({
+      open: false,
+      reason: `a not-applicable at ${at(0)} (epoch 2); not proposed again because the action does not apply to this identity`,
+    });
   });
 
   it('after a rejection: blocked until re-armed, then until the cool-down, then epoch + 1', () => {
