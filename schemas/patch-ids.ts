@@ -11,12 +11,16 @@ export const CANCEL_REFUSED_PATCH = 'cancel-refused';
 /** The identity workflow's loop keeps one timer per deadline (workflows/deadline-timer.ts), not one per wait. */
 export const DEADLINE_TIMER_PATCH = 'deadline-timer';
 
+/** A refusal that depended on configuration re-arms when the identity is assessed under another configuration. */
+export const CONFIG_REARM_PATCH = 'config-refusal-rearm';
+
 export const KNOWN_PATCH_IDS: ReadonlySet<string> = new Set([
   'count-exception-requests', // workflows/identity/workflow.ts COUNT_EXCEPTION_REQUESTS
   'enforcement-priority', // workflows/priority.ts ENFORCEMENT_PRIORITY_PATCH
   SERVICE_SEALS_PATCH,
   CANCEL_REFUSED_PATCH,
   DEADLINE_TIMER_PATCH,
+  CONFIG_REARM_PATCH,
   'access-risk-bar', // workflows/identity/access-grants.ts ACCESS_RISK_BAR_PATCH
   'signed-decisions-v2', // schemas/decision-check.ts SIGNED_DECISIONS_V2
   'signed-rollback', // workflows/remediation/follow-up.ts SIGNED_ROLLBACK
