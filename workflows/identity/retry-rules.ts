@@ -33,15 +33,7 @@ export function retryRefusal(
   fresh?: Freshness,
 ): string | undefined {
   const r = ctx.remediations.find((x) => x.workflowId === remediationId);
-  if (!r)
-    return `no remediation ${remediationId} was proposed by this identity (nhi identity KEY lists them)`;
-  if (r.observe) return `${remediationId} is an observe-mode plan: nothing acts in observe mode`;
-  if (!r.ended) return `${remediationId} has not ended (nhi pending shows what it waits for)`;
-  if (r.ended.status === 'executed')
-    return `${remediationId} executed: roll it back first (nhi rollback ${remediationId}); it is then proposed again`;
-  const latest = latestProposal(ctx.remediations, r.action);
-  if (latest && latest !== r)
-    return `${remediationId} is not the latest proposal of ${r.action} (${latest.workflowId} is): retry that one`;
+  // The signature first: a forged or unsigned retry is refused as such, whatever it names.
   const bad = signedDecisionRefusal(
     ctx.directory,
     signed,
@@ -55,6 +47,14 @@ export function retryRefusal(
     fresh,
   );
   if (bad) return bad;
+  if (!r) return `no remediation ${remediationId} was proposed by this identity (nhi identity KEY lists them)`;
+  if (r.observe) return `${remediationId} is an observe-mode plan: nothing acts in observe mode`;
+  if (!r.ended) return `${remediationId} has not ended (nhi pending shows what it waits for)`;
+  if (r.ended.status === 'executed')
+    return `${remediationId} executed: roll it back first (nhi rollback ${remediationId}); it is then proposed again`;
+  const latest = latestProposal(ctx.remediations, r.action);
+  if (latest && latest !== r)
+    return `${remediationId} is not the latest proposal of ${r.action} (${latest.workflowId} is): retry that one`;
   const person = canonicalPerson((signed as SignedDecision).person);
   const groups = personEntry(ctx.directory, person)!.groups;
   const owner = ctx.owners.find((o) => canonicalPerson(o) === person || groups.includes(canonicalPerson(o)));
