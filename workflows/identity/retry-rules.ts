@@ -47,7 +47,8 @@ export function retryRefusal(
     fresh,
   );
   if (bad) return bad;
-  if (!r) return `no remediation ${remediationId} was proposed by this identity (nhi identity KEY lists them)`;
+  if (!r)
+    return `no remediation ${remediationId} was proposed by this identity (nhi identity KEY lists them)`;
   if (r.observe) return `${remediationId} is an observe-mode plan: nothing acts in observe mode`;
   if (!r.ended) return `${remediationId} has not ended (nhi pending shows what it waits for)`;
   if (r.ended.status === 'executed')
