@@ -223,6 +223,9 @@ describe('refusals that depended on configuration', () => {
     expect((await remediationResult(id)).status).toBe('refused');
     await waitFor('the refusal on the record', async () => (await query(far.key)).remediations[0]?.ended);
 
+    // nhi identity says what comes next, with the command to run.
+    const shown = await nhi('identity', far.key);
+    expect(shown.out.join('\n')).toContain(`or now: nhi remediation retry ${id} --as WHO --reason R`);
     const reason = 'the account role is being set up; try again';
     const refusedRetry = await nhi('remediation', 'retry', id, '--as', mallory.id, '--reason', reason);
     expect(refusedRetry.code).toBe(1);
