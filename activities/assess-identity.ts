@@ -9,10 +9,13 @@ import { GetCallerIdentityCommand } from '@aws-sdk/client-sts';
 import { Context } from '@temporalio/activity';
 import { computeReach, type ReachResult } from '../risk/reach.ts';
 import { type IdentitySummary, type RiskFinding, type RiskScore, scoreIdentity } from '../risk/score.ts';
+import { isTeamActionName } from '../schemas/action-contract.ts';
+import { configHashOf, type TeamActionRegistration } from '../schemas/config-hash.ts';
 import type { IdentityRef } from '../schemas/identity.ts';
 import type { Policy } from '../schemas/policy.ts';
 import { exceptionsQuery, identityWorkflowId } from '../workflows/identity/definitions.ts';
 import type { FindingSummary } from '../workflows/identity/state.ts';
+import { registeredActions } from './action-registry.ts';
 import {
   type AccountClients,
   AccountNotConfiguredError,
@@ -49,6 +52,11 @@ export interface Assessment {
   policy: Policy;
   /** `sha256:<hex>` of the policy file this assessment (and the decisions taken on it) used. */
   policyHash?: string;
+  /**
+   * The configuration in force (policy file and the registered team actions its rules name): a refusal that
+   * depended on configuration, made under another hash, no longer blocks a new proposal.
+   */
+  configHash?: string;
   /** The account the identity lives in, from AWS (not from a finding). */
   account?: string;
   /** The principal whose policies were evaluated (an access key's owner), when AWS knows it. */
@@ -103,6 +111,33 @@ export function createAssessor(aws: AwsClients, opts: AssessorOptions = {}) {
   let inForce: PolicyInForce | undefined;
   const accounts = opts.accounts ?? createAccountClients(aws, () => inForce?.policy.accounts ?? {});
   const cache = new Map<string, { at: number; read: Promise<CachedAccount> }>();
+  // The team actions' registrations, read from the registry at most once per TTL.
+  let registrations: { at: number; queue: string; actions: TeamActionRegistration[] } | undefined;
+  const teamRegistrations = async (policy: Policy): Promise<TeamActionRegistration[]> => {
+    const named = new Set(policy.rules.map((r) => r.action).filter(isTeamActionName));
+    if (named.size === 0) return [];
+    let context: ReturnType<typeof Context.current>;
+    try {
+      context = Context.current();
+    } catch {
+      return []; // called outside an activity (tests of the assessor alone)
+    }
+    const queue = context.info.taskQueue;
+    if (!registrations || registrations.queue !== queue || Date.now() - registrations.at > ttlMs) {
+      try {
+        const actions = (await registeredActions(context.client, queue)).map((a) => ({
+          name: a.name,
+          taskQueue: a.taskQueue,
+          ...(a.registeredAt ? { registeredAt: a.registeredAt } : {}),
+        }));
+        registrations = { at: Date.now(), queue, actions };
+      } catch {
+        // The registry unreadable: the last known registrations (a flapping hash would re-arm refusals).
+        return (registrations?.actions ?? []).filter((a) => named.has(a.name));
+      }
+    }
+    return registrations.actions.filter((a) => named.has(a.name));
+  };
   // Who this worker is in AWS: read once per process; unknown (a failed read) is tried again next time.
   let enforcer: Promise<string | undefined> | undefined;
   const enforcerIdentity = () => {
@@ -148,7 +183,12 @@ export function createAssessor(aws: AwsClients, opts: AssessorOptions = {}) {
     const result: Omit<Assessment, 'risk'> = {
       assessedAt: new Date().toISOString(),
       policy,
-      ...(inForce.hash ? { policyHash: inForce.hash } : {}),
+      ...(inForce.hash
+        ? {
+            policyHash: inForce.hash,
+            configHash: configHashOf(inForce.hash, await teamRegistrations(policy)),
+          }
+        : {}),
       credentials: {},
       roles: [],
       capabilities: [],

@@ -67,6 +67,8 @@ export interface ExceptionContext {
   limits: ExceptionLimits;
   /** Actions the policy's rules name: an exception must be for one of them (or a built-in that applies). */
   ruleActions: string[];
+  /** Who may retry a remediation (policy decisions.retriers). */
+  retriers?: string[];
 }
 
 export function createDirectoryActivities() {
@@ -80,6 +82,7 @@ export function createDirectoryActivities() {
         directory: currentDirectory(),
         limits: policy.exceptions,
         ruleActions: [...new Set(policy.rules.map((r) => r.action))],
+        retriers: policy.decisions.retriers,
       };
     },
   };

@@ -5,6 +5,7 @@ import { signDecision } from '../schemas/signed-decision.ts';
 import type { ExceptionRequestInput, ExceptionTerms } from '../workflows/identity/definitions.ts';
 import { identityWorkflowId } from '../workflows/identity/definitions.ts';
 import { exceptionTermsHash, NEW_REQUEST } from '../workflows/identity/exception-rules.ts';
+import { retryTermsHash } from '../workflows/identity/retry-rules.ts';
 import type { ApprovalRequest } from '../workflows/remediation/definitions.ts';
 
 export interface Signer {
@@ -103,5 +104,27 @@ export function signedAct(
       time: at(time),
     },
     signer.secretKey,
+  );
+}
+
+/** `nhi remediation retry`: a retry of an ended remediation, sent to the identity workflow that proposed it. */
+export function remediationRetry(
+  signer: Signer,
+  proposer: string,
+  remediationId: string,
+  round: number,
+  reason: string,
+  time?: string,
+): SignedDecision {
+  return signedAct(
+    signer,
+    {
+      workflowId: identityWorkflowId(proposer),
+      runId: remediationId,
+      termsHash: retryTermsHash(remediationId, round),
+    },
+    'retry',
+    reason,
+    time,
   );
 }

@@ -73,7 +73,13 @@ function remediationLine(r: RemediationView): string {
     : r.state?.status === 'failed'
       ? `\n      failed for want of a worker: none picked up its ${w.phase} phase on task queue ${w.taskQueue} (waiting since ${w.since})`
       : `\n      waiting for a worker since ${w.since}: none has picked up its ${w.phase} phase on task queue ${w.taskQueue}`;
-  return `    ${r.action.padEnd(16)} ${status.padEnd(18)} ${which}, rule ${r.ruleId} (${r.mode}) at score ${r.score}, ${r.startedAt}${target}${because}${approvals}${rejected}${verified}${ended}${rearmed}${open}${taken}\n      ${r.workflowId}${brake}${worker}${refused}`;
+  // What comes next for one that ended because of configuration, and who retried one (nhi remediation retry).
+  const next = r.retry
+    ? `\n      retried by ${r.retry.by} at ${r.retry.at} (round ${r.retry.round}): ${clip(r.retry.reason, 160)}`
+    : r.ended?.cause === 'configuration'
+      ? `\n      ended because of configuration: proposed again when the policy or the registered team actions change, or now: nhi remediation retry ${r.workflowId} --as WHO --reason R`
+      : '';
+  return `    ${r.action.padEnd(16)} ${status.padEnd(18)} ${which}, rule ${r.ruleId} (${r.mode}) at score ${r.score}, ${r.startedAt}${target}${because}${approvals}${rejected}${verified}${ended}${rearmed}${open}${taken}\n      ${r.workflowId}${brake}${worker}${refused}${next}`;
 }
 
 function followUpLine(f: NonNullable<RemediationView['followUp']>): string {

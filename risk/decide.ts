@@ -33,6 +33,8 @@ export interface DecisionInput {
   proposals?: readonly ProposalRecord[];
   /** Policy `enforcement.cooldownMinutes` (default 0 here: the policy schema has the real default). */
   cooldownMinutes?: number;
+  /** The configuration in force (assessment's configHash): a configuration refusal made under another re-arms. */
+  configHash?: string;
   /** Policy `enforcement.mode` is observe: every rule observes. */
   observeAll?: boolean;
   /** Why this identity is never acted upon (protectionOf), if it is protected. */
@@ -148,7 +150,13 @@ export function evaluateRules(
       }
       numbering = { observation: gate.n };
     } else {
-      const gate = proposalGate(proposals, rule.action, input.now, input.cooldownMinutes ?? 0);
+      const gate = proposalGate(
+        proposals,
+        rule.action,
+        input.now,
+        input.cooldownMinutes ?? 0,
+        input.configHash,
+      );
       if (!gate.open) {
         skipped.push({ ...base, reason: gate.reason, ...(gate.retryAt ? { retryAt: gate.retryAt } : {}) });
         continue;

@@ -1,7 +1,11 @@
 // When an action may be proposed (again) for an identity. Each proposal is one remediation workflow with its own
 // id (an epoch). A proposal that ended without acting (rejected, expired, failed, refused) is made again only
 // after new risk moved the score across the rule's threshold — the rule stopped firing at some assessment, then
-// fired again — and no sooner than the policy's cool-down after it ended. Pure: time is passed in.
+// fired again — and no sooner than the policy's cool-down after it ended. Two things open the gate at once instead:
+// a refusal that depended on configuration (an unconfigured account, a team action not registered or without a
+// worker), once the identity is assessed under another configuration hash — the cause may be fixed, and waiting
+// for new risk and a cool-down would keep a live risk unremediated; and a person's signed retry
+// (`nhi remediation retry`). Pure: time is passed in.
 
 /** How a proposal ended, as the remediation workflow reports it to its identity. */
 export type ProposalEnd =
@@ -34,15 +38,34 @@ export const REPROPOSABLE: readonly ProposalEnd[] = [
   'rolled-back',
 ];
 
+/**
+ * Why a proposal ended, when that matters for proposing it again: `configuration` — refused or failed because of
+ * how the deployment is configured (an account not in the policy, a team action not registered, no worker on its
+ * queue), so a configuration change may fix it.
+ */
+export type EndCause = 'configuration';
+
+/** A person's signed retry of an ended proposal (`nhi remediation retry`): the next time its rule fires, it is proposed again. */
+export interface RetryMark {
+  by: string;
+  reason: string;
+  at: string;
+  /** 1 for the first retry of this proposal, 2 for the next… (what the signature is bound to). */
+  round: number;
+}
+
 export interface ProposalRecord {
   action: string;
   /** Absent in records from before epochs: 0. */
   epoch?: number;
   /** Observe-mode plans are not proposals: they never block or number the real ones. */
   observe?: boolean;
-  ended?: { status: ProposalEnd; at: string };
+  ended?: { status: ProposalEnd; at: string; cause?: EndCause };
   /** Set when, after it ended, an assessment found the rule not firing: the next crossing is new risk. */
   rearmedAt?: string;
+  /** The configuration (policy file and registered team actions) it was proposed under (absent in older records). */
+  configHash?: string;
+  retry?: RetryMark;
 }
 
 export type ProposalGate =
@@ -62,18 +85,34 @@ export function latestProposal<T extends ProposalRecord>(
   return latest;
 }
 
-/** Whether `action` may be proposed now, and under which epoch. */
+/**
+ * Whether an ended proposal no longer blocks a new one, whatever the cool-down: a signed retry, or a refusal that
+ * depended on configuration made under another configuration than `configHash` (the one in force now). A
+ * proposal without a recorded hash (older records), or no current hash, keeps the ordinary gate.
+ */
+export function reopenedBy(latest: ProposalRecord, configHash: string | undefined): string | undefined {
+  if (!latest.ended) return undefined;
+  if (latest.retry) return `retried by ${latest.retry.by}: ${latest.retry.reason}`;
+  if (latest.ended.cause !== 'configuration' || !latest.configHash || !configHash) return undefined;
+  return latest.configHash === configHash
+    ? undefined
+    : `${latest.ended.status} because of configuration under ${latest.configHash}; configuration is now ${configHash}`;
+}
+
+/** Whether `action` may be proposed now, and under which epoch (`configHash`: the configuration in force now). */
 export function proposalGate(
   records: readonly ProposalRecord[],
   action: string,
   now: string,
   cooldownMinutes: number,
+  configHash?: string,
 ): ProposalGate {
   const latest = latestProposal(records, action);
   if (!latest) return { open: true, epoch: 0 };
   const epoch = latest.epoch ?? 0;
   if (!latest.ended)
     return { open: false, reason: `${action} already proposed (epoch ${epoch}) and not ended` };
+  if (reopenedBy(latest, configHash)) return { open: true, epoch: epoch + 1 };
   const { status, at } = latest.ended;
   if (!REPROPOSABLE.includes(status))
     return {

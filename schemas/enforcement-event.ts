@@ -17,6 +17,8 @@ export const EnforcementEventType = z.enum([
   'remediation.failed',
   'remediation.rolled-back',
   'remediation.drifted',
+  /** A person's signed retry was accepted: detail.remediationId, by, reason, round; proposed names the new one. */
+  'remediation.retried',
   /**
    * A workflow refused a message (an unsigned or forged decision, a role the policy does not give, a replay):
    * detail.message, detail.claimedBy (a claim), detail.reason. The workflow's state and memo keep it too.

@@ -17,6 +17,9 @@ export const REPLAN_AFTER_HOLD_PATCH = 'replan-after-hold';
 /** The identity workflow scores what a contained identity can still do (risk/residual.ts), re-assessed once contained. */
 export const RESIDUAL_RISK_PATCH = 'residual-risk';
 
+/** A refusal that depended on configuration re-arms when the identity is assessed under another configuration. */
+export const CONFIG_REARM_PATCH = 'config-refusal-rearm';
+
 export const KNOWN_PATCH_IDS: ReadonlySet<string> = new Set([
   'count-exception-requests', // workflows/identity/workflow.ts COUNT_EXCEPTION_REQUESTS
   'enforcement-priority', // workflows/priority.ts ENFORCEMENT_PRIORITY_PATCH
@@ -25,6 +28,7 @@ export const KNOWN_PATCH_IDS: ReadonlySet<string> = new Set([
   DEADLINE_TIMER_PATCH,
   REPLAN_AFTER_HOLD_PATCH,
   RESIDUAL_RISK_PATCH,
+  CONFIG_REARM_PATCH,
   'access-risk-bar', // workflows/identity/access-grants.ts ACCESS_RISK_BAR_PATCH
   'signed-decisions-v2', // schemas/decision-check.ts SIGNED_DECISIONS_V2
   'signed-rollback', // workflows/remediation/follow-up.ts SIGNED_ROLLBACK

@@ -307,6 +307,8 @@ export const DecisionSettings = z.strictObject({
   brakes: z.array(GroupName).min(1).default(['security']),
   /** Who may register or remove any team action, besides the team's own group (the name before the `/`). */
   registrants: z.array(GroupName).min(1).default(['security']),
+  /** Who may re-propose an ended remediation (`nhi remediation retry`); never the identity's owner. */
+  retriers: z.array(GroupName).min(1).default(['security']),
 });
 export type DecisionSettings = z.infer<typeof DecisionSettings>;
 

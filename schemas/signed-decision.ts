@@ -12,7 +12,7 @@ import { bytesToHex, hexToBytes, randomBytes, utf8ToBytes } from '@noble/hashes/
 /**
  * Every act a person signs: a remediation's approve/reject, an exception's request/approve/reject/revoke, a
  * rollback, a pause or resume of enforcement (resume also closes the breaker), a registry change (register,
- * remove), a just-in-time access request or revocation, a workflow's cancellation.
+ * remove), a just-in-time access request or revocation, a workflow's cancellation, a remediation's retry.
  */
 export type DecisionKind =
   | 'approve'
@@ -24,7 +24,9 @@ export type DecisionKind =
   | 'resume'
   | 'register'
   | 'remove'
-  | 'cancel';
+  | 'cancel'
+  /** Re-propose an ended remediation (`nhi remediation retry`). */
+  | 'retry';
 
 /**
  * What is signed. For a remediation: its workflow id, run id and plan hash. For an exception: the identity

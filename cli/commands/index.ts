@@ -17,6 +17,7 @@ import { keysCommand } from './keys.ts';
 import { normalizeCommand } from './normalize.ts';
 import { pendingCommand } from './pending.ts';
 import { policyCommand } from './policy.ts';
+import { remediationCommand } from './remediation.ts';
 import { requestCommand } from './request.ts';
 import { revokeCommand } from './revoke.ts';
 import { rollbackCommand } from './rollback.ts';
@@ -33,6 +34,7 @@ export const commands: Command[] = [
   identitiesCommand,
   identityCommand,
   rollbackCommand,
+  remediationCommand,
   policyCommand,
   actionsCommand,
   keysCommand,

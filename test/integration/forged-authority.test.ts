@@ -18,7 +18,7 @@ import { stringify } from 'yaml';
 import type { AssumeRoleSpy } from '../../activities/access/grant.ts';
 import { awsClients, awsClientsFor } from '../../activities/aws/clients.ts';
 import { awaitGrant, collectCredentials, requestAccess } from '../../cli/access-client.ts';
-import { exceptionRequest } from '../../cli/decisions.ts';
+import { exceptionRequest, remediationRetry } from '../../cli/decisions.ts';
 import { main } from '../../cli/main.ts';
 import type { AccessSummary } from '../../evidence/access-summary.ts';
 import { exportEvidence } from '../../evidence/export.ts';
@@ -45,6 +45,7 @@ import {
   identityQuery,
   identityWorkflowId,
   requestExceptionUpdate,
+  retryRemediationUpdate,
 } from '../../workflows/identity/definitions.ts';
 import {
   REGISTRY_RUN,
@@ -319,6 +320,67 @@ describe('exception requests', () => {
       [identityWorkflowId(users.b.key), 'refused', bob.id, elsewhere.refusal],
       [identityWorkflowId(users.b.key), 'refused', bob.id, expect.stringMatching(/^signed for another/)],
     ]);
+  }, 120_000);
+});
+
+describe('remediation retries', () => {
+  it('a forged retry (bare client, unsigned, another key, signed for another identity) is refused and recorded; nothing is proposed', async () => {
+    const user = await createUser('retry');
+    await deliver(w.client, w.taskQueue, user, [finding(user, 'activity', { severity: 10 })]);
+    const workflowId = identityWorkflowId(user.key);
+    const handle = w.client.workflow.getHandle(workflowId);
+    await waitFor(
+      'the identity workflow',
+      async () => (await handle.query(identityQuery).catch(() => undefined))?.assessment,
+    );
+    const id = remediationWorkflowId(user.key, 'deactivate-key', 0);
+    const genuine = remediationRetry(
+      { person: alice.id, secretKey: alice.secretKey },
+      user.key,
+      id,
+      1,
+      'again',
+    );
+    // No payload key: plaintext, undecodable to the workflow; its answer comes back encrypted.
+    await bare.workflow
+      .getHandle(workflowId)
+      .executeUpdate(retryRemediationUpdate, { args: [genuine] })
+      .catch(() => undefined);
+    const retry = (signed: unknown) =>
+      handle.executeUpdate(retryRemediationUpdate, { args: [signed as never] });
+    expect(await retry({ runId: id, decision: 'retry', reason: 'again' })).toMatchObject({
+      accepted: false,
+      refusal: 'the request must be signed by a person (--as WHO)',
+    });
+    const otherKey = remediationRetry(
+      { person: mallory.id, secretKey: mallory.secretKey },
+      user.key,
+      id,
+      1,
+      'again',
+    );
+    expect((await retry({ ...otherKey, person: alice.id })).refusal).toMatch(
+      /^bad signature: no key of alice@example\.com/,
+    );
+    const elsewhere = remediationRetry(
+      { person: alice.id, secretKey: alice.secretKey },
+      users.a.key,
+      id,
+      1,
+      'again',
+    );
+    expect((await retry(elsewhere)).refusal).toBe(
+      `signed for another request (${identityWorkflowId(users.a.key)} ${id})`,
+    );
+
+    const record = await handle.query(identityQuery);
+    expect(record.refusedMessages?.map((r) => [r.message, r.claimedBy])).toEqual([
+      ['retryRemediation', '?'],
+      ['retryRemediation', '?'],
+      ['retryRemediation', alice.id],
+      ['retryRemediation', alice.id],
+    ]);
+    expect(record.remediations).toEqual([]);
   }, 120_000);
 });
 

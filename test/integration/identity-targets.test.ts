@@ -6,7 +6,9 @@
 // - a forged owner on a key's finding changes no target: the key's user in IAM is acted on, once, whichever of
 //   the key's and the user's workflows proposed it;
 // - an exception on a user holds against a compromise finding on its access key;
-// - after a scope-down the identity is re-assessed at once: `nhi identity` shows the new score.
+// - after a scope-down the identity is re-assessed at once: `nhi identity` shows the new score;
+// - a refusal for an unconfigured account re-arms once the account is configured (the policy's hash changed): the
+//   next leak is proposed again and acts there; `nhi remediation retry` re-proposes a refused one, signed.
 import { createHash, randomUUID } from 'node:crypto';
 import { appendFileSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -32,12 +34,17 @@ import type { IdentityRecord } from '../../workflows/identity/state.ts';
 import type { RemediationState } from '../../workflows/remediation/definitions.ts';
 import { collect } from '../support/kafka.ts';
 import { openAccount } from '../support/moto-accounts.ts';
-import { grantException } from '../support/people.ts';
+import { directoryFile, grantException, keyFiles, person } from '../support/people.ts';
 import { deliver, finding, startTestWorker, type TestWorker, waitFor } from './identity-support.ts';
 
 const prefix = `tgt-${randomUUID().slice(0, 8)}`;
 const OTHER = '222222222222';
 const UNCONFIGURED = '333333333333';
+/** Configured only in the middle of a test: a refusal made before re-arms. */
+const LATER = '444444444444';
+let laterRole: string;
+let laterIam: IAMClient;
+let otherRole: string;
 let w: TestWorker;
 let home: string;
 let otherIam: IAMClient;
@@ -47,10 +54,10 @@ let listed: string;
 const hashOf = (file: string) => `sha256:${createHash('sha256').update(readFileSync(file)).digest('hex')}`;
 
 /** Low thresholds: the cases are about where an action lands, not about scores. */
-const policyText = (roleArn: string) => `version: 1
+const policyText = (roleArn: string, later?: string) => `version: 1
 ownership: { file: owners.yaml }
 accounts:
-  "${OTHER}": { roleArn: "${roleArn}" }
+  "${OTHER}": { roleArn: "${roleArn}" }${later ? `\n  "${LATER}": { roleArn: "${later}" }` : ''}
 rules:
   - id: compromised-sessions
     when: { minScore: 1, kinds: [compromise-indicator], identityTypes: [aws-user, aws-role, aws-access-key] }
@@ -98,6 +105,8 @@ async function remediationResult(workflowId: string): Promise<RemediationState> 
 
 beforeAll(async () => {
   const roleArn = await openAccount(OTHER, `${prefix}-nhi`);
+  otherRole = roleArn;
+  laterRole = await openAccount(LATER, `${prefix}-nhi`);
   const dir = mkdtempSync(join(tmpdir(), 'nhi-targets-'));
   policyFile = join(dir, 'policy.yaml');
   const base = awsClients();
@@ -107,6 +116,9 @@ beforeAll(async () => {
   home = (await createAccountClients(base, () => ({})).homeAccount()) as string;
   otherIam = (await createAccountClients(base, () => ({ [OTHER]: { roleArn } })).clientsForAccount(OTHER))
     .iam;
+  laterIam = (
+    await createAccountClients(base, () => ({ [LATER]: { roleArn: laterRole } })).clientsForAccount(LATER)
+  ).iam;
   w = await startTestWorker('id-tgt', { policyFile });
 });
 
@@ -166,6 +178,87 @@ describe('account binding', () => {
     expect(assessment?.account).toBe(OTHER);
     expect(assessment?.principal).toBe(there.key);
   });
+});
+
+describe('refusals that depended on configuration', () => {
+  it('a refusal for an unconfigured account re-arms once the account is configured: the next leak acts there', async () => {
+    const name = `${prefix}-later`;
+    const later = userRef(await createUser(laterIam, name));
+    w.terminateAtStop.push(identityWorkflowId(later.key));
+    await deliver(w.client, w.taskQueue, later, [finding(later, 'compromise-indicator', { severity: 90 })]);
+    const first = await remediationResult(remediationWorkflowId(later.key, 'revoke-sessions', 0));
+    expect(first.status).toBe('refused');
+    expect(first.plan?.refused).toContain(`account ${LATER} is not configured`);
+    const refused = await waitFor('the refusal on the record', async () => {
+      const r = (await query(later.key)).remediations[0];
+      return r?.ended ? r : undefined;
+    });
+    expect(refused.ended).toMatchObject({ status: 'refused', cause: 'configuration' });
+    expect(refused.configHash).toMatch(/^config:/);
+
+    // The operator configures the account; the worker reads the policy again at the next assessment.
+    writeFileSync(policyFile, policyText(otherRole, laterRole));
+    await deliver(w.client, w.taskQueue, later, [finding(later, 'compromise-indicator', { severity: 90 })]);
+    const second = await remediationResult(remediationWorkflowId(later.key, 'revoke-sessions', 1));
+    expect(second.status).toBe('executed');
+    expect(second.plan?.account).toBe(LATER);
+    expect(await inlinePolicies(laterIam, name)).toEqual(['nhi-enforce-revoke-sessions']);
+    const record = await query(later.key);
+    expect(record.remediations.map((r) => [r.epoch, r.configHash === refused.configHash])).toEqual([
+      [0, true],
+      [1, false],
+    ]);
+  }, 120_000);
+
+  it('nhi remediation retry re-proposes a refused remediation, signed by security; a person outside decisions.retriers is refused', async () => {
+    const alice = person('alice@example.com', 'security');
+    const mallory = person('mallory@example.com', 'marketing');
+    const dir = mkdtempSync(join(tmpdir(), 'nhi-retry-'));
+    process.env.NHI_DIRECTORY_FILE = directoryFile([alice, mallory], dir);
+    process.env.NHI_KEYS_DIR = keyFiles([alice, mallory], join(dir, 'keys'));
+    const far = userRef(`arn:aws:iam::${UNCONFIGURED}:user/${prefix}-retry`);
+    w.terminateAtStop.push(identityWorkflowId(far.key));
+    await deliver(w.client, w.taskQueue, far, [finding(far, 'compromise-indicator', { severity: 90 })]);
+    const id = remediationWorkflowId(far.key, 'revoke-sessions', 0);
+    expect((await remediationResult(id)).status).toBe('refused');
+    await waitFor('the refusal on the record', async () => (await query(far.key)).remediations[0]?.ended);
+
+    // nhi identity says what comes next, with the command to run.
+    const shown = await nhi('identity', far.key);
+    expect(shown.out.join('\n')).toContain(`or now: nhi remediation retry ${id} --as WHO --reason R`);
+    const reason = 'the account role is being set up; try again';
+    const refusedRetry = await nhi('remediation', 'retry', id, '--as', mallory.id, '--reason', reason);
+    expect(refusedRetry.code).toBe(1);
+    expect(refusedRetry.err).toEqual([
+      `nhi remediation: ${id}: refused: ${mallory.id} is in none of the groups that may retry a remediation (security: policy decisions.retriers)`,
+    ]);
+    const next = remediationWorkflowId(far.key, 'revoke-sessions', 1);
+    const retried = await nhi('remediation', 'retry', id, '--as', alice.id, '--reason', reason);
+    expect(retried).toMatchObject({
+      code: 0,
+      out: [`retried ${id} as ${alice.id}: proposed again as ${next} (nhi identity ${far.key} follows it)`],
+    });
+    // Proposed again, and refused again: the account is still not configured (the retry does not bypass it).
+    expect((await remediationResult(next)).status).toBe('refused');
+    const record = await query(far.key);
+    expect(record.remediations[0]?.retry).toMatchObject({ by: alice.id, reason, round: 1 });
+    expect(record.refusedMessages?.map((r) => [r.message, r.claimedBy])).toEqual([
+      ['retryRemediation', mallory.id],
+    ]);
+    // The same remediation again: no longer the latest proposal.
+    const again = await nhi('remediation', 'retry', id, '--as', alice.id, '--reason', reason);
+    expect(again.err[0]).toContain(
+      `is not the latest proposal of revoke-sessions (${next} is): retry that one`,
+    );
+    const events = (
+      await collect(w.eventsTopic, (ms) =>
+        ms.some((m) => m.value?.toString().includes('"remediation.retried"')),
+      )
+    ).map((m) => EnforcementEvent.parse(JSON.parse(m.value!.toString())));
+    expect(
+      events.find((e) => e.type === 'remediation.retried' && e.identityKey === far.key)?.detail,
+    ).toMatchObject({ remediationId: id, by: alice.id, reason, round: 1, proposed: next });
+  }, 120_000);
 });
 
 describe('targets come from the cloud', () => {

@@ -1,7 +1,7 @@
 // Messages of the identity workflow, shared by the workflow, the consumers, the CLI and tests: one name, one place.
 import { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/common';
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
-import type { ProposalEnd } from '../../risk/proposals.ts';
+import type { EndCause, ProposalEnd } from '../../risk/proposals.ts';
 import type { Finding } from '../../schemas/finding.ts';
 import type { IdentityRef } from '../../schemas/identity.ts';
 import type { Mode } from '../../schemas/policy.ts';
@@ -43,6 +43,8 @@ export interface RemediationEnded {
   epoch: number;
   status: ProposalEnd;
   at: string;
+  /** `configuration`: refused or failed because of the deployment's configuration (re-armed when it changes). */
+  cause?: EndCause;
 }
 export const remediationEndedSignal = defineSignal<[Sealed<RemediationEnded>]>('remediationEnded');
 
@@ -103,6 +105,22 @@ export const requestExceptionUpdate = defineUpdate<ExceptionResult, [ExceptionRe
 export const decideExceptionUpdate = defineUpdate<ExceptionResult, [SignedDecision]>('decideException');
 /** Ends a live exception at once: a signed `revoke` whose runId is the exception id. */
 export const revokeExceptionUpdate = defineUpdate<ExceptionResult, [SignedDecision]>('revokeException');
+
+/**
+ * `nhi remediation retry ID --as WHO --reason R`: a person's signed decision `retry` whose workflowId is this
+ * identity workflow's, runId the remediation's workflow id and planHash retryTermsHash(remediationId, round).
+ */
+export const retryRemediationUpdate = defineUpdate<RetryResult, [SignedDecision]>('retryRemediation');
+
+export interface RetryResult {
+  accepted: boolean;
+  refusal?: string;
+  remediationId: string;
+  /** The new proposal's workflow id, when the rule fired at the assessment that followed. */
+  proposed?: string;
+  /** Why nothing was proposed yet (the rule does not fire now): it is, the next time it fires. */
+  waiting?: string;
+}
 
 /** `exc-3@arn:aws:iam::…:user/ci`: the id people pass to `nhi except approve|revoke`. */
 export const exceptionPublicId = (identityKey: string, id: string): string => `${id}@${identityKey}`;

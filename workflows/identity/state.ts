@@ -2,7 +2,7 @@
 
 import type { AssessFinding, Assessment } from '../../activities/assess-identity.ts';
 import type { SkippedRule } from '../../risk/decide.ts';
-import type { ProposalEnd } from '../../risk/proposals.ts';
+import type { EndCause, ProposalEnd, RetryMark } from '../../risk/proposals.ts';
 import type { DirectorySnapshot } from '../../schemas/directory.ts';
 import { type Finding, type FindingKind, isClosedStatus } from '../../schemas/finding.ts';
 import type { IdentityRef } from '../../schemas/identity.ts';
@@ -175,10 +175,14 @@ export interface RemediationRecord {
   epoch?: number;
   /** An observe-mode plan (a plan/ id): acts on nothing, numbers and blocks no proposal. */
   observe?: boolean;
-  /** How it ended, as the remediation reported. */
-  ended?: { status: ProposalEnd; at: string };
+  /** How it ended, as the remediation reported (`cause: configuration`: a configuration change may fix it). */
+  ended?: { status: ProposalEnd; at: string; cause?: EndCause };
   /** After it ended, the rule stopped firing at this time: the next crossing is new risk. */
   rearmedAt?: string;
+  /** The configuration hash it was proposed under (assessment's configHash; absent in older records). */
+  configHash?: string;
+  /** A person's signed retry (`nhi remediation retry`): proposed again the next time its rule fires. */
+  retry?: RetryMark;
   /** The open findings it was started on (its input's findingIds). */
   findingIds?: string[];
   /** Every one of those findings was closed: the remediation was told (it cancels if still awaiting approval). */

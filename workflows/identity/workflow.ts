@@ -27,7 +27,7 @@ import type { ExceptionContext } from '../../activities/directory-source.ts';
 import type { Activities } from '../../activities/index.ts';
 import { protectionOf } from '../../risk/brakes.ts';
 import { evaluateRules, planWorkflowId, remediationWorkflowId } from '../../risk/decide.ts';
-import { rearm, rearmObservations } from '../../risk/proposals.ts';
+import { latestProposal, rearm, rearmObservations } from '../../risk/proposals.ts';
 import { containmentsOf, residualRisk } from '../../risk/residual.ts';
 import { changedIdentityKey, supportOf } from '../../schemas/action-support.ts';
 import { type Freshness, rememberNonce, SIGNED_DECISIONS_V2 } from '../../schemas/decision-check.ts';
@@ -35,7 +35,7 @@ import { canonicalPerson } from '../../schemas/directory.ts';
 import { durationMs } from '../../schemas/duration.ts';
 import type { EnforcementEvent } from '../../schemas/enforcement-event.ts';
 import { isClosedStatus } from '../../schemas/finding.ts';
-import { DEADLINE_TIMER_PATCH, RESIDUAL_RISK_PATCH } from '../../schemas/patch-ids.ts';
+import { CONFIG_REARM_PATCH, DEADLINE_TIMER_PATCH, RESIDUAL_RISK_PATCH } from '../../schemas/patch-ids.ts';
 import { DEFAULT_ENFORCEMENT } from '../../schemas/policy.ts';
 import { REFUSED_MEMO_KEY, recordRefusal } from '../../schemas/refused-message.ts';
 import type { SignedDecision } from '../../schemas/signed-decision.ts';
@@ -72,9 +72,11 @@ import {
   identityTypeSearchAttribute,
   type ReassessRequest,
   type RemediationEnded,
+  type RetryResult,
   reassessSignal,
   remediationEndedSignal,
   requestExceptionUpdate,
+  retryRemediationUpdate,
   revokeExceptionUpdate,
   riskScoreSearchAttribute,
 } from './definitions.ts';
@@ -84,6 +86,7 @@ import {
   requestRefusal,
   revokeRefusal,
 } from './exception-rules.ts';
+import { retryRefusal, retryRound } from './retry-rules.ts';
 import {
   actionableKinds,
   carryRecord,
@@ -123,6 +126,8 @@ const MAX_EVENT_FINDING_IDS = 1_000;
 const RETRY_FIRST_MS = 60_000;
 const RETRY_MAX_MS = 30 * 60_000;
 const DEFAULT_REQUEST_TIMEOUT = '72h';
+/** How long a retry's answer waits for the assessment it asked for. */
+const RETRY_ANSWER_WAIT = '5 minutes';
 /**
  * Every exception request is counted and the memo shows the count, so an export finds one refused at once on an
  * otherwise quiet identity. Histories recorded before it replay as they ran (no count, no extra memo upsert).
@@ -248,7 +253,11 @@ export async function identityWorkflow(given: IdentityWorkflowInput): Promise<vo
       (end) => {
         const r = record.remediations.find((x) => x.workflowId === end?.workflowId);
         if (r && !r.ended) {
-          r.ended = { status: end.status, at: end.at };
+          r.ended = {
+            status: end.status,
+            at: end.at,
+            ...(end.cause === 'configuration' ? { cause: end.cause } : {}),
+          };
           // Contained: score what it can still do now, not at its next finding (histories from before replay as
           // they ran: their `reassess` came before the end, and nothing followed it).
           if (end.status === 'executed' && patched(RESIDUAL_RISK_PATCH)) assessPending = true;
@@ -470,6 +479,76 @@ export async function identityWorkflow(given: IdentityWorkflowInput): Promise<vo
     }),
   );
 
+  // Assessments finished (or failed) so far: a retry answers once the assessment after it has run.
+  let assessments = 0;
+  let retriesWaiting = 0;
+  setHandler(
+    retryRemediationUpdate,
+    shielded(async (signed: SignedDecision): Promise<RetryResult> => {
+      const remediationId = typeof signed?.runId === 'string' ? signed.runId : '?';
+      const ctx = await loadContext();
+      const fresh = freshness();
+      const refusal = retryRefusal(
+        {
+          workflowId: workflowInfo().workflowId,
+          directory: ctx.directory,
+          retriers: ctx.retriers ?? ['security'],
+          owners: owners(),
+          remediations: record.remediations,
+        },
+        remediationId,
+        signed,
+        fresh,
+      );
+      const by = personOf(signed);
+      if (refusal) {
+        noteRefusal(fresh, 'retryRemediation', signed, refusal);
+        outbox.push({
+          type: 'message.refused',
+          detail: { message: 'retryRemediation', claimedBy: by, reason: refusal, remediationId },
+        });
+        return { accepted: false, refusal, remediationId };
+      }
+      noteAccepted(fresh, signed);
+      const r = record.remediations.find((x) => x.workflowId === remediationId)!;
+      r.retry = { by, reason: signed.reason.trim(), at: now(), round: retryRound(r) };
+      // The rule decides again on fresh facts; the answer says what that assessment proposed.
+      assessPending = true;
+      refresh = true;
+      retriesWaiting += 1;
+      const ticket = assessments;
+      let assessed: boolean;
+      try {
+        // Bounded: an assessment in its failure backoff must not hold the answer (or continue-as-new) for long.
+        assessed = await condition(() => assessments > ticket, RETRY_ANSWER_WAIT);
+      } finally {
+        retriesWaiting -= 1;
+      }
+      const latest = latestProposal(record.remediations, r.action);
+      const proposed = latest && latest !== r ? latest.workflowId : undefined;
+      const skipped = record.skipped?.find((x) => x.action === r.action)?.reason;
+      const waiting = proposed
+        ? undefined
+        : !assessed
+          ? 'not assessed yet (an assessment is waiting to be retried): proposed when its rule next fires'
+          : (record.assessmentError?.message ??
+            skipped ??
+            `rule ${r.ruleId} does not fire now (score ${record.assessment?.risk.score ?? '?'})`);
+      outbox.push({
+        type: 'remediation.retried',
+        detail: {
+          remediationId,
+          action: r.action,
+          by,
+          reason: r.retry.reason,
+          round: r.retry.round,
+          ...(proposed ? { proposed } : { waiting }),
+        },
+      });
+      return { accepted: true, remediationId, ...(proposed ? { proposed } : { waiting }) };
+    }),
+  );
+
   const publish = async (type: EventType, detail: Record<string, unknown>, findingIds?: string[]) => {
     try {
       await publishEnforcementEvent({ type, identityKey: record.identity.key, findingIds, detail });
@@ -599,7 +678,8 @@ export async function identityWorkflow(given: IdentityWorkflowInput): Promise<vo
       }
       if (retryAt !== undefined && Date.now() >= retryAt) retryAt = undefined;
 
-      if (historyIsLong()) {
+      // A retry waiting for its assessment gets it before continue-as-new (which waits for every handler).
+      if (historyIsLong() && !(retriesWaiting > 0 && canAssess())) {
         await condition(() => allHandlersFinished() || contextWanted());
         // What a handler just did is announced first (the record carries it, the event would be lost).
         if (outbox.length || notices.length || closings.length || grantMessages.length || contextWanted())
@@ -633,6 +713,7 @@ export async function identityWorkflow(given: IdentityWorkflowInput): Promise<vo
         reassessAt = next === undefined ? undefined : Math.max(Date.parse(next), Date.now() + 1);
         failures = 0;
         record.assessmentError = undefined;
+        assessments += 1;
       } catch (error) {
         if (!(error instanceof ActivityFailure)) throw error;
         // Keep everything and try again later; new findings meanwhile are merged and wait for the same retry.
@@ -650,6 +731,7 @@ export async function identityWorkflow(given: IdentityWorkflowInput): Promise<vo
           retryAt: new Date(retryAt).toISOString(),
         };
         log.warn('assessment failed; retrying later', { failures, retryInMs: delay, error: causeOf(error) });
+        assessments += 1;
       }
     }
   }
@@ -679,6 +761,8 @@ async function assessAndEnforce(
     assessment.risk = residualRisk(record.identity, assessment.risk, containments);
   record.assessment = assessment;
   const { risk, policy, policyHash } = assessment;
+  // Since config-refusal-rearm: the configuration hash re-arms refusals that depended on configuration.
+  const configHash = assessment.configHash && patched(CONFIG_REARM_PATCH) ? assessment.configHash : undefined;
   const at = new Date().toISOString();
   // An exception on the principal an action changes holds whoever proposes the action (a key for its user).
   const principalExceptions = (assessment.principalExceptions ?? []).filter(
@@ -704,6 +788,7 @@ async function assessAndEnforce(
     exceptions: [...state.liveExceptions(), ...principalExceptions],
     proposals: record.remediations,
     cooldownMinutes: enforcement.cooldownMinutes,
+    ...(configHash ? { configHash } : {}),
     observeAll: enforcement.mode === 'observe',
     ...(protection ? { protection } : {}),
     now: at,
@@ -803,6 +888,7 @@ async function assessAndEnforce(
       ...(alreadyStarted ? { alreadyStarted } : {}),
       ...(target !== record.identity.key ? { target } : {}),
       ...(policyHash ? { policyHash } : {}),
+      ...(configHash ? { configHash } : {}),
       ...(observe ? { observe: true } : { epoch: d.epoch ?? 0 }),
     });
     if (!alreadyStarted) {

@@ -30,7 +30,7 @@ import {
 } from '@temporalio/workflow';
 import type { Activities } from '../../activities/index.ts';
 import { type ActAnswer, accountOf, protectionOf } from '../../risk/brakes.ts';
-import type { ProposalEnd } from '../../risk/proposals.ts';
+import type { EndCause, ProposalEnd } from '../../risk/proposals.ts';
 import { isTeamActionName } from '../../schemas/action-contract.ts';
 import { rememberNonce, SIGNED_DECISIONS_V2 } from '../../schemas/decision-check.ts';
 import { durationMs } from '../../schemas/duration.ts';
@@ -146,6 +146,9 @@ export async function remediationWorkflow(input: RemediationInput): Promise<Reme
   };
 
   const { workflowId, taskQueue } = workflowInfo();
+  // Set when it ends because of configuration (account not configured, team action not registered or no worker on
+  // its queue): the proposer re-arms it when the configuration changes, not after new risk and a cool-down.
+  let cause: EndCause | undefined;
   /** Tells the proposer how it ended (it decides whether to propose again); it may be gone, which changes nothing. */
   const ended = async () => {
     await sendSealed(identityWorkflowId(input.identity.key), remediationEndedSignal, {
@@ -154,6 +157,7 @@ export async function remediationWorkflow(input: RemediationInput): Promise<Reme
       epoch: input.epoch ?? 0,
       status: state.status as ProposalEnd,
       at: now(),
+      ...(cause ? { cause } : {}),
     }).catch(() => undefined);
     return state;
   };
@@ -249,6 +253,7 @@ export async function remediationWorkflow(input: RemediationInput): Promise<Reme
         ...(input.params ? { params: input.params } : {}),
       });
       if ('refused' in resolved) {
+        cause = 'configuration';
         state.status = 'refused';
         state.refusal = resolved.refused;
         await record('remediation.refused', { reason: resolved.refused });
@@ -273,6 +278,7 @@ export async function remediationWorkflow(input: RemediationInput): Promise<Reme
       if (!state.teamAction) throw error;
       // A team's plan that failed (its worker away and the rule says fail, or the phase itself failing) ends it.
       state.status = 'failed';
+      if (state.waitingForWorker) cause = 'configuration'; // no worker polls the team's queue
       const message = causeOf(error);
       await record('remediation.failed', { error: message });
       await ended();
@@ -530,6 +536,7 @@ export async function remediationWorkflow(input: RemediationInput): Promise<Reme
     async function endedWithoutAct(): Promise<boolean> {
       const plan = state.plan!;
       if (plan.refused) {
+        cause = 'configuration'; // the account is not configured
         state.status = 'refused';
         state.refusal = plan.refused;
         await record('remediation.refused', { reason: plan.refused, account: plan.account });

@@ -193,3 +193,29 @@ describe('identityReport: residual risk after containment', () => {
     expect(fresh).toContain('rule exposed-access-key: current');
   });
 });
+
+describe('identityReport: what comes after a refusal', () => {
+  const refused = (): RemediationView => ({
+    ...remediation('refused'),
+    ended: { status: 'refused', at: since, cause: 'configuration' },
+  });
+
+  it('one refused because of configuration says when it comes back, and the command to retry it now', () => {
+    expect(report(refused())).toContain(
+      `      ended because of configuration: proposed again when the policy or the registered team actions change, or now: nhi remediation retry ${refused().workflowId} --as WHO --reason R`,
+    );
+    expect(report({ ...refused(), ended: { status: 'rejected', at: since } })).not.toContain(
+      'remediation retry',
+    );
+  });
+
+  it('a retried one names who retried it, when, why and which round', () => {
+    const retried = {
+      ...refused(),
+      retry: { by: 'alice@example.com', at: since, reason: 'set up', round: 1 },
+    };
+    const text = report(retried);
+    expect(text).toContain(`      retried by alice@example.com at ${since} (round 1): set up`);
+    expect(text).not.toContain('ended because of configuration');
+  });
+});

@@ -8,7 +8,9 @@ import {
   proposalGate,
   rearm,
   rearmObservations,
+  reopenedBy,
 } from '../../../risk/proposals.ts';
+import { configHashOf } from '../../../schemas/config-hash.ts';
 import { parsePolicy } from '../../../schemas/policy.ts';
 
 const T0 = Date.parse('2026-11-30T10:00:00.000Z');
@@ -94,6 +96,110 @@ describe('proposalGate', () => {
     expect(observationGate(records, 'a').open).toBe(false);
     rearmObservations(records, new Set(), at(2));
     expect(observationGate(records, 'a')).toEqual({ open: true, n: 1 });
+  });
+});
+
+describe('refusals that depended on configuration re-arm when it changes', () => {
+  const before = configHashOf('sha256:aa', []);
+  const after = configHashOf('sha256:bb', []);
+  const refused = (cause?: 'configuration'): ProposalRecord[] => [
+    {
+      action: 'revoke-sessions',
+      epoch: 0,
+      configHash: before,
+      ended: { status: 'refused', at: at(0), ...(cause ? { cause } : {}) },
+    },
+  ];
+
+  it('under the same configuration: blocked as before (re-arm and 24 h cool-down)', () => {
+    expect(proposalGate(refused('configuration'), 'revoke-sessions', at(5), 1440, before)).toMatchObject({
+      open: false,
+      reason: expect.stringContaining('proposed again only when new risk crosses the threshold'),
+    });
+    const rearmed = refused('configuration');
+    rearm(rearmed, new Set(), at(1));
+    expect(proposalGate(rearmed, 'revoke-sessions', at(5), 1440, before)).toMatchObject({
+      open: false,
+      retryAt: at(1440),
+    });
+  });
+
+  it('under another configuration: proposed again at once, with the next epoch, without re-arm or cool-down', () => {
+    expect(proposalGate(refused('configuration'), 'revoke-sessions', at(5), 1440, after)).toEqual({
+      open: true,
+      epoch: 1,
+    });
+    expect(reopenedBy(refused('configuration')[0]!, after)).toMatch(/because of configuration under config:/);
+  });
+
+  it('a refusal for another reason (a person, an exception, a protected identity) keeps the cool-down', () => {
+    expect(proposalGate(refused(), 'revoke-sessions', at(5), 1440, after).open).toBe(false);
+    const rejected: ProposalRecord[] = [
+      {
+        action: 'a',
+        epoch: 0,
+        configHash: before,
+        ended: { status: 'rejected', at: at(0) },
+        rearmedAt: at(1),
+      },
+    ];
+    expect(proposalGate(rejected, 'a', at(5), 1440, after)).toMatchObject({ open: false, retryAt: at(1440) });
+  });
+
+  it('records from before the hash (none recorded, or none now) keep the ordinary gate', () => {
+    const old: ProposalRecord[] = [
+      { action: 'a', epoch: 0, ended: { status: 'refused', at: at(0), cause: 'configuration' } },
+    ];
+    expect(proposalGate(old, 'a', at(5), 0, after).open).toBe(false);
+    expect(proposalGate(refused('configuration'), 'revoke-sessions', at(5), 0).open).toBe(false);
+  });
+
+  it('a signed retry opens the gate for the next epoch, whatever the status or cool-down', () => {
+    for (const status of ['rejected', 'noop', 'not-applicable', 'refused'] as const) {
+      const r: ProposalRecord[] = [
+        {
+          action: 'a',
+          epoch: 2,
+          ended: { status, at: at(0) },
+          retry: { by: 'alice', reason: 'r', at: at(1), round: 1 },
+        },
+      ];
+      expect(proposalGate(r, 'a', at(2), 1440)).toEqual({ open: true, epoch: 3 });
+    }
+    expect(
+      reopenedBy({ action: 'a', retry: { by: 'alice', reason: 'r', at: at(1), round: 1 } }, undefined),
+    ).toBe(undefined);
+  });
+
+  it('evaluateRules passes the configuration in force to the gate', () => {
+    const policy = parsePolicy({
+      version: 1,
+      rules: [{ id: 'c', when: { minScore: 50 }, action: 'revoke-sessions', mode: 'auto' }],
+    });
+    const input = {
+      identity: { key: 'arn:aws:iam::333333333333:user/far', type: 'aws-user' as const },
+      risk: { score: 85, factors: [] },
+      openFindingKinds: [],
+      proposals: refused('configuration'),
+      cooldownMinutes: 1440,
+      now: at(5),
+    };
+    expect(evaluateRules(policy, { ...input, configHash: before }).decisions).toEqual([]);
+    expect(evaluateRules(policy, { ...input, configHash: after }).decisions).toMatchObject([
+      { action: 'revoke-sessions', epoch: 1 },
+    ]);
+  });
+
+  it('the configuration hash: the policy and the registered team actions the rules name, in any order', () => {
+    const a = { name: 'db/rotate', taskQueue: 'db', registeredAt: at(0) };
+    const b = { name: 'ci/revoke', taskQueue: 'ci', registeredAt: at(0) };
+    expect(configHashOf('sha256:aa', [a, b])).toBe(configHashOf('sha256:aa', [b, a]));
+    expect(configHashOf('sha256:aa', [a])).not.toBe(configHashOf('sha256:aa', []));
+    // A worker that starts registers again: the same action, a new registration, a new configuration.
+    expect(configHashOf('sha256:aa', [a])).not.toBe(
+      configHashOf('sha256:aa', [{ ...a, registeredAt: at(9) }]),
+    );
+    expect(before).toMatch(/^config:[0-9a-f]{64}$/);
   });
 });
 
