@@ -4,14 +4,18 @@
 import { type Client, type WorkflowExecutionInfo, WorkflowNotFoundError } from '@temporalio/client';
 import { endpoints } from '../infra/endpoints.ts';
 import { temporalClient } from '../runtime/connections.ts';
+import {
+  type ListedIdentityMemo,
+  memoDecoder,
+  streamIdentityMemos,
+  visibilityPages,
+} from '../runtime/identity-memos.ts';
 import { TransportConfigError } from '../runtime/transport.ts';
 import {
-  IDENTITY_MEMO_KEY,
   IDENTITY_WORKFLOW_PREFIX,
   IDENTITY_WORKFLOW_TYPE,
   type IdentityMemo,
   identityQuery,
-  identityTypeSearchAttribute,
   identityWorkflowId,
   riskScoreSearchAttribute,
 } from '../workflows/identity/definitions.ts';
@@ -23,6 +27,7 @@ import {
   remediationQuery,
 } from '../workflows/remediation/definitions.ts';
 import { CommandError } from './command.ts';
+import { KeepTop } from './keep-top.ts';
 
 const CONNECT_TIMEOUT_MS = 3_000;
 const QUERY_TIMEOUT_MS = 10_000;
@@ -204,6 +209,8 @@ export interface IdentityListing {
 export interface ListOptions {
   minRisk?: number;
   limit: number;
+  /** Executions per visibility page (the server's default when unset). */
+  pageSize?: number;
   /** Progress and fallbacks, for stderr. */
   note: (line: string) => void;
 }
@@ -238,14 +245,12 @@ async function listExecutions(source: TemporalSource, query: string): Promise<Wo
   return out;
 }
 
-function listingOf(e: WorkflowExecutionInfo): IdentityListing {
-  const memo = e.memo?.[IDENTITY_MEMO_KEY] as IdentityMemo | undefined;
-  const score = e.typedSearchAttributes.get(riskScoreSearchAttribute) ?? memo?.score;
+function listingOf({ workflowId, memo }: ListedIdentityMemo): IdentityListing {
   return {
-    key: e.workflowId.slice(IDENTITY_WORKFLOW_PREFIX.length),
-    workflowId: e.workflowId,
-    type: e.typedSearchAttributes.get(identityTypeSearchAttribute) ?? memo?.type,
-    ...(score !== undefined ? { score } : {}),
+    key: workflowId.slice(IDENTITY_WORKFLOW_PREFIX.length),
+    workflowId,
+    ...(memo?.type !== undefined ? { type: memo.type } : {}),
+    ...(memo?.score !== undefined ? { score: memo.score } : {}),
     ...(memo && 'owner' in memo ? { owner: memo.owner } : {}),
     factors: memo?.factors ?? [],
     remediations: memo?.remediations ?? [],
@@ -253,40 +258,67 @@ function listingOf(e: WorkflowExecutionInfo): IdentityListing {
   };
 }
 
+/** Highest risk first, then by key: the listing's order. */
+const byRisk = (a: IdentityListing, b: IdentityListing) =>
+  (b.score ?? -1) - (a.score ?? -1) || (a.key < b.key ? -1 : a.key > b.key ? 1 : 0);
+
+/**
+ * The `limit` highest-risk identities of a stream of memos, read as it comes: what is held is the stream's page
+ * and the `limit` kept. `answer` fills in one without a memo (a workflow from before the memo; the fallback only).
+ */
+export async function rankIdentities(
+  memos: AsyncIterable<ListedIdentityMemo>,
+  opts: { limit: number; minRisk?: number; answer?: (i: IdentityListing) => Promise<IdentityListing> },
+): Promise<{ identities: IdentityListing[]; matched: number; answered: number }> {
+  const top = new KeepTop<IdentityListing>(opts.limit, byRisk);
+  let answered = 0;
+  for await (const listed of memos) {
+    let listing = listingOf(listed);
+    if (listing.score === undefined && opts.answer) {
+      listing = await opts.answer(listing);
+      answered++;
+    }
+    if (opts.minRisk !== undefined && (listing.score ?? -1) < opts.minRisk) continue;
+    top.offer(listing);
+  }
+  return { identities: top.sorted(), matched: top.seen, answered };
+}
+
 /** Running identity workflows, highest risk first. */
 export async function listIdentities(source: TemporalSource, opts: ListOptions): Promise<ListResult> {
   const registered = await registeredAttributes(source);
+  const unreadable = (workflowId: string, reason: string) =>
+    opts.note(`skipped ${workflowId}: its memo does not decode (${reason})`);
+  const ranked = (query: string, answer?: (i: IdentityListing) => Promise<IdentityListing>) =>
+    withTimeout(source, 10 * 60_000, () =>
+      rankIdentities(
+        streamIdentityMemos(
+          visibilityPages(source.client, query, opts.pageSize),
+          memoDecoder(source.client),
+          unreadable,
+        ),
+        { limit: opts.limit, minRisk: opts.minRisk, ...(answer ? { answer } : {}) },
+      ),
+    );
   let via: ListResult['via'] = 'search-attribute';
-  let executions: WorkflowExecutionInfo[] | undefined;
+  let result: Awaited<ReturnType<typeof rankIdentities>> | undefined;
   if (registered?.has(riskScoreSearchAttribute.name) !== false) {
     const filter =
       opts.minRisk !== undefined ? ` AND ${riskScoreSearchAttribute.name} >= ${opts.minRisk}` : '';
     try {
-      executions = await listExecutions(source, BASE_QUERY + filter);
+      result = await ranked(BASE_QUERY + filter);
     } catch (error) {
       if (isDeadline(error)) throw new CommandError(`listing identities at ${source.address} timed out`);
-      executions = undefined; // the attribute is not there after all
+      result = undefined; // the attribute is not there after all
     }
   }
-  if (!executions) {
+  if (!result) {
     opts.note(
       `search attribute ${riskScoreSearchAttribute.name} is not registered on ${source.address}: filtering every running identity workflow here instead (slower; register it with \`temporal operator search-attribute create --name ${riskScoreSearchAttribute.name} --type Int\`)`,
     );
     via = 'memo';
-    try {
-      executions = await listExecutions(source, BASE_QUERY);
-    } catch (error) {
-      throw new CommandError(`listing identity workflows at ${source.address} failed: ${firstLine(error)}`);
-    }
-  }
-  let identities = executions.map(listingOf);
-
-  // Workflows from before the memo was kept say nothing in visibility: ask each (bounded).
-  const silent = identities.filter((i) => i.score === undefined);
-  if (silent.length && via !== 'search-attribute') {
-    via = 'query';
-    opts.note(`querying ${silent.length} identity workflow(s) without a listing memo`);
-    const answered = await mapBounded(silent, PARALLEL_QUERIES, async (i) => {
+    // Workflows from before the memo was kept say nothing in visibility: each is asked, as it comes.
+    const answer = async (i: IdentityListing) => {
       try {
         const r = await withTimeout(source, 5_000, () =>
           source.client.workflow.getHandle(i.workflowId).query(identityQuery),
@@ -295,17 +327,18 @@ export async function listIdentities(source: TemporalSource, opts: ListOptions):
       } catch {
         return i;
       }
-    });
-    const byId = new Map(answered.map((i) => [i.workflowId, i]));
-    identities = identities.map((i) => byId.get(i.workflowId) ?? i);
+    };
+    try {
+      result = await ranked(BASE_QUERY, answer);
+    } catch (error) {
+      throw new CommandError(`listing identity workflows at ${source.address} failed: ${firstLine(error)}`);
+    }
+    if (result.answered) {
+      via = 'query';
+      opts.note(`queried ${result.answered} identity workflow(s) without a listing memo`);
+    }
   }
-
-  if (opts.minRisk !== undefined) identities = identities.filter((i) => (i.score ?? -1) >= opts.minRisk!);
-  identities.sort(
-    (a, b) => (b.score ?? -1) - (a.score ?? -1) || (a.key < b.key ? -1 : a.key > b.key ? 1 : 0),
-  );
-  const matched = identities.length;
-  identities = identities.slice(0, opts.limit);
+  const { identities, matched } = result;
 
   // Pending = a remediation this identity started whose workflow is still running: one visibility query.
   const wanted = identities.flatMap((i) => i.remediations.map((r) => r.workflowId));

@@ -3,7 +3,7 @@
 // Running remediations are found by a visibility query; identities with exceptions by their memo counts (each
 // memo read on its own: one that does not decode is named, not fatal).
 import type { WorkflowExecutionInfo } from '@temporalio/client';
-import { listIdentityMemos } from '../runtime/identity-memos.ts';
+import { memoDecoder, streamIdentityMemos, visibilityPages } from '../runtime/identity-memos.ts';
 import { ACCESS_WORKFLOW_TYPE, type AccessState, accessQuery } from '../workflows/access/definitions.ts';
 import {
   IDENTITY_WORKFLOW_PREFIX,
@@ -15,6 +15,7 @@ import { approvalsMissing } from '../workflows/remediation/approval-rules.ts';
 import { type RemediationState, remediationQuery } from '../workflows/remediation/definitions.ts';
 import { CommandError } from './command.ts';
 import { readIdentity, type TemporalSource } from './identity-source.ts';
+import { KeepTop } from './keep-top.ts';
 
 const QUERY_TIMEOUT_MS = 10_000;
 
@@ -95,19 +96,28 @@ export async function readRemediation(source: TemporalSource, workflowId: string
  * Running identity workflows whose memo counts `field`, memos read one by one: one that does not decode (written
  * under a payload key this process does not hold) is named on `unreadable` and passed over, not fatal.
  */
-async function identitiesWith(
+async function* identitiesWith(
   source: TemporalSource,
   field: 'openExceptionRequests' | 'liveExceptions' | 'endedExceptions',
   unreadable: (line: string) => void,
-): Promise<string[]> {
-  const listed = await source.client.connection.withDeadline(Date.now() + 60_000, () =>
-    listIdentityMemos(
+  pageSize?: number,
+): AsyncGenerator<string> {
+  const memos = streamIdentityMemos(
+    visibilityPages(
       source.client,
       `WorkflowType = '${IDENTITY_WORKFLOW_TYPE}' AND ExecutionStatus = 'Running' AND WorkflowId STARTS_WITH '${IDENTITY_WORKFLOW_PREFIX}'`,
-      (workflowId, reason) => unreadable(`skipped ${workflowId}: its memo does not decode (${reason})`),
+      pageSize,
     ),
+    memoDecoder(source.client),
+    (workflowId, reason) => unreadable(`skipped ${workflowId}: its memo does not decode (${reason})`),
   );
-  return listed.filter(({ memo }) => (memo?.[field] ?? 0) > 0).map(({ workflowId }) => workflowId);
+  for await (const { workflowId, memo } of memos) if ((memo?.[field] ?? 0) > 0) yield workflowId;
+}
+
+/** How much a listing reads and keeps: at most `limit` shown, the visibility list read `pageSize` at a time. */
+export interface Paging {
+  limit?: number;
+  pageSize?: number;
 }
 
 /** Open approval and exception requests, oldest first. */
@@ -115,14 +125,18 @@ export async function pendingRequests(
   source: TemporalSource,
   now: number,
   unreadable: (line: string) => void = () => {},
+  paging: Paging = {},
 ): Promise<PendingRequest[]> {
-  const out: PendingRequest[] = [];
+  const out = new KeepTop<PendingRequest>(
+    paging.limit ?? Number.POSITIVE_INFINITY,
+    (a, b) => Date.parse(a.openedAt) - Date.parse(b.openedAt),
+  );
   const running = await list(source, `WorkflowType = 'remediationWorkflow' AND ExecutionStatus = 'Running'`);
   for (const e of running) {
     const state = await readRemediation(source, e.workflowId).catch(() => undefined);
     const request = state?.request;
     if (!state || !request || (state.status !== 'awaiting-approval' && state.status !== 'paused')) continue;
-    out.push({
+    out.offer({
       kind: 'approval',
       id: e.workflowId,
       openedAt: request.openedAt,
@@ -146,7 +160,7 @@ export async function pendingRequests(
     const request = state?.request;
     if (!state || !request || state.status !== 'awaiting-approval') continue;
     const { directory: _directory, ...shown } = request;
-    out.push({
+    out.offer({
       kind: 'access',
       id: e.workflowId,
       openedAt: request.openedAt,
@@ -160,12 +174,17 @@ export async function pendingRequests(
       state: { ...state, request: { ...shown, directory: { ...request.directory, people: {} } } },
     });
   }
-  for (const workflowId of await identitiesWith(source, 'openExceptionRequests', unreadable)) {
+  for await (const workflowId of identitiesWith(
+    source,
+    'openExceptionRequests',
+    unreadable,
+    paging.pageSize,
+  )) {
     const key = workflowId.slice(IDENTITY_WORKFLOW_PREFIX.length);
     const record = await readIdentity(source, key).catch(() => undefined);
     for (const r of record?.exceptionRequests.filter((x) => x.status === 'open') ?? []) {
       const { directory: _directory, ...request } = r;
-      out.push({
+      out.offer({
         kind: 'exception',
         id: `${r.id}@${key}`,
         identityKey: key,
@@ -178,7 +197,7 @@ export async function pendingRequests(
       });
     }
   }
-  return out.sort((a, b) => Date.parse(a.openedAt) - Date.parse(b.openedAt));
+  return out.sorted();
 }
 
 export interface ListedException extends ExceptionGrant {
@@ -190,15 +209,19 @@ export interface ListedException extends ExceptionGrant {
 /** Granted exceptions: live ones, or (expired) the ones that ended. */
 export async function listExceptions(
   source: TemporalSource,
-  opts: { expired: boolean; now: number; unreadable?: (line: string) => void },
+  opts: { expired: boolean; now: number; unreadable?: (line: string) => void } & Paging,
 ): Promise<ListedException[]> {
-  const holders = await identitiesWith(
+  const holders = identitiesWith(
     source,
     opts.expired ? 'endedExceptions' : 'liveExceptions',
     opts.unreadable ?? (() => {}),
+    opts.pageSize,
   );
-  const out: ListedException[] = [];
-  for (const workflowId of holders) {
+  const out = new KeepTop<ListedException>(
+    opts.limit ?? Number.POSITIVE_INFINITY,
+    (a, b) => Date.parse(a.expiresAt) - Date.parse(b.expiresAt),
+  );
+  for await (const workflowId of holders) {
     const key = workflowId.slice(IDENTITY_WORKFLOW_PREFIX.length);
     const record: IdentityRecord | undefined = await source.client.workflow
       .getHandle(workflowId)
@@ -207,8 +230,8 @@ export async function listExceptions(
     for (const g of record?.exceptions ?? []) {
       const live = !g.expiredAt && Date.parse(g.expiresAt) > opts.now;
       if (live === opts.expired) continue;
-      out.push({ ...g, identityKey: key, publicId: `${g.id}@${key}`, live });
+      out.offer({ ...g, identityKey: key, publicId: `${g.id}@${key}`, live });
     }
   }
-  return out.sort((a, b) => Date.parse(a.expiresAt) - Date.parse(b.expiresAt));
+  return out.sorted();
 }

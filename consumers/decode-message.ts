@@ -78,12 +78,24 @@ export function messageLimits(
 const sourceOf = (limits: MessageLimits, k: LimitName) =>
   limits.source?.[k] ?? `policy limits.${LIMITS[k].policy}`;
 
-function overLimit(limits: MessageLimits, counts: Record<Capped, number>): string | undefined {
+function overLimit(
+  limits: MessageLimits,
+  counts: Record<Capped, number>,
+): { reason: string; cap: LimitName } | undefined {
   for (const k of ['records', 'findings', 'identities'] as const) {
     if (counts[k] > limits[k])
-      return `message exceeds the limit of ${limits[k]} ${k} (has ${counts[k]}; ${sourceOf(limits, k)})`;
+      return {
+        reason: `message exceeds the limit of ${limits[k]} ${k} (has ${counts[k]}; ${sourceOf(limits, k)})`,
+        cap: k,
+      };
   }
   return undefined;
+}
+
+/** The setting that raises a cap, as an operator types it: the variable in force, else the policy field (or the variable). */
+export function capSetting(limits: MessageLimits, cap: LimitName): string {
+  const source = sourceOf(limits, cap);
+  return source === LIMITS[cap].env ? source : `${source} (or ${LIMITS[cap].env})`;
 }
 
 /** The dead letter's reason for a message that ran out of time. */
@@ -97,7 +109,14 @@ export type Decoded =
    * The message as a whole cannot be used (empty, too large, unreadable, one bad record): dead-letter it.
    * `hostile`: it broke a limit meant for hostile input (time, an exception): the DLQ seals its value unscanned.
    */
-  | { ok: false; reason: string; format?: string; hostile?: 'budget' | 'exception' };
+  | {
+      ok: false;
+      reason: string;
+      format?: string;
+      hostile?: 'budget' | 'exception';
+      /** The cap the message broke (a size, a count, the time budget): raising it lets the message through. */
+      cap?: LimitName;
+    };
 
 export function headerText(value: Buffer | string | (Buffer | string)[] | undefined): string | undefined {
   const first = Array.isArray(value) ? value[0] : value;
@@ -141,7 +160,7 @@ export function decodeMessage(
     return decodeUnsafe(value, formatHeader, fingerprintKey, limits, reportedAt, overBudget);
   } catch (error) {
     if (error instanceof OverBudgetError)
-      return { ok: false, reason: overBudgetReason(limits), hostile: 'budget' };
+      return { ok: false, reason: overBudgetReason(limits), hostile: 'budget', cap: 'budgetMs' };
     return { ok: false, reason: exceptionReason('decoding failed', error), hostile: 'exception' };
   }
 }
@@ -159,6 +178,7 @@ function decodeUnsafe(
     return {
       ok: false,
       reason: `message too large (${value.length} bytes > ${limits.bytes}; ${sourceOf(limits, 'bytes')})`,
+      cap: 'bytes',
     };
   const format = FormatOrAuto.safeParse(formatHeader ?? 'auto');
   if (!format.success)
@@ -175,10 +195,7 @@ function decodeUnsafe(
     overBudget,
   });
   if (outcomes.length > limits.records)
-    return {
-      ok: false,
-      reason: overLimit(limits, { records: outcomes.length, findings: 0, identities: 0 })!,
-    };
+    return { ok: false, ...overLimit(limits, { records: outcomes.length, findings: 0, identities: 0 })! };
   const findings: Finding[] = [];
   const rejected: RejectedRecord[] = [];
   let lines: string[] | undefined;
@@ -202,7 +219,7 @@ function decodeUnsafe(
   }
   const identities = new Set(findings.flatMap((f) => f.identities.map((i) => i.key))).size;
   const exceeded = overLimit(limits, { records: outcomes.length, findings: findings.length, identities });
-  if (exceeded) return { ok: false, reason: exceeded, format: outcomes[0]?.format };
+  if (exceeded) return { ok: false, ...exceeded, format: outcomes[0]?.format };
   return {
     ok: true,
     findings: reportedAt ? findings.map((f) => ({ ...f, reportedAt })) : findings,

@@ -2,7 +2,13 @@
 // as it first arrived (for `nhi dlq replay`): original key, timestamp and headers, the value unsealed with the DLQ
 // key. Replays are idempotent downstream: finding ids are stable and the identity workflow drops ids it holds.
 import type { KafkaMessage, Message } from 'kafkajs';
-import { decodeMessage, headerText } from './decode-message.ts';
+import {
+  capSetting,
+  decodeMessage,
+  headerText,
+  type MessageLimits,
+  messageLimits,
+} from './decode-message.ts';
 import { ORIGINAL_HEADER_PREFIX } from './dlq.ts';
 import { type DlqKey, unseal } from './dlq-seal.ts';
 
@@ -60,13 +66,18 @@ export type Replay =
   | { ok: true; topic: string; message: Message; findings: number }
   | { ok: false; reason: string };
 
-/** The message to re-drive, after checking that it now decodes (a replay that would only dead-letter again is not sent). */
+/**
+ * The message to re-drive, after checking that it now decodes under the caps in force (the consumer's: the policy's
+ * `limits`, NHI_MAX_* over them, the time budget): a replay that would only be dead-lettered again is not sent, so
+ * replaying cannot loop a message between its topic and the DLQ.
+ */
 export function replayOf(
   dlqTopic: string,
   partition: number,
   m: KafkaMessage,
   key: DlqKey,
   fingerprintKey: string,
+  limits: MessageLimits = messageLimits(),
 ): Replay {
   const view = viewOf(partition, m);
   if (!view.sourceTopic)
@@ -93,7 +104,20 @@ export function replayOf(
   if (view.record && view.format) headers.format = Buffer.from(view.format);
   delete headers['ingest-problem'];
   headers['nhi-replay-of'] = Buffer.from(`${dlqTopic}/${partition}/${m.offset}`);
-  const decoded = decodeMessage(value, headerText(headers.format), fingerprintKey);
+  const deadline = performance.now() + limits.budgetMs;
+  const decoded = decodeMessage(
+    value,
+    headerText(headers.format),
+    fingerprintKey,
+    limits,
+    undefined,
+    () => performance.now() > deadline,
+  );
+  if (!decoded.ok && decoded.cap)
+    return {
+      ok: false,
+      reason: `would be dead-lettered again: ${decoded.reason}; raise ${capSetting(limits, decoded.cap)} first`,
+    };
   if (!decoded.ok) return { ok: false, reason: `still rejected: ${decoded.reason}` };
   if (decoded.rejected.length) return { ok: false, reason: `still rejected: ${decoded.rejected[0]!.reason}` };
   return {

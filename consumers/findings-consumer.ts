@@ -26,6 +26,7 @@ import { dlqKey } from './dlq-seal.ts';
 import { groupByIdentity, type IdentityBatch } from './group-by-identity.ts';
 import { handOff, type IdentityWork, type SignalFn, temporalSignal, toWork } from './handoff.ts';
 import { type MessageDecoder, sharedDecoder } from './message-budget.ts';
+import { noIdentityEvent, noIdentityMessage, splitByIdentity } from './no-identity.ts';
 import { RESCAN_SCOPE_HEADER, type RescanFn, rescanReportOf } from './rescan-report.ts';
 import { type IdentityExists, keepRotatedSecretsTogether } from './rotated-secrets.ts';
 import { type ClassifiedError, classifyHandoffError, type HandoffErrorClass } from './temporal-errors.ts';
@@ -47,6 +48,8 @@ export interface StepStats {
   signals: number;
   /** Findings not signalled: their identity workflows already hold them unchanged (digest). */
   repeats: number;
+  /** Findings that named no identity: published as `ingest.no-identity` events, not signalled. */
+  noIdentity: number;
   deadLetters: { decode: number; temporal: number };
   decodeMs: number;
   /** The longest any one message of the step took to decode (its hold on the partition), and how many ran out of
@@ -85,6 +88,8 @@ export interface ConsumerDeps {
   /** Defaults: the findings topics and findings.dlq (tests use topics of their own). */
   topics?: string[];
   dlqTopic?: string;
+  /** Where `ingest.no-identity` events go (default: the pipeline's events topic). */
+  eventsTopic?: string;
   log?: (event: string, fields?: Record<string, unknown>) => void;
   observer?: ConsumerObserver;
   /** Default DEFAULT_STEP. */
@@ -172,6 +177,8 @@ interface StepWork {
   slowestMessageMs: number;
   overBudget: number;
   repeats: number;
+  /** Findings of the step that named no identity, with their messages (events before the commit). */
+  noIdentity: Array<{ finding: Finding; message: KafkaMessage }>;
   /** What the digest learns once Temporal accepted the step's signals. */
   entries: DigestEntry[];
   started: bigint;
@@ -220,6 +227,7 @@ export async function processBatch(deps: ConsumerDeps, payload: EachBatchPayload
       const origin = new Map<Finding, KafkaMessage>();
       const deadMessages = new Set<KafkaMessage>();
       const dead: DeadLetter[] = [];
+      const noIdentity: StepWork['noIdentity'] = [];
       let slowestMessageMs = 0;
       let overBudget = 0;
       let beat = Date.now();
@@ -258,8 +266,10 @@ export async function processBatch(deps: ConsumerDeps, payload: EachBatchPayload
                 keepRotatedSecretsTogether(decoded.findings, exists),
               )
             : decoded.findings;
-          for (const f of decodedFindings) origin.set(f, message);
-          findings.push(...decodedFindings);
+          const { named, unnamed } = splitByIdentity(decodedFindings);
+          for (const f of unnamed) noIdentity.push({ finding: f, message });
+          for (const f of named) origin.set(f, message);
+          findings.push(...named);
           // The complete result of a tool for a scope: what it no longer names is closed (workflows/rescan/).
           const scope = headerText(message.headers?.[RESCAN_SCOPE_HEADER]);
           if (scope !== undefined && deps.rescan) {
@@ -320,6 +330,7 @@ export async function processBatch(deps: ConsumerDeps, payload: EachBatchPayload
         slowestMessageMs,
         overBudget,
         repeats: selected.repeats,
+        noIdentity,
         entries: selected.entries,
         started: t,
         delivery,
@@ -462,6 +473,7 @@ async function finishStep(
     });
   }
   const dlqMs = elapsed(t);
+  await publishNoIdentity(deps, batch.topic, batch.partition, work.noIdentity, log);
 
   // Another member owns the partition now (or it was rewound): what it reads again is signalled again.
   if (work.ticket && deps.lanes && !deps.lanes.current(work.ticket)) return false;
@@ -493,6 +505,7 @@ async function finishStep(
     findings: work.taken - rejectedFindings.size,
     signals: delivery.signals,
     repeats: work.repeats,
+    noIdentity: work.noIdentity.length,
     deadLetters: { decode: work.decodeDead, temporal: dead.length - work.decodeDead },
     decodeMs: work.decodeMs,
     slowestMessageMs: work.slowestMessageMs,
@@ -503,6 +516,30 @@ async function finishStep(
     commitMs,
   });
   return true;
+}
+
+/** Findings that named no identity, told before the commit (at-least-once; the event id dedups a re-read). */
+async function publishNoIdentity(
+  deps: ConsumerDeps,
+  topic: string,
+  partition: number,
+  unnamed: StepWork['noIdentity'],
+  log: NonNullable<ConsumerDeps['log']>,
+): Promise<void> {
+  if (!unnamed.length) return;
+  const now = new Date();
+  const events = unnamed.map(({ finding, message }) =>
+    noIdentityEvent(finding, { topic, partition, offset: message.offset }, now),
+  );
+  for (const messages of chunkForSend(events.map(noIdentityMessage)))
+    await deps.producer.send({ topic: deps.eventsTopic ?? topics.events, acks: -1, messages });
+  log('no-identity', {
+    count: events.length,
+    topic,
+    partition,
+    formats: [...new Set(unnamed.map((u) => u.finding.source.format))],
+    findingIds: events.slice(0, 5).flatMap((e) => e.findingIds),
+  });
 }
 
 /** Heartbeats while a long wait (a digest restore) goes on, so the group does not give the partition away. */

@@ -73,7 +73,7 @@ export class MessageDecoder {
     if ('decoded' in outcome) return { decoded: outcome.decoded, ms: ms(), path: 'worker', retried: inline };
     if ('timeout' in outcome)
       return {
-        decoded: { ok: false, reason: overBudgetReason(limits), hostile: 'budget' },
+        decoded: { ok: false, reason: overBudgetReason(limits), hostile: 'budget', cap: 'budgetMs' },
         ms: ms(),
         path: 'worker',
         retried: inline,

@@ -24,6 +24,8 @@ export interface OutgoingRecord {
   value: string | Buffer;
   /** Why the consumer will dead-letter it (known already here); the record is still sent so it is not lost. */
   problem?: string;
+  /** It normalises but names no identity: no workflow will hold it (the consumer reports it, ingest.no-identity). */
+  noIdentity?: true;
   /** Where it is in the file: 1-based line of its document, 0-based record within that document. */
   line: number;
   record: number;
@@ -154,12 +156,15 @@ function fromDocuments(
     }
     records.forEach((record, i) => {
       const outcome = normalizeWith(adapter, record, { fingerprintKey }, { line: doc.line, record: i });
-      const key = outcome.ok ? outcome.findings[0]?.identities[0]?.key : undefined;
+      const key = outcome.ok
+        ? outcome.findings.find((f) => f.identities.length)?.identities[0]?.key
+        : undefined;
       out.push({
         format: adapter.format,
         key,
         value: JSON.stringify(record),
         problem: outcome.ok ? undefined : outcome.reason,
+        ...(outcome.ok && key === undefined ? { noIdentity: true as const } : {}),
         line: doc.line,
         record: i,
       });

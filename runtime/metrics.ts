@@ -47,6 +47,12 @@ export function createPipelineMetrics(
     labelNames: ['topic'],
     registers: [registry],
   });
+  const noIdentity = new Counter({
+    name: 'nhi_consumer_no_identity_findings_total',
+    help: 'Findings that named no identity (no workflow holds them; each is an ingest.no-identity event), by source topic',
+    labelNames: ['topic'],
+    registers: [registry],
+  });
   const deadLetters = new Counter({
     name: 'nhi_consumer_dlq_messages_total',
     help: 'Messages sent to the DLQ, by source topic and stage (decode: unreadable or invalid; temporal: refused)',
@@ -113,6 +119,7 @@ export function createPipelineMetrics(
       messages.inc({ topic: s.topic }, s.messages);
       findings.inc({ topic: s.topic }, s.findings);
       if (s.repeats) repeats.inc({ topic: s.topic }, s.repeats);
+      if (s.noIdentity) noIdentity.inc({ topic: s.topic }, s.noIdentity);
       if (s.deadLetters.decode) deadLetters.inc({ topic: s.topic, stage: 'decode' }, s.deadLetters.decode);
       if (s.deadLetters.temporal)
         deadLetters.inc({ topic: s.topic, stage: 'temporal' }, s.deadLetters.temporal);

@@ -234,6 +234,7 @@ export async function startPipeline(opts: PipelineOptions = {}): Promise<Running
         taskQueue: opts.taskQueue,
         topics,
         dlqTopic: opts.dlqTopic,
+        eventsTopic: opts.eventsTopic,
         stepSize: opts.stepSize,
         partitionsConsumedConcurrently: opts.partitionsConsumedConcurrently,
         identityExists: temporalIdentityExists(temporal),

@@ -69,6 +69,8 @@ export const EnforcementEventType = z.enum([
   'access.failed',
   /** The grant ended before its sealed credentials were read: the one-time entry was deleted unread. */
   'access.handoff-discarded',
+  /** The findings consumer read a finding that names no identity: no workflow holds it (consumers/no-identity.ts). */
+  'ingest.no-identity',
 ]);
 
 export const EnforcementEvent = z.object({

@@ -7,14 +7,18 @@ import { type Command, CommandError, parseCommandArgs, UsageError } from '../com
 const usage = `usage: nhi dlq list [--since T] [--topic T] [--json]
        nhi dlq replay [--dry-run] [--since T] [--topic T] [--json]
 
-list     every dead letter: when, why, from which topic and offset, which record of the message, and whether
-         its value is kept in clear, sealed (it may hold a secret) or not kept (too large).
+list     every dead letter: when, why, from which topic and offset, which record of the message, whether
+         its value is kept in clear, sealed (it may hold a secret) or not kept (too large), and its last
+         replay (when, and whether it was sent or left, and why).
 replay   puts each dead letter back on its source topic as it first arrived (original key, timestamp and
-         headers; a sealed value opened with the DLQ key), if it now normalises; one that still fails is
-         reported and left. Replaying twice is harmless: finding ids are stable and identities drop repeats.
+         headers; a sealed value opened with the DLQ key), if it now normalises under the caps in force (the
+         policy's limits, NHI_MAX_* over them, the time budget); one that still fails, or would be
+         dead-lettered again by a cap, is reported with the setting to raise and left. Each replay is recorded
+         in the dead-letter topic (nhi dlq list shows it). Replaying twice is harmless: finding ids are stable
+         and identities drop repeats.
 
   --since T    only dead letters dead-lettered at or after T (ISO 8601, e.g. 2026-11-30T00:00:00Z)
-  --dry-run    replay: say what would be sent (and how many findings each holds), send nothing
+  --dry-run    replay: say what would be sent (and how many findings each holds), send and record nothing
   --topic T    the dead-letter topic (default ${topics.dlq})
   --json       one JSON object per dead letter on stdout
 
@@ -51,6 +55,9 @@ export const dlqCommand: Command = {
     const { kafka } = await import('../../runtime/connections.ts');
     const { readToEnd } = await import('../../consumers/dlq-reader.ts');
     const { deadLettersSince, viewOf, replayOf } = await import('../../consumers/dlq-replay.ts');
+    const { isReplayRecord, latestReplays, replayOfLetter, replayRecordMessage } = await import(
+      '../../consumers/dlq-replay-record.ts'
+    );
     const { dlqKey } = await import('../../consumers/dlq-seal.ts');
     const broker = kafka('nhi-dlq');
     let read: Awaited<ReturnType<typeof readToEnd>>;
@@ -59,17 +66,31 @@ export const dlqCommand: Command = {
     } catch (error) {
       throw new CommandError(`kafka: ${(error as Error).message} — is the stack up? (nhi stack up)`);
     }
-    const chosen = deadLettersSince(read, since);
+    const replays = latestReplays(read);
+    const chosen = deadLettersSince(
+      read.filter(({ message }) => !isReplayRecord(message)),
+      since,
+    );
 
     if (action === 'list') {
       for (const { partition, message } of chosen) {
         const v = viewOf(partition, message);
-        if (values.json) io.out(JSON.stringify(v));
+        const last = replayOfLetter(replays, partition, message.offset);
+        if (values.json)
+          io.out(
+            JSON.stringify({
+              ...v,
+              ...(last ? { lastReplay: { at: last.at, sent: last.sent, outcome: last.outcome } } : {}),
+            }),
+          );
         else {
           const where = `${v.sourceTopic ?? '?'}@${v.sourceOffset ?? '?'}${v.record ? ` record ${v.record.index} of line ${v.record.line}` : ''}`;
           const kept = v.sealed ? 'sealed' : v.withheld ? 'not kept' : 'clear';
+          const replayed = last
+            ? `  [${last.sent ? 'replayed' : 'replay left it'} ${last.at}: ${last.outcome}]`
+            : '';
           io.out(
-            `${v.partition}/${v.offset}  ${v.deadLetteredAt ?? '?'}  ${where}  [${kept}]  ${v.reason ?? ''}`,
+            `${v.partition}/${v.offset}  ${v.deadLetteredAt ?? '?'}  ${where}  [${kept}]  ${v.reason ?? ''}${replayed}`,
           );
         }
       }
@@ -81,12 +102,14 @@ export const dlqCommand: Command = {
 
     const key = dlqKey();
     const fingerprintKey = fingerprintKeyFromEnv();
+    const { consumerLimits } = await import('../consumer-limits.ts');
+    const limits = consumerLimits((line) => io.err(`nhi dlq: ${line}`));
     const plans = chosen.map(({ partition, message }) => ({
       view: viewOf(partition, message),
-      replay: replayOf(dlqTopic, partition, message, key, fingerprintKey),
+      replay: replayOf(dlqTopic, partition, message, key, fingerprintKey, limits),
     }));
     const ready = plans.filter((p) => p.replay.ok);
-    if (!values['dry-run'] && ready.length) {
+    if (!values['dry-run'] && plans.length) {
       const producer = broker.producer({ idempotent: true });
       await producer.connect();
       try {
@@ -94,6 +117,24 @@ export const dlqCommand: Command = {
           if (!p.replay.ok) continue;
           await producer.send({ topic: p.replay.topic, acks: -1, messages: [p.replay.message] });
         }
+        // Recorded after the sends: a crash between them leaves a letter unmarked, never marked but unsent.
+        const at = new Date().toISOString();
+        await producer.send({
+          topic: dlqTopic,
+          acks: -1,
+          messages: plans.map(({ view, replay }) =>
+            replayRecordMessage({
+              partition: view.partition,
+              offset: view.offset,
+              at,
+              sent: replay.ok,
+              outcome: (replay.ok
+                ? `sent to ${replay.topic} (${replay.findings} finding(s))`
+                : `left: ${replay.reason}`
+              ).slice(0, 600),
+            }),
+          ),
+        });
       } finally {
         await producer.disconnect();
       }

@@ -2,15 +2,19 @@
 import { type Command, parseCommandArgs, UsageError } from '../command.ts';
 import { exceptionLine } from '../format-requests.ts';
 import { connectTemporal } from '../identity-source.ts';
+import { intOption } from '../int-option.ts';
 import { listExceptions } from '../requests-source.ts';
 
-const usage = `usage: nhi exceptions [--expired] [--json]
+const usage = `usage: nhi exceptions [--expired] [--limit N] [--page-size N] [--json]
 
 Lists granted exceptions, soonest to end first: live ones by default, or with --expired the ones that expired
 or were revoked (an identity keeps the latest 50 of those; live ones are never dropped).
 
-  --expired  ended exceptions instead of live ones
-  --json     one JSON object per exception on stdout`;
+  --expired      ended exceptions instead of live ones
+  --limit N      show the N soonest to end only (the others are not kept in memory)
+  --page-size N  read the identities' visibility list N workflows at a time (1–1000; default: the server's);
+                 a memo that does not decode is named on stderr and skipped
+  --json         one JSON object per exception on stdout`;
 
 export const exceptionsCommand: Command = {
   name: 'exceptions',
@@ -19,15 +23,21 @@ export const exceptionsCommand: Command = {
   async run(argv, io) {
     const { values, positionals } = parseCommandArgs(argv, {
       expired: { type: 'boolean' },
+      limit: { type: 'string' },
+      'page-size': { type: 'string' },
       json: { type: 'boolean' },
     });
     if (positionals.length) throw new UsageError(`unexpected argument '${positionals[0]}'`);
+    const limit = intOption('limit', values.limit, 1, 100_000);
+    const pageSize = intOption('page-size', values['page-size'], 1, 1_000);
     const source = await connectTemporal();
     try {
       const now = Date.now();
       const list = await listExceptions(source, {
         expired: values.expired === true,
         now,
+        limit,
+        pageSize,
         unreadable: (line) => io.err(`nhi exceptions: ${line}`),
       });
       if (values.json) for (const e of list) io.out(JSON.stringify(e));

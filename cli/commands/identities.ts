@@ -2,27 +2,23 @@
 import { type Command, parseCommandArgs, UsageError } from '../command.ts';
 import { identityListing } from '../format-identity.ts';
 import { connectTemporal, listIdentities } from '../identity-source.ts';
+import { intOption } from '../int-option.ts';
 
-const usage = `usage: nhi identities [--min-risk N] [--limit N] [--json]
+const usage = `usage: nhi identities [--min-risk N] [--limit N] [--page-size N] [--json]
 
 Lists the identities nhi-enforce tracks (running identity workflows), highest risk first: score, key, type,
 owner, the top factors of the score and the remediations still pending for each.
 
   --min-risk N  only identities scoring at least N (0–100)
   --limit N     show at most N (default 20)
+  --page-size N read the visibility list N workflows at a time (1–1000; default: the server's)
   --json        one JSON object per identity on stdout
 
 Reads Temporal visibility: the NhiRiskScore search attribute and each workflow's memo, kept up to date by the
 identity workflow after every assessment (no worker needed). Where NhiRiskScore is not registered the listing
-says so on stderr and filters here instead. \`nhi identity KEY\` shows one identity in full.`;
-
-function intOption(name: string, value: string | undefined, min: number, max: number): number | undefined {
-  if (value === undefined) return undefined;
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < min || n > max)
-    throw new UsageError(`--${name} must be a whole number from ${min} to ${max}, got '${value}'`);
-  return n;
-}
+says so on stderr and filters here instead. The list is read a page at a time and only the N highest are kept, so
+a listing of 100,000 identities never holds every memo at once; a memo that does not decode (another
+deployment's payload key) is named on stderr and skipped. \`nhi identity KEY\` shows one identity in full.`;
 
 export const identitiesCommand: Command = {
   name: 'identities',
@@ -31,17 +27,24 @@ export const identitiesCommand: Command = {
   async run(argv, io) {
     const { values, positionals } = parseCommandArgs(
       argv,
-      { 'min-risk': { type: 'string' }, limit: { type: 'string' }, json: { type: 'boolean' } },
+      {
+        'min-risk': { type: 'string' },
+        limit: { type: 'string' },
+        'page-size': { type: 'string' },
+        json: { type: 'boolean' },
+      },
       false,
     );
     if (positionals.length) throw new UsageError(`unexpected argument '${positionals[0]}'`);
     const minRisk = intOption('min-risk', values['min-risk'], 0, 100);
     const limit = intOption('limit', values.limit, 1, 100_000) ?? 20;
+    const pageSize = intOption('page-size', values['page-size'], 1, 1_000);
     const source = await connectTemporal();
     try {
       const result = await listIdentities(source, {
         minRisk,
         limit,
+        ...(pageSize ? { pageSize } : {}),
         note: (l) => io.err(`nhi identities: ${l}`),
       });
       for (const i of result.identities) {

@@ -11,7 +11,9 @@ Publishes each record of the files to Kafka as one message, keyed by the identit
 findings keep their order), with the format in a 'format' header. Records that fail the local check are sent
 too (a line that is not UTF-8 as its exact bytes): the consumer puts them in findings.dlq with the reason, so
 nothing is lost silently. A record larger than a message may be (1 MB) is not sent: it is named (file, line,
-record) on stderr, its neighbours are published, and the exit status is 1.
+record) on stderr, its neighbours are published, and the exit status is 1. A record that names no identity (a
+SIEM incident without entities) is published and counted in the summary: no identity workflow will hold it, and
+the consumer reports each as an ingest.no-identity event on enforcement.events.
 
   --topic T    findings topic (default: by format — scanners → findings.scanner, SIEM → findings.siem,
                posture → findings.cspm)
@@ -67,6 +69,7 @@ export const ingestCommand: Command = {
       files: inputs.length,
       messages: 0,
       flagged: 0,
+      noIdentity: 0,
       refused: [] as Array<{ file: string; line: number; record: number; bytes: number }>,
       perTopic: {} as Record<string, number>,
     };
@@ -129,6 +132,7 @@ export const ingestCommand: Command = {
             summary.perTopic[topic] = (summary.perTopic[topic] ?? 0) + rs.length;
           summary.messages += chunk.length;
           summary.flagged += chunk.filter((r) => r.problem).length;
+          summary.noIdentity += chunk.filter((r) => r.noIdentity).length;
           if (records.length > SEND_BATCH)
             io.err(`  ${file}: ${Math.min(i + SEND_BATCH, records.length)}/${records.length}`);
         }
@@ -144,8 +148,11 @@ export const ingestCommand: Command = {
       const where = Object.entries(summary.perTopic)
         .map(([t, n]) => `${t} ${n}`)
         .join(', ');
+      const unnamed = summary.noIdentity
+        ? `; ${summary.noIdentity} record(s) named no identity: no identity workflow will hold them (each is reported as an ingest.no-identity event on ${topics.events})`
+        : '';
       io.out(
-        `published ${summary.messages} message(s) from ${summary.files} file(s) (${where}); ${summary.flagged} failed the local check and will go to findings.dlq${refused ? `; ${refused} too large, not sent` : ''}`,
+        `published ${summary.messages} message(s) from ${summary.files} file(s) (${where}); ${summary.flagged} failed the local check and will go to findings.dlq${unnamed}${refused ? `; ${refused} too large, not sent` : ''}`,
       );
     }
     return refused ? 1 : 0;

@@ -3,15 +3,19 @@
 import { type Command, parseCommandArgs, UsageError } from '../command.ts';
 import { pendingLine } from '../format-requests.ts';
 import { connectTemporal } from '../identity-source.ts';
+import { intOption } from '../int-option.ts';
 import { pendingRequests } from '../requests-source.ts';
 
-const usage = `usage: nhi pending [--json]
+const usage = `usage: nhi pending [--limit N] [--page-size N] [--json]
 
 Lists open requests, oldest first: remediations awaiting approval (or paused by an exception) and exception
 requests awaiting a second person. Each line says what is asked, about which identity and owner, who is still
 needed and how long is left. Decide with nhi approve|reject ID or nhi except approve ID.
 
-  --json  one JSON object per request on stdout (kind, id, openedAt, deadline, msLeft, and the full request)
+  --limit N      show the N oldest only (the others are not kept in memory)
+  --page-size N  read the identities' visibility list N workflows at a time (1–1000; default: the server's);
+                 a memo that does not decode is named on stderr and skipped
+  --json         one JSON object per request on stdout (kind, id, openedAt, deadline, msLeft, and the full request)
 
 Needs Temporal and a worker answering queries (nhi run).`;
 
@@ -20,11 +24,20 @@ export const pendingCommand: Command = {
   summary: 'open approval and exception requests, oldest first, with time left',
   usage,
   async run(argv, io) {
-    const { values, positionals } = parseCommandArgs(argv, { json: { type: 'boolean' } });
+    const { values, positionals } = parseCommandArgs(argv, {
+      limit: { type: 'string' },
+      'page-size': { type: 'string' },
+      json: { type: 'boolean' },
+    });
     if (positionals.length) throw new UsageError(`unexpected argument '${positionals[0]}'`);
+    const limit = intOption('limit', values.limit, 1, 100_000);
+    const pageSize = intOption('page-size', values['page-size'], 1, 1_000);
     const source = await connectTemporal();
     try {
-      const pending = await pendingRequests(source, Date.now(), (line) => io.err(`nhi pending: ${line}`));
+      const pending = await pendingRequests(source, Date.now(), (line) => io.err(`nhi pending: ${line}`), {
+        limit,
+        pageSize,
+      });
       if (values.json) for (const p of pending) io.out(JSON.stringify(p));
       else if (!pending.length) io.out('no open requests');
       else for (const p of pending) for (const line of pendingLine(p)) io.out(line);

@@ -1,12 +1,15 @@
 // No good finding lost with a bad one, and a DLQ that can be replayed, against the real pipeline:
 // - a message with two valid findings and one invalid record delivers the two and dead-letters the one, alone;
 // - a message over the records-per-message limit is dead-lettered whole; once the limit is raised (the fix),
-//   `nhi dlq replay` re-drives it, its findings reach their identity, and a second replay changes nothing.
+//   `nhi dlq replay` re-drives it, its findings reach their identity, and a second replay changes nothing;
+// - while the cap is in force, the dry run and the replay say it would be dead-lettered again and which setting to
+//   raise, and send nothing; `nhi dlq list` marks each letter with its last replay (when, sent or left, why).
 import { randomUUID } from 'node:crypto';
 import type { Client } from '@temporalio/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { main } from '../../cli/main.ts';
 import { readToEnd } from '../../consumers/dlq-reader.ts';
+import { isReplayRecord } from '../../consumers/dlq-replay-record.ts';
 import { kafka, temporalClient } from '../../runtime/connections.ts';
 import { type RunningPipeline, startPipeline } from '../../runtime/pipeline.ts';
 import { identityQuery, identityWorkflowId } from '../../workflows/identity/definitions.ts';
@@ -92,9 +95,21 @@ describe('dead letters per record, and replay', () => {
       { reason: expect.stringMatching(/limit/) },
     ]);
     const dry = await cli('dlq', 'replay', '--dry-run', '--topic', topics.dlq!, '--json');
+    const stillCapped = expect.stringMatching(
+      /^would be dead-lettered again: message exceeds the limit of 3 records .*; raise NHI_MAX_RECORDS_PER_MESSAGE first$/,
+    );
     expect(dry.out.map((l) => JSON.parse(l))).toMatchObject([
       { action: 'skipped', reason: expect.stringMatching(/^still rejected/) },
-      { action: 'skipped', reason: expect.stringMatching(/limit of 3 records/) },
+      { action: 'skipped', reason: stillCapped },
+    ]);
+    // A real replay while the cap is in force sends nothing (no loop through the DLQ) and is recorded as such.
+    const early = await cli('dlq', 'replay', '--topic', topics.dlq!, '--json');
+    expect(early.out.map((l) => JSON.parse(l))[1]).toMatchObject({ action: 'skipped', reason: stillCapped });
+    expect(
+      (await cli('dlq', 'list', '--topic', topics.dlq!, '--json')).out.map((l) => JSON.parse(l)),
+    ).toMatchObject([
+      { lastReplay: { sent: false } },
+      { lastReplay: { sent: false, outcome: expect.stringMatching(/^left: would be dead-lettered again/) } },
     ]);
 
     // The fix: a higher limit (the consumer reads it per message, as does the replay's check).
@@ -131,7 +146,10 @@ describe('dead letters per record, and replay', () => {
       );
       expect((await findingIdsOf(key!)).sort()).toEqual(want);
     }
-    // Nothing new was dead-lettered by the replays.
-    expect(await readToEnd(kafka('nhi-test-reader'), topics.dlq!)).toHaveLength(2);
+    // Nothing new was dead-lettered by the replays; the listing marks the replayed letter.
+    const all = await readToEnd(kafka('nhi-test-reader'), topics.dlq!);
+    expect(all.filter(({ message }) => !isReplayRecord(message))).toHaveLength(2);
+    const listedAfter = await cli('dlq', 'list', '--topic', topics.dlq!);
+    expect(listedAfter.out[1]).toMatch(/\[replayed \S+Z: sent to .* \(4 finding\(s\)\)\]$/);
   });
 });

@@ -1,6 +1,7 @@
 // `nhi ingest` dead-letters what it says it dead-letters: a file with valid records, a line that is not UTF-8 and
 // a 2 MB record publishes the valid ones (their findings reach their identities), sends the non-UTF-8 line as its
-// exact bytes (dead-lettered, sealed, recoverable byte for byte) and refuses the 2 MB record by name.
+// exact bytes (dead-lettered, sealed, recoverable byte for byte) and refuses the 2 MB record by name. A record that
+// names no identity is counted by `nhi ingest` and reported by the consumer (ingest.no-identity), not dropped.
 import { randomUUID } from 'node:crypto';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -86,5 +87,26 @@ describe('nhi ingest with a non-UTF-8 record and a 2 MB record among valid ones'
     expect(header('reason')).toMatch(/not valid UTF-8.*\(nhi ingest: line 2: input is not valid UTF-8\)/);
     expect(header('value-sealed')).toMatch(/^aes-256-gcm;key=/);
     expect(unseal(dead!.value!, dlqKey()).equals(notUtf8)).toBe(true);
+  });
+
+  it('a Sentinel incident with no entities is counted by nhi ingest and reported by the consumer as an event', async () => {
+    const file = 'test/fixtures/sentinel/incident-rest-get.json';
+    const out: string[] = [];
+    const code = await main(['ingest', file, '--topic', topics.siem!], {
+      out: (l) => out.push(l),
+      err: () => {},
+    });
+    expect(code).toBe(0);
+    expect(out.join('\n')).toMatch(/; 1 record\(s\) named no identity: no identity workflow will hold them/);
+    const events = await collect(
+      topics.events!,
+      (ms) => ms.some((m) => m.headers?.['event-type']?.toString() === 'ingest.no-identity'),
+      90_000,
+    );
+    const event = events.find((m) => m.headers?.['event-type']?.toString() === 'ingest.no-identity')!;
+    expect(JSON.parse(String(event.value))).toMatchObject({
+      type: 'ingest.no-identity',
+      detail: { format: 'sentinel', source: { topic: topics.siem } },
+    });
   });
 });

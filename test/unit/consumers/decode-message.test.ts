@@ -99,6 +99,7 @@ describe('decodeMessage', () => {
     expect(decodeMessage(Buffer.from(lines), undefined, KEY, limits(3, 10, 10))).toEqual({
       ok: false,
       reason: 'message exceeds the limit of 3 records (has 4; policy limits.recordsPerMessage)',
+      cap: 'records',
     });
     expect(decodeMessage(Buffer.from(lines), undefined, KEY, limits(10, 3, 10))).toMatchObject({
       ok: false,
@@ -138,6 +139,7 @@ describe('decodeMessage', () => {
     expect(decodeMessage(Buffer.from(lines), undefined, KEY, limits)).toEqual({
       ok: false,
       reason: 'message exceeds the limit of 2 records (has 3; policy limits.recordsPerMessage)',
+      cap: 'records',
     });
     expect(() => parsePolicy({ version: 1, rules: [], limits: { recordsPerMessage: 0 } })).toThrow(
       /limits\.recordsPerMessage/,
@@ -225,6 +227,7 @@ describe('decodeMessage', () => {
       ok: false,
       reason: 'message exceeded its time budget of 500 ms (policy limits.messageBudgetMs)',
       hostile: 'budget',
+      cap: 'budgetMs',
     });
   });
 

@@ -1,11 +1,19 @@
 // A dead letter read back: its view for `nhi dlq list`, the --since filter, and the message `nhi dlq replay` sends
 // (original key, timestamp and headers, a sealed value opened) or why it is skipped.
-import type { KafkaMessage } from 'kafkajs';
+import type { KafkaMessage, Message } from 'kafkajs';
 import { describe, expect, it } from 'vitest';
 import { notableTraffic } from '../../../bench/traffic.ts';
+import { messageLimits } from '../../../consumers/decode-message.ts';
 import { toDlqMessage } from '../../../consumers/dlq.ts';
 import { deadLettersSince, replayOf, viewOf } from '../../../consumers/dlq-replay.ts';
+import {
+  isReplayRecord,
+  latestReplays,
+  replayOfLetter,
+  replayRecordMessage,
+} from '../../../consumers/dlq-replay-record.ts';
 import { dlqKey } from '../../../consumers/dlq-seal.ts';
+import { MessageLimitsPolicy } from '../../../schemas/policy.ts';
 import { kafkaMessage } from './fakes.ts';
 
 const KEY = dlqKey({ NHI_DLQ_KEY: 'unit-dlq' });
@@ -95,5 +103,76 @@ describe('dead letters read back', () => {
       ok: false,
       reason: expect.stringMatching(/^value not kept \(value larger than/),
     });
+  });
+
+  it('a letter the caps in force would dead-letter again is left, naming the setting to raise', () => {
+    const two = notableTraffic(2, 1)
+      .messages.map((m) => m.value as string)
+      .join('\n');
+    const { read } = readBack(two);
+    const policy = MessageLimitsPolicy.parse({ recordsPerMessage: 1 });
+    expect(replayOf('findings.dlq', 0, read, KEY, 'k', messageLimits(policy, {}))).toEqual({
+      ok: false,
+      reason:
+        'would be dead-lettered again: message exceeds the limit of 1 records (has 2; policy limits.recordsPerMessage); raise policy limits.recordsPerMessage (or NHI_MAX_RECORDS_PER_MESSAGE) first',
+    });
+    const env = { NHI_MAX_RECORDS_PER_MESSAGE: '1' };
+    expect(replayOf('findings.dlq', 0, read, KEY, 'k', messageLimits(policy, env))).toMatchObject({
+      reason: expect.stringMatching(/; raise NHI_MAX_RECORDS_PER_MESSAGE first$/),
+    });
+    expect(
+      replayOf(
+        'findings.dlq',
+        0,
+        read,
+        KEY,
+        'k',
+        messageLimits(policy, { ...env, NHI_MAX_RECORDS_PER_MESSAGE: '2' }),
+      ),
+    ).toMatchObject({ ok: true, findings: 2 });
+  });
+});
+
+describe('replay records', () => {
+  const asRead = (m: Message, offset: string) => ({
+    partition: 0,
+    message: {
+      ...m,
+      offset,
+      headers: Object.fromEntries(
+        Object.entries(m.headers ?? {}).map(([k, v]) => [k, Buffer.from(String(v))]),
+      ),
+      value: Buffer.from(String(m.value)),
+    } as unknown as KafkaMessage,
+  });
+
+  it('the latest replay of each letter wins; a record that does not parse is passed over', () => {
+    const first = replayRecordMessage({
+      partition: 0,
+      offset: '3',
+      at: '2026-11-30T01:00:00.000Z',
+      sent: false,
+      outcome: 'left: x',
+    });
+    const second = replayRecordMessage({
+      partition: 0,
+      offset: '3',
+      at: '2026-11-30T02:00:00.000Z',
+      sent: true,
+      outcome: 'sent to t (1 finding(s))',
+    });
+    const junk = { ...first, value: '{"partition":"no"}' };
+    const letter = readBack(good()).read;
+    const read = [
+      { partition: 0, message: letter },
+      asRead(first, '10'),
+      asRead(second, '11'),
+      asRead(junk, '12'),
+    ];
+    expect(read.map(({ message }) => isReplayRecord(message))).toEqual([false, true, true, true]);
+    const latest = latestReplays(read);
+    expect(latest.size).toBe(1);
+    expect(replayOfLetter(latest, 0, '3')).toMatchObject({ sent: true, outcome: 'sent to t (1 finding(s))' });
+    expect(replayOfLetter(latest, 0, '4')).toBeUndefined();
   });
 });

@@ -1,5 +1,6 @@
 // processBatch against kafkajs' eachBatch contract, with Temporal faked: what is resolved and committed when,
 // what is paused, what goes to the DLQ, and that nothing is ever skipped.
+import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { notableTraffic } from '../../../bench/traffic.ts';
 import { processBatch } from '../../../consumers/findings-consumer.ts';
@@ -242,6 +243,40 @@ describe('processBatch', () => {
     expect(delivered.size).toBe(2);
     expect(sent[0]!.messages).toHaveLength(victimIds.size);
     expect(fake.commits).toHaveLength(1);
+  });
+
+  it('a Sentinel incident with no entities is counted, logged and published as ingest.no-identity, not dropped', async () => {
+    const incident = readFileSync('test/fixtures/sentinel/incident-rest-get.json', 'utf8');
+    const { messages } = trafficMessages(2, 2);
+    const { signal, delivered } = recordingSignal();
+    const { producer, sent } = fakeProducer();
+    const logged: Array<[string, Record<string, unknown> | undefined]> = [];
+    const steps: Array<{ noIdentity: number; findings: number; repeats: number }> = [];
+    const fake = fakePayload(TOPIC, 0, [...messages, kafkaMessage(2, incident, { format: 'sentinel' })]);
+    await processBatch(
+      deps(signal, producer, {
+        eventsTopic: 'events',
+        log: (event: string, fields?: Record<string, unknown>) => logged.push([event, fields]),
+        observer: { step: (s: { noIdentity: number; findings: number; repeats: number }) => steps.push(s) },
+      }),
+      fake.payload,
+    );
+    expect(delivered.size).toBe(2);
+    expect(sent.map((s) => s.topic)).toEqual(['events']);
+    const event = JSON.parse(String(sent[0]!.messages[0]!.value));
+    expect(event).toMatchObject({
+      type: 'ingest.no-identity',
+      identityKey: '',
+      eventId: `${TOPIC}/0/2/${event.findingIds[0]}`,
+      detail: { format: 'sentinel', source: { topic: TOPIC, partition: 0, offset: '2' } },
+    });
+    // Ids and positions only: none of the incident's free text (title, owner) travels in the event.
+    expect(String(sent[0]!.messages[0]!.value)).not.toMatch(/analyst@contoso|SOC Analyst/);
+    expect(logged.filter(([e]) => e === 'no-identity')).toEqual([
+      ['no-identity', expect.objectContaining({ count: 1, formats: ['sentinel'] })],
+    ]);
+    expect(steps).toEqual([expect.objectContaining({ noIdentity: 1, findings: 2, repeats: 0 })]);
+    expect(fake.commits).toEqual([{ topic: TOPIC, partition: 0, offset: '3' }]);
   });
 
   it('reports each step to the observer', async () => {

@@ -10,6 +10,7 @@ const step = {
   findings: 8,
   signals: 3,
   repeats: 5,
+  noIdentity: 1,
   deadLetters: { decode: 2, temporal: 0 },
   decodeMs: 4,
   slowestMessageMs: 2,
@@ -35,6 +36,7 @@ describe('pipeline metrics', () => {
     expect(text).toContain('nhi_consumer_findings_total{topic="findings.siem"} 16');
     expect(text).toContain('nhi_consumer_signals_total 6');
     expect(text).toContain('nhi_consumer_repeats_total{topic="findings.siem"} 10');
+    expect(text).toContain('nhi_consumer_no_identity_findings_total{topic="findings.siem"} 2');
     expect(text).toContain('nhi_consumer_dlq_messages_total{topic="findings.siem",stage="decode"} 2');
     expect(text).toContain('nhi_consumer_dlq_messages_total{topic="findings.siem",stage="temporal"} 1');
     expect(text).toContain('nhi_consumer_handoff_retries_total{class="unavailable"} 1');

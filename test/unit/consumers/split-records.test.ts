@@ -1,5 +1,6 @@
 // `nhi ingest`'s split: one message per record, keyed by the identity it names (one identity, one partition,
 // in order); records that fail the local check are still sent, with the reason, so the DLQ gets them.
+import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { notableTraffic } from '../../../bench/traffic.ts';
 import { processBatch } from '../../../consumers/findings-consumer.ts';
@@ -14,6 +15,19 @@ describe('splitRecords', () => {
     expect(out).toHaveLength(6);
     expect(out.map((r) => r.key)).toEqual(traffic.messages.map((m) => m.key));
     expect(out.every((r) => r.format === 'splunk-notable' && !r.problem)).toBe(true);
+  });
+
+  it('a Sentinel incident with no entities is sent unkeyed and marked as naming no identity', () => {
+    const incident = readFileSync('test/fixtures/sentinel/incident-rest-get.json');
+    const [record, ...rest] = splitRecords(incident, 'auto', 'k');
+    expect(rest).toHaveLength(0);
+    expect(record).toMatchObject({ format: 'sentinel', noIdentity: true });
+    expect(record!.key).toBeUndefined();
+    expect(record!.problem).toBeUndefined();
+    expect(
+      splitRecords(Buffer.from(notableTraffic(1, 1).messages[0]!.value as string), 'auto', 'k')[0]!
+        .noIdentity,
+    ).toBeUndefined();
   });
 
   it('an unreadable line is sent as it is, with the reason', () => {
