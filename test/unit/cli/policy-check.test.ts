@@ -2,7 +2,7 @@
 // bad arguments exit 2. And `nhi run worker` refuses to start on the same errors (before connecting anywhere).
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, relative } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { defaultPolicyPath } from '../../../activities/policy-source.ts';
 import { main } from '../../../cli/main.ts';
@@ -97,23 +97,44 @@ describe('nhi policy check', () => {
     }
   });
 
-  it('approval groups nobody in the directory belongs to: one line each, exit 1', async () => {
-    // The shipped directory lists nobody yet.
-    const { code, out } = await nhi('policy', 'check', defaultPolicyPath);
-    expect(code).toBe(1);
-    expect(out).toContain(
-      `${defaultPolicyPath}: rules[3](excess-privilege).approval.groups.security: nobody in the directory ${defaultPolicyPath.replace('default.yaml', 'directory.yaml')} belongs to security`,
-    );
-    expect(
-      out.some((l) =>
-        l.endsWith(
-          'onTimeout.escalate: nobody in the directory ' +
-            defaultPolicyPath.replace('default.yaml', 'directory.yaml') +
-            ' belongs to security-leads',
-        ),
+  it('the shipped policy: a group nobody belongs to is one warning per group with the command to add yourself, exit 0', async () => {
+    // The shipped directory lists nobody yet; the worker starts with it.
+    const directory = relative(process.cwd(), defaultPolicyPath.replace('default.yaml', 'directory.yaml'));
+    const { code, out, err } = await nhi('policy', 'check', defaultPolicyPath);
+    expect(code).toBe(0);
+    expect(out).toEqual([
+      expect.stringMatching(
+        /: ok \(\d+ rules, sha256:[0-9a-f]{64}\); 3 warnings \(--strict makes them errors\)$/,
       ),
-    ).toBe(true);
-    expect(out.some((l) => /exceptions\.approvers: nobody .* belongs to security$/.test(l))).toBe(true);
+    ]);
+    expect(err).toHaveLength(3);
+    expect(err.map((l) => l.match(/belongs to (\S+) \(/)?.[1])).toEqual([
+      'security',
+      'incident-response',
+      'security-leads',
+    ]);
+    const security = err[0]!;
+    expect(security).toMatch(/^warning: .*default\.yaml: nobody in the directory /);
+    expect(security).toContain('rules[3](excess-privilege).approval.groups.security');
+    expect(security).toContain('exceptions.approvers');
+    expect(security).toContain(
+      `to add yourself run nhi keys new --as you@example.com and add the entry it prints to ${directory} with groups: [security]`,
+    );
+    // The command it names is a real one.
+    expect((await nhi('keys', 'new', '--as', 'you@example.com', '--help')).code).toBe(0);
+  });
+
+  it('--strict: the same lines are errors, exit 1; --json carries warnings', async () => {
+    const strict = await nhi('policy', 'check', defaultPolicyPath, '--strict');
+    expect(strict.code).toBe(1);
+    expect(strict.out).toHaveLength(3);
+    expect(strict.out.every((l) => !l.startsWith('warning') && l.includes('nobody in the directory'))).toBe(
+      true,
+    );
+    const json = await nhi('policy', 'check', defaultPolicyPath, '--json');
+    expect(json.code).toBe(0);
+    expect(JSON.parse(json.out[0]!)).toMatchObject({ ok: true, errors: [], warnings: expect.any(Array) });
+    expect(JSON.parse(json.out[0]!).warnings).toHaveLength(3);
   });
 
   it('checks maxFindingAgeForAction: a duration passes, anything else is one line naming the field', async () => {
