@@ -10,18 +10,29 @@ Lists granted exceptions, soonest to end first: live ones by default, or with --
 or were revoked (an identity keeps the latest 50 of those; live ones are never dropped).
 
   --expired  ended exceptions instead of live ones
-  --json     one JSON object per exception on stdout`;
+  --json     one JSON object per exception on stdout
+
+examples:
+  nhi exceptions
+  nhi exceptions --expired --json
+next: nhi except revoke ID ends one early`;
+
+function parseExceptionsArgs(argv: string[]) {
+  const { values, positionals } = parseCommandArgs(argv, {
+    expired: { type: 'boolean' },
+    json: { type: 'boolean' },
+  });
+  if (positionals.length) throw new UsageError(`unexpected argument '${positionals[0]}'`);
+  return { values };
+}
 
 export const exceptionsCommand: Command = {
   name: 'exceptions',
   summary: 'granted exceptions (live, or --expired)',
   usage,
+  parse: parseExceptionsArgs,
   async run(argv, io) {
-    const { values, positionals } = parseCommandArgs(argv, {
-      expired: { type: 'boolean' },
-      json: { type: 'boolean' },
-    });
-    if (positionals.length) throw new UsageError(`unexpected argument '${positionals[0]}'`);
+    const { values } = parseExceptionsArgs(argv);
     const source = await connectTemporal();
     try {
       const now = Date.now();

@@ -14,7 +14,11 @@ owner, the top factors of the score and the remediations still pending for each.
 
 Reads Temporal visibility: the NhiRiskScore search attribute and each workflow's memo, kept up to date by the
 identity workflow after every assessment (no worker needed). Where NhiRiskScore is not registered the listing
-says so on stderr and filters here instead. \`nhi identity KEY\` shows one identity in full.`;
+says so on stderr and filters here instead. \`nhi identity KEY\` shows one identity in full.
+
+examples:
+  nhi identities --min-risk 70 --limit 10
+next: nhi identity KEY shows one identity's score, capabilities and remediations`;
 
 function intOption(name: string, value: string | undefined, min: number, max: number): number | undefined {
   if (value === undefined) return undefined;
@@ -24,19 +28,25 @@ function intOption(name: string, value: string | undefined, min: number, max: nu
   return n;
 }
 
+function parseIdentitiesArgs(argv: string[]) {
+  const { values, positionals } = parseCommandArgs(
+    argv,
+    { 'min-risk': { type: 'string' }, limit: { type: 'string' }, json: { type: 'boolean' } },
+    false,
+  );
+  if (positionals.length) throw new UsageError(`unexpected argument '${positionals[0]}'`);
+  const minRisk = intOption('min-risk', values['min-risk'], 0, 100);
+  const limit = intOption('limit', values.limit, 1, 100_000) ?? 20;
+  return { values, minRisk, limit };
+}
+
 export const identitiesCommand: Command = {
   name: 'identities',
   summary: 'identities ranked by risk, with top factors and pending actions',
   usage,
+  parse: parseIdentitiesArgs,
   async run(argv, io) {
-    const { values, positionals } = parseCommandArgs(
-      argv,
-      { 'min-risk': { type: 'string' }, limit: { type: 'string' }, json: { type: 'boolean' } },
-      false,
-    );
-    if (positionals.length) throw new UsageError(`unexpected argument '${positionals[0]}'`);
-    const minRisk = intOption('min-risk', values['min-risk'], 0, 100);
-    const limit = intOption('limit', values.limit, 1, 100_000) ?? 20;
+    const { values, minRisk, limit } = parseIdentitiesArgs(argv);
     const source = await connectTemporal();
     try {
       const result = await listIdentities(source, {

@@ -13,15 +13,25 @@ needed and how long is left. Decide with nhi approve|reject ID or nhi except app
 
   --json  one JSON object per request on stdout (kind, id, openedAt, deadline, msLeft, and the full request)
 
-Needs Temporal and a worker answering queries (nhi run).`;
+Needs Temporal and a worker answering queries (nhi run).
+
+examples:
+  nhi pending --json
+next: nhi approve|reject ID, or nhi except approve ID`;
+
+function parsePendingArgs(argv: string[]) {
+  const { values, positionals } = parseCommandArgs(argv, { json: { type: 'boolean' } });
+  if (positionals.length) throw new UsageError(`unexpected argument '${positionals[0]}'`);
+  return { values };
+}
 
 export const pendingCommand: Command = {
   name: 'pending',
   summary: 'open approval and exception requests, oldest first, with time left',
   usage,
+  parse: parsePendingArgs,
   async run(argv, io) {
-    const { values, positionals } = parseCommandArgs(argv, { json: { type: 'boolean' } });
-    if (positionals.length) throw new UsageError(`unexpected argument '${positionals[0]}'`);
+    const { values } = parsePendingArgs(argv);
     const source = await connectTemporal();
     try {
       const pending = await pendingRequests(source, Date.now(), (line) => io.err(`nhi pending: ${line}`));

@@ -30,23 +30,34 @@ group nobody in the people directory belongs to, once per group, with the comman
   --json          one JSON object: { file, ok, errors, warnings, rules?, hash? }
   --task-queue Q  the deployment whose registry to ask (default NHI_TASK_QUEUE, else ${TASK_QUEUE})
 
-Exit status: 0 when valid (warnings or not, unless --strict), 1 when the policy has errors, 2 on bad arguments.`;
+Exit status: 0 when valid (warnings or not, unless --strict), 1 when the policy has errors, 2 on bad arguments.
+
+examples:
+  nhi policy check policies/default.yaml
+  nhi policy check policies/default.yaml --strict --json
+next: fix each line it prints, then nhi run worker reads the file (NHI_POLICY_FILE)`;
+
+function parsePolicyArgs(argv: string[]) {
+  const { values, positionals } = parseCommandArgs(argv, {
+    json: { type: 'boolean' },
+    strict: { type: 'boolean' },
+    'task-queue': { type: 'string' },
+  });
+  const [sub, file, ...rest] = positionals;
+  if (sub !== 'check')
+    throw new UsageError(sub ? `unknown subcommand '${sub}' (check)` : 'nhi policy check FILE');
+  if (!file) throw new UsageError('no policy FILE given');
+  if (rest.length) throw new UsageError(`one FILE at a time (got ${rest.length + 1})`);
+  return { values, file };
+}
 
 export const policyCommand: Command = {
   name: 'policy',
   summary: 'check a policy file: syntax and meaning errors, one line each',
   usage,
+  parse: parsePolicyArgs,
   async run(argv, io) {
-    const { values, positionals } = parseCommandArgs(argv, {
-      json: { type: 'boolean' },
-      strict: { type: 'boolean' },
-      'task-queue': { type: 'string' },
-    });
-    const [sub, file, ...rest] = positionals;
-    if (sub !== 'check')
-      throw new UsageError(sub ? `unknown subcommand '${sub}' (check)` : 'nhi policy check FILE');
-    if (!file) throw new UsageError('no policy FILE given');
-    if (rest.length) throw new UsageError(`one FILE at a time (got ${rest.length + 1})`);
+    const { values, file } = parsePolicyArgs(argv);
     const registry = await teamActionsFor(file, values['task-queue']);
     const read =
       'unreachable' in registry
