@@ -1,5 +1,4 @@
 // `nhi except request|approve|reject|revoke …`: exceptions as requests, signed by two different people.
-
 import { WithStartWorkflowOperation } from '@temporalio/client';
 import { durationMs } from '../../schemas/duration.ts';
 import type { IdentityRef } from '../../schemas/identity.ts';

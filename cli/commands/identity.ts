@@ -1,6 +1,5 @@
 // `nhi identity KEY [--json]`: one identity's full record — findings, capabilities with their paths, reach, the
 // score with every factor's reason, owner, last use, exceptions, and each remediation with its current status.
-
 import { type Command, parseCommandArgs, UsageError } from '../command.ts';
 import { identityReport } from '../format-identity.ts';
 import { EXAMPLE_IDENTITY } from '../help-examples.ts';

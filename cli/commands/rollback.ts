@@ -1,7 +1,6 @@
 // `nhi rollback REMEDIATION_ID --as WHO --reason R [--json]`: undo an executed remediation while its rollback
 // window is open. The remediation's follow-up workflow restores the recorded pre-state, verifies it, records it in
 // its history and publishes remediation.rolled-back; this command waits for that and prints the result.
-
 import { WorkflowNotFoundError, WorkflowUpdateFailedError } from '@temporalio/client';
 import {
   type FollowUpState,
