@@ -137,6 +137,26 @@ describe('nhi policy check', () => {
     expect(JSON.parse(json.out[0]!).warnings).toHaveLength(3);
   });
 
+  it('nhi doctor: the policy check in strict mode, so the shipped files exit 1; with someone in every group, 0', async () => {
+    const shipped = await nhi('doctor');
+    expect(shipped.code).toBe(1);
+    expect(shipped.out).toHaveLength(3);
+    expect(shipped.out.every((l) => l.includes('nobody in the directory'))).toBe(true);
+    const people = join(dir, 'doctor-people.yaml');
+    writeFileSync(
+      people,
+      `version: 1\npeople:\n  - { id: a@example.com, groups: [security, incident-response, security-leads], keys: [ed25519:${'ab'.repeat(32)}] }\n`,
+    );
+    process.env.NHI_DIRECTORY_FILE = people;
+    try {
+      const fine = await nhi('doctor');
+      expect(fine.code).toBe(0);
+      expect(fine.out.at(-1)).toBe('doctor: nothing wrong found');
+    } finally {
+      delete process.env.NHI_DIRECTORY_FILE;
+    }
+  });
+
   it('checks maxFindingAgeForAction: a duration passes, anything else is one line naming the field', async () => {
     const good = join(dir, 'max-age.yaml');
     writeFileSync(good, 'version: 1\nmaxFindingAgeForAction: 30d\nrules: []\n');
