@@ -1,7 +1,7 @@
 // The directory in force: NHI_DIRECTORY_FILE, else the file the policy names (relative to the policy file). Read at
 // each request, so an edit applies to requests opened afterwards; a request keeps the snapshot it opened with.
 import { existsSync, readFileSync } from 'node:fs';
-import { dirname, resolve } from 'node:path';
+import { dirname, isAbsolute, relative, resolve } from 'node:path';
 import { parse } from 'yaml';
 import { type DirectorySnapshot, safeParseDirectory, snapshotOf } from '../schemas/directory.ts';
 import { durationMs } from '../schemas/duration.ts';
@@ -89,32 +89,37 @@ export function createDirectoryActivities() {
 }
 
 /**
- * Approval and exception-approver groups nobody in the directory belongs to: such a rule can never be approved.
- * One line each, with the path in the policy. `nhi policy check` reports them; the worker does not refuse to start
- * on them (the shipped directory lists nobody until people are added).
+ * What `nhi policy check` says about the people directory beyond what the worker checks at start. Errors: no
+ * directory named, or one that cannot be read. Warnings: one per approval, escalation, exception-approver or
+ * requester group nobody belongs to, with the command that fixes it: the worker starts without them (the shipped
+ * directory lists nobody until people add themselves), but what such a group must decide can never be decided.
  */
-export function emptyGroupErrors(policy: Policy, policyFile: string): string[] {
+export function directoryProblems(
+  policy: Policy,
+  policyFile: string,
+): { errors: string[]; warnings: string[] } {
   const path =
     process.env.NHI_DIRECTORY_FILE ||
     (policy.directory ? resolve(dirname(policyFile), policy.directory) : undefined);
+  const error = (line: string) => ({ errors: [line], warnings: [] });
   if (!path)
     return policy.rules.some((r) => r.approval) || (policy.protectedActions ?? []).length
-      ? [
+      ? error(
           `${policyFile}: directory: missing, so nobody can approve the rules with mode approval or request protected actions`,
-        ]
-      : [];
+        )
+      : { errors: [], warnings: [] };
   let directory: DirectorySnapshot;
   try {
     directory = existsSync(path) ? loadDirectoryFile(path) : { people: {}, source: path, note: 'missing' };
-  } catch (error) {
-    return [`${policyFile}: directory: ${(error as Error).message}`];
+  } catch (e) {
+    return error(`${policyFile}: directory: ${(e as Error).message}`);
   }
-  if (directory.note === 'missing') return [`${policyFile}: directory: ${path} does not exist`];
+  if (directory.note === 'missing') return error(`${policyFile}: directory: ${path} does not exist`);
   const members = new Set(Object.values(directory.people).flatMap((p) => p.groups));
-  const errors: string[] = [];
+  // Group → the places in the policy that name it, in the order the policy names them.
+  const empty = new Map<string, string[]>();
   const check = (group: string, at: string) => {
-    if (!members.has(group))
-      errors.push(`${policyFile}: ${at}: nobody in the directory ${path} belongs to ${group}`);
+    if (!members.has(group)) empty.set(group, [...(empty.get(group) ?? []), at]);
   };
   policy.rules.forEach((rule, i) => {
     if (!rule.approval) return;
@@ -132,5 +137,14 @@ export function emptyGroupErrors(policy: Policy, policyFile: string): string[] {
     const onTimeout = a.approval?.onTimeout;
     if (typeof onTimeout === 'object') check(onTimeout.escalate, `${at}.approval.onTimeout.escalate`);
   });
-  return errors;
+  // Relative to where the command runs when it is below it: the path a user types next.
+  const below = relative(process.cwd(), path);
+  const shown = below.startsWith('..') || isAbsolute(below) ? path : below;
+  const warnings = [...empty].map(
+    ([group, places]) =>
+      `${policyFile}: nobody in the directory ${shown} belongs to ${group} (named by ${places.join(', ')}), ` +
+      `so what it must decide is never decided; to add yourself run nhi keys new --as you@example.com and add the ` +
+      `entry it prints to ${shown} with groups: [${group}]`,
+  );
+  return { errors: [], warnings };
 }

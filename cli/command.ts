@@ -9,7 +9,9 @@ export interface Io {
 export interface Command {
   name: string;
   summary: string; // one line for `nhi --help`
-  usage: string; // full text for `nhi NAME --help`
+  usage: string; // full text for `nhi NAME --help`, ending with its examples: and next: lines
+  /** The argument check run starts with, alone (no file, network or key is touched): throws a UsageError. */
+  parse(argv: string[]): unknown;
   run(argv: string[], io: Io): Promise<number>;
 }
 

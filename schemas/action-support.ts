@@ -25,6 +25,18 @@ export const ACTION_SUPPORT: Readonly<Record<string, ActionSupport>> = {
   'scope-down': { identityTypes: ['aws-user', 'aws-role', 'aws-access-key'], changes: 'principal' },
 };
 
+/**
+ * Action names a policy may already use that no worker carries out yet. The schema knows the name (so it is not a
+ * typo), and the meaning check refuses it with the words below, so a worker never starts on a rule it cannot run.
+ */
+export const PLANNED_ACTIONS = ['delete-key'] as const;
+
+export const isPlannedAction = (name: string): boolean =>
+  (PLANNED_ACTIONS as readonly string[]).includes(name);
+
+/** The one wording for a planned action, used by the schema's message and the meaning check alike. */
+export const notImplementedYet = (name: string): string => `${name} is not implemented by any worker yet`;
+
 export const supportOf = (action: string): ActionSupport | undefined =>
   Object.hasOwn(ACTION_SUPPORT, action) ? ACTION_SUPPORT[action] : undefined;
 

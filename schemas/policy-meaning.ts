@@ -4,7 +4,7 @@
 
 import { STS_MAX_SECONDS, STS_MIN_SECONDS } from './access.ts';
 import { isTeamActionName, type RegisteredAction, teamActionProblem } from './action-contract.ts';
-import { ACTION_SUPPORT, type ActionSupport } from './action-support.ts';
+import { ACTION_SUPPORT, type ActionSupport, isPlannedAction, notImplementedYet } from './action-support.ts';
 import { durationMs, formatDuration } from './duration.ts';
 import type { Policy } from './policy.ts';
 
@@ -37,9 +37,10 @@ export function policyMeaningErrors(policy: Policy, context: MeaningContext = {}
     }
     const support = Object.hasOwn(actions, rule.action) ? actions[rule.action] : undefined;
     if (!support) {
-      errors.push(
-        `${at}.action: unknown action '${rule.action}' (this worker has ${Object.keys(actions).join(', ')})`,
-      );
+      const what = isPlannedAction(rule.action)
+        ? notImplementedYet(rule.action)
+        : `unknown action '${rule.action}'`;
+      errors.push(`${at}.action: ${what} (this worker has ${Object.keys(actions).join(', ')})`);
       return;
     }
     const types = rule.when.identityTypes;

@@ -4,31 +4,25 @@
 import { z } from 'zod';
 import { protectedActionSchema } from './access.ts';
 import { TEAM_ACTION_NAME } from './action-contract.ts';
+import { ACTION_SUPPORT, notImplementedYet, PLANNED_ACTIONS } from './action-support.ts';
 import { Duration } from './duration.ts';
 import { FindingKind, Format } from './finding.ts';
 import { IdentityType } from './identity.ts';
 
-export const BUILTIN_ACTIONS = [
-  'rotate-secret',
-  'deactivate-key',
-  'delete-key',
-  'scope-down',
-  'revoke-sessions',
-  'quarantine',
-] as const;
-export type BuiltinAction = (typeof BUILTIN_ACTIONS)[number];
+/** What a worker carries out (ACTION_SUPPORT), then the names known but not implemented by any worker yet. */
+export const IMPLEMENTED_ACTIONS: readonly string[] = Object.keys(ACTION_SUPPORT);
+export const BUILTIN_ACTIONS: readonly string[] = [...IMPLEMENTED_ACTIONS, ...PLANNED_ACTIONS];
 
 /** A team's own remediation, registered with the action registry: `<team>/<action>`, e.g. `payments/rotate-stripe-key`. */
 const TEAM_ACTION = TEAM_ACTION_NAME;
 
-export const isBuiltinAction = (name: string): name is BuiltinAction =>
-  (BUILTIN_ACTIONS as readonly string[]).includes(name);
+export const isBuiltinAction = (name: string): boolean => BUILTIN_ACTIONS.includes(name);
 export const isActionName = (name: string): boolean => isBuiltinAction(name) || TEAM_ACTION.test(name);
 
 export const ActionName = z.string().refine(isActionName, {
-  message: `must be one of ${BUILTIN_ACTIONS.join(', ')} or a team action "team/action-name"`,
+  message: `must be one of ${IMPLEMENTED_ACTIONS.join(', ')} or a team action "team/action-name" (${PLANNED_ACTIONS.map(notImplementedYet).join('; ')})`,
 });
-export type ActionName = BuiltinAction | (string & {});
+export type ActionName = string;
 
 const Weight = z.number().min(0).max(1);
 

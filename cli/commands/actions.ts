@@ -43,7 +43,12 @@ The remediation actions a policy rule may name:
   --json          one JSON object: { taskQueue, actions: [...] }, or the registered/removed action
 
 Needs Temporal (NHI_TEMPORAL_ADDRESS); register and remove need the enforcer's worker (nhi run). Exit status: 0;
-2 on bad arguments; 1 with one line when the file is not a valid registration or Temporal cannot be reached.`;
+2 on bad arguments; 1 with one line when the file is not a valid registration or Temporal cannot be reached.
+
+examples:
+  nhi actions
+  nhi actions register my-team-action.yaml --as alice@example.com
+next: name the action in a policy rule (action: team/verb) and check it with nhi policy check FILE`;
 
 export interface ListedAction {
   name: string;
@@ -78,23 +83,29 @@ function readRegistration(file: string): RegisteredAction {
   return parsed.action;
 }
 
+function parseActionsArgs(argv: string[]) {
+  const { values, positionals } = parseCommandArgs(argv, {
+    json: { type: 'boolean' },
+    as: { type: 'string' },
+    key: { type: 'string' },
+    'task-queue': { type: 'string' },
+  });
+  const [verb, arg, ...rest] = positionals;
+  if (verb && !['register', 'remove'].includes(verb))
+    throw new UsageError(`unknown actions command '${verb}' (register FILE or remove NAME)`);
+  if (verb && !arg) throw new UsageError(verb === 'register' ? 'no FILE given' : 'no action NAME given');
+  if (rest.length) throw new UsageError(`unexpected argument '${rest[0]}'`);
+  if (verb && !values.as?.trim()) throw new UsageError(`${verb} needs --as WHO`);
+  return { values, verb, arg };
+}
+
 export const actionsCommand: Command = {
   name: 'actions',
   summary: 'remediation actions: built-in and team-registered, with live workers; register, remove',
   usage,
+  parse: parseActionsArgs,
   async run(argv, io) {
-    const { values, positionals } = parseCommandArgs(argv, {
-      json: { type: 'boolean' },
-      as: { type: 'string' },
-      key: { type: 'string' },
-      'task-queue': { type: 'string' },
-    });
-    const [verb, arg, ...rest] = positionals;
-    if (verb && !['register', 'remove'].includes(verb))
-      throw new UsageError(`unknown actions command '${verb}' (register FILE or remove NAME)`);
-    if (verb && !arg) throw new UsageError(verb === 'register' ? 'no FILE given' : 'no action NAME given');
-    if (rest.length) throw new UsageError(`unexpected argument '${rest[0]}'`);
-    if (verb && !values.as?.trim()) throw new UsageError(`${verb} needs --as WHO`);
+    const { values, verb, arg } = parseActionsArgs(argv);
     const taskQueue = values['task-queue'] || process.env.NHI_TASK_QUEUE || TASK_QUEUE;
     const registration = verb === 'register' ? readRegistration(arg!) : undefined;
     const signer = verb ? loadSigner(personArg(values.as), values.key) : undefined;

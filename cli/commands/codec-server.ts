@@ -24,7 +24,11 @@ any payload. Runs until SIGINT/SIGTERM.
   --origin URL  a Web UI origin allowed to read answers (repeatable; default the local stack's UI,
                 http://127.0.0.1:UIPORT and http://localhost:UIPORT)
   --no-token    no authentication at all — refused unless the keys are the public development key
-  --json        print {"url","token","login"} as one JSON line instead of text`;
+  --json        print {"url","token","login"} as one JSON line instead of text
+
+examples:
+  nhi codec-server --port 0 --json
+next: sign in at the /login address it prints, then open the Temporal Web UI (nhi stack status shows it)`;
 
 function defaultOrigins(): string[] {
   try {
@@ -35,22 +39,26 @@ function defaultOrigins(): string[] {
   }
 }
 
+const parseCodecServerArgs = (argv: string[]) =>
+  parseCommandArgs(
+    argv,
+    {
+      port: { type: 'string' },
+      host: { type: 'string' },
+      origin: { type: 'string', multiple: true },
+      'no-token': { type: 'boolean' },
+      json: { type: 'boolean' },
+    },
+    false,
+  );
+
 export const codecServerCommand: Command = {
   name: 'codec-server',
   summary: 'serve the payload codec so Temporal CLI and Web UI can read encrypted histories',
   usage,
+  parse: parseCodecServerArgs,
   async run(argv, io) {
-    const { values } = parseCommandArgs(
-      argv,
-      {
-        port: { type: 'string' },
-        host: { type: 'string' },
-        origin: { type: 'string', multiple: true },
-        'no-token': { type: 'boolean' },
-        json: { type: 'boolean' },
-      },
-      false,
-    );
+    const { values } = parseCodecServerArgs(argv);
     let port: number;
     try {
       port = Number(values.port ?? localCodecPort());

@@ -12,6 +12,7 @@ import { type Command, CommandError, parseCommandArgs, UsageError } from '../com
 import { confirm } from '../confirm.ts';
 import { remediationDecision } from '../decisions.ts';
 import { accessReview, remediationReview } from '../format-requests.ts';
+import { exampleRemediationId } from '../help-examples.ts';
 import { connectTemporal, type TemporalSource } from '../identity-source.ts';
 import { loadSigner, personArg } from '../keys.ts';
 import { readAccess, readRemediation } from '../requests-source.ts';
@@ -21,7 +22,7 @@ const usageOf = (
 ) => `usage: nhi ${verb} REMEDIATION_ID|ACCESS_ID --as WHO --reason R [--key FILE] [--yes] [--json]
 
 ${verb === 'approve' ? 'Approves' : 'Rejects'} a remediation awaiting approval (nhi pending lists them, e.g.
-remediate/scope-down/arn:aws:iam::123456789012:user/ci/0), or a just-in-time access request (access/jit-…). Shows what is decided — identity, account, action, plan
+${exampleRemediationId('scope-down')}), or a just-in-time access request (access/jit-…). Shows what is decided — identity, account, action, plan
 steps and hash, owner, last use, every point of the score, capabilities — asks to confirm, then sends a decision
 signed with WHO's Ed25519 key over {workflow id, run id, plan hash, decision, person, reason, time}.
 
@@ -37,29 +38,39 @@ the identity changed meanwhile the approval is voided at once and a new round op
 Exit status: 0 accepted; 1 with one line when refused (unknown person, bad signature, not in a group the rule
 names, the owner, the requester, twice, a stale plan, already decided or expired) or Temporal cannot be reached;
 2 on bad arguments; 3 when the approval was accepted, then voided by a changed plan (the line says what changed
-and which round is open: nhi pending, then nhi approve again).`;
+and which round is open: nhi pending, then nhi approve again).
+
+examples:
+  nhi ${verb} ${exampleRemediationId('scope-down')} --as alice@example.com --reason "unused admin rights"
+next: nhi pending shows what is still needed; nhi identity KEY shows the remediation's status`;
 
 /** How long an approval that completed its round is read back (the plan made again) before answering anyway. */
 const READ_BACK_MS = 30_000;
 const READ_BACK_EVERY_MS = 500;
+
+function parseDecideArgs(argv: string[]) {
+  const { values, positionals } = parseCommandArgs(argv, {
+    as: { type: 'string' },
+    reason: { type: 'string' },
+    key: { type: 'string' },
+    yes: { type: 'boolean' },
+    json: { type: 'boolean' },
+  });
+  if (positionals.length !== 1) throw new UsageError('one REMEDIATION_ID is required');
+  const person = personArg(values.as);
+  const reason = values.reason?.trim();
+  if (!reason) throw new UsageError('--reason R is required');
+  return { values, person, reason, id: positionals[0]! };
+}
 
 function decideCommand(verb: 'approve' | 'reject'): Command {
   return {
     name: verb,
     summary: `${verb} a remediation awaiting approval (signed)`,
     usage: usageOf(verb),
+    parse: parseDecideArgs,
     async run(argv, io) {
-      const { values, positionals } = parseCommandArgs(argv, {
-        as: { type: 'string' },
-        reason: { type: 'string' },
-        key: { type: 'string' },
-        yes: { type: 'boolean' },
-        json: { type: 'boolean' },
-      });
-      if (positionals.length !== 1) throw new UsageError('one REMEDIATION_ID is required');
-      const person = personArg(values.as);
-      if (!values.reason?.trim()) throw new UsageError('--reason R is required');
-      const id = positionals[0]!;
+      const { values, person, reason, id } = parseDecideArgs(argv);
       const signer = loadSigner(person, values.key);
       const source = await connectTemporal();
       try {
@@ -71,7 +82,7 @@ function decideCommand(verb: 'approve' | 'reject'): Command {
         if (open && !values.json) for (const line of target.review(Date.now())) io.err(line);
         if (open && !values.yes && !(await confirm(`${verb} as ${person}? [y/N]`, io.err)))
           throw new CommandError('not confirmed: nothing sent');
-        const signed = remediationDecision(signer, target.request, verb, values.reason.trim());
+        const signed = remediationDecision(signer, target.request, verb, reason);
         const result = await source.client.workflow
           .getHandle(target.workflowId)
           .executeUpdate(decideUpdate, { args: [signed] });

@@ -10,14 +10,23 @@ emulator → the leaked key is proven denied → workflow histories are written 
 
   --team-action  instead: a platform team's own action (examples/postgres-rotate) on its own worker and task
                  queue, driven by a scanner finding of a PostgreSQL URL with its password: the role's password is
-                 rotated in a real PostgreSQL and in Secrets Manager, the leaked one is proven refused.`;
+                 rotated in a real PostgreSQL and in Secrets Manager, the leaked one is proven refused.
+
+examples:
+  nhi demo
+  nhi demo --team-action
+next: nhi identities lists what the demo scored; nhi stack down stops the stack`;
+
+const parseDemoArgs = (argv: string[]) =>
+  parseCommandArgs(argv, { 'team-action': { type: 'boolean' } }, false);
 
 export const demoCommand: Command = {
   name: 'demo',
   summary: 'run the whole pipeline on a built-in sample, printing each step',
   usage,
+  parse: parseDemoArgs,
   async run(argv, io) {
-    const { values } = parseCommandArgs(argv, { 'team-action': { type: 'boolean' } }, false);
+    const { values } = parseDemoArgs(argv);
     if (values['team-action']) {
       const { runTeamActionDemo } = await import('../../demo/team-action.ts');
       await runTeamActionDemo(io.out);

@@ -23,7 +23,12 @@ replay   puts each dead letter back on its source topic as it first arrived (ori
   --json       one JSON object per dead letter on stdout
 
 The DLQ key is NHI_DLQ_KEY, or one derived from NHI_FINGERPRINT_KEY when unset: the same setting as the
-pipeline that sealed the values.`;
+pipeline that sealed the values.
+
+examples:
+  nhi dlq list --since 2026-11-30T00:00:00Z
+  nhi dlq replay --dry-run
+next: fix what the reasons name (or upgrade the normaliser), then nhi dlq replay`;
 
 function parseSince(value: string | undefined): number | undefined {
   if (value === undefined) return undefined;
@@ -33,23 +38,28 @@ function parseSince(value: string | undefined): number | undefined {
   return t;
 }
 
+function parseDlqArgs(argv: string[]) {
+  const { values, positionals } = parseCommandArgs(argv, {
+    since: { type: 'string' },
+    'dry-run': { type: 'boolean' },
+    topic: { type: 'string' },
+    json: { type: 'boolean' },
+  });
+  const [action, ...extra] = positionals;
+  if (action !== 'list' && action !== 'replay')
+    throw new UsageError(action ? `unknown action '${action}' (list or replay)` : 'say list or replay');
+  if (extra.length) throw new UsageError(`unexpected argument '${extra[0]}'`);
+  if (action === 'list' && values['dry-run']) throw new UsageError('--dry-run is for replay');
+  return { values, action, since: parseSince(values.since) };
+}
+
 export const dlqCommand: Command = {
   name: 'dlq',
   summary: 'list dead letters, or replay them to their source topics',
   usage,
+  parse: parseDlqArgs,
   async run(argv, io) {
-    const { values, positionals } = parseCommandArgs(argv, {
-      since: { type: 'string' },
-      'dry-run': { type: 'boolean' },
-      topic: { type: 'string' },
-      json: { type: 'boolean' },
-    });
-    const [action, ...extra] = positionals;
-    if (action !== 'list' && action !== 'replay')
-      throw new UsageError(action ? `unknown action '${action}' (list or replay)` : 'say list or replay');
-    if (extra.length) throw new UsageError(`unexpected argument '${extra[0]}'`);
-    if (action === 'list' && values['dry-run']) throw new UsageError('--dry-run is for replay');
-    const since = parseSince(values.since);
+    const { values, action, since } = parseDlqArgs(argv);
     const dlqTopic = values.topic ?? topics.dlq;
 
     const { kafka } = await import('../../runtime/connections.ts');

@@ -41,29 +41,40 @@ The brakes on automatic enforcement, kept by the control workflow (one per task 
   --json          the control's status as one JSON object
 
 Needs Temporal (NHI_TEMPORAL_ADDRESS) and a worker (nhi run). Exit status: 0; 2 on bad arguments; 1 with one
-line when Temporal or a worker cannot be reached.`;
+line when Temporal or a worker cannot be reached.
+
+examples:
+  nhi enforcement status
+  nhi enforcement pause --as alice@example.com --reason "incident 42: stop all automatic actions"
+next: nhi enforcement status shows the pause acknowledged; nhi enforcement resume lifts it`;
 
 const ACK_TIMEOUT_MS = 11 * 60_000;
+
+function parseEnforcementArgs(argv: string[]) {
+  const { values, positionals } = parseCommandArgs(argv, {
+    json: { type: 'boolean' },
+    as: { type: 'string' },
+    reason: { type: 'string' },
+    key: { type: 'string' },
+    'task-queue': { type: 'string' },
+  });
+  const [verb, ...rest] = positionals;
+  if (!verb) throw new UsageError('say pause, resume or status');
+  if (!['pause', 'resume', 'status'].includes(verb))
+    throw new UsageError(`unknown enforcement command '${verb}' (pause, resume or status)`);
+  if (rest.length) throw new UsageError(`unexpected argument '${rest[0]}'`);
+  if (verb !== 'status' && (!values.as?.trim() || !values.reason?.trim()))
+    throw new UsageError(`${verb} needs --as WHO and --reason R`);
+  return { values, verb };
+}
 
 export const enforcementCommand: Command = {
   name: 'enforcement',
   summary: 'kill switch and brakes: pause, resume, status',
   usage,
+  parse: parseEnforcementArgs,
   async run(argv, io) {
-    const { values, positionals } = parseCommandArgs(argv, {
-      json: { type: 'boolean' },
-      as: { type: 'string' },
-      reason: { type: 'string' },
-      key: { type: 'string' },
-      'task-queue': { type: 'string' },
-    });
-    const [verb, ...rest] = positionals;
-    if (!verb) throw new UsageError('say pause, resume or status');
-    if (!['pause', 'resume', 'status'].includes(verb))
-      throw new UsageError(`unknown enforcement command '${verb}' (pause, resume or status)`);
-    if (rest.length) throw new UsageError(`unexpected argument '${rest[0]}'`);
-    if (verb !== 'status' && (!values.as?.trim() || !values.reason?.trim()))
-      throw new UsageError(`${verb} needs --as WHO and --reason R`);
+    const { values, verb } = parseEnforcementArgs(argv);
     const signer = verb === 'status' ? undefined : loadSigner(personArg(values.as), values.key);
     const taskQueue = values['task-queue'] || process.env.NHI_TASK_QUEUE || TASK_QUEUE;
     const workflowId = controlWorkflowId(taskQueue);

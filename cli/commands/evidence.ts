@@ -99,7 +99,12 @@ rotate-key writes a new evidence key (--new FILE) and a key-rotation record sign
         (key-rotation.json), so verify follows the chain across the change. Then point NHI_EVIDENCE_KEY_FILE at FILE
         (or move it to the default path).
 
-Progress goes to stderr; --json prints one JSON object on stdout.`;
+Progress goes to stderr; --json prints one JSON object on stdout.
+
+examples:
+  nhi evidence export --since 7d --out evidence/2026-12-07
+  nhi evidence verify evidence/2026-12-07
+next: open report.html in the export; keep the export and its chain head where auditors can read them`;
 
 const DURATION = /^(\d+)(m|h|d)$/;
 
@@ -125,22 +130,48 @@ function localWebUiOrNone(): string | undefined {
   }
 }
 
+const EXPORT_OPTIONS = {
+  identity: { type: 'string' },
+  since: { type: 'string' },
+  until: { type: 'string' },
+  action: { type: 'string' },
+  out: { type: 'string' },
+  key: { type: 'string' },
+  previous: { type: 'string' },
+  'web-ui': { type: 'string' },
+  json: { type: 'boolean' },
+} as const;
+
+const VERIFY_OPTIONS = {
+  key: { type: 'string' },
+  head: { type: 'string' },
+  'no-head': { type: 'boolean' },
+  json: { type: 'boolean' },
+} as const;
+
+const SCHEDULE_OPTIONS = {
+  every: { type: 'string' },
+  bucket: { type: 'string' },
+  prefix: { type: 'string' },
+  'task-queue': { type: 'string' },
+  remove: { type: 'boolean' },
+  json: { type: 'boolean' },
+} as const;
+
+const KEY_OPTIONS = {
+  out: { type: 'string' },
+  json: { type: 'boolean' },
+} as const;
+
+const ROTATE_KEY_OPTIONS = {
+  key: { type: 'string' },
+  new: { type: 'string' },
+  reason: { type: 'string' },
+  json: { type: 'boolean' },
+} as const;
+
 async function runExport(argv: string[], io: Io): Promise<number> {
-  const { values, positionals } = parseCommandArgs(
-    argv,
-    {
-      identity: { type: 'string' },
-      since: { type: 'string' },
-      until: { type: 'string' },
-      action: { type: 'string' },
-      out: { type: 'string' },
-      key: { type: 'string' },
-      previous: { type: 'string' },
-      'web-ui': { type: 'string' },
-      json: { type: 'boolean' },
-    },
-    true,
-  );
+  const { values, positionals } = parseCommandArgs(argv, EXPORT_OPTIONS, true);
   if (positionals.length) throw new UsageError(`unexpected argument '${positionals[0]}'`);
   if (!values.out) throw new UsageError('--out DIR is required');
   if (values.identity !== undefined && !values.identity.trim()) throw new UsageError('--identity is empty');
@@ -251,12 +282,7 @@ function trustedKey(given: string | undefined): string {
 }
 
 async function runVerify(argv: string[], io: Io): Promise<number> {
-  const { values, positionals } = parseCommandArgs(argv, {
-    key: { type: 'string' },
-    head: { type: 'string' },
-    'no-head': { type: 'boolean' },
-    json: { type: 'boolean' },
-  });
+  const { values, positionals } = parseCommandArgs(argv, VERIFY_OPTIONS);
   if (!positionals.length) throw new UsageError('no export DIR given');
   if (values.head && values['no-head']) throw new UsageError('--head and --no-head together');
   if (values.head && !existsSync(values.head)) throw new UsageError(`--head ${values.head} does not exist`);
@@ -343,14 +369,7 @@ function report(result: VerifyResult, json: boolean, headFrom: string | undefine
 }
 
 async function runSchedule(argv: string[], io: Io): Promise<number> {
-  const { values, positionals } = parseCommandArgs(argv, {
-    every: { type: 'string' },
-    bucket: { type: 'string' },
-    prefix: { type: 'string' },
-    'task-queue': { type: 'string' },
-    remove: { type: 'boolean' },
-    json: { type: 'boolean' },
-  });
+  const { values, positionals } = parseCommandArgs(argv, SCHEDULE_OPTIONS);
   if (positionals.length) throw new UsageError(`unexpected argument '${positionals[0]}'`);
   if (values.remove) {
     const source = await connectTemporal();
@@ -403,10 +422,7 @@ async function runSchedule(argv: string[], io: Io): Promise<number> {
 }
 
 async function runKey(argv: string[], io: Io): Promise<number> {
-  const { values, positionals } = parseCommandArgs(argv, {
-    out: { type: 'string' },
-    json: { type: 'boolean' },
-  });
+  const { values, positionals } = parseCommandArgs(argv, KEY_OPTIONS);
   if (positionals[0] !== 'new' || positionals.length > 1)
     throw new UsageError(`expected 'key new', got 'key ${positionals.join(' ')}'`);
   if (!values.out) throw new UsageError('--out FILE is required');
@@ -419,12 +435,7 @@ async function runKey(argv: string[], io: Io): Promise<number> {
 }
 
 async function runRotateKey(argv: string[], io: Io): Promise<number> {
-  const { values, positionals } = parseCommandArgs(argv, {
-    key: { type: 'string' },
-    new: { type: 'string' },
-    reason: { type: 'string' },
-    json: { type: 'boolean' },
-  });
+  const { values, positionals } = parseCommandArgs(argv, ROTATE_KEY_OPTIONS);
   if (positionals.length) throw new UsageError(`unexpected argument '${positionals[0]}'`);
   if (!values.new) throw new UsageError('--new FILE is required (where the new key is written)');
   if (!values.reason?.trim()) throw new UsageError('--reason is required');
@@ -448,12 +459,52 @@ async function runRotateKey(argv: string[], io: Io): Promise<number> {
   return 0;
 }
 
+const SUBCOMMANDS = {
+  export: EXPORT_OPTIONS,
+  verify: VERIFY_OPTIONS,
+  schedule: SCHEDULE_OPTIONS,
+  key: KEY_OPTIONS,
+  'rotate-key': ROTATE_KEY_OPTIONS,
+} as const;
+
+/** The subcommand, its options and what it cannot go without (checks of files and keys stay in each run). */
+function parseEvidenceArgs(argv: string[]) {
+  const [sub, ...rest] = argv;
+  if (!sub || !Object.hasOwn(SUBCOMMANDS, sub))
+    throw new UsageError(
+      sub
+        ? `unknown subcommand '${sub}' (export, verify, schedule, key or rotate-key)`
+        : 'export, verify, schedule, key or rotate-key?',
+    );
+  const { values, positionals } = parseCommandArgs(rest, SUBCOMMANDS[sub as keyof typeof SUBCOMMANDS]);
+  const given = values as Record<string, unknown>;
+  // The same words as each run's own check, so the line does not depend on which one caught it.
+  const needs = (flag: string, why: string) => {
+    if (given[flag] === undefined) throw new UsageError(why);
+  };
+  if (sub === 'export') needs('out', '--out DIR is required');
+  if (sub === 'verify' && !positionals.length) throw new UsageError('no export DIR given');
+  if (sub === 'key') {
+    if (positionals[0] !== 'new' || positionals.length > 1)
+      throw new UsageError(`expected 'key new', got 'key ${positionals.join(' ')}'`);
+    needs('out', '--out FILE is required');
+  }
+  if (sub === 'rotate-key') {
+    needs('new', '--new FILE is required (where the new key is written)');
+    needs('reason', '--reason is required');
+  }
+  if (!['verify', 'key'].includes(sub) && positionals.length)
+    throw new UsageError(`unexpected argument '${positionals[0]}'`);
+  return { sub, rest };
+}
+
 export const evidenceCommand: Command = {
   name: 'evidence',
   summary: 'export signed, chained evidence of remediations; verify it; archive it to S3 on a schedule',
   usage,
+  parse: parseEvidenceArgs,
   async run(argv, io) {
-    const [sub, ...rest] = argv;
+    const { sub, rest } = parseEvidenceArgs(argv);
     if (sub === 'export') return runExport(rest, io);
     if (sub === 'verify') return runVerify(rest, io);
     if (sub === 'key') return runKey(rest, io);

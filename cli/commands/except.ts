@@ -17,6 +17,7 @@ import { type Command, CommandError, parseCommandArgs, UsageError } from '../com
 import { confirm } from '../confirm.ts';
 import { exceptionDecision, exceptionRequest } from '../decisions.ts';
 import { exceptionReview } from '../format-requests.ts';
+import { EXAMPLE_EXCEPTION_ID, EXAMPLE_IDENTITY } from '../help-examples.ts';
 import { connectTemporal, readIdentity } from '../identity-source.ts';
 import { loadSigner, personArg } from '../keys.ts';
 
@@ -37,7 +38,12 @@ awaits approval.
   --ticket T   a change or incident ticket, kept with the exception
   --as WHO, --reason R, --key FILE, --yes, --json   as for nhi approve
 
-Exit status: 0 accepted; 1 with one line when refused or Temporal cannot be reached; 2 on bad arguments.`;
+Exit status: 0 accepted; 1 with one line when refused or Temporal cannot be reached; 2 on bad arguments.
+
+examples:
+  nhi except request ${EXAMPLE_IDENTITY} --action scope-down --for 7d --as alice@example.com --reason "migration"
+  nhi except approve ${EXAMPLE_EXCEPTION_ID} --as bob@example.com --reason "agreed in CHG-7"
+next: nhi pending shows the request awaiting approval; nhi exceptions lists granted ones`;
 
 /** The identity a key names, for a request made before its first finding. */
 function identityOfKey(key: string): IdentityRef {
@@ -70,32 +76,41 @@ function report(
   return 0;
 }
 
+function parseExceptArgs(argv: string[]) {
+  const { values, positionals } = parseCommandArgs(argv, {
+    action: { type: 'string' },
+    for: { type: 'string' },
+    ticket: { type: 'string' },
+    as: { type: 'string' },
+    reason: { type: 'string' },
+    key: { type: 'string' },
+    yes: { type: 'boolean' },
+    json: { type: 'boolean' },
+  });
+  const [verb, target, ...rest] = positionals;
+  if (!verb || !['request', 'approve', 'reject', 'revoke'].includes(verb))
+    throw new UsageError(`expected request, approve, reject or revoke, got '${verb ?? '(nothing)'}'`);
+  if (!target)
+    throw new UsageError(verb === 'request' ? 'the identity KEY is required' : 'the request ID is required');
+  if (rest.length) throw new UsageError(`unexpected argument '${rest[0]}'`);
+  const person = personArg(values.as);
+  if (!values.reason?.trim()) throw new UsageError('--reason R is required');
+  const reason = values.reason.trim();
+  if (verb === 'request') {
+    if (!values.action?.trim()) throw new UsageError('--action A is required');
+    if (!values.for || durationMs(values.for) === undefined)
+      throw new UsageError(`--for must be a duration such as 7d or 12h, got '${values.for ?? ''}'`);
+  }
+  return { values, verb, target, person, reason };
+}
+
 export const exceptCommand: Command = {
   name: 'except',
   summary: 'except request|approve|reject|revoke: time-boxed exceptions, signed by two people',
   usage,
+  parse: parseExceptArgs,
   async run(argv, io) {
-    const { values, positionals } = parseCommandArgs(argv, {
-      action: { type: 'string' },
-      for: { type: 'string' },
-      ticket: { type: 'string' },
-      as: { type: 'string' },
-      reason: { type: 'string' },
-      key: { type: 'string' },
-      yes: { type: 'boolean' },
-      json: { type: 'boolean' },
-    });
-    const [verb, target, ...rest] = positionals;
-    if (!verb || !['request', 'approve', 'reject', 'revoke'].includes(verb))
-      throw new UsageError(`expected request, approve, reject or revoke, got '${verb ?? '(nothing)'}'`);
-    if (!target)
-      throw new UsageError(
-        verb === 'request' ? 'the identity KEY is required' : 'the request ID is required',
-      );
-    if (rest.length) throw new UsageError(`unexpected argument '${rest[0]}'`);
-    const person = personArg(values.as);
-    if (!values.reason?.trim()) throw new UsageError('--reason R is required');
-    const reason = values.reason.trim();
+    const { values, verb, target, person, reason } = parseExceptArgs(argv);
     const json = values.json === true;
 
     if (verb === 'request') {

@@ -14,22 +14,34 @@ or were revoked (an identity keeps the latest 50 of those; live ones are never d
   --limit N      show the N soonest to end only (the others are not kept in memory)
   --page-size N  read the identities' visibility list N workflows at a time (1–1000; default: the server's);
                  a memo that does not decode is named on stderr and skipped
-  --json         one JSON object per exception on stdout`;
+  --json         one JSON object per exception on stdout
+
+examples:
+  nhi exceptions
+  nhi exceptions --expired --json
+  nhi exceptions --limit 20
+next: nhi except revoke ID ends one early`;
+
+function parseExceptionsArgs(argv: string[]) {
+  const { values, positionals } = parseCommandArgs(argv, {
+    expired: { type: 'boolean' },
+    limit: { type: 'string' },
+    'page-size': { type: 'string' },
+    json: { type: 'boolean' },
+  });
+  if (positionals.length) throw new UsageError(`unexpected argument '${positionals[0]}'`);
+  const limit = intOption('limit', values.limit, 1, 100_000);
+  const pageSize = intOption('page-size', values['page-size'], 1, 1_000);
+  return { values, limit, pageSize };
+}
 
 export const exceptionsCommand: Command = {
   name: 'exceptions',
   summary: 'granted exceptions (live, or --expired)',
   usage,
+  parse: parseExceptionsArgs,
   async run(argv, io) {
-    const { values, positionals } = parseCommandArgs(argv, {
-      expired: { type: 'boolean' },
-      limit: { type: 'string' },
-      'page-size': { type: 'string' },
-      json: { type: 'boolean' },
-    });
-    if (positionals.length) throw new UsageError(`unexpected argument '${positionals[0]}'`);
-    const limit = intOption('limit', values.limit, 1, 100_000);
-    const pageSize = intOption('page-size', values['page-size'], 1, 1_000);
+    const { values, limit, pageSize } = parseExceptionsArgs(argv);
     const source = await connectTemporal();
     try {
       const now = Date.now();

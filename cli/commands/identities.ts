@@ -18,27 +18,37 @@ Reads Temporal visibility: the NhiRiskScore search attribute and each workflow's
 identity workflow after every assessment (no worker needed). Where NhiRiskScore is not registered the listing
 says so on stderr and filters here instead. The list is read a page at a time and only the N highest are kept, so
 a listing of 100,000 identities never holds every memo at once; a memo that does not decode (another
-deployment's payload key) is named on stderr and skipped. \`nhi identity KEY\` shows one identity in full.`;
+deployment's payload key) is named on stderr and skipped. \`nhi identity KEY\` shows one identity in full.
+
+examples:
+  nhi identities --min-risk 70 --limit 10
+next: nhi identity KEY shows one identity's score, capabilities and remediations`;
+
+function parseIdentitiesArgs(argv: string[]) {
+  const { values, positionals } = parseCommandArgs(
+    argv,
+    {
+      'min-risk': { type: 'string' },
+      limit: { type: 'string' },
+      'page-size': { type: 'string' },
+      json: { type: 'boolean' },
+    },
+    false,
+  );
+  if (positionals.length) throw new UsageError(`unexpected argument '${positionals[0]}'`);
+  const minRisk = intOption('min-risk', values['min-risk'], 0, 100);
+  const limit = intOption('limit', values.limit, 1, 100_000) ?? 20;
+  const pageSize = intOption('page-size', values['page-size'], 1, 1_000);
+  return { values, minRisk, limit, pageSize };
+}
 
 export const identitiesCommand: Command = {
   name: 'identities',
   summary: 'identities ranked by risk, with top factors and pending actions',
   usage,
+  parse: parseIdentitiesArgs,
   async run(argv, io) {
-    const { values, positionals } = parseCommandArgs(
-      argv,
-      {
-        'min-risk': { type: 'string' },
-        limit: { type: 'string' },
-        'page-size': { type: 'string' },
-        json: { type: 'boolean' },
-      },
-      false,
-    );
-    if (positionals.length) throw new UsageError(`unexpected argument '${positionals[0]}'`);
-    const minRisk = intOption('min-risk', values['min-risk'], 0, 100);
-    const limit = intOption('limit', values.limit, 1, 100_000) ?? 20;
-    const pageSize = intOption('page-size', values['page-size'], 1, 1_000);
+    const { values, minRisk, limit, pageSize } = parseIdentitiesArgs(argv);
     const source = await connectTemporal();
     try {
       const result = await listIdentities(source, {

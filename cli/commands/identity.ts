@@ -2,6 +2,7 @@
 // score with every factor's reason, owner, last use, exceptions, and each remediation with its current status.
 import { type Command, parseCommandArgs, UsageError } from '../command.ts';
 import { identityReport } from '../format-identity.ts';
+import { EXAMPLE_IDENTITY } from '../help-examples.ts';
 import { connectTemporal, readIdentity, readRemediations } from '../identity-source.ts';
 
 const usage = `usage: nhi identity KEY [--json]
@@ -15,17 +16,26 @@ every factor and its reason, its findings, exceptions, and the remediations star
   --json  the whole record and the remediations' states as one JSON object
 
 Needs Temporal (NHI_TEMPORAL_ADDRESS, default the local stack) and a worker answering queries (nhi run).
-Exit status: 0, or 1 with one line when the identity is unknown or Temporal cannot be reached.`;
+Exit status: 0, or 1 with one line when the identity is unknown or Temporal cannot be reached.
+
+examples:
+  nhi identity ${EXAMPLE_IDENTITY}
+next: nhi approve ID for a remediation awaiting approval; nhi except request KEY to pause one`;
+
+function parseIdentityArgs(argv: string[]) {
+  const { values, positionals } = parseCommandArgs(argv, { json: { type: 'boolean' } });
+  if (positionals.length === 0) throw new UsageError('no identity KEY given');
+  if (positionals.length > 1) throw new UsageError(`one KEY at a time (got ${positionals.length})`);
+  return { values, key: positionals[0]! };
+}
 
 export const identityCommand: Command = {
   name: 'identity',
   summary: "one identity's record: capabilities, reach, why the score, remediations",
   usage,
+  parse: parseIdentityArgs,
   async run(argv, io) {
-    const { values, positionals } = parseCommandArgs(argv, { json: { type: 'boolean' } });
-    if (positionals.length === 0) throw new UsageError('no identity KEY given');
-    if (positionals.length > 1) throw new UsageError(`one KEY at a time (got ${positionals.length})`);
-    const key = positionals[0]!;
+    const { values, key } = parseIdentityArgs(argv);
     const source = await connectTemporal();
     try {
       const record = await readIdentity(source, key);

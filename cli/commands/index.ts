@@ -6,6 +6,7 @@ import { codecServerCommand } from './codec-server.ts';
 import { approveCommand, rejectCommand } from './decide.ts';
 import { demoCommand } from './demo.ts';
 import { dlqCommand } from './dlq.ts';
+import { doctorCommand } from './doctor.ts';
 import { enforcementCommand } from './enforcement.ts';
 import { evidenceCommand } from './evidence.ts';
 import { exceptCommand } from './except.ts';
@@ -36,6 +37,7 @@ export const commands: Command[] = [
   rollbackCommand,
   remediationCommand,
   policyCommand,
+  doctorCommand,
   actionsCommand,
   keysCommand,
   pendingCommand,

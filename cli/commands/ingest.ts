@@ -22,34 +22,45 @@ the consumer reports each as an ingest.no-identity event on enforcement.events.
                message with the header nhi-rescan-scope, and every secret the previous complete result of that
                tool for S named that this one does not is closed as resolved. Needs --format (the tool) and
                one FILE of at most 1 MB.
-  --json       print the summary as JSON`;
+  --json       print the summary as JSON
+
+examples:
+  nhi ingest gitleaks-report.json
+  nhi ingest --rescan github.com/acme/api --format gitleaks gitleaks-report.json
+next: nhi run processes what was published; nhi identities shows the result`;
 
 const SEND_BATCH = 500;
 
 /** Under the broker's default message limit (1,048,588 bytes with key and headers) and the consumer's 1 MiB. */
 const MAX_RECORD_BYTES = 1_000_000;
 
+function parseIngestArgs(argv: string[]) {
+  const { values, positionals } = parseCommandArgs(argv, {
+    topic: { type: 'string' },
+    format: { type: 'string', short: 'f' },
+    json: { type: 'boolean' },
+    rescan: { type: 'string' },
+  });
+  if (positionals.length === 0) throw new UsageError('no input file given');
+  const format = parseFormat(values.format);
+  if (values.rescan !== undefined) {
+    if (!values.rescan.trim() || values.rescan.length > 500)
+      throw new UsageError('--rescan needs a scope of 1 to 500 characters');
+    if (format === 'auto')
+      throw new UsageError('--rescan needs --format (the tool whose complete result it is)');
+    if (positionals.length !== 1)
+      throw new UsageError('--rescan takes exactly one FILE (the complete result)');
+  }
+  return { values, positionals, format };
+}
+
 export const ingestCommand: Command = {
   name: 'ingest',
   summary: 'publish tool output files to the findings topics',
   usage,
+  parse: parseIngestArgs,
   async run(argv, io) {
-    const { values, positionals } = parseCommandArgs(argv, {
-      topic: { type: 'string' },
-      format: { type: 'string', short: 'f' },
-      json: { type: 'boolean' },
-      rescan: { type: 'string' },
-    });
-    if (positionals.length === 0) throw new UsageError('no input file given');
-    const format = parseFormat(values.format);
-    if (values.rescan !== undefined) {
-      if (!values.rescan.trim() || values.rescan.length > 500)
-        throw new UsageError('--rescan needs a scope of 1 to 500 characters');
-      if (format === 'auto')
-        throw new UsageError('--rescan needs --format (the tool whose complete result it is)');
-      if (positionals.length !== 1)
-        throw new UsageError('--rescan takes exactly one FILE (the complete result)');
-    }
+    const { values, positionals, format } = parseIngestArgs(argv);
     const inputs = positionals.map((file) => ({ file, bytes: readInputFile(file) }));
     const { splitRecords } = await import('../../consumers/split-records.ts');
     const { chunkForSend } = await import('../../consumers/chunk-for-send.ts');

@@ -14,21 +14,30 @@ the public-key line to add under your entry in the directory file the policy nam
 
   --as WHO  whose key it is
   --force   replace an existing key file (the old key stops verifying once removed from the directory)
-  --json    {"person","publicKey","keyFile"} on stdout`;
+  --json    {"person","publicKey","keyFile"} on stdout
+
+examples:
+  nhi keys new --as alice@example.com
+next: add the printed line under your entry in the directory file (policies/directory.yaml), then nhi policy check`;
+
+function parseKeysArgs(argv: string[]) {
+  const { values, positionals } = parseCommandArgs(argv, {
+    as: { type: 'string' },
+    force: { type: 'boolean' },
+    json: { type: 'boolean' },
+  });
+  if (positionals[0] !== 'new' || positionals.length !== 1)
+    throw new UsageError(`expected 'nhi keys new --as WHO', got '${positionals.join(' ') || '(nothing)'}'`);
+  return { values, person: personArg(values.as) };
+}
 
 export const keysCommand: Command = {
   name: 'keys',
   summary: 'keys new --as WHO: an Ed25519 key pair for signing approvals',
   usage,
+  parse: parseKeysArgs,
   async run(argv, io) {
-    const { values, positionals } = parseCommandArgs(argv, {
-      as: { type: 'string' },
-      force: { type: 'boolean' },
-      json: { type: 'boolean' },
-    });
-    if (positionals[0] !== 'new' || positionals.length !== 1)
-      throw new UsageError(`expected 'nhi keys new --as WHO', got '${positionals.join(' ') || '(nothing)'}'`);
-    const person = personArg(values.as);
+    const { values, person } = parseKeysArgs(argv);
     const { file, publicKey } = writeKeyPair(person, values.force === true);
     const line = `ed25519:${publicKey}`;
     if (values.json) io.out(JSON.stringify({ person, publicKey: line, keyFile: file }));

@@ -21,7 +21,21 @@ Exit status: 0 when every record was valid, 1 when any was rejected (valid recor
 of a type its tool documents that carries nothing to act on is skipped, with a line naming it (exit 0).
 
 What --format auto recognises, in the order it tries:
-${adapters.map((a) => `  ${a.format.padEnd(22)} ${a.signature}`).join('\n')}`;
+${adapters.map((a) => `  ${a.format.padEnd(22)} ${a.signature}`).join('\n')}
+
+examples:
+  nhi normalize gitleaks-report.json
+  nhi normalize --format asff --json findings.json
+next: nhi ingest FILE publishes the same files to Kafka for the pipeline`;
+
+function parseNormalizeArgs(argv: string[]) {
+  const { values, positionals } = parseCommandArgs(argv, {
+    format: { type: 'string', short: 'f' },
+    json: { type: 'boolean' },
+  });
+  if (positionals.length === 0) throw new UsageError('no input file given');
+  return { values, positionals, format: parseFormat(values.format) };
+}
 
 export function parseFormat(value: string | undefined): FormatOrAuto {
   const parsed = FormatOrAuto.safeParse(value ?? 'auto');
@@ -54,13 +68,9 @@ export const normalizeCommand: Command = {
   name: 'normalize',
   summary: 'tool output files → canonical findings (offline)',
   usage,
+  parse: parseNormalizeArgs,
   async run(argv, io) {
-    const { values, positionals } = parseCommandArgs(argv, {
-      format: { type: 'string', short: 'f' },
-      json: { type: 'boolean' },
-    });
-    if (positionals.length === 0) throw new UsageError('no input file given');
-    const format = parseFormat(values.format);
+    const { values, positionals, format } = parseNormalizeArgs(argv);
     const inputs = positionals.map((file) => ({
       file,
       bytes: readInputFile(file),

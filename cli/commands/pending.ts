@@ -17,21 +17,32 @@ needed and how long is left. Decide with nhi approve|reject ID or nhi except app
                  a memo that does not decode is named on stderr and skipped
   --json         one JSON object per request on stdout (kind, id, openedAt, deadline, msLeft, and the full request)
 
-Needs Temporal and a worker answering queries (nhi run).`;
+Needs Temporal and a worker answering queries (nhi run).
+
+examples:
+  nhi pending --json
+  nhi pending --limit 20
+next: nhi approve|reject ID, or nhi except approve ID`;
+
+function parsePendingArgs(argv: string[]) {
+  const { values, positionals } = parseCommandArgs(argv, {
+    limit: { type: 'string' },
+    'page-size': { type: 'string' },
+    json: { type: 'boolean' },
+  });
+  if (positionals.length) throw new UsageError(`unexpected argument '${positionals[0]}'`);
+  const limit = intOption('limit', values.limit, 1, 100_000);
+  const pageSize = intOption('page-size', values['page-size'], 1, 1_000);
+  return { values, limit, pageSize };
+}
 
 export const pendingCommand: Command = {
   name: 'pending',
   summary: 'open approval and exception requests, oldest first, with time left',
   usage,
+  parse: parsePendingArgs,
   async run(argv, io) {
-    const { values, positionals } = parseCommandArgs(argv, {
-      limit: { type: 'string' },
-      'page-size': { type: 'string' },
-      json: { type: 'boolean' },
-    });
-    if (positionals.length) throw new UsageError(`unexpected argument '${positionals[0]}'`);
-    const limit = intOption('limit', values.limit, 1, 100_000);
-    const pageSize = intOption('page-size', values['page-size'], 1, 1_000);
+    const { values, limit, pageSize } = parsePendingArgs(argv);
     const source = await connectTemporal();
     try {
       const pending = await pendingRequests(source, Date.now(), (line) => io.err(`nhi pending: ${line}`), {

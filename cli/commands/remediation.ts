@@ -14,6 +14,7 @@ import { retryRound } from '../../workflows/identity/retry-rules.ts';
 import { remediationQuery } from '../../workflows/remediation/definitions.ts';
 import { type Command, CommandError, parseCommandArgs, UsageError } from '../command.ts';
 import { remediationRetry } from '../decisions.ts';
+import { exampleRemediationId } from '../help-examples.ts';
 import { connectTemporal } from '../identity-source.ts';
 import { loadSigner, personArg } from '../keys.ts';
 
@@ -28,7 +29,7 @@ asks for approval and acts as its rule says. An executed remediation is not retr
 Refusals that depended on configuration are proposed again by themselves once the configuration changes (the
 policy file, or the team actions registered): retry is for the other cases, or to act before new risk arrives.
 
-  REMEDIATION_ID  the remediation workflow id, e.g. remediate/deactivate-key/… (nhi identity KEY lists them);
+  REMEDIATION_ID  the remediation workflow id, as nhi identity KEY lists it (the example below);
                   only the latest proposal of its action
   --as WHO        who retries: signed with WHO's key; WHO must be in a group of the policy's
                   decisions.retriers (default security), and never the identity's owner
@@ -36,37 +37,43 @@ policy file, or the team actions registered): retry is for the other cases, or t
   --key FILE      your key file (default: $NHI_KEYS_DIR/WHO.key, from nhi keys new)
   --json          the identity workflow's answer as one JSON object
 
-Example:
-  nhi remediation retry remediate/revoke-sessions/arn:aws:iam::333333333333:user%2Fci/0 \\
-    --as alice@example.com --reason "account 333333333333 is configured now"
-
 Needs Temporal (NHI_TEMPORAL_ADDRESS) and a worker (nhi run).
 Exit status: 0 when the retry was accepted (the answer says what was proposed, or why nothing is yet); 1 with
-one line when refused or unreachable; 2 on bad arguments.`;
+one line when refused or unreachable; 2 on bad arguments.
+
+examples:
+  nhi remediation retry ${exampleRemediationId('revoke-sessions')} --as alice@example.com --reason "account configured now"
+next: nhi identity KEY follows the new proposal`;
+
+function parseRemediationArgs(argv: string[]) {
+  const { values, positionals } = parseCommandArgs(argv, {
+    as: { type: 'string' },
+    reason: { type: 'string' },
+    key: { type: 'string' },
+    json: { type: 'boolean' },
+  });
+  const [verb, ...ids] = positionals;
+  if (!verb) throw new UsageError('say retry (nhi remediation retry REMEDIATION_ID --as WHO --reason R)');
+  if (verb !== 'retry') throw new UsageError(`unknown remediation command '${verb}' (retry)`);
+  if (ids.length !== 1) throw new UsageError('give exactly one REMEDIATION_ID');
+  const remediationId = ids[0]!;
+  if (!remediationId.startsWith('remediate/') || !remediationIdParts(remediationId))
+    throw new UsageError(
+      `'${remediationId}' is not a remediation id (remediate/ACTION/KEY/EPOCH: nhi identity KEY lists them)`,
+    );
+  const person = personArg(values.as);
+  const reason = values.reason?.trim();
+  if (!reason) throw new UsageError('--reason R is required');
+  return { values, remediationId, person, reason };
+}
 
 export const remediationCommand: Command = {
   name: 'remediation',
   summary: 'retry an ended remediation (a signed re-proposal)',
   usage,
+  parse: parseRemediationArgs,
   async run(argv, io) {
-    const { values, positionals } = parseCommandArgs(argv, {
-      as: { type: 'string' },
-      reason: { type: 'string' },
-      key: { type: 'string' },
-      json: { type: 'boolean' },
-    });
-    const [verb, ...ids] = positionals;
-    if (!verb) throw new UsageError('say retry (nhi remediation retry REMEDIATION_ID --as WHO --reason R)');
-    if (verb !== 'retry') throw new UsageError(`unknown remediation command '${verb}' (retry)`);
-    if (ids.length !== 1) throw new UsageError('give exactly one REMEDIATION_ID');
-    const remediationId = ids[0]!;
-    if (!remediationId.startsWith('remediate/') || !remediationIdParts(remediationId))
-      throw new UsageError(
-        `'${remediationId}' is not a remediation id (remediate/ACTION/KEY/EPOCH: nhi identity KEY lists them)`,
-      );
-    const person = personArg(values.as);
-    const reason = values.reason?.trim();
-    if (!reason) throw new UsageError('--reason R is required');
+    const { values, remediationId, person, reason } = parseRemediationArgs(argv);
     const signer = loadSigner(person, values.key);
 
     const source = await connectTemporal();

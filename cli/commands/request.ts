@@ -9,6 +9,7 @@ import { durationMs } from '../../schemas/duration.ts';
 import { identityKeyProblem } from '../../schemas/identity-keys.ts';
 import { awaitGrant, collectCredentials, requestAccess } from '../access-client.ts';
 import { type Command, CommandError, parseCommandArgs, UsageError } from '../command.ts';
+import { EXAMPLE_IDENTITY } from '../help-examples.ts';
 import { connectTemporal } from '../identity-source.ts';
 import { loadSigner, personArg } from '../keys.ts';
 
@@ -35,48 +36,59 @@ entry this command reads and deletes.
   --task-queue Q   the deployment's task queue (default NHI_TASK_QUEUE, else nhi-enforce)
 
 Progress goes to stderr; only the credentials go to stdout.
-Exit status: 0 granted; 1 with one line when refused, rejected, timed out or unreachable; 2 on bad arguments.`;
+Exit status: 0 granted; 1 with one line when refused, rejected, timed out or unreachable; 2 on bad arguments.
+
+examples:
+  nhi request deploy-prod --for ${EXAMPLE_IDENTITY} --duration 15m --as alice@example.com --reason "hotfix"
+next: eval the printed export lines in your shell; nhi revoke GRANT_ID ends the access early`;
 
 const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
+
+function parseRequestArgs(argv: string[]) {
+  const { values, positionals } = parseCommandArgs(argv, {
+    for: { type: 'string' },
+    duration: { type: 'string' },
+    as: { type: 'string' },
+    reason: { type: 'string' },
+    ticket: { type: 'string' },
+    key: { type: 'string' },
+    output: { type: 'string' },
+    wait: { type: 'string' },
+    'task-queue': { type: 'string' },
+  });
+  if (positionals.length !== 1)
+    throw new UsageError('give exactly one ACTION (a protected action of the policy)');
+  const action = positionals[0]!;
+  const identityKey = values.for?.trim();
+  if (!identityKey) throw new UsageError('--for KEY is required (the identity the access is for)');
+  const keyProblem = identityKeyProblem(identityKey);
+  if (keyProblem) throw new UsageError(`--for: ${keyProblem}`);
+  const duration = values.duration?.trim();
+  if (!duration || durationMs(duration) === undefined)
+    throw new UsageError('--duration D is required, e.g. 15m or 1h');
+  const reason = values.reason?.trim();
+  if (!reason) throw new UsageError('--reason R is required');
+  const output = values.output ?? 'env';
+  if (output !== 'env' && output !== 'json')
+    throw new UsageError(`--output must be env or json (got ${output})`);
+  const waitMs = durationMs(values.wait ?? '1h');
+  if (waitMs === undefined)
+    throw new UsageError(`--wait must be a duration such as 30m (got ${values.wait})`);
+  const as = values.as?.trim() ?? '';
+  const isPerson = EMAIL.test(as);
+  if (!as) throw new UsageError('--as WHO is required (your email, or KEY itself for an identity)');
+  const requester = isPerson ? personArg(as) : as;
+  return { values, action, identityKey, duration, reason, output, waitMs, isPerson, requester };
+}
 
 export const requestCommand: Command = {
   name: 'request',
   summary: 'just-in-time credentials for one catalogued action (checked, approved, short-lived)',
   usage,
+  parse: parseRequestArgs,
   async run(argv, io) {
-    const { values, positionals } = parseCommandArgs(argv, {
-      for: { type: 'string' },
-      duration: { type: 'string' },
-      as: { type: 'string' },
-      reason: { type: 'string' },
-      ticket: { type: 'string' },
-      key: { type: 'string' },
-      output: { type: 'string' },
-      wait: { type: 'string' },
-      'task-queue': { type: 'string' },
-    });
-    if (positionals.length !== 1)
-      throw new UsageError('give exactly one ACTION (a protected action of the policy)');
-    const action = positionals[0]!;
-    const identityKey = values.for?.trim();
-    if (!identityKey) throw new UsageError('--for KEY is required (the identity the access is for)');
-    const keyProblem = identityKeyProblem(identityKey);
-    if (keyProblem) throw new UsageError(`--for: ${keyProblem}`);
-    const duration = values.duration?.trim();
-    if (!duration || durationMs(duration) === undefined)
-      throw new UsageError('--duration D is required, e.g. 15m or 1h');
-    const reason = values.reason?.trim();
-    if (!reason) throw new UsageError('--reason R is required');
-    const output = values.output ?? 'env';
-    if (output !== 'env' && output !== 'json')
-      throw new UsageError(`--output must be env or json (got ${output})`);
-    const waitMs = durationMs(values.wait ?? '1h');
-    if (waitMs === undefined)
-      throw new UsageError(`--wait must be a duration such as 30m (got ${values.wait})`);
-    const as = values.as?.trim() ?? '';
-    const isPerson = EMAIL.test(as);
-    if (!as) throw new UsageError('--as WHO is required (your email, or KEY itself for an identity)');
-    const requester = isPerson ? personArg(as) : as;
+    const { values, action, identityKey, duration, reason, output, waitMs, isPerson, requester } =
+      parseRequestArgs(argv);
     const signer = isPerson ? loadSigner(requester, values.key) : undefined;
 
     const source = await connectTemporal();

@@ -20,26 +20,36 @@ the action (security when the action needs no approval).
   --key FILE    your key file (default: $NHI_KEYS_DIR/WHO.key)
   --json        the workflow's answer as one JSON object
 
-Exit status: 0 revoked; 1 with one line when refused or unreachable; 2 on bad arguments.`;
+Exit status: 0 revoked; 1 with one line when refused or unreachable; 2 on bad arguments.
+
+examples:
+  nhi revoke jit-0123456789ab --as alice@example.com --reason "done early"
+next: nhi pending and nhi identity KEY show the grant ended`;
+
+function parseRevokeArgs(argv: string[]) {
+  const { values, positionals } = parseCommandArgs(argv, {
+    as: { type: 'string' },
+    reason: { type: 'string' },
+    key: { type: 'string' },
+    json: { type: 'boolean' },
+  });
+  if (positionals.length !== 1) throw new UsageError('give exactly one GRANT_ID');
+  const grantId = positionals[0]!.replace(/^access\//, '');
+  if (!GRANT_ID.test(grantId))
+    throw new UsageError(`'${positionals[0]}' is not a grant id (jit- and 12 hex digits)`);
+  const person = personArg(values.as);
+  const reason = values.reason?.trim();
+  if (!reason) throw new UsageError('--reason R is required');
+  return { values, grantId, person, reason };
+}
 
 export const revokeCommand: Command = {
   name: 'revoke',
   summary: 'revoke a just-in-time grant now (a Deny for that session only)',
   usage,
+  parse: parseRevokeArgs,
   async run(argv, io) {
-    const { values, positionals } = parseCommandArgs(argv, {
-      as: { type: 'string' },
-      reason: { type: 'string' },
-      key: { type: 'string' },
-      json: { type: 'boolean' },
-    });
-    if (positionals.length !== 1) throw new UsageError('give exactly one GRANT_ID');
-    const grantId = positionals[0]!.replace(/^access\//, '');
-    if (!GRANT_ID.test(grantId))
-      throw new UsageError(`'${positionals[0]}' is not a grant id (jit- and 12 hex digits)`);
-    const person = personArg(values.as);
-    const reason = values.reason?.trim();
-    if (!reason) throw new UsageError('--reason R is required');
+    const { values, grantId, person, reason } = parseRevokeArgs(argv);
     const signer = loadSigner(person, values.key);
     const source = await connectTemporal();
     try {

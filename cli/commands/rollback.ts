@@ -11,6 +11,7 @@ import {
 import { type Command, CommandError, parseCommandArgs, UsageError } from '../command.ts';
 import { signedAct } from '../decisions.ts';
 import { followUpClosedLine } from '../follow-up-closed.ts';
+import { exampleRemediationId } from '../help-examples.ts';
 import { connectTemporal } from '../identity-source.ts';
 import { loadSigner, personArg } from '../keys.ts';
 
@@ -24,7 +25,7 @@ rollback is verified against AWS, recorded in the history of the remediation's f
 Possible while the rollback window is open (policy remediation.rollbackWindowHours, default 168). A plan says
 when its action cannot be rolled back (rotating a Secrets Manager secret: the leaked value would come back).
 
-  REMEDIATION_ID  the remediation workflow id, e.g. remediate/deactivate-key/… (nhi identity KEY lists them)
+  REMEDIATION_ID  the remediation workflow id, as nhi identity KEY lists it (the example below)
   --as WHO        who rolls it back: signed with WHO's key; WHO must be in a group the policy names for rolling
                   this rule back (rules[].rollback.groups; else its approval groups; security for automatic
                   rules), and never the identity's owner
@@ -34,25 +35,34 @@ when its action cannot be rolled back (rotating a Secrets Manager secret: the le
 
 Needs Temporal (NHI_TEMPORAL_ADDRESS) and a worker (nhi run).
 Exit status: 0 when rolled back and verified; 1 with one line when refused, not verified or unreachable, or
-when there is nothing to roll back (already rolled back: by whom and when; the window closed).`;
+when there is nothing to roll back (already rolled back: by whom and when; the window closed).
+
+examples:
+  nhi rollback ${exampleRemediationId('deactivate-key')} --as alice@example.com --reason "key still needed"
+next: nhi identity KEY shows the remediation rolled back`;
+
+function parseRollbackArgs(argv: string[]) {
+  const { values, positionals } = parseCommandArgs(argv, {
+    as: { type: 'string' },
+    reason: { type: 'string' },
+    key: { type: 'string' },
+    json: { type: 'boolean' },
+  });
+  if (positionals.length !== 1) throw new UsageError('give exactly one REMEDIATION_ID');
+  const person = personArg(values.as);
+  const reason = values.reason?.trim();
+  if (!reason) throw new UsageError('--reason R is required');
+  return { values, person, reason, remediationId: positionals[0]! };
+}
 
 export const rollbackCommand: Command = {
   name: 'rollback',
   summary: 'undo an executed remediation (restore and verify the pre-state)',
   usage,
+  parse: parseRollbackArgs,
   async run(argv, io) {
-    const { values, positionals } = parseCommandArgs(argv, {
-      as: { type: 'string' },
-      reason: { type: 'string' },
-      key: { type: 'string' },
-      json: { type: 'boolean' },
-    });
-    if (positionals.length !== 1) throw new UsageError('give exactly one REMEDIATION_ID');
-    const person = personArg(values.as);
-    const reason = values.reason?.trim();
-    if (!reason) throw new UsageError('--reason R is required');
+    const { values, person, reason, remediationId } = parseRollbackArgs(argv);
     const signer = loadSigner(person, values.key);
-    const remediationId = positionals[0]!;
     const source = await connectTemporal();
     try {
       let state: FollowUpState;

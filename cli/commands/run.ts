@@ -28,24 +28,34 @@ Refuses to start without NHI_FINGERPRINT_KEY unless every endpoint is local (loo
 emulator): the development key is public.
 
   --group ID            Kafka consumer group (default NHI_CONSUMER_GROUP, else nhi-enforce-findings)
-  --metrics-port N|off  metrics port (default NHI_METRICS_PORT, else 9464; 0 = any free port, off = none)`;
+  --metrics-port N|off  metrics port (default NHI_METRICS_PORT, else 9464; 0 = any free port, off = none)
+
+examples:
+  nhi run
+  nhi run worker --metrics-port 9465
+next: nhi ingest FILE sends findings; nhi identities shows what was scored`;
 
 /** How long after a stop the process may take to end by itself before it is ended. */
 const FORCED_EXIT_MS = 5_000;
+
+function parseRunArgs(argv: string[]) {
+  const { values, positionals } = parseCommandArgs(argv, {
+    group: { type: 'string' },
+    'metrics-port': { type: 'string' },
+  });
+  const role = (positionals[0] ?? 'all') as Role;
+  if (!['all', 'consumer', 'worker'].includes(role) || positionals.length > 1)
+    throw new UsageError(`unknown role '${positionals.join(' ')}' (all, consumer or worker)`);
+  return { values, role };
+}
 
 export const runCommand: Command = {
   name: 'run',
   summary: 'run the consumers and the Temporal worker until stopped',
   usage,
+  parse: parseRunArgs,
   async run(argv) {
-    const { values, positionals } = parseCommandArgs(argv, {
-      group: { type: 'string' },
-      'metrics-port': { type: 'string' },
-    });
-    const role = (positionals[0] ?? 'all') as Role;
-    if (!['all', 'consumer', 'worker'].includes(role) || positionals.length > 1) {
-      throw new UsageError(`unknown role '${positionals.join(' ')}' (all, consumer or worker)`);
-    }
+    const { values, role } = parseRunArgs(argv);
     let options: ReturnType<typeof pipelineOptionsFromEnv>;
     try {
       options = pipelineOptionsFromEnv();

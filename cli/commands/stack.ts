@@ -44,7 +44,12 @@ environment:
   NHI_TEMPORAL_UI_CODEC_ENDPOINT  another codec endpoint for the UI, or none
 
 logs: <state dir>/kafka.log, temporal.log, moto.log; pids in <state dir>/<service>.pid;
-moto admin key (mode 0600) in <state dir>/aws-admin.json${problem}`;
+moto admin key (mode 0600) in <state dir>/aws-admin.json
+
+examples:
+  nhi stack up
+  nhi stack status --json
+next: nhi demo, or nhi run to start the pipeline on it; nhi stack down when done${problem}`;
 }
 
 function printStatus(status: StackStatus, io: Io): void {
@@ -66,10 +71,18 @@ function printStatus(status: StackStatus, io: Io): void {
   }
 }
 
-async function run(argv: string[], io: Io): Promise<number> {
+function parseStackArgs(argv: string[]) {
   const { values, positionals } = parseCommandArgs(argv, { json: { type: 'boolean' } });
   const [action, ...extra] = positionals;
   if (extra.length > 0) throw new UsageError(`unexpected argument '${extra[0]}'`);
+  if (action === undefined) throw new UsageError('missing action: up, down or status');
+  if (!['up', 'down', 'status'].includes(action))
+    throw new UsageError(`unknown action '${action}': use up, down or status`);
+  return { values, action };
+}
+
+async function run(argv: string[], io: Io): Promise<number> {
+  const { values, action } = parseStackArgs(argv);
   const emit = (value: unknown, text: () => void) => (values.json ? io.out(JSON.stringify(value)) : text());
   try {
     switch (action) {
@@ -93,8 +106,6 @@ async function run(argv: string[], io: Io): Promise<number> {
         io.err(`stack: not healthy: ${unhealthy.map(([n]) => n).join(', ')} (start it with: nhi stack up)`);
         return 1;
       }
-      case undefined:
-        throw new UsageError('missing action: up, down or status');
       default:
         throw new UsageError(`unknown action '${action}': use up, down or status`);
     }
@@ -110,5 +121,6 @@ export const stackCommand: Command = {
   get usage() {
     return usage();
   },
+  parse: parseStackArgs,
   run,
 };

@@ -2,7 +2,7 @@
 // bad arguments exit 2. And `nhi run worker` refuses to start on the same errors (before connecting anywhere).
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, relative } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { defaultPolicyPath } from '../../../activities/policy-source.ts';
 import { main } from '../../../cli/main.ts';
@@ -62,7 +62,9 @@ describe('nhi policy check', () => {
     expect(code).toBe(1);
     expect(out).toEqual([
       `${meaningOnly}: rules[0](leaked-token).when.identityTypes: deactivate-key cannot act on aws-role (it supports aws-access-key, aws-user)`,
-      expect.stringContaining(`${meaningOnly}: rules[1](delete).action: unknown action 'delete-key'`),
+      expect.stringContaining(
+        `${meaningOnly}: rules[1](delete).action: delete-key is not implemented by any worker yet`,
+      ),
       `${meaningOnly}: rules[2](everything).when.identityTypes: missing, so quarantine would be sent every identity type; it supports only aws-user, aws-role, aws-access-key`,
     ]);
   });
@@ -95,23 +97,64 @@ describe('nhi policy check', () => {
     }
   });
 
-  it('approval groups nobody in the directory belongs to: one line each, exit 1', async () => {
-    // The shipped directory lists nobody yet.
-    const { code, out } = await nhi('policy', 'check', defaultPolicyPath);
-    expect(code).toBe(1);
-    expect(out).toContain(
-      `${defaultPolicyPath}: rules[3](excess-privilege).approval.groups.security: nobody in the directory ${defaultPolicyPath.replace('default.yaml', 'directory.yaml')} belongs to security`,
-    );
-    expect(
-      out.some((l) =>
-        l.endsWith(
-          'onTimeout.escalate: nobody in the directory ' +
-            defaultPolicyPath.replace('default.yaml', 'directory.yaml') +
-            ' belongs to security-leads',
-        ),
+  it('the shipped policy: a group nobody belongs to is one warning per group with the command to add yourself, exit 0', async () => {
+    // The shipped directory lists nobody yet; the worker starts with it.
+    const directory = relative(process.cwd(), defaultPolicyPath.replace('default.yaml', 'directory.yaml'));
+    const { code, out, err } = await nhi('policy', 'check', defaultPolicyPath);
+    expect(code).toBe(0);
+    expect(out).toEqual([
+      expect.stringMatching(
+        /: ok \(\d+ rules, sha256:[0-9a-f]{64}\); 3 warnings \(--strict makes them errors\)$/,
       ),
-    ).toBe(true);
-    expect(out.some((l) => /exceptions\.approvers: nobody .* belongs to security$/.test(l))).toBe(true);
+    ]);
+    expect(err).toHaveLength(3);
+    expect(err.map((l) => l.match(/belongs to (\S+) \(/)?.[1])).toEqual([
+      'security',
+      'incident-response',
+      'security-leads',
+    ]);
+    const security = err[0]!;
+    expect(security).toMatch(/^warning: .*default\.yaml: nobody in the directory /);
+    expect(security).toContain('rules[3](excess-privilege).approval.groups.security');
+    expect(security).toContain('exceptions.approvers');
+    expect(security).toContain(
+      `to add yourself run nhi keys new --as you@example.com and add the entry it prints to ${directory} with groups: [security]`,
+    );
+    // The command it names is a real one.
+    expect((await nhi('keys', 'new', '--as', 'you@example.com', '--help')).code).toBe(0);
+  });
+
+  it('--strict: the same lines are errors, exit 1; --json carries warnings', async () => {
+    const strict = await nhi('policy', 'check', defaultPolicyPath, '--strict');
+    expect(strict.code).toBe(1);
+    expect(strict.out).toHaveLength(3);
+    expect(strict.out.every((l) => !l.startsWith('warning') && l.includes('nobody in the directory'))).toBe(
+      true,
+    );
+    const json = await nhi('policy', 'check', defaultPolicyPath, '--json');
+    expect(json.code).toBe(0);
+    expect(JSON.parse(json.out[0]!)).toMatchObject({ ok: true, errors: [], warnings: expect.any(Array) });
+    expect(JSON.parse(json.out[0]!).warnings).toHaveLength(3);
+  });
+
+  it('nhi doctor: the policy check in strict mode, so the shipped files exit 1; with someone in every group, 0', async () => {
+    const shipped = await nhi('doctor');
+    expect(shipped.code).toBe(1);
+    expect(shipped.out).toHaveLength(3);
+    expect(shipped.out.every((l) => l.includes('nobody in the directory'))).toBe(true);
+    const people = join(dir, 'doctor-people.yaml');
+    writeFileSync(
+      people,
+      `version: 1\npeople:\n  - { id: a@example.com, groups: [security, incident-response, security-leads], keys: [ed25519:${'ab'.repeat(32)}] }\n`,
+    );
+    process.env.NHI_DIRECTORY_FILE = people;
+    try {
+      const fine = await nhi('doctor');
+      expect(fine.code).toBe(0);
+      expect(fine.out.at(-1)).toBe('doctor: nothing wrong found');
+    } finally {
+      delete process.env.NHI_DIRECTORY_FILE;
+    }
   });
 
   it('checks maxFindingAgeForAction: a duration passes, anything else is one line naming the field', async () => {

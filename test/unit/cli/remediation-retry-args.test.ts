@@ -36,11 +36,11 @@ describe('nhi remediation retry arguments', () => {
     const text = r.out.join('\n');
     expect(text).toMatch(/usage: nhi remediation retry REMEDIATION_ID --as WHO --reason R/);
     expect(text).toMatch(/decisions\.retriers \(default security\)/);
-    const example = /nhi remediation retry (\S+) \\\n\s+--as (\S+) --reason "([^"]+)"/.exec(text);
-    expect(example?.[1]).toBe(ID);
+    const example = /nhi remediation retry (\S+) --as (\S+) --reason "([^"]+)"/.exec(text);
+    expect(example?.[1]).toBe('remediate/revoke-sessions/arn:aws:iam::123456789012:user%2Fci/0');
     expect(remediationIdParts(example![1]!)).toEqual({
       action: 'revoke-sessions',
-      key: 'arn:aws:iam::333333333333:user%2Fci',
+      key: 'arn:aws:iam::123456789012:user%2Fci',
     });
   });
 

@@ -1,9 +1,10 @@
 // A policy's meaning against what the worker can do: each problem one line, naming the rule and field.
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
+import { builtInActions } from '../../../activities/actions/registry.ts';
 import { RegisteredAction } from '../../../schemas/action-contract.ts';
 import { ACTION_SUPPORT, changedIdentityKey } from '../../../schemas/action-support.ts';
-import { parsePolicy } from '../../../schemas/policy.ts';
+import { Policy, parsePolicy } from '../../../schemas/policy.ts';
 import { policyMeaningErrors } from '../../../schemas/policy-meaning.ts';
 
 const rule = (id: string, action: string, identityTypes?: string[]) => ({
@@ -27,7 +28,9 @@ describe('policyMeaningErrors', () => {
     });
     expect(policyMeaningErrors(policy)).toEqual([
       'rules[0](leaked-token).when.identityTypes: deactivate-key cannot act on aws-role (it supports aws-access-key, aws-user)',
-      expect.stringMatching(/^rules\[1\]\(delete\)\.action: unknown action 'delete-key' \(this worker has /),
+      expect.stringMatching(
+        /^rules\[1\]\(delete\)\.action: delete-key is not implemented by any worker yet \(this worker has /,
+      ),
       'rules[3](everything).when.identityTypes: missing, so quarantine would be sent every identity type; it supports only aws-user, aws-role, aws-access-key',
     ]);
   });
@@ -119,6 +122,24 @@ describe('policyMeaningErrors', () => {
     expect(changedIdentityKey('scope-down', key, user)).toBe(user);
     expect(changedIdentityKey('deactivate-key', key, user)).toBe(key.key);
     expect(changedIdentityKey('revoke-sessions', key, undefined)).toBe(key.key);
+  });
+});
+
+describe('actions a worker implements: one list', () => {
+  it('the worker registers exactly the actions ACTION_SUPPORT describes', () => {
+    expect(builtInActions.map((a) => a.name).sort()).toEqual(Object.keys(ACTION_SUPPORT).sort());
+  });
+
+  it('a planned action (delete-key): the schema knows the name, the meaning check refuses it, with the same words', () => {
+    const unknown = Policy.safeParse({ version: 1, rules: [rule('x', 'remove-key', ['aws-access-key'])] });
+    expect(unknown.success).toBe(false);
+    expect(unknown.error?.issues[0]?.message).toContain('(delete-key is not implemented by any worker yet)');
+    const planned = parsePolicy({ version: 1, rules: [rule('delete', 'delete-key', ['aws-access-key'])] });
+    expect(policyMeaningErrors(planned)).toEqual([
+      expect.stringMatching(
+        /^rules\[0\]\(delete\)\.action: delete-key is not implemented by any worker yet \(/,
+      ),
+    ]);
   });
 });
 
