@@ -16,6 +16,7 @@ import {
   writeChainHead,
 } from '../../evidence/chain-head.ts';
 import { exportEvidence, linkTo } from '../../evidence/export.ts';
+import { caseCounts, caseCountText } from '../../evidence/export-counts.ts';
 import { closeHistoryConnections } from '../../evidence/fetch-history.ts';
 import {
   type KeyRotation,
@@ -209,14 +210,13 @@ async function runExport(argv: string[], io: Io): Promise<number> {
       manifestSha256: result.manifestSha256,
       previous: result.manifest.previous,
       publicKey: result.manifest.publicKey,
-      remediations: result.summaries.length,
-      exceptions: result.cases.filter((c) => c.kind === 'exception').length,
+      ...caseCounts(result.manifest.cases),
       files: result.manifest.files.length,
     };
     if (values.json) io.out(JSON.stringify(counts));
     else
       io.out(
-        `evidence #${counts.sequence}: ${counts.remediations} remediation(s), ${counts.exceptions} exception request(s), ${counts.files} file(s) → ${counts.dir} (manifest sha256 ${counts.manifestSha256})`,
+        `evidence #${counts.sequence}: ${caseCountText(result.manifest.cases)}, ${counts.files} file(s) → ${counts.dir} (manifest sha256 ${counts.manifestSha256})`,
       );
     return 0;
   } catch (error) {
