@@ -57,7 +57,8 @@ export  writes, for each remediation matching the filters, every run of its work
         workflow's history (Temporal JSON, replayable; payloads decoded by the configured codec), a summary
         derived from them, report.md and a self-contained report.html, and manifest.json (every file's SHA-256,
         the previous export's manifest hash) signed with the evidence key (manifest.sig.json, public key inside).
-  --identity KEY  one identity's remediations (canonical key)
+  --identity KEY  one identity's remediations (canonical key); for an IAM user ARN, also those of its access
+                  keys (the user their plan read from AWS)
   --since T       started at or after T (ISO 8601, or a duration back from now: 90m, 24h, 7d)
   --until T       started at or before T (same forms)
   --action A      one action (deactivate-key, scope-down, … or team/action)
