@@ -38,7 +38,7 @@ import {
   writeEvidenceKey,
 } from '../../evidence/signing-key.ts';
 import { exportDirs, type VerifyResult, verifyChain } from '../../evidence/verify.ts';
-import { localWebUi } from '../../infra/services/temporal-ui.ts';
+import { webUiBase } from '../../infra/services/temporal-ui.ts';
 import type { EvidenceArchive } from '../../schemas/policy.ts';
 import { isActionName } from '../../schemas/policy.ts';
 import { EVIDENCE_ARCHIVE_SCHEDULE_ID } from '../../workflows/evidence/definitions.ts';
@@ -65,8 +65,9 @@ export  writes, for each remediation matching the filters, every run of its work
   --out DIR       a new or empty directory
   --key FILE      evidence key file (default NHI_EVIDENCE_KEY_FILE or .nhi/keys/evidence.json; created on
                   first use only for the local stack: elsewhere make one with nhi evidence key new)
-  --web-ui URL    link each workflow run in the report to its page in Temporal's Web UI at URL (default: the
-                  local stack's, unless NHI_TEMPORAL_UI_PORT=off or NHI_TEMPORAL_ADDRESS is set)
+  --web-ui URL    link each workflow run in the report to its page in Temporal's Web UI at URL (default:
+                  NHI_TEMPORAL_WEB_UI, else the local stack's UI when Temporal is the local stack's; with
+                  none, stderr says so once and the report has no links)
   --previous DIR  the export this one follows (default: the chain head in NHI_EVIDENCE_CHAIN_FILE or
                   .nhi/evidence/chain-head.json, signed with the evidence key and moved after each export)
 
@@ -118,12 +119,12 @@ export function parseTime(name: string, value: string | undefined, now = Date.no
   return new Date(t).toISOString();
 }
 
-/** The local stack's Web UI, when it serves one (not with NHI_TEMPORAL_UI_PORT=off or another Temporal). */
-function localWebUiOrNone(): string | undefined {
+/** Where the report links to (infra/services/temporal-ui.ts webUiBase); a malformed port setting means none. */
+function webUiFor(given: string | undefined): { url?: string; missing?: string } {
   try {
-    return localWebUi();
-  } catch {
-    return undefined;
+    return webUiBase(given);
+  } catch (error) {
+    return { missing: `${(error as Error).message}, so no Web UI links: pass --web-ui URL` };
   }
 }
 
@@ -161,9 +162,11 @@ async function runExport(argv: string[], io: Io): Promise<number> {
   if (values.key && !existsSync(values.key)) throw new UsageError(`--key ${values.key} does not exist`);
 
   // Every argument is checked before anything is written (a new evidence key is a side effect).
-  const webUi = values['web-ui'] ?? localWebUiOrNone();
+  const { url: webUi, missing: noWebUi } = webUiFor(values['web-ui']);
   if (webUi && !/^https?:\/\/[^/]+/.test(webUi))
-    throw new UsageError(`--web-ui must be an http(s) URL, got '${webUi}'`);
+    throw new UsageError(
+      `${values['web-ui'] ? '--web-ui' : 'NHI_TEMPORAL_WEB_UI'} must be an http(s) URL, got '${webUi}'`,
+    );
 
   const keyFile = values.key ?? defaultEvidenceKeyFile();
   let signer: ReturnType<typeof evidenceSigner>;
@@ -193,6 +196,7 @@ async function runExport(argv: string[], io: Io): Promise<number> {
     throw new CommandError((error as Error).message);
   }
 
+  if (noWebUi) io.err(`evidence: ${noWebUi}`);
   const source = await connectTemporal();
   try {
     const result = await exportEvidence(source.client, {
