@@ -33,6 +33,10 @@ export interface CaseSummary {
   controls: MappedControl[];
 }
 
+/** A decision's outcome as a reviewer reads it in a trail: `refused: <why>`, `failed: <why>`, or the bare outcome. */
+export const decisionOutcome = (d: { outcome: string; failure?: string }): string =>
+  d.failure ? `${d.outcome}: ${d.failure}` : d.outcome;
+
 /** The facts every protected decision logs: action, identity, target, approvers, refusals, policy decision. */
 export interface EnforcementFacts {
   action: string;

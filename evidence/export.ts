@@ -11,6 +11,7 @@ import { CASE_KINDS, caseMatches, kindsFor } from './case-kinds.ts';
 import type { CaseSummary } from './case-summary.ts';
 import { fetchRunChain, type Run } from './fetch-history.ts';
 import { historyJson, runFromJson } from './history-json.ts';
+import { iamUser, isAccessKeyIdentity, remediatesKeyOf } from './key-owner.ts';
 import { KEY_ROTATION_FILE, type KeyRotation } from './key-rotation.ts';
 import {
   type ChainLink,
@@ -42,6 +43,11 @@ export interface HistorySource {
   codecs?: readonly PayloadCodec[];
   runChain(workflowId: string): Promise<Run[]>;
   remediations(query: ExportQuery): Promise<string[]>;
+  /**
+   * For `--identity` naming an IAM user: remediations of access keys in the query's window and action, oldest
+   * first; the export keeps those whose plan acted for that user (key-owner.ts).
+   */
+  keyRemediations?(query: ExportQuery): Promise<string[]>;
   /** Workflows holding other cases (identities with exception requests, access requests), besides the remediations' parents. */
   caseHolders?(query: ExportQuery, skipped?: (line: string) => void): Promise<string[]>;
 }
@@ -51,6 +57,8 @@ export const temporalSource = (client: Client): HistorySource => ({
   codecs: client.options.loadedDataConverter.payloadCodecs,
   runChain: (workflowId) => fetchRunChain(client, workflowId),
   remediations: (query) => selectRemediations(client, query),
+  keyRemediations: (query) =>
+    selectRemediations(client, { ...query, identity: undefined }, (key) => isAccessKeyIdentity(key)),
   caseHolders: async (query, skipped) => {
     const ids = new Set<string>();
     for (const kind of Object.values(CASE_KINDS))
@@ -87,8 +95,15 @@ export interface ExportResult {
 
 const safeName = (id: string) => id.replace(/[^A-Za-z0-9._-]+/g, '_').slice(0, 180);
 
-/** Remediation workflow ids matching the query, oldest first. Visibility is the index; histories are the record. */
-export async function selectRemediations(client: Client, query: ExportQuery = {}): Promise<string[]> {
+/**
+ * Remediation workflow ids matching the query (and `keep`, given the identity key as the id spells it), oldest first.
+ * Visibility is the index; histories are the record.
+ */
+export async function selectRemediations(
+  client: Client,
+  query: ExportQuery = {},
+  keep: (identityKey: string) => boolean = () => true,
+): Promise<string[]> {
   const ids = new Map<string, number>();
   for await (const wf of client.workflow.list({
     query: visibilityWindow(REMEDIATION_WORKFLOW_TYPE, query),
@@ -96,6 +111,7 @@ export async function selectRemediations(client: Client, query: ExportQuery = {}
     const { action, key } = remediationIdParts(wf.workflowId) ?? {};
     if (query.action && action !== query.action) continue;
     if (query.identity && key !== encodeIdentityKey(query.identity)) continue;
+    if (!key || !keep(key)) continue;
     const at = wf.startTime.getTime();
     ids.set(wf.workflowId, Math.min(at, ids.get(wf.workflowId) ?? at));
   }
@@ -152,7 +168,10 @@ export async function exportEvidence(
     return chain;
   };
 
-  const ids = opts.workflowIds ?? (await source.remediations(query));
+  const ids = opts.workflowIds ?? [
+    ...(await source.remediations(query)),
+    ...(await keyRemediationsOfUser(source, query, load)),
+  ];
   progress(`evidence: ${ids.length} workflow(s) to export`);
   const cases: ManifestCase[] = [];
   const summaries: RemediationSummary[] = [];
@@ -251,6 +270,24 @@ export async function exportEvidence(
   writeFileSync(join(dir, SIGNATURE_FILE), `${JSON.stringify(signature, null, 2)}\n`);
   progress(`evidence: ${files.length} file(s), manifest sha256 ${manifestSha256}, export #${sequence}`);
   return { dir, manifest, manifestSha256, summaries, cases: others };
+}
+
+/**
+ * With `--identity` naming an IAM user, the remediations of that user's access keys: each candidate's history is
+ * read (not written) and kept when its plan acted for the user.
+ */
+async function keyRemediationsOfUser(
+  source: HistorySource,
+  query: ExportQuery,
+  load: (workflowId: string) => Promise<{ runs: RunEvents[] }>,
+): Promise<string[]> {
+  if (!query.identity || !iamUser(query.identity) || !source.keyRemediations) return [];
+  const owned: string[] = [];
+  for (const id of await source.keyRemediations(query)) {
+    const { runs } = await load(id);
+    if (remediatesKeyOf(deriveRemediationSummary(runs, []), query.identity)) owned.push(id);
+  }
+  return owned;
 }
 
 /** The link the next export names. */

@@ -1,6 +1,6 @@
 // The reviewer report: Markdown and one self-contained HTML page (inline CSS, no script, no network), rendered
 // only from the summaries and the export's metadata, so verify can render it again and compare.
-import type { CaseSummary } from './case-summary.ts';
+import { type CaseSummary, decisionOutcome } from './case-summary.ts';
 import { CONTROL_TABLE } from './controls.ts';
 import type { ExportQuery } from './manifest.ts';
 import type { RemediationSummary } from './summary.ts';
@@ -147,7 +147,7 @@ function otherCase(c: CaseSummary, meta: ReportMeta): Section {
             d.kind,
             d.by ?? '',
             d.reason ?? '',
-            `${d.outcome}${d.failure ? `: ${d.failure}` : ''}`,
+            decisionOutcome(d),
             d.signatureValid === undefined ? '' : d.signatureValid ? 'verifies' : 'does not verify',
           ],
         })),
@@ -252,7 +252,7 @@ function enforcement(s: RemediationSummary, meta: ReportMeta): Section {
         caption: 'Decision trail',
         head: ['time', 'decision', 'by', 'reason', 'outcome'],
         rows: s.decisions.map((d) => ({
-          cells: [d.at, `${d.kind} (${d.name})`, d.by ?? '', d.reason ?? '', d.outcome],
+          cells: [d.at, `${d.kind} (${d.name})`, d.by ?? '', d.reason ?? '', decisionOutcome(d)],
         })),
       },
       // Who tried to stop, undo or redirect this enforcement without authority, and why it was refused.

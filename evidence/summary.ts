@@ -8,7 +8,7 @@ import { type ActionPhase, isTeamActionName } from '../schemas/action-contract.t
 import { type SignedDecision, verifyDecision } from '../schemas/signed-decision.ts';
 import { TEAM_VERIFIED } from '../schemas/team-verification.ts';
 import { canonicalSha256 } from './canonical.ts';
-import type { EnforcementFacts } from './case-summary.ts';
+import { decisionOutcome, type EnforcementFacts } from './case-summary.ts';
 import { controlsFor, type MappedControl } from './controls.ts';
 import type { DecodedEvent } from './history-json.ts';
 import { caseRefusals, type RescanClosureSeen, rescanClosuresIn, type SummaryRefusal } from './refusals.ts';
@@ -263,6 +263,9 @@ function phaseName(name: string): string {
     : name;
 }
 
+/** The reason a refused decision shows when its history recorded none (so the trail never says a bare "refused"). */
+export const NO_REASON_RECORDED = 'no reason recorded';
+
 /** Updates and signals, each a decision by someone (or some other message). */
 function readDecisions(runs: RunEvents[]): SummaryDecision[] {
   const out: SummaryDecision[] = [];
@@ -291,7 +294,8 @@ function readDecisions(runs: RunEvents[]): SummaryDecision[] {
           );
           d.outcome = outcome.failure ? 'failed' : answer.accepted === false ? 'refused' : 'accepted';
           if (outcome.failure) d.failure = failureText(outcome.failure);
-          else if (answer.accepted === false && str(answer.refusal)) d.failure = str(answer.refusal);
+          // Every refusal carries its reason; a history that recorded none says so rather than showing a bare word.
+          else if (answer.accepted === false) d.failure = str(answer.refusal) ?? NO_REASON_RECORDED;
         }
         continue;
       }
@@ -623,7 +627,10 @@ export function deriveRemediationSummary(
         at: x.closedAt ?? x.scheduledAt,
         what: `${x.name}: ${x.outcome}${x.teamWorker && /^verify/i.test(x.name) && x.outcome === 'completed' ? ` (${TEAM_VERIFIED})` : ''}`,
       })),
-    ...decisions.map((d) => ({ at: d.at, what: `${d.kind} (${d.name}) by ${d.by ?? '?'}: ${d.outcome}` })),
+    ...decisions.map((d) => ({
+      at: d.at,
+      what: `${d.kind} (${d.name}) by ${d.by ?? '?'}: ${decisionOutcome(d)}`,
+    })),
     ...(close.at ? [{ at: close.at, what: `closed: ${close.status}` }] : []),
     ...(followUp?.rechecks ?? []).map((r) => ({
       at: r.at,

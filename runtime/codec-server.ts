@@ -105,6 +105,31 @@ function reply(res: ServerResponse, status: number, body: unknown): void {
   res.end(JSON.stringify(body));
 }
 
+/**
+ * What a payload decodes to for a browser that has not signed in: a plain JSON string naming this server's
+ * /login, as the browser reached it. Nothing of the payload itself: neither decoded nor its ciphertext.
+ */
+function signInHint(req: IncomingMessage) {
+  const host = /^[A-Za-z0-9.:[\]-]+$/.test(req.headers.host ?? '') ? req.headers.host : undefined;
+  const scheme = req.headers['x-forwarded-proto'] === 'https' ? 'https' : 'http';
+  const login = host ? `${scheme}://${host}/login` : '/login on the codec server';
+  return {
+    metadata: { encoding: Buffer.from('json/plain').toString('base64') },
+    data: Buffer.from(JSON.stringify(signInText(login))).toString('base64'),
+  };
+}
+
+function originOf(url: string | undefined): string | undefined {
+  try {
+    return url ? new URL(url).origin : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** The text an unsigned browser sees in place of each payload. */
+export const signInText = (loginUrl: string) => `Sign in at ${loginUrl} to decode this payload`;
+
 /** The sign-in form, and the session cookie for the right token. */
 async function login(
   req: IncomingMessage,
@@ -195,7 +220,19 @@ export async function serveCodec(opts: CodecServerOptions): Promise<RunningCodec
     if (req.method === 'OPTIONS') return void res.writeHead(204).end();
     if (req.method !== 'POST') return reply(res, 405, { error: 'POST only' });
     const signedIn = same(sessionOf(req.headers.cookie) ?? '', session);
-    if (opts.token !== undefined && !signedIn && !tokenMatches(req.headers.authorization, opts.token)) {
+    const authorized =
+      opts.token === undefined || signedIn || tokenMatches(req.headers.authorization, opts.token);
+    // The Web UI shows a refused decode only as "Codec Server could not connect" beside the ciphertext, so a
+    // browser on its page that has not signed in gets each payload replaced by where to sign in instead.
+    // Headless Chromium sends the UI's decode requests with its Referer but no Origin header: either names the page.
+    const pageOrigin = origin ?? originOf(req.headers.referer);
+    const uiNotSignedIn =
+      !authorized &&
+      route === 'decode' &&
+      !req.headers.authorization &&
+      !!pageOrigin &&
+      opts.origins.includes(pageOrigin);
+    if (!authorized && !uiNotSignedIn) {
       return reply(res, 401, {
         error: 'missing or wrong Authorization: Bearer token (a browser signs in at /login)',
       });
@@ -213,6 +250,7 @@ export async function serveCodec(opts: CodecServerOptions): Promise<RunningCodec
     } catch {
       return reply(res, 400, { error: 'body is not JSON' });
     }
+    if (uiNotSignedIn) return reply(res, 200, { payloads: parsed.payloads.map(() => signInHint(req)) });
     try {
       const payloads = parsed.payloads.map(fromJson);
       const out = route === 'encode' ? await opts.codec.encode(payloads) : await opts.codec.decode(payloads);

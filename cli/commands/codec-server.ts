@@ -15,6 +15,8 @@ Every request needs "Authorization: Bearer TOKEN" (the token is NHI_CODEC_TOKEN,
 start) or the session cookie of a browser that signed in with the token at /login. Temporal's Web UI decodes in
 the browser: sign in once at http://127.0.0.1:PORT/login, then in the UI's codec server settings tick "Use my
 browser setting" and "Include cross-origin credentials" (the local stack's UI already points at this port).
+Until it signs in, the UI's page shows "Sign in at http://…/login to decode this payload" in place of each
+payload (nothing is decoded; anyone else without the token gets 401).
 GET /metrics (requests by route and status, latency), /livez and /readyz need no token: they say nothing about
 any payload. Runs until SIGINT/SIGTERM.
 

@@ -16,6 +16,7 @@ import {
   writeChainHead,
 } from '../../evidence/chain-head.ts';
 import { exportEvidence, linkTo } from '../../evidence/export.ts';
+import { caseCounts, caseCountText } from '../../evidence/export-counts.ts';
 import { closeHistoryConnections } from '../../evidence/fetch-history.ts';
 import {
   type KeyRotation,
@@ -37,7 +38,7 @@ import {
   writeEvidenceKey,
 } from '../../evidence/signing-key.ts';
 import { exportDirs, type VerifyResult, verifyChain } from '../../evidence/verify.ts';
-import { localWebUi } from '../../infra/services/temporal-ui.ts';
+import { webUiBase } from '../../infra/services/temporal-ui.ts';
 import type { EvidenceArchive } from '../../schemas/policy.ts';
 import { isActionName } from '../../schemas/policy.ts';
 import { EVIDENCE_ARCHIVE_SCHEDULE_ID } from '../../workflows/evidence/definitions.ts';
@@ -56,15 +57,17 @@ export  writes, for each remediation matching the filters, every run of its work
         workflow's history (Temporal JSON, replayable; payloads decoded by the configured codec), a summary
         derived from them, report.md and a self-contained report.html, and manifest.json (every file's SHA-256,
         the previous export's manifest hash) signed with the evidence key (manifest.sig.json, public key inside).
-  --identity KEY  one identity's remediations (canonical key)
+  --identity KEY  one identity's remediations (canonical key); for an IAM user ARN, also those of its access
+                  keys (the user their plan read from AWS)
   --since T       started at or after T (ISO 8601, or a duration back from now: 90m, 24h, 7d)
   --until T       started at or before T (same forms)
   --action A      one action (deactivate-key, scope-down, … or team/action)
   --out DIR       a new or empty directory
   --key FILE      evidence key file (default NHI_EVIDENCE_KEY_FILE or .nhi/keys/evidence.json; created on
                   first use only for the local stack: elsewhere make one with nhi evidence key new)
-  --web-ui URL    link each workflow run in the report to its page in Temporal's Web UI at URL (default: the
-                  local stack's, unless NHI_TEMPORAL_UI_PORT=off or NHI_TEMPORAL_ADDRESS is set)
+  --web-ui URL    link each workflow run in the report to its page in Temporal's Web UI at URL (default:
+                  NHI_TEMPORAL_WEB_UI, else the local stack's UI when Temporal is the local stack's; with
+                  none, stderr says so once and the report has no links)
   --previous DIR  the export this one follows (default: the chain head in NHI_EVIDENCE_CHAIN_FILE or
                   .nhi/evidence/chain-head.json, signed with the evidence key and moved after each export)
 
@@ -121,12 +124,12 @@ export function parseTime(name: string, value: string | undefined, now = Date.no
   return new Date(t).toISOString();
 }
 
-/** The local stack's Web UI, when it serves one (not with NHI_TEMPORAL_UI_PORT=off or another Temporal). */
-function localWebUiOrNone(): string | undefined {
+/** Where the report links to (infra/services/temporal-ui.ts webUiBase); a malformed port setting means none. */
+function webUiFor(given: string | undefined): { url?: string; missing?: string } {
   try {
-    return localWebUi();
-  } catch {
-    return undefined;
+    return webUiBase(given);
+  } catch (error) {
+    return { missing: `${(error as Error).message}, so no Web UI links: pass --web-ui URL` };
   }
 }
 
@@ -190,9 +193,11 @@ async function runExport(argv: string[], io: Io): Promise<number> {
   if (values.key && !existsSync(values.key)) throw new UsageError(`--key ${values.key} does not exist`);
 
   // Every argument is checked before anything is written (a new evidence key is a side effect).
-  const webUi = values['web-ui'] ?? localWebUiOrNone();
+  const { url: webUi, missing: noWebUi } = webUiFor(values['web-ui']);
   if (webUi && !/^https?:\/\/[^/]+/.test(webUi))
-    throw new UsageError(`--web-ui must be an http(s) URL, got '${webUi}'`);
+    throw new UsageError(
+      `${values['web-ui'] ? '--web-ui' : 'NHI_TEMPORAL_WEB_UI'} must be an http(s) URL, got '${webUi}'`,
+    );
 
   const keyFile = values.key ?? defaultEvidenceKeyFile();
   let signer: ReturnType<typeof evidenceSigner>;
@@ -222,6 +227,7 @@ async function runExport(argv: string[], io: Io): Promise<number> {
     throw new CommandError((error as Error).message);
   }
 
+  if (noWebUi) io.err(`evidence: ${noWebUi}`);
   const source = await connectTemporal();
   try {
     const result = await exportEvidence(source.client, {
@@ -240,14 +246,13 @@ async function runExport(argv: string[], io: Io): Promise<number> {
       manifestSha256: result.manifestSha256,
       previous: result.manifest.previous,
       publicKey: result.manifest.publicKey,
-      remediations: result.summaries.length,
-      exceptions: result.cases.filter((c) => c.kind === 'exception').length,
+      ...caseCounts(result.manifest.cases),
       files: result.manifest.files.length,
     };
     if (values.json) io.out(JSON.stringify(counts));
     else
       io.out(
-        `evidence #${counts.sequence}: ${counts.remediations} remediation(s), ${counts.exceptions} exception request(s), ${counts.files} file(s) → ${counts.dir} (manifest sha256 ${counts.manifestSha256})`,
+        `evidence #${counts.sequence}: ${caseCountText(result.manifest.cases)}, ${counts.files} file(s) → ${counts.dir} (manifest sha256 ${counts.manifestSha256})`,
       );
     return 0;
   } catch (error) {

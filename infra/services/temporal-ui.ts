@@ -45,10 +45,38 @@ export function temporalUi(env: NodeJS.ProcessEnv = process.env): TemporalUi | u
   return { port, origin: `http://127.0.0.1:${port}`, ...(codecEndpoint ? { codecEndpoint } : {}) };
 }
 
+/** Whether `host:port` is this machine's loopback at the local stack's Temporal port (NHI_TEMPORAL_ADDRESS set to it). */
+export function isLocalTemporalAddress(address: string, env: NodeJS.ProcessEnv = process.env): boolean {
+  const m = /^\[?([^\]]+?)\]?:(\d+)$/.exec(address.trim());
+  if (!m) return false;
+  const loopback = m[1] === 'localhost' || m[1] === '::1' || /^127\.\d+\.\d+\.\d+$/.test(m[1]!);
+  return loopback && Number(m[2]) === portFrom(env, 'NHI_TEMPORAL_PORT', localPorts().temporal);
+}
+
 /** The local stack's Web UI base URL, unless the UI is off or Temporal is not the local stack's. */
 export function localWebUi(env: NodeJS.ProcessEnv = process.env): string | undefined {
-  if (env.NHI_TEMPORAL_ADDRESS) return undefined;
+  const address = env.NHI_TEMPORAL_ADDRESS;
+  if (address && !isLocalTemporalAddress(address, env)) return undefined;
   return temporalUi(env)?.origin;
+}
+
+/**
+ * The Web UI base links point at: `given` (--web-ui), else NHI_TEMPORAL_WEB_UI, else the local stack's when
+ * Temporal is the local stack. With none, `missing` says why and how to get links (for one line on stderr).
+ */
+export function webUiBase(
+  given: string | undefined,
+  env: NodeJS.ProcessEnv = process.env,
+): { url?: string; missing?: string } {
+  const url = given ?? (env.NHI_TEMPORAL_WEB_UI || undefined) ?? localWebUi(env);
+  if (url) return { url };
+  const address = env.NHI_TEMPORAL_ADDRESS;
+  return {
+    missing:
+      address && !isLocalTemporalAddress(address, env)
+        ? `no Temporal Web UI known for ${address}, so no links to it: pass --web-ui URL or set NHI_TEMPORAL_WEB_UI`
+        : 'the local Temporal Web UI is off (NHI_TEMPORAL_UI_PORT=off), so no links to it: pass --web-ui URL or set NHI_TEMPORAL_WEB_UI',
+  };
 }
 
 /** The dev server's UI flags: headless, or the UI on loopback. */

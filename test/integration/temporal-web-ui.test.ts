@@ -3,7 +3,7 @@
 // endpoint with a token (an authenticated caller only), signs a headless Chromium in at the codec server's /login,
 // sets the UI's own codec settings to include credentials (what a reviewer ticks in the UI), follows the evidence
 // report's link to a remediation's page and reads its input decrypted there (rule, identity). A browser that has
-// not signed in is refused. Skipped only when the UI is switched off (NHI_TEMPORAL_UI_PORT=off or
+// not signed in reads, on that page, where to sign in instead of the input. Skipped only when the UI is switched off (NHI_TEMPORAL_UI_PORT=off or
 // NHI_TEMPORAL_UI_CODEC_ENDPOINT=none). Screenshot: test-results/temporal-web-ui.png.
 import { type ChildProcess, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -17,6 +17,7 @@ import { main } from '../../cli/main.ts';
 import { exportEvidence } from '../../evidence/export.ts';
 import { temporalUi } from '../../infra/services/temporal-ui.ts';
 import { remediationWorkflowId } from '../../risk/decide.ts';
+import { signInText } from '../../runtime/codec-server.ts';
 import { ENCRYPTED_ENCODING } from '../../runtime/payload-codec.ts';
 import type { RemediationState } from '../../workflows/remediation/definitions.ts';
 import { launchChromium, testResults } from '../support/browser.ts';
@@ -120,8 +121,14 @@ describe.skipIf(!ui?.codecEndpoint)('Temporal Web UI', () => {
         store.setItem('includeCredentials', 'true');
       }, ui!.codecEndpoint!);
       const page = await context.newPage();
-      await page.goto(`${ui!.origin}/namespaces/default/workflows`);
-      // Not signed in: the codec server refuses the browser's decode request.
+      // Not signed in: the run's page says where to sign in, in place of each payload (and shows no input).
+      await page.goto(link!);
+      await page
+        .getByText(signInText(`${ui!.codecEndpoint}/login`))
+        .first()
+        .waitFor({ timeout: 60_000 });
+      expect(await page.locator('body').textContent()).not.toContain('exposed-access-key');
+
       const decodeStatus = () =>
         page.evaluate(
           (endpoint) =>
@@ -133,7 +140,6 @@ describe.skipIf(!ui?.codecEndpoint)('Temporal Web UI', () => {
             }).then((r) => r.status),
           ui!.codecEndpoint!,
         );
-      expect(await decodeStatus()).toBe(401);
 
       await page.goto(`${ui!.codecEndpoint}/login`);
       await page.locator('input[name="token"]').fill(token);

@@ -59,6 +59,27 @@ describe('nhi evidence', () => {
     expect(err[0]).toMatch(message);
   });
 
+  it('export against another Temporal with no Web UI known says once on stderr how to get links', async () => {
+    const saved = { ...process.env };
+    process.env.NHI_TEMPORAL_ADDRESS = '127.0.0.1:1'; // not the local stack's port: nothing listens
+    delete process.env.NHI_TEMPORAL_WEB_UI;
+    try {
+      const { code, err } = await run('export', '--out', join(dir, 'remote'), '--key', testSigner().keyFile);
+      expect(code).not.toBe(0);
+      expect(err.filter((l) => /Web UI/.test(l))).toEqual([
+        'evidence: no Temporal Web UI known for 127.0.0.1:1, so no links to it: pass --web-ui URL or set NHI_TEMPORAL_WEB_UI',
+      ]);
+      process.env.NHI_TEMPORAL_WEB_UI = 'ui.example';
+      const bad = await run('export', '--out', join(dir, 'remote-2'), '--key', testSigner().keyFile);
+      expect([bad.code, bad.err]).toEqual([
+        2,
+        [expect.stringMatching(/NHI_TEMPORAL_WEB_UI must be an http\(s\) URL/)],
+      ]);
+    } finally {
+      process.env = saved;
+    }
+  });
+
   it('key new writes a key; verify says OK with --json, and FAIL with exit 1 once a file changes', async () => {
     const keyFile = join(dir, 'evidence.json');
     const made = await run('key', 'new', '--out', keyFile, '--json');

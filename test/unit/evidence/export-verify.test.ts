@@ -4,11 +4,13 @@ import { cpSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { exportEvidence, linkTo } from '../../../evidence/export.ts';
+import { exportEvidence, type HistorySource, linkTo } from '../../../evidence/export.ts';
 import { runFromJson } from '../../../evidence/history-json.ts';
+import { iamUser } from '../../../evidence/key-owner.ts';
 import { MANIFEST_FILE } from '../../../evidence/manifest.ts';
 import { deriveRemediationSummary } from '../../../evidence/summary.ts';
 import { firstDifference, verifyChain, verifyExport } from '../../../evidence/verify.ts';
+import { encodeIdentityKey } from '../../../risk/decide.ts';
 import { fixtureSource, testSigner } from '../../support/evidence.ts';
 
 const source = fixtureSource();
@@ -79,6 +81,34 @@ describe('evidence export over recorded histories', () => {
     expect([...t].sort()).toEqual(t);
     expect(scope.timeline[0]!.what).toMatch(/^finding f_/);
     expect(scope.timeline.at(-1)!.what).toBe('closed: executed');
+  });
+
+  it('--identity USER takes in the remediations of that user’s access keys (the user their plan read from AWS)', async () => {
+    const user = 'arn:aws:iam::123456789012:user/ev-d27539dc-ci';
+    const keyId = 'remediate/deactivate-key/aws:access-key:AKIAFIXTURE01EXAMPLE/0';
+    // Visibility as Temporal answers it: remediations whose id names the identity, and every access-key one.
+    const byQuery: HistorySource = {
+      ...source,
+      remediations: async (q) =>
+        source.ids.filter((id) => !q.identity || id.includes(encodeIdentityKey(q.identity))),
+      keyRemediations: async () => source.ids.filter((id) => id.includes('aws:access-key:')),
+    };
+    const exportFor = (identity: string, name: string) =>
+      exportEvidence(byQuery, { outDir: join(work, name), signer, query: { identity }, now });
+    const mine = await exportFor(user, 'user-keys');
+    expect(mine.summaries.map((s) => s.workflowId)).toEqual([
+      ...source.ids.filter((id) => id.includes('ev-d27539dc-ci')),
+      keyId,
+    ]);
+    expect(verifyExport(mine.dir).problems).toEqual([]);
+    // Another user (same name, other account) does not get it; a key's own export is unchanged.
+    const other = await exportFor('arn:aws:iam::210987654321:user/ev-d27539dc-ci', 'other-user');
+    expect(other.summaries).toEqual([]);
+    expect(iamUser('aws:access-key:AKIAFIXTURE01EXAMPLE')).toBeUndefined();
+    expect(iamUser('arn:aws:iam::123456789012:user/ci/deploy')).toEqual({
+      account: '123456789012',
+      userName: 'deploy',
+    });
   });
 
   it('derives the same summary every time, and names where a changed one differs', async () => {

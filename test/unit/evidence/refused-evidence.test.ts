@@ -10,6 +10,7 @@ import { describe, expect, it } from 'vitest';
 import type { AccessSummary } from '../../../evidence/access-summary.ts';
 import { exportEvidence, type HistorySource } from '../../../evidence/export.ts';
 import { refusalsIn } from '../../../evidence/refusals.ts';
+import { NO_REASON_RECORDED } from '../../../evidence/summary.ts';
 import { verifyExport } from '../../../evidence/verify.ts';
 import { REFUSED_MEMO_KEY, type RefusedMessage } from '../../../schemas/refused-message.ts';
 import { accessFixtureSource, fixtureSource, testSigner } from '../../support/evidence.ts';
@@ -156,5 +157,49 @@ describe('refused messages in the evidence', () => {
     );
     expect(readFileSync(join(dir, 'report.md'), 'utf8')).toContain('Refused message: riskRevocation');
     expect(verifyExport(dir).problems).toEqual([]);
+  });
+});
+
+/** Exports the recorded histories with the scope-down's approval answered by `answer` (a refusal). */
+async function exportWithRefusedApproval(answer: Record<string, unknown>) {
+  const base = fixtureSource();
+  const scopeDown = base.ids.find((id) => id.startsWith('remediate/scope-down/'))!;
+  const source: HistorySource = {
+    ...base,
+    runChain: async (workflowId) => {
+      const runs = await base.runChain(workflowId);
+      if (workflowId === scopeDown)
+        for (const e of runs.at(-1)!.history.events!)
+          if (e.workflowExecutionUpdateCompletedEventAttributes)
+            e.workflowExecutionUpdateCompletedEventAttributes.outcome = {
+              success: { payloads: [payload({ ...answer, status: 'awaiting-approval' })] },
+            };
+      return runs;
+    },
+  };
+  const dir = join(mkdtempSync(join(tmpdir(), 'nhi-refused-decision-')), 'export');
+  const result = await exportEvidence(source, { outDir: dir, signer: testSigner() });
+  return { dir, summary: result.summaries.find((s) => s.workflowId === scopeDown)! };
+}
+
+describe('refused decisions in a remediation’s trail', () => {
+  it('say why they were refused: in the summary, its timeline, and the report (markdown and HTML)', async () => {
+    const why = 'alice@security is not in an approver group of this rule (security)';
+    const { dir, summary } = await exportWithRefusedApproval({ accepted: false, refusal: why });
+    expect(summary.decisions).toEqual([
+      expect.objectContaining({ name: 'approve', outcome: 'refused', failure: why }),
+    ]);
+    expect(summary.timeline.map((t) => t.what)).toContain(
+      `approval (approve) by alice@security: refused: ${why}`,
+    );
+    for (const report of ['report.md', 'report.html'])
+      expect(readFileSync(join(dir, report), 'utf8')).toContain(`refused: ${why}`);
+    expect(verifyExport(dir).problems).toEqual([]);
+  });
+
+  it('a refusal whose history recorded no reason says so, never a bare "refused"', async () => {
+    const { dir, summary } = await exportWithRefusedApproval({ accepted: false });
+    expect(summary.decisions[0]).toMatchObject({ outcome: 'refused', failure: NO_REASON_RECORDED });
+    expect(readFileSync(join(dir, 'report.md'), 'utf8')).toContain(`refused: ${NO_REASON_RECORDED}`);
   });
 });

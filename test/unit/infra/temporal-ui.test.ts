@@ -2,10 +2,12 @@
 // codec server's port; headless with NHI_TEMPORAL_UI_PORT=off.
 import { describe, expect, it } from 'vitest';
 import {
+  isLocalTemporalAddress,
   localCodecPort,
   localWebUi,
   temporalUi,
   temporalUiArgs,
+  webUiBase,
 } from '../../../infra/services/temporal-ui.ts';
 
 describe('temporal web ui', () => {
@@ -43,6 +45,34 @@ describe('temporal web ui', () => {
     expect(temporalUiArgs(temporalUi({ NHI_TEMPORAL_UI_PORT: 'off' }))).toEqual(['--headless']);
     expect(localWebUi({ NHI_TEMPORAL_UI_PORT: 'off' })).toBeUndefined();
     expect(localWebUi({ ...env, NHI_TEMPORAL_ADDRESS: 'temporal.example:7233' })).toBeUndefined();
+  });
+
+  it('links to the local UI when NHI_TEMPORAL_ADDRESS is the local stack (loopback, local port); else to the configured UI, or says how to get one', () => {
+    const env = { NHI_TEMPORAL_PORT: '7233' };
+    for (const address of ['127.0.0.1:7233', 'localhost:7233', '[::1]:7233']) {
+      expect(isLocalTemporalAddress(address, env)).toBe(true);
+      expect(webUiBase(undefined, { ...env, NHI_TEMPORAL_ADDRESS: address })).toEqual({
+        url: 'http://127.0.0.1:8233',
+      });
+    }
+    for (const address of ['127.0.0.1:7234', 'temporal.example:7233', '10.0.0.1:7233'])
+      expect(isLocalTemporalAddress(address, env)).toBe(false);
+    const remote = { ...env, NHI_TEMPORAL_ADDRESS: 'temporal.example:7233' };
+    expect(webUiBase(undefined, remote)).toEqual({
+      missing:
+        'no Temporal Web UI known for temporal.example:7233, so no links to it: pass --web-ui URL or set NHI_TEMPORAL_WEB_UI',
+    });
+    expect(webUiBase(undefined, { ...remote, NHI_TEMPORAL_WEB_UI: 'https://ui.example' })).toEqual({
+      url: 'https://ui.example',
+    });
+    expect(
+      webUiBase('https://given.example', { ...remote, NHI_TEMPORAL_WEB_UI: 'https://ui.example' }),
+    ).toEqual({
+      url: 'https://given.example',
+    });
+    expect(webUiBase(undefined, { NHI_TEMPORAL_UI_PORT: 'off' }).missing).toMatch(
+      /^the local Temporal Web UI is off \(NHI_TEMPORAL_UI_PORT=off\), so no links to it: pass --web-ui URL/,
+    );
   });
 
   it('refuses a bad port or endpoint with one line', () => {

@@ -6,7 +6,7 @@ import { createInterface } from 'node:readline';
 import { DefaultPayloadConverter } from '@temporalio/common';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { main } from '../../../cli/main.ts';
-import { type RunningCodecServer, serveCodec } from '../../../runtime/codec-server.ts';
+import { type RunningCodecServer, serveCodec, signInText } from '../../../runtime/codec-server.ts';
 import { AesGcmPayloadCodec, ENCRYPTED_ENCODING } from '../../../runtime/payload-codec.ts';
 import { parseKeyRing } from '../../../runtime/payload-keys.ts';
 
@@ -103,6 +103,33 @@ describe('codec server', () => {
     expect((await post('/decode', { payloads: [] }, { cookie: 'nhi-codec-session=forged' })).status).toBe(
       401,
     );
+  });
+
+  it('a Web UI page not signed in gets, for each payload, where to sign in: never the payload, decoded or not', async () => {
+    const [sealed] = await codec.encode([converter.toPayload({ reason: 'owner asked' })]);
+    const body = { payloads: [toJson(sealed!), toJson(sealed!)] };
+    const res = await post('/decode', body, { origin: ui });
+    expect(res.status).toBe(200);
+    expect(res.headers.get('access-control-allow-origin')).toBe(ui);
+    const text = await res.text();
+    const { payloads } = JSON.parse(text) as {
+      payloads: Array<{ metadata: Record<string, string>; data: string }>;
+    };
+    expect(payloads).toHaveLength(2);
+    const host = new URL(server.url).host;
+    for (const p of payloads) {
+      expect(Buffer.from(p.metadata.encoding!, 'base64').toString()).toBe('json/plain');
+      expect(JSON.parse(Buffer.from(p.data, 'base64').toString())).toBe(signInText(`http://${host}/login`));
+    }
+    expect(text).not.toContain(body.payloads[0]!.data);
+    // A browser that sends only the page's Referer (headless Chromium's decode requests) is the same page.
+    expect((await post('/decode', body, { referer: `${ui}/namespaces/default/workflows` })).status).toBe(200);
+    expect(Buffer.from(text).toString()).not.toContain('owner asked');
+    // Anyone else not signed in is refused as before: no origin, another origin, a wrong token, or encoding.
+    expect((await post('/decode', body, {})).status).toBe(401);
+    expect((await post('/decode', body, { origin: 'https://evil.example' })).status).toBe(401);
+    expect((await post('/decode', body, { origin: ui, authorization: 'Bearer nope' })).status).toBe(401);
+    expect((await post('/encode', body, { origin: ui })).status).toBe(401);
   });
 
   it("lets the Web UI's origin read answers (CORS preflight without credentials), and no other origin", async () => {
