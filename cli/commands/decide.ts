@@ -8,14 +8,15 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { ACCESS_WORKFLOW_PREFIX, accessWorkflowId, GRANT_ID } from '../../schemas/access.ts';
 import { decideUpdate } from '../../workflows/remediation/definitions.ts';
 import { APPROVAL_VOIDED_EXIT, type ApprovalReadBack, approvalReadBack } from '../approval-read-back.ts';
-import { type Command, CommandError, parseCommandArgs, UsageError } from '../command.ts';
+import { type Command, CommandError, UsageError } from '../command.ts';
 import { confirm } from '../confirm.ts';
 import { remediationDecision } from '../decisions.ts';
 import { accessReview, remediationReview } from '../format-requests.ts';
 import { exampleRemediationId } from '../help-examples.ts';
 import { connectTemporal, type TemporalSource } from '../identity-source.ts';
-import { loadSigner, personArg } from '../keys.ts';
+import { loadSigner } from '../keys.ts';
 import { readAccess, readRemediation } from '../requests-source.ts';
+import { parseSignedArgs } from '../signed-args.ts';
 
 const usageOf = (
   verb: 'approve' | 'reject',
@@ -49,18 +50,14 @@ const READ_BACK_MS = 30_000;
 const READ_BACK_EVERY_MS = 500;
 
 function parseDecideArgs(argv: string[]) {
-  const { values, positionals } = parseCommandArgs(argv, {
-    as: { type: 'string' },
-    reason: { type: 'string' },
-    key: { type: 'string' },
-    yes: { type: 'boolean' },
-    json: { type: 'boolean' },
-  });
-  if (positionals.length !== 1) throw new UsageError('one REMEDIATION_ID is required');
-  const person = personArg(values.as);
-  const reason = values.reason?.trim();
-  if (!reason) throw new UsageError('--reason R is required');
-  return { values, person, reason, id: positionals[0]! };
+  return parseSignedArgs(
+    argv,
+    (positionals) => {
+      if (positionals.length !== 1) throw new UsageError('one REMEDIATION_ID is required');
+      return { id: positionals[0]! };
+    },
+    { asksToConfirm: true },
+  );
 }
 
 function decideCommand(verb: 'approve' | 'reject'): Command {

@@ -2,7 +2,7 @@
 import { type Command, parseCommandArgs, UsageError } from '../command.ts';
 import { exceptionLine } from '../format-requests.ts';
 import { connectTemporal } from '../identity-source.ts';
-import { intOption } from '../int-option.ts';
+import { LISTING_OPTIONS, listingBounds } from '../listing-args.ts';
 import { listExceptions } from '../requests-source.ts';
 
 const usage = `usage: nhi exceptions [--expired] [--limit N] [--page-size N] [--json]
@@ -25,14 +25,10 @@ next: nhi except revoke ID ends one early`;
 function parseExceptionsArgs(argv: string[]) {
   const { values, positionals } = parseCommandArgs(argv, {
     expired: { type: 'boolean' },
-    limit: { type: 'string' },
-    'page-size': { type: 'string' },
-    json: { type: 'boolean' },
+    ...LISTING_OPTIONS,
   });
   if (positionals.length) throw new UsageError(`unexpected argument '${positionals[0]}'`);
-  const limit = intOption('limit', values.limit, 1, 100_000);
-  const pageSize = intOption('page-size', values['page-size'], 1, 1_000);
-  return { values, limit, pageSize };
+  return { values, ...listingBounds(values) };
 }
 
 export const exceptionsCommand: Command = {

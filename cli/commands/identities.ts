@@ -3,6 +3,7 @@ import { type Command, parseCommandArgs, UsageError } from '../command.ts';
 import { identityListing } from '../format-identity.ts';
 import { connectTemporal, listIdentities } from '../identity-source.ts';
 import { intOption } from '../int-option.ts';
+import { LISTING_OPTIONS, listingBounds } from '../listing-args.ts';
 
 const usage = `usage: nhi identities [--min-risk N] [--limit N] [--page-size N] [--json]
 
@@ -27,19 +28,13 @@ next: nhi identity KEY shows one identity's score, capabilities and remediations
 function parseIdentitiesArgs(argv: string[]) {
   const { values, positionals } = parseCommandArgs(
     argv,
-    {
-      'min-risk': { type: 'string' },
-      limit: { type: 'string' },
-      'page-size': { type: 'string' },
-      json: { type: 'boolean' },
-    },
+    { 'min-risk': { type: 'string' }, ...LISTING_OPTIONS },
     false,
   );
   if (positionals.length) throw new UsageError(`unexpected argument '${positionals[0]}'`);
   const minRisk = intOption('min-risk', values['min-risk'], 0, 100);
-  const limit = intOption('limit', values.limit, 1, 100_000) ?? 20;
-  const pageSize = intOption('page-size', values['page-size'], 1, 1_000);
-  return { values, minRisk, limit, pageSize };
+  const { limit, pageSize } = listingBounds(values);
+  return { values, minRisk, limit: limit ?? 20, pageSize };
 }
 
 export const identitiesCommand: Command = {

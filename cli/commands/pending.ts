@@ -3,7 +3,7 @@
 import { type Command, parseCommandArgs, UsageError } from '../command.ts';
 import { pendingLine } from '../format-requests.ts';
 import { connectTemporal } from '../identity-source.ts';
-import { intOption } from '../int-option.ts';
+import { LISTING_OPTIONS, listingBounds } from '../listing-args.ts';
 import { pendingRequests } from '../requests-source.ts';
 
 const usage = `usage: nhi pending [--limit N] [--page-size N] [--json]
@@ -25,15 +25,9 @@ examples:
 next: nhi approve|reject ID, or nhi except approve ID`;
 
 function parsePendingArgs(argv: string[]) {
-  const { values, positionals } = parseCommandArgs(argv, {
-    limit: { type: 'string' },
-    'page-size': { type: 'string' },
-    json: { type: 'boolean' },
-  });
+  const { values, positionals } = parseCommandArgs(argv, LISTING_OPTIONS);
   if (positionals.length) throw new UsageError(`unexpected argument '${positionals[0]}'`);
-  const limit = intOption('limit', values.limit, 1, 100_000);
-  const pageSize = intOption('page-size', values['page-size'], 1, 1_000);
-  return { values, limit, pageSize };
+  return { values, ...listingBounds(values) };
 }
 
 export const pendingCommand: Command = {

@@ -12,11 +12,12 @@ import {
 } from '../../workflows/identity/definitions.ts';
 import { retryRound } from '../../workflows/identity/retry-rules.ts';
 import { remediationQuery } from '../../workflows/remediation/definitions.ts';
-import { type Command, CommandError, parseCommandArgs, UsageError } from '../command.ts';
+import { type Command, CommandError, UsageError } from '../command.ts';
 import { remediationRetry } from '../decisions.ts';
 import { exampleRemediationId } from '../help-examples.ts';
 import { connectTemporal } from '../identity-source.ts';
-import { loadSigner, personArg } from '../keys.ts';
+import { loadSigner } from '../keys.ts';
+import { parseSignedArgs } from '../signed-args.ts';
 
 const usage = `usage: nhi remediation retry REMEDIATION_ID --as WHO --reason R [--key FILE] [--json]
 
@@ -46,25 +47,17 @@ examples:
 next: nhi identity KEY follows the new proposal`;
 
 function parseRemediationArgs(argv: string[]) {
-  const { values, positionals } = parseCommandArgs(argv, {
-    as: { type: 'string' },
-    reason: { type: 'string' },
-    key: { type: 'string' },
-    json: { type: 'boolean' },
+  return parseSignedArgs(argv, ([verb, ...ids]) => {
+    if (!verb) throw new UsageError('say retry (nhi remediation retry REMEDIATION_ID --as WHO --reason R)');
+    if (verb !== 'retry') throw new UsageError(`unknown remediation command '${verb}' (retry)`);
+    if (ids.length !== 1) throw new UsageError('give exactly one REMEDIATION_ID');
+    const remediationId = ids[0]!;
+    if (!remediationId.startsWith('remediate/') || !remediationIdParts(remediationId))
+      throw new UsageError(
+        `'${remediationId}' is not a remediation id (remediate/ACTION/KEY/EPOCH: nhi identity KEY lists them)`,
+      );
+    return { remediationId };
   });
-  const [verb, ...ids] = positionals;
-  if (!verb) throw new UsageError('say retry (nhi remediation retry REMEDIATION_ID --as WHO --reason R)');
-  if (verb !== 'retry') throw new UsageError(`unknown remediation command '${verb}' (retry)`);
-  if (ids.length !== 1) throw new UsageError('give exactly one REMEDIATION_ID');
-  const remediationId = ids[0]!;
-  if (!remediationId.startsWith('remediate/') || !remediationIdParts(remediationId))
-    throw new UsageError(
-      `'${remediationId}' is not a remediation id (remediate/ACTION/KEY/EPOCH: nhi identity KEY lists them)`,
-    );
-  const person = personArg(values.as);
-  const reason = values.reason?.trim();
-  if (!reason) throw new UsageError('--reason R is required');
-  return { values, remediationId, person, reason };
 }
 
 export const remediationCommand: Command = {

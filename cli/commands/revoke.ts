@@ -4,9 +4,10 @@
 import { accessWorkflowId, GRANT_ID } from '../../schemas/access.ts';
 import { signDecision } from '../../schemas/signed-decision.ts';
 import { accessQuery, revokeAccessUpdate } from '../../workflows/access/definitions.ts';
-import { type Command, CommandError, parseCommandArgs, UsageError } from '../command.ts';
+import { type Command, CommandError, UsageError } from '../command.ts';
 import { connectTemporal } from '../identity-source.ts';
-import { loadSigner, personArg } from '../keys.ts';
+import { loadSigner } from '../keys.ts';
+import { parseSignedArgs } from '../signed-args.ts';
 
 const usage = `usage: nhi revoke GRANT_ID --as WHO --reason R [--key FILE] [--json]
 
@@ -27,20 +28,13 @@ examples:
 next: nhi pending and nhi identity KEY show the grant ended`;
 
 function parseRevokeArgs(argv: string[]) {
-  const { values, positionals } = parseCommandArgs(argv, {
-    as: { type: 'string' },
-    reason: { type: 'string' },
-    key: { type: 'string' },
-    json: { type: 'boolean' },
+  return parseSignedArgs(argv, (positionals) => {
+    if (positionals.length !== 1) throw new UsageError('give exactly one GRANT_ID');
+    const grantId = positionals[0]!.replace(/^access\//, '');
+    if (!GRANT_ID.test(grantId))
+      throw new UsageError(`'${positionals[0]}' is not a grant id (jit- and 12 hex digits)`);
+    return { grantId };
   });
-  if (positionals.length !== 1) throw new UsageError('give exactly one GRANT_ID');
-  const grantId = positionals[0]!.replace(/^access\//, '');
-  if (!GRANT_ID.test(grantId))
-    throw new UsageError(`'${positionals[0]}' is not a grant id (jit- and 12 hex digits)`);
-  const person = personArg(values.as);
-  const reason = values.reason?.trim();
-  if (!reason) throw new UsageError('--reason R is required');
-  return { values, grantId, person, reason };
 }
 
 export const revokeCommand: Command = {

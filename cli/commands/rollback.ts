@@ -8,12 +8,13 @@ import {
   followUpWorkflowId,
   rollbackUpdate,
 } from '../../workflows/remediation/definitions.ts';
-import { type Command, CommandError, parseCommandArgs, UsageError } from '../command.ts';
+import { type Command, CommandError, UsageError } from '../command.ts';
 import { signedAct } from '../decisions.ts';
 import { followUpClosedLine } from '../follow-up-closed.ts';
 import { exampleRemediationId } from '../help-examples.ts';
 import { connectTemporal } from '../identity-source.ts';
-import { loadSigner, personArg } from '../keys.ts';
+import { loadSigner } from '../keys.ts';
+import { parseSignedArgs } from '../signed-args.ts';
 
 const usage = `usage: nhi rollback REMEDIATION_ID --as WHO --reason R [--key FILE] [--json]
 
@@ -42,17 +43,10 @@ examples:
 next: nhi identity KEY shows the remediation rolled back`;
 
 function parseRollbackArgs(argv: string[]) {
-  const { values, positionals } = parseCommandArgs(argv, {
-    as: { type: 'string' },
-    reason: { type: 'string' },
-    key: { type: 'string' },
-    json: { type: 'boolean' },
+  return parseSignedArgs(argv, (positionals) => {
+    if (positionals.length !== 1) throw new UsageError('give exactly one REMEDIATION_ID');
+    return { remediationId: positionals[0]! };
   });
-  if (positionals.length !== 1) throw new UsageError('give exactly one REMEDIATION_ID');
-  const person = personArg(values.as);
-  const reason = values.reason?.trim();
-  if (!reason) throw new UsageError('--reason R is required');
-  return { values, person, reason, remediationId: positionals[0]! };
 }
 
 export const rollbackCommand: Command = {
