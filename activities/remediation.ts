@@ -21,9 +21,10 @@ function lookup(name: string, actions: readonly RemediationAction[]): Remediatio
 }
 
 /** Inside an activity: each step heartbeats (a killed worker is noticed within the heartbeat timeout). */
-function activityContext(remediationId: string): ActionContext {
+function activityContext(remediationId: string, actingAt?: string): ActionContext {
   return {
     remediationId,
+    ...(actingAt ? { actingAt } : {}),
     step(name) {
       Context.current().heartbeat(name);
       crashIfAsked(name);
@@ -105,8 +106,12 @@ export function createRemediationActivities(
         },
       };
     },
-    executeRemediation: async (plan: RemediationPlan, remediationId: string) =>
-      lookup(plan.action, actions).execute(plan, await clientsFor(plan), activityContext(remediationId)),
+    executeRemediation: async (plan: RemediationPlan, remediationId: string, actingAt?: string) =>
+      lookup(plan.action, actions).execute(
+        plan,
+        await clientsFor(plan),
+        activityContext(remediationId, actingAt),
+      ),
     verifyRemediation: async (plan: RemediationPlan, outcome?: Record<string, unknown>) =>
       lookup(plan.action, actions).verify(plan, await clientsFor(plan), outcome),
     async rollbackRemediation(

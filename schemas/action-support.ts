@@ -19,8 +19,8 @@ export const ACTION_SUPPORT: Readonly<Record<string, ActionSupport>> = {
   // Manager entry (in the worker's own account) whose current value has the leaked fingerprint.
   'rotate-secret': { identityTypes: ['aws-access-key', 'secret'], changes: 'self' },
   quarantine: { identityTypes: ['aws-user', 'aws-role', 'aws-access-key'], changes: 'principal' },
-  // Denies credentials issued before now (aws:TokenIssueTime): temporary sessions of a role or of a user (and of
-  // the user an access key belongs to). A long-term key carries no issue time, so it is not affected.
+  // Denies credentials issued before the moment it executes (aws:TokenIssueTime): temporary sessions of a role or
+  // of a user (and of the user an access key belongs to). A long-term key carries no issue time: not affected.
   'revoke-sessions': { identityTypes: ['aws-user', 'aws-role', 'aws-access-key'], changes: 'principal' },
   'scope-down': { identityTypes: ['aws-user', 'aws-role', 'aws-access-key'], changes: 'principal' },
 };

@@ -11,6 +11,12 @@ export interface ActionContext {
   remediationId: string;
   /** A step boundary: heartbeats, and lets a test kill the worker here (crash-hook.ts). */
   step(name: string): void;
+  /**
+   * The moment the remediation acts, fixed by its workflow: a retried attempt and a later re-enforcement get the
+   * same one. What depends on the time (revoke-sessions' cut-off) takes it from here, never from the plan, so
+   * planning again a moment later makes the same plan. Absent (a direct call): the action's own clock.
+   */
+  actingAt?: string;
 }
 
 export interface Verification {

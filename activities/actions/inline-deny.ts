@@ -1,7 +1,12 @@
 // Actions that work by putting an inline Deny policy on the user or role: quarantine (deny everything),
-// revoke-sessions (deny credentials issued before now, AWS's own recipe), scope-down (deny what it never used;
-// risk/scope-down.ts). An explicit Deny wins over every Allow. Before writing, the policy of the same name (if
-// any) is recorded: rollback puts it back, or deletes ours when there was none.
+// revoke-sessions (deny credentials issued before the moment it executes, AWS's own recipe), scope-down (deny what
+// it never used; risk/scope-down.ts). An explicit Deny wins over every Allow. Before writing, the policy of the
+// same name (if any) is recorded: rollback puts it back, or deletes ours when there was none.
+//
+// revoke-sessions' cut-off is not in its plan: a plan holding the time it was made would differ at every re-plan,
+// and the remediation voids an approval (and re-plans after a hold) on a changed plan hash. Its plan says "before
+// the moment it executes" (EXECUTION_TIME in the document); execute writes the time the workflow fixed when it
+// acted (ActionContext.actingAt) and records it in the outcome; verify checks that executed document.
 import { isDeepStrictEqual } from 'node:util';
 import {
   DeleteRolePolicyCommand,
@@ -24,20 +29,35 @@ import { type PlanContext, type RemediationAction, userNameFromArn, type Verific
 
 type Principal = { kind: 'user' | 'role'; name: string };
 
-function revokeOlderSessions(now: string) {
+/** Where revoke-sessions' planned document holds the cut-off: filled in with the execution time by execute. */
+export const EXECUTION_TIME = '<execution time>';
+
+function revokeOlderSessions(issuedBefore: string) {
   return [
     {
       Sid: 'NhiEnforceRevokeOlderSessions',
       Effect: 'Deny',
       Action: '*',
       Resource: '*',
-      Condition: { DateLessThan: { 'aws:TokenIssueTime': now } },
+      Condition: { DateLessThan: { 'aws:TokenIssueTime': issuedBefore } },
     },
   ];
 }
 
 const QUARANTINE = [{ Sid: 'NhiEnforceQuarantine', Effect: 'Deny', Action: '*', Resource: '*' }];
 const document = (Statement: unknown[]) => JSON.stringify({ Version: '2012-10-17', Statement });
+
+/** The document as executed: the planned one with the execution time in place of EXECUTION_TIME (if it has it). */
+function executedDocument(step: PlannedStep, issuedBefore: string | undefined): string | undefined {
+  const planned = step.detail.document!;
+  if (!planned.includes(JSON.stringify(EXECUTION_TIME))) return planned;
+  return issuedBefore === undefined
+    ? undefined
+    : planned.split(JSON.stringify(EXECUTION_TIME)).join(JSON.stringify(issuedBefore));
+}
+
+const issuedBeforeOf = (outcome: Record<string, unknown> | undefined) =>
+  typeof outcome?.issuedBefore === 'string' ? outcome.issuedBefore : undefined;
 
 async function principalOf(identity: IdentityRef, aws: AwsClients): Promise<Principal | undefined> {
   if (identity.type === 'aws-user') return { kind: 'user', name: userNameFromArn(identity.key) };
@@ -139,7 +159,6 @@ function inlineDenyAction(name: string, description: string): RemediationAction 
       };
       const principal = await principalOf(identity, aws);
       if (!principal) return { ...base, steps: [], noop: 'no IAM user or role to attach a policy to' };
-      const now = new Date().toISOString();
       let statements: unknown[];
       let explanation: RemediationPlan['explanation'];
       if (name === 'scope-down') {
@@ -153,14 +172,14 @@ function inlineDenyAction(name: string, description: string): RemediationAction 
             explanation,
             noop: 'every sensitive action it holds was used: nothing to take away',
           };
-      } else statements = name === 'revoke-sessions' ? revokeOlderSessions(now) : QUARANTINE;
+      } else statements = name === 'revoke-sessions' ? revokeOlderSessions(EXECUTION_TIME) : QUARANTINE;
       const api = principal.kind === 'user' ? 'iam:PutUserPolicy' : 'iam:PutRolePolicy';
       // Said in the plan, so a reviewer knows what it does not do: aws:TokenIssueTime exists only on temporary
       // credentials, so a long-term access key keeps working (deactivate-key stops that).
       const effect: Record<string, string> =
         name === 'revoke-sessions'
           ? {
-              effect: `denies temporary sessions of ${principal.kind} ${principal.name} issued before ${now}; long-term access keys are not affected`,
+              effect: `denies temporary sessions of ${principal.kind} ${principal.name} issued before the moment it executes (that time is written into the policy and recorded in the outcome); long-term access keys are not affected`,
             }
           : {};
       return {
@@ -173,26 +192,41 @@ function inlineDenyAction(name: string, description: string): RemediationAction 
     },
     async execute(plan, aws, ctx) {
       const previous: Record<string, string | null> = {};
+      // The same moment on a retry and a re-enforcement (the workflow fixed it), so the same document.
+      const issuedBefore = ctx.actingAt ?? new Date().toISOString();
+      let timed = false;
       for (const step of plan.steps) {
+        const text = executedDocument(step, issuedBefore)!;
+        timed ||= text !== step.detail.document;
         const before = await readInline(step, aws);
         // Already ours (an earlier attempt, or a re-enforcement): the pre-state was recorded then.
         previous[step.target] =
-          before !== undefined && before !== JSON.stringify(JSON.parse(step.detail.document!))
-            ? before
-            : null;
+          before !== undefined && before !== JSON.stringify(JSON.parse(text)) ? before : null;
         ctx.step(`${name}:before-put`);
-        await writeInline(step, step.detail.document!, aws);
+        await writeInline(step, text, aws);
       }
-      return { policy: policyName, attachedTo: plan.steps.map((s) => s.target), preState: { previous } };
+      return {
+        policy: policyName,
+        attachedTo: plan.steps.map((s) => s.target),
+        ...(timed ? { issuedBefore } : {}),
+        preState: { previous },
+      };
     },
-    async verify(plan, aws) {
+    async verify(plan, aws, outcome) {
+      const issuedBefore = issuedBeforeOf(outcome);
       for (const step of plan.steps) {
-        const v = await contentIs(step, step.detail.document, aws);
+        const expected = executedDocument(step, issuedBefore);
+        if (expected === undefined)
+          return {
+            ok: false,
+            detail: `${policyName} on ${step.target}: the outcome records no execution time to check the policy against`,
+          };
+        const v = await contentIs(step, expected, aws);
         if (!v.ok) return v;
       }
       return {
         ok: true,
-        detail: `${policyName} in place on ${plan.steps.map((s) => s.target).join(', ')}, content as planned`,
+        detail: `${policyName} in place on ${plan.steps.map((s) => s.target).join(', ')}, content as planned${issuedBefore ? ` (sessions issued before ${issuedBefore} denied)` : ''}`,
       };
     },
     async rollback(plan, outcome, aws) {
@@ -230,7 +264,7 @@ export const quarantine = inlineDenyAction(
 );
 export const revokeSessions = inlineDenyAction(
   'revoke-sessions',
-  'deny every credential issued before now (AWS revoke-older-sessions policy)',
+  'deny temporary credentials issued before the moment it executes (AWS revoke-older-sessions policy)',
 );
 export const scopeDown = inlineDenyAction(
   'scope-down',

@@ -5,6 +5,7 @@ import {
   CreateAccessKeyCommand,
   CreateRoleCommand,
   CreateUserCommand,
+  GetRolePolicyCommand,
   ListAccessKeysCommand,
   ListUsersCommand,
   PutUserPolicyCommand,
@@ -12,10 +13,12 @@ import {
 import { GetSecretValueCommand } from '@aws-sdk/client-secrets-manager';
 import { describe, expect, it } from 'vitest';
 import type { ActionContext } from '../../activities/actions/action.ts';
+import { decodePolicyDocument, EXECUTION_TIME } from '../../activities/actions/inline-deny.ts';
 import { actionNamed } from '../../activities/actions/registry.ts';
 import { rotatedSecretName } from '../../activities/actions/rotate-secret.ts';
 import { awsClients, awsClientsFor } from '../../activities/aws/clients.ts';
 import type { IdentityRef } from '../../schemas/identity.ts';
+import { planHash } from '../../workflows/remediation/plan-hash.ts';
 
 const aws = () => awsClients();
 const ctx = (): ActionContext => ({ remediationId: `test/${randomUUID()}`, step() {} });
@@ -101,7 +104,7 @@ describe('remediation actions against the AWS emulator', () => {
     expect(plan.noop).toMatch(/every sensitive action it holds was used/);
   });
 
-  it('revoke-sessions puts a TokenIssueTime deny on a role', async () => {
+  it('revoke-sessions plans the same twice; executed, the TokenIssueTime deny holds the execution time', async () => {
     const { iam } = aws();
     const roleName = `rem-role-${randomUUID().slice(0, 8)}`;
     const role = (
@@ -116,11 +119,32 @@ describe('remediation actions against the AWS emulator', () => {
       )
     ).Role!;
     const action = actionNamed('revoke-sessions');
-    const plan = await action.plan({ key: role.Arn!, type: 'aws-role', provider: 'aws', aliases: [] }, aws());
+    const ref: IdentityRef = { key: role.Arn!, type: 'aws-role', provider: 'aws', aliases: [] };
+    const plan = await action.plan(ref, aws());
+    await new Promise((r) => setTimeout(r, 20));
+    // A re-plan a moment later (after an approval, after a hold) is the same plan: the approval stands.
+    expect(planHash(await action.plan(ref, aws()))).toBe(planHash(plan));
     expect(plan.steps[0]).toMatchObject({ api: 'iam:PutRolePolicy', target: roleName });
-    expect(plan.steps[0]?.detail.document).toContain('aws:TokenIssueTime');
-    await action.execute(plan, aws(), ctx());
-    expect(await action.verify(plan, aws())).toMatchObject({ ok: true });
+    expect(plan.steps[0]?.detail.document).toContain(`"aws:TokenIssueTime":"${EXECUTION_TIME}"`);
+    expect(plan.steps[0]?.detail.effect).toMatch(/issued before the moment it executes/);
+    const actingAt = new Date().toISOString();
+    const outcome = await action.execute(plan, aws(), { ...ctx(), actingAt });
+    expect(outcome.issuedBefore).toBe(actingAt);
+    const landed = await iam.send(
+      new GetRolePolicyCommand({ RoleName: roleName, PolicyName: 'nhi-enforce-revoke-sessions' }),
+    );
+    expect(decodePolicyDocument(landed.PolicyDocument!)).toMatchObject({
+      Statement: [{ Effect: 'Deny', Condition: { DateLessThan: { 'aws:TokenIssueTime': actingAt } } }],
+    });
+    expect(await action.verify(plan, aws(), outcome)).toMatchObject({
+      ok: true,
+      detail: expect.stringContaining(`sessions issued before ${actingAt} denied`),
+    });
+    // Another cut-off in place is not what was executed; nor can a check without the outcome's time pass.
+    expect(
+      await action.verify(plan, aws(), { ...outcome, issuedBefore: '2000-01-01T00:00:00.000Z' }),
+    ).toMatchObject({ ok: false });
+    expect((await action.verify(plan, aws())).detail).toMatch(/records no execution time/);
   });
 
   it('an action that does not exist is a clear error', () => {

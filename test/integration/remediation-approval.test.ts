@@ -1,11 +1,19 @@
 // The approval gate of the remediation workflow, on Temporal's time-skipping test server: 72-hour windows pass in
 // well under a second. People sign real Ed25519 decisions; the plan, execute and directory activities are
-// stand-ins (this is about the gate's logic, not AWS).
+// stand-ins (this is about the gate's logic, not AWS), except for revoke-sessions, planned and executed against the
+// emulator: a plan made from IAM again after the approval and after a hold must hash the same.
+import { randomUUID } from 'node:crypto';
+import { CreateUserCommand, GetUserPolicyCommand } from '@aws-sdk/client-iam';
 import type { WorkflowHandle } from '@temporalio/client';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { Worker } from '@temporalio/worker';
 import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { decodePolicyDocument } from '../../activities/actions/inline-deny.ts';
+import { builtInActions } from '../../activities/actions/registry.ts';
+import { createAccountClients } from '../../activities/aws/account-clients.ts';
+import { awsClients } from '../../activities/aws/clients.ts';
 import type { Activities } from '../../activities/index.ts';
+import { createRemediationActivities } from '../../activities/remediation.ts';
 import { createServiceSealActivities } from '../../activities/service-seals.ts';
 import { installQuietRuntime, workflowBundle } from '../../runtime/worker.ts';
 import type { Approval } from '../../schemas/policy.ts';
@@ -129,12 +137,13 @@ async function decide(
   return handle.executeUpdate(decideUpdate, { args: [signed] });
 }
 
-async function withWorker<T>(fn: () => Promise<T>): Promise<T> {
+/** `real`: activities that replace the stand-ins (the real plan/execute/verify against the emulator). */
+async function withWorker<T>(fn: () => Promise<T>, real: Partial<Activities> = {}): Promise<T> {
   const worker = await Worker.create({
     connection: env.nativeConnection,
     taskQueue: 'approval',
     workflowBundle: await workflowBundle(),
-    activities: { ...activities, ...createServiceSealActivities() } as Activities,
+    activities: { ...activities, ...real, ...createServiceSealActivities() } as Activities,
   });
   return worker.runUntil(fn());
 }
@@ -283,6 +292,47 @@ describe('remediation approval gate', () => {
       'enforcement paused (test)',
     ]);
     expect(executed.filter((k) => k === key)).toHaveLength(1);
+  });
+
+  it('revoke-sessions planned from IAM is approved once and acts: re-plans after the approval and a hold void nothing', async () => {
+    const aws = awsClients();
+    const name = `approve-rs-${randomUUID().slice(0, 8)}`;
+    const key = (await aws.iam.send(new CreateUserCommand({ UserName: name }))).User!.Arn!;
+    const { planRemediation, executeRemediation, verifyRemediation } = createRemediationActivities(
+      aws,
+      createAccountClients(aws, () => ({})),
+      builtInActions,
+    );
+    pausedKeys.add(key); // a kill switch holds it once approved: released, it plans again
+    const state = await withWorker(
+      async () => {
+        const handle = await start(`approve-rs-${name}`, input(key, {}, { action: 'revoke-sessions' }));
+        await awaitingApproval(handle);
+        expect((await decide(handle, alice)).accepted).toBe(true);
+        const deadline = Date.now() + 60_000;
+        while ((await statusOf(handle)) !== 'held' && Date.now() < deadline)
+          await new Promise((r) => setTimeout(r, 50));
+        pausedKeys.delete(key);
+        await handle.signal(brakesReleasedSignal);
+        return (await handle.result()) as RemediationState;
+      },
+      { planRemediation, executeRemediation, verifyRemediation },
+    );
+    expect(state.status).toBe('executed');
+    expect(state.request?.round).toBe(1);
+    expect(state.voided).toEqual([]);
+    expect(state.planCheck).toMatchObject({ after: 'approval', voided: false });
+    expect(eventsOf(key, 'approval.voided')).toEqual([]);
+    // The executed policy denies sessions issued before the moment it acted, the time its outcome records.
+    const issuedBefore = state.outcome?.issuedBefore as string;
+    expect(Date.parse(issuedBefore)).not.toBeNaN();
+    const landed = await aws.iam.send(
+      new GetUserPolicyCommand({ UserName: name, PolicyName: 'nhi-enforce-revoke-sessions' }),
+    );
+    expect(decodePolicyDocument(landed.PolicyDocument!)).toMatchObject({
+      Statement: [{ Effect: 'Deny', Condition: { DateLessThan: { 'aws:TokenIssueTime': issuedBefore } } }],
+    });
+    expect(state.verification).toMatchObject({ ok: true });
   });
 
   it('timeout cancel: expires acting on nothing, and a late decision is refused and recorded', async () => {

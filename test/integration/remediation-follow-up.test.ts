@@ -1,6 +1,7 @@
 // After acting, through the pipeline's path (a finding delivered as the consumer does → identity workflow →
 // remediation → follow-up): drift is detected by the re-check and enforced again; `nhi rollback` restores the
-// pre-state, verified, recorded and published; scope-down is planned from the identity's CloudTrail activity.
+// pre-state, verified, recorded and published; scope-down is planned from the identity's CloudTrail activity;
+// revoke-sessions is put back with its first execution's cut-off, not a new one.
 import { execFile } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { mkdtempSync, writeFileSync } from 'node:fs';
@@ -8,9 +9,15 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
-import { GetUserPolicyCommand, ListAccessKeysCommand, UpdateAccessKeyCommand } from '@aws-sdk/client-iam';
+import {
+  DeleteUserPolicyCommand,
+  GetUserPolicyCommand,
+  ListAccessKeysCommand,
+  UpdateAccessKeyCommand,
+} from '@aws-sdk/client-iam';
 import { WorkflowUpdateFailedError } from '@temporalio/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { decodePolicyDocument } from '../../activities/actions/inline-deny.ts';
 import { actionNamed } from '../../activities/actions/registry.ts';
 import { awsClients } from '../../activities/aws/clients.ts';
 import { remediationWorkflowId } from '../../risk/decide.ts';
@@ -308,5 +315,49 @@ describe('follow-up after a remediation', () => {
         return e.type === 'remediation.drifted' && e.identityKey === key.key && e.detail.reenforced === false;
       }),
     );
+  });
+
+  it('revoke-sessions removed by hand is put back with the cut-off of its first execution', async () => {
+    const name = `fu-rs-${randomUUID().slice(0, 8)}`;
+    const { key, account } = await seedAdminUser(name);
+    const action = actionNamed('revoke-sessions');
+    const plan = { ...(await action.plan(key, awsClients())), account };
+    const remediationId = `test-rs/${randomUUID()}`;
+    const actedAt = new Date().toISOString();
+    const outcome = await action.execute(plan, awsClients(), { remediationId, step() {}, actingAt: actedAt });
+    const id = followUpWorkflowId(remediationId);
+    worker.terminateAtStop.push(id);
+    await worker.client.workflow.start(remediationFollowUpWorkflow, {
+      workflowId: id,
+      taskQueue: worker.taskQueue,
+      args: [
+        {
+          remediationId,
+          plan,
+          outcome,
+          actedAt,
+          input: {
+            identity: key,
+            action: 'revoke-sessions',
+            ruleId: 'manual',
+            mode: 'auto',
+            reasons: [],
+            findingIds: [],
+            followUp: { recheckEverySeconds: [2], onDrift: 'reenforce', rollbackWindowHours: 0.2 },
+          },
+        },
+      ],
+    });
+    const policy = { UserName: name, PolicyName: 'nhi-enforce-revoke-sessions' };
+    await awsClients().iam.send(new DeleteUserPolicyCommand(policy));
+    const reenforced = await waitFor('the re-check to put it back', async () => {
+      const s = await followUp(id);
+      return s.rechecks.some((r) => r.reenforced !== undefined) ? s : undefined;
+    });
+    expect(reenforced.rechecks.find((r) => r.reenforced !== undefined)).toMatchObject({ reenforced: true });
+    const landed = await awsClients().iam.send(new GetUserPolicyCommand(policy));
+    expect(decodePolicyDocument(landed.PolicyDocument!)).toMatchObject({
+      Statement: [{ Condition: { DateLessThan: { 'aws:TokenIssueTime': actedAt } } }],
+    });
   });
 });

@@ -21,7 +21,8 @@ export interface Verification {
 
 export interface ActionCalls {
   plan(input: RemediationInput): Promise<RemediationPlan>;
-  act(plan: RemediationPlan, remediationId: string): Promise<Record<string, unknown>>;
+  /** `actingAt`: the moment the remediation acts (the same for a re-enforcement); team actions do not get it. */
+  act(plan: RemediationPlan, remediationId: string, actingAt?: string): Promise<Record<string, unknown>>;
   verify(plan: RemediationPlan, outcome?: Record<string, unknown>): Promise<Verification>;
   rollback(
     plan: RemediationPlan,

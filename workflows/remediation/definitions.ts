@@ -231,6 +231,8 @@ export interface FollowUpInput {
   input: RemediationInput;
   plan: RemediationPlan;
   outcome: Record<string, unknown>;
+  /** When the remediation acted (workflow time): a re-enforcement acts as of it. Absent in older follow-ups. */
+  actedAt?: string;
   /** A team action: where its phases run (the remediation's resolved contract). */
   teamAction?: RegisteredAction;
 }

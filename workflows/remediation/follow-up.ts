@@ -219,7 +219,8 @@ export async function remediationFollowUpWorkflow(args: FollowUpInput): Promise<
       state.drifts += 1;
       if (followUp.onDrift === 'reenforce') {
         // The recorded pre-state stays the one from the first execution: that is what rollback restores.
-        await executeRemediation(args.plan, args.remediationId);
+        // As of the first act's moment: the effect put back is the one that was verified, not a new one.
+        await executeRemediation(args.plan, args.remediationId, args.actedAt);
         const after = await verifyRemediation(args.plan, args.outcome);
         entry.reenforced = after.ok;
         await reassessChanged(args.input, args.remediationId, args.plan.affects);

@@ -37,7 +37,7 @@ import { durationMs } from '../../schemas/duration.ts';
 import { REPLAN_AFTER_HOLD_PATCH } from '../../schemas/patch-ids.ts';
 import { type Approval, DEFAULT_ENFORCEMENT } from '../../schemas/policy.ts';
 import { REFUSED_MEMO_KEY, recordRefusal } from '../../schemas/refused-message.ts';
-import { hashOf, type SignedDecision } from '../../schemas/signed-decision.ts';
+import type { SignedDecision } from '../../schemas/signed-decision.ts';
 import { CANCEL_CLAIMANT, refusingCancel, shielded } from '../cancel-refusal.ts';
 import { actDoneSignal, controlWorkflowId } from '../control/definitions.ts';
 import { identityWorkflowId, remediationEndedSignal } from '../identity/definitions.ts';
@@ -56,11 +56,11 @@ import {
   LATE_DECISION_WINDOW_MS,
   type PlanCheck,
   type RemediationInput,
-  type RemediationPlan,
   type RemediationState,
   remediationQuery,
 } from './definitions.ts';
 import { remediationFollowUpWorkflow } from './follow-up.ts';
+import { planHash } from './plan-hash.ts';
 import { reassessChanged } from './reassess.ts';
 
 const { loadDirectory, resolveTeamAction } = proxyActivities<Activities>({
@@ -93,18 +93,6 @@ const DEFAULT_APPROVAL: Approval = {
   onTimeout: 'cancel',
   reject: 'any',
 };
-
-/** The plan's identity: what will be done to what. */
-export const planHash = (plan: RemediationPlan): string =>
-  hashOf({
-    action: plan.action,
-    identityKey: plan.identityKey,
-    account: plan.account,
-    steps: plan.steps,
-    noop: plan.noop,
-    notApplicable: plan.notApplicable,
-    refused: plan.refused,
-  });
 
 export async function remediationWorkflow(input: RemediationInput): Promise<RemediationState> {
   const state: RemediationState = {
@@ -367,8 +355,10 @@ export async function remediationWorkflow(input: RemediationInput): Promise<Reme
         detail,
         breaker: settings.circuitBreaker,
       }).catch(() => undefined);
+    // Fixed here, in history: a retried attempt and the follow-up's re-enforcement act as of the same moment.
+    const actingAt = now();
     try {
-      state.outcome = await calls.act(state.plan!, workflowId);
+      state.outcome = await calls.act(state.plan!, workflowId, actingAt);
       state.verification = await calls.verify(state.plan!, state.outcome);
     } catch (error) {
       state.status = 'failed';
@@ -399,6 +389,7 @@ export async function remediationWorkflow(input: RemediationInput): Promise<Reme
             input,
             plan: state.plan!,
             outcome: state.outcome,
+            actedAt: actingAt,
             ...(state.teamAction ? { teamAction: state.teamAction } : {}),
           },
         ],
