@@ -235,10 +235,12 @@ describe('evidence export end to end', () => {
       ],
       first.io,
     );
-    expect(first.err.join('\n')).toContain('2/2');
+    // The user's own two, and its access key's deactivation (evidence/key-owner.ts: the user the plan read from AWS).
+    expect(first.err.join('\n')).toContain('3/3');
+    expect(first.err.join('\n')).toContain(keyRemediation);
     expect(code).toBe(0);
     const one = JSON.parse(first.out[0]!);
-    expect(one).toMatchObject({ sequence: 1, previous: null, remediations: 2, publicKey: signer.publicKey });
+    expect(one).toMatchObject({ sequence: 1, previous: null, remediations: 3, publicKey: signer.publicKey });
 
     // #2 follows the chain head the CLI left; #3 everything since the test began.
     const second = io();
