@@ -63,6 +63,8 @@ describe('nhi evidence', () => {
     const saved = { ...process.env };
     process.env.NHI_TEMPORAL_ADDRESS = '127.0.0.1:1'; // not the local stack's port: nothing listens
     delete process.env.NHI_TEMPORAL_WEB_UI;
+    // A chain of its own: a checkout that ran the demo has a chain head signed by another key, refused first.
+    process.env.NHI_EVIDENCE_CHAIN_FILE = join(dir, 'remote-chain-head.json');
     try {
       const { code, err } = await run('export', '--out', join(dir, 'remote'), '--key', testSigner().keyFile);
       expect(code).not.toBe(0);
