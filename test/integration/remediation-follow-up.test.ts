@@ -23,11 +23,13 @@ import { awsClients } from '../../activities/aws/clients.ts';
 import { remediationWorkflowId } from '../../risk/decide.ts';
 import { RESIDUAL_POINTS } from '../../risk/residual.ts';
 import type { Finding } from '../../schemas/finding.ts';
+import type { IdentityRef } from '../../schemas/identity.ts';
 import { identityQuery, identityWorkflowId } from '../../workflows/identity/definitions.ts';
 import {
   type FollowUpState,
   followUpQuery,
   followUpWorkflowId,
+  type RemediationPlan,
   type RemediationState,
 } from '../../workflows/remediation/definitions.ts';
 import { remediationFollowUpWorkflow } from '../../workflows/remediation/follow-up.ts';
@@ -89,6 +91,42 @@ async function executed(workflowId: string): Promise<RemediationState> {
 }
 
 const followUp = (id: string) => worker.client.workflow.getHandle(id).query(followUpQuery);
+
+/** A follow-up started by hand for an action this test executed itself (no remediation workflow before it). */
+async function startFollowUp(o: {
+  remediationId: string;
+  plan: RemediationPlan;
+  outcome: Record<string, unknown>;
+  key: IdentityRef;
+  action: string;
+  onDrift: 'alert' | 'reenforce';
+  actedAt?: string;
+}): Promise<string> {
+  const id = followUpWorkflowId(o.remediationId);
+  worker.terminateAtStop.push(id);
+  await worker.client.workflow.start(remediationFollowUpWorkflow, {
+    workflowId: id,
+    taskQueue: worker.taskQueue,
+    args: [
+      {
+        remediationId: o.remediationId,
+        plan: o.plan,
+        outcome: o.outcome,
+        ...(o.actedAt ? { actedAt: o.actedAt } : {}),
+        input: {
+          identity: o.key,
+          action: o.action,
+          ruleId: 'manual',
+          mode: 'auto',
+          reasons: [],
+          findingIds: [],
+          followUp: { recheckEverySeconds: [2], onDrift: o.onDrift, rollbackWindowHours: 0.2 },
+        },
+      },
+    ],
+  });
+  return id;
+}
 
 async function rollback(remediationId: string, ...extra: string[]) {
   return run(
@@ -272,27 +310,13 @@ describe('follow-up after a remediation', () => {
     const plan = { ...(await action.plan(key, awsClients())), account };
     const remediationId = `test-alert/${randomUUID()}`;
     const outcome = await action.execute(plan, awsClients(), { remediationId, step() {} });
-    const id = followUpWorkflowId(remediationId);
-    worker.terminateAtStop.push(id);
-    await worker.client.workflow.start(remediationFollowUpWorkflow, {
-      workflowId: id,
-      taskQueue: worker.taskQueue,
-      args: [
-        {
-          remediationId,
-          plan,
-          outcome,
-          input: {
-            identity: key,
-            action: 'deactivate-key',
-            ruleId: 'manual',
-            mode: 'auto',
-            reasons: [],
-            findingIds: [],
-            followUp: { recheckEverySeconds: [2], onDrift: 'alert', rollbackWindowHours: 0.2 },
-          },
-        },
-      ],
+    const id = await startFollowUp({
+      remediationId,
+      plan,
+      outcome,
+      key,
+      action: 'deactivate-key',
+      onDrift: 'alert',
     });
     await awsClients().iam.send(
       new UpdateAccessKeyCommand({ UserName: name, AccessKeyId: key.name, Status: 'Active' }),
@@ -325,28 +349,14 @@ describe('follow-up after a remediation', () => {
     const remediationId = `test-rs/${randomUUID()}`;
     const actedAt = new Date().toISOString();
     const outcome = await action.execute(plan, awsClients(), { remediationId, step() {}, actingAt: actedAt });
-    const id = followUpWorkflowId(remediationId);
-    worker.terminateAtStop.push(id);
-    await worker.client.workflow.start(remediationFollowUpWorkflow, {
-      workflowId: id,
-      taskQueue: worker.taskQueue,
-      args: [
-        {
-          remediationId,
-          plan,
-          outcome,
-          actedAt,
-          input: {
-            identity: key,
-            action: 'revoke-sessions',
-            ruleId: 'manual',
-            mode: 'auto',
-            reasons: [],
-            findingIds: [],
-            followUp: { recheckEverySeconds: [2], onDrift: 'reenforce', rollbackWindowHours: 0.2 },
-          },
-        },
-      ],
+    const id = await startFollowUp({
+      remediationId,
+      plan,
+      outcome,
+      key,
+      action: 'revoke-sessions',
+      onDrift: 'reenforce',
+      actedAt,
     });
     const policy = { UserName: name, PolicyName: 'nhi-enforce-revoke-sessions' };
     await awsClients().iam.send(new DeleteUserPolicyCommand(policy));
