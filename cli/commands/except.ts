@@ -96,12 +96,15 @@ function parseExceptArgs(argv: string[]) {
   const person = personArg(values.as);
   if (!values.reason?.trim()) throw new UsageError('--reason R is required');
   const reason = values.reason.trim();
+  let terms: { action: string; for: string } | undefined;
   if (verb === 'request') {
-    if (!values.action?.trim()) throw new UsageError('--action A is required');
+    const action = values.action?.trim();
+    if (!action) throw new UsageError('--action A is required');
     if (!values.for || durationMs(values.for) === undefined)
       throw new UsageError(`--for must be a duration such as 7d or 12h, got '${values.for ?? ''}'`);
+    terms = { action, for: values.for.trim() };
   }
-  return { values, verb, target, person, reason };
+  return { values, verb, target, person, reason, terms };
 }
 
 export const exceptCommand: Command = {
@@ -110,19 +113,15 @@ export const exceptCommand: Command = {
   usage,
   parse: parseExceptArgs,
   async run(argv, io) {
-    const { values, verb, target, person, reason } = parseExceptArgs(argv);
+    const { values, verb, target, person, reason, terms: asked } = parseExceptArgs(argv);
     const json = values.json === true;
 
-    if (verb === 'request') {
-      if (!values.action?.trim()) throw new UsageError('--action A is required');
-      if (!values.for || durationMs(values.for) === undefined)
-        throw new UsageError(`--for must be a duration such as 7d or 12h, got '${values.for ?? ''}'`);
+    if (asked) {
       const identity = identityOfKey(target);
       const signer = loadSigner(person, values.key);
       const terms = {
         identityKey: identity.key,
-        action: values.action.trim(),
-        for: values.for.trim(),
+        ...asked,
         ...(values.ticket ? { ticket: values.ticket.trim() } : {}),
       };
       const source = await connectTemporal();
